@@ -1,0 +1,120 @@
+// What every bd command shares: global flags, finding and opening the ledger, the actor,
+// output in human or --json form, and turning typed errors into one line and an exit code.
+import { execFileSync } from "node:child_process";
+import { type LedgerLocation, openLedger, requireLedger, routeFor } from "../../ledger/discovery.ts";
+import type { SqliteLedger } from "../../ledger/sqlite/store.ts";
+import { GasTownError, NotFoundError } from "../../errors.ts";
+
+export interface GlobalOptions {
+  json?: boolean;
+  actor?: string;
+  db?: string;
+  directory?: string;
+  readonly?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  allowStale?: boolean;
+  sandbox?: boolean;
+}
+
+export class BdContext {
+  readonly opts: GlobalOptions;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  private store: SqliteLedger | undefined;
+  private loc: LedgerLocation | undefined;
+  private readonly routed = new Map<string, SqliteLedger>();
+
+  constructor(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
+    this.opts = opts;
+    this.env = env;
+    this.cwd = opts.directory ? opts.directory : process.cwd();
+  }
+
+  get json(): boolean {
+    return this.opts.json === true;
+  }
+
+  location(): LedgerLocation {
+    if (!this.loc) {
+      const env = this.opts.db ? { ...this.env, BEADS_DIR: this.opts.db.replace(/\/beads\.db$/, "") } : this.env;
+      this.loc = requireLedger(this.cwd, env);
+    }
+    return this.loc;
+  }
+
+  ledger(): SqliteLedger {
+    if (!this.store) this.store = openLedger(this.location(), { readOnly: this.opts.readonly });
+    return this.store;
+  }
+
+  /**
+   * Resolves an ID here, or through routes.jsonl in another ledger of the town.
+   * Returns the store that holds it with the full ID.
+   */
+  async resolve(id: string): Promise<{ store: SqliteLedger; id: string }> {
+    const here = this.ledger();
+    try {
+      return { store: here, id: await here.resolveId(id) };
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      const route = routeFor(id, this.location());
+      if (!route) throw e;
+      let other = this.routed.get(route.beadsDir);
+      if (!other) {
+        other = openLedger(route);
+        this.routed.set(route.beadsDir, other);
+      }
+      return { store: other, id: await other.resolveId(id) };
+    }
+  }
+
+  /** --actor, BEADS_ACTOR, BD_ACTOR, git user.name, $USER, "unknown". */
+  actor(): string {
+    if (this.opts.actor) return this.opts.actor;
+    const env = this.env.BEADS_ACTOR || this.env.BD_ACTOR;
+    if (env) return env;
+    try {
+      const name = execFileSync("git", ["config", "user.name"], {
+        cwd: this.cwd,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim();
+      if (name) return name;
+    } catch {
+      // no git or no name configured
+    }
+    return this.env.USER || "unknown";
+  }
+
+  out(text: string): void {
+    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  }
+
+  printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  warn(text: string): void {
+    process.stderr.write(`${text}\n`);
+  }
+
+  async close(): Promise<void> {
+    await this.store?.close();
+    for (const s of this.routed.values()) await s.close();
+  }
+}
+
+/** Prints an error as one line (or a JSON object with --json) and sets the exit code. */
+export function reportError(e: unknown, json: boolean): number {
+  const known = e instanceof GasTownError;
+  const message = known ? e.message : e instanceof Error ? e.message : String(e);
+  const code = known ? e.exitCode : 1;
+  if (json) {
+    process.stderr.write(`${JSON.stringify({ error: message, code: known ? e.code : "error" })}\n`);
+  } else {
+    process.stderr.write(`Error: ${message}\n`);
+  }
+  if (!known && process.env.BD_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return code;
+}

@@ -1,0 +1,57 @@
+// Typed errors shared by every layer. Domain code throws these; only the CLI layer
+// turns them into wording and exit codes.
+
+export class GasTownError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  constructor(code: string, message: string, exitCode = 1) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Input that can never be accepted (bad flag value, bad field). */
+export class ValidationError extends GasTownError {
+  constructor(message: string) {
+    super("invalid", message);
+  }
+}
+
+export class NotFoundError extends GasTownError {
+  readonly id: string;
+  constructor(id: string, message = `no issue found matching "${id}"`) {
+    super("not_found", message);
+    this.id = id;
+  }
+}
+
+export class AmbiguousIdError extends GasTownError {
+  readonly candidates: string[];
+  constructor(partial: string, candidates: string[]) {
+    super(
+      "ambiguous",
+      `ambiguous ID "${partial}" matches ${candidates.length} issues: ${candidates.slice(0, 10).join(", ")}${candidates.length > 10 ? ", ..." : ""}`,
+    );
+    this.candidates = candidates;
+  }
+}
+
+/** A state conflict: already claimed, cycle, blocked close, and the like. */
+export class ConflictError extends GasTownError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+/** No ledger where one was expected. */
+export class NoLedgerError extends GasTownError {
+  constructor(message = "no beads database found") {
+    super("no_ledger", message);
+  }
+}
+
+export function isGasTownError(e: unknown): e is GasTownError {
+  return e instanceof GasTownError;
+}

@@ -1,0 +1,204 @@
+// Finding and creating ledgers on disk: walk up to `.beads/` (or BEADS_DIR), follow
+// `.beads/redirect` (how worktrees share their rig's ledger), and route an ID prefix to
+// another ledger through `routes.jsonl` (how `bd show other-123` works across a town).
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { NoLedgerError, ValidationError } from "../errors.ts";
+import { isValidPrefix } from "./ids.ts";
+import { idPrefix } from "./model.ts";
+import { SqliteLedger } from "./sqlite/store.ts";
+
+export const BEADS_DIRNAME = ".beads";
+export const DB_FILENAME = "beads.db";
+export const JSONL_FILENAME = "issues.jsonl";
+export const ROUTES_FILENAME = "routes.jsonl";
+const MAX_REDIRECT_DEPTH = 3;
+
+export interface LedgerLocation {
+  /** The `.beads` directory that holds the database (after redirects). */
+  beadsDir: string;
+  dbPath: string;
+  jsonlPath: string;
+  /** The `.beads` directory where the search found us (before redirects). */
+  foundAt: string;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Follows `.beads/redirect`: its content is a path to the real `.beads`, relative to the workspace. */
+export function followRedirect(beadsDir: string): string {
+  let current = beadsDir;
+  for (let depth = 0; depth < MAX_REDIRECT_DEPTH; depth++) {
+    const file = join(current, "redirect");
+    if (!existsSync(file)) return current;
+    const target = readFileSync(file, "utf8").trim();
+    if (!target) return current;
+    const next = isAbsolute(target) ? target : resolve(dirname(current), target);
+    if (resolve(next) === resolve(current)) {
+      // A redirect to itself is a leftover; drop it rather than loop.
+      unlinkSync(file);
+      return current;
+    }
+    if (!isDir(next)) throw new NoLedgerError(`redirect in ${current} points to ${next}, which does not exist`);
+    current = next;
+  }
+  return current;
+}
+
+function locationFor(found: string): LedgerLocation {
+  const beadsDir = followRedirect(found);
+  return {
+    beadsDir,
+    dbPath: join(beadsDir, DB_FILENAME),
+    jsonlPath: join(beadsDir, JSONL_FILENAME),
+    foundAt: found,
+  };
+}
+
+/** Walks up from `cwd` to the nearest `.beads/` directory, honouring BEADS_DIR. */
+export function findLedger(cwd: string, env: NodeJS.ProcessEnv = process.env): LedgerLocation | undefined {
+  const pinned = env.BEADS_DIR;
+  if (pinned) {
+    const dir = resolve(cwd, pinned);
+    if (!isDir(dir)) return undefined;
+    return locationFor(dir);
+  }
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, BEADS_DIRNAME);
+    if (isDir(candidate) && (existsSync(join(candidate, DB_FILENAME)) || existsSync(join(candidate, "redirect")) || existsSync(join(candidate, "metadata.json")))) {
+      return locationFor(candidate);
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+export function requireLedger(cwd: string, env: NodeJS.ProcessEnv = process.env): LedgerLocation {
+  const loc = findLedger(cwd, env);
+  if (!loc) {
+    throw new NoLedgerError("no beads database found (run 'bd init' to create one here, or set BEADS_DIR)");
+  }
+  return loc;
+}
+
+export function openLedger(loc: LedgerLocation, opts: { readOnly?: boolean } = {}): SqliteLedger {
+  if (!existsSync(loc.dbPath)) {
+    throw new NoLedgerError(`no beads database in ${loc.beadsDir} (run 'bd init')`);
+  }
+  return SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath, readOnly: opts.readOnly });
+}
+
+const GITIGNORE = `# bd: the SQLite database is local state; issues.jsonl is what travels with git.
+beads.db
+beads.db-*
+*.db-journal
+*.tmp-*
+daemon.log
+`;
+
+export interface InitOptions {
+  prefix: string;
+  /** Refresh issues.jsonl on every write (default true, so the ledger travels with git). */
+  autoExport?: boolean;
+  version: string;
+}
+
+export interface InitResult {
+  location: LedgerLocation;
+  created: boolean;
+  prefix: string;
+}
+
+/** Creates `.beads/` in `dir` (database, metadata.json, .gitignore, empty issues.jsonl). */
+export function initLedger(dir: string, opts: InitOptions): InitResult {
+  if (!isValidPrefix(opts.prefix)) {
+    throw new ValidationError(`invalid prefix "${opts.prefix}" (letters, digits, "_" and inner "-"; at most 32 characters)`);
+  }
+  const beadsDir = join(dir, BEADS_DIRNAME);
+  const loc: LedgerLocation = {
+    beadsDir,
+    dbPath: join(beadsDir, DB_FILENAME),
+    jsonlPath: join(beadsDir, JSONL_FILENAME),
+    foundAt: beadsDir,
+  };
+  const created = !existsSync(loc.dbPath);
+  mkdirSync(beadsDir, { recursive: true });
+  const ledger = SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath });
+  try {
+    const db = ledger.database;
+    db.write(() => {
+      const set = (k: string, v: string) =>
+        db.run("INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", k, v);
+      set("issue_prefix", opts.prefix);
+      if (created) set("export.auto", opts.autoExport === false ? "false" : "true");
+    });
+  } finally {
+    void ledger.close();
+  }
+  writeFileSync(
+    join(beadsDir, "metadata.json"),
+    `${JSON.stringify({ database: DB_FILENAME, backend: "sqlite", jsonl_export: JSONL_FILENAME, last_bd_version: opts.version }, null, 2)}\n`,
+  );
+  writeFileSync(join(beadsDir, ".gitignore"), GITIGNORE);
+  if (!existsSync(loc.jsonlPath)) writeFileSync(loc.jsonlPath, "");
+  return { location: loc, created, prefix: opts.prefix };
+}
+
+export interface Route {
+  prefix: string;
+  path: string;
+}
+
+/** Reads a routes.jsonl; comment and malformed lines are skipped. */
+export function readRoutes(file: string): Route[] {
+  if (!existsSync(file)) return [];
+  const out: Route[] = [];
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const t = line.trim();
+    if (!t || t.startsWith("#")) continue;
+    try {
+      const r = JSON.parse(t) as Partial<Route>;
+      if (typeof r.prefix === "string" && typeof r.path === "string") out.push({ prefix: r.prefix, path: r.path });
+    } catch {
+      // skip bad lines, as beads does
+    }
+  }
+  return out;
+}
+
+/**
+ * The ledger that owns `id` according to the nearest routes.jsonl (in this ledger's
+ * `.beads`, or a town's `.beads` further up). Undefined when no route matches or the
+ * route points back at `here`.
+ */
+export function routeFor(id: string, here: LedgerLocation): LedgerLocation | undefined {
+  const p = idPrefix(id);
+  if (!p) return undefined;
+  const key = `${p}-`;
+  const starts = [here.foundAt, here.beadsDir];
+  for (const start of starts) {
+    let dir = dirname(start);
+    for (;;) {
+      const file = join(dir, BEADS_DIRNAME, ROUTES_FILENAME);
+      const route = readRoutes(file).find((r) => r.prefix === key || r.prefix === p);
+      if (route) {
+        const target = join(resolve(dir, route.path), BEADS_DIRNAME);
+        if (!isDir(target)) return undefined;
+        const loc = locationFor(target);
+        return resolve(loc.beadsDir) === resolve(here.beadsDir) ? undefined : loc;
+      }
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  return undefined;
+}

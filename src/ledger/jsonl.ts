@@ -1,0 +1,72 @@
+// beads' JSONL exchange format: one issue per line (labels, dependencies and comments
+// embedded), sorted by ID so git diffs stay small. Writes go to a temp file that is
+// renamed into place, so a reader or a crash never sees half a file.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { ValidationError } from "../errors.ts";
+import type { Issue } from "./model.ts";
+
+export function issuesToJsonl(issues: Issue[]): string {
+  const sorted = [...issues].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sorted.map((i) => JSON.stringify(i)).join("\n") + (sorted.length > 0 ? "\n" : "");
+}
+
+export function writeJsonlFile(path: string, issues: Issue[]): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, issuesToJsonl(issues));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export interface ParsedJsonl {
+  issues: Issue[];
+  /** Lines that were not valid issue objects: line number and reason. */
+  errors: Array<{ line: number; reason: string }>;
+}
+
+export function parseJsonl(text: string): ParsedJsonl {
+  const issues: Issue[] = [];
+  const errors: ParsedJsonl["errors"] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) return;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch (e) {
+      errors.push({ line: i + 1, reason: `invalid JSON: ${(e as Error).message}` });
+      return;
+    }
+    if (!obj || typeof obj !== "object" || Array.isArray(obj)) {
+      errors.push({ line: i + 1, reason: "not an object" });
+      return;
+    }
+    const rec = obj as Record<string, unknown>;
+    if (rec._type !== undefined && rec._type !== "issue") return;
+    if (typeof rec.id !== "string" || !rec.id) {
+      errors.push({ line: i + 1, reason: "missing id" });
+      return;
+    }
+    if (typeof rec.title !== "string") {
+      errors.push({ line: i + 1, reason: `issue ${rec.id} has no title` });
+      return;
+    }
+    delete rec._type;
+    issues.push(rec as unknown as Issue);
+  });
+  return { issues, errors };
+}
+
+export function readJsonlFile(path: string): ParsedJsonl {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ValidationError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseJsonl(text);
+}

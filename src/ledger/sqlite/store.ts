@@ -1,0 +1,1514 @@
+// The embedded SQLite backend of LedgerStore: `.beads/beads.db` in WAL mode. Every write
+// is one IMMEDIATE transaction that also settles `is_blocked` and, with `export.auto`,
+// rewrites `.beads/issues.jsonl` before committing, so concurrent writers never race the
+// export and a killed process leaves either the old or the new state.
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { AmbiguousIdError, ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
+import { DEFAULT_ID_LENGTH, generateId, hashLengthFor, type IdLengthConfig, idSeed } from "../ids.ts";
+import { writeJsonlFile } from "../jsonl.ts";
+import {
+  type BlockedIssue,
+  type Comment,
+  CYCLE_CHECKED_DEP_TYPES,
+  childDepth,
+  contentKey,
+  type Dependency,
+  DEFAULT_PRIORITY,
+  type Issue,
+  type IssueDetails,
+  type IssueWithCounts,
+  type IssueWithDependencyType,
+  type LedgerEvent,
+  MAX_CHILD_DEPTH,
+  READY_EXCLUDED_TYPES,
+  type Statistics,
+} from "../model.ts";
+import type {
+  CloseOptions,
+  CloseResult,
+  CreateIssueInput,
+  DeletePlan,
+  DependencyInput,
+  DependencyTreeNode,
+  ImportResult,
+  IssueFilter,
+  IssuePatch,
+  LabelCount,
+  LedgerStore,
+  ReadyFilter,
+  StaleOptions,
+} from "../store.ts";
+import {
+  EMPTY_VOCABULARY,
+  nonBlockingStatuses,
+  normalizeTime,
+  parseCustomStatuses,
+  parseList,
+  validateDepType,
+  validateLabel,
+  validateStatus,
+  validateTitle,
+  validateType,
+  type Vocabulary,
+} from "../validate.ts";
+import { BlockingIndex } from "./blocking.ts";
+import { Db, type Param, type Row } from "./db.ts";
+import { buildWhere, orderBy } from "./filters.ts";
+import {
+  INSERT_ISSUE_SQL,
+  ISSUE_COLUMN_LIST_I,
+  issueToParams,
+  REPLACE_ISSUE_SQL,
+  replaceParams,
+  rowToIssue,
+} from "./rows.ts";
+import { SCHEMA_VERSION, schemaSql } from "./schema.ts";
+
+export interface SqliteOpenOptions {
+  /** Path of the database file (`:memory:` for tests). */
+  path: string;
+  /** Where `issues.jsonl` lives, for auto-export. */
+  jsonlPath?: string;
+  readOnly?: boolean;
+  /** Clock override for tests. */
+  now?: () => Date;
+}
+
+const FIELD_EVENTS: Array<keyof IssuePatch & keyof Issue> = [
+  "title",
+  "description",
+  "design",
+  "acceptance_criteria",
+  "notes",
+  "spec_id",
+  "priority",
+  "issue_type",
+  "assignee",
+  "owner",
+  "estimated_minutes",
+  "due_at",
+  "defer_until",
+  "external_ref",
+  "source_system",
+  "pinned",
+  "is_template",
+  "ephemeral",
+  "wisp_type",
+  "mol_type",
+  "work_type",
+  "sender",
+  "await_type",
+  "await_id",
+  "close_reason",
+];
+
+export class SqliteLedger implements LedgerStore {
+  readonly location: string;
+  private readonly db: Db;
+  private readonly jsonlPath: string | undefined;
+  private readonly clock: () => Date;
+  private vocab: Vocabulary = EMPTY_VOCABULARY;
+  private blocking!: BlockingIndex;
+
+  private constructor(db: Db, opts: SqliteOpenOptions) {
+    this.db = db;
+    this.location = opts.path;
+    this.jsonlPath = opts.jsonlPath;
+    this.clock = opts.now ?? (() => new Date());
+  }
+
+  /** Opens (and on first use creates) the ledger database. */
+  static open(opts: SqliteOpenOptions): SqliteLedger {
+    const fresh = opts.path === ":memory:" || !existsSync(opts.path);
+    if (fresh && opts.readOnly) throw new NotFoundError(opts.path, `no beads database at ${opts.path}`);
+    const db = new Db(opts.path, { readOnly: opts.readOnly ?? false });
+    const ledger = new SqliteLedger(db, opts);
+    if (!opts.readOnly) ledger.migrate();
+    ledger.loadVocabulary();
+    return ledger;
+  }
+
+  private migrate(): void {
+    const version = Number(this.db.get<{ user_version: number }>("PRAGMA user_version")?.user_version ?? 0);
+    if (version === SCHEMA_VERSION) return;
+    // WAL lets readers proceed while one writer commits; it persists in the file.
+    if (this.location !== ":memory:") this.db.raw.exec("PRAGMA journal_mode = WAL");
+    this.db.write(() => {
+      const again = Number(this.db.get<{ user_version: number }>("PRAGMA user_version")?.user_version ?? 0);
+      if (again === SCHEMA_VERSION) return;
+      if (again > SCHEMA_VERSION) {
+        throw new ValidationError(`ledger schema version ${again} is newer than this bd understands (${SCHEMA_VERSION})`);
+      }
+      this.db.exec(schemaSql());
+    });
+  }
+
+  private loadVocabulary(): void {
+    const cfg = this.configMap();
+    const infra = cfg["types.infra"];
+    this.vocab = {
+      customStatuses: parseCustomStatuses(cfg["status.custom"]),
+      customTypes: parseList(cfg["types.custom"]),
+      infraTypes: infra !== undefined ? parseList(infra) : [...EMPTY_VOCABULARY.infraTypes],
+    };
+    this.blocking = new BlockingIndex(this.db, nonBlockingStatuses(this.vocab));
+  }
+
+  private configMap(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const r of this.db.all<{ key: string; value: string }>("SELECT key, value FROM config")) out[r.key] = r.value;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  /** One write: transaction, blocking settle, auto-export, commit. */
+  private write<T>(fn: () => T): T {
+    return this.db.write(() => {
+      this.blocking.reset();
+      const result = fn();
+      this.blocking.settle();
+      if (this.jsonlPath && this.getConfigSync("export.auto") === "true") {
+        writeJsonlFile(this.jsonlPath, this.exportSync({}));
+      }
+      return result;
+    });
+  }
+
+  private event(issueId: string, type: LedgerEvent["event_type"], actor: string, old?: Param, now?: Param, comment?: string) {
+    this.db.run(
+      "INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      issueId,
+      type,
+      actor,
+      old === undefined || old === null ? null : String(old),
+      now === undefined || now === null ? null : String(now),
+      comment ?? null,
+      this.now(),
+    );
+  }
+
+  // ---------------------------------------------------------------- config
+
+  private getConfigSync(key: string): string | undefined {
+    return this.db.get<{ value: string }>("SELECT value FROM config WHERE key = ?", key)?.value;
+  }
+
+  async getConfig(key: string): Promise<string | undefined> {
+    return this.getConfigSync(key);
+  }
+
+  async setConfig(key: string, value: string): Promise<void> {
+    if (key === "status.custom") parseCustomStatuses(value);
+    this.write(() => {
+      this.db.run("INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+    });
+    this.loadVocabulary();
+  }
+
+  async unsetConfig(key: string): Promise<boolean> {
+    const n = this.write(() => this.db.run("DELETE FROM config WHERE key = ?", key));
+    this.loadVocabulary();
+    return n > 0;
+  }
+
+  async listConfig(): Promise<Record<string, string>> {
+    return this.configMap();
+  }
+
+  async prefix(): Promise<string> {
+    return this.getConfigSync("issue_prefix") ?? "bd";
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private getIssueSync(id: string): Issue | undefined {
+    const row = this.db.get(`SELECT * FROM issues WHERE id = ?`, id);
+    if (!row) return undefined;
+    const issue = rowToIssue(row);
+    const labels = this.labelsSync(id);
+    if (labels.length > 0) issue.labels = labels;
+    return issue;
+  }
+
+  private mustGet(id: string): Issue {
+    const issue = this.getIssueSync(id);
+    if (!issue) throw new NotFoundError(id);
+    return issue;
+  }
+
+  async getIssue(id: string): Promise<Issue | undefined> {
+    return this.getIssueSync(id);
+  }
+
+  async getIssues(ids: string[]): Promise<Issue[]> {
+    return ids.map((id) => this.getIssueSync(id)).filter((x): x is Issue => x !== undefined);
+  }
+
+  async resolveId(partial: string): Promise<string> {
+    return this.resolveIdSync(partial);
+  }
+
+  private resolveIdSync(partial: string): string {
+    const input = partial.trim();
+    if (!input) throw new ValidationError("issue ID must not be empty");
+    if (this.db.get("SELECT 1 FROM issues WHERE id = ?", input)) return input;
+    const prefix = this.getConfigSync("issue_prefix") ?? "";
+    const prefixed = `${prefix}-${input}`;
+    if (prefix && this.db.get("SELECT 1 FROM issues WHERE id = ?", prefixed)) return prefixed;
+    const esc = input.replace(/[\\%_]/g, (c) => `\\${c}`);
+    // Prefer IDs whose hash part starts with the input; fall back to any substring.
+    let candidates = this.db.column<string>(
+      "SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 50",
+      `${esc}%`,
+      `%-${esc}%`,
+    );
+    if (candidates.length === 0) {
+      candidates = this.db.column<string>("SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 50", `%${esc}%`);
+    }
+    if (candidates.length === 1) return candidates[0]!;
+    if (candidates.length > 1) {
+      // A full ID that is also the prefix of its own children is not ambiguous.
+      const top = candidates.filter((c) => !candidates.some((o) => o !== c && c.startsWith(`${o}.`)));
+      if (top.length === 1) return top[0]!;
+      throw new AmbiguousIdError(input, candidates);
+    }
+    throw new NotFoundError(input);
+  }
+
+  private labelsSync(id: string): string[] {
+    return this.db.column<string>("SELECT label FROM labels WHERE issue_id = ? ORDER BY label", id);
+  }
+
+  private parentOf(id: string): string | undefined {
+    return this.db.column<string>(
+      "SELECT depends_on_id FROM dependencies WHERE issue_id = ? AND type = 'parent-child' LIMIT 1",
+      id,
+    )[0];
+  }
+
+  async getDetails(id: string): Promise<IssueDetails> {
+    return this.db.read(() => {
+      const issue = this.mustGet(id);
+      const details = { ...issue } as IssueDetails;
+      const deps = this.relatedSync(id, "down");
+      const dependents = this.relatedSync(id, "up");
+      if (deps.length > 0) details.dependencies = deps;
+      if (dependents.length > 0) details.dependents = dependents;
+      const comments = this.commentsSync(id);
+      if (comments.length > 0) details.comments = comments;
+      const parent = this.parentOf(id);
+      if (parent) details.parent = parent;
+      details.dependency_count = deps.length;
+      details.dependent_count = dependents.length;
+      details.comment_count = comments.length;
+      if (issue.issue_type === "epic") {
+        const kids = dependents.filter((d) => d.dependency_type === "parent-child");
+        if (kids.length > 0) {
+          const closed = kids.filter((k) => k.status === "closed").length;
+          details.epic_total_children = kids.length;
+          details.epic_closed_children = closed;
+          details.epic_closeable = closed === kids.length && issue.status !== "closed";
+        }
+      }
+      return details;
+    });
+  }
+
+  private relatedSync(id: string, direction: "down" | "up", type?: string): IssueWithDependencyType[] {
+    const [from, to] = direction === "down" ? ["issue_id", "depends_on_id"] : ["depends_on_id", "issue_id"];
+    const rows = this.db.all(
+      `SELECT ${ISSUE_COLUMN_LIST_I}, d.type AS dependency_type FROM dependencies d JOIN issues i ON i.id = d.${to}
+       WHERE d.${from} = ? ${type ? "AND d.type = ?" : ""} ORDER BY i.priority, i.id`,
+      ...(type ? [id, type] : [id]),
+    );
+    const out = rows.map((r) => ({ ...rowToIssue(r), dependency_type: String(r.dependency_type) }));
+    if (direction === "down") {
+      // Edges to other rigs or external trackers have no local row; show them as stubs.
+      const local = new Set(out.map((o) => o.id));
+      for (const d of this.db.all<{ depends_on_id: string; type: string }>(
+        `SELECT depends_on_id, type FROM dependencies WHERE issue_id = ? ${type ? "AND type = ?" : ""}`,
+        ...(type ? [id, type] : [id]),
+      )) {
+        if (!local.has(d.depends_on_id)) {
+          out.push({
+            id: d.depends_on_id,
+            title: "",
+            status: "",
+            priority: DEFAULT_PRIORITY,
+            issue_type: "",
+            created_at: "",
+            updated_at: "",
+            dependency_type: d.type,
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Adds the list-row counts (and labels) to a batch of rows. */
+  private withCounts(rows: Row[]): IssueWithCounts[] {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => String(r.id));
+    const big = ids.length > 400;
+    const inList = big ? "" : `(${ids.map(() => "?").join(", ")})`;
+    const where = (col: string) => (big ? "" : `WHERE ${col} IN ${inList}`);
+    const args = big ? [] : ids;
+    const count = (sql: string) => {
+      const m = new Map<string, number>();
+      for (const r of this.db.all<{ k: string; n: number }>(sql, ...args)) m.set(r.k, Number(r.n));
+      return m;
+    };
+    const depCount = count(`SELECT issue_id AS k, COUNT(*) AS n FROM dependencies ${where("issue_id")} GROUP BY issue_id`);
+    const revCount = count(
+      `SELECT depends_on_id AS k, COUNT(*) AS n FROM dependencies ${where("depends_on_id")} GROUP BY depends_on_id`,
+    );
+    const comCount = count(`SELECT issue_id AS k, COUNT(*) AS n FROM comments ${where("issue_id")} GROUP BY issue_id`);
+    const parents = new Map<string, string>();
+    for (const r of this.db.all<{ k: string; p: string }>(
+      `SELECT issue_id AS k, depends_on_id AS p FROM dependencies ${big ? "WHERE" : `${where("issue_id")} AND`} type = 'parent-child'`,
+      ...args,
+    )) {
+      parents.set(r.k, r.p);
+    }
+    const labels = new Map<string, string[]>();
+    for (const r of this.db.all<{ k: string; label: string }>(
+      `SELECT issue_id AS k, label FROM labels ${where("issue_id")} ORDER BY label`,
+      ...args,
+    )) {
+      const l = labels.get(r.k);
+      if (l) l.push(r.label);
+      else labels.set(r.k, [r.label]);
+    }
+    return rows.map((r) => {
+      const issue = rowToIssue(r) as IssueWithCounts;
+      const l = labels.get(issue.id);
+      if (l) issue.labels = l;
+      issue.dependency_count = depCount.get(issue.id) ?? 0;
+      issue.dependent_count = revCount.get(issue.id) ?? 0;
+      issue.comment_count = comCount.get(issue.id) ?? 0;
+      const p = parents.get(issue.id);
+      if (p) issue.parent = p;
+      return issue;
+    });
+  }
+
+  private whereFor(f: IssueFilter) {
+    return buildWhere(f, { infraTypes: this.vocab.infraTypes, now: this.now() });
+  }
+
+  async listIssues(filter: IssueFilter): Promise<IssueWithCounts[]> {
+    return this.db.read(() => {
+      const w = this.whereFor(filter);
+      const limit = filter.limit && filter.limit > 0 ? ` LIMIT ${Math.floor(filter.limit)}` : "";
+      const rows = this.db.all(
+        `SELECT i.* FROM issues i WHERE ${w.sql} ORDER BY ${orderBy(filter.sort, filter.reverse, this.clock())}${limit}`,
+        ...w.params,
+      );
+      return this.withCounts(rows);
+    });
+  }
+
+  async countIssues(filter: IssueFilter, groupBy?: string): Promise<number | Record<string, number>> {
+    const w = this.whereFor(filter);
+    if (!groupBy) {
+      return Number(this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM issues i WHERE ${w.sql}`, ...w.params)?.n ?? 0);
+    }
+    const col = { status: "i.status", priority: "i.priority", type: "i.issue_type", assignee: "i.assignee" }[groupBy];
+    const out: Record<string, number> = {};
+    if (groupBy === "label") {
+      for (const r of this.db.all<{ k: string; n: number }>(
+        `SELECT l.label AS k, COUNT(*) AS n FROM issues i JOIN labels l ON l.issue_id = i.id WHERE ${w.sql} GROUP BY l.label`,
+        ...w.params,
+      )) {
+        out[r.k] = Number(r.n);
+      }
+      return out;
+    }
+    if (!col) throw new ValidationError(`invalid group "${groupBy}" (use status, priority, type, assignee or label)`);
+    for (const r of this.db.all<{ k: string | null; n: number }>(
+      `SELECT ${col} AS k, COUNT(*) AS n FROM issues i WHERE ${w.sql} GROUP BY ${col}`,
+      ...w.params,
+    )) {
+      out[r.k === null || r.k === "" ? "(none)" : String(r.k)] = Number(r.n);
+    }
+    return out;
+  }
+
+  async ready(filter: ReadyFilter): Promise<IssueWithCounts[]> {
+    return this.db.read(() => {
+      const now = this.now();
+      const f: IssueFilter = {
+        ...filter,
+        statuses: [filter.status ?? "open"],
+        includeInfra: true,
+        excludeTypes: filter.types && filter.types.length > 0 ? filter.excludeTypes : [
+          ...READY_EXCLUDED_TYPES,
+          ...(filter.excludeTypes ?? []),
+        ],
+      };
+      const w = this.whereFor(f);
+      const deferred = filter.includeDeferred
+        ? ""
+        : ` AND (i.defer_until IS NULL OR i.defer_until <= ?)
+            AND NOT EXISTS (SELECT 1 FROM dependencies pd JOIN issues pp ON pp.id = pd.depends_on_id
+                            WHERE pd.issue_id = i.id AND pd.type = 'parent-child' AND pp.defer_until > ?)`;
+      const limit = filter.limit === undefined ? 100 : filter.limit;
+      const rows = this.db.all(
+        `SELECT i.* FROM issues i WHERE ${w.sql} AND i.is_blocked = 0 AND i.pinned = 0${deferred}
+         ORDER BY ${orderBy(filter.sort, filter.reverse, this.clock())}${limit > 0 ? ` LIMIT ${Math.floor(limit)}` : ""}`,
+        ...w.params,
+        ...(filter.includeDeferred ? [] : [now, now]),
+      );
+      return this.withCounts(rows);
+    });
+  }
+
+  async blocked(filter: IssueFilter): Promise<BlockedIssue[]> {
+    return this.db.read(() => {
+      const w = this.whereFor(filter);
+      const rows = this.db.all(
+        `SELECT i.* FROM issues i WHERE ${w.sql} AND i.is_blocked = 1 AND i.status NOT IN ('closed', 'pinned')
+         ORDER BY ${orderBy(filter.sort, filter.reverse, this.clock())}${filter.limit ? ` LIMIT ${Math.floor(filter.limit)}` : ""}`,
+        ...w.params,
+      );
+      return rows.map((r) => {
+        const issue = rowToIssue(r);
+        const labels = this.labelsSync(issue.id);
+        if (labels.length > 0) issue.labels = labels;
+        const by = this.blockersOf(issue.id);
+        return { ...issue, blocked_by_count: by.length, blocked_by: by };
+      });
+    });
+  }
+
+  /** What keeps an issue blocked right now: open blockers, a blocked parent, waited-for spawners. */
+  private blockersOf(id: string): string[] {
+    const done = nonBlockingStatuses(this.vocab);
+    const marks = done.map(() => "?").join(", ");
+    const direct = this.db.column<string>(
+      `SELECT d.depends_on_id FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
+       WHERE d.issue_id = ? AND d.type IN ('blocks', 'conditional-blocks') AND t.status NOT IN (${marks}) ORDER BY d.depends_on_id`,
+      id,
+      ...done,
+    );
+    const parents = this.db.column<string>(
+      `SELECT d.depends_on_id FROM dependencies d JOIN issues p ON p.id = d.depends_on_id
+       WHERE d.issue_id = ? AND d.type = 'parent-child' AND p.is_blocked = 1`,
+      id,
+    );
+    const spawners = this.db.column<string>(
+      `SELECT w.depends_on_id FROM dependencies w WHERE w.issue_id = ? AND w.type = 'waits-for'
+         AND EXISTS (SELECT 1 FROM dependencies c JOIN issues ci ON ci.id = c.issue_id
+                     WHERE c.depends_on_id = w.depends_on_id AND c.type = 'parent-child' AND ci.status NOT IN (${marks}))`,
+      id,
+      ...done,
+    );
+    return [...new Set([...direct, ...parents, ...spawners])];
+  }
+
+  async isBlocked(id: string): Promise<boolean> {
+    return Number(this.db.get<{ b: number }>("SELECT is_blocked AS b FROM issues WHERE id = ?", id)?.b ?? 0) === 1;
+  }
+
+  async children(id: string): Promise<IssueWithCounts[]> {
+    this.mustGet(id);
+    const rows = this.db.all(
+      `SELECT i.* FROM issues i WHERE i.id IN (SELECT issue_id FROM dependencies WHERE depends_on_id = ? AND type = 'parent-child')
+       ORDER BY i.id`,
+      id,
+    );
+    return this.withCounts(rows);
+  }
+
+  async stale(opts: StaleOptions): Promise<Issue[]> {
+    const cutoff = new Date(this.clock().getTime() - opts.days * 86_400_000).toISOString();
+    const statuses = opts.status ? [opts.status] : ["open", "in_progress", "blocked", "hooked"];
+    const rows = this.db.all(
+      `SELECT * FROM issues WHERE ephemeral = 0 AND updated_at < ? AND status IN (${statuses.map(() => "?").join(", ")})
+       ORDER BY updated_at ASC${opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : ""}`,
+      cutoff,
+      ...statuses,
+    );
+    return rows.map(rowToIssue);
+  }
+
+  async stats(): Promise<Statistics> {
+    return this.db.read(() => {
+      const now = this.now();
+      const n = (sql: string, ...p: Param[]) => Number(this.db.get<{ n: number }>(sql, ...p)?.n ?? 0);
+      const base = "FROM issues WHERE ephemeral = 0";
+      const byStatus = (s: string) => n(`SELECT COUNT(*) AS n ${base} AND status = ?`, s);
+      const excluded = READY_EXCLUDED_TYPES.map(() => "?").join(", ");
+      const readyCount = n(
+        `SELECT COUNT(*) AS n FROM issues i WHERE i.ephemeral = 0 AND i.status = 'open' AND i.is_blocked = 0 AND i.pinned = 0
+           AND i.is_template = 0 AND i.issue_type NOT IN (${excluded}) AND (i.defer_until IS NULL OR i.defer_until <= ?)
+           AND NOT EXISTS (SELECT 1 FROM dependencies pd JOIN issues pp ON pp.id = pd.depends_on_id
+                           WHERE pd.issue_id = i.id AND pd.type = 'parent-child' AND pp.defer_until > ?)`,
+        ...READY_EXCLUDED_TYPES,
+        now,
+        now,
+      );
+      const lead = this.db.get<{ h: number | null }>(
+        `SELECT AVG((julianday(closed_at) - julianday(created_at)) * 24.0) AS h ${base} AND status = 'closed'`,
+      );
+      const epics = n(
+        `SELECT COUNT(*) AS n FROM issues e WHERE e.ephemeral = 0 AND e.issue_type = 'epic' AND e.status != 'closed'
+           AND EXISTS (SELECT 1 FROM dependencies d WHERE d.depends_on_id = e.id AND d.type = 'parent-child')
+           AND NOT EXISTS (SELECT 1 FROM dependencies d JOIN issues c ON c.id = d.issue_id
+                           WHERE d.depends_on_id = e.id AND d.type = 'parent-child' AND c.status != 'closed')`,
+      );
+      return {
+        total_issues: n(`SELECT COUNT(*) AS n ${base}`),
+        open_issues: byStatus("open"),
+        in_progress_issues: byStatus("in_progress"),
+        closed_issues: byStatus("closed"),
+        blocked_issues: n(`SELECT COUNT(*) AS n ${base} AND is_blocked = 1 AND status NOT IN ('closed', 'pinned')`),
+        deferred_issues: byStatus("deferred"),
+        ready_issues: readyCount,
+        pinned_issues: byStatus("pinned"),
+        epics_eligible_for_closure: epics,
+        average_lead_time_hours: Math.round(Number(lead?.h ?? 0) * 100) / 100,
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- creating
+
+  private idLengthConfig(): IdLengthConfig {
+    const num = (k: string, d: number) => {
+      const v = this.getConfigSync(k);
+      return v !== undefined && Number.isFinite(Number(v)) ? Number(v) : d;
+    };
+    return {
+      minLength: num("min_hash_length", DEFAULT_ID_LENGTH.minLength),
+      maxLength: num("max_hash_length", DEFAULT_ID_LENGTH.maxLength),
+      maxCollisionProb: num("max_collision_prob", DEFAULT_ID_LENGTH.maxCollisionProb),
+    };
+  }
+
+  private exists = (id: string): boolean => this.db.get("SELECT 1 FROM issues WHERE id = ?", id) !== undefined;
+
+  private newId(input: CreateIssueInput, actor: string, createdAt: Date): string {
+    const base = this.getConfigSync("issue_prefix") ?? "bd";
+    const prefix = input.ephemeral ? `${base}-wisp` : base;
+    if (!input.ephemeral && this.getConfigSync("issue_id_mode") === "counter") {
+      const next =
+        Number(this.db.get<{ n: number }>("SELECT last_id AS n FROM issue_counter WHERE prefix = ?", prefix)?.n ?? 0) + 1;
+      this.db.run(
+        "INSERT INTO issue_counter (prefix, last_id) VALUES (?, ?) ON CONFLICT(prefix) DO UPDATE SET last_id = excluded.last_id",
+        prefix,
+        next,
+      );
+      let id = `${prefix}-${next}`;
+      for (let n = next; this.exists(id); n++) id = `${prefix}-${n + 1}`;
+      return id;
+    }
+    // Count top-level IDs of this partition; dotted children do not use up hash space.
+    const count = Number(
+      this.db.get<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM issues WHERE ephemeral = ? AND instr(id, '.') = 0`,
+        input.ephemeral ? 1 : 0,
+      )?.n ?? 0,
+    );
+    const cfg = this.idLengthConfig();
+    const seed = idSeed(input.title, input.description ?? "", actor, createdAt);
+    return generateId(prefix, seed, hashLengthFor(count, cfg), this.exists, cfg);
+  }
+
+  private nextChildId(parentId: string): string {
+    if (childDepth(parentId) + 1 > MAX_CHILD_DEPTH) {
+      throw new ValidationError(`maximum hierarchy depth (${MAX_CHILD_DEPTH}) exceeded for parent ${parentId}`);
+    }
+    const stored = Number(
+      this.db.get<{ n: number }>("SELECT last_child AS n FROM child_counters WHERE parent_id = ?", parentId)?.n ?? 0,
+    );
+    let highest = stored;
+    const esc = parentId.replace(/[\\%_]/g, (c) => `\\${c}`);
+    for (const id of this.db.column<string>("SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\'", `${esc}.%`)) {
+      const rest = id.slice(parentId.length + 1);
+      if (/^\d+$/.test(rest)) highest = Math.max(highest, Number(rest));
+    }
+    const next = highest + 1;
+    this.db.run(
+      "INSERT INTO child_counters (parent_id, last_child) VALUES (?, ?) ON CONFLICT(parent_id) DO UPDATE SET last_child = excluded.last_child",
+      parentId,
+      next,
+    );
+    return `${parentId}.${next}`;
+  }
+
+  private checkExplicitId(id: string, force: boolean | undefined): void {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*-[A-Za-z0-9._-]+$/.test(id)) {
+      throw new ValidationError(`invalid issue ID "${id}" (expected prefix-hash)`);
+    }
+    const prefix = this.getConfigSync("issue_prefix") ?? "bd";
+    const allowed = [prefix, ...parseList(this.getConfigSync("allowed_prefixes"))];
+    const head = id.slice(0, id.indexOf("-"));
+    if (!force && !allowed.some((a) => id.startsWith(`${a}-`) || head === a)) {
+      throw new ValidationError(`issue ID "${id}" does not match the configured prefix "${prefix}" (use --force to override)`);
+    }
+    if (!force && id.slice(prefix.length + 1).includes("-") && !allowed.some((a) => a.includes("-") && id.startsWith(`${a}-`))) {
+      throw new ValidationError(`issue ID "${id}" has more than one hyphen (use --force to override)`);
+    }
+    if (this.exists(id)) throw new ConflictError("exists", `issue ${id} already exists`);
+  }
+
+  async createIssue(input: CreateIssueInput, actor: string): Promise<Issue> {
+    validateTitle(input.title);
+    const type = validateType(input.issue_type ?? "task", this.vocab);
+    const status = validateStatus(input.status ?? "open", this.vocab);
+    const priority = input.priority ?? DEFAULT_PRIORITY;
+    if (!Number.isInteger(priority) || priority < 0 || priority > 4) {
+      throw new ValidationError(`invalid priority "${priority}" (expected 0-4 or P0-P4)`);
+    }
+    if (input.ephemeral && input.no_history) throw new ValidationError("--ephemeral and --no-history cannot be combined");
+    const labels = (input.labels ?? []).map(validateLabel);
+    for (const d of input.deps ?? []) validateDepType(d.type);
+    return this.write(() => {
+      const created = this.clock();
+      const now = created.toISOString();
+      let parentId: string | undefined;
+      if (input.parent) {
+        parentId = this.resolveIdSync(input.parent);
+      }
+      let id: string;
+      if (input.id) {
+        this.checkExplicitId(input.id, input.force);
+        id = input.id;
+      } else if (parentId) {
+        id = this.nextChildId(parentId);
+      } else {
+        id = this.newId(input, actor, created);
+      }
+      const issue: Issue = {
+        id,
+        title: input.title,
+        description: input.description,
+        design: input.design,
+        acceptance_criteria: input.acceptance_criteria,
+        notes: input.notes,
+        spec_id: input.spec_id,
+        status,
+        priority,
+        issue_type: type,
+        assignee: input.assignee,
+        owner: input.owner,
+        estimated_minutes: input.estimated_minutes,
+        created_at: now,
+        created_by: actor,
+        updated_at: now,
+        started_at: status === "in_progress" ? now : undefined,
+        closed_at: status === "closed" ? now : undefined,
+        due_at: input.due_at ? normalizeTime(input.due_at, "due date") : undefined,
+        defer_until: input.defer_until ? normalizeTime(input.defer_until, "defer time") : undefined,
+        external_ref: input.external_ref,
+        source_system: input.source_system,
+        metadata: input.metadata,
+        sender: input.sender,
+        ephemeral: input.ephemeral,
+        no_history: input.no_history,
+        wisp_type: input.wisp_type,
+        pinned: input.pinned,
+        is_template: input.is_template,
+        mol_type: input.mol_type,
+        work_type: input.work_type,
+        event_kind: input.event_kind,
+        actor: input.actor,
+        target: input.target,
+        payload: input.payload,
+        await_type: input.await_type,
+        await_id: input.await_id,
+        waiters: input.waiters,
+        source_formula: input.source_formula,
+        source_location: input.source_location,
+      };
+      this.db.run(INSERT_ISSUE_SQL, ...issueToParams(issue));
+      this.event(id, "created", actor, null, null);
+      const allLabels = new Set(labels);
+      if (parentId) {
+        if (input.inheritLabels !== false) for (const l of this.labelsSync(parentId)) allLabels.add(l);
+        this.insertDependency({ issue_id: id, depends_on_id: parentId, type: "parent-child" }, actor, now);
+      }
+      for (const l of allLabels) this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", id, l);
+      for (const d of input.deps ?? []) {
+        const target = this.resolveTarget(d.depends_on_id);
+        this.addDependencySync({ issue_id: id, depends_on_id: target, type: d.type }, actor, now);
+      }
+      this.blocking.touch(id);
+      const out = this.getIssueSync(id)!;
+      return out;
+    });
+  }
+
+  /** Local IDs resolve (partial allowed); other prefixes and `external:` stay as given. */
+  private resolveTarget(id: string): string {
+    if (id.startsWith("external:")) return id;
+    try {
+      return this.resolveIdSync(id);
+    } catch (e) {
+      const prefix = this.getConfigSync("issue_prefix") ?? "bd";
+      if (e instanceof NotFoundError && id.includes("-") && !id.startsWith(`${prefix}-`)) return id;
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- updating
+
+  async updateIssue(id: string, patch: IssuePatch, actor: string): Promise<Issue> {
+    return this.write(() => this.updateSync(id, patch, actor));
+  }
+
+  private updateSync(id: string, patch: IssuePatch, actor: string): Issue {
+    const before = this.mustGet(id);
+    const next: Issue = { ...before };
+    const now = this.now();
+    const clear = <K extends keyof Issue>(k: K, v: unknown) => {
+      if (v === undefined) return;
+      (next as unknown as Record<string, unknown>)[k] = v === null || v === "" ? undefined : v;
+    };
+    if (patch.title !== undefined) next.title = validateTitle(patch.title);
+    for (const k of [
+      "description",
+      "design",
+      "acceptance_criteria",
+      "notes",
+      "spec_id",
+      "assignee",
+      "owner",
+      "external_ref",
+      "source_system",
+      "wisp_type",
+      "mol_type",
+      "work_type",
+      "sender",
+      "await_type",
+      "await_id",
+      "close_reason",
+    ] as const) {
+      clear(k, patch[k]);
+    }
+    if (patch.append_notes) next.notes = next.notes ? `${next.notes}\n${patch.append_notes}` : patch.append_notes;
+    if (patch.priority !== undefined) {
+      if (!Number.isInteger(patch.priority) || patch.priority < 0 || patch.priority > 4) {
+        throw new ValidationError(`invalid priority "${patch.priority}" (expected 0-4 or P0-P4)`);
+      }
+      next.priority = patch.priority;
+    }
+    if (patch.issue_type !== undefined) next.issue_type = validateType(patch.issue_type, this.vocab);
+    if (patch.estimated_minutes !== undefined) next.estimated_minutes = patch.estimated_minutes ?? undefined;
+    if (patch.due_at !== undefined) next.due_at = patch.due_at ? normalizeTime(patch.due_at, "due date") : undefined;
+    if (patch.defer_until !== undefined) {
+      next.defer_until = patch.defer_until ? normalizeTime(patch.defer_until, "defer time") : undefined;
+    }
+    if (patch.pinned !== undefined) next.pinned = patch.pinned || undefined;
+    if (patch.is_template !== undefined) next.is_template = patch.is_template || undefined;
+    if (patch.ephemeral !== undefined) next.ephemeral = patch.ephemeral || undefined;
+    if (patch.metadata !== undefined) next.metadata = patch.metadata ?? undefined;
+    if (patch.set_metadata || patch.unset_metadata) {
+      const m = { ...(next.metadata ?? {}) };
+      Object.assign(m, patch.set_metadata ?? {});
+      for (const k of patch.unset_metadata ?? []) delete m[k];
+      next.metadata = Object.keys(m).length > 0 ? m : undefined;
+    }
+    if (patch.status !== undefined) {
+      next.status = validateStatus(patch.status, this.vocab);
+      if (next.status === "closed" && before.status !== "closed") next.closed_at = now;
+      if (next.status !== "closed") {
+        next.closed_at = undefined;
+        if (before.status === "closed") {
+          next.close_reason = undefined;
+          next.closed_by_session = undefined;
+        }
+      }
+      if (next.status === "in_progress" && !next.started_at) next.started_at = now;
+    }
+    next.updated_at = now;
+    this.db.run(REPLACE_ISSUE_SQL, ...replaceParams(next));
+    if (before.status !== next.status) {
+      this.event(id, next.status === "closed" ? "closed" : "status_changed", actor, before.status, next.status);
+      this.blocking.touchStatus(id);
+    }
+    for (const f of FIELD_EVENTS) {
+      const a = before[f];
+      const b = next[f];
+      if (JSON.stringify(a) !== JSON.stringify(b)) this.event(id, "updated", actor, fmt(a), fmt(b), f);
+    }
+    if (JSON.stringify(before.metadata) !== JSON.stringify(next.metadata)) {
+      this.event(id, "updated", actor, fmt(before.metadata), fmt(next.metadata), "metadata");
+    }
+    const labels = new Set(before.labels ?? []);
+    if (patch.set_labels) {
+      const want = new Set(patch.set_labels.map(validateLabel));
+      for (const l of labels) if (!want.has(l)) this.removeLabelSync(id, l, actor);
+      for (const l of want) if (!labels.has(l)) this.addLabelSync(id, l, actor);
+    }
+    for (const l of patch.add_labels ?? []) this.addLabelSync(id, validateLabel(l), actor);
+    for (const l of patch.remove_labels ?? []) this.removeLabelSync(id, l, actor);
+    if (patch.parent !== undefined) this.reparent(id, patch.parent, actor, now);
+    return this.getIssueSync(id)!;
+  }
+
+  private reparent(id: string, parent: string | null, actor: string, now: string): void {
+    const old = this.parentOf(id);
+    if (old) {
+      this.db.run("DELETE FROM dependencies WHERE issue_id = ? AND depends_on_id = ?", id, old);
+      this.blocking.touchEdge(id, old, "parent-child");
+      this.event(id, "dependency_removed", actor, old, null, "parent-child");
+    }
+    if (parent) {
+      const target = this.resolveIdSync(parent);
+      if (target === id) throw new ValidationError("an issue cannot be its own parent");
+      this.insertDependency({ issue_id: id, depends_on_id: target, type: "parent-child" }, actor, now);
+    }
+  }
+
+  async claimIssue(id: string, actor: string): Promise<Issue> {
+    return this.write(() => {
+      const issue = this.mustGet(id);
+      if (issue.status === "in_progress" && issue.assignee === actor) return issue;
+      if (issue.assignee && issue.assignee !== actor) {
+        throw new ConflictError("already_claimed", `issue ${id} is already claimed by ${issue.assignee}`);
+      }
+      if (issue.status !== "open") {
+        throw new ConflictError("not_open", `cannot claim ${id}: status is ${issue.status} (only open issues can be claimed)`);
+      }
+      return this.updateSync(id, { status: "in_progress", assignee: actor }, actor);
+    });
+  }
+
+  async closeIssue(id: string, opts: CloseOptions, actor: string): Promise<CloseResult> {
+    return this.write(() => {
+      const issue = this.mustGet(id);
+      if (!opts.force) {
+        const done = nonBlockingStatuses(this.vocab);
+        const blockers = this.db.column<string>(
+          `SELECT d.depends_on_id FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
+           WHERE d.issue_id = ? AND d.type = 'blocks' AND t.status NOT IN (${done.map(() => "?").join(", ")}) ORDER BY 1`,
+          id,
+          ...done,
+        );
+        if (blockers.length > 0) {
+          throw new ConflictError(
+            "blocked",
+            `cannot close ${id}: blocked by open issues [${blockers.join(", ")}] (use --force to override)`,
+          );
+        }
+        if (issue.issue_type === "epic") {
+          const open = this.db.column<string>(
+            `SELECT d.issue_id FROM dependencies d JOIN issues c ON c.id = d.issue_id
+             WHERE d.depends_on_id = ? AND d.type = 'parent-child' AND c.status != 'closed' ORDER BY 1`,
+            id,
+          );
+          if (open.length > 0) {
+            throw new ConflictError(
+              "open_children",
+              `cannot close epic ${id}: ${open.length} open child issue(s) [${open.slice(0, 5).join(", ")}] (use --force to override)`,
+            );
+          }
+        }
+      }
+      const reason = opts.reason ?? "Closed";
+      const now = this.now();
+      const next: Issue = {
+        ...issue,
+        status: "closed",
+        closed_at: issue.status === "closed" ? (issue.closed_at ?? now) : now,
+        close_reason: reason,
+        closed_by_session: opts.session ?? issue.closed_by_session,
+        updated_at: now,
+      };
+      this.db.run(REPLACE_ISSUE_SQL, ...replaceParams(next));
+      if (issue.status !== "closed") {
+        this.event(id, "closed", actor, issue.status, "closed", reason);
+        this.blocking.touchStatus(id);
+      }
+      this.blocking.settle();
+      const unblocked = [...this.blocking.unblocked].filter((u) => u !== id);
+      return { issue: this.getIssueSync(id)!, unblocked };
+    });
+  }
+
+  async reopenIssue(id: string, reason: string | undefined, actor: string): Promise<Issue> {
+    return this.write(() => {
+      const issue = this.mustGet(id);
+      if (issue.status === "open") throw new ConflictError("already_open", `${id} is already open`);
+      const out = this.updateSync(id, { status: "open", close_reason: null }, actor);
+      this.event(id, "reopened", actor, issue.status, "open", reason);
+      if (reason) this.addCommentSync(id, actor, reason);
+      return out;
+    });
+  }
+
+  async planDelete(id: string): Promise<DeletePlan> {
+    const issue = this.mustGet(id);
+    return {
+      issue,
+      dependents: this.db.column<string>("SELECT issue_id FROM dependencies WHERE depends_on_id = ? ORDER BY 1", id),
+      dependencies: this.db.column<string>("SELECT depends_on_id FROM dependencies WHERE issue_id = ? ORDER BY 1", id),
+    };
+  }
+
+  async deleteIssue(id: string, actor: string): Promise<DeletePlan> {
+    const plan = await this.planDelete(id);
+    this.write(() => {
+      this.blocking.touchStatus(id);
+      const affected = this.db.column<string>("SELECT issue_id FROM dependencies WHERE depends_on_id = ?", id);
+      const parent = this.parentOf(id);
+      if (parent) this.blocking.touchEdge(id, parent, "parent-child");
+      this.db.run("DELETE FROM dependencies WHERE issue_id = ? OR depends_on_id = ?", id, id);
+      this.db.run("DELETE FROM labels WHERE issue_id = ?", id);
+      this.db.run("DELETE FROM comments WHERE issue_id = ?", id);
+      this.db.run("DELETE FROM events WHERE issue_id = ?", id);
+      this.db.run("DELETE FROM child_counters WHERE parent_id = ?", id);
+      this.db.run("DELETE FROM issues WHERE id = ?", id);
+      for (const a of affected) {
+        this.blocking.touch(a);
+        this.event(a, "dependency_removed", actor, id, null, `deleted ${id}`);
+      }
+    });
+    return plan;
+  }
+
+  // ---------------------------------------------------------------- dependencies
+
+  async addDependency(dep: DependencyInput, actor: string): Promise<Dependency> {
+    return this.write(() => {
+      const source = this.resolveIdSync(dep.issue_id);
+      const target = this.resolveTarget(dep.depends_on_id);
+      return this.addDependencySync({ ...dep, issue_id: source, depends_on_id: target }, actor, this.now());
+    });
+  }
+
+  private addDependencySync(dep: DependencyInput, actor: string, now: string): Dependency {
+    const type = validateDepType(dep.type ?? "blocks");
+    if (dep.issue_id === dep.depends_on_id) throw new ValidationError(`issue ${dep.issue_id} cannot depend on itself`);
+    if (dep.metadata !== undefined && dep.metadata !== "") {
+      try {
+        JSON.parse(dep.metadata);
+      } catch {
+        throw new ValidationError(`dependency metadata must be valid JSON`);
+      }
+    }
+    const existing = this.db.get<{ type: string }>(
+      "SELECT type FROM dependencies WHERE issue_id = ? AND depends_on_id = ?",
+      dep.issue_id,
+      dep.depends_on_id,
+    );
+    if (existing && existing.type !== type) {
+      throw new ConflictError(
+        "dependency_exists",
+        `dependency ${dep.issue_id} -> ${dep.depends_on_id} already exists with type ${existing.type} (remove it first)`,
+      );
+    }
+    const source = this.mustGet(dep.issue_id);
+    const targetIssue = this.getIssueSync(dep.depends_on_id);
+    if (type === "blocks" && targetIssue && (source.issue_type === "epic") !== (targetIssue.issue_type === "epic")) {
+      throw new ValidationError(
+        `epics can only block epics: ${dep.depends_on_id} (${targetIssue.issue_type}) cannot block ${dep.issue_id} (${source.issue_type})`,
+      );
+    }
+    if (!existing && CYCLE_CHECKED_DEP_TYPES.includes(type) && !dep.noCycleCheck && targetIssue) {
+      const path = this.pathBetween(dep.depends_on_id, dep.issue_id);
+      if (path) {
+        throw new ConflictError(
+          "cycle",
+          `adding dependency would create a cycle: ${[dep.issue_id, ...path].join(" -> ")}`,
+        );
+      }
+    }
+    const record: Dependency = {
+      issue_id: dep.issue_id,
+      depends_on_id: dep.depends_on_id,
+      type,
+      created_at: now,
+      created_by: actor,
+      metadata: dep.metadata || undefined,
+      thread_id: dep.thread_id || undefined,
+    };
+    if (existing) {
+      this.db.run(
+        "UPDATE dependencies SET metadata = ?, thread_id = COALESCE(?, thread_id) WHERE issue_id = ? AND depends_on_id = ?",
+        record.metadata,
+        record.thread_id,
+        dep.issue_id,
+        dep.depends_on_id,
+      );
+      return record;
+    }
+    this.insertDependency(record, actor, now);
+    return record;
+  }
+
+  private insertDependency(dep: DependencyInput, actor: string, now: string): void {
+    const type = dep.type ?? "blocks";
+    this.db.run(
+      "INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      dep.issue_id,
+      dep.depends_on_id,
+      type,
+      now,
+      actor,
+      dep.metadata ?? null,
+      dep.thread_id ?? null,
+    );
+    this.event(dep.issue_id, "dependency_added", actor, null, dep.depends_on_id, type);
+    this.db.run("UPDATE issues SET updated_at = ? WHERE id = ?", now, dep.issue_id);
+    this.blocking.touchEdge(dep.issue_id, dep.depends_on_id, type);
+  }
+
+  /** A path of blocking edges from `from` to `to`, if one exists (for cycle refusal). */
+  private pathBetween(from: string, to: string): string[] | undefined {
+    const types = CYCLE_CHECKED_DEP_TYPES.map((t) => `'${t}'`).join(", ");
+    const prev = new Map<string, string>([[from, ""]]);
+    const queue = [from];
+    while (queue.length > 0) {
+      const cur = queue.shift()!;
+      if (cur === to) {
+        const path: string[] = [];
+        for (let n: string | undefined = cur; n; n = prev.get(n) || undefined) path.unshift(n);
+        return path;
+      }
+      for (const next of this.db.column<string>(
+        `SELECT depends_on_id FROM dependencies WHERE issue_id = ? AND type IN (${types})`,
+        cur,
+      )) {
+        if (!prev.has(next)) {
+          prev.set(next, cur);
+          queue.push(next);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  async removeDependency(issueId: string, dependsOnId: string, actor: string): Promise<boolean> {
+    return this.write(() => {
+      const source = this.resolveIdSync(issueId);
+      const target = this.resolveTarget(dependsOnId);
+      const edge = this.db.get<{ type: string }>(
+        "SELECT type FROM dependencies WHERE issue_id = ? AND depends_on_id = ?",
+        source,
+        target,
+      );
+      if (!edge) return false;
+      this.db.run("DELETE FROM dependencies WHERE issue_id = ? AND depends_on_id = ?", source, target);
+      this.event(source, "dependency_removed", actor, target, null, edge.type);
+      this.db.run("UPDATE issues SET updated_at = ? WHERE id = ?", this.now(), source);
+      this.blocking.touchEdge(source, target, edge.type);
+      return true;
+    });
+  }
+
+  async dependencies(id: string, direction: "down" | "up", type?: string) {
+    this.mustGet(id);
+    return this.relatedSync(id, direction, type);
+  }
+
+  async dependencyRecords(id: string): Promise<Dependency[]> {
+    return this.depRecordsSync(id);
+  }
+
+  private depRecordsSync(id: string): Dependency[] {
+    return this.db
+      .all<Row>(
+        "SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies WHERE issue_id = ? ORDER BY depends_on_id",
+        id,
+      )
+      .map((r) => {
+        const d: Dependency = {
+          issue_id: String(r.issue_id),
+          depends_on_id: String(r.depends_on_id),
+          type: String(r.type),
+          created_at: String(r.created_at),
+        };
+        if (r.created_by) d.created_by = String(r.created_by);
+        if (r.metadata) d.metadata = String(r.metadata);
+        if (r.thread_id) d.thread_id = String(r.thread_id);
+        return d;
+      });
+  }
+
+  async dependencyTree(
+    id: string,
+    opts: { maxDepth: number; direction: "down" | "up" | "both" },
+  ): Promise<DependencyTreeNode[]> {
+    const root = this.mustGet(id);
+    const out: DependencyTreeNode[] = [
+      {
+        id: root.id,
+        title: root.title,
+        status: root.status,
+        priority: root.priority,
+        issue_type: root.issue_type,
+        depth: 0,
+        parent_id: "",
+        dependency_type: "",
+        truncated: false,
+      },
+    ];
+    const walk = (dir: "down" | "up") => {
+      const seen = new Set<string>([id]);
+      const visit = (node: string, depth: number) => {
+        for (const rel of this.relatedSync(node, dir)) {
+          const truncated = depth + 1 >= opts.maxDepth && this.relatedSync(rel.id, dir).length > 0;
+          out.push({
+            id: rel.id,
+            title: rel.title,
+            status: rel.status,
+            priority: rel.priority,
+            issue_type: rel.issue_type,
+            depth: depth + 1,
+            parent_id: node,
+            dependency_type: rel.dependency_type,
+            truncated,
+          });
+          if (!seen.has(rel.id) && depth + 1 < opts.maxDepth) {
+            seen.add(rel.id);
+            visit(rel.id, depth + 1);
+          }
+        }
+      };
+      visit(id, 0);
+    };
+    if (opts.direction !== "up") walk("down");
+    if (opts.direction !== "down") walk("up");
+    return out;
+  }
+
+  async findCycles(): Promise<string[][]> {
+    // Tarjan's strongly connected components over the cycle-checked edge kinds.
+    const types = CYCLE_CHECKED_DEP_TYPES.map((t) => `'${t}'`).join(", ");
+    const adj = new Map<string, string[]>();
+    for (const r of this.db.all<{ a: string; b: string }>(
+      `SELECT issue_id AS a, depends_on_id AS b FROM dependencies WHERE type IN (${types})`,
+    )) {
+      const l = adj.get(r.a);
+      if (l) l.push(r.b);
+      else adj.set(r.a, [r.b]);
+    }
+    let index = 0;
+    const idx = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const on = new Set<string>();
+    const cycles: string[][] = [];
+    const strong = (v: string) => {
+      idx.set(v, index);
+      low.set(v, index);
+      index++;
+      stack.push(v);
+      on.add(v);
+      for (const w of adj.get(v) ?? []) {
+        if (!idx.has(w)) {
+          strong(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (on.has(w)) {
+          low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+        }
+      }
+      if (low.get(v) === idx.get(v)) {
+        const comp: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          on.delete(w);
+          comp.push(w);
+        } while (w !== v);
+        if (comp.length > 1) cycles.push(comp.reverse());
+      }
+    };
+    for (const v of adj.keys()) if (!idx.has(v)) strong(v);
+    return cycles;
+  }
+
+  // ---------------------------------------------------------------- labels, comments, events
+
+  private addLabelSync(id: string, label: string, actor: string): boolean {
+    const n = this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", id, label);
+    if (n > 0) {
+      this.event(id, "label_added", actor, null, label);
+      this.db.run("UPDATE issues SET updated_at = ? WHERE id = ?", this.now(), id);
+    }
+    return n > 0;
+  }
+
+  private removeLabelSync(id: string, label: string, actor: string): boolean {
+    const n = this.db.run("DELETE FROM labels WHERE issue_id = ? AND label = ?", id, label);
+    if (n > 0) {
+      this.event(id, "label_removed", actor, label, null);
+      this.db.run("UPDATE issues SET updated_at = ? WHERE id = ?", this.now(), id);
+    }
+    return n > 0;
+  }
+
+  async addLabel(id: string, label: string, actor: string): Promise<boolean> {
+    const l = validateLabel(label);
+    return this.write(() => {
+      this.mustGet(id);
+      return this.addLabelSync(id, l, actor);
+    });
+  }
+
+  async removeLabel(id: string, label: string, actor: string): Promise<boolean> {
+    return this.write(() => {
+      this.mustGet(id);
+      return this.removeLabelSync(id, label, actor);
+    });
+  }
+
+  async labels(id: string): Promise<string[]> {
+    this.mustGet(id);
+    return this.labelsSync(id);
+  }
+
+  async allLabels(): Promise<LabelCount[]> {
+    return this.db
+      .all<{ label: string; n: number }>(
+        "SELECT l.label, COUNT(*) AS n FROM labels l JOIN issues i ON i.id = l.issue_id WHERE i.ephemeral = 0 GROUP BY l.label ORDER BY l.label",
+      )
+      .map((r) => ({ label: r.label, count: Number(r.n) }));
+  }
+
+  private addCommentSync(id: string, author: string, text: string): Comment {
+    const c: Comment = { id: randomUUID(), issue_id: id, author, text, created_at: this.now() };
+    this.db.run(
+      "INSERT INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+      c.id,
+      c.issue_id,
+      c.author,
+      c.text,
+      c.created_at,
+    );
+    this.event(id, "commented", author, null, null, text);
+    this.db.run("UPDATE issues SET updated_at = ? WHERE id = ?", c.created_at, id);
+    return c;
+  }
+
+  async addComment(id: string, author: string, text: string): Promise<Comment> {
+    if (!text.trim()) throw new ValidationError("comment text must not be empty");
+    return this.write(() => {
+      this.mustGet(id);
+      return this.addCommentSync(id, author, text);
+    });
+  }
+
+  private commentsSync(id: string): Comment[] {
+    return this.db.all<Comment>(
+      "SELECT id, issue_id, author, text, created_at FROM comments WHERE issue_id = ? ORDER BY created_at, rowid",
+      id,
+    );
+  }
+
+  async comments(id: string): Promise<Comment[]> {
+    this.mustGet(id);
+    return this.commentsSync(id);
+  }
+
+  async events(id: string): Promise<LedgerEvent[]> {
+    return this.db
+      .all<Row>("SELECT * FROM events WHERE issue_id = ? ORDER BY id", id)
+      .map((r) => {
+        const e: LedgerEvent = {
+          id: String(r.id),
+          issue_id: String(r.issue_id),
+          event_type: r.event_type as LedgerEvent["event_type"],
+          actor: String(r.actor),
+          created_at: String(r.created_at),
+        };
+        if (r.old_value !== null) e.old_value = String(r.old_value);
+        if (r.new_value !== null) e.new_value = String(r.new_value);
+        if (r.comment !== null) e.comment = String(r.comment);
+        return e;
+      });
+  }
+
+  // ---------------------------------------------------------------- exchange
+
+  async exportIssues(opts: { includeEphemeral?: boolean; includeInfra?: boolean } = {}): Promise<Issue[]> {
+    return this.db.read(() => this.exportSync(opts));
+  }
+
+  private exportSync(opts: { includeEphemeral?: boolean; includeInfra?: boolean }): Issue[] {
+    const conds: string[] = [];
+    if (!opts.includeEphemeral) conds.push("ephemeral = 0");
+    const rows = this.db.all(`SELECT * FROM issues ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""} ORDER BY id`);
+    const group = <T>(sql: string, key: (r: T) => string) => {
+      const m = new Map<string, T[]>();
+      for (const r of this.db.all<T>(sql)) {
+        const k = key(r);
+        const l = m.get(k);
+        if (l) l.push(r);
+        else m.set(k, [r]);
+      }
+      return m;
+    };
+    const labels = group<{ issue_id: string; label: string }>(
+      "SELECT issue_id, label FROM labels ORDER BY issue_id, label",
+      (r) => r.issue_id,
+    );
+    const deps = group<Row>(
+      "SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies ORDER BY issue_id, depends_on_id",
+      (r) => String(r.issue_id),
+    );
+    const comments = group<Comment>(
+      "SELECT id, issue_id, author, text, created_at FROM comments ORDER BY issue_id, created_at, rowid",
+      (r) => r.issue_id,
+    );
+    return rows.map((r) => {
+      const issue = rowToIssue(r);
+      const l = labels.get(issue.id);
+      if (l) issue.labels = l.map((x) => x.label);
+      const d = deps.get(issue.id);
+      if (d) {
+        issue.dependencies = d.map((x) => {
+          const dep: Dependency = {
+            issue_id: String(x.issue_id),
+            depends_on_id: String(x.depends_on_id),
+            type: String(x.type),
+            created_at: String(x.created_at),
+          };
+          if (x.created_by) dep.created_by = String(x.created_by);
+          if (x.metadata) dep.metadata = String(x.metadata);
+          if (x.thread_id) dep.thread_id = String(x.thread_id);
+          return dep;
+        });
+      }
+      const c = comments.get(issue.id);
+      if (c) issue.comments = c;
+      return issue;
+    });
+  }
+
+  async importIssues(issues: Issue[], actor: string): Promise<ImportResult> {
+    const result: ImportResult = { created: 0, updated: 0, unchanged: 0, skipped: 0, ids: [] };
+    this.write(() => {
+      for (const raw of issues) {
+        if (!raw || typeof raw.id !== "string" || typeof raw.title !== "string") {
+          result.skipped++;
+          continue;
+        }
+        const incoming = normalizeImported(raw, this.vocab, this.now());
+        const existing = this.getIssueSync(incoming.id);
+        if (existing && contentKey(existing) === contentKey(incoming) && sameRelations(this, existing.id, raw)) {
+          result.unchanged++;
+          continue;
+        }
+        if (existing) {
+          this.db.run(REPLACE_ISSUE_SQL, ...replaceParams(incoming));
+          this.event(incoming.id, "updated", actor, null, null, "import");
+          result.updated++;
+        } else {
+          this.db.run(INSERT_ISSUE_SQL, ...issueToParams(incoming));
+          this.event(incoming.id, "created", actor, null, null, "import");
+          result.created++;
+        }
+        result.ids.push(incoming.id);
+        // Relations: add what is new; import never deletes.
+        for (const l of raw.labels ?? []) this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", incoming.id, l);
+        for (const d of raw.dependencies ?? []) {
+          if (!d?.depends_on_id) continue;
+          this.db.run(
+            `INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(issue_id, depends_on_id) DO UPDATE SET type = excluded.type, metadata = excluded.metadata`,
+            incoming.id,
+            d.depends_on_id,
+            d.type || "blocks",
+            d.created_at ? normalizeTime(d.created_at) : incoming.created_at,
+            d.created_by ?? null,
+            d.metadata ?? null,
+            d.thread_id ?? null,
+          );
+        }
+        for (const c of raw.comments ?? []) {
+          if (!c?.text) continue;
+          this.db.run(
+            "INSERT OR IGNORE INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+            String(c.id ?? randomUUID()),
+            incoming.id,
+            c.author ?? actor,
+            c.text,
+            c.created_at ? normalizeTime(c.created_at) : incoming.created_at,
+          );
+        }
+      }
+      this.blocking.recomputeAll();
+    });
+    return result;
+  }
+
+  /** True when the stored labels/edges/comments already include everything incoming. */
+  hasRelations(id: string, raw: Issue): boolean {
+    const labels = new Set(this.labelsSync(id));
+    if ((raw.labels ?? []).some((l) => !labels.has(l))) return false;
+    const deps = new Map(this.depRecordsSync(id).map((d) => [d.depends_on_id, d]));
+    for (const d of raw.dependencies ?? []) {
+      const have = deps.get(d.depends_on_id);
+      if (!have || have.type !== (d.type || "blocks") || (have.metadata ?? "") !== (d.metadata ?? "")) return false;
+    }
+    const comments = new Set(this.commentsSync(id).map((c) => c.id));
+    return (raw.comments ?? []).every((c) => comments.has(String(c.id)));
+  }
+
+  async query(sql: string): Promise<Array<Record<string, unknown>>> {
+    const text = sql.trim().replace(/;\s*$/, "");
+    if (!/^(select|with|explain)\b/i.test(text)) {
+      throw new ValidationError("only a single read-only query (SELECT or WITH) is allowed");
+    }
+    // query_only makes SQLite itself refuse any write, whatever the statement looks like.
+    this.db.exec("PRAGMA query_only = ON");
+    try {
+      return this.db.raw.prepare(text).all().map((r) => ({ ...r }));
+    } finally {
+      this.db.exec("PRAGMA query_only = OFF");
+    }
+  }
+
+  /** For benchmarks and repair: recompute every blocked flag from scratch. */
+  recomputeBlocked(): void {
+    this.db.write(() => this.blocking.recomputeAll());
+  }
+
+  /** Direct access for bulk fixtures in benchmarks. */
+  get database(): Db {
+    return this.db;
+  }
+}
+
+function fmt(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+function sameRelations(store: SqliteLedger, id: string, raw: Issue): boolean {
+  return store.hasRelations(id, raw);
+}
+
+/** Cleans an imported issue: known fields only, times normalised, invariants restored. */
+function normalizeImported(raw: Issue, vocab: Vocabulary, now: string): Issue {
+  const issue: Issue = { ...raw };
+  delete issue.labels;
+  delete issue.dependencies;
+  delete issue.comments;
+  // Imports trust types they do not know ("federation trust"); only typos of built-ins matter.
+  issue.issue_type = validateType(issue.issue_type || "task", vocab, true);
+  issue.status = issue.status || "open";
+  issue.priority = Number.isInteger(issue.priority) ? issue.priority : DEFAULT_PRIORITY;
+  for (const k of ["created_at", "updated_at", "started_at", "closed_at", "due_at", "defer_until", "compacted_at"] as const) {
+    const v = issue[k];
+    if (v) issue[k] = normalizeTime(v, k);
+  }
+  issue.created_at = issue.created_at || now;
+  issue.updated_at = issue.updated_at || issue.created_at;
+  if (issue.status === "closed" && !issue.closed_at) issue.closed_at = issue.updated_at;
+  if (issue.status !== "closed") delete issue.closed_at;
+  return issue;
+}

@@ -1,0 +1,278 @@
+// The LedgerStore interface: everything bd and gt do to beads, independent of the
+// backend. Every backend must pass test/ledger/conformance.ts. Methods are async so a
+// networked backend (PostgreSQL) fits the same shape as the embedded SQLite one.
+import type {
+  BlockedIssue,
+  Comment,
+  Dependency,
+  Issue,
+  IssueDetails,
+  IssueWithCounts,
+  LedgerEvent,
+  Statistics,
+} from "./model.ts";
+
+export interface CreateIssueInput {
+  title: string;
+  id?: string;
+  description?: string;
+  design?: string;
+  acceptance_criteria?: string;
+  notes?: string;
+  spec_id?: string;
+  status?: string;
+  priority?: number;
+  issue_type?: string;
+  assignee?: string;
+  owner?: string;
+  estimated_minutes?: number;
+  due_at?: string;
+  defer_until?: string;
+  external_ref?: string;
+  source_system?: string;
+  metadata?: Record<string, unknown>;
+  sender?: string;
+  ephemeral?: boolean;
+  no_history?: boolean;
+  wisp_type?: string;
+  pinned?: boolean;
+  is_template?: boolean;
+  mol_type?: string;
+  work_type?: string;
+  event_kind?: string;
+  actor?: string;
+  target?: string;
+  payload?: string;
+  await_type?: string;
+  await_id?: string;
+  waiters?: string[];
+  source_formula?: string;
+  source_location?: string;
+  labels?: string[];
+  /** Edges from the new issue: `{type, depends_on_id}`. */
+  deps?: Array<{ type: string; depends_on_id: string }>;
+  /** Make the new issue a child (`parent.N` ID and a parent-child edge). */
+  parent?: string;
+  /** Inherit the parent's labels (beads' default). */
+  inheritLabels?: boolean;
+  /** Accept an explicit ID whose prefix is not the ledger's. */
+  force?: boolean;
+}
+
+/** Fields `update` may set. `null` or "" clears an optional field. */
+export interface IssuePatch {
+  title?: string;
+  description?: string | null;
+  design?: string | null;
+  acceptance_criteria?: string | null;
+  notes?: string | null;
+  append_notes?: string;
+  spec_id?: string | null;
+  status?: string;
+  priority?: number;
+  issue_type?: string;
+  assignee?: string | null;
+  owner?: string | null;
+  estimated_minutes?: number | null;
+  due_at?: string | null;
+  defer_until?: string | null;
+  external_ref?: string | null;
+  source_system?: string | null;
+  pinned?: boolean;
+  is_template?: boolean;
+  ephemeral?: boolean;
+  wisp_type?: string | null;
+  mol_type?: string | null;
+  work_type?: string | null;
+  sender?: string | null;
+  await_type?: string | null;
+  await_id?: string | null;
+  close_reason?: string | null;
+  metadata?: Record<string, unknown> | null;
+  set_metadata?: Record<string, unknown>;
+  unset_metadata?: string[];
+  add_labels?: string[];
+  remove_labels?: string[];
+  set_labels?: string[];
+  parent?: string | null;
+}
+
+export type SortPolicy = "priority" | "hybrid" | "oldest" | "created" | "updated" | "id" | "title" | "status";
+
+export interface IssueFilter {
+  /** Exact statuses; empty or absent means "all but closed" unless `all`. */
+  statuses?: string[];
+  all?: boolean;
+  types?: string[];
+  excludeTypes?: string[];
+  /** Every one of these labels (AND). */
+  labels?: string[];
+  /** Any one of these labels (OR). */
+  labelsAny?: string[];
+  excludeLabels?: string[];
+  labelPattern?: string;
+  noLabels?: boolean;
+  assignee?: string;
+  unassigned?: boolean;
+  owner?: string;
+  priorities?: number[];
+  priorityMin?: number;
+  priorityMax?: number;
+  /** All transitive descendants of this issue. */
+  parent?: string;
+  /** Only direct children of this molecule/epic. */
+  mol?: string;
+  ids?: string[];
+  idPrefix?: string;
+  titleContains?: string;
+  descContains?: string;
+  notesContains?: string;
+  /** Full-text: title, description, notes or ID contain this. */
+  text?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  updatedAfter?: string;
+  updatedBefore?: string;
+  closedAfter?: string;
+  closedBefore?: string;
+  includeTemplates?: boolean;
+  includeInfra?: boolean;
+  /** undefined: persistent only; true: both; "only": wisps only. */
+  ephemeral?: boolean | "only";
+  pinned?: boolean;
+  metadataField?: Record<string, string>;
+  hasMetadataKey?: string;
+  overdue?: boolean;
+  deferred?: boolean;
+  limit?: number;
+  sort?: SortPolicy;
+  reverse?: boolean;
+}
+
+export interface ReadyFilter extends IssueFilter {
+  /** Ready candidates have this status (CLI: open). */
+  status?: string;
+  includeDeferred?: boolean;
+}
+
+export interface CloseOptions {
+  reason?: string;
+  force?: boolean;
+  session?: string;
+}
+
+export interface CloseResult {
+  issue: Issue;
+  /** Issues that became ready because this one closed. */
+  unblocked: string[];
+}
+
+export interface DependencyInput {
+  issue_id: string;
+  depends_on_id: string;
+  type?: string;
+  metadata?: string;
+  thread_id?: string;
+  noCycleCheck?: boolean;
+}
+
+export interface DependencyTreeNode {
+  id: string;
+  title: string;
+  status: string;
+  priority: number;
+  issue_type: string;
+  depth: number;
+  parent_id: string;
+  dependency_type: string;
+  truncated: boolean;
+}
+
+export interface ImportResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  ids: string[];
+}
+
+export interface DeletePlan {
+  issue: Issue;
+  /** Issues that depend on it and lose that edge. */
+  dependents: string[];
+  /** Issues it depends on. */
+  dependencies: string[];
+}
+
+export interface LabelCount {
+  label: string;
+  count: number;
+}
+
+export interface StaleOptions {
+  days: number;
+  status?: string;
+  limit?: number;
+}
+
+export interface LedgerStore {
+  /** Where the store lives, for messages. */
+  readonly location: string;
+  close(): Promise<void>;
+
+  // config (key/value knobs stored with the ledger)
+  getConfig(key: string): Promise<string | undefined>;
+  setConfig(key: string, value: string): Promise<void>;
+  unsetConfig(key: string): Promise<boolean>;
+  listConfig(): Promise<Record<string, string>>;
+  prefix(): Promise<string>;
+
+  // issues
+  createIssue(input: CreateIssueInput, actor: string): Promise<Issue>;
+  getIssue(id: string): Promise<Issue | undefined>;
+  getIssues(ids: string[]): Promise<Issue[]>;
+  getDetails(id: string): Promise<IssueDetails>;
+  /** Full or partial ID (with or without prefix) to the one ID it names. */
+  resolveId(partial: string): Promise<string>;
+  updateIssue(id: string, patch: IssuePatch, actor: string): Promise<Issue>;
+  /** Compare-and-swap claim: open and unassigned (or ours) → in_progress and ours. */
+  claimIssue(id: string, actor: string): Promise<Issue>;
+  closeIssue(id: string, opts: CloseOptions, actor: string): Promise<CloseResult>;
+  reopenIssue(id: string, reason: string | undefined, actor: string): Promise<Issue>;
+  planDelete(id: string): Promise<DeletePlan>;
+  deleteIssue(id: string, actor: string): Promise<DeletePlan>;
+
+  // queries
+  listIssues(filter: IssueFilter): Promise<IssueWithCounts[]>;
+  countIssues(filter: IssueFilter, groupBy?: string): Promise<number | Record<string, number>>;
+  ready(filter: ReadyFilter): Promise<IssueWithCounts[]>;
+  blocked(filter: IssueFilter): Promise<BlockedIssue[]>;
+  isBlocked(id: string): Promise<boolean>;
+  children(id: string): Promise<IssueWithCounts[]>;
+  stale(opts: StaleOptions): Promise<Issue[]>;
+  stats(): Promise<Statistics>;
+
+  // dependencies
+  addDependency(dep: DependencyInput, actor: string): Promise<Dependency>;
+  removeDependency(issueId: string, dependsOnId: string, actor: string): Promise<boolean>;
+  dependencies(id: string, direction: "down" | "up", type?: string): Promise<Array<Issue & { dependency_type: string }>>;
+  dependencyRecords(id: string): Promise<Dependency[]>;
+  dependencyTree(id: string, opts: { maxDepth: number; direction: "down" | "up" | "both" }): Promise<DependencyTreeNode[]>;
+  findCycles(): Promise<string[][]>;
+
+  // labels, comments, events
+  addLabel(id: string, label: string, actor: string): Promise<boolean>;
+  removeLabel(id: string, label: string, actor: string): Promise<boolean>;
+  labels(id: string): Promise<string[]>;
+  allLabels(): Promise<LabelCount[]>;
+  addComment(id: string, author: string, text: string): Promise<Comment>;
+  comments(id: string): Promise<Comment[]>;
+  events(id: string): Promise<LedgerEvent[]>;
+
+  // exchange
+  /** Every persistent issue with labels, dependencies and comments, sorted by ID. */
+  exportIssues(opts?: { includeEphemeral?: boolean; includeInfra?: boolean }): Promise<Issue[]>;
+  importIssues(issues: Issue[], actor: string): Promise<ImportResult>;
+  /** A read-only SQL query; rows keyed by column name. */
+  query(sql: string): Promise<Array<Record<string, unknown>>>;
+}
