@@ -9,7 +9,7 @@ export default defineConfig({
   target: "node24",
   outDir: "dist",
   clean: true,
-  splitting: true,
+  splitting: false,
   sourcemap: false,
   removeNodeProtocol: false,
   noExternal: [/.*/],

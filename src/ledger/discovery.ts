@@ -45,7 +45,8 @@ export function followRedirect(beadsDir: string): string {
       unlinkSync(file);
       return current;
     }
-    if (!isDir(next)) throw new NoLedgerError(`redirect in ${current} points to ${next}, which does not exist`);
+    if (!isDir(next))
+      throw new NoLedgerError(`redirect in ${current} points to ${next}, which does not exist`);
     current = next;
   }
   return current;
@@ -72,7 +73,12 @@ export function findLedger(cwd: string, env: NodeJS.ProcessEnv = process.env): L
   let dir = resolve(cwd);
   for (;;) {
     const candidate = join(dir, BEADS_DIRNAME);
-    if (isDir(candidate) && (existsSync(join(candidate, DB_FILENAME)) || existsSync(join(candidate, "redirect")) || existsSync(join(candidate, "metadata.json")))) {
+    if (
+      isDir(candidate) &&
+      (existsSync(join(candidate, DB_FILENAME)) ||
+        existsSync(join(candidate, "redirect")) ||
+        existsSync(join(candidate, "metadata.json")))
+    ) {
       return locationFor(candidate);
     }
     const up = dirname(dir);
@@ -120,7 +126,9 @@ export interface InitResult {
 /** Creates `.beads/` in `dir` (database, metadata.json, .gitignore, empty issues.jsonl). */
 export function initLedger(dir: string, opts: InitOptions): InitResult {
   if (!isValidPrefix(opts.prefix)) {
-    throw new ValidationError(`invalid prefix "${opts.prefix}" (letters, digits, "_" and inner "-"; at most 32 characters)`);
+    throw new ValidationError(
+      `invalid prefix "${opts.prefix}" (letters, digits, "_" and inner "-"; at most 32 characters)`,
+    );
   }
   const beadsDir = join(dir, BEADS_DIRNAME);
   const loc: LedgerLocation = {
@@ -136,7 +144,11 @@ export function initLedger(dir: string, opts: InitOptions): InitResult {
     const db = ledger.database;
     db.write(() => {
       const set = (k: string, v: string) =>
-        db.run("INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", k, v);
+        db.run(
+          "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+          k,
+          v,
+        );
       set("issue_prefix", opts.prefix);
       if (created) set("export.auto", opts.autoExport === false ? "false" : "true");
     });
@@ -166,7 +178,8 @@ export function readRoutes(file: string): Route[] {
     if (!t || t.startsWith("#")) continue;
     try {
       const r = JSON.parse(t) as Partial<Route>;
-      if (typeof r.prefix === "string" && typeof r.path === "string") out.push({ prefix: r.prefix, path: r.path });
+      if (typeof r.prefix === "string" && typeof r.path === "string")
+        out.push({ prefix: r.prefix, path: r.path });
     } catch {
       // skip bad lines, as beads does
     }

@@ -66,7 +66,9 @@ export function readJsonlFile(path: string): ParsedJsonl {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new ValidationError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ValidationError(
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   return parseJsonl(text);
 }

@@ -2,7 +2,15 @@
 // that do not depend on where issues are stored. Field names are beads' JSON names so
 // an Issue can be printed as-is for `--json`.
 
-export const BUILTIN_STATUSES = ["open", "in_progress", "blocked", "deferred", "closed", "pinned", "hooked"] as const;
+export const BUILTIN_STATUSES = [
+  "open",
+  "in_progress",
+  "blocked",
+  "deferred",
+  "closed",
+  "pinned",
+  "hooked",
+] as const;
 export type BuiltinStatus = (typeof BUILTIN_STATUSES)[number];
 export type Status = string;
 export type StatusCategory = "active" | "wip" | "done" | "frozen";
@@ -86,11 +94,24 @@ export const WELL_KNOWN_DEP_TYPES = [
 ] as const;
 
 /** Edge kinds that gate readiness. */
-export const BLOCKING_DEP_TYPES: readonly string[] = ["blocks", "parent-child", "conditional-blocks", "waits-for"];
+export const BLOCKING_DEP_TYPES: readonly string[] = [
+  "blocks",
+  "parent-child",
+  "conditional-blocks",
+  "waits-for",
+];
 /** Edge kinds checked for cycles when added. */
 export const CYCLE_CHECKED_DEP_TYPES: readonly string[] = ["blocks", "conditional-blocks"];
 
-export const WISP_TYPES = ["heartbeat", "ping", "patrol", "gc_report", "recovery", "error", "escalation"] as const;
+export const WISP_TYPES = [
+  "heartbeat",
+  "ping",
+  "patrol",
+  "gc_report",
+  "recovery",
+  "error",
+  "escalation",
+] as const;
 
 export const EVENT_TYPES = [
   "created",

@@ -11,6 +11,7 @@ import type {
   LedgerEvent,
   Statistics,
 } from "./model.ts";
+import type { Vocabulary } from "./validate.ts";
 
 export interface CreateIssueInput {
   title: string;
@@ -226,6 +227,8 @@ export interface LedgerStore {
   unsetConfig(key: string): Promise<boolean>;
   listConfig(): Promise<Record<string, string>>;
   prefix(): Promise<string>;
+  /** Built-in plus configured statuses and types. */
+  vocabulary(): Promise<Vocabulary>;
 
   // issues
   createIssue(input: CreateIssueInput, actor: string): Promise<Issue>;
@@ -255,9 +258,16 @@ export interface LedgerStore {
   // dependencies
   addDependency(dep: DependencyInput, actor: string): Promise<Dependency>;
   removeDependency(issueId: string, dependsOnId: string, actor: string): Promise<boolean>;
-  dependencies(id: string, direction: "down" | "up", type?: string): Promise<Array<Issue & { dependency_type: string }>>;
+  dependencies(
+    id: string,
+    direction: "down" | "up",
+    type?: string,
+  ): Promise<Array<Issue & { dependency_type: string }>>;
   dependencyRecords(id: string): Promise<Dependency[]>;
-  dependencyTree(id: string, opts: { maxDepth: number; direction: "down" | "up" | "both" }): Promise<DependencyTreeNode[]>;
+  dependencyTree(
+    id: string,
+    opts: { maxDepth: number; direction: "down" | "up" | "both" },
+  ): Promise<DependencyTreeNode[]>;
   findCycles(): Promise<string[][]>;
 
   // labels, comments, events

@@ -38,9 +38,12 @@ export function parseCustomStatuses(value: string | undefined): Map<string, Stat
     if (!entry) continue;
     const [name, category = "active"] = entry.split(":").map((s) => s.trim()) as [string, string?];
     if (!CUSTOM_STATUS_RE.test(name)) throw new ValidationError(`invalid custom status name "${name}"`);
-    if (isBuiltinStatus(name)) throw new ValidationError(`custom status "${name}" collides with a built-in status`);
+    if (isBuiltinStatus(name))
+      throw new ValidationError(`custom status "${name}" collides with a built-in status`);
     if (!["active", "wip", "done", "frozen"].includes(category)) {
-      throw new ValidationError(`invalid category "${category}" for custom status "${name}" (use active, wip, done or frozen)`);
+      throw new ValidationError(
+        `invalid category "${category}" for custom status "${name}" (use active, wip, done or frozen)`,
+      );
     }
     out.set(name, category as StatusCategory);
   }
@@ -81,7 +84,8 @@ export function nonBlockingStatuses(vocab: Vocabulary): string[] {
 export function validateType(type: string, vocab: Vocabulary, trustUnknown = false): string {
   const t = type.trim().toLowerCase();
   const resolved = TYPE_ALIASES[t] ?? t;
-  if ((BUILTIN_TYPES as readonly string[]).includes(resolved) || vocab.customTypes.includes(resolved)) return resolved;
+  if ((BUILTIN_TYPES as readonly string[]).includes(resolved) || vocab.customTypes.includes(resolved))
+    return resolved;
   if (trustUnknown && resolved) return resolved;
   throw new ValidationError(
     `invalid issue type "${type}" (valid: ${[...BUILTIN_TYPES.filter((x) => x !== "event"), ...vocab.customTypes].join(", ")})`,
@@ -110,13 +114,15 @@ export function validateTitle(title: string): string {
 export function validateLabel(label: string): string {
   const l = label.trim();
   if (!l) throw new ValidationError("label must not be empty");
-  if (l.length > 255) throw new ValidationError(`label "${l.slice(0, 20)}..." is too long (maximum 255 characters)`);
+  if (l.length > 255)
+    throw new ValidationError(`label "${l.slice(0, 20)}..." is too long (maximum 255 characters)`);
   return l;
 }
 
 export function validateDepType(type: string): string {
   const t = type.trim();
-  if (t.length < 1 || t.length > 50) throw new ValidationError(`invalid dependency type "${type}" (1-50 characters)`);
+  if (t.length < 1 || t.length > 50)
+    throw new ValidationError(`invalid dependency type "${type}" (1-50 characters)`);
   return t;
 }
 
@@ -153,6 +159,7 @@ export function parseWhen(value: string, now: Date = new Date(), what = "time"):
 }
 
 export function validateEstimate(value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new ValidationError(`invalid estimate "${value}" (minutes, >= 0)`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ValidationError(`invalid estimate "${value}" (minutes, >= 0)`);
   return value;
 }

@@ -1,9 +1,9 @@
 // What every bd command shares: global flags, finding and opening the ledger, the actor,
 // output in human or --json form, and turning typed errors into one line and an exit code.
 import { execFileSync } from "node:child_process";
+import { GasTownError, NotFoundError } from "../../errors.ts";
 import { type LedgerLocation, openLedger, requireLedger, routeFor } from "../../ledger/discovery.ts";
 import type { SqliteLedger } from "../../ledger/sqlite/store.ts";
-import { GasTownError, NotFoundError } from "../../errors.ts";
 
 export interface GlobalOptions {
   json?: boolean;
@@ -37,7 +37,9 @@ export class BdContext {
 
   location(): LedgerLocation {
     if (!this.loc) {
-      const env = this.opts.db ? { ...this.env, BEADS_DIR: this.opts.db.replace(/\/beads\.db$/, "") } : this.env;
+      const env = this.opts.db
+        ? { ...this.env, BEADS_DIR: this.opts.db.replace(/\/beads\.db$/, "") }
+        : this.env;
       this.loc = requireLedger(this.cwd, env);
     }
     return this.loc;

@@ -52,7 +52,9 @@ export function buildWhere(f: IssueFilter, opts: { infraTypes: string[]; now: st
     p.push(label);
   }
   if (f.labelsAny && f.labelsAny.length > 0) {
-    c.push(`EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND l.label IN (${placeholders(f.labelsAny.length)}))`);
+    c.push(
+      `EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND l.label IN (${placeholders(f.labelsAny.length)}))`,
+    );
     p.push(...f.labelsAny);
   }
   if (f.excludeLabels && f.excludeLabels.length > 0) {

@@ -5,7 +5,13 @@ import { ISSUE_FIELDS } from "../model.ts";
 
 export const SCHEMA_VERSION = 1;
 
-const SQL_TYPE = { text: "TEXT", int: "INTEGER", bool: "INTEGER NOT NULL DEFAULT 0", json: "TEXT", time: "TEXT" } as const;
+const SQL_TYPE = {
+  text: "TEXT",
+  int: "INTEGER",
+  bool: "INTEGER NOT NULL DEFAULT 0",
+  json: "TEXT",
+  time: "TEXT",
+} as const;
 
 function issueColumns(): string {
   return ISSUE_FIELDS.map(([name, kind]) => {

@@ -13,8 +13,8 @@ import {
   CYCLE_CHECKED_DEP_TYPES,
   childDepth,
   contentKey,
-  type Dependency,
   DEFAULT_PRIORITY,
+  type Dependency,
   type Issue,
   type IssueDetails,
   type IssueWithCounts,
@@ -45,12 +45,12 @@ import {
   normalizeTime,
   parseCustomStatuses,
   parseList,
+  type Vocabulary,
   validateDepType,
   validateLabel,
   validateStatus,
   validateTitle,
   validateType,
-  type Vocabulary,
 } from "../validate.ts";
 import { BlockingIndex } from "./blocking.ts";
 import { Db, type Param, type Row } from "./db.ts";
@@ -138,7 +138,9 @@ export class SqliteLedger implements LedgerStore {
       const again = Number(this.db.get<{ user_version: number }>("PRAGMA user_version")?.user_version ?? 0);
       if (again === SCHEMA_VERSION) return;
       if (again > SCHEMA_VERSION) {
-        throw new ValidationError(`ledger schema version ${again} is newer than this bd understands (${SCHEMA_VERSION})`);
+        throw new ValidationError(
+          `ledger schema version ${again} is newer than this bd understands (${SCHEMA_VERSION})`,
+        );
       }
       this.db.exec(schemaSql());
     });
@@ -157,7 +159,8 @@ export class SqliteLedger implements LedgerStore {
 
   private configMap(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const r of this.db.all<{ key: string; value: string }>("SELECT key, value FROM config")) out[r.key] = r.value;
+    for (const r of this.db.all<{ key: string; value: string }>("SELECT key, value FROM config"))
+      out[r.key] = r.value;
     return out;
   }
 
@@ -182,7 +185,14 @@ export class SqliteLedger implements LedgerStore {
     });
   }
 
-  private event(issueId: string, type: LedgerEvent["event_type"], actor: string, old?: Param, now?: Param, comment?: string) {
+  private event(
+    issueId: string,
+    type: LedgerEvent["event_type"],
+    actor: string,
+    old?: Param,
+    now?: Param,
+    comment?: string,
+  ) {
     this.db.run(
       "INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       issueId,
@@ -208,7 +218,11 @@ export class SqliteLedger implements LedgerStore {
   async setConfig(key: string, value: string): Promise<void> {
     if (key === "status.custom") parseCustomStatuses(value);
     this.write(() => {
-      this.db.run("INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+      this.db.run(
+        "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        key,
+        value,
+      );
     });
     this.loadVocabulary();
   }
@@ -221,6 +235,10 @@ export class SqliteLedger implements LedgerStore {
 
   async listConfig(): Promise<Record<string, string>> {
     return this.configMap();
+  }
+
+  async vocabulary(): Promise<Vocabulary> {
+    return this.vocab;
   }
 
   async prefix(): Promise<string> {
@@ -271,7 +289,10 @@ export class SqliteLedger implements LedgerStore {
       `%-${esc}%`,
     );
     if (candidates.length === 0) {
-      candidates = this.db.column<string>("SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 50", `%${esc}%`);
+      candidates = this.db.column<string>(
+        "SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 50",
+        `%${esc}%`,
+      );
     }
     if (candidates.length === 1) return candidates[0]!;
     if (candidates.length > 1) {
@@ -367,11 +388,15 @@ export class SqliteLedger implements LedgerStore {
       for (const r of this.db.all<{ k: string; n: number }>(sql, ...args)) m.set(r.k, Number(r.n));
       return m;
     };
-    const depCount = count(`SELECT issue_id AS k, COUNT(*) AS n FROM dependencies ${where("issue_id")} GROUP BY issue_id`);
+    const depCount = count(
+      `SELECT issue_id AS k, COUNT(*) AS n FROM dependencies ${where("issue_id")} GROUP BY issue_id`,
+    );
     const revCount = count(
       `SELECT depends_on_id AS k, COUNT(*) AS n FROM dependencies ${where("depends_on_id")} GROUP BY depends_on_id`,
     );
-    const comCount = count(`SELECT issue_id AS k, COUNT(*) AS n FROM comments ${where("issue_id")} GROUP BY issue_id`);
+    const comCount = count(
+      `SELECT issue_id AS k, COUNT(*) AS n FROM comments ${where("issue_id")} GROUP BY issue_id`,
+    );
     const parents = new Map<string, string>();
     for (const r of this.db.all<{ k: string; p: string }>(
       `SELECT issue_id AS k, depends_on_id AS p FROM dependencies ${big ? "WHERE" : `${where("issue_id")} AND`} type = 'parent-child'`,
@@ -420,9 +445,13 @@ export class SqliteLedger implements LedgerStore {
   async countIssues(filter: IssueFilter, groupBy?: string): Promise<number | Record<string, number>> {
     const w = this.whereFor(filter);
     if (!groupBy) {
-      return Number(this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM issues i WHERE ${w.sql}`, ...w.params)?.n ?? 0);
+      return Number(
+        this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM issues i WHERE ${w.sql}`, ...w.params)?.n ?? 0,
+      );
     }
-    const col = { status: "i.status", priority: "i.priority", type: "i.issue_type", assignee: "i.assignee" }[groupBy];
+    const col = { status: "i.status", priority: "i.priority", type: "i.issue_type", assignee: "i.assignee" }[
+      groupBy
+    ];
     const out: Record<string, number> = {};
     if (groupBy === "label") {
       for (const r of this.db.all<{ k: string; n: number }>(
@@ -433,7 +462,8 @@ export class SqliteLedger implements LedgerStore {
       }
       return out;
     }
-    if (!col) throw new ValidationError(`invalid group "${groupBy}" (use status, priority, type, assignee or label)`);
+    if (!col)
+      throw new ValidationError(`invalid group "${groupBy}" (use status, priority, type, assignee or label)`);
     for (const r of this.db.all<{ k: string | null; n: number }>(
       `SELECT ${col} AS k, COUNT(*) AS n FROM issues i WHERE ${w.sql} GROUP BY ${col}`,
       ...w.params,
@@ -450,10 +480,10 @@ export class SqliteLedger implements LedgerStore {
         ...filter,
         statuses: [filter.status ?? "open"],
         includeInfra: true,
-        excludeTypes: filter.types && filter.types.length > 0 ? filter.excludeTypes : [
-          ...READY_EXCLUDED_TYPES,
-          ...(filter.excludeTypes ?? []),
-        ],
+        excludeTypes:
+          filter.types && filter.types.length > 0
+            ? filter.excludeTypes
+            : [...READY_EXCLUDED_TYPES, ...(filter.excludeTypes ?? [])],
       };
       const w = this.whereFor(f);
       const deferred = filter.includeDeferred
@@ -516,7 +546,9 @@ export class SqliteLedger implements LedgerStore {
   }
 
   async isBlocked(id: string): Promise<boolean> {
-    return Number(this.db.get<{ b: number }>("SELECT is_blocked AS b FROM issues WHERE id = ?", id)?.b ?? 0) === 1;
+    return (
+      Number(this.db.get<{ b: number }>("SELECT is_blocked AS b FROM issues WHERE id = ?", id)?.b ?? 0) === 1
+    );
   }
 
   async children(id: string): Promise<IssueWithCounts[]> {
@@ -571,7 +603,9 @@ export class SqliteLedger implements LedgerStore {
         open_issues: byStatus("open"),
         in_progress_issues: byStatus("in_progress"),
         closed_issues: byStatus("closed"),
-        blocked_issues: n(`SELECT COUNT(*) AS n ${base} AND is_blocked = 1 AND status NOT IN ('closed', 'pinned')`),
+        blocked_issues: n(
+          `SELECT COUNT(*) AS n ${base} AND is_blocked = 1 AND status NOT IN ('closed', 'pinned')`,
+        ),
         deferred_issues: byStatus("deferred"),
         ready_issues: readyCount,
         pinned_issues: byStatus("pinned"),
@@ -595,14 +629,18 @@ export class SqliteLedger implements LedgerStore {
     };
   }
 
-  private exists = (id: string): boolean => this.db.get("SELECT 1 FROM issues WHERE id = ?", id) !== undefined;
+  private exists = (id: string): boolean =>
+    this.db.get("SELECT 1 FROM issues WHERE id = ?", id) !== undefined;
 
   private newId(input: CreateIssueInput, actor: string, createdAt: Date): string {
     const base = this.getConfigSync("issue_prefix") ?? "bd";
     const prefix = input.ephemeral ? `${base}-wisp` : base;
     if (!input.ephemeral && this.getConfigSync("issue_id_mode") === "counter") {
       const next =
-        Number(this.db.get<{ n: number }>("SELECT last_id AS n FROM issue_counter WHERE prefix = ?", prefix)?.n ?? 0) + 1;
+        Number(
+          this.db.get<{ n: number }>("SELECT last_id AS n FROM issue_counter WHERE prefix = ?", prefix)?.n ??
+            0,
+        ) + 1;
       this.db.run(
         "INSERT INTO issue_counter (prefix, last_id) VALUES (?, ?) ON CONFLICT(prefix) DO UPDATE SET last_id = excluded.last_id",
         prefix,
@@ -626,14 +664,20 @@ export class SqliteLedger implements LedgerStore {
 
   private nextChildId(parentId: string): string {
     if (childDepth(parentId) + 1 > MAX_CHILD_DEPTH) {
-      throw new ValidationError(`maximum hierarchy depth (${MAX_CHILD_DEPTH}) exceeded for parent ${parentId}`);
+      throw new ValidationError(
+        `maximum hierarchy depth (${MAX_CHILD_DEPTH}) exceeded for parent ${parentId}`,
+      );
     }
     const stored = Number(
-      this.db.get<{ n: number }>("SELECT last_child AS n FROM child_counters WHERE parent_id = ?", parentId)?.n ?? 0,
+      this.db.get<{ n: number }>("SELECT last_child AS n FROM child_counters WHERE parent_id = ?", parentId)
+        ?.n ?? 0,
     );
     let highest = stored;
     const esc = parentId.replace(/[\\%_]/g, (c) => `\\${c}`);
-    for (const id of this.db.column<string>("SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\'", `${esc}.%`)) {
+    for (const id of this.db.column<string>(
+      "SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\'",
+      `${esc}.%`,
+    )) {
       const rest = id.slice(parentId.length + 1);
       if (/^\d+$/.test(rest)) highest = Math.max(highest, Number(rest));
     }
@@ -654,9 +698,15 @@ export class SqliteLedger implements LedgerStore {
     const allowed = [prefix, ...parseList(this.getConfigSync("allowed_prefixes"))];
     const head = id.slice(0, id.indexOf("-"));
     if (!force && !allowed.some((a) => id.startsWith(`${a}-`) || head === a)) {
-      throw new ValidationError(`issue ID "${id}" does not match the configured prefix "${prefix}" (use --force to override)`);
+      throw new ValidationError(
+        `issue ID "${id}" does not match the configured prefix "${prefix}" (use --force to override)`,
+      );
     }
-    if (!force && id.slice(prefix.length + 1).includes("-") && !allowed.some((a) => a.includes("-") && id.startsWith(`${a}-`))) {
+    if (
+      !force &&
+      id.slice(prefix.length + 1).includes("-") &&
+      !allowed.some((a) => a.includes("-") && id.startsWith(`${a}-`))
+    ) {
       throw new ValidationError(`issue ID "${id}" has more than one hyphen (use --force to override)`);
     }
     if (this.exists(id)) throw new ConflictError("exists", `issue ${id} already exists`);
@@ -670,7 +720,8 @@ export class SqliteLedger implements LedgerStore {
     if (!Number.isInteger(priority) || priority < 0 || priority > 4) {
       throw new ValidationError(`invalid priority "${priority}" (expected 0-4 or P0-P4)`);
     }
-    if (input.ephemeral && input.no_history) throw new ValidationError("--ephemeral and --no-history cannot be combined");
+    if (input.ephemeral && input.no_history)
+      throw new ValidationError("--ephemeral and --no-history cannot be combined");
     const labels = (input.labels ?? []).map(validateLabel);
     for (const d of input.deps ?? []) validateDepType(d.type);
     return this.write(() => {
@@ -738,7 +789,8 @@ export class SqliteLedger implements LedgerStore {
         if (input.inheritLabels !== false) for (const l of this.labelsSync(parentId)) allLabels.add(l);
         this.insertDependency({ issue_id: id, depends_on_id: parentId, type: "parent-child" }, actor, now);
       }
-      for (const l of allLabels) this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", id, l);
+      for (const l of allLabels)
+        this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", id, l);
       for (const d of input.deps ?? []) {
         const target = this.resolveTarget(d.depends_on_id);
         this.addDependencySync({ issue_id: id, depends_on_id: target, type: d.type }, actor, now);
@@ -796,7 +848,8 @@ export class SqliteLedger implements LedgerStore {
     ] as const) {
       clear(k, patch[k]);
     }
-    if (patch.append_notes) next.notes = next.notes ? `${next.notes}\n${patch.append_notes}` : patch.append_notes;
+    if (patch.append_notes)
+      next.notes = next.notes ? `${next.notes}\n${patch.append_notes}` : patch.append_notes;
     if (patch.priority !== undefined) {
       if (!Number.isInteger(patch.priority) || patch.priority < 0 || patch.priority > 4) {
         throw new ValidationError(`invalid priority "${patch.priority}" (expected 0-4 or P0-P4)`);
@@ -805,7 +858,8 @@ export class SqliteLedger implements LedgerStore {
     }
     if (patch.issue_type !== undefined) next.issue_type = validateType(patch.issue_type, this.vocab);
     if (patch.estimated_minutes !== undefined) next.estimated_minutes = patch.estimated_minutes ?? undefined;
-    if (patch.due_at !== undefined) next.due_at = patch.due_at ? normalizeTime(patch.due_at, "due date") : undefined;
+    if (patch.due_at !== undefined)
+      next.due_at = patch.due_at ? normalizeTime(patch.due_at, "due date") : undefined;
     if (patch.defer_until !== undefined) {
       next.defer_until = patch.defer_until ? normalizeTime(patch.defer_until, "defer time") : undefined;
     }
@@ -834,7 +888,13 @@ export class SqliteLedger implements LedgerStore {
     next.updated_at = now;
     this.db.run(REPLACE_ISSUE_SQL, ...replaceParams(next));
     if (before.status !== next.status) {
-      this.event(id, next.status === "closed" ? "closed" : "status_changed", actor, before.status, next.status);
+      this.event(
+        id,
+        next.status === "closed" ? "closed" : "status_changed",
+        actor,
+        before.status,
+        next.status,
+      );
       this.blocking.touchStatus(id);
     }
     for (const f of FIELD_EVENTS) {
@@ -879,7 +939,10 @@ export class SqliteLedger implements LedgerStore {
         throw new ConflictError("already_claimed", `issue ${id} is already claimed by ${issue.assignee}`);
       }
       if (issue.status !== "open") {
-        throw new ConflictError("not_open", `cannot claim ${id}: status is ${issue.status} (only open issues can be claimed)`);
+        throw new ConflictError(
+          "not_open",
+          `cannot claim ${id}: status is ${issue.status} (only open issues can be claimed)`,
+        );
       }
       return this.updateSync(id, { status: "in_progress", assignee: actor }, actor);
     });
@@ -952,8 +1015,14 @@ export class SqliteLedger implements LedgerStore {
     const issue = this.mustGet(id);
     return {
       issue,
-      dependents: this.db.column<string>("SELECT issue_id FROM dependencies WHERE depends_on_id = ? ORDER BY 1", id),
-      dependencies: this.db.column<string>("SELECT depends_on_id FROM dependencies WHERE issue_id = ? ORDER BY 1", id),
+      dependents: this.db.column<string>(
+        "SELECT issue_id FROM dependencies WHERE depends_on_id = ? ORDER BY 1",
+        id,
+      ),
+      dependencies: this.db.column<string>(
+        "SELECT depends_on_id FROM dependencies WHERE issue_id = ? ORDER BY 1",
+        id,
+      ),
     };
   }
 
@@ -961,7 +1030,10 @@ export class SqliteLedger implements LedgerStore {
     const plan = await this.planDelete(id);
     this.write(() => {
       this.blocking.touchStatus(id);
-      const affected = this.db.column<string>("SELECT issue_id FROM dependencies WHERE depends_on_id = ?", id);
+      const affected = this.db.column<string>(
+        "SELECT issue_id FROM dependencies WHERE depends_on_id = ?",
+        id,
+      );
       const parent = this.parentOf(id);
       if (parent) this.blocking.touchEdge(id, parent, "parent-child");
       this.db.run("DELETE FROM dependencies WHERE issue_id = ? OR depends_on_id = ?", id, id);
@@ -990,7 +1062,8 @@ export class SqliteLedger implements LedgerStore {
 
   private addDependencySync(dep: DependencyInput, actor: string, now: string): Dependency {
     const type = validateDepType(dep.type ?? "blocks");
-    if (dep.issue_id === dep.depends_on_id) throw new ValidationError(`issue ${dep.issue_id} cannot depend on itself`);
+    if (dep.issue_id === dep.depends_on_id)
+      throw new ValidationError(`issue ${dep.issue_id} cannot depend on itself`);
     if (dep.metadata !== undefined && dep.metadata !== "") {
       try {
         JSON.parse(dep.metadata);
@@ -1011,7 +1084,11 @@ export class SqliteLedger implements LedgerStore {
     }
     const source = this.mustGet(dep.issue_id);
     const targetIssue = this.getIssueSync(dep.depends_on_id);
-    if (type === "blocks" && targetIssue && (source.issue_type === "epic") !== (targetIssue.issue_type === "epic")) {
+    if (
+      type === "blocks" &&
+      targetIssue &&
+      (source.issue_type === "epic") !== (targetIssue.issue_type === "epic")
+    ) {
       throw new ValidationError(
         `epics can only block epics: ${dep.depends_on_id} (${targetIssue.issue_type}) cannot block ${dep.issue_id} (${source.issue_type})`,
       );
@@ -1314,21 +1391,19 @@ export class SqliteLedger implements LedgerStore {
   }
 
   async events(id: string): Promise<LedgerEvent[]> {
-    return this.db
-      .all<Row>("SELECT * FROM events WHERE issue_id = ? ORDER BY id", id)
-      .map((r) => {
-        const e: LedgerEvent = {
-          id: String(r.id),
-          issue_id: String(r.issue_id),
-          event_type: r.event_type as LedgerEvent["event_type"],
-          actor: String(r.actor),
-          created_at: String(r.created_at),
-        };
-        if (r.old_value !== null) e.old_value = String(r.old_value);
-        if (r.new_value !== null) e.new_value = String(r.new_value);
-        if (r.comment !== null) e.comment = String(r.comment);
-        return e;
-      });
+    return this.db.all<Row>("SELECT * FROM events WHERE issue_id = ? ORDER BY id", id).map((r) => {
+      const e: LedgerEvent = {
+        id: String(r.id),
+        issue_id: String(r.issue_id),
+        event_type: r.event_type as LedgerEvent["event_type"],
+        actor: String(r.actor),
+        created_at: String(r.created_at),
+      };
+      if (r.old_value !== null) e.old_value = String(r.old_value);
+      if (r.new_value !== null) e.new_value = String(r.new_value);
+      if (r.comment !== null) e.comment = String(r.comment);
+      return e;
+    });
   }
 
   // ---------------------------------------------------------------- exchange
@@ -1340,7 +1415,9 @@ export class SqliteLedger implements LedgerStore {
   private exportSync(opts: { includeEphemeral?: boolean; includeInfra?: boolean }): Issue[] {
     const conds: string[] = [];
     if (!opts.includeEphemeral) conds.push("ephemeral = 0");
-    const rows = this.db.all(`SELECT * FROM issues ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""} ORDER BY id`);
+    const rows = this.db.all(
+      `SELECT * FROM issues ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""} ORDER BY id`,
+    );
     const group = <T>(sql: string, key: (r: T) => string) => {
       const m = new Map<string, T[]>();
       for (const r of this.db.all<T>(sql)) {
@@ -1398,7 +1475,11 @@ export class SqliteLedger implements LedgerStore {
         }
         const incoming = normalizeImported(raw, this.vocab, this.now());
         const existing = this.getIssueSync(incoming.id);
-        if (existing && contentKey(existing) === contentKey(incoming) && sameRelations(this, existing.id, raw)) {
+        if (
+          existing &&
+          contentKey(existing) === contentKey(incoming) &&
+          sameRelations(this, existing.id, raw)
+        ) {
           result.unchanged++;
           continue;
         }
@@ -1413,7 +1494,8 @@ export class SqliteLedger implements LedgerStore {
         }
         result.ids.push(incoming.id);
         // Relations: add what is new; import never deletes.
-        for (const l of raw.labels ?? []) this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", incoming.id, l);
+        for (const l of raw.labels ?? [])
+          this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", incoming.id, l);
         for (const d of raw.dependencies ?? []) {
           if (!d?.depends_on_id) continue;
           this.db.run(
@@ -1452,7 +1534,8 @@ export class SqliteLedger implements LedgerStore {
     const deps = new Map(this.depRecordsSync(id).map((d) => [d.depends_on_id, d]));
     for (const d of raw.dependencies ?? []) {
       const have = deps.get(d.depends_on_id);
-      if (!have || have.type !== (d.type || "blocks") || (have.metadata ?? "") !== (d.metadata ?? "")) return false;
+      if (!have || have.type !== (d.type || "blocks") || (have.metadata ?? "") !== (d.metadata ?? ""))
+        return false;
     }
     const comments = new Set(this.commentsSync(id).map((c) => c.id));
     return (raw.comments ?? []).every((c) => comments.has(String(c.id)));
@@ -1466,7 +1549,10 @@ export class SqliteLedger implements LedgerStore {
     // query_only makes SQLite itself refuse any write, whatever the statement looks like.
     this.db.exec("PRAGMA query_only = ON");
     try {
-      return this.db.raw.prepare(text).all().map((r) => ({ ...r }));
+      return this.db.raw
+        .prepare(text)
+        .all()
+        .map((r) => ({ ...r }));
     } finally {
       this.db.exec("PRAGMA query_only = OFF");
     }
@@ -1502,7 +1588,15 @@ function normalizeImported(raw: Issue, vocab: Vocabulary, now: string): Issue {
   issue.issue_type = validateType(issue.issue_type || "task", vocab, true);
   issue.status = issue.status || "open";
   issue.priority = Number.isInteger(issue.priority) ? issue.priority : DEFAULT_PRIORITY;
-  for (const k of ["created_at", "updated_at", "started_at", "closed_at", "due_at", "defer_until", "compacted_at"] as const) {
+  for (const k of [
+    "created_at",
+    "updated_at",
+    "started_at",
+    "closed_at",
+    "due_at",
+    "defer_until",
+    "compacted_at",
+  ] as const) {
     const v = issue[k];
     if (v) issue[k] = normalizeTime(v, k);
   }

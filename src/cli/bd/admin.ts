@@ -1,0 +1,301 @@
+// bd init, config, export, import, sql, lint, preflight, version: setting up and moving the ledger.
+import { existsSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import type { Command } from "commander";
+import { ValidationError } from "../../errors.ts";
+import { findLedger, initLedger } from "../../ledger/discovery.ts";
+import { issuesToJsonl, parseJsonl, readJsonlFile, writeJsonlFile } from "../../ledger/jsonl.ts";
+import type { Issue } from "../../ledger/model.ts";
+import type { BdContext } from "./context.ts";
+import { readTextArg } from "./options.ts";
+import { act, BD_VERSION } from "./program.ts";
+
+async function init(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
+  const dir = resolve(ctx.cwd);
+  const existing = findLedger(dir, {});
+  const here = existing && resolve(existing.foundAt) === resolve(dir, ".beads");
+  const prefix =
+    (o.prefix as string | undefined) ??
+    basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, "");
+  if (here && existsSync(existing.dbPath) && !o.force) {
+    if (ctx.json) return ctx.printJson({ status: "already_initialized", path: existing.beadsDir });
+    if (!o.quiet) ctx.out(`bd is already initialized in ${existing.beadsDir} (use --force to re-run)`);
+    return;
+  }
+  const result = initLedger(dir, { prefix, version: BD_VERSION, autoExport: o.autoExport !== false });
+  if (ctx.json) {
+    return ctx.printJson({
+      status: "initialized",
+      path: result.location.beadsDir,
+      prefix: result.prefix,
+      backend: "sqlite",
+    });
+  }
+  if (ctx.opts.quiet || o.quiet) return;
+  ctx.out("\n✓ bd initialized successfully!\n");
+  ctx.out("  Backend: sqlite");
+  ctx.out(`  Database: ${result.location.dbPath}`);
+  ctx.out(`  Issue prefix: ${result.prefix}`);
+  ctx.out(`  Issues will be named: ${result.prefix}-<hash> (e.g., ${result.prefix}-a3f2dd)\n`);
+  ctx.out(
+    o.autoExport !== false
+      ? "  ✓ Auto-export enabled -> .beads/issues.jsonl"
+      : "  ✓ Auto-export disabled (enable later with: bd config set export.auto true)",
+  );
+  ctx.out("\nRun bd quickstart to get started.\n");
+}
+
+async function configSet(ctx: BdContext, args: string[]) {
+  const [key, ...rest] = args;
+  if (!key || rest.length === 0) throw new ValidationError("usage: bd config set <key> <value>");
+  const value = rest.join(" ");
+  if (key === "issue_prefix" || key === "issue-prefix") {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(value)) throw new ValidationError(`invalid prefix "${value}"`);
+  }
+  if (key === "export.auto" && !["true", "false"].includes(value)) {
+    throw new ValidationError(`invalid value "${value}" for export.auto (true or false)`);
+  }
+  const canonical = key === "issue-prefix" ? "issue_prefix" : key;
+  await ctx.ledger().setConfig(canonical, value);
+  if (ctx.json) return ctx.printJson({ key: canonical, value });
+  ctx.out(`Set ${canonical} = ${value}`);
+}
+
+async function configGet(ctx: BdContext, args: string[]) {
+  const [key] = args;
+  if (!key) throw new ValidationError("usage: bd config get <key>");
+  const canonical = key === "issue-prefix" ? "issue_prefix" : key;
+  const value = await ctx.ledger().getConfig(canonical);
+  if (ctx.json) return ctx.printJson({ key: canonical, value: value ?? "" });
+  ctx.out(value ?? `${canonical} (not set)`);
+}
+
+async function configList(ctx: BdContext) {
+  const all = await ctx.ledger().listConfig();
+  if (ctx.json) return ctx.printJson(all);
+  const keys = Object.keys(all).sort();
+  if (keys.length === 0) return ctx.out("No configuration set");
+  ctx.out("\nConfiguration:");
+  for (const k of keys) ctx.out(`  ${k} = ${all[k]}`);
+}
+
+async function configUnset(ctx: BdContext, args: string[]) {
+  const [key] = args;
+  if (!key) throw new ValidationError("usage: bd config unset <key>");
+  if (key === "issue_prefix") throw new ValidationError("issue_prefix cannot be unset");
+  const removed = await ctx.ledger().unsetConfig(key);
+  if (ctx.json) return ctx.printJson({ key, removed });
+  ctx.out(removed ? `Unset ${key}` : `${key} was not set`);
+}
+
+async function exportCmd(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
+  const store = ctx.ledger();
+  const issues = await store.exportIssues({ includeEphemeral: o.includeEphemeral as boolean | undefined });
+  const out = o.output as string | undefined;
+  if (!out || out === "-") {
+    process.stdout.write(issuesToJsonl(issues));
+    return;
+  }
+  writeJsonlFile(resolve(ctx.cwd, out), issues);
+  if (ctx.json) return ctx.printJson({ exported: issues.length, path: resolve(ctx.cwd, out) });
+  ctx.warn(`Exported ${issues.length} issues to ${out}`);
+}
+
+async function importCmd(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  const source = (o.input as string | undefined) ?? args[0] ?? ctx.location().jsonlPath;
+  const parsed = source === "-" ? parseJsonl(readTextArg("-")) : readJsonlFile(resolve(ctx.cwd, source));
+  if (parsed.errors.length > 0 && !o.skipErrors) {
+    const first = parsed.errors[0]!;
+    throw new ValidationError(
+      `${source}: line ${first.line}: ${first.reason}${parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : ""}; nothing imported`,
+    );
+  }
+  if (o.dryRun) {
+    const store = ctx.ledger();
+    let creates = 0;
+    for (const i of parsed.issues) if (!(await store.getIssue(i.id))) creates++;
+    const plan = { would_create: creates, would_update_or_skip: parsed.issues.length - creates };
+    return ctx.json
+      ? ctx.printJson(plan)
+      : ctx.out(`Dry run: ${plan.would_create} new, ${plan.would_update_or_skip} existing`);
+  }
+  const result = await ctx.ledger().importIssues(parsed.issues as Issue[], ctx.actor());
+  const summary = {
+    created: result.created,
+    updated: result.updated,
+    unchanged: result.unchanged,
+    skipped: result.skipped + parsed.errors.length,
+  };
+  if (ctx.json) return ctx.printJson(summary);
+  ctx.warn(
+    `Import complete: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged${summary.skipped ? `, ${summary.skipped} skipped` : ""}`,
+  );
+}
+
+async function sql(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  const query = args.join(" ").trim();
+  if (!query) throw new ValidationError('usage: bd sql "<SELECT ...>"');
+  const rows = await ctx.ledger().query(query);
+  if (ctx.json) return ctx.printJson(rows);
+  if (o.csv) {
+    const cols = rows[0] ? Object.keys(rows[0]) : [];
+    const cell = (v: unknown) => {
+      const s = v === null || v === undefined ? "" : String(v);
+      return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    };
+    ctx.out(cols.join(","));
+    for (const r of rows) ctx.out(cols.map((c) => cell(r[c])).join(","));
+    return;
+  }
+  if (rows.length === 0) return ctx.out("(no rows)");
+  const cols = Object.keys(rows[0]!);
+  const text = (v: unknown) => (v === null || v === undefined ? "NULL" : String(v).replace(/\n/g, " "));
+  const widths = cols.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => text(r[c]).length))));
+  const line = (vals: string[]) => vals.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i]!)).join(" | ");
+  ctx.out(line(cols));
+  ctx.out(widths.map((w) => "-".repeat(w)).join("-+-"));
+  for (const r of rows) ctx.out(line(cols.map((c) => text(r[c]))));
+  ctx.out(`(${rows.length} row${rows.length === 1 ? "" : "s"})`);
+}
+
+const REQUIRED_SECTIONS: Record<string, string[]> = {
+  bug: ["Steps to Reproduce", "Acceptance Criteria"],
+  task: ["Acceptance Criteria"],
+  feature: ["Acceptance Criteria"],
+  story: ["Acceptance Criteria"],
+  epic: ["Success Criteria"],
+  decision: ["Decision", "Rationale", "Alternatives Considered"],
+  spike: ["Goal", "Findings"],
+};
+
+/** Open issues missing the sections their type calls for. */
+async function lint(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  const store = ctx.ledger();
+  const rows =
+    args.length > 0
+      ? await store.getIssues(await Promise.all(args.map((a) => store.resolveId(a))))
+      : await store.listIssues({ limit: 0, types: o.type ? [o.type as string] : undefined });
+  const problems: Array<{ id: string; title: string; issue_type: string; missing: string[] }> = [];
+  for (const i of rows) {
+    const need = REQUIRED_SECTIONS[i.issue_type] ?? [];
+    const text =
+      `${i.description ?? ""}\n${i.acceptance_criteria ? "Acceptance Criteria\n" : ""}${i.design ?? ""}`.toLowerCase();
+    const missing = need.filter((s) => !text.includes(s.toLowerCase()));
+    if (missing.length > 0) problems.push({ id: i.id, title: i.title, issue_type: i.issue_type, missing });
+  }
+  if (ctx.json) {
+    ctx.printJson({ total: rows.length, issues: problems.length, results: problems });
+  } else if (problems.length === 0) {
+    ctx.out(`✓ No template warnings (${rows.length} issues checked)`);
+  } else {
+    ctx.out(`Template warnings (${problems.length} issues):\n`);
+    for (const p of problems)
+      ctx.out(`  ${p.id} [${p.issue_type}] ${p.title}\n    missing: ${p.missing.join(", ")}`);
+  }
+  return problems.length > 0 ? 1 : 0;
+}
+
+async function preflight(ctx: BdContext) {
+  const checks: Array<{ name: string; ok: boolean; detail: string }> = [];
+  const loc = findLedger(ctx.cwd, ctx.env);
+  checks.push({ name: "ledger", ok: !!loc, detail: loc ? loc.beadsDir : "no .beads found (bd init)" });
+  if (loc) {
+    try {
+      const store = ctx.ledger();
+      const n = await store.countIssues({ all: true });
+      checks.push({ name: "database", ok: true, detail: `${n} issues readable` });
+      const cycles = await store.findCycles();
+      checks.push({
+        name: "cycles",
+        ok: cycles.length === 0,
+        detail: cycles.length === 0 ? "none" : `${cycles.length} found (bd dep cycles)`,
+      });
+      const auto = await store.getConfig("export.auto");
+      checks.push({
+        name: "jsonl",
+        ok: true,
+        detail: auto === "true" ? "auto-export on" : "auto-export off (bd export to refresh)",
+      });
+    } catch (e) {
+      checks.push({ name: "database", ok: false, detail: (e as Error).message });
+    }
+  }
+  const ok = checks.every((c) => c.ok);
+  if (ctx.json) {
+    ctx.printJson({ ok, checks });
+  } else {
+    for (const c of checks) ctx.out(`${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}`);
+    ctx.out(ok ? "\nReady to work." : "\nFix the items above before starting work.");
+  }
+  return ok ? 0 : 1;
+}
+
+async function version(ctx: BdContext) {
+  if (ctx.json)
+    return ctx.printJson({
+      version: BD_VERSION,
+      backend: "sqlite",
+      runtime: `node ${process.versions.node}`,
+    });
+  ctx.out(`bd version ${BD_VERSION} (sqlite; node ${process.versions.node})`);
+}
+
+export function registerAdmin(program: Command): void {
+  program
+    .command("init")
+    .description("Initialize a beads ledger in the current directory")
+    .option("-p, --prefix <prefix>", "issue ID prefix (default: directory name)")
+    .option("--no-auto-export", "do not refresh .beads/issues.jsonl on every write")
+    .option("--force", "re-run even if already initialized (keeps existing issues)")
+    .option("--quiet", "print nothing on success")
+    .option("--server", "accepted for compatibility")
+    .option("--server-port <port>", "accepted for compatibility")
+    .option("--skip-hooks", "accepted for compatibility")
+    .action(act(init));
+
+  const config = program.command("config").description("Manage ledger configuration");
+  config.command("set").argument("[args...]").description("Set a configuration value").action(act(configSet));
+  config.command("get").argument("[key]").description("Get a configuration value").action(act(configGet));
+  config.command("list").description("List configuration").action(act(configList));
+  config
+    .command("unset")
+    .argument("[key]")
+    .description("Remove a configuration value")
+    .action(act(configUnset));
+
+  program
+    .command("export")
+    .description("Export issues as JSONL (stdout, or -o file)")
+    .option("-o, --output <path>", "output file")
+    .option("--include-ephemeral", "include wisps")
+    .option("--all", "accepted for compatibility")
+    .action(act(exportCmd));
+
+  program
+    .command("import")
+    .description("Import issues from JSONL (adds and updates; never deletes)")
+    .argument("[file]")
+    .option("-i, --input <path>", "input file (- for stdin; default .beads/issues.jsonl)")
+    .option("--dry-run", "show what would change")
+    .option("--skip-errors", "skip malformed lines instead of refusing the file")
+    .action(act(importCmd));
+
+  program
+    .command("sql")
+    .description("Run a read-only SQL query against the ledger")
+    .argument("[query...]")
+    .option("--csv", "CSV output")
+    .action(act(sql));
+
+  program
+    .command("lint")
+    .description("Check issues for the sections their type calls for")
+    .argument("[ids...]")
+    .option("-t, --type <type>", "only this type")
+    .action(act(lint));
+
+  program.command("preflight").description("Check the ledger is ready for work").action(act(preflight));
+  program.command("version").description("Print the version").action(act(version));
+}

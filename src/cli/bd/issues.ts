@@ -1,0 +1,409 @@
+// bd create, show, update, close, reopen, delete: the life of one bead.
+import type { Command } from "commander";
+import { ConflictError, ValidationError } from "../../errors.ts";
+import { WISP_TYPES } from "../../ledger/model.ts";
+import type { CreateIssueInput, IssuePatch } from "../../ledger/store.ts";
+import { parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
+import type { BdContext } from "./context.ts";
+import { pri, showIssue } from "./format.ts";
+import { collect, intArg, parseMetadata, readTextArg } from "./options.ts";
+import { act } from "./program.ts";
+
+/** "Created issue: bd-a1b — Title" style feedback. */
+export function feedback(id: string, title?: string): string {
+  return title ? `${id} — ${title}` : id;
+}
+
+function metadataArg(value: string): Record<string, unknown> {
+  return parseMetadata(value.startsWith("@") ? readTextArg(value.slice(1)) : value);
+}
+
+/** `type:id` or `id` (blocks) → an edge spec. */
+export function parseDepSpec(spec: string): { type: string; depends_on_id: string } {
+  const s = spec.trim();
+  const m = /^([a-z][a-z-]*):(.+)$/.exec(s);
+  if (m && !m[2]!.startsWith("//")) return { type: m[1]!, depends_on_id: m[2]!.trim() };
+  return { type: "blocks", depends_on_id: s };
+}
+
+function textFlag(opts: Record<string, unknown>, name: string, fileName: string): string | undefined {
+  const file = opts[fileName] as string | undefined;
+  if (file) return readTextArg(file);
+  return opts[name] as string | undefined;
+}
+
+async function create(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  const titleArg = args.join(" ").trim();
+  const title = (o.title as string | undefined) ?? titleArg;
+  if (!title) throw new ValidationError('title is required (bd create "Title" or --title)');
+  if (title.startsWith("--"))
+    throw new ValidationError(`title "${title}" looks like a flag; put free text after --`);
+  const store = ctx.ledger();
+  const vocab = await store.vocabulary();
+  void vocab;
+  if (o.wispType && !(WISP_TYPES as readonly string[]).includes(o.wispType as string)) {
+    throw new ValidationError(`invalid wisp type "${o.wispType}" (valid: ${WISP_TYPES.join(", ")})`);
+  }
+  const deps = ((o.deps as string[] | undefined) ?? []).map(parseDepSpec);
+  if (o.waitsFor) {
+    deps.push({ type: "waits-for", depends_on_id: o.waitsFor as string });
+  }
+  const input: CreateIssueInput = {
+    title,
+    id: o.id as string | undefined,
+    description: textFlag(o, "description", "bodyFile"),
+    design: o.design as string | undefined,
+    acceptance_criteria: o.acceptance as string | undefined,
+    notes: o.notes as string | undefined,
+    spec_id: o.specId as string | undefined,
+    priority: o.priority !== undefined ? parsePriority(o.priority as string) : undefined,
+    issue_type: o.type as string | undefined,
+    assignee: o.assignee as string | undefined,
+    owner: o.owner as string | undefined,
+    estimated_minutes: o.estimate !== undefined ? validateEstimate(o.estimate as number) : undefined,
+    external_ref: o.externalRef as string | undefined,
+    labels: [...((o.labels as string[]) ?? []), ...((o.label as string[]) ?? [])],
+    deps,
+    parent: o.parent as string | undefined,
+    inheritLabels: !o.noInheritLabels,
+    ephemeral: o.ephemeral as boolean | undefined,
+    no_history: o.noHistory as boolean | undefined,
+    wisp_type: o.wispType as string | undefined,
+    mol_type: o.molType as string | undefined,
+    due_at: o.due ? parseWhen(o.due as string, new Date(), "--due") : undefined,
+    defer_until: o.defer ? parseWhen(o.defer as string, new Date(), "--defer") : undefined,
+    metadata: o.metadata ? metadataArg(o.metadata as string) : undefined,
+    event_kind: o.eventCategory as string | undefined,
+    actor: o.eventActor as string | undefined,
+    target: o.eventTarget as string | undefined,
+    payload: o.eventPayload as string | undefined,
+    status: o.status as string | undefined,
+    force: o.force as boolean | undefined,
+  };
+  if (o.waitsFor && o.waitsForGate) {
+    const gate = o.waitsForGate as string;
+    if (gate !== "all-children" && gate !== "any-children") {
+      throw new ValidationError(`invalid --waits-for-gate "${gate}" (all-children or any-children)`);
+    }
+  }
+  const issue = await store.createIssue(input, ctx.actor());
+  if (o.waitsFor && o.waitsForGate === "any-children") {
+    await store.addDependency(
+      {
+        issue_id: issue.id,
+        depends_on_id: o.waitsFor as string,
+        type: "waits-for",
+        metadata: JSON.stringify({ gate: "any-children" }),
+      },
+      ctx.actor(),
+    );
+  }
+  if (ctx.json) ctx.printJson(issue);
+  else if (o.silent) ctx.out(issue.id);
+  else {
+    ctx.out(`✓ Created issue: ${feedback(issue.id, issue.title)}`);
+    ctx.out(`  Priority: ${pri(issue.priority)}`);
+    ctx.out(`  Status: ${issue.status}`);
+  }
+}
+
+async function show(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
+  if (ids.length === 0) throw new ValidationError("at least one issue ID is required");
+  const details = [];
+  let failed = 0;
+  for (const raw of ids) {
+    try {
+      const { store, id } = await ctx.resolve(raw);
+      details.push(await store.getDetails(id));
+    } catch (e) {
+      if (ids.length === 1) throw e;
+      failed++;
+      ctx.warn(`Error: ${(e as Error).message}`);
+    }
+  }
+  if (ctx.json) ctx.printJson(details);
+  else if (o.short)
+    for (const d of details)
+      ctx.out(`${d.id} [${pri(d.priority)}] [${d.issue_type}] ${d.status} - ${d.title}`);
+  else ctx.out(details.map(showIssue).join("\n\n"));
+  return failed > 0 && details.length === 0 ? 1 : 0;
+}
+
+function patchFrom(o: Record<string, unknown>): IssuePatch {
+  const p: IssuePatch = {};
+  const str = (k: string) => (o[k] === undefined ? undefined : String(o[k]));
+  if (o.title !== undefined) p.title = str("title");
+  const desc = textFlag(o, "description", "bodyFile");
+  if (desc !== undefined) p.description = desc;
+  if (o.design !== undefined) p.design = str("design");
+  if (o.acceptance !== undefined) p.acceptance_criteria = str("acceptance");
+  if (o.notes !== undefined) p.notes = str("notes");
+  if (o.appendNotes !== undefined) p.append_notes = str("appendNotes");
+  if (o.specId !== undefined) p.spec_id = str("specId");
+  if (o.status !== undefined) p.status = str("status");
+  if (o.priority !== undefined) p.priority = parsePriority(o.priority as string);
+  if (o.type !== undefined) p.issue_type = str("type");
+  if (o.assignee !== undefined) p.assignee = str("assignee") ?? null;
+  if (o.unassign) p.assignee = null;
+  if (o.owner !== undefined) p.owner = str("owner");
+  if (o.estimate !== undefined) p.estimated_minutes = validateEstimate(o.estimate as number);
+  if (o.externalRef !== undefined) p.external_ref = str("externalRef");
+  if (o.due !== undefined) p.due_at = o.due === "" ? null : parseWhen(o.due as string, new Date(), "--due");
+  if (o.defer !== undefined)
+    p.defer_until = o.defer === "" ? null : parseWhen(o.defer as string, new Date(), "--defer");
+  if (o.parent !== undefined) p.parent = o.parent === "" ? null : str("parent");
+  if (o.metadata !== undefined) p.metadata = metadataArg(o.metadata as string);
+  if (o.setMetadata) {
+    p.set_metadata = {};
+    for (const kv of o.setMetadata as string[]) {
+      const i = kv.indexOf("=");
+      if (i <= 0) throw new ValidationError(`invalid --set-metadata "${kv}" (expected key=value)`);
+      const raw = kv.slice(i + 1);
+      let v: unknown = raw;
+      try {
+        v = JSON.parse(raw);
+      } catch {
+        // plain strings are fine
+      }
+      p.set_metadata[kv.slice(0, i)] = v;
+    }
+  }
+  if (o.unsetMetadata) p.unset_metadata = o.unsetMetadata as string[];
+  if (o.addLabel) p.add_labels = o.addLabel as string[];
+  if (o.removeLabel) p.remove_labels = o.removeLabel as string[];
+  if (o.setLabels) p.set_labels = o.setLabels as string[];
+  if (o.pinned !== undefined) p.pinned = o.pinned as boolean;
+  if (o.persistent) p.ephemeral = false;
+  if (o.ephemeral) p.ephemeral = true;
+  if (o.wispType !== undefined) p.wisp_type = str("wispType");
+  if (o.molType !== undefined) p.mol_type = str("molType");
+  return p;
+}
+
+async function update(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
+  if (ids.length === 0) throw new ValidationError("at least one issue ID is required");
+  const patch = patchFrom(o);
+  if (Object.keys(patch).length === 0 && !o.claim) {
+    throw new ValidationError("no updates specified (see bd update --help)");
+  }
+  const actor = ctx.actor();
+  const results = [];
+  for (const raw of ids) {
+    const { store, id } = await ctx.resolve(raw);
+    let issue = o.claim ? await store.claimIssue(id, actor) : await store.getIssue(id);
+    if (Object.keys(patch).length > 0) issue = await store.updateIssue(id, patch, actor);
+    results.push(issue!);
+    if (!ctx.json) ctx.out(`✓ Updated issue: ${feedback(id, issue!.title)}`);
+  }
+  if (ctx.json) ctx.printJson(results);
+}
+
+async function close(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
+  if (ids.length === 0) throw new ValidationError("at least one issue ID is required");
+  const actor = ctx.actor();
+  const reason =
+    (o.reason as string | undefined) ??
+    (o.reasonFile ? readTextArg(o.reasonFile as string).trim() : undefined);
+  const closed = [];
+  const unblocked = new Set<string>();
+  let failures = 0;
+  let lastError: unknown;
+  for (const raw of ids) {
+    try {
+      const { store, id } = await ctx.resolve(raw);
+      const res = await store.closeIssue(
+        id,
+        { reason, force: o.force as boolean, session: (o.session as string) ?? ctx.env.CLAUDE_SESSION_ID },
+        actor,
+      );
+      closed.push(res.issue);
+      for (const u of res.unblocked) unblocked.add(u);
+      if (!ctx.json)
+        ctx.out(`✓ Closed ${feedback(id, res.issue.title)}: ${res.issue.close_reason ?? "Closed"}`);
+    } catch (e) {
+      failures++;
+      lastError = e;
+      if (ids.length > 1) ctx.warn(`Error closing ${raw}: ${(e as Error).message}`);
+    }
+  }
+  // A single failed close is an error; with several IDs, partial success still exits 0.
+  if (closed.length === 0 && lastError) throw lastError;
+  if (ctx.json) {
+    ctx.printJson(o.suggestNext ? { closed, unblocked: [...unblocked] } : closed);
+  } else if (o.suggestNext && unblocked.size > 0) {
+    ctx.out(`\nNewly unblocked: ${[...unblocked].join(", ")}`);
+  }
+  return failures > 0 && closed.length === 0 ? 1 : 0;
+}
+
+async function reopen(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
+  if (ids.length === 0) throw new ValidationError("at least one issue ID is required");
+  const out = [];
+  for (const raw of ids) {
+    const { store, id } = await ctx.resolve(raw);
+    const issue = await store.getIssue(id);
+    if (issue?.status === "open") {
+      if (!ctx.json) ctx.out(`${id} is already open`);
+      out.push(issue);
+      continue;
+    }
+    const reopened = await store.reopenIssue(id, o.reason as string | undefined, ctx.actor());
+    out.push(reopened);
+    if (!ctx.json) ctx.out(`↻ Reopened ${id}${o.reason ? `: ${o.reason}` : ""}`);
+  }
+  if (ctx.json) ctx.printJson(out);
+}
+
+async function del(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
+  if (ids.length === 0) throw new ValidationError("at least one issue ID is required");
+  const store = ctx.ledger();
+  const resolved = [];
+  for (const raw of ids) resolved.push(await store.resolveId(raw));
+  if (!o.force && !o.dryRun && !ctx.json) {
+    ctx.out("⚠️  DELETE PREVIEW (nothing deleted yet)\n");
+    for (const id of resolved) {
+      const plan = await store.planDelete(id);
+      ctx.out(`Issue: ${feedback(id, plan.issue.title)}`);
+      if (plan.dependents.length > 0)
+        ctx.out(`  Dependents that lose this link: ${plan.dependents.join(", ")}`);
+      if (plan.dependencies.length > 0)
+        ctx.out(`  Dependency links removed: ${plan.dependencies.join(", ")}`);
+    }
+    ctx.out("\nTo proceed, run the same command with --force");
+    return;
+  }
+  if (o.dryRun || (!o.force && ctx.json)) {
+    const plans = [];
+    for (const id of resolved) plans.push(await store.planDelete(id));
+    ctx.printJson({
+      dry_run: true,
+      would_delete: plans.map((p) => ({
+        id: p.issue.id,
+        dependents: p.dependents,
+        dependencies: p.dependencies,
+      })),
+    });
+    return;
+  }
+  const deleted = [];
+  for (const id of resolved) {
+    const plan = await store.deleteIssue(id, ctx.actor());
+    deleted.push({ id, dependents_updated: plan.dependents.length });
+    if (!ctx.json) ctx.out(`✓ Deleted ${feedback(id, plan.issue.title)}`);
+  }
+  if (ctx.json) ctx.printJson({ deleted: deleted.map((d) => d.id), count: deleted.length });
+}
+
+function addEditFlags(cmd: Command): Command {
+  return cmd
+    .option("-d, --description <text>", "description")
+    .option("--body-file <path>", "read the description from a file (- for stdin)")
+    .option("--design <text>", "design notes")
+    .option("--acceptance <text>", "acceptance criteria")
+    .option("--notes <text>", "notes")
+    .option("--spec-id <id>", "link to a specification document")
+    .option("-p, --priority <p>", "priority 0-4 or P0-P4 (0 = critical)")
+    .option("-t, --type <type>", "issue type")
+    .option("-a, --assignee <who>", "assignee")
+    .option("--owner <who>", "owner (a person's email, for attribution)")
+    .option("-e, --estimate <minutes>", "time estimate in minutes", intArg("estimate"))
+    .option("--external-ref <ref>", "external reference (e.g. gh-9)")
+    .option("--due <when>", "due date: +6h, +1d, +2w, tomorrow, 2026-01-15")
+    .option("--defer <when>", "hide from bd ready until then (same formats as --due)")
+    .option("--metadata <json>", "metadata JSON object (or @file.json)")
+    .option("--parent <id>", "parent issue")
+    .option("--wisp-type <type>", "wisp TTL class")
+    .option("--mol-type <type>", "molecule type: swarm, patrol or work");
+}
+
+export function registerIssues(program: Command): void {
+  addEditFlags(
+    program
+      .command("create")
+      .alias("new")
+      .description("Create a new issue")
+      .argument("[title...]", "issue title"),
+  )
+    .option("--title <title>", "issue title (instead of the positional argument)")
+    .option("-l, --labels <labels>", "labels (comma-separated)", collect)
+    .option("--label <labels>", "alias for --labels", collect)
+    .option("--id <id>", "explicit issue ID")
+    .option("--no-inherit-labels", "do not inherit the parent's labels")
+    .option("--deps <deps>", "dependencies: 'type:id' or 'id' (comma-separated)", collect)
+    .option("--waits-for <id>", "spawner issue whose children this one waits for")
+    .option("--waits-for-gate <gate>", "all-children or any-children", "all-children")
+    .option("--force", "accept an ID whose prefix differs from the ledger's")
+    .option("--ephemeral", "create a wisp (never exported)")
+    .option("--no-history", "keep with the wisps but never garbage-collect")
+    .option("--status <status>", "initial status")
+    .option("--silent", "print only the new ID")
+    .option("--event-category <kind>", "event kind (with --type=event)")
+    .option("--event-actor <uri>", "event actor (with --type=event)")
+    .option("--event-target <uri>", "event target (with --type=event)")
+    .option("--event-payload <json>", "event payload (with --type=event)")
+    .option("--repo <path>", "accepted for compatibility")
+    .action(
+      act((ctx, args, o) => {
+        // commander maps --no-inherit-labels to inheritLabels=false and --no-history to history=false.
+        const opts = { ...o, noInheritLabels: o.inheritLabels === false, noHistory: o.history === false };
+        return create(ctx, args, opts);
+      }),
+    );
+
+  program
+    .command("show")
+    .alias("view")
+    .description("Show issue details")
+    .argument("[ids...]", "issue IDs")
+    .option("--short", "one line per issue")
+    .action(act(show));
+
+  addEditFlags(
+    program.command("update").description("Update one or more issues").argument("[ids...]", "issue IDs"),
+  )
+    .option("--title <title>", "new title")
+    .option("-s, --status <status>", "new status")
+    .option("--claim", "atomically claim: assign to you and set in_progress (fails if someone else holds it)")
+    .option("--unassign", "clear the assignee")
+    .option("--append-notes <text>", "append to the notes")
+    .option("--add-label <labels>", "add labels", collect)
+    .option("--remove-label <labels>", "remove labels", collect)
+    .option("--set-labels <labels>", "replace all labels", collect)
+    .option("--set-metadata <k=v>", "set one metadata key (value may be JSON)", collect)
+    .option("--unset-metadata <key>", "remove a metadata key", collect)
+    .option("--pinned", "mark pinned")
+    .option("--persistent", "promote a wisp to a persistent issue")
+    .option("--ephemeral", "make the issue a wisp")
+    .action(act(update));
+
+  program
+    .command("close")
+    .alias("done")
+    .description("Close one or more issues")
+    .argument("[ids...]", "issue IDs")
+    .option("-r, --reason <text>", "reason for closing")
+    .option("--reason-file <path>", "read the reason from a file")
+    .option("-f, --force", "close even with open blockers or open children")
+    .option("--session <id>", "session that closed it (default: $CLAUDE_SESSION_ID)")
+    .option("--suggest-next", "show issues unblocked by this close")
+    .option("--continue", "accepted for compatibility")
+    .action(act(close));
+
+  program
+    .command("reopen")
+    .description("Reopen closed issues")
+    .argument("[ids...]", "issue IDs")
+    .option("-r, --reason <text>", "reason for reopening")
+    .action(act(reopen));
+
+  program
+    .command("delete")
+    .description("Delete issues (shows a preview unless --force)")
+    .argument("[ids...]", "issue IDs")
+    .option("-f, --force", "really delete")
+    .option("--dry-run", "show what would be deleted")
+    .option("--hard", "accepted for compatibility (deletes are always hard)")
+    .action(act(del));
+}
+
+export { ConflictError };

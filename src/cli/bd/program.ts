@@ -1,0 +1,138 @@
+// The bd command tree. Each group lives in its own file and registers here; actions get
+// a BdContext and may throw typed errors, which become one line and an exit code.
+import { Command, CommanderError, Option } from "commander";
+import { ValidationError } from "../../errors.ts";
+import { BdContext, type GlobalOptions, reportError } from "./context.ts";
+import { collect, type FilterFlags, intArg } from "./options.ts";
+
+export const BD_VERSION = "1.0.5-ts.0";
+
+export type Action = (
+  ctx: BdContext,
+  args: string[],
+  opts: Record<string, unknown>,
+) => Promise<number | undefined | void>;
+
+/** Wraps an action: builds the context from global flags, maps errors to exit codes. */
+export function act(fn: Action) {
+  return async (...raw: unknown[]) => {
+    const cmd = raw[raw.length - 1] as Command;
+    const opts = cmd.opts();
+    const globals = cmd.optsWithGlobals() as GlobalOptions;
+    const args = raw.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a : a === undefined ? [] : [String(a)]));
+    const ctx = new BdContext(globals);
+    try {
+      const code = await fn(ctx, args, opts);
+      if (typeof code === "number") process.exitCode = code;
+    } catch (e) {
+      process.exitCode = reportError(e, ctx.json);
+    } finally {
+      await ctx.close();
+    }
+  };
+}
+
+/** The filter flags shared by list, count, search, ready and blocked. */
+export function addFilterOptions(cmd: Command, opts: { status?: boolean } = {}): Command {
+  if (opts.status !== false) {
+    cmd.option("-s, --status <status>", "filter by status (comma list; 'all' for every status)", collect);
+  }
+  return cmd
+    .option("-t, --type <type>", "filter by type (comma list)", collect)
+    .option("--exclude-type <type>", "leave out these types", collect)
+    .option("-l, --label <label>", "must have every one of these labels", collect)
+    .option("--label-any <label>", "must have at least one of these labels", collect)
+    .option("--exclude-label <label>", "must have none of these labels", collect)
+    .option("--label-pattern <glob>", "must have a label matching this glob")
+    .option("--no-labels", "only issues without labels")
+    .option("-a, --assignee <who>", "filter by assignee")
+    .option("--unassigned", "only unassigned issues")
+    .option("--no-assignee", "only unassigned issues")
+    .option("--owner <who>", "filter by owner")
+    .option("-p, --priority <p>", "filter by priority (0-4 or P0-P4; comma list)", collect)
+    .option("--priority-min <p>", "lowest priority number")
+    .option("--priority-max <p>", "highest priority number")
+    .option("--parent <id>", "only descendants of this issue")
+    .option("--id <ids>", "only these IDs", collect)
+    .option("--title <text>", "title contains")
+    .option("--title-contains <text>", "title contains")
+    .option("--desc-contains <text>", "description contains")
+    .option("--notes-contains <text>", "notes contain")
+    .option("--created-after <when>", "created after")
+    .option("--created-before <when>", "created before")
+    .option("--updated-after <when>", "updated after")
+    .option("--updated-before <when>", "updated before")
+    .option("--closed-after <when>", "closed after")
+    .option("--closed-before <when>", "closed before")
+    .option("--include-templates", "include template beads")
+    .option("--include-infra", "include infrastructure beads (agent, rig, role, message)")
+    .option("--include-ephemeral", "include wisps")
+    .option("--pinned", "only pinned issues")
+    .option("--metadata-field <k=v>", "metadata key equals value", collect)
+    .option("--has-metadata-key <key>", "metadata has this key")
+    .option("--overdue", "only issues past their due date")
+    .option("--sort <policy>", "priority, hybrid, oldest, created, updated, id, title or status")
+    .option("-r, --reverse", "reverse the sort order");
+}
+
+export function filterFlags(opts: Record<string, unknown>): FilterFlags {
+  const f = opts as FilterFlags & { labels?: boolean; assignee?: string | boolean };
+  // commander turns --no-labels / --no-assignee into labels=false / assignee=false.
+  const out: FilterFlags = { ...f };
+  if (f.labels === false) out.noLabels = true;
+  if ((opts.assignee as unknown) === false) {
+    out.noAssignee = true;
+    out.assignee = undefined;
+  } else if (opts.assignee === true) {
+    out.assignee = undefined;
+  }
+  return out;
+}
+
+export function buildProgram(): Command {
+  const program = new Command("bd");
+  program
+    .description("bd - beads: a git-backed issue ledger for coding agents")
+    .version(`bd version ${BD_VERSION}`, "-V, --version-flag", "print the version")
+    .option("--json", "output in JSON format")
+    .option("--actor <name>", "actor name for the audit trail (default: $BEADS_ACTOR, git user.name, $USER)")
+    .option("--db <path>", "path to the .beads directory or beads.db")
+    .option("-C, --directory <dir>", "run as if started in this directory")
+    .option("--readonly", "open the ledger read-only")
+    .option("-q, --quiet", "suppress non-essential output")
+    .option("-v, --verbose", "more output")
+    .option("--allow-stale", "accepted for compatibility (no effect)")
+    .option("--sandbox", "accepted for compatibility (no effect)")
+    .addOption(new Option("--dolt-auto-commit <mode>", "accepted for compatibility").hideHelp())
+    .showHelpAfterError(false)
+    .configureOutput({
+      outputError: (str, write) => write(str.replace(/^error: /, "Error: ").replace(/\n+$/, "\n")),
+    })
+    .exitOverride();
+  program.enablePositionalOptions(false);
+  return program;
+}
+
+export async function runBd(argv: string[], register: Array<(p: Command) => void>): Promise<void> {
+  const program = buildProgram();
+  for (const r of register) r(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === "commander.helpDisplayed" ||
+        e.code === "commander.version" ||
+        e.code === "commander.help"
+      ) {
+        process.exitCode = 0;
+        return;
+      }
+      process.exitCode = e.exitCode || 1;
+      return;
+    }
+    process.exitCode = reportError(e, argv.includes("--json"));
+  }
+}
+
+export { collect, intArg, ValidationError };

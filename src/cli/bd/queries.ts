@@ -1,0 +1,244 @@
+// bd list, ready, blocked, search, count, stats, stale, children, orphans: reading the ledger.
+import type { Command } from "commander";
+import { ValidationError } from "../../errors.ts";
+import { validateStatus, validateType } from "../../ledger/validate.ts";
+import type { BdContext } from "./context.ts";
+import { blockedList, listRow, readyList } from "./format.ts";
+import { intArg, toFilter } from "./options.ts";
+import { act, addFilterOptions, filterFlags } from "./program.ts";
+
+async function filterFrom(ctx: BdContext, o: Record<string, unknown>) {
+  const vocab = await ctx.ledger().vocabulary();
+  const f = toFilter(filterFlags(o), (t) => validateType(t, vocab, true));
+  for (const s of f.statuses ?? []) validateStatus(s, vocab);
+  return f;
+}
+
+async function list(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
+  const f = await filterFrom(ctx, o);
+  if (f.limit === undefined) f.limit = 50;
+  if (o.ready) {
+    f.statuses = ["open"];
+  }
+  const rows = await ctx.ledger().listIssues(f);
+  if (ctx.json) return ctx.printJson(rows);
+  if (rows.length === 0) return ctx.out("No issues found.");
+  for (const r of rows) ctx.out(listRow(r));
+  if (f.limit > 0 && rows.length === f.limit) {
+    ctx.out(`\nShowing ${rows.length} issues (limit ${f.limit}); use --limit 0 for all.`);
+  }
+}
+
+async function ready(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
+  const store = ctx.ledger();
+  const f = await filterFrom(ctx, o);
+  const limit = f.limit ?? 100;
+  const rows = await store.ready({
+    ...f,
+    status: "open",
+    mol: o.mol as string | undefined,
+    includeDeferred: o.includeDeferred as boolean | undefined,
+    sort: f.sort ?? "priority",
+    limit: limit > 0 ? limit + 1 : 0,
+  });
+  const truncated = limit > 0 && rows.length > limit;
+  const shown = truncated ? rows.slice(0, limit) : rows;
+  if (o.claim) {
+    const first = shown[0];
+    if (!first) throw new ValidationError("no ready work to claim");
+    const claimed = await store.claimIssue(first.id, ctx.actor());
+    if (ctx.json) return ctx.printJson(claimed);
+    return ctx.out(`✓ Claimed ${first.id} — ${first.title}`);
+  }
+  if (ctx.json) {
+    if (truncated) ctx.warn(`note: showing ${limit} ready issues; use --limit 0 for all`);
+    return ctx.printJson(shown);
+  }
+  if (shown.length === 0) {
+    const stats = await store.stats();
+    if (stats.open_issues > 0 || stats.in_progress_issues > 0) {
+      ctx.out("\n✨ No ready work found (all issues have blocking dependencies)\n");
+    } else {
+      ctx.out("\n✨ No open issues\n");
+    }
+    return;
+  }
+  ctx.out(`\n📋 Ready work (${shown.length} issues with no active blockers):\n`);
+  ctx.out(`${readyList(shown)}\n`);
+  if (truncated) ctx.out(`Showing ${shown.length} ready issues. Use -n to show more.\n`);
+}
+
+async function blocked(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
+  const f = await filterFrom(ctx, o);
+  const rows = await ctx.ledger().blocked(f);
+  if (ctx.json) return ctx.printJson(rows);
+  if (rows.length === 0) return ctx.out("\n✨ No blocked issues\n");
+  ctx.out(`\n🚫 Blocked issues (${rows.length}):\n`);
+  ctx.out(`${blockedList(rows)}\n`);
+}
+
+async function search(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  const text = (args.join(" ") || (o.query as string | undefined) || "").trim();
+  if (!text) throw new ValidationError("search text is required (bd search <text>)");
+  const f = await filterFrom(ctx, o);
+  if (f.limit === undefined) f.limit = 50;
+  const rows = await ctx.ledger().listIssues({ ...f, text, all: f.statuses ? f.all : true });
+  if (ctx.json) return ctx.printJson(rows);
+  if (rows.length === 0) return ctx.out(`No issues found matching '${text}'`);
+  ctx.out(`Found ${rows.length} issues matching '${text}':\n`);
+  for (const r of rows) ctx.out(listRow(r));
+}
+
+async function count(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
+  const f = await filterFrom(ctx, o);
+  const group = (["status", "priority", "type", "assignee", "label"] as const).find(
+    (g) => o[`by${g[0]!.toUpperCase()}${g.slice(1)}`],
+  );
+  const result = await ctx.ledger().countIssues({ ...f, limit: undefined }, group);
+  if (typeof result === "number") {
+    if (ctx.json) return ctx.printJson({ count: result });
+    return ctx.out(String(result));
+  }
+  const total = Object.values(result).reduce((a, b) => a + b, 0);
+  if (ctx.json) {
+    return ctx.printJson({
+      total,
+      groups: Object.entries(result)
+        .sort()
+        .map(([k, n]) => ({ group: k, count: n })),
+    });
+  }
+  ctx.out(`Total: ${total}\n`);
+  for (const [k, n] of Object.entries(result).sort()) ctx.out(`${k}: ${n}`);
+}
+
+async function stats(ctx: BdContext) {
+  const s = await ctx.ledger().stats();
+  if (ctx.json) return ctx.printJson(s);
+  ctx.out("\n📊 Issue Database Status\n");
+  ctx.out("Summary:");
+  ctx.out(`  Total Issues:           ${s.total_issues}`);
+  ctx.out(`  Open:                   ${s.open_issues}`);
+  ctx.out(`  In Progress:            ${s.in_progress_issues}`);
+  ctx.out(`  Blocked:                ${s.blocked_issues}`);
+  ctx.out(`  Closed:                 ${s.closed_issues}`);
+  ctx.out(`  Deferred:               ${s.deferred_issues}`);
+  ctx.out(`  Pinned:                 ${s.pinned_issues}`);
+  ctx.out(`  Ready to Work:          ${s.ready_issues}`);
+  if (s.epics_eligible_for_closure > 0) ctx.out(`  Epics ready to close:   ${s.epics_eligible_for_closure}`);
+  if (s.average_lead_time_hours > 0)
+    ctx.out(`\n  Avg Lead Time:          ${s.average_lead_time_hours.toFixed(1)} hours`);
+  ctx.out("");
+}
+
+async function stale(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
+  const days = (o.days as number | undefined) ?? 30;
+  const status = o.status as string | undefined;
+  if (status) validateStatus(status, await ctx.ledger().vocabulary());
+  const rows = await ctx.ledger().stale({ days, status, limit: (o.limit as number | undefined) ?? 50 });
+  if (ctx.json) return ctx.printJson(rows);
+  if (rows.length === 0) return ctx.out(`✨ No stale issues found (all active within ${days} days)`);
+  ctx.out(`\n⏰ Stale issues (${rows.length} not updated in ${days}+ days):\n`);
+  const now = Date.now();
+  rows.forEach((r, i) => {
+    const ago = Math.floor((now - Date.parse(r.updated_at)) / 86_400_000);
+    ctx.out(`${i + 1}. [P${r.priority}] ${r.id}: ${r.title}`);
+    ctx.out(
+      `   Status: ${r.status}, Last updated: ${ago} days ago${r.assignee ? `, Assignee: ${r.assignee}` : ""}`,
+    );
+  });
+  ctx.out("");
+}
+
+async function children(ctx: BdContext, args: string[]) {
+  const [raw] = args;
+  if (!raw) throw new ValidationError("an issue ID is required");
+  const { store, id } = await ctx.resolve(raw);
+  const rows = await store.children(id);
+  if (ctx.json) return ctx.printJson(rows);
+  if (rows.length === 0) return ctx.out(`No children found for ${id}`);
+  ctx.out(`Children of ${id} (${rows.length}):`);
+  for (const r of rows) ctx.out(`  ${listRow(r)}`);
+}
+
+/** Open issues whose parent or blocker no longer exists in any ledger reachable here. */
+async function orphans(ctx: BdContext) {
+  const store = ctx.ledger();
+  const prefix = await store.prefix();
+  const rows = await store.query(
+    `SELECT d.issue_id, d.depends_on_id, d.type FROM dependencies d JOIN issues i ON i.id = d.issue_id
+     WHERE i.status != 'closed' AND d.depends_on_id NOT LIKE 'external:%'
+       AND NOT EXISTS (SELECT 1 FROM issues t WHERE t.id = d.depends_on_id)
+     ORDER BY d.issue_id`,
+  );
+  const local = rows.filter((r) => String(r.depends_on_id).startsWith(`${prefix}-`));
+  const out = local.map((r) => ({
+    issue_id: r.issue_id,
+    missing_id: r.depends_on_id,
+    dependency_type: r.type,
+  }));
+  if (ctx.json) return ctx.printJson(out);
+  if (out.length === 0) return ctx.out("✓ No orphaned dependencies found");
+  ctx.out(`Found ${out.length} dependencies pointing at missing issues:`);
+  for (const r of out) ctx.out(`  ${r.issue_id} → ${r.missing_id} (${r.dependency_type})`);
+}
+
+export function registerQueries(program: Command): void {
+  addFilterOptions(program.command("list").alias("ls").description("List issues"))
+    .option("--all", "include closed issues")
+    .option("-n, --limit <n>", "maximum results (default 50; 0 = unlimited)", intArg("limit"))
+    .option("--flat", "flat list (the only layout; accepted for compatibility)")
+    .option("--ready", "only open issues")
+    .option("--deferred", "only deferred issues")
+    .option("--no-pager", "accepted for compatibility")
+    .option("--pretty", "accepted for compatibility")
+    .action(act(list));
+
+  addFilterOptions(program.command("ready").description("Show ready work (open, no active blockers)"), {
+    status: false,
+  })
+    .option("-n, --limit <n>", "maximum results (default 100; 0 = unlimited)", intArg("limit"))
+    .option("--mol <id>", "only steps of this molecule")
+    .option("--include-deferred", "include issues deferred into the future")
+    .option("--claim", "claim the first ready issue")
+    .option("--plain", "plain numbered list (the default layout)")
+    .option("--pretty", "accepted for compatibility")
+    .action(act(ready));
+
+  addFilterOptions(program.command("blocked").description("Show blocked issues"), { status: false })
+    .option("-n, --limit <n>", "maximum results", intArg("limit"))
+    .action(act(blocked));
+
+  addFilterOptions(
+    program.command("search").description("Search issues by text").argument("[query...]", "text"),
+  )
+    .option("--query <text>", "search text")
+    .option("--all", "include closed issues")
+    .option("-n, --limit <n>", "maximum results (default 50)", intArg("limit"))
+    .action(act(search));
+
+  addFilterOptions(program.command("count").description("Count issues matching filters"))
+    .option("--all", "include closed issues")
+    .option("--by-status", "group by status")
+    .option("--by-priority", "group by priority")
+    .option("--by-type", "group by type")
+    .option("--by-assignee", "group by assignee")
+    .option("--by-label", "group by label")
+    .action(act(count));
+
+  program.command("stats").alias("status").description("Show ledger statistics").action(act(stats));
+
+  program
+    .command("stale")
+    .description("Show issues not updated recently")
+    .option("-d, --days <n>", "days without an update (default 30)", intArg("days"))
+    .option("-s, --status <status>", "only this status")
+    .option("-n, --limit <n>", "maximum results (default 50)", intArg("limit"))
+    .action(act(stale));
+
+  program.command("children").description("List an issue's children").argument("<id>").action(act(children));
+  program
+    .command("orphans")
+    .description("Find dependencies on issues that no longer exist")
+    .action(act(orphans));
+}
