@@ -334,14 +334,13 @@ export function isBuiltinStatus(s: string): s is BuiltinStatus {
   return (BUILTIN_STATUSES as readonly string[]).includes(s);
 }
 
-/** Canonical text of an issue's substantive fields; equal text means nothing to import. */
+/** Canonical text of an issue's substantive fields (relations are compared apart). */
 export function contentKey(issue: Issue): string {
   const parts: string[] = [];
   for (const f of HASHED_FIELDS) {
     const v = issue[f as keyof Issue];
     parts.push(v === undefined || v === null ? "" : typeof v === "object" ? stableStringify(v) : String(v));
   }
-  parts.push((issue.labels ?? []).slice().sort().join(","));
   return parts.join("\0");
 }
 

@@ -1,0 +1,65 @@
+// Test helpers: temp directories and running the real bd executable (bin/bd, by absolute path).
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const BD = join(ROOT, "bin", "bd");
+export const GT = join(ROOT, "bin", "gt");
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temp directory removed by the returned cleanup. */
+export function tempDir(prefix = "bd-test-"): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs bd with args in `cwd`; never throws on a non-zero exit. */
+export function bd(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+  return run(BD, cwd, args, opts);
+}
+
+export function run(
+  bin: string,
+  cwd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<RunResult> {
+  return new Promise((resolvePromise) => {
+    const child = execFile(
+      bin,
+      args,
+      { cwd, env: { ...process.env, BEADS_ACTOR: "tester", ...opts.env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+        resolvePromise({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    else child.stdin?.end();
+  });
+}
+
+/** Runs bd with --json and parses stdout; throws with stderr when it fails. */
+export async function bdJson<T = unknown>(cwd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<T> {
+  const r = await bd(cwd, [...args, "--json"], { env });
+  if (r.code !== 0) throw new Error(`bd ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** A fresh ledger in a temp dir. */
+export async function freshLedger(prefix = "t"): Promise<{ dir: string; cleanup: () => void }> {
+  const t = tempDir();
+  const r = await bd(t.dir, ["init", "--prefix", prefix, "--quiet"]);
+  if (r.code !== 0) throw new Error(`bd init failed: ${r.stderr}`);
+  return t;
+}
+
+export { spawn };
