@@ -32,7 +32,7 @@ export class AmbiguousIdError extends GasTownError {
   constructor(partial: string, candidates: string[]) {
     super(
       "ambiguous",
-      `ambiguous ID "${partial}" matches ${candidates.length} issues: ${candidates.slice(0, 10).join(", ")}${candidates.length > 10 ? ", ..." : ""}`,
+      `ambiguous ID "${partial}" matches ${candidates.length} issues: [${candidates.slice(0, 10).join(" ")}${candidates.length > 10 ? " ..." : ""}]; use more characters to disambiguate`,
     );
     this.candidates = candidates;
   }

@@ -52,6 +52,8 @@ export interface CreateIssueInput {
   labels?: string[];
   /** Edges from the new issue: `{type, depends_on_id}`. */
   deps?: Array<{ type: string; depends_on_id: string }>;
+  /** Edges to the new issue from existing ones (`--deps blocks:X`: X depends on the new issue). */
+  dependents?: Array<{ type: string; issue_id: string }>;
   /** Make the new issue a child (`parent.N` ID and a parent-child edge). */
   parent?: string;
   /** Inherit the parent's labels (beads' default). */
@@ -205,6 +207,13 @@ export interface DeletePlan {
   dependencies: string[];
 }
 
+export interface ExportOptions {
+  includeEphemeral?: boolean;
+  /** Infrastructure types (agent, rig, role, message) are left out unless asked. */
+  includeInfra?: boolean;
+  includeTemplates?: boolean;
+}
+
 export interface LabelCount {
   label: string;
   count: number;
@@ -281,7 +290,7 @@ export interface LedgerStore {
 
   // exchange
   /** Every persistent issue with labels, dependencies and comments, sorted by ID. */
-  exportIssues(opts?: { includeEphemeral?: boolean; includeInfra?: boolean }): Promise<Issue[]>;
+  exportIssues(opts?: ExportOptions): Promise<Issue[]>;
   importIssues(issues: Issue[], actor: string): Promise<ImportResult>;
   /** A read-only SQL query; rows keyed by column name. */
   query(sql: string): Promise<Array<Record<string, unknown>>>;

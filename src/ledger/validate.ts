@@ -69,7 +69,7 @@ export function validateStatus(status: string, vocab: Vocabulary): string {
   if (isBuiltinStatus(s) || vocab.customStatuses.has(s)) return s;
   const custom = [...vocab.customStatuses.keys()];
   throw new ValidationError(
-    `invalid status "${status}" (valid: ${[...BUILTIN_STATUSES, ...custom].join(", ")})`,
+    `invalid status "${status}" (built-in: ${BUILTIN_STATUSES.join(", ")}${custom.length > 0 ? `; custom: ${custom.join(", ")}` : ""}; or configure custom statuses via 'bd config set status.custom')`,
   );
 }
 
@@ -98,7 +98,9 @@ export function parsePriority(value: string | number): number {
   const m = /^[pP]?([0-9]+)$/.exec(text);
   const n = m ? Number(m[1]) : Number.NaN;
   if (!Number.isInteger(n) || n < MIN_PRIORITY || n > MAX_PRIORITY) {
-    throw new ValidationError(`invalid priority "${value}" (expected 0-4 or P0-P4)`);
+    throw new ValidationError(
+      `invalid priority "${value}" (expected 0-4 or P0-P4, not words like high/medium/low)`,
+    );
   }
   return n;
 }
@@ -106,7 +108,7 @@ export function parsePriority(value: string | number): number {
 export function validateTitle(title: string): string {
   if (typeof title !== "string" || title.trim() === "") throw new ValidationError("title is required");
   if (title.length > MAX_TITLE_LENGTH) {
-    throw new ValidationError(`title is too long (${title.length} characters, maximum ${MAX_TITLE_LENGTH})`);
+    throw new ValidationError(`title must be ${MAX_TITLE_LENGTH} characters or less (got ${title.length})`);
   }
   return title;
 }

@@ -92,7 +92,11 @@ async function configUnset(ctx: BdContext, args: string[]) {
 
 async function exportCmd(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
   const store = ctx.ledger();
-  const issues = await store.exportIssues({ includeEphemeral: o.includeEphemeral as boolean | undefined });
+  const issues = await store.exportIssues({
+    includeEphemeral: o.includeEphemeral as boolean | undefined,
+    includeInfra: (o.includeInfra || o.all) as boolean | undefined,
+    includeTemplates: o.all as boolean | undefined,
+  });
   const out = o.output as string | undefined;
   if (!out || out === "-") {
     process.stdout.write(issuesToJsonl(issues));
@@ -127,10 +131,11 @@ async function importCmd(ctx: BdContext, args: string[], o: Record<string, unkno
     updated: result.updated,
     unchanged: result.unchanged,
     skipped: result.skipped + parsed.errors.length,
+    source,
   };
   if (ctx.json) return ctx.printJson(summary);
   ctx.warn(
-    `Import complete: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged${summary.skipped ? `, ${summary.skipped} skipped` : ""}`,
+    `Imported ${summary.created + summary.updated} issues from ${source} (${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged${summary.skipped ? `, ${summary.skipped} skipped` : ""})`,
   );
 }
 
@@ -239,7 +244,7 @@ async function version(ctx: BdContext) {
       backend: "sqlite",
       runtime: `node ${process.versions.node}`,
     });
-  ctx.out(`bd version ${BD_VERSION} (sqlite; node ${process.versions.node})`);
+  ctx.out(`bd version ${BD_VERSION} (sqlite)`);
 }
 
 export function registerAdmin(program: Command): void {
@@ -270,7 +275,8 @@ export function registerAdmin(program: Command): void {
     .description("Export issues as JSONL (stdout, or -o file)")
     .option("-o, --output <path>", "output file")
     .option("--include-ephemeral", "include wisps")
-    .option("--all", "accepted for compatibility")
+    .option("--all", "include templates and infrastructure beads")
+    .option("--include-infra", "include infrastructure beads (agent, rig, role, message)")
     .action(act(exportCmd));
 
   program

@@ -90,11 +90,15 @@ export class BdContext {
   }
 
   out(text: string): void {
-    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    process.stdout.write(`${text}\n`);
   }
 
+  /**
+   * bd's JSON rules: arrays keep the field order of the records; a single object comes
+   * out with every key sorted and `schema_version: 1` added (as beads prints it).
+   */
   printJson(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    process.stdout.write(`${jsonText(value)}\n`);
   }
 
   warn(text: string): void {
@@ -107,13 +111,30 @@ export class BdContext {
   }
 }
 
+export function jsonText(value: unknown): string {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    return JSON.stringify(sortKeys({ ...(value as object), schema_version: 1 }), null, 2);
+  }
+  return JSON.stringify(value, null, 2);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
 /** Prints an error as one line (or a JSON object with --json) and sets the exit code. */
 export function reportError(e: unknown, json: boolean): number {
   const known = e instanceof GasTownError;
   const message = known ? e.message : e instanceof Error ? e.message : String(e);
   const code = known ? e.exitCode : 1;
   if (json) {
-    process.stderr.write(`${JSON.stringify({ error: message, code: known ? e.code : "error" })}\n`);
+    process.stderr.write(`${jsonText({ error: message, code: known ? e.code : "error" })}\n`);
   } else {
     process.stderr.write(`Error: ${message}\n`);
   }

@@ -1,36 +1,107 @@
-// Human-readable rendering of beads, in bd's wording and layout.
-import type { BlockedIssue, Comment, Issue, IssueDetails, IssueWithCounts } from "../../ledger/model.ts";
+// Human-readable rendering of beads, in bd's wording and layout (icons stay when colour
+// is off, which is always the case here: we never colour).
+import type {
+  BlockedIssue,
+  Comment,
+  Issue,
+  IssueDetails,
+  IssueWithCounts,
+  IssueWithDependencyType,
+} from "../../ledger/model.ts";
 
 const STATUS_ICON: Record<string, string> = {
   open: "○",
   in_progress: "◐",
   blocked: "●",
-  hooked: "◆",
   deferred: "❄",
   pinned: "📌",
   closed: "✓",
 };
 
+export const STATUS_LEGEND = "Status: ○ open  ◐ in_progress  ● blocked  ✓ closed  ❄ deferred";
+export const RULE = "-".repeat(80);
+
 export function statusIcon(status: string): string {
-  return STATUS_ICON[status] ?? "○";
+  return STATUS_ICON[status] ?? "◇";
 }
 
+/** `● P2`, bd's rendered priority. */
 export function pri(p: number): string {
-  return `P${p}`;
+  return `● P${p}`;
 }
 
-/** One list row: `○ bd-a1b [P2] [task] Title (@assignee) [labels]`. */
-export function listRow(i: IssueWithCounts | Issue): string {
-  const parts = [`${statusIcon(i.status)} ${i.id}`, `[${pri(i.priority)}]`, `[${i.issue_type}]`];
-  if (i.status !== "open") parts.push(i.status);
-  parts.push(i.title);
-  if (i.assignee) parts.push(`(@${i.assignee})`);
-  if (i.labels && i.labels.length > 0) parts.push(`[${i.labels.join(", ")}]`);
-  return parts.join(" ");
+function badge(type: string): string {
+  return type === "epic" || type === "bug" ? `[${type}] ` : "";
 }
 
-/** `bd ready` rows: numbered, with assignee and estimate below. */
-export function readyList(issues: IssueWithCounts[]): string {
+/** "id — title", bd's feedback form. */
+export function feedback(id: string, title?: string): string {
+  return title ? `${id} — ${title}` : id;
+}
+
+/** The pretty row used by tree lists and ready: `○ bd-a1b ● P2 [epic] Title`. */
+export function prettyRow(i: Issue): string {
+  if (i.status === "closed")
+    return `${statusIcon(i.status)} ${i.id} ${pri(i.priority)} ${i.issue_type} ${i.title}`;
+  return `${statusIcon(i.status)} ${i.id} ${pri(i.priority)} ${badge(i.issue_type)}${i.title}`;
+}
+
+/** The compact row of `bd list --flat`. */
+export function flatRow(i: IssueWithCounts, blockedBy: string[], blocks: string[]): string {
+  const icon = i.status === "open" && blockedBy.length > 0 ? "●" : statusIcon(i.status);
+  const p = i.status === "closed" ? `P${i.priority}` : pri(i.priority);
+  const extra: string[] = [];
+  if (i.parent) extra.push(`parent: ${i.parent}`);
+  if (blockedBy.length > 0) extra.push(`blocked by: ${blockedBy.join(", ")}`);
+  if (blocks.length > 0) extra.push(`blocks: ${blocks.join(", ")}`);
+  return `${icon} ${i.pinned ? "📌 " : ""}${i.id} [${p}] [${i.issue_type}]${i.assignee ? ` @${i.assignee}` : ""}${
+    i.labels && i.labels.length > 0 ? ` [${i.labels.join(" ")}]` : ""
+  } - ${i.title}${extra.length > 0 ? ` (${extra.join(", ")})` : ""}`;
+}
+
+/** Natural order for IDs so `x.2` sorts before `x.10`. */
+function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, undefined, { numeric: true });
+}
+
+/** `bd list` tree: roots and children by priority then ID, with box-drawing connectors. */
+export function treeList(rows: IssueWithCounts[]): string[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const kids = new Map<string, IssueWithCounts[]>();
+  const roots: IssueWithCounts[] = [];
+  for (const r of rows) {
+    const parent = r.parent ?? (r.id.includes(".") ? r.id.slice(0, r.id.lastIndexOf(".")) : undefined);
+    if (parent && byId.has(parent) && parent !== r.id) {
+      const l = kids.get(parent);
+      if (l) l.push(r);
+      else kids.set(parent, [r]);
+    } else {
+      roots.push(r);
+    }
+  }
+  const order = (a: Issue, b: Issue) => a.priority - b.priority || naturalCompare(a.id, b.id);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const walk = (node: IssueWithCounts, prefix: string) => {
+    const children = (kids.get(node.id) ?? []).sort(order);
+    children.forEach((c, n) => {
+      if (seen.has(c.id)) return;
+      seen.add(c.id);
+      const last = n === children.length - 1;
+      out.push(`${prefix}${last ? "└── " : "├── "}${prettyRow(c)}`);
+      walk(c, `${prefix}${last ? "    " : "│   "}`);
+    });
+  };
+  for (const r of roots.sort(order)) {
+    seen.add(r.id);
+    out.push(prettyRow(r));
+    walk(r, "");
+  }
+  return out;
+}
+
+/** `bd ready --plain` rows. */
+export function readyPlain(issues: IssueWithCounts[]): string {
   const lines: string[] = [];
   issues.forEach((i, n) => {
     lines.push(`${n + 1}. [${pri(i.priority)}] [${i.issue_type}] ${i.id}: ${i.title}`);
@@ -44,88 +115,127 @@ export function blockedList(issues: BlockedIssue[]): string {
   const lines: string[] = [];
   for (const i of issues) {
     lines.push(`[${pri(i.priority)}] ${i.id}: ${i.title}`);
-    lines.push(`  Blocked by ${i.blocked_by_count} open dependencies: [${i.blocked_by.join(", ")}]`);
+    lines.push(`  Blocked by ${i.blocked_by_count} open dependencies: [${i.blocked_by.join(" ")}]`);
+    lines.push("");
   }
   return lines.join("\n");
 }
 
-function when(t: string | undefined): string {
-  if (!t) return "";
-  return t
-    .replace("T", " ")
-    .replace(/\.\d+Z$/, "")
-    .replace(/Z$/, "");
+function day(t: string | undefined): string {
+  return t ? t.slice(0, 10) : "";
 }
 
-function section(lines: string[], title: string, body: string | undefined): void {
-  if (!body) return;
-  lines.push("", `${title}:`, body);
+export function minute(t: string): string {
+  return t.slice(0, 16).replace("T", " ");
 }
 
+function depLine(prefix: string, d: IssueWithDependencyType): string {
+  if (!d.title && !d.status) return `  ${prefix} ${d.id} (external)`;
+  const b = d.issue_type === "epic" ? "(EPIC) " : d.issue_type === "bug" ? "(BUG) " : "";
+  return `  ${prefix} ${statusIcon(d.status)} ${d.id}: ${b}${d.title} ${pri(d.priority)}`;
+}
+
+/** `bd show` for one issue. */
 export function showIssue(d: IssueDetails): string {
   const lines: string[] = [];
+  const typeBadge = d.issue_type === "epic" ? " [EPIC]" : d.issue_type === "bug" ? " [BUG]" : "";
   lines.push(
-    `${statusIcon(d.status)} ${d.id} · ${d.title}   [● ${pri(d.priority)} · ${d.status.toUpperCase()}]`,
+    `${statusIcon(d.status)} ${d.id}${typeBadge} · ${d.title}   [${pri(d.priority)} · ${d.status.toUpperCase()}]`,
   );
-  const meta = [`Type: ${d.issue_type}`];
+  const meta: string[] = [];
+  if (d.created_by) meta.push(`Owner: ${d.created_by}`);
   if (d.assignee) meta.push(`Assignee: ${d.assignee}`);
-  if (d.owner) meta.push(`Owner: ${d.owner}`);
+  meta.push(`Type: ${d.issue_type}`);
   lines.push(meta.join(" · "));
-  const times = [`Created: ${when(d.created_at)}`];
-  if (d.created_by) times.push(`by ${d.created_by}`);
-  times.push(`· Updated: ${when(d.updated_at)}`);
-  lines.push(times.join(" "));
-  if (d.closed_at)
-    lines.push(`Closed: ${when(d.closed_at)}${d.close_reason ? ` · Reason: ${d.close_reason}` : ""}`);
-  if (d.defer_until) lines.push(`Deferred until: ${when(d.defer_until)}`);
-  if (d.due_at) lines.push(`Due: ${when(d.due_at)}`);
-  if (d.estimated_minutes !== undefined) lines.push(`Estimate: ${d.estimated_minutes} min`);
+  const dates = [`Created: ${day(d.created_at)}`];
+  if (d.started_at) dates.push(`Started: ${day(d.started_at)}`);
+  dates.push(`Updated: ${day(d.updated_at)}`);
+  if (d.due_at) dates.push(`Due: ${day(d.due_at)}`);
+  if (d.defer_until) dates.push(`Deferred: ${minute(d.defer_until)}`);
+  lines.push(dates.join(" · "));
+  if (d.status === "closed" && d.close_reason) lines.push(`Close reason: ${d.close_reason}`);
   if (d.external_ref) lines.push(`External: ${d.external_ref}`);
-  if (d.parent) lines.push(`Parent: ${d.parent}`);
-  if (d.pinned) lines.push("Pinned: yes");
-  if (d.ephemeral) lines.push("Ephemeral: yes (wisp)");
-  if (d.labels && d.labels.length > 0) lines.push(`Labels: ${d.labels.join(", ")}`);
-  section(lines, "DESCRIPTION", d.description);
-  section(lines, "DESIGN", d.design);
-  section(lines, "ACCEPTANCE CRITERIA", d.acceptance_criteria);
-  section(lines, "NOTES", d.notes);
-  if (d.metadata) section(lines, "METADATA", JSON.stringify(d.metadata, null, 2));
+  if (d.spec_id) lines.push(`Spec: ${d.spec_id}`);
+  if (d.wisp_type) lines.push(`Wisp type: ${d.wisp_type}`);
+  const indent = (text: string) => text.split("\n").map((l) => `  ${l}`);
+  lines.push("", "DESCRIPTION", ...(d.description ? indent(d.description) : ["  (none)"]));
+  if (d.design) lines.push("", "DESIGN", ...indent(d.design));
+  if (d.notes) lines.push("", "NOTES", ...indent(d.notes));
+  if (d.acceptance_criteria) lines.push("", "ACCEPTANCE CRITERIA", ...indent(d.acceptance_criteria));
+  if (d.labels && d.labels.length > 0) lines.push("", `LABELS: ${d.labels.join(", ")}`);
+  if (d.metadata && Object.keys(d.metadata).length > 0) {
+    lines.push("", "METADATA");
+    for (const k of Object.keys(d.metadata).sort()) {
+      const v = d.metadata[k];
+      lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+    }
+  }
+  const group = (title: string, prefix: string, items: IssueWithDependencyType[]) => {
+    if (items.length === 0) return;
+    lines.push("", title, ...items.map((x) => depLine(prefix, x)));
+  };
   const deps = d.dependencies ?? [];
-  if (deps.length > 0) {
-    lines.push("", "DEPENDS ON");
-    for (const x of deps)
-      lines.push(
-        `  → ${statusIcon(x.status)} ${x.id}: ${x.title} ● ${pri(x.priority)} (${x.dependency_type})`,
-      );
-  }
-  const children = (d.dependents ?? []).filter((x) => x.dependency_type === "parent-child");
-  const others = (d.dependents ?? []).filter((x) => x.dependency_type !== "parent-child");
-  if (children.length > 0) {
-    lines.push("", "CHILDREN");
-    for (const x of children)
-      lines.push(`  ↳ ${statusIcon(x.status)} ${x.id}: ${x.title} ● ${pri(x.priority)}`);
-  }
-  if (others.length > 0) {
-    lines.push("", "BLOCKS / DEPENDENTS");
-    for (const x of others)
-      lines.push(
-        `  ← ${statusIcon(x.status)} ${x.id}: ${x.title} ● ${pri(x.priority)} (${x.dependency_type})`,
-      );
-  }
-  if (d.epic_total_children !== undefined) {
+  const dependents = d.dependents ?? [];
+  const related = [...deps, ...dependents].filter(
+    (x) => x.dependency_type === "related" || x.dependency_type === "relates-to",
+  );
+  group(
+    "PARENT",
+    "↑",
+    deps.filter((x) => x.dependency_type === "parent-child"),
+  );
+  group(
+    "DEPENDS ON",
+    "→",
+    deps.filter(
+      (x) => !["parent-child", "discovered-from", "related", "relates-to"].includes(x.dependency_type),
+    ),
+  );
+  group(
+    "DISCOVERED FROM",
+    "◊",
+    deps.filter((x) => x.dependency_type === "discovered-from"),
+  );
+  const children = dependents.filter((x) => x.dependency_type === "parent-child");
+  group("CHILDREN", "↳", children);
+  if (d.epic_total_children !== undefined && children.length > 0) {
+    const done = d.epic_closed_children ?? 0;
+    const total = d.epic_total_children;
+    const pct = Math.round((done / total) * 100);
     lines.push(
-      "",
-      `Progress: ${d.epic_closed_children}/${d.epic_total_children} children closed${d.epic_closeable ? " (eligible for closure)" : ""}`,
+      done === total
+        ? `  ✓ ${done}/${total} complete (${pct}%) — eligible for close`
+        : `  ◐ ${done}/${total} complete (${pct}%)`,
     );
   }
+  group(
+    "BLOCKS",
+    "←",
+    dependents.filter(
+      (x) => !["parent-child", "discovered-from", "related", "relates-to"].includes(x.dependency_type),
+    ),
+  );
+  group(
+    "DISCOVERED",
+    "◊",
+    dependents.filter((x) => x.dependency_type === "discovered-from"),
+  );
+  const seen = new Set<string>();
+  group(
+    "RELATED",
+    "↔",
+    related.filter((x) => !seen.has(x.id) && seen.add(x.id)),
+  );
   const comments = d.comments ?? [];
   if (comments.length > 0) {
     lines.push("", "COMMENTS");
-    for (const c of comments) lines.push(...commentLines(c));
+    for (const c of comments)
+      lines.push(`  ${minute(c.created_at)} ${c.author}`, ...c.text.split("\n").map((l) => `    ${l}`));
   }
+  lines.push("");
   return lines.join("\n");
 }
 
 export function commentLines(c: Comment): string[] {
-  return [`  [${c.author}] ${when(c.created_at)}`, ...c.text.split("\n").map((l) => `    ${l}`)];
+  return [`[${c.author}] at ${minute(c.created_at)}`, ...c.text.split("\n").map((l) => `  ${l}`), ""];
 }

@@ -5,25 +5,28 @@ import { WISP_TYPES } from "../../ledger/model.ts";
 import type { CreateIssueInput, IssuePatch } from "../../ledger/store.ts";
 import { parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
-import { pri, showIssue } from "./format.ts";
+import { feedback, pri, showIssue, statusIcon } from "./format.ts";
 import { collect, intArg, parseMetadata, readTextArg } from "./options.ts";
 import { act } from "./program.ts";
-
-/** "Created issue: bd-a1b — Title" style feedback. */
-export function feedback(id: string, title?: string): string {
-  return title ? `${id} — ${title}` : id;
-}
 
 function metadataArg(value: string): Record<string, unknown> {
   return parseMetadata(value.startsWith("@") ? readTextArg(value.slice(1)) : value);
 }
 
-/** `type:id` or `id` (blocks) → an edge spec. */
-export function parseDepSpec(spec: string): { type: string; depends_on_id: string } {
+/**
+ * One `--deps` entry, as bd reads it: a bare `id` (or `depends-on:id`, `blocked-by:id`)
+ * means the new issue depends on id; `blocks:id` means the new issue blocks id; any
+ * other `type:id` is an edge of that type from the new issue.
+ */
+export function parseDepSpec(spec: string): { type: string; id: string; reverse: boolean } {
   const s = spec.trim();
   const m = /^([a-z][a-z-]*):(.+)$/.exec(s);
-  if (m && !m[2]!.startsWith("//")) return { type: m[1]!, depends_on_id: m[2]!.trim() };
-  return { type: "blocks", depends_on_id: s };
+  if (!m) return { type: "blocks", id: s, reverse: false };
+  const [, kind, id] = m as unknown as [string, string, string];
+  if (kind === "depends-on" || kind === "blocked-by")
+    return { type: "blocks", id: id.trim(), reverse: false };
+  if (kind === "blocks") return { type: "blocks", id: id.trim(), reverse: true };
+  return { type: kind, id: id.trim(), reverse: false };
 }
 
 function textFlag(opts: Record<string, unknown>, name: string, fileName: string): string | undefined {
@@ -39,15 +42,16 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
   if (title.startsWith("--"))
     throw new ValidationError(`title "${title}" looks like a flag; put free text after --`);
   const store = ctx.ledger();
-  const vocab = await store.vocabulary();
-  void vocab;
   if (o.wispType && !(WISP_TYPES as readonly string[]).includes(o.wispType as string)) {
     throw new ValidationError(`invalid wisp type "${o.wispType}" (valid: ${WISP_TYPES.join(", ")})`);
   }
-  const deps = ((o.deps as string[] | undefined) ?? []).map(parseDepSpec);
-  if (o.waitsFor) {
+  const specs = ((o.deps as string[] | undefined) ?? []).map(parseDepSpec);
+  const deps = specs.filter((d) => !d.reverse).map((d) => ({ type: d.type, depends_on_id: d.id }));
+  const dependents = specs.filter((d) => d.reverse).map((d) => ({ type: d.type, issue_id: d.id }));
+  if (o.waitsFor && o.waitsForGate !== "any-children") {
     deps.push({ type: "waits-for", depends_on_id: o.waitsFor as string });
   }
+  const deferUntil = o.defer ? parseWhen(o.defer as string, new Date(), "--defer") : undefined;
   const input: CreateIssueInput = {
     title,
     id: o.id as string | undefined,
@@ -64,6 +68,7 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
     external_ref: o.externalRef as string | undefined,
     labels: [...((o.labels as string[]) ?? []), ...((o.label as string[]) ?? [])],
     deps,
+    dependents,
     parent: o.parent as string | undefined,
     inheritLabels: !o.noInheritLabels,
     ephemeral: o.ephemeral as boolean | undefined,
@@ -71,13 +76,16 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
     wisp_type: o.wispType as string | undefined,
     mol_type: o.molType as string | undefined,
     due_at: o.due ? parseWhen(o.due as string, new Date(), "--due") : undefined,
-    defer_until: o.defer ? parseWhen(o.defer as string, new Date(), "--defer") : undefined,
+    defer_until: deferUntil,
     metadata: o.metadata ? metadataArg(o.metadata as string) : undefined,
     event_kind: o.eventCategory as string | undefined,
     actor: o.eventActor as string | undefined,
     target: o.eventTarget as string | undefined,
     payload: o.eventPayload as string | undefined,
-    status: o.status as string | undefined,
+    // A defer date in the future files the issue as deferred, as bd does.
+    status:
+      (o.status as string | undefined) ??
+      (deferUntil && Date.parse(deferUntil) > Date.now() ? "deferred" : undefined),
     force: o.force as boolean | undefined,
   };
   if (o.waitsFor && o.waitsForGate) {
@@ -102,7 +110,7 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
   else if (o.silent) ctx.out(issue.id);
   else {
     ctx.out(`✓ Created issue: ${feedback(issue.id, issue.title)}`);
-    ctx.out(`  Priority: ${pri(issue.priority)}`);
+    ctx.out(`  Priority: P${issue.priority}`);
     ctx.out(`  Status: ${issue.status}`);
   }
 }
@@ -118,7 +126,7 @@ async function show(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
     } catch (e) {
       if (ids.length === 1) throw e;
       failed++;
-      ctx.warn(`Error: ${(e as Error).message}`);
+      ctx.warn(`Error fetching ${raw}: ${(e as Error).message}`);
     }
   }
   if (ctx.json) ctx.printJson(details);
@@ -181,20 +189,30 @@ function patchFrom(o: Record<string, unknown>): IssuePatch {
 }
 
 async function update(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
-  if (ids.length === 0) throw new ValidationError("at least one issue ID is required");
+  if (ids.length === 0) throw new ValidationError("no issue ID provided");
   const patch = patchFrom(o);
   if (Object.keys(patch).length === 0 && !o.claim) {
-    throw new ValidationError("no updates specified (see bd update --help)");
+    if (!ctx.json) ctx.out("No updates specified");
+    return;
   }
   const actor = ctx.actor();
   const results = [];
+  let lastError: unknown;
   for (const raw of ids) {
-    const { store, id } = await ctx.resolve(raw);
-    let issue = o.claim ? await store.claimIssue(id, actor) : await store.getIssue(id);
-    if (Object.keys(patch).length > 0) issue = await store.updateIssue(id, patch, actor);
-    results.push(issue!);
-    if (!ctx.json) ctx.out(`✓ Updated issue: ${feedback(id, issue!.title)}`);
+    try {
+      const { store, id } = await ctx.resolve(raw);
+      let issue = o.claim ? await store.claimIssue(id, actor) : await store.getIssue(id);
+      if (Object.keys(patch).length > 0) issue = await store.updateIssue(id, patch, actor);
+      results.push(issue!);
+      if (!ctx.json) ctx.out(`✓ Updated issue: ${feedback(id, issue!.title)}`);
+    } catch (e) {
+      lastError = e;
+      if (ids.length > 1)
+        ctx.warn(`Error ${o.claim ? "claiming" : "updating"} ${raw}: ${(e as Error).message}`);
+    }
   }
+  // Exit 1 only when nothing was updated, as bd does.
+  if (results.length === 0 && lastError) throw lastError;
   if (ctx.json) ctx.printJson(results);
 }
 
@@ -208,9 +226,11 @@ async function close(ctx: BdContext, ids: string[], o: Record<string, unknown>) 
   const unblocked = new Set<string>();
   let failures = 0;
   let lastError: unknown;
-  for (const raw of ids) {
+  // Every ID must resolve before anything closes.
+  const targets = [];
+  for (const raw of ids) targets.push(await ctx.resolve(raw));
+  for (const { store, id } of targets) {
     try {
-      const { store, id } = await ctx.resolve(raw);
       const res = await store.closeIssue(
         id,
         { reason, force: o.force as boolean, session: (o.session as string) ?? ctx.env.CLAUDE_SESSION_ID },
@@ -223,7 +243,7 @@ async function close(ctx: BdContext, ids: string[], o: Record<string, unknown>) 
     } catch (e) {
       failures++;
       lastError = e;
-      if (ids.length > 1) ctx.warn(`Error closing ${raw}: ${(e as Error).message}`);
+      if (ids.length > 1) ctx.warn(`Error closing ${id}: ${(e as Error).message}`);
     }
   }
   // A single failed close is an error; with several IDs, partial success still exits 0.
@@ -231,7 +251,12 @@ async function close(ctx: BdContext, ids: string[], o: Record<string, unknown>) 
   if (ctx.json) {
     ctx.printJson(o.suggestNext ? { closed, unblocked: [...unblocked] } : closed);
   } else if (o.suggestNext && unblocked.size > 0) {
-    ctx.out(`\nNewly unblocked: ${[...unblocked].join(", ")}`);
+    ctx.out("\nNewly unblocked:");
+    for (const u of unblocked) {
+      const { store, id } = await ctx.resolve(u);
+      const issue = await store.getIssue(id);
+      if (issue) ctx.out(`  • ${feedback(issue.id, issue.title)} (P${issue.priority})`);
+    }
   }
   return failures > 0 && closed.length === 0 ? 1 : 0;
 }
@@ -243,7 +268,7 @@ async function reopen(ctx: BdContext, ids: string[], o: Record<string, unknown>)
     const { store, id } = await ctx.resolve(raw);
     const issue = await store.getIssue(id);
     if (issue?.status === "open") {
-      if (!ctx.json) ctx.out(`${id} is already open`);
+      if (!ctx.json) ctx.warn(`${id} is already open`);
       out.push(issue);
       continue;
     }
@@ -255,43 +280,67 @@ async function reopen(ctx: BdContext, ids: string[], o: Record<string, unknown>)
 }
 
 async function del(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
-  if (ids.length === 0) throw new ValidationError("at least one issue ID is required");
+  if (ids.length === 0) throw new ValidationError("no issue IDs provided");
   const store = ctx.ledger();
-  const resolved = [];
-  for (const raw of ids) resolved.push(await store.resolveId(raw));
-  if (!o.force && !o.dryRun && !ctx.json) {
-    ctx.out("⚠️  DELETE PREVIEW (nothing deleted yet)\n");
-    for (const id of resolved) {
-      const plan = await store.planDelete(id);
-      ctx.out(`Issue: ${feedback(id, plan.issue.title)}`);
-      if (plan.dependents.length > 0)
-        ctx.out(`  Dependents that lose this link: ${plan.dependents.join(", ")}`);
-      if (plan.dependencies.length > 0)
-        ctx.out(`  Dependency links removed: ${plan.dependencies.join(", ")}`);
+  const resolved: string[] = [];
+  const missing: string[] = [];
+  for (const raw of ids) {
+    try {
+      resolved.push(await store.resolveId(raw));
+    } catch {
+      missing.push(raw);
     }
-    ctx.out("\nTo proceed, run the same command with --force");
+  }
+  if (missing.length > 0) {
+    throw new ValidationError(
+      missing.length === 1 ? `issue ${missing[0]} not found` : `issues not found: ${missing.join(", ")}`,
+    );
+  }
+  const plans = [];
+  for (const id of resolved) plans.push(await store.planDelete(id));
+  if (!o.force || o.dryRun) {
+    if (ctx.json) {
+      return ctx.printJson({
+        dry_run: true,
+        would_delete: plans.map((p) => p.issue.id),
+        dependencies_removed: plans.reduce((n, p) => n + p.dependents.length + p.dependencies.length, 0),
+      });
+    }
+    ctx.out("\n⚠️  DELETE PREVIEW\n");
+    ctx.out(plans.length === 1 ? "Issue to delete:" : `Issues to delete (${plans.length}):`);
+    for (const p of plans) ctx.out(`  ${p.issue.id}: ${p.issue.title}`);
+    const links = plans.flatMap((p) => [
+      ...p.dependencies.map((d) => `  ${p.issue.id} → ${d}`),
+      ...p.dependents.map((d) => `  ${d} → ${p.issue.id} (inbound)`),
+    ]);
+    if (links.length > 0) {
+      ctx.out(`\nDependency links to remove: ${links.length}`);
+      for (const l of links) ctx.out(l);
+    }
+    if (o.dryRun) return ctx.out("\n(Dry-run mode - no changes made)\n");
+    ctx.out("\nThis operation cannot be undone!");
+    ctx.out(`To proceed, run: bd delete ${resolved.join(" ")} --force\n`);
     return;
   }
-  if (o.dryRun || (!o.force && ctx.json)) {
-    const plans = [];
-    for (const id of resolved) plans.push(await store.planDelete(id));
-    ctx.printJson({
-      dry_run: true,
-      would_delete: plans.map((p) => ({
-        id: p.issue.id,
-        dependents: p.dependents,
-        dependencies: p.dependencies,
-      })),
-    });
-    return;
-  }
-  const deleted = [];
+  let links = 0;
   for (const id of resolved) {
     const plan = await store.deleteIssue(id, ctx.actor());
-    deleted.push({ id, dependents_updated: plan.dependents.length });
-    if (!ctx.json) ctx.out(`✓ Deleted ${feedback(id, plan.issue.title)}`);
+    links += plan.dependents.length + plan.dependencies.length;
   }
-  if (ctx.json) ctx.printJson({ deleted: deleted.map((d) => d.id), count: deleted.length });
+  if (ctx.json) {
+    return ctx.printJson(
+      resolved.length === 1
+        ? { deleted: resolved[0], dependencies_removed: links, references_updated: 0 }
+        : {
+            deleted: resolved,
+            deleted_count: resolved.length,
+            dependencies_removed: links,
+            references_updated: 0,
+          },
+    );
+  }
+  ctx.out(resolved.length === 1 ? `✓ Deleted ${resolved[0]}` : `✓ Deleted ${resolved.length} issue(s)`);
+  ctx.out(`  Removed ${links} dependency link(s)`);
 }
 
 function addEditFlags(cmd: Command): Command {

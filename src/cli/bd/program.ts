@@ -93,7 +93,7 @@ export function buildProgram(): Command {
   const program = new Command("bd");
   program
     .description("bd - beads: a git-backed issue ledger for coding agents")
-    .version(`bd version ${BD_VERSION}`, "-V, --version-flag", "print the version")
+    .version(`bd version ${BD_VERSION} (sqlite)`, "--version", "print the version")
     .option("--json", "output in JSON format")
     .option("--actor <name>", "actor name for the audit trail (default: $BEADS_ACTOR, git user.name, $USER)")
     .option("--db <path>", "path to the .beads directory or beads.db")

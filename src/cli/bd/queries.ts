@@ -1,9 +1,21 @@
 // bd list, ready, blocked, search, count, stats, stale, children, orphans: reading the ledger.
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
+import type { IssueWithCounts } from "../../ledger/model.ts";
 import { validateStatus, validateType } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
-import { blockedList, listRow, readyList } from "./format.ts";
+import {
+  blockedList,
+  feedback,
+  flatRow,
+  prettyRow,
+  pri,
+  RULE,
+  readyPlain,
+  STATUS_LEGEND,
+  statusIcon,
+  treeList,
+} from "./format.ts";
 import { intArg, toFilter } from "./options.ts";
 import { act, addFilterOptions, filterFlags } from "./program.ts";
 
@@ -16,42 +28,100 @@ async function filterFrom(ctx: BdContext, o: Record<string, unknown>) {
 
 async function list(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
   const f = await filterFrom(ctx, o);
-  if (f.limit === undefined) f.limit = 50;
-  if (o.ready) {
-    f.statuses = ["open"];
+  if (f.limit === undefined)
+    f.limit = f.all ? 0 : ctx.env.CLAUDE_CODE || ctx.env.BD_AGENT_MODE === "1" ? 20 : 50;
+  if (o.ready) f.statuses = ["open"];
+  if (f.pinned === undefined && !f.statuses && !f.all) f.pinned = false;
+  if (!o.includeGates && !f.types) f.excludeTypes = [...(f.excludeTypes ?? []), "gate"];
+  const limit = f.limit;
+  const rows = await ctx.ledger().listIssues({ ...f, limit: limit > 0 ? limit + 1 : 0 });
+  const truncated = limit > 0 && rows.length > limit;
+  const shown = truncated ? rows.slice(0, limit) : rows;
+  if (truncated) {
+    ctx.warn(
+      `\nShowing ${shown.length} issues; more results matched but were hidden by --limit. Use --limit 0 for all, or --limit N to raise the cap.`,
+    );
   }
-  const rows = await ctx.ledger().listIssues(f);
-  if (ctx.json) return ctx.printJson(rows);
-  if (rows.length === 0) return ctx.out("No issues found.");
-  for (const r of rows) ctx.out(listRow(r));
-  if (f.limit > 0 && rows.length === f.limit) {
-    ctx.out(`\nShowing ${rows.length} issues (limit ${f.limit}); use --limit 0 for all.`);
+  if (ctx.json) return ctx.printJson(shown);
+  if (o.flat) {
+    const blockedBy = await blockersByIssue(
+      ctx,
+      shown.map((r) => r.id),
+    );
+    for (const r of shown) {
+      const deps = (r.dependencies ?? []).filter((d) => d.type === "blocks").map((d) => d.depends_on_id);
+      ctx.out(
+        flatRow(
+          r,
+          deps.filter((d) => blockedBy.has(d)),
+          blockedBy.get(`>${r.id}`) ?? [],
+        ),
+      );
+    }
+    return;
   }
+  if (shown.length === 0) return ctx.out("No issues found.");
+  for (const line of treeList(shown)) ctx.out(line);
+  const open = shown.filter((r) => r.status === "open").length;
+  const wip = shown.filter((r) => r.status === "in_progress").length;
+  ctx.out(`\n${RULE}\nTotal: ${shown.length} issues (${open} open, ${wip} in progress)\n\n${STATUS_LEGEND}`);
+}
+
+/** Open blockers among the given issues' targets, plus `>id` → what each issue blocks. */
+async function blockersByIssue(ctx: BdContext, ids: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (ids.length === 0) return out;
+  const rows = await ctx.ledger().query(
+    `SELECT d.issue_id, d.depends_on_id, t.status FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
+     WHERE d.type = 'blocks' AND (d.issue_id IN (${ids.map((i) => `'${i.replace(/'/g, "''")}'`).join(", ")})
+        OR d.depends_on_id IN (${ids.map((i) => `'${i.replace(/'/g, "''")}'`).join(", ")}))`,
+  );
+  for (const r of rows) {
+    const target = String(r.depends_on_id);
+    if (r.status !== "closed" && r.status !== "pinned") out.set(target, []);
+    const k = `>${target}`;
+    out.set(k, [...(out.get(k) ?? []), String(r.issue_id)]);
+  }
+  return out;
 }
 
 async function ready(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
   const store = ctx.ledger();
   const f = await filterFrom(ctx, o);
+  const sort = f.sort ?? "priority";
+  if (!["priority", "hybrid", "oldest"].includes(sort)) {
+    throw new ValidationError(`invalid sort policy '${sort}'. Valid values: hybrid, priority, oldest`);
+  }
   const limit = f.limit ?? 100;
   const rows = await store.ready({
     ...f,
     status: "open",
     mol: o.mol as string | undefined,
     includeDeferred: o.includeDeferred as boolean | undefined,
-    sort: f.sort ?? "priority",
+    sort,
     limit: limit > 0 ? limit + 1 : 0,
   });
   const truncated = limit > 0 && rows.length > limit;
   const shown = truncated ? rows.slice(0, limit) : rows;
   if (o.claim) {
     const first = shown[0];
-    if (!first) throw new ValidationError("no ready work to claim");
+    if (!first) {
+      if (ctx.json) return ctx.printJson([]);
+      return ctx.out("\n○ No ready work to claim\n");
+    }
     const claimed = await store.claimIssue(first.id, ctx.actor());
-    if (ctx.json) return ctx.printJson(claimed);
-    return ctx.out(`✓ Claimed ${first.id} — ${first.title}`);
+    if (ctx.json) return ctx.printJson([claimed]);
+    return ctx.out(`✓ Claimed issue: ${feedback(first.id, first.title)}`);
   }
+  const total = truncated
+    ? (await store.ready({ ...f, status: "open", sort, limit: 0 })).length
+    : shown.length;
   if (ctx.json) {
-    if (truncated) ctx.warn(`note: showing ${limit} ready issues; use --limit 0 for all`);
+    if (truncated) {
+      ctx.warn(
+        `Showing ${shown.length} of ${total} ready issues. Use --limit 0 for all, or --limit N to raise the cap.`,
+      );
+    }
     return ctx.printJson(shown);
   }
   if (shown.length === 0) {
@@ -63,9 +133,21 @@ async function ready(ctx: BdContext, _args: string[], o: Record<string, unknown>
     }
     return;
   }
-  ctx.out(`\n📋 Ready work (${shown.length} issues with no active blockers):\n`);
-  ctx.out(`${readyList(shown)}\n`);
-  if (truncated) ctx.out(`Showing ${shown.length} ready issues. Use -n to show more.\n`);
+  if (o.plain || o.pretty === false) {
+    ctx.out(`\n📋 Ready work (${shown.length} issues with no active blockers):\n`);
+    ctx.out(`${readyPlain(shown)}\n`);
+  } else {
+    const parents = new Map<string, string>();
+    for (const r of shown) {
+      if (!r.parent || parents.has(r.parent)) continue;
+      const p = await store.getIssue(r.parent);
+      if (p?.issue_type === "epic") parents.set(r.parent, p.title);
+    }
+    for (const r of shown)
+      ctx.out(`${prettyRow(r)}${r.parent && parents.has(r.parent) ? ` ← ${parents.get(r.parent)}` : ""}`);
+    ctx.out(`\n${RULE}\nReady: ${shown.length} issues with no active blockers\n\n${STATUS_LEGEND}`);
+  }
+  if (truncated) ctx.out(`Showing ${shown.length} of ${total} ready issues. Use -n to show more.\n`);
 }
 
 async function blocked(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
@@ -74,19 +156,25 @@ async function blocked(ctx: BdContext, _args: string[], o: Record<string, unknow
   if (ctx.json) return ctx.printJson(rows);
   if (rows.length === 0) return ctx.out("\n✨ No blocked issues\n");
   ctx.out(`\n🚫 Blocked issues (${rows.length}):\n`);
-  ctx.out(`${blockedList(rows)}\n`);
+  ctx.out(blockedList(rows));
 }
 
 async function search(ctx: BdContext, args: string[], o: Record<string, unknown>) {
   const text = (args.join(" ") || (o.query as string | undefined) || "").trim();
-  if (!text) throw new ValidationError("search text is required (bd search <text>)");
+  if (!text) throw new ValidationError("search query is required");
   const f = await filterFrom(ctx, o);
   if (f.limit === undefined) f.limit = 50;
-  const rows = await ctx.ledger().listIssues({ ...f, text, all: f.statuses ? f.all : true });
-  if (ctx.json) return ctx.printJson(rows);
+  const rows = await ctx.ledger().listIssues({ ...f, text });
+  if (ctx.json) return ctx.printJson(rows.map(({ parent: _p, ...r }) => r));
   if (rows.length === 0) return ctx.out(`No issues found matching '${text}'`);
-  ctx.out(`Found ${rows.length} issues matching '${text}':\n`);
-  for (const r of rows) ctx.out(listRow(r));
+  ctx.out(`Found ${rows.length} issues matching '${text}':`);
+  for (const r of rows) {
+    ctx.out(
+      `${r.id} [P${r.priority}] [${r.issue_type}] ${r.status}${r.assignee ? ` @${r.assignee}` : ""}${
+        r.labels?.length ? ` [${r.labels.join(" ")}]` : ""
+      } - ${r.title}`,
+    );
+  }
 }
 
 async function count(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
@@ -94,7 +182,14 @@ async function count(ctx: BdContext, _args: string[], o: Record<string, unknown>
   const group = (["status", "priority", "type", "assignee", "label"] as const).find(
     (g) => o[`by${g[0]!.toUpperCase()}${g.slice(1)}`],
   );
-  const result = await ctx.ledger().countIssues({ ...f, limit: undefined }, group);
+  const groups = ["status", "priority", "type", "assignee", "label"].filter(
+    (g) => o[`by${g[0]!.toUpperCase()}${g.slice(1)}`],
+  );
+  if (groups.length > 1) throw new ValidationError("only one --by-* flag can be specified");
+  // count covers every status unless told otherwise.
+  const result = await ctx
+    .ledger()
+    .countIssues({ ...f, all: f.statuses ? f.all : true, limit: undefined }, group);
   if (typeof result === "number") {
     if (ctx.json) return ctx.printJson({ count: result });
     return ctx.out(String(result));
@@ -114,7 +209,7 @@ async function count(ctx: BdContext, _args: string[], o: Record<string, unknown>
 
 async function stats(ctx: BdContext) {
   const s = await ctx.ledger().stats();
-  if (ctx.json) return ctx.printJson(s);
+  if (ctx.json) return ctx.printJson({ summary: s });
   ctx.out("\n📊 Issue Database Status\n");
   ctx.out("Summary:");
   ctx.out(`  Total Issues:           ${s.total_issues}`);
@@ -122,43 +217,55 @@ async function stats(ctx: BdContext) {
   ctx.out(`  In Progress:            ${s.in_progress_issues}`);
   ctx.out(`  Blocked:                ${s.blocked_issues}`);
   ctx.out(`  Closed:                 ${s.closed_issues}`);
-  ctx.out(`  Deferred:               ${s.deferred_issues}`);
-  ctx.out(`  Pinned:                 ${s.pinned_issues}`);
   ctx.out(`  Ready to Work:          ${s.ready_issues}`);
-  if (s.epics_eligible_for_closure > 0) ctx.out(`  Epics ready to close:   ${s.epics_eligible_for_closure}`);
-  if (s.average_lead_time_hours > 0)
-    ctx.out(`\n  Avg Lead Time:          ${s.average_lead_time_hours.toFixed(1)} hours`);
-  ctx.out("");
+  if (s.pinned_issues > 0 || s.epics_eligible_for_closure > 0 || s.average_lead_time_hours > 0) {
+    ctx.out("\nExtended:");
+    if (s.pinned_issues > 0) ctx.out(`  Pinned:                 ${s.pinned_issues}`);
+    if (s.epics_eligible_for_closure > 0)
+      ctx.out(`  Epics Ready to Close:   ${s.epics_eligible_for_closure}`);
+    if (s.average_lead_time_hours > 0)
+      ctx.out(`  Avg Lead Time:          ${s.average_lead_time_hours.toFixed(1)} hours`);
+  }
+  ctx.out("\nFor more details, use 'bd list' to see individual issues.\n");
 }
 
 async function stale(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
   const days = (o.days as number | undefined) ?? 30;
+  if (days < 1) throw new ValidationError("--days must be at least 1");
   const status = o.status as string | undefined;
-  if (status) validateStatus(status, await ctx.ledger().vocabulary());
+  if (status && !["open", "in_progress", "blocked", "deferred"].includes(status)) {
+    throw new ValidationError(
+      `invalid status '${status}'. Valid values: open, in_progress, blocked, deferred`,
+    );
+  }
   const rows = await ctx.ledger().stale({ days, status, limit: (o.limit as number | undefined) ?? 50 });
   if (ctx.json) return ctx.printJson(rows);
-  if (rows.length === 0) return ctx.out(`✨ No stale issues found (all active within ${days} days)`);
+  if (rows.length === 0) return ctx.out("\n✨ No stale issues found (all active)\n");
   ctx.out(`\n⏰ Stale issues (${rows.length} not updated in ${days}+ days):\n`);
   const now = Date.now();
   rows.forEach((r, i) => {
     const ago = Math.floor((now - Date.parse(r.updated_at)) / 86_400_000);
-    ctx.out(`${i + 1}. [P${r.priority}] ${r.id}: ${r.title}`);
-    ctx.out(
-      `   Status: ${r.status}, Last updated: ${ago} days ago${r.assignee ? `, Assignee: ${r.assignee}` : ""}`,
-    );
+    ctx.out(`${i + 1}. [${pri(r.priority)}] ${r.id}: ${r.title}`);
+    ctx.out(`   Status: ${r.status}, Last updated: ${ago} days ago`);
+    if (r.assignee) ctx.out(`   Assignee: ${r.assignee}`);
   });
   ctx.out("");
 }
 
+/** `bd children <id>` is `bd list --parent <id> --status all`. */
 async function children(ctx: BdContext, args: string[]) {
   const [raw] = args;
   if (!raw) throw new ValidationError("an issue ID is required");
   const { store, id } = await ctx.resolve(raw);
-  const rows = await store.children(id);
+  const rows = await store.listIssues({ parent: id, all: true, limit: 0 });
   if (ctx.json) return ctx.printJson(rows);
-  if (rows.length === 0) return ctx.out(`No children found for ${id}`);
-  ctx.out(`Children of ${id} (${rows.length}):`);
-  for (const r of rows) ctx.out(`  ${listRow(r)}`);
+  if (rows.length === 0) return ctx.out(`Issue '${id}' has no children`);
+  const root = await store.getIssue(id);
+  const lines = treeList([
+    { ...(root as IssueWithCounts), dependency_count: 0, dependent_count: 0, comment_count: 0 },
+    ...rows,
+  ]);
+  for (const line of lines) ctx.out(line);
 }
 
 /** Open issues whose parent or blocker no longer exists in any ledger reachable here. */
@@ -189,6 +296,7 @@ export function registerQueries(program: Command): void {
     .option("-n, --limit <n>", "maximum results (default 50; 0 = unlimited)", intArg("limit"))
     .option("--flat", "flat list (the only layout; accepted for compatibility)")
     .option("--ready", "only open issues")
+    .option("--include-gates", "include gate beads")
     .option("--deferred", "only deferred issues")
     .option("--no-pager", "accepted for compatibility")
     .option("--pretty", "accepted for compatibility")

@@ -3,8 +3,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { parseWhen } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
-import { commentLines, statusIcon } from "./format.ts";
-import { feedback } from "./issues.ts";
+import { commentLines, feedback } from "./format.ts";
 import { intArg, readTextArg } from "./options.ts";
 import { act } from "./program.ts";
 
@@ -65,14 +64,22 @@ async function depAdd(ctx: BdContext, args: string[], o: Record<string, unknown>
   ctx.out(`✓ Added dependency: ${dep.issue_id} depends on ${dep.depends_on_id} (${dep.type})`);
 }
 
+/** "id (title)", the form dep commands use. */
+async function paren(ctx: BdContext, id: string): Promise<string> {
+  const issue = await ctx.ledger().getIssue(id);
+  return issue ? `${id} (${issue.title})` : id;
+}
+
 async function depRemove(ctx: BdContext, args: string[]) {
   need(args, 2, "dep remove <issue> <depends-on>");
   const store = ctx.ledger();
   const from = await store.resolveId(args[0]!);
-  const removed = await store.removeDependency(from, args[1]!, ctx.actor());
-  if (!removed) throw new ValidationError(`no dependency from ${from} to ${args[1]}`);
+  // Removing an edge that is not there still succeeds, as in bd.
+  await store.removeDependency(from, args[1]!, ctx.actor());
   if (ctx.json) return ctx.printJson({ status: "removed", issue_id: from, depends_on_id: args[1] });
-  ctx.out(`✓ Removed dependency: ${from} no longer depends on ${args[1]}`);
+  ctx.out(
+    `✓ Removed dependency: ${await paren(ctx, from)} no longer depends on ${await paren(ctx, args[1]!)}`,
+  );
 }
 
 async function depList(ctx: BdContext, args: string[], o: Record<string, unknown>) {
@@ -84,11 +91,12 @@ async function depList(ctx: BdContext, args: string[], o: Record<string, unknown
   const rows = await store.dependencies(id, direction, o.type as string | undefined);
   if (ctx.json) return ctx.printJson(rows);
   if (rows.length === 0) {
-    return ctx.out(direction === "down" ? `${id} has no dependencies` : `No issues depend on ${id}`);
+    return ctx.out(direction === "down" ? `\n${id} has no dependencies` : `\nNo issues depend on ${id}`);
   }
-  ctx.out(direction === "down" ? `${id} depends on:` : `Issues that depend on ${id}:`);
+  ctx.out(direction === "down" ? `\n📋 ${id} depends on:\n` : `\n📋 Issues that depend on ${id}:\n`);
   for (const r of rows)
-    ctx.out(`  ${statusIcon(r.status)} ${r.id}: ${r.title} [P${r.priority}] (${r.dependency_type})`);
+    ctx.out(`  ${r.id}: ${r.title} [P${r.priority}] (${r.status}) via ${r.dependency_type}`);
+  ctx.out("");
 }
 
 async function depTree(ctx: BdContext, args: string[], o: Record<string, unknown>) {
@@ -105,24 +113,48 @@ async function depTree(ctx: BdContext, args: string[], o: Record<string, unknown
     direction,
   });
   if (ctx.json) return ctx.printJson(nodes);
-  ctx.out(`\n🌲 Dependency tree for ${id}:\n`);
-  for (const n of nodes) {
-    const indent = "  ".repeat(n.depth);
-    const arrow = n.depth === 0 ? "" : "→ ";
-    ctx.out(
-      `${indent}${arrow}${statusIcon(n.status)} ${n.id}: ${n.title} [P${n.priority}] (${n.status})${n.truncated ? " …" : ""}`,
-    );
-  }
+  const heading = {
+    down: "Dependency tree for",
+    up: "Dependent tree for",
+    both: "Full dependency graph for",
+  }[direction];
+  ctx.out(`\n🌲 ${heading} ${id}:\n`);
+  const kids = new Map<string, typeof nodes>();
+  for (const n of nodes.slice(1)) kids.set(n.parent_id, [...(kids.get(n.parent_id) ?? []), n]);
+  const root = nodes[0]!;
+  const rootBlocked = await store.isBlocked(id);
+  const state = root.status === "open" ? (rootBlocked ? " [BLOCKED]" : " [READY]") : "";
+  ctx.out(`${root.id}: ${root.title} [P${root.priority}] (${root.status})${state}`);
+  const shown = new Set<string>([root.id]);
+  const walk = (parent: string, prefix: string, depth: number) => {
+    const list = (kids.get(parent) ?? []).filter((n) => n.depth === depth);
+    list.forEach((n, i) => {
+      const last = i === list.length - 1;
+      const head = `${prefix}${last ? "└── " : "├── "}`;
+      if (shown.has(n.id)) {
+        ctx.out(`${head}${n.id} (shown above)`);
+        return;
+      }
+      shown.add(n.id);
+      ctx.out(`${head}${n.id}: ${n.title} [P${n.priority}] (${n.status}) [${n.dependency_type}]`);
+      walk(n.id, `${prefix}${last ? "    " : "│   "}`, depth + 1);
+    });
+  };
+  walk(root.id, "", 1);
   ctx.out("");
 }
 
 async function depCycles(ctx: BdContext) {
-  const cycles = await ctx.ledger().findCycles();
-  if (ctx.json) return ctx.printJson(cycles);
-  if (cycles.length === 0) return ctx.out("✓ No dependency cycles detected");
-  ctx.out(`⚠ Found ${cycles.length} dependency cycles:`);
-  for (const [i, c] of cycles.entries()) ctx.out(`  ${i + 1}. ${[...c, c[0]].join(" → ")}`);
-  return 1;
+  const store = ctx.ledger();
+  const cycles = await store.findCycles();
+  if (ctx.json) return ctx.printJson(await Promise.all(cycles.map((c) => store.getIssues(c))));
+  if (cycles.length === 0) return ctx.out("\n✓ No dependency cycles detected\n");
+  ctx.out(`\n⚠ Found ${cycles.length} dependency cycles:\n`);
+  for (const [i, c] of cycles.entries()) {
+    ctx.out(`${i + 1}. Cycle involving:`);
+    for (const issue of await store.getIssues(c)) ctx.out(`   - ${issue.id}: ${issue.title}`);
+    ctx.out("");
+  }
 }
 
 async function labelChange(ctx: BdContext, args: string[], add: boolean) {
@@ -136,9 +168,8 @@ async function labelChange(ctx: BdContext, args: string[], add: boolean) {
       ? await store.addLabel(id, label, ctx.actor())
       : await store.removeLabel(id, label, ctx.actor());
     results.push({ issue_id: id, label, status: changed ? (add ? "added" : "removed") : "unchanged" });
-    if (!ctx.json) {
+    if (!ctx.json)
       ctx.out(add ? `✓ Added label '${label}' to ${id}` : `✓ Removed label '${label}' from ${id}`);
-    }
   }
   if (ctx.json) ctx.printJson(results);
 }
@@ -148,18 +179,20 @@ async function labelList(ctx: BdContext, args: string[]) {
   const { store, id } = await ctx.resolve(args[0]!);
   const labels = await store.labels(id);
   if (ctx.json) return ctx.printJson(labels);
-  if (labels.length === 0) return ctx.out(`${id} has no labels`);
-  ctx.out(`🏷 Labels for ${id}:`);
+  if (labels.length === 0) return ctx.out(`\n${id} has no labels`);
+  ctx.out(`\n🏷 Labels for ${id}:`);
   for (const l of labels) ctx.out(`  - ${l}`);
+  ctx.out("");
 }
 
 async function labelListAll(ctx: BdContext) {
   const all = await ctx.ledger().allLabels();
   if (ctx.json) return ctx.printJson(all);
-  if (all.length === 0) return ctx.out("No labels found in database");
-  ctx.out(`🏷 All labels (${all.length} unique):`);
+  if (all.length === 0) return ctx.out("\nNo labels found in database");
+  ctx.out(`\n🏷 All labels (${all.length} unique):`);
   const width = Math.max(...all.map((l) => l.label.length));
-  for (const l of all) ctx.out(`  ${l.label.padEnd(width)}  (${l.count})`);
+  for (const l of all) ctx.out(`  ${l.label.padEnd(width)}  (${l.count} issues)`);
+  ctx.out("");
 }
 
 async function commentsShow(ctx: BdContext, args: string[]) {
@@ -175,8 +208,9 @@ async function commentsShow(ctx: BdContext, args: string[]) {
 async function commentsAdd(ctx: BdContext, args: string[], o: Record<string, unknown>) {
   need(args, 1, "comments add <issue> <text>");
   const text = o.file ? readTextArg(o.file as string) : args.slice(1).join(" ");
-  if (!text.trim())
-    throw new ValidationError("comment text is required (bd comments add <issue> <text> or -f file)");
+  if (!o.file && args.length < 2)
+    throw new ValidationError("comment text required (use -f to read from file)");
+  if (!text.trim()) throw new ValidationError("comment text cannot be empty");
   const { store, id } = await ctx.resolve(args[0]!);
   const author = (o.author as string | undefined) ?? ctx.actor();
   const c = await store.addComment(id, author, text);
@@ -196,7 +230,12 @@ async function defer(ctx: BdContext, args: string[], o: Record<string, unknown>)
       ctx.actor(),
     );
     out.push(issue);
-    if (!ctx.json) ctx.out(`❄ Deferred ${feedback(id, issue.title)}${until ? ` until ${until}` : ""}`);
+    if (!ctx.json) ctx.out(`* Deferred ${id}`);
+  }
+  if (until && Date.parse(until) < Date.now()) {
+    ctx.warn(
+      `! Defer date "${until.slice(0, 16).replace("T", " ")}" is in the past. Issue will appear in bd ready immediately.`,
+    );
   }
   if (ctx.json) ctx.printJson(out);
 }
@@ -207,11 +246,13 @@ async function undefer(ctx: BdContext, args: string[]) {
   for (const raw of args) {
     const { store, id } = await ctx.resolve(raw);
     const before = await store.getIssue(id);
-    const patch =
-      before?.status === "deferred" ? { status: "open", defer_until: null } : { defer_until: null };
-    const issue = await store.updateIssue(id, patch, ctx.actor());
+    if (before?.status !== "deferred" && !before?.defer_until) {
+      ctx.warn(`${id} is not deferred (status: ${before?.status})`);
+      continue;
+    }
+    const issue = await store.updateIssue(id, { status: "open", defer_until: null }, ctx.actor());
     out.push(issue);
-    if (!ctx.json) ctx.out(`✓ Undeferred ${feedback(id, issue.title)} (now ${issue.status})`);
+    if (!ctx.json) ctx.out(`* Undeferred ${id} (now open)`);
   }
   if (ctx.json) ctx.printJson(out);
 }
@@ -238,15 +279,16 @@ async function replaceWith(
   const actor = ctx.actor();
   if (kind === "duplicates")
     await store.addDependency({ issue_id: id, depends_on_id: target, type: "duplicates" }, actor);
-  else await store.addDependency({ issue_id: target, depends_on_id: id, type: "supersedes" }, actor);
+  else await store.addDependency({ issue_id: id, depends_on_id: target, type: "supersedes" }, actor);
   const reason = kind === "duplicates" ? `Duplicate of ${target}` : `Superseded by ${target}`;
-  const res = await store.closeIssue(id, { reason, force: true }, actor);
-  if (ctx.json)
-    return ctx.printJson({
-      [kind === "duplicates" ? "duplicate" : "superseded"]: id,
-      [kind === "duplicates" ? "canonical" : "replacement"]: target,
-      issue: res.issue,
-    });
+  await store.closeIssue(id, { reason, force: true }, actor);
+  if (ctx.json) {
+    return ctx.printJson(
+      kind === "duplicates"
+        ? { duplicate: id, canonical: target, status: "closed" }
+        : { superseded: id, replacement: target, status: "closed" },
+    );
+  }
   ctx.out(
     kind === "duplicates"
       ? `✓ Marked ${id} as duplicate of ${target} (closed)`

@@ -31,7 +31,7 @@ export function buildWhere(f: IssueFilter, opts: { infraTypes: string[]; now: st
     c.push(`i.status IN (${placeholders(f.statuses.length)})`);
     p.push(...f.statuses);
   } else if (!f.all) {
-    c.push("i.status != 'closed'");
+    c.push("i.status NOT IN ('closed', 'pinned')");
   }
   if (f.ephemeral === undefined || f.ephemeral === false) c.push("i.ephemeral = 0");
   else if (f.ephemeral === "only") c.push("i.ephemeral = 1");
@@ -117,10 +117,9 @@ export function buildWhere(f: IssueFilter, opts: { infraTypes: string[]; now: st
   contains("i.notes", f.notesContains);
   if (f.text) {
     const like = `%${likeEscape(f.text)}%`;
-    c.push(
-      "(i.title LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\' OR i.notes LIKE ? ESCAPE '\\' OR i.id LIKE ? ESCAPE '\\')",
-    );
-    p.push(like, like, like, like);
+    // As bd search: title, ID or external reference (descriptions have --desc-contains).
+    c.push("(i.title LIKE ? ESCAPE '\\' OR i.id LIKE ? ESCAPE '\\' OR i.external_ref LIKE ? ESCAPE '\\')");
+    p.push(like, like, like);
   }
   const range = (col: string, op: string, v: string | undefined) => {
     if (!v) return;

@@ -31,6 +31,7 @@ import type {
   DeletePlan,
   DependencyInput,
   DependencyTreeNode,
+  ExportOptions,
   ImportResult,
   IssueFilter,
   IssuePatch,
@@ -388,18 +389,30 @@ export class SqliteLedger implements LedgerStore {
       for (const r of this.db.all<{ k: string; n: number }>(sql, ...args)) m.set(r.k, Number(r.n));
       return m;
     };
+    // As in beads' list rows: counts cover `blocks` edges; `dependencies` lists every outgoing edge.
+    const and = big ? "WHERE" : "AND";
     const depCount = count(
-      `SELECT issue_id AS k, COUNT(*) AS n FROM dependencies ${where("issue_id")} GROUP BY issue_id`,
+      `SELECT issue_id AS k, COUNT(*) AS n FROM dependencies ${where("issue_id")} ${and} type = 'blocks' GROUP BY issue_id`,
     );
     const revCount = count(
-      `SELECT depends_on_id AS k, COUNT(*) AS n FROM dependencies ${where("depends_on_id")} GROUP BY depends_on_id`,
+      `SELECT depends_on_id AS k, COUNT(*) AS n FROM dependencies ${where("depends_on_id")} ${and} type = 'blocks' GROUP BY depends_on_id`,
     );
+    const edges = new Map<string, Dependency[]>();
+    for (const r of this.db.all<Row>(
+      `SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies ${where("issue_id")} ORDER BY issue_id, depends_on_id`,
+      ...args,
+    )) {
+      const d = toDependency(r);
+      const l = edges.get(d.issue_id);
+      if (l) l.push(d);
+      else edges.set(d.issue_id, [d]);
+    }
     const comCount = count(
       `SELECT issue_id AS k, COUNT(*) AS n FROM comments ${where("issue_id")} GROUP BY issue_id`,
     );
     const parents = new Map<string, string>();
     for (const r of this.db.all<{ k: string; p: string }>(
-      `SELECT issue_id AS k, depends_on_id AS p FROM dependencies ${big ? "WHERE" : `${where("issue_id")} AND`} type = 'parent-child'`,
+      `SELECT issue_id AS k, MIN(depends_on_id) AS p FROM dependencies ${where("issue_id")} ${and} type = 'parent-child' GROUP BY issue_id`,
       ...args,
     )) {
       parents.set(r.k, r.p);
@@ -417,6 +430,8 @@ export class SqliteLedger implements LedgerStore {
       const issue = rowToIssue(r) as IssueWithCounts;
       const l = labels.get(issue.id);
       if (l) issue.labels = l;
+      const e = edges.get(issue.id);
+      if (e) issue.dependencies = e;
       issue.dependency_count = depCount.get(issue.id) ?? 0;
       issue.dependent_count = revCount.get(issue.id) ?? 0;
       issue.comment_count = comCount.get(issue.id) ?? 0;
@@ -723,7 +738,7 @@ export class SqliteLedger implements LedgerStore {
     if (input.ephemeral && input.no_history)
       throw new ValidationError("--ephemeral and --no-history cannot be combined");
     const labels = (input.labels ?? []).map(validateLabel);
-    for (const d of input.deps ?? []) validateDepType(d.type);
+    for (const d of [...(input.deps ?? []), ...(input.dependents ?? [])]) validateDepType(d.type);
     return this.write(() => {
       const created = this.clock();
       const now = created.toISOString();
@@ -794,6 +809,10 @@ export class SqliteLedger implements LedgerStore {
       for (const d of input.deps ?? []) {
         const target = this.resolveTarget(d.depends_on_id);
         this.addDependencySync({ issue_id: id, depends_on_id: target, type: d.type }, actor, now);
+      }
+      for (const d of input.dependents ?? []) {
+        const source = this.resolveIdSync(d.issue_id);
+        this.addDependencySync({ issue_id: source, depends_on_id: id, type: d.type }, actor, now);
       }
       this.blocking.touch(id);
       const out = this.getIssueSync(id)!;
@@ -936,13 +955,10 @@ export class SqliteLedger implements LedgerStore {
       const issue = this.mustGet(id);
       if (issue.status === "in_progress" && issue.assignee === actor) return issue;
       if (issue.assignee && issue.assignee !== actor) {
-        throw new ConflictError("already_claimed", `issue ${id} is already claimed by ${issue.assignee}`);
+        throw new ConflictError("already_claimed", `issue already claimed by ${issue.assignee}`);
       }
       if (issue.status !== "open") {
-        throw new ConflictError(
-          "not_open",
-          `cannot claim ${id}: status is ${issue.status} (only open issues can be claimed)`,
-        );
+        throw new ConflictError("not_open", `issue not claimable: status ${issue.status}`);
       }
       return this.updateSync(id, { status: "in_progress", assignee: actor }, actor);
     });
@@ -962,7 +978,7 @@ export class SqliteLedger implements LedgerStore {
         if (blockers.length > 0) {
           throw new ConflictError(
             "blocked",
-            `cannot close ${id}: blocked by open issues [${blockers.join(", ")}] (use --force to override)`,
+            `cannot close ${id}: blocked by open issues [${blockers.join(" ")}] (use --force to override)`,
           );
         }
         if (issue.issue_type === "epic") {
@@ -974,7 +990,7 @@ export class SqliteLedger implements LedgerStore {
           if (open.length > 0) {
             throw new ConflictError(
               "open_children",
-              `cannot close epic ${id}: ${open.length} open child issue(s) [${open.slice(0, 5).join(", ")}] (use --force to override)`,
+              `cannot close epic ${id}: ${open.length} open child issue(s); close children first or use --force to override`,
             );
           }
         }
@@ -1063,7 +1079,7 @@ export class SqliteLedger implements LedgerStore {
   private addDependencySync(dep: DependencyInput, actor: string, now: string): Dependency {
     const type = validateDepType(dep.type ?? "blocks");
     if (dep.issue_id === dep.depends_on_id)
-      throw new ValidationError(`issue ${dep.issue_id} cannot depend on itself`);
+      throw new ValidationError(`cannot add self-dependency: ${dep.issue_id} cannot depend on itself`);
     if (dep.metadata !== undefined && dep.metadata !== "") {
       try {
         JSON.parse(dep.metadata);
@@ -1090,7 +1106,9 @@ export class SqliteLedger implements LedgerStore {
       (source.issue_type === "epic") !== (targetIssue.issue_type === "epic")
     ) {
       throw new ValidationError(
-        `epics can only block epics: ${dep.depends_on_id} (${targetIssue.issue_type}) cannot block ${dep.issue_id} (${source.issue_type})`,
+        targetIssue.issue_type === "epic"
+          ? "epics can only block other epics, not tasks"
+          : "tasks can only block other tasks, not epics",
       );
     }
     if (!existing && CYCLE_CHECKED_DEP_TYPES.includes(type) && !dep.noCycleCheck && targetIssue) {
@@ -1200,18 +1218,7 @@ export class SqliteLedger implements LedgerStore {
         "SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies WHERE issue_id = ? ORDER BY depends_on_id",
         id,
       )
-      .map((r) => {
-        const d: Dependency = {
-          issue_id: String(r.issue_id),
-          depends_on_id: String(r.depends_on_id),
-          type: String(r.type),
-          created_at: String(r.created_at),
-        };
-        if (r.created_by) d.created_by = String(r.created_by);
-        if (r.metadata) d.metadata = String(r.metadata);
-        if (r.thread_id) d.thread_id = String(r.thread_id);
-        return d;
-      });
+      .map(toDependency);
   }
 
   async dependencyTree(
@@ -1408,7 +1415,7 @@ export class SqliteLedger implements LedgerStore {
 
   // ---------------------------------------------------------------- exchange
 
-  async exportIssues(opts: { includeEphemeral?: boolean; includeInfra?: boolean } = {}): Promise<Issue[]> {
+  async exportIssues(opts: ExportOptions = {}): Promise<Issue[]> {
     return this.db.read(() => this.exportSync(opts));
   }
 
@@ -1446,18 +1453,7 @@ export class SqliteLedger implements LedgerStore {
       if (l) issue.labels = l.map((x) => x.label);
       const d = deps.get(issue.id);
       if (d) {
-        issue.dependencies = d.map((x) => {
-          const dep: Dependency = {
-            issue_id: String(x.issue_id),
-            depends_on_id: String(x.depends_on_id),
-            type: String(x.type),
-            created_at: String(x.created_at),
-          };
-          if (x.created_by) dep.created_by = String(x.created_by);
-          if (x.metadata) dep.metadata = String(x.metadata);
-          if (x.thread_id) dep.thread_id = String(x.thread_id);
-          return dep;
-        });
+        issue.dependencies = d.map(toDependency);
       }
       const c = comments.get(issue.id);
       if (c) issue.comments = c;
@@ -1567,6 +1563,19 @@ export class SqliteLedger implements LedgerStore {
   get database(): Db {
     return this.db;
   }
+}
+
+function toDependency(r: Row): Dependency {
+  const d: Dependency = {
+    issue_id: String(r.issue_id),
+    depends_on_id: String(r.depends_on_id),
+    type: String(r.type),
+    created_at: String(r.created_at),
+  };
+  if (r.created_by) d.created_by = String(r.created_by);
+  if (r.metadata) d.metadata = String(r.metadata);
+  if (r.thread_id) d.thread_id = String(r.thread_id);
+  return d;
 }
 
 function fmt(v: unknown): string | null {
