@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 // bd list, ready, blocked, search, count, stats, stale, children, orphans: reading the ledger.
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
@@ -268,26 +269,53 @@ async function children(ctx: BdContext, args: string[]) {
   for (const line of lines) ctx.out(line);
 }
 
-/** Open issues whose parent or blocker no longer exists in any ledger reachable here. */
+/**
+ * Open or in-progress issues that a git commit already mentions as `(<prefix>-xxx)`:
+ * work that was probably done but never closed.
+ */
 async function orphans(ctx: BdContext) {
   const store = ctx.ledger();
   const prefix = await store.prefix();
-  const rows = await store.query(
-    `SELECT d.issue_id, d.depends_on_id, d.type FROM dependencies d JOIN issues i ON i.id = d.issue_id
-     WHERE i.status != 'closed' AND d.depends_on_id NOT LIKE 'external:%'
-       AND NOT EXISTS (SELECT 1 FROM issues t WHERE t.id = d.depends_on_id)
-     ORDER BY d.issue_id`,
-  );
-  const local = rows.filter((r) => String(r.depends_on_id).startsWith(`${prefix}-`));
-  const out = local.map((r) => ({
-    issue_id: r.issue_id,
-    missing_id: r.depends_on_id,
-    dependency_type: r.type,
-  }));
+  let log = "";
+  try {
+    log = execFileSync("git", ["log", "--oneline", "--all"], {
+      cwd: ctx.cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 256 * 1024 * 1024,
+    });
+  } catch {
+    // not a git repository: nothing can be orphaned
+  }
+  const esc = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const mention = new RegExp(`\\((${esc}-[0-9a-z][0-9a-z.]*)\\)`, "g");
+  const latest = new Map<string, { commit: string; message: string }>();
+  for (const line of log.split("\n")) {
+    const space = line.indexOf(" ");
+    if (space < 0) continue;
+    for (const m of line.matchAll(mention)) {
+      if (!latest.has(m[1]!))
+        latest.set(m[1]!, { commit: line.slice(0, space), message: line.slice(space + 1) });
+    }
+  }
+  const open = latest.size > 0 ? await store.getIssues([...latest.keys()]) : [];
+  const out = open
+    .filter((i) => i.status === "open" || i.status === "in_progress")
+    .map((i) => ({
+      issue_id: i.id,
+      title: i.title,
+      status: i.status,
+      latest_commit: latest.get(i.id)!.commit,
+      latest_commit_message: latest.get(i.id)!.message,
+    }));
   if (ctx.json) return ctx.printJson(out);
-  if (out.length === 0) return ctx.out("✓ No orphaned dependencies found");
-  ctx.out(`Found ${out.length} dependencies pointing at missing issues:`);
-  for (const r of out) ctx.out(`  ${r.issue_id} → ${r.missing_id} (${r.dependency_type})`);
+  if (out.length === 0) return ctx.out("✓ No orphaned issues found");
+  ctx.out(`\n⚠ Found ${out.length} orphaned issue(s):\n`);
+  out.forEach((o, n) => {
+    ctx.out(`${n + 1}. ${o.issue_id}: ${o.title}`);
+    ctx.out(`   Status: ${o.status}`);
+    ctx.out(`   Latest commit: ${o.latest_commit} - ${o.latest_commit_message}`);
+  });
 }
 
 export function registerQueries(program: Command): void {
