@@ -1,6 +1,6 @@
 // Bead IDs: `prefix-hash` where the hash is SHA-256 in base36, short while the ledger
 // is small and longer as it grows so that collisions stay unlikely (as beads does).
-import { createHash } from "node:crypto";
+import { lazyCrypto } from "../lazy.ts";
 
 export interface IdLengthConfig {
   minLength: number;
@@ -25,7 +25,7 @@ export function hashLengthFor(count: number, cfg: IdLengthConfig = DEFAULT_ID_LE
 
 /** The hash part of an ID for the given content, nonce and length. */
 export function hashFor(seed: string, nonce: number, length: number): string {
-  const digest = createHash("sha256").update(`${seed}|${nonce}`).digest();
+  const digest = lazyCrypto().createHash("sha256").update(`${seed}|${nonce}`).digest();
   const bytes = BYTES_FOR_LENGTH[length] ?? 5;
   let n = 0n;
   for (let i = 0; i < bytes; i++) n = (n << 8n) | BigInt(digest[i]!);

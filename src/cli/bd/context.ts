@@ -1,6 +1,6 @@
 // What every bd command shares: global flags, finding and opening the ledger, the actor,
 // output in human or --json form, and turning typed errors into one line and an exit code.
-import { execFileSync } from "node:child_process";
+import { gitConfigValue } from "../../adapters/git-config.ts";
 import { GasTownError, NotFoundError } from "../../errors.ts";
 import { type LedgerLocation, openLedger, requireLedger, routeFor } from "../../ledger/discovery.ts";
 import type { SqliteLedger } from "../../ledger/sqlite/store.ts";
@@ -76,17 +76,14 @@ export class BdContext {
     if (this.opts.actor) return this.opts.actor;
     const env = this.env.BEADS_ACTOR || this.env.BD_ACTOR;
     if (env) return env;
-    try {
-      const name = execFileSync("git", ["config", "user.name"], {
-        cwd: this.cwd,
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "ignore"],
-      }).trim();
-      if (name) return name;
-    } catch {
-      // no git or no name configured
-    }
+    const name = gitConfigValue(this.cwd, "user.name", this.env);
+    if (name) return name;
     return this.env.USER || "unknown";
+  }
+
+  /** The human owner of new issues: $GIT_AUTHOR_EMAIL, else git user.email. */
+  ownerEmail(): string | undefined {
+    return this.env.GIT_AUTHOR_EMAIL || gitConfigValue(this.cwd, "user.email", this.env);
   }
 
   out(text: string): void {

@@ -63,7 +63,7 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
     priority: o.priority !== undefined ? parsePriority(o.priority as string) : undefined,
     issue_type: o.type as string | undefined,
     assignee: o.assignee as string | undefined,
-    owner: o.owner as string | undefined,
+    owner: (o.owner as string | undefined) ?? ctx.ownerEmail(),
     estimated_minutes: o.estimate !== undefined ? validateEstimate(o.estimate as number) : undefined,
     external_ref: o.externalRef as string | undefined,
     labels: [...((o.labels as string[]) ?? []), ...((o.label as string[]) ?? [])],

@@ -1,10 +1,12 @@
 // The embedded SQLite backend of LedgerStore: `.beads/beads.db` in WAL mode. Every write
 // is one IMMEDIATE transaction that also settles `is_blocked` and, with `export.auto`,
 // rewrites `.beads/issues.jsonl` before committing, so concurrent writers never race the
-// export and a killed process leaves either the old or the new state.
-import { randomUUID } from "node:crypto";
+// export. A killed process leaves the old or the new database and a whole export; killed
+// between the export's rename and the commit, the export is one write ahead of the database
+// until the next write re-exports (test/ledger/crash.test.ts).
 import { existsSync } from "node:fs";
 import { AmbiguousIdError, ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
+import { lazyCrypto } from "../../lazy.ts";
 import { DEFAULT_ID_LENGTH, generateId, hashLengthFor, type IdLengthConfig, idSeed } from "../ids.ts";
 import { writeJsonlFile } from "../jsonl.ts";
 import {
@@ -1363,7 +1365,7 @@ export class SqliteLedger implements LedgerStore {
   }
 
   private addCommentSync(id: string, author: string, text: string): Comment {
-    const c: Comment = { id: randomUUID(), issue_id: id, author, text, created_at: this.now() };
+    const c: Comment = { id: lazyCrypto().randomUUID(), issue_id: id, author, text, created_at: this.now() };
     this.db.run(
       "INSERT INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
       c.id,
@@ -1510,7 +1512,7 @@ export class SqliteLedger implements LedgerStore {
           if (!c?.text) continue;
           this.db.run(
             "INSERT OR IGNORE INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
-            String(c.id ?? randomUUID()),
+            String(c.id ?? lazyCrypto().randomUUID()),
             incoming.id,
             c.author ?? actor,
             c.text,
