@@ -63,3 +63,27 @@ export async function freshLedger(prefix = "t"): Promise<{ dir: string; cleanup:
 }
 
 export { spawn };
+
+/** Creates an issue with `bd create <title> <args> --silent`; returns its ID, throws when it fails. */
+export async function createIssue(
+  cwd: string,
+  title: string,
+  args: string[] = [],
+  env?: NodeJS.ProcessEnv,
+): Promise<string> {
+  const r = await bd(cwd, ["create", title, ...args, "--silent"], { env });
+  if (r.code !== 0) throw new Error(`bd create ${title} failed (${r.code}): ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** The whole ledger as `bd export` prints it (JSONL), for before/after comparisons. */
+export async function exportJsonl(cwd: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  const r = await bd(cwd, ["export"], { env });
+  if (r.code !== 0) throw new Error(`bd export failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The non-blank lines of some output. */
+export function nonBlankLines(text: string): string[] {
+  return text.split("\n").filter((l) => l.trim() !== "");
+}

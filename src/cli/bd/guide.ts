@@ -49,6 +49,8 @@ const PRIME_FULL_EXTRA = `
 
 async function prime(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
   const loc = findLedger(ctx.cwd, ctx.env);
+  // Outside a beads workspace there is nothing to brief about: print nothing, as bd does.
+  if (!loc) return;
   const custom = loc ? join(loc.beadsDir, "PRIME.md") : undefined;
   let text =
     custom && existsSync(custom)
