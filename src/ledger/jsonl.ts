@@ -1,16 +1,29 @@
 // beads' JSONL exchange format: one issue per line (labels, dependencies and comments
 // embedded), sorted by ID so git diffs stay small. Writes go to a temp file that is
 // renamed into place, so a reader or a crash never sees half a file.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { ValidationError } from "../errors.ts";
 import type { Issue } from "./model.ts";
 
 export function issuesToJsonl(issues: Issue[]): string {
   const sorted = [...issues].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return sorted.map((i) => JSON.stringify(i)).join("\n") + (sorted.length > 0 ? "\n" : "");
+  return (
+    sorted.map((i) => JSON.stringify({ _type: "issue", ...i })).join("\n") + (sorted.length > 0 ? "\n" : "")
+  );
 }
 
 export function writeJsonlFile(path: string, issues: Issue[]): void {
+  sweepStaleTemps(path);
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, "w");
   try {
@@ -20,6 +33,37 @@ export function writeJsonlFile(path: string, issues: Issue[]): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
+}
+
+/** Removes temp files left by writers that were killed mid-export. */
+function sweepStaleTemps(path: string): void {
+  const dir = dirname(path);
+  const stem = `${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(stem)) continue;
+    const pid = Number(name.slice(stem.length));
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // another writer swept it first
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 export interface ParsedJsonl {

@@ -99,7 +99,10 @@ export function runConformance(name: string, factory: StoreFactory): void {
         const c = await s.createIssue({ title: "c", issue_type: "convoy", status: "staged_ready" }, ME);
         assert.equal(c.issue_type, "convoy");
         const blocker = await s.createIssue({ title: "b" }, ME);
-        const dep = await s.createIssue({ title: "d", deps: [{ type: "blocks", depends_on_id: blocker.id }] }, ME);
+        const dep = await s.createIssue(
+          { title: "d", deps: [{ type: "blocks", depends_on_id: blocker.id }] },
+          ME,
+        );
         assert.equal(await s.isBlocked(dep.id), true);
         await s.updateIssue(blocker.id, { status: "archived" }, ME);
         assert.equal(await s.isBlocked(dep.id), false, "a custom done-category status does not block");
@@ -187,7 +190,10 @@ export function runConformance(name: string, factory: StoreFactory): void {
       t("blocks: open blockers block, closed and pinned ones do not", async (s) => {
         const a = await s.createIssue({ title: "a" }, ME);
         const b = await s.createIssue({ title: "b", deps: [{ type: "blocks", depends_on_id: a.id }] }, ME);
-        const c = await s.createIssue({ title: "c", deps: [{ type: "conditional-blocks", depends_on_id: a.id }] }, ME);
+        const c = await s.createIssue(
+          { title: "c", deps: [{ type: "conditional-blocks", depends_on_id: a.id }] },
+          ME,
+        );
         assert.deepEqual(await readyIds(s), [a.id]);
         await s.updateIssue(a.id, { status: "pinned" }, ME);
         assert.deepEqual((await readyIds(s)).sort(), [b.id, c.id].sort());
@@ -201,7 +207,13 @@ export function runConformance(name: string, factory: StoreFactory): void {
       t("non-blocking edges never gate readiness", async (s) => {
         const a = await s.createIssue({ title: "a" }, ME);
         const b = await s.createIssue(
-          { title: "b", deps: [{ type: "related", depends_on_id: a.id }, { type: "tracks", depends_on_id: "other-zzz" }] },
+          {
+            title: "b",
+            deps: [
+              { type: "related", depends_on_id: a.id },
+              { type: "tracks", depends_on_id: "other-zzz" },
+            ],
+          },
           ME,
         );
         assert.deepEqual((await readyIds(s)).sort(), [a.id, b.id].sort());
@@ -210,7 +222,16 @@ export function runConformance(name: string, factory: StoreFactory): void {
       t("blocking flows from parent to child, transitively", async (s) => {
         const gate = await s.createIssue({ title: "gate" }, ME);
         const epic = await s.createIssue(
-          { title: "epic", issue_type: "epic", deps: [{ type: "blocks", depends_on_id: (await s.createIssue({ title: "ep-gate", issue_type: "epic" }, ME)).id }] },
+          {
+            title: "epic",
+            issue_type: "epic",
+            deps: [
+              {
+                type: "blocks",
+                depends_on_id: (await s.createIssue({ title: "ep-gate", issue_type: "epic" }, ME)).id,
+              },
+            ],
+          },
           ME,
         );
         const child = await s.createIssue({ title: "child", parent: epic.id }, ME);
@@ -230,9 +251,15 @@ export function runConformance(name: string, factory: StoreFactory): void {
         const later = await s.createIssue({ title: "later", defer_until: future(2) }, ME);
         const parent = await s.createIssue({ title: "parent", defer_until: future(1) }, ME);
         const kid = await s.createIssue({ title: "kid", parent: parent.id }, ME);
-        const past = await s.createIssue({ title: "past", defer_until: new Date(Date.now() - 60_000).toISOString() }, ME);
+        const past = await s.createIssue(
+          { title: "past", defer_until: new Date(Date.now() - 60_000).toISOString() },
+          ME,
+        );
         assert.deepEqual(await readyIds(s), [past.id]);
-        assert.deepEqual((await readyIds(s, { includeDeferred: true })).sort(), [later.id, parent.id, kid.id, past.id].sort());
+        assert.deepEqual(
+          (await readyIds(s, { includeDeferred: true })).sort(),
+          [later.id, parent.id, kid.id, past.id].sort(),
+        );
         await s.updateIssue(parent.id, { defer_until: null }, ME);
         assert.ok((await readyIds(s)).includes(kid.id));
       });
@@ -245,17 +272,29 @@ export function runConformance(name: string, factory: StoreFactory): void {
         await s.createIssue({ title: "pinned", pinned: true }, ME);
         const task = await s.createIssue({ title: "task" }, ME);
         assert.deepEqual(await readyIds(s), [task.id]);
-        assert.equal((await readyIds(s, { types: ["gate"] })).length, 1, "asking for a type by name lists it");
+        assert.equal(
+          (await readyIds(s, { types: ["gate"] })).length,
+          1,
+          "asking for a type by name lists it",
+        );
       });
 
       t("waits-for: all-children and any-children gates", async (s) => {
         const spawner = await s.createIssue({ title: "spawner" }, ME);
         const k1 = await s.createIssue({ title: "k1", parent: spawner.id }, ME);
         const k2 = await s.createIssue({ title: "k2", parent: spawner.id }, ME);
-        const all = await s.createIssue({ title: "all", deps: [{ type: "waits-for", depends_on_id: spawner.id }] }, ME);
+        const all = await s.createIssue(
+          { title: "all", deps: [{ type: "waits-for", depends_on_id: spawner.id }] },
+          ME,
+        );
         const any = await s.createIssue({ title: "any" }, ME);
         await s.addDependency(
-          { issue_id: any.id, depends_on_id: spawner.id, type: "waits-for", metadata: JSON.stringify({ gate: "any-children" }) },
+          {
+            issue_id: any.id,
+            depends_on_id: spawner.id,
+            type: "waits-for",
+            metadata: JSON.stringify({ gate: "any-children" }),
+          },
           ME,
         );
         assert.equal(await s.isBlocked(all.id), true);
@@ -286,7 +325,13 @@ export function runConformance(name: string, factory: StoreFactory): void {
         const a = await s.createIssue({ title: "a" }, ME);
         const b = await s.createIssue({ title: "b" }, ME);
         const c = await s.createIssue(
-          { title: "c", deps: [{ type: "blocks", depends_on_id: a.id }, { type: "blocks", depends_on_id: b.id }] },
+          {
+            title: "c",
+            deps: [
+              { type: "blocks", depends_on_id: a.id },
+              { type: "blocks", depends_on_id: b.id },
+            ],
+          },
           ME,
         );
         const rows = await s.blocked({});
@@ -317,8 +362,14 @@ export function runConformance(name: string, factory: StoreFactory): void {
         const a = await s.createIssue({ title: "a" }, ME);
         const b = await s.createIssue({ title: "b" }, ME);
         await s.addDependency({ issue_id: b.id, depends_on_id: a.id, type: "related" }, ME);
-        await s.addDependency({ issue_id: b.id, depends_on_id: a.id, type: "related", metadata: '{"w":1}' }, ME);
-        await rejects(s.addDependency({ issue_id: b.id, depends_on_id: a.id, type: "blocks" }, ME), "dependency_exists");
+        await s.addDependency(
+          { issue_id: b.id, depends_on_id: a.id, type: "related", metadata: '{"w":1}' },
+          ME,
+        );
+        await rejects(
+          s.addDependency({ issue_id: b.id, depends_on_id: a.id, type: "blocks" }, ME),
+          "dependency_exists",
+        );
         const recs = await s.dependencyRecords(b.id);
         assert.equal(recs.length, 1);
         assert.equal(recs[0]!.metadata, '{"w":1}');
@@ -378,7 +429,10 @@ export function runConformance(name: string, factory: StoreFactory): void {
       });
 
       t("patches set, clear and append; labels and metadata merge", async (s) => {
-        const a = await s.createIssue({ title: "a", assignee: "amy", labels: ["one"], metadata: { x: 1 } }, ME);
+        const a = await s.createIssue(
+          { title: "a", assignee: "amy", labels: ["one"], metadata: { x: 1 } },
+          ME,
+        );
         const u = await s.updateIssue(
           a.id,
           {
@@ -431,11 +485,15 @@ export function runConformance(name: string, factory: StoreFactory): void {
       });
 
       t("list filters", async (s) => {
-        const a = await s.createIssue({ title: "alpha fix", issue_type: "bug", priority: 1, labels: ["ui"] }, ME);
+        const a = await s.createIssue(
+          { title: "alpha fix", issue_type: "bug", priority: 1, labels: ["ui"] },
+          ME,
+        );
         const b = await s.createIssue({ title: "beta", description: "mentions alpha", assignee: "amy" }, ME);
         const c = await s.createIssue({ title: "gamma" }, ME);
         await s.closeIssue(c.id, {}, ME);
-        const ids = async (f: Parameters<LedgerStore["listIssues"]>[0]) => (await s.listIssues(f)).map((i) => i.id).sort();
+        const ids = async (f: Parameters<LedgerStore["listIssues"]>[0]) =>
+          (await s.listIssues(f)).map((i) => i.id).sort();
         assert.deepEqual(await ids({}), [a.id, b.id].sort());
         assert.deepEqual(await ids({ all: true }), [a.id, b.id, c.id].sort());
         assert.deepEqual(await ids({ statuses: ["closed"] }), [c.id]);
@@ -443,7 +501,12 @@ export function runConformance(name: string, factory: StoreFactory): void {
         assert.deepEqual(await ids({ labels: ["ui"] }), [a.id]);
         assert.deepEqual(await ids({ assignee: "amy" }), [b.id]);
         assert.deepEqual(await ids({ priorities: [1] }), [a.id]);
-        assert.deepEqual(await ids({ text: "alpha" }), [a.id, b.id].sort());
+        assert.deepEqual(
+          await ids({ text: "alpha" }),
+          [a.id],
+          "text search covers title and ID, as bd search",
+        );
+        assert.deepEqual(await ids({ descContains: "alpha" }), [b.id]);
         assert.deepEqual(await ids({ titleContains: "alpha" }), [a.id]);
         assert.equal(await s.countIssues({ all: true }), 3);
         assert.deepEqual(await s.countIssues({ all: true }, "status"), { open: 2, closed: 1 });
@@ -475,9 +538,16 @@ export function runConformance(name: string, factory: StoreFactory): void {
           assert.deepEqual(await other.exportIssues(), exported);
           assert.equal(await other.isBlocked(b.id), false);
           const changed: Issue[] = exported.map((i) => (i.id === b.id ? { ...i, title: "b2" } : i));
-          const upd = await other.importIssues(changed.filter((i) => i.id === b.id), ME);
+          const upd = await other.importIssues(
+            changed.filter((i) => i.id === b.id),
+            ME,
+          );
           assert.equal(upd.updated, 1);
-          assert.equal((await other.getIssue(a.id))?.title, "a", "import never deletes what the file leaves out");
+          assert.equal(
+            (await other.getIssue(a.id))?.title,
+            "a",
+            "import never deletes what the file leaves out",
+          );
           assert.equal((await other.getIssue(b.id))?.title, "b2");
         } finally {
           await cleanup();
@@ -488,7 +558,15 @@ export function runConformance(name: string, factory: StoreFactory): void {
         const now = new Date().toISOString();
         const res = await s.importIssues(
           [
-            { id: "cf-a", title: "a", status: "open", priority: 2, issue_type: "task", created_at: now, updated_at: now },
+            {
+              id: "cf-a",
+              title: "a",
+              status: "open",
+              priority: 2,
+              issue_type: "task",
+              created_at: now,
+              updated_at: now,
+            },
             {
               id: "cf-b",
               title: "b",
@@ -499,7 +577,15 @@ export function runConformance(name: string, factory: StoreFactory): void {
               updated_at: now,
               dependencies: [{ issue_id: "cf-b", depends_on_id: "cf-a", type: "blocks", created_at: now }],
             },
-            { id: "cf-c", title: "c", status: "closed", priority: 2, issue_type: "task", created_at: now, updated_at: now },
+            {
+              id: "cf-c",
+              title: "c",
+              status: "closed",
+              priority: 2,
+              issue_type: "task",
+              created_at: now,
+              updated_at: now,
+            },
           ],
           ME,
         );

@@ -5,7 +5,7 @@ import { WISP_TYPES } from "../../ledger/model.ts";
 import type { CreateIssueInput, IssuePatch } from "../../ledger/store.ts";
 import { parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
-import { feedback, pri, showIssue, statusIcon } from "./format.ts";
+import { feedback, pri, showIssue } from "./format.ts";
 import { collect, intArg, parseMetadata, readTextArg } from "./options.ts";
 import { act } from "./program.ts";
 

@@ -106,7 +106,14 @@ export function buildProgram(): Command {
     .addOption(new Option("--dolt-auto-commit <mode>", "accepted for compatibility").hideHelp())
     .showHelpAfterError(false)
     .configureOutput({
-      outputError: (str, write) => write(str.replace(/^error: /, "Error: ").replace(/\n+$/, "\n")),
+      // One line, like every other bd error: commander's "(Did you mean ...?)" joins the first.
+      outputError: (str, write) =>
+        write(
+          `${str
+            .replace(/^error: /, "Error: ")
+            .trim()
+            .replace(/\s*\n\s*/g, " ")}\n`,
+        ),
     })
     .exitOverride();
   program.enablePositionalOptions(false);

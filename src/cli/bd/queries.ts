@@ -14,7 +14,6 @@ import {
   RULE,
   readyPlain,
   STATUS_LEGEND,
-  statusIcon,
   treeList,
 } from "./format.ts";
 import { intArg, toFilter } from "./options.ts";

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { parseWhen } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
-import { commentLines, feedback } from "./format.ts";
+import { commentLines } from "./format.ts";
 import { intArg, readTextArg } from "./options.ts";
 import { act } from "./program.ts";
 

@@ -1541,7 +1541,9 @@ export class SqliteLedger implements LedgerStore {
 
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
     const text = sql.trim().replace(/;\s*$/, "");
-    if (!/^(select|with|explain)\b/i.test(text)) {
+    // SQLite would silently ignore a second statement; refuse it (`;` outside quotes and comments).
+    const bare = text.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, "");
+    if (!/^(select|with|explain)\b/i.test(text) || bare.includes(";")) {
       throw new ValidationError("only a single read-only query (SELECT or WITH) is allowed");
     }
     // query_only makes SQLite itself refuse any write, whatever the statement looks like.
