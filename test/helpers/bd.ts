@@ -22,7 +22,11 @@ export function tempDir(prefix = "bd-test-"): { dir: string; cleanup: () => void
 }
 
 /** Runs bd with args in `cwd`; never throws on a non-zero exit. */
-export function bd(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+export function bd(
+  cwd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<RunResult> {
   return run(BD, cwd, args, opts);
 }
 
