@@ -78,25 +78,17 @@ export interface SqliteOpenOptions {
   now?: () => Date;
 }
 
-const FIELD_EVENTS: Array<keyof IssuePatch & keyof Issue> = [
-  "title",
+/** Free-text fields a patch sets as given, or clears with null / "". */
+const TEXT_FIELDS = [
   "description",
   "design",
   "acceptance_criteria",
   "notes",
   "spec_id",
-  "priority",
-  "issue_type",
   "assignee",
   "owner",
-  "estimated_minutes",
-  "due_at",
-  "defer_until",
   "external_ref",
   "source_system",
-  "pinned",
-  "is_template",
-  "ephemeral",
   "wisp_type",
   "mol_type",
   "work_type",
@@ -104,6 +96,20 @@ const FIELD_EVENTS: Array<keyof IssuePatch & keyof Issue> = [
   "await_type",
   "await_id",
   "close_reason",
+] as const satisfies ReadonlyArray<keyof IssuePatch & keyof Issue>;
+
+/** Fields whose changes are recorded as `updated` events. */
+const FIELD_EVENTS: Array<keyof IssuePatch & keyof Issue> = [
+  "title",
+  ...TEXT_FIELDS,
+  "priority",
+  "issue_type",
+  "estimated_minutes",
+  "due_at",
+  "defer_until",
+  "pinned",
+  "is_template",
+  "ephemeral",
 ];
 
 export class SqliteLedger implements LedgerStore {
@@ -849,24 +855,7 @@ export class SqliteLedger implements LedgerStore {
       (next as unknown as Record<string, unknown>)[k] = v === null || v === "" ? undefined : v;
     };
     if (patch.title !== undefined) next.title = validateTitle(patch.title);
-    for (const k of [
-      "description",
-      "design",
-      "acceptance_criteria",
-      "notes",
-      "spec_id",
-      "assignee",
-      "owner",
-      "external_ref",
-      "source_system",
-      "wisp_type",
-      "mol_type",
-      "work_type",
-      "sender",
-      "await_type",
-      "await_id",
-      "close_reason",
-    ] as const) {
+    for (const k of TEXT_FIELDS) {
       clear(k, patch[k]);
     }
     if (patch.append_notes)
