@@ -1,37 +1,29 @@
 // beads' JSONL exchange format: one issue per line (labels, dependencies and comments
 // embedded), sorted by ID so git diffs stay small. Writes go to a temp file that is
 // renamed into place, so a reader or a crash never sees half a file.
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ValidationError } from "../errors.ts";
 import type { Issue } from "./model.ts";
 
-export function issuesToJsonl(issues: Issue[]): string {
-  const sorted = [...issues].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return (
-    sorted.map((i) => JSON.stringify({ _type: "issue", ...i })).join("\n") + (sorted.length > 0 ? "\n" : "")
-  );
+/** One export line: `_type` first, then the issue's fields in beads' order. */
+export function jsonlLine(issue: Issue): string {
+  return JSON.stringify({ _type: "issue", ...issue });
 }
 
-export function writeJsonlFile(path: string, issues: Issue[]): void {
+export function issuesToJsonl(issues: Issue[]): string {
+  const sorted = [...issues].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sorted.map(jsonlLine).join("\n") + (sorted.length > 0 ? "\n" : "");
+}
+
+/**
+ * Writes `text` to a temp file and renames it into place: a reader or a killed writer never
+ * sees half a file. No fsync: the database is the durable copy and a later write re-exports.
+ */
+export function writeJsonlFile(path: string, text: string): void {
   sweepStaleTemps(path);
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, issuesToJsonl(issues));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeFileSync(tmp, text);
   renameSync(tmp, path);
 }
 

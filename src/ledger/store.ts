@@ -258,6 +258,7 @@ export interface LedgerStore {
   listIssues(filter: IssueFilter): Promise<IssueWithCounts[]>;
   countIssues(filter: IssueFilter, groupBy?: string): Promise<number | Record<string, number>>;
   ready(filter: ReadyFilter): Promise<IssueWithCounts[]>;
+  countReady(filter: ReadyFilter): Promise<number>;
   blocked(filter: IssueFilter): Promise<BlockedIssue[]>;
   isBlocked(id: string): Promise<boolean>;
   children(id: string): Promise<IssueWithCounts[]>;

@@ -102,7 +102,7 @@ async function exportCmd(ctx: BdContext, _args: string[], o: Record<string, unkn
     process.stdout.write(issuesToJsonl(issues));
     return;
   }
-  writeJsonlFile(resolve(ctx.cwd, out), issues);
+  writeJsonlFile(resolve(ctx.cwd, out), issuesToJsonl(issues));
   if (ctx.json) return ctx.printJson({ exported: issues.length, path: resolve(ctx.cwd, out) });
   ctx.warn(`Exported ${issues.length} issues to ${out}`);
 }

@@ -114,7 +114,12 @@ async function ready(ctx: BdContext, _args: string[], o: Record<string, unknown>
     return ctx.out(`✓ Claimed issue: ${feedback(first.id, first.title)}`);
   }
   const total = truncated
-    ? (await store.ready({ ...f, status: "open", sort, limit: 0 })).length
+    ? await store.countReady({
+        ...f,
+        status: "open",
+        mol: o.mol as string | undefined,
+        includeDeferred: o.includeDeferred as boolean | undefined,
+      })
     : shown.length;
   if (ctx.json) {
     if (truncated) {

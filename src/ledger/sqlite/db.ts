@@ -112,6 +112,10 @@ export class Db {
     }
   }
 
+  get inTransaction(): boolean {
+    return this.raw.isTransaction;
+  }
+
   close(): void {
     this.cache.clear();
     if (this.raw.isOpen) this.raw.close();

@@ -1,5 +1,5 @@
 // Mapping between SQL rows and Issue objects, driven by the field table in model.ts.
-import { type FieldKind, ISSUE_FIELDS, type Issue } from "../model.ts";
+import { type Dependency, type FieldKind, ISSUE_FIELDS, type Issue } from "../model.ts";
 import type { Param, Row } from "./db.ts";
 
 /** Ints where zero means "unset" and is omitted, as in beads' JSON. */
@@ -64,4 +64,17 @@ export const REPLACE_ISSUE_SQL = `UPDATE issues SET ${ISSUE_FIELDS.filter(([n]) 
 export function replaceParams(issue: Issue): Param[] {
   const all = issueToParams(issue);
   return [...all.slice(1), issue.id];
+}
+
+export function toDependency(r: Row): Dependency {
+  const d: Dependency = {
+    issue_id: String(r.issue_id),
+    depends_on_id: String(r.depends_on_id),
+    type: String(r.type),
+    created_at: String(r.created_at),
+  };
+  if (r.created_by) d.created_by = String(r.created_by);
+  if (r.metadata) d.metadata = String(r.metadata);
+  if (r.thread_id) d.thread_id = String(r.thread_id);
+  return d;
 }

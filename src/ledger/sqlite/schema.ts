@@ -3,7 +3,7 @@
 // `wisp_dependencies`, `wisp_comments`, `wisp_events` views); they are never exported.
 import { ISSUE_FIELDS } from "../model.ts";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SQL_TYPE = {
   text: "TEXT",
@@ -36,6 +36,10 @@ CREATE INDEX IF NOT EXISTS idx_issues_ready ON issues(status, is_blocked, priori
 CREATE INDEX IF NOT EXISTS idx_issues_assignee ON issues(assignee);
 CREATE INDEX IF NOT EXISTS idx_issues_updated ON issues(updated_at);
 CREATE INDEX IF NOT EXISTS idx_issues_type ON issues(issue_type);
+-- Counting by status (stats) reads only this index.
+CREATE INDEX IF NOT EXISTS idx_issues_counts ON issues(ephemeral, status, is_blocked);
+-- Top-level IDs per partition size the next hash ID; dotted children are left out.
+CREATE INDEX IF NOT EXISTS idx_issues_toplevel ON issues(ephemeral) WHERE instr(id, '.') = 0;
 
 CREATE TABLE IF NOT EXISTS dependencies (
   issue_id TEXT NOT NULL,
@@ -79,6 +83,8 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS idx_events_issue ON events(issue_id, id);
 
 CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Machine-local bookkeeping that is not configuration (e.g. the JSONL export fingerprint).
+CREATE TABLE IF NOT EXISTS local_metadata (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS child_counters (parent_id TEXT PRIMARY KEY, last_child INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS issue_counter (prefix TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
 

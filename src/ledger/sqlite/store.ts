@@ -8,7 +8,6 @@ import { existsSync } from "node:fs";
 import { AmbiguousIdError, ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
 import { lazyCrypto } from "../../lazy.ts";
 import { DEFAULT_ID_LENGTH, generateId, hashLengthFor, type IdLengthConfig, idSeed } from "../ids.ts";
-import { writeJsonlFile } from "../jsonl.ts";
 import {
   type BlockedIssue,
   type Comment,
@@ -57,6 +56,7 @@ import {
 } from "../validate.ts";
 import { BlockingIndex } from "./blocking.ts";
 import { Db, type Param, type Row } from "./db.ts";
+import { exportIssues, installExportTracking, refreshJsonl, resetExportTracking } from "./export.ts";
 import { buildWhere, orderBy } from "./filters.ts";
 import {
   INSERT_ISSUE_SQL,
@@ -65,6 +65,7 @@ import {
   REPLACE_ISSUE_SQL,
   replaceParams,
   rowToIssue,
+  toDependency,
 } from "./rows.ts";
 import { SCHEMA_VERSION, schemaSql } from "./schema.ts";
 
@@ -119,6 +120,7 @@ export class SqliteLedger implements LedgerStore {
   private readonly clock: () => Date;
   private vocab: Vocabulary = EMPTY_VOCABULARY;
   private blocking!: BlockingIndex;
+  private tracking = false;
 
   private constructor(db: Db, opts: SqliteOpenOptions) {
     this.db = db;
@@ -183,13 +185,19 @@ export class SqliteLedger implements LedgerStore {
 
   /** One write: transaction, blocking settle, auto-export, commit. */
   private write<T>(fn: () => T): T {
+    // Tracking triggers are installed, outside any transaction (a rollback would take them
+    // away), before the first write of this connection; refreshJsonl uses them when exporting.
+    if (!this.tracking && this.jsonlPath !== undefined && !this.db.inTransaction) {
+      installExportTracking(this.db);
+      this.tracking = true;
+    }
     return this.db.write(() => {
       this.blocking.reset();
+      const autoExport = this.tracking && this.getConfigSync("export.auto") === "true";
+      if (this.tracking) resetExportTracking(this.db);
       const result = fn();
       this.blocking.settle();
-      if (this.jsonlPath && this.getConfigSync("export.auto") === "true") {
-        writeJsonlFile(this.jsonlPath, this.exportSync({}));
-      }
+      if (autoExport) refreshJsonl(this.db, this.jsonlPath!, this.vocab.infraTypes);
       return result;
     });
   }
@@ -496,33 +504,48 @@ export class SqliteLedger implements LedgerStore {
     return out;
   }
 
+  /** WHERE clause of the ready query: status, not blocked, not pinned, not deferred, work types only. */
+  private readyWhere(filter: ReadyFilter): { sql: string; params: Param[] } {
+    const now = this.now();
+    const f: IssueFilter = {
+      ...filter,
+      statuses: [filter.status ?? "open"],
+      includeInfra: true,
+      excludeTypes:
+        filter.types && filter.types.length > 0
+          ? filter.excludeTypes
+          : [...READY_EXCLUDED_TYPES, ...(filter.excludeTypes ?? [])],
+    };
+    const w = this.whereFor(f);
+    if (filter.includeDeferred)
+      return { sql: `${w.sql} AND i.is_blocked = 0 AND i.pinned = 0`, params: w.params };
+    return {
+      sql: `${w.sql} AND i.is_blocked = 0 AND i.pinned = 0
+            AND (i.defer_until IS NULL OR i.defer_until <= ?)
+            AND NOT EXISTS (SELECT 1 FROM dependencies pd JOIN issues pp ON pp.id = pd.depends_on_id
+                            WHERE pd.issue_id = i.id AND pd.type = 'parent-child' AND pp.defer_until > ?)`,
+      params: [...w.params, now, now],
+    };
+  }
+
   async ready(filter: ReadyFilter): Promise<IssueWithCounts[]> {
     return this.db.read(() => {
-      const now = this.now();
-      const f: IssueFilter = {
-        ...filter,
-        statuses: [filter.status ?? "open"],
-        includeInfra: true,
-        excludeTypes:
-          filter.types && filter.types.length > 0
-            ? filter.excludeTypes
-            : [...READY_EXCLUDED_TYPES, ...(filter.excludeTypes ?? [])],
-      };
-      const w = this.whereFor(f);
-      const deferred = filter.includeDeferred
-        ? ""
-        : ` AND (i.defer_until IS NULL OR i.defer_until <= ?)
-            AND NOT EXISTS (SELECT 1 FROM dependencies pd JOIN issues pp ON pp.id = pd.depends_on_id
-                            WHERE pd.issue_id = i.id AND pd.type = 'parent-child' AND pp.defer_until > ?)`;
+      const w = this.readyWhere(filter);
       const limit = filter.limit === undefined ? 100 : filter.limit;
       const rows = this.db.all(
-        `SELECT i.* FROM issues i WHERE ${w.sql} AND i.is_blocked = 0 AND i.pinned = 0${deferred}
+        `SELECT i.* FROM issues i WHERE ${w.sql}
          ORDER BY ${orderBy(filter.sort, filter.reverse, this.clock())}${limit > 0 ? ` LIMIT ${Math.floor(limit)}` : ""}`,
         ...w.params,
-        ...(filter.includeDeferred ? [] : [now, now]),
       );
       return this.withCounts(rows);
     });
+  }
+
+  async countReady(filter: ReadyFilter): Promise<number> {
+    const w = this.readyWhere(filter);
+    return Number(
+      this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM issues i WHERE ${w.sql}`, ...w.params)?.n ?? 0,
+    );
   }
 
   async blocked(filter: IssueFilter): Promise<BlockedIssue[]> {
@@ -598,20 +621,11 @@ export class SqliteLedger implements LedgerStore {
 
   async stats(): Promise<Statistics> {
     return this.db.read(() => {
-      const now = this.now();
       const n = (sql: string, ...p: Param[]) => Number(this.db.get<{ n: number }>(sql, ...p)?.n ?? 0);
       const base = "FROM issues WHERE ephemeral = 0";
       const byStatus = (s: string) => n(`SELECT COUNT(*) AS n ${base} AND status = ?`, s);
-      const excluded = READY_EXCLUDED_TYPES.map(() => "?").join(", ");
-      const readyCount = n(
-        `SELECT COUNT(*) AS n FROM issues i WHERE i.ephemeral = 0 AND i.status = 'open' AND i.is_blocked = 0 AND i.pinned = 0
-           AND i.is_template = 0 AND i.issue_type NOT IN (${excluded}) AND (i.defer_until IS NULL OR i.defer_until <= ?)
-           AND NOT EXISTS (SELECT 1 FROM dependencies pd JOIN issues pp ON pp.id = pd.depends_on_id
-                           WHERE pd.issue_id = i.id AND pd.type = 'parent-child' AND pp.defer_until > ?)`,
-        ...READY_EXCLUDED_TYPES,
-        now,
-        now,
-      );
+      const ready = this.readyWhere({});
+      const readyCount = n(`SELECT COUNT(*) AS n FROM issues i WHERE ${ready.sql}`, ...ready.params);
       const lead = this.db.get<{ h: number | null }>(
         `SELECT AVG((julianday(closed_at) - julianday(created_at)) * 24.0) AS h ${base} AND status = 'closed'`,
       );
@@ -1407,49 +1421,7 @@ export class SqliteLedger implements LedgerStore {
   // ---------------------------------------------------------------- exchange
 
   async exportIssues(opts: ExportOptions = {}): Promise<Issue[]> {
-    return this.db.read(() => this.exportSync(opts));
-  }
-
-  private exportSync(opts: { includeEphemeral?: boolean; includeInfra?: boolean }): Issue[] {
-    const conds: string[] = [];
-    if (!opts.includeEphemeral) conds.push("ephemeral = 0");
-    const rows = this.db.all(
-      `SELECT * FROM issues ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""} ORDER BY id`,
-    );
-    const group = <T>(sql: string, key: (r: T) => string) => {
-      const m = new Map<string, T[]>();
-      for (const r of this.db.all<T>(sql)) {
-        const k = key(r);
-        const l = m.get(k);
-        if (l) l.push(r);
-        else m.set(k, [r]);
-      }
-      return m;
-    };
-    const labels = group<{ issue_id: string; label: string }>(
-      "SELECT issue_id, label FROM labels ORDER BY issue_id, label",
-      (r) => r.issue_id,
-    );
-    const deps = group<Row>(
-      "SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies ORDER BY issue_id, depends_on_id",
-      (r) => String(r.issue_id),
-    );
-    const comments = group<Comment>(
-      "SELECT id, issue_id, author, text, created_at FROM comments ORDER BY issue_id, created_at, rowid",
-      (r) => r.issue_id,
-    );
-    return rows.map((r) => {
-      const issue = rowToIssue(r);
-      const l = labels.get(issue.id);
-      if (l) issue.labels = l.map((x) => x.label);
-      const d = deps.get(issue.id);
-      if (d) {
-        issue.dependencies = d.map(toDependency);
-      }
-      const c = comments.get(issue.id);
-      if (c) issue.comments = c;
-      return issue;
-    });
+    return this.db.read(() => exportIssues(this.db, this.vocab.infraTypes, opts));
   }
 
   async importIssues(issues: Issue[], actor: string): Promise<ImportResult> {
@@ -1556,19 +1528,6 @@ export class SqliteLedger implements LedgerStore {
   get database(): Db {
     return this.db;
   }
-}
-
-function toDependency(r: Row): Dependency {
-  const d: Dependency = {
-    issue_id: String(r.issue_id),
-    depends_on_id: String(r.depends_on_id),
-    type: String(r.type),
-    created_at: String(r.created_at),
-  };
-  if (r.created_by) d.created_by = String(r.created_by);
-  if (r.metadata) d.metadata = String(r.metadata);
-  if (r.thread_id) d.thread_id = String(r.thread_id);
-  return d;
 }
 
 function fmt(v: unknown): string | null {

@@ -1,0 +1,76 @@
+// Auto-export patches .beads/issues.jsonl incrementally; these tests check the patched file
+// always equals a full export, and that a file changed behind our back is rewritten whole.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { issuesToJsonl } from "../../src/ledger/jsonl.ts";
+import { SqliteLedger } from "../../src/ledger/sqlite/store.ts";
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), "ledger-export-"));
+  const jsonl = join(dir, "issues.jsonl");
+  const store = SqliteLedger.open({ path: join(dir, "beads.db"), jsonlPath: jsonl });
+  return {
+    store,
+    jsonl,
+    async full() {
+      return issuesToJsonl(await store.exportIssues());
+    },
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe("JSONL auto-export", () => {
+  it("stays identical to a full export through every kind of write", async () => {
+    const t = setup();
+    try {
+      await t.store.setConfig("issue_prefix", "ex");
+      await t.store.setConfig("export.auto", "true");
+      const ids: string[] = [];
+      for (let i = 0; i < 30; i++)
+        ids.push((await t.store.createIssue({ title: `issue ${i}`, labels: ["a"] }, "me")).id);
+      const check = async (what: string) => assert.equal(readFileSync(t.jsonl, "utf8"), await t.full(), what);
+      await check("after creates");
+      await t.store.updateIssue(ids[3]!, { title: "renamed", add_labels: ["b"] }, "me");
+      await check("after update");
+      await t.store.addDependency({ issue_id: ids[4]!, depends_on_id: ids[5]! }, "me");
+      await check("after dep add");
+      await t.store.closeIssue(ids[5]!, { reason: "done" }, "me");
+      await check("after close (the dependent's flag changes, its line does not)");
+      await t.store.addComment(ids[6]!, "amy", "hello");
+      await t.store.removeLabel(ids[7]!, "a", "me");
+      await check("after comment and label removal");
+      await t.store.deleteIssue(ids[8]!, "me");
+      await check("after delete");
+      await t.store.createIssue({ title: "wisp", ephemeral: true }, "me");
+      await check("wisps never appear");
+      const child = await t.store.createIssue({ title: "child", parent: ids[0]! }, "me");
+      await t.store.removeDependency(child.id, ids[0]!, "me");
+      await check("after parent link removal");
+      assert.ok(!readFileSync(t.jsonl, "utf8").includes(ids[8]!));
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it("rewrites the whole file when it was changed outside bd", async () => {
+    const t = setup();
+    try {
+      await t.store.setConfig("issue_prefix", "ex");
+      await t.store.setConfig("export.auto", "true");
+      const a = await t.store.createIssue({ title: "a" }, "me");
+      writeFileSync(t.jsonl, '{"garbage":true}\n');
+      await t.store.createIssue({ title: "b" }, "me");
+      const text = readFileSync(t.jsonl, "utf8");
+      assert.equal(text, await t.full());
+      assert.ok(text.includes(a.id), "issues from before the edit are back");
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
