@@ -3,7 +3,7 @@
 // `wisp_dependencies`, `wisp_comments`, `wisp_events` views); they are never exported.
 import { ISSUE_FIELDS } from "../model.ts";
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const SQL_TYPE = {
   text: "TEXT",
@@ -32,12 +32,16 @@ CREATE TABLE IF NOT EXISTS issues (
   is_blocked INTEGER NOT NULL DEFAULT 0,
   CHECK ((status = 'closed') = (closed_at IS NOT NULL))
 );
-CREATE INDEX IF NOT EXISTS idx_issues_ready ON issues(status, is_blocked, priority, created_at);
+-- Earlier layouts of the work index (schema 1-2).
+DROP INDEX IF EXISTS idx_issues_ready;
+DROP INDEX IF EXISTS idx_issues_counts;
+-- Ready work reads this index in priority order; counting by status (stats) reads only it.
+CREATE INDEX IF NOT EXISTS idx_issues_work ON issues(status, is_blocked, ephemeral, priority, created_at);
+-- Lists in bd's default order stop after the first page instead of sorting every row.
+CREATE INDEX IF NOT EXISTS idx_issues_order ON issues(priority, created_at DESC, id);
 CREATE INDEX IF NOT EXISTS idx_issues_assignee ON issues(assignee);
 CREATE INDEX IF NOT EXISTS idx_issues_updated ON issues(updated_at);
 CREATE INDEX IF NOT EXISTS idx_issues_type ON issues(issue_type);
--- Counting by status (stats) reads only this index.
-CREATE INDEX IF NOT EXISTS idx_issues_counts ON issues(ephemeral, status, is_blocked);
 -- Top-level IDs per partition size the next hash ID; dotted children are left out.
 CREATE INDEX IF NOT EXISTS idx_issues_toplevel ON issues(ephemeral) WHERE instr(id, '.') = 0;
 
