@@ -1,10 +1,13 @@
 import { defineConfig } from "tsup";
 
-// One bundled file per executable keeps start-up lean (a single module to parse).
+// One bundled file per executable keeps start-up lean: a single CommonJS module to
+// compile (CJS loads builtins without the ESM loader's wrapping, measured ~4 ms faster),
+// cached by Node's compile cache (the launcher sets NODE_COMPILE_CACHE).
 // removeNodeProtocol must stay false: otherwise `node:sqlite` is emitted as `sqlite`.
 export default defineConfig({
   entry: { bd: "src/cli/bd/main.ts", gt: "src/cli/gt/main.ts" },
-  format: ["esm"],
+  format: ["cjs"],
+  outExtension: () => ({ js: ".cjs" }),
   platform: "node",
   target: "node24",
   outDir: "dist",

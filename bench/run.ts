@@ -24,7 +24,7 @@ const CACHE = join(ROOT, "bench", ".cache");
 const RESULTS = join(ROOT, "bench", "results.json");
 const NODE = join(ROOT, "node_modules", "node", "bin", "node");
 const BD = join(ROOT, "bin", "bd");
-const BUNDLE = join(ROOT, "dist", "bd.js");
+const BUNDLE = join(ROOT, "dist", "bd.cjs");
 const READY_TARGET_MS = 20;
 const PROCESS_TARGET_RATIO = 2;
 
@@ -275,7 +275,14 @@ if (!args["skip-process"]) {
   }
   const jobs: Job[] = [
     { label: "node -e 0 (baseline)", file: NODE, args: ["-e", "0"], cwd: f.dir, env, samples: [] },
-    { label: "node dist/bd.js version", file: NODE, args: [BUNDLE, "version"], cwd: f.dir, env, samples: [] },
+    {
+      label: "node dist/bd.cjs version",
+      file: NODE,
+      args: [BUNDLE, "version"],
+      cwd: f.dir,
+      env,
+      samples: [],
+    },
     { label: "bd version", file: BD, args: ["version"], cwd: f.dir, env, samples: [] },
     ...bdJobs(f, env, scratchCopy(f, "create")),
     {
@@ -327,7 +334,7 @@ if (!args["skip-process"]) {
   }
   console.log(table(["command", "median ms", "p90 ms", "min ms", "vs node", "<=2x", "notes"], rows, [0, 6]));
   console.log(
-    `  ${RUNS} runs each after ${WARMUP} warm-up, round-robin, ${ms((nowMs() - t0) / 1000)} s in all. bd = ${BD} (sh launcher -> dist/bd.js), BEADS_ACTOR=bench unless noted; writes go to copies of the fixture.`,
+    `  ${RUNS} runs each after ${WARMUP} warm-up, round-robin, ${ms((nowMs() - t0) / 1000)} s in all. bd = ${BD} (sh launcher -> dist/bd.cjs, compile cache on), BEADS_ACTOR=bench unless noted; writes go to copies of the fixture.`,
   );
 
   // The same commands on every ledger size, fewer runs, with their own baseline and all

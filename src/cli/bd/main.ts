@@ -1,5 +1,4 @@
 // bd entry point: a thin CLI over the ledger library.
-import { enableCompileCache } from "node:module";
 import { registerAdmin } from "./admin.ts";
 import { registerGuide } from "./guide.ts";
 import { registerIssues } from "./issues.ts";
@@ -7,7 +6,7 @@ import { runBd } from "./program.ts";
 import { registerQueries } from "./queries.ts";
 import { registerRelations } from "./relations.ts";
 
-// Cached V8 bytecode makes every later start of bd cheaper.
-enableCompileCache?.();
+// The launcher turns Node's compile cache on for us; children need not inherit it.
+delete process.env.NODE_COMPILE_CACHE;
 
-await runBd(process.argv, [registerIssues, registerQueries, registerRelations, registerAdmin, registerGuide]);
+void runBd(process.argv, [registerIssues, registerQueries, registerRelations, registerAdmin, registerGuide]);

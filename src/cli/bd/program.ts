@@ -121,6 +121,11 @@ export function buildProgram(): Command {
 }
 
 export async function runBd(argv: string[], register: Array<(p: Command) => void>): Promise<void> {
+  // `bd list | head` closes our stdout early; that is the reader's choice, not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const program = buildProgram();
   for (const r of register) r(program);
   try {

@@ -18,4 +18,5 @@ program
     else process.stdout.write(`gt version ${GT_VERSION}\n`);
   });
 program.configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, "Error: ")) });
-await program.parseAsync(process.argv);
+delete process.env.NODE_COMPILE_CACHE;
+void program.parseAsync(process.argv);
