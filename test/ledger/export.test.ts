@@ -58,6 +58,56 @@ describe("JSONL auto-export", () => {
     }
   });
 
+  it("matches a full export after a long random mix of writes", async () => {
+    const t = setup();
+    try {
+      await t.store.setConfig("issue_prefix", "rx");
+      await t.store.setConfig("export.auto", "true");
+      let seed = 7;
+      const rand = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed % n;
+      };
+      const ids: string[] = [];
+      for (let step = 0; step < 250; step++) {
+        const pick = () => ids[rand(ids.length)]!;
+        const op = ids.length < 5 ? 0 : rand(7);
+        if (op === 0)
+          ids.push(
+            (
+              await t.store.createIssue(
+                { title: `n${step}`, id: rand(4) === 0 ? `rx-${"0z"[rand(2)]}${step}` : undefined },
+                "me",
+              )
+            ).id,
+          );
+        else if (op === 1)
+          ids.push(
+            (await t.store.createIssue({ title: `c${step}`, parent: pick() }, "me").catch(() => ({ id: "" })))
+              .id,
+          );
+        else if (op === 2)
+          await t.store.updateIssue(pick(), { title: `u${step}`, add_labels: [`l${rand(3)}`] }, "me");
+        else if (op === 3)
+          await t.store
+            .addDependency({ issue_id: pick(), depends_on_id: pick(), type: "related" }, "me")
+            .catch(() => {});
+        else if (op === 4) await t.store.addComment(pick(), "amy", `c${step}`);
+        else if (op === 5) await t.store.closeIssue(pick(), { force: true }, "me").catch(() => {});
+        else {
+          const victim = ids.splice(rand(ids.length), 1)[0]!;
+          await t.store.deleteIssue(victim, "me").catch(() => {});
+        }
+        for (let i = ids.length - 1; i >= 0; i--) if (!ids[i]) ids.splice(i, 1);
+        if (step % 25 === 24)
+          assert.equal(readFileSync(t.jsonl, "utf8"), await t.full(), `after step ${step}`);
+      }
+      assert.equal(readFileSync(t.jsonl, "utf8"), await t.full());
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   it("rewrites the whole file when it was changed outside bd", async () => {
     const t = setup();
     try {

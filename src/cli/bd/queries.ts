@@ -113,6 +113,15 @@ async function ready(ctx: BdContext, _args: string[], o: Record<string, unknown>
     if (ctx.json) return ctx.printJson([claimed]);
     return ctx.out(`✓ Claimed issue: ${feedback(first.id, first.title)}`);
   }
+  if (ctx.json) {
+    // The JSON path is the agents' hot path: say there is more without counting it all.
+    if (truncated) {
+      ctx.warn(
+        `Showing ${shown.length} ready issues; more matched. Use --limit 0 for all, or --limit N to raise the cap.`,
+      );
+    }
+    return ctx.printJson(shown);
+  }
   const total = truncated
     ? await store.countReady({
         ...f,
@@ -121,14 +130,6 @@ async function ready(ctx: BdContext, _args: string[], o: Record<string, unknown>
         includeDeferred: o.includeDeferred as boolean | undefined,
       })
     : shown.length;
-  if (ctx.json) {
-    if (truncated) {
-      ctx.warn(
-        `Showing ${shown.length} of ${total} ready issues. Use --limit 0 for all, or --limit N to raise the cap.`,
-      );
-    }
-    return ctx.printJson(shown);
-  }
   if (shown.length === 0) {
     const stats = await store.stats();
     if (stats.open_issues > 0 || stats.in_progress_issues > 0) {

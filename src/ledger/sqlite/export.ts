@@ -115,17 +115,54 @@ function fingerprint(path: string): string | undefined {
   }
 }
 
-/** Lines of a file we wrote, keyed by issue ID; undefined if any line is not ours. */
-function readLines(path: string): Map<string, string> | undefined {
-  const lines = new Map<string, string>();
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line) continue;
-    if (!line.startsWith(LINE_HEAD)) return undefined;
-    const end = line.indexOf('"', LINE_HEAD.length);
-    if (end < 0) return undefined;
-    lines.set(line.slice(LINE_HEAD.length, end), line);
+/** The issue ID of the line starting at `at`; undefined if the line is not one we write. */
+function idAt(text: string, at: number): string | undefined {
+  if (!text.startsWith(LINE_HEAD, at)) return undefined;
+  const end = text.indexOf('"', at + LINE_HEAD.length);
+  return end < 0 ? undefined : text.slice(at + LINE_HEAD.length, end);
+}
+
+/** Offset of the first line at or after `from` whose ID is not below `id` (lines are sorted). */
+function lowerBound(text: string, id: string, from: number): number | undefined {
+  let lo = from;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const start = Math.max(lo, text.lastIndexOf("\n", mid - 1) + 1);
+    const here = idAt(text, start);
+    if (here === undefined) return undefined;
+    if (here < id) {
+      const end = text.indexOf("\n", start);
+      lo = end < 0 ? text.length : end + 1;
+    } else {
+      hi = start;
+    }
   }
-  return lines;
+  return lo;
+}
+
+/**
+ * The file with the lines of `touched` (sorted) replaced by `fresh` (absent: removed).
+ * Binary search finds each line, so a write costs one read and one write of the file, not
+ * a re-serialisation of every issue. Undefined when the file is not in our format.
+ */
+function patchLines(text: string, touched: string[], fresh: Map<string, string>): string | undefined {
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const id of touched) {
+    const at = lowerBound(text, id, cursor);
+    if (at === undefined) return undefined;
+    parts.push(text.slice(cursor, at));
+    cursor = at;
+    if (idAt(text, at) === id) {
+      const end = text.indexOf("\n", at);
+      cursor = end < 0 ? text.length : end + 1;
+    }
+    const line = fresh.get(id);
+    if (line !== undefined) parts.push(line, "\n");
+  }
+  parts.push(text.slice(cursor));
+  return parts.join("");
 }
 
 /**
@@ -143,16 +180,14 @@ export function refreshJsonl(db: Db, path: string, infraTypes: string[]): void {
   const current = fingerprint(path);
   const inSync = current !== undefined && current === stored;
   if (inSync && touched.length === 0) return;
-  let lines = inSync && touched.length <= PATCH_LIMIT ? readLines(path) : undefined;
-  if (lines) {
-    for (const id of touched) lines.delete(id);
-    for (const issue of exportIssues(db, infraTypes, { ids: touched })) lines.set(issue.id, jsonlLine(issue));
-    const ids = [...lines.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    writeJsonlFile(path, ids.map((id) => lines!.get(id)!).join("\n") + (ids.length > 0 ? "\n" : ""));
-  } else {
-    lines = undefined;
-    writeJsonlFile(path, issuesToJsonl(exportIssues(db, infraTypes, {})));
+  let patched: string | undefined;
+  if (inSync && touched.length <= PATCH_LIMIT) {
+    const fresh = new Map(exportIssues(db, infraTypes, { ids: touched }).map((i) => [i.id, jsonlLine(i)]));
+    // Touched IDs sorted the way the file is (plain string order).
+    const order = [...touched].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    patched = patchLines(readFileSync(path, "utf8"), order, fresh);
   }
+  writeJsonlFile(path, patched ?? issuesToJsonl(exportIssues(db, infraTypes, {})));
   const written = fingerprint(path);
   if (written) {
     db.run(
