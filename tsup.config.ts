@@ -1,4 +1,7 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "tsup";
+
+const lazyChildProcess = fileURLToPath(new URL("./scripts/lazy-child-process.cjs", import.meta.url));
 
 // One bundled file per executable keeps start-up lean: a single CommonJS module to
 // compile (CJS loads builtins without the ESM loader's wrapping, measured ~4 ms faster),
@@ -16,4 +19,14 @@ export default defineConfig({
   sourcemap: false,
   removeNodeProtocol: false,
   noExternal: [/.*/],
+  esbuildPlugins: [
+    {
+      name: "lazy-child-process-for-commander",
+      setup(build) {
+        build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+          args.importer.includes("node_modules/commander/") ? { path: lazyChildProcess } : undefined,
+        );
+      },
+    },
+  ],
 });

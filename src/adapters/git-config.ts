@@ -1,10 +1,11 @@
 // Reads one git config value the way `git config <key>` would for plain files, without
 // starting a git process (bd resolves the actor on every write; a spawn costs more than the
 // write). Falls back to git itself when a file uses includes, which only git can follow.
-import { execFileSync } from "node:child_process";
+
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { lazyChildProcess } from "../lazy.ts";
 
 /** The .git directory for `cwd` (following a worktree's `.git` file), if any. */
 function gitDir(cwd: string): string | undefined {
@@ -73,7 +74,7 @@ export function gitConfigValue(
 
 function viaGit(cwd: string, name: string): string | undefined {
   try {
-    const out = execFileSync("git", ["config", name], {
+    const out = lazyChildProcess().execFileSync("git", ["config", name], {
       cwd,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],

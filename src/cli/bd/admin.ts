@@ -8,7 +8,7 @@ import { issuesToJsonl, parseJsonl, readJsonlFile, writeJsonlFile } from "../../
 import type { Issue } from "../../ledger/model.ts";
 import type { BdContext } from "./context.ts";
 import { readTextArg } from "./options.ts";
-import { act, BD_VERSION } from "./program.ts";
+import { act, BD_VERSION, type CommandGroup } from "./program.ts";
 
 async function init(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
   const dir = resolve(ctx.cwd);
@@ -247,7 +247,12 @@ async function version(ctx: BdContext) {
   ctx.out(`bd version ${BD_VERSION} (sqlite)`);
 }
 
-export function registerAdmin(program: Command): void {
+export const ADMIN: CommandGroup = {
+  names: ["init", "config", "export", "import", "sql", "lint", "preflight", "version"],
+  register: registerAdmin,
+};
+
+function registerAdmin(program: Command): void {
   program
     .command("init")
     .description("Initialize a beads ledger in the current directory")

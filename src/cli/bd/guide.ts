@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { findLedger } from "../../ledger/discovery.ts";
 import type { BdContext } from "./context.ts";
-import { act } from "./program.ts";
+import { act, type CommandGroup } from "./program.ts";
 
 const PRIME_SHORT = `# Beads issue tracking (bd)
 
@@ -117,7 +117,12 @@ const HUMAN = `bd for humans: the commands you need
 Agents use the same commands with --json. Run bd help <command> for every flag.
 `;
 
-export function registerGuide(program: Command): void {
+export const GUIDE: CommandGroup = {
+  names: ["prime", "quickstart", "human"],
+  register: registerGuide,
+};
+
+function registerGuide(program: Command): void {
   program
     .command("prime")
     .description("Print the agent briefing for this ledger")

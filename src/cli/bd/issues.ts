@@ -7,7 +7,7 @@ import { parsePriority, parseWhen, validateEstimate } from "../../ledger/validat
 import type { BdContext } from "./context.ts";
 import { feedback, pri, showIssue } from "./format.ts";
 import { collect, intArg, parseMetadata, readTextArg } from "./options.ts";
-import { act } from "./program.ts";
+import { act, type CommandGroup } from "./program.ts";
 
 function metadataArg(value: string): Record<string, unknown> {
   return parseMetadata(value.startsWith("@") ? readTextArg(value.slice(1)) : value);
@@ -365,7 +365,12 @@ function addEditFlags(cmd: Command): Command {
     .option("--mol-type <type>", "molecule type: swarm, patrol or work");
 }
 
-export function registerIssues(program: Command): void {
+export const ISSUES: CommandGroup = {
+  names: ["create", "new", "show", "view", "update", "close", "done", "reopen", "delete"],
+  register: registerIssues,
+};
+
+function registerIssues(program: Command): void {
   addEditFlags(
     program
       .command("create")

@@ -120,14 +120,36 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function runBd(argv: string[], register: Array<(p: Command) => void>): Promise<void> {
+/** A group of commands registered together, with every name and alias it defines. */
+export interface CommandGroup {
+  names: readonly string[];
+  register: (p: Command) => void;
+}
+
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--actor", "--db", "-C", "--directory", "--dolt-auto-commit"]);
+
+/** The command word in argv (skipping global options and their values). */
+export function commandWord(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(a)) i++;
+    else if (!a.startsWith("-")) return a;
+  }
+  return undefined;
+}
+
+export async function runBd(argv: string[], groups: CommandGroup[]): Promise<void> {
   // `bd list | head` closes our stdout early; that is the reader's choice, not an error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw e;
   });
   const program = buildProgram();
-  for (const r of register) r(program);
+  // Building the whole tree costs several ms on a cold start; a command needs only its own
+  // group. Help, unknown words and no word at all get every group.
+  const word = commandWord(argv.slice(2));
+  const own = groups.find((g) => word !== undefined && g.names.includes(word));
+  for (const g of own ? [own] : groups) g.register(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

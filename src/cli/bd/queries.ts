@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
 // bd list, ready, blocked, search, count, stats, stale, children, orphans: reading the ledger.
+
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
+import { lazyChildProcess } from "../../lazy.ts";
 import type { IssueWithCounts } from "../../ledger/model.ts";
 import { validateStatus, validateType } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
@@ -17,7 +18,7 @@ import {
   treeList,
 } from "./format.ts";
 import { intArg, toFilter } from "./options.ts";
-import { act, addFilterOptions, filterFlags } from "./program.ts";
+import { act, addFilterOptions, type CommandGroup, filterFlags } from "./program.ts";
 
 async function filterFrom(ctx: BdContext, o: Record<string, unknown>) {
   const vocab = await ctx.ledger().vocabulary();
@@ -283,7 +284,7 @@ async function orphans(ctx: BdContext) {
   const prefix = await store.prefix();
   let log = "";
   try {
-    log = execFileSync("git", ["log", "--oneline", "--all"], {
+    log = lazyChildProcess().execFileSync("git", ["log", "--oneline", "--all"], {
       cwd: ctx.cwd,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
@@ -323,7 +324,24 @@ async function orphans(ctx: BdContext) {
   });
 }
 
-export function registerQueries(program: Command): void {
+export const QUERIES: CommandGroup = {
+  names: [
+    "list",
+    "ls",
+    "ready",
+    "blocked",
+    "search",
+    "count",
+    "stats",
+    "status",
+    "stale",
+    "children",
+    "orphans",
+  ],
+  register: registerQueries,
+};
+
+function registerQueries(program: Command): void {
   addFilterOptions(program.command("list").alias("ls").description("List issues"))
     .option("--all", "include closed issues")
     .option("-n, --limit <n>", "maximum results (default 50; 0 = unlimited)", intArg("limit"))
@@ -380,6 +398,6 @@ export function registerQueries(program: Command): void {
   program.command("children").description("List an issue's children").argument("<id>").action(act(children));
   program
     .command("orphans")
-    .description("Find dependencies on issues that no longer exist")
+    .description("Find open issues that git commits already mention (done but not closed?)")
     .action(act(orphans));
 }

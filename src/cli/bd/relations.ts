@@ -5,7 +5,7 @@ import { parseWhen } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
 import { commentLines } from "./format.ts";
 import { intArg, readTextArg } from "./options.ts";
-import { act } from "./program.ts";
+import { act, type CommandGroup } from "./program.ts";
 
 function need(args: string[], n: number, usage: string): void {
   if (args.length < n) throw new ValidationError(`usage: bd ${usage}`);
@@ -296,7 +296,12 @@ async function replaceWith(
   );
 }
 
-export function registerRelations(program: Command): void {
+export const RELATIONS: CommandGroup = {
+  names: ["dep", "label", "comments", "comment", "defer", "undefer", "duplicate", "supersede"],
+  register: registerRelations,
+};
+
+function registerRelations(program: Command): void {
   const dep = program.command("dep").description("Manage dependencies");
   dep
     .command("add")
