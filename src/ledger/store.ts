@@ -100,7 +100,18 @@ export interface IssuePatch {
   parent?: string | null;
 }
 
-export type SortPolicy = "priority" | "hybrid" | "oldest" | "created" | "updated" | "id" | "title" | "status";
+export type SortPolicy =
+  | "priority"
+  | "hybrid"
+  | "oldest"
+  | "created"
+  | "updated"
+  | "closed"
+  | "id"
+  | "title"
+  | "status"
+  | "type"
+  | "assignee";
 
 export interface IssueFilter {
   /** Exact statuses; empty or absent means "all but closed" unless `all`. */

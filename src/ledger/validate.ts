@@ -165,3 +165,27 @@ export function validateEstimate(value: number): number {
     throw new ValidationError(`invalid estimate "${value}" (minutes, >= 0)`);
   return value;
 }
+
+/** Sections each type's description should carry (bd lint, bd create --validate). */
+const REQUIRED_SECTIONS: Record<string, string[]> = {
+  bug: ["## Steps to Reproduce", "## Acceptance Criteria"],
+  task: ["## Acceptance Criteria"],
+  feature: ["## Acceptance Criteria"],
+  story: ["## Acceptance Criteria"],
+  epic: ["## Success Criteria"],
+  decision: ["## Decision", "## Rationale", "## Alternatives Considered"],
+  spike: ["## Goal", "## Findings"],
+};
+
+/** Sections an issue lacks; a filled acceptance_criteria field counts as the criteria section. */
+export function missingSections(i: {
+  issue_type: string;
+  description?: string;
+  acceptance_criteria?: string;
+}): string[] {
+  const text = `${i.description ?? ""}\n${i.acceptance_criteria ?? ""}`.toLowerCase();
+  return (REQUIRED_SECTIONS[i.issue_type] ?? []).filter((section) => {
+    if (/criteria/i.test(section) && i.acceptance_criteria?.trim()) return false;
+    return !text.includes(section.toLowerCase());
+  });
+}

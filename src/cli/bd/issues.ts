@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { ConflictError, ValidationError } from "../../errors.ts";
 import { WISP_TYPES } from "../../ledger/model.ts";
 import type { CreateIssueInput, IssuePatch } from "../../ledger/store.ts";
-import { parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
+import { missingSections, parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
 import { feedback, pri, showIssue } from "./format.ts";
 import { collect, intArg, parseMetadata, readTextArg } from "./options.ts";
@@ -93,6 +93,35 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
     if (gate !== "all-children" && gate !== "any-children") {
       throw new ValidationError(`invalid --waits-for-gate "${gate}" (all-children or any-children)`);
     }
+  }
+  if (o.validate) {
+    const missing = missingSections({
+      issue_type: input.issue_type ?? "task",
+      description: input.description,
+      acceptance_criteria: input.acceptance_criteria,
+    });
+    if (missing.length > 0)
+      throw new ValidationError(`validation failed: description is missing ${missing.join(", ")}`);
+  }
+  if (o.dryRun) {
+    if (ctx.json) return ctx.printJson({ dry_run: true, ...input, id: input.id ?? "" });
+    ctx.out("⚠ [DRY RUN] Would create issue:");
+    ctx.out(
+      `  ID: ${input.id ?? (input.parent ? `(next child of ${input.parent})` : "(will be generated)")}`,
+    );
+    ctx.out(`  Title: ${input.title}`);
+    ctx.out(`  Type: ${input.issue_type ?? "task"}`);
+    ctx.out(`  Priority: P${input.priority ?? 2}`);
+    ctx.out(`  Status: ${input.status ?? "open"}`);
+    if (input.assignee) ctx.out(`  Assignee: ${input.assignee}`);
+    if (input.description) ctx.out(`  Description: ${input.description}`);
+    if (input.labels?.length) ctx.out(`  Labels: ${input.labels.join(", ")}`);
+    const deps = [
+      ...(input.deps ?? []).map((d) => `${d.type}:${d.depends_on_id}`),
+      ...(input.dependents ?? []).map((d) => `blocks:${d.issue_id}`),
+    ];
+    if (deps.length > 0) ctx.out(`  Dependencies: ${deps.join(", ")}`);
+    return;
   }
   const issue = await store.createIssue(input, ctx.actor());
   if (o.waitsFor && o.waitsForGate === "any-children") {
@@ -391,6 +420,8 @@ function registerIssues(program: Command): void {
     .option("--no-history", "keep with the wisps but never garbage-collect")
     .option("--status <status>", "initial status")
     .option("--silent", "print only the new ID")
+    .option("--dry-run", "show what would be created, create nothing")
+    .option("--validate", "refuse a description without the sections its type calls for")
     .option("--event-category <kind>", "event kind (with --type=event)")
     .option("--event-actor <uri>", "event actor (with --type=event)")
     .option("--event-target <uri>", "event target (with --type=event)")

@@ -48,7 +48,19 @@ export function parseMetadata(text: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-const SORTS: SortPolicy[] = ["priority", "hybrid", "oldest", "created", "updated", "id", "title", "status"];
+const SORTS: SortPolicy[] = [
+  "priority",
+  "hybrid",
+  "oldest",
+  "created",
+  "updated",
+  "closed",
+  "id",
+  "title",
+  "status",
+  "type",
+  "assignee",
+];
 
 export function parseSort(value: string | undefined): SortPolicy | undefined {
   if (value === undefined) return undefined;

@@ -41,12 +41,14 @@ async function depAdd(ctx: BdContext, args: string[], o: Record<string, unknown>
     if (ctx.json) return ctx.printJson({ added });
     return ctx.out(`✓ Added ${added} dependencies`);
   }
-  need(args, 2, "dep add <issue> <depends-on> [--type blocks]");
+  const target = (o.blockedBy as string | undefined) ?? (o.dependsOn as string | undefined) ?? args[1];
+  if (!args[0] || !target)
+    throw new ValidationError("usage: bd dep add <issue> <depends-on> [--type blocks]");
   const type = (o.type as string | undefined) ?? "blocks";
   const dep = await store.addDependency(
     {
-      issue_id: args[0]!,
-      depends_on_id: args[1]!,
+      issue_id: args[0],
+      depends_on_id: target,
       type,
       metadata: o.metadata as string | undefined,
       noCycleCheck: o.cycleCheck === false,
@@ -302,7 +304,36 @@ export const RELATIONS: CommandGroup = {
 };
 
 function registerRelations(program: Command): void {
-  const dep = program.command("dep").description("Manage dependencies");
+  const dep = program
+    .command("dep")
+    .description("Manage dependencies (bd dep <blocker> --blocks <blocked> is short for dep add)")
+    .argument("[blocker]")
+    .option("-b, --blocks <id>", "the issue that <blocker> blocks")
+    .action(
+      act(async (ctx, args, o) => {
+        if (!args[0] || !o.blocks) {
+          dep.outputHelp();
+          return;
+        }
+        const edge = await ctx
+          .ledger()
+          .addDependency(
+            { issue_id: o.blocks as string, depends_on_id: args[0], type: "blocks" },
+            ctx.actor(),
+          );
+        if (ctx.json) {
+          return ctx.printJson({
+            status: "added",
+            blocked_id: edge.issue_id,
+            blocker_id: edge.depends_on_id,
+            type: "blocks",
+          });
+        }
+        ctx.out(
+          `✓ Added dependency: ${await paren(ctx, edge.depends_on_id)} blocks ${await paren(ctx, edge.issue_id)}`,
+        );
+      }),
+    );
   dep
     .command("add")
     .description("Add a dependency: <issue> depends on <depends-on>")
@@ -311,6 +342,8 @@ function registerRelations(program: Command): void {
     .option("--metadata <json>", "edge metadata JSON")
     .option("--no-cycle-check", "skip the cycle check (audit later with bd dep cycles)")
     .option("--file <path>", "read edges as JSONL {issue_id, depends_on_id, type} (- for stdin)")
+    .option("--blocked-by <id>", "what <issue> waits for (instead of the second argument)")
+    .option("--depends-on <id>", "same as --blocked-by")
     .action(act(depAdd));
   dep
     .command("remove")

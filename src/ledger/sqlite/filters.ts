@@ -170,6 +170,15 @@ export function orderBy(sort: SortPolicy | undefined, reverse = false, now = new
     case "title":
       o = "i.title ASC, i.id ASC";
       break;
+    case "closed":
+      o = "i.closed_at DESC, i.id ASC";
+      break;
+    case "type":
+      o = "i.issue_type ASC, i.priority ASC, i.id ASC";
+      break;
+    case "assignee":
+      o = "i.assignee ASC, i.priority ASC, i.id ASC";
+      break;
     case "status":
       o = "i.status ASC, i.priority ASC, i.id ASC";
       break;
