@@ -6,45 +6,72 @@ import { findLedger } from "../../ledger/discovery.ts";
 import type { BdContext } from "./context.ts";
 import { act, type CommandGroup } from "./program.ts";
 
-const PRIME_SHORT = `# Beads issue tracking (bd)
+const PRIME_SHORT = `# Beads workflow context
 
-This project tracks its work in beads. Use bd, not markdown TODO lists.
+> Run \`bd prime\` again after a context reset or compaction: it rebuilds this briefing.
 
-## Start of session
-- \`bd ready\`                  what can be worked on now (open, nothing blocking it)
-- \`bd show <id>\`              the full story of one issue
-- \`bd update <id> --claim\`    take it (assigns you, sets in_progress; fails if taken)
+## Before you say "done"
+\`\`\`
+[ ] bd close <id> --reason "what was done"   (every issue you finished)
+[ ] run the project's checks (tests, lint)
+[ ] git add .beads/issues.jsonl with your code, commit
+[ ] file what is left: bd create "..." --deps discovered-from:<id>
+\`\`\`
 
-## While working
-- \`bd create "Title" -t bug -p 1 -d "what and why"\`   file what you discover
-- \`bd dep add <new> <id> --type discovered-from\`   link it to where you found it
-- \`bd comments add <id> "note"\`                    leave a trail for the next agent
+## Rules
+- Track all work in beads (bd create, bd ready, bd close); no markdown TODO lists.
+- Claim before you start (\`bd update <id> --claim\`); it fails if someone else holds it.
+- Priorities are 0-4 or P0-P4 (0 = critical), never words like "high".
 
-## Finishing
-- \`bd close <id> --reason "what was done"\`
-- Commit \`.beads/issues.jsonl\` with your code so the ledger travels with the branch.
-
+## Essentials
+- \`bd ready\`                          what can be worked on now
+- \`bd show <id>\`                      one issue in full (partial IDs work)
+- \`bd create "Title" -t bug -p 1 -d "why"\`   file new work
+- \`bd update <id> --claim\`            take it (assignee + in_progress)
+- \`bd dep add <issue> <depends-on>\`   <issue> waits for <depends-on>
+- \`bd close <id> --reason "..."\`      finish; what waited on it becomes ready
 Add --json to any command for machine-readable output.
 `;
 
 const PRIME_FULL_EXTRA = `
-## Reading the ledger
-- \`bd list --status open --json\`   filters: --type, --label, --assignee, --priority, --parent
-- \`bd blocked\`                     what is waiting and on what
-- \`bd dep tree <id>\`               the shape of an epic or chain
-- \`bd search "text"\`               title/description/notes search
-- \`bd stats\`                       counts by state
+## Finding work
+- \`bd ready\` / \`bd ready --json\`      open, nothing open blocking it, not deferred
+- \`bd list --status=open\`, \`bd list --status=in_progress\`, filters: --type --label --assignee --priority --parent
+- \`bd blocked\`                        what waits, and on what
+- \`bd search <text>\`                  titles and IDs
+- \`bd show <id>\`, \`bd dep tree <id>\`, \`bd children <id>\`
 
-## Shaping work
-- Priorities: 0 critical, 1 high, 2 normal (default), 3 low, 4 backlog
-- Types: bug, feature, task, epic, chore, decision, spike, story, milestone
-- \`bd create "Child" --parent <epic>\`   hierarchical IDs (<epic>.1, .2, ...)
-- \`bd dep add A B\`                      A cannot start until B is closed
-- \`bd defer <id> --until +2d\`           hide from ready until then
+## Creating and updating
+- \`bd create --title="Summary" --description="Why and what" --type=task|bug|feature --priority=2\`
+- \`bd create "Step" --parent <epic>\`  children get <epic>.1, <epic>.2, ...
+- \`bd update <id> --assignee=<name>\`, \`--title\`, \`--description\`, \`--notes\`, \`--append-notes\`, \`--design\`
+- \`bd update <id> --add-label=<l>\` / \`--remove-label=<l>\`
+- \`bd comments add <id> "note"\`       leave a trail for the next agent
+- \`bd close <id1> <id2> ...\`          close several at once
 
-## Rules
-- Claim before you start, close when done, never leave work silently half-finished.
-- Closing an issue with open blockers is refused; fix the blockers or pass --force deliberately.
+## Dependencies and blocking
+- \`bd dep add <issue> <depends-on>\`   default type blocks; also related, discovered-from, parent-child, waits-for
+- \`bd dep <blocker> --blocks <issue>\` the same, read the other way
+- \`bd dep cycles\`                     blocking cycles are refused when added; this audits
+
+## Project health
+- \`bd stats\`, \`bd count --by-status\`, \`bd preflight\`
+
+## Quality tools
+- \`bd create --validate\`              refuse a description without its type's sections
+- \`--acceptance\`, \`--design\`, \`--notes\` on create and update
+- \`bd lint\`                           open issues missing their sections
+
+## Lifecycle and hygiene
+- \`bd defer <id> --until=+2d\` / \`bd undefer <id>\`
+- \`bd supersede <id> --with=<new>\`, \`bd duplicate <id> --of=<canonical>\`
+- \`bd close <id> --suggest-next\`      shows what the close unblocked
+- \`bd stale\`, \`bd orphans\`            forgotten work; done-but-open work
+- \`bd human\`                          the short list for people
+
+## Sharing
+- \`.beads/issues.jsonl\` is refreshed on every write; commit it with the code.
+- \`bd export\` / \`bd import <file>\`   move issues between ledgers (import never deletes)
 `;
 
 async function prime(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
