@@ -554,6 +554,24 @@ export function runConformance(name: string, factory: StoreFactory): void {
         }
       });
 
+      t("import skips lines that cannot be beads and keeps the rest", async (s) => {
+        const now = new Date().toISOString();
+        const base = { status: "open", priority: 2, issue_type: "task", created_at: now, updated_at: now };
+        const res = await s.importIssues(
+          [
+            { ...base, id: "cf-ok", title: "fine" },
+            { ...base, id: 'cf-"quoted', title: "bad id" },
+            { ...base, id: "cf-p9", title: "bad priority", priority: 9 },
+          ],
+          ME,
+        );
+        assert.deepEqual([res.created, res.skipped], [1, 2]);
+        assert.deepEqual(
+          (await s.exportIssues()).map((i) => i.id),
+          ["cf-ok"],
+        );
+      });
+
       t("import restores blocked flags and the closed_at invariant", async (s) => {
         const now = new Date().toISOString();
         const res = await s.importIssues(

@@ -1428,7 +1428,15 @@ export class SqliteLedger implements LedgerStore {
     const result: ImportResult = { created: 0, updated: 0, unchanged: 0, skipped: 0, ids: [] };
     this.write(() => {
       for (const raw of issues) {
-        if (!raw || typeof raw.id !== "string" || typeof raw.title !== "string") {
+        // Lines that cannot be a bead (no usable ID or title, priority out of range) are skipped.
+        if (
+          !raw ||
+          typeof raw.id !== "string" ||
+          !IMPORTABLE_ID.test(raw.id) ||
+          typeof raw.title !== "string" ||
+          (raw.priority !== undefined &&
+            !(Number.isInteger(raw.priority) && raw.priority >= 0 && raw.priority <= 4))
+        ) {
           result.skipped++;
           continue;
         }
@@ -1529,6 +1537,8 @@ export class SqliteLedger implements LedgerStore {
     return this.db;
   }
 }
+
+const IMPORTABLE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function fmt(v: unknown): string | null {
   if (v === undefined || v === null) return null;
