@@ -108,6 +108,7 @@ beads.db-*
 *.db-journal
 *.tmp-*
 daemon.log
+last-touched
 `;
 
 export interface InitOptions {

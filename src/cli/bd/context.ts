@@ -1,7 +1,10 @@
 // What every bd command shares: global flags, finding and opening the ledger, the actor,
 // output in human or --json form, and turning typed errors into one line and an exit code.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { gitConfigValue } from "../../adapters/git-config.ts";
-import { GasTownError, NotFoundError } from "../../errors.ts";
+import { GasTownError, NotFoundError, ValidationError } from "../../errors.ts";
 import { type LedgerLocation, openLedger, requireLedger, routeFor } from "../../ledger/discovery.ts";
 import type { SqliteLedger } from "../../ledger/sqlite/store.ts";
 
@@ -81,6 +84,27 @@ export class BdContext {
     return this.env.USER || "unknown";
   }
 
+  /** Remembers the issue a command worked on, so `bd update`/`bd close` without an ID can use it. */
+  touch(id: string): void {
+    try {
+      writeFileSync(join(this.location().beadsDir, "last-touched"), `${id}\n`);
+    } catch {
+      // a read-only checkout: nothing to remember
+    }
+  }
+
+  /** IDs as given, or the last touched issue when none were. */
+  idsOrLastTouched(ids: string[]): string[] {
+    if (ids.length > 0) return ids;
+    try {
+      const last = readFileSync(join(this.location().beadsDir, "last-touched"), "utf8").trim();
+      if (last) return [last];
+    } catch {
+      // nothing touched yet
+    }
+    throw new ValidationError("no issue ID provided and no last touched issue");
+  }
+
   /** The human owner of new issues: $GIT_AUTHOR_EMAIL, else git user.email. */
   ownerEmail(): string | undefined {
     return this.env.GIT_AUTHOR_EMAIL || gitConfigValue(this.cwd, "user.email", this.env);
@@ -128,7 +152,8 @@ function sortKeys(v: unknown): unknown {
 /** Prints an error as one line (or a JSON object with --json) and sets the exit code. */
 export function reportError(e: unknown, json: boolean): number {
   const known = e instanceof GasTownError;
-  const message = known ? e.message : e instanceof Error ? e.message : String(e);
+  let message = known ? e.message : e instanceof Error ? e.message : String(e);
+  if (!known && /readonly database/i.test(message)) message = "operation is not allowed in read-only mode";
   const code = known ? e.exitCode : 1;
   if (json) {
     process.stderr.write(`${jsonText({ error: message, code: known ? e.code : "error" })}\n`);

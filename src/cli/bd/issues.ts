@@ -124,6 +124,7 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
     return;
   }
   const issue = await store.createIssue(input, ctx.actor());
+  ctx.touch(issue.id);
   if (o.waitsFor && o.waitsForGate === "any-children") {
     await store.addDependency(
       {
@@ -152,6 +153,7 @@ async function show(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
     try {
       const { store, id } = await ctx.resolve(raw);
       details.push(await store.getDetails(id));
+      if (details.length === 1) ctx.touch(id);
     } catch (e) {
       if (ids.length === 1) throw e;
       failed++;
@@ -217,8 +219,8 @@ function patchFrom(o: Record<string, unknown>): IssuePatch {
   return p;
 }
 
-async function update(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
-  if (ids.length === 0) throw new ValidationError("no issue ID provided");
+async function update(ctx: BdContext, given: string[], o: Record<string, unknown>) {
+  const ids = ctx.idsOrLastTouched(given);
   const patch = patchFrom(o);
   if (Object.keys(patch).length === 0 && !o.claim) {
     if (!ctx.json) ctx.out("No updates specified");
@@ -233,6 +235,7 @@ async function update(ctx: BdContext, ids: string[], o: Record<string, unknown>)
       let issue = o.claim ? await store.claimIssue(id, actor) : await store.getIssue(id);
       if (Object.keys(patch).length > 0) issue = await store.updateIssue(id, patch, actor);
       results.push(issue!);
+      if (results.length === 1) ctx.touch(id);
       if (!ctx.json) ctx.out(`✓ Updated issue: ${feedback(id, issue!.title)}`);
     } catch (e) {
       lastError = e;
@@ -245,8 +248,8 @@ async function update(ctx: BdContext, ids: string[], o: Record<string, unknown>)
   if (ctx.json) ctx.printJson(results);
 }
 
-async function close(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
-  if (ids.length === 0) throw new ValidationError("at least one issue ID is required");
+async function close(ctx: BdContext, given: string[], o: Record<string, unknown>) {
+  const ids = ctx.idsOrLastTouched(given);
   const actor = ctx.actor();
   const reason =
     (o.reason as string | undefined) ??

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { parseWhen } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
-import { commentLines } from "./format.ts";
+import { commentLines, feedback } from "./format.ts";
 import { intArg, readTextArg } from "./options.ts";
 import { act, type CommandGroup } from "./program.ts";
 
@@ -385,10 +385,27 @@ function registerRelations(program: Command): void {
 
   const comments = program
     .command("comments")
-    .alias("comment")
     .description("Show or add comments")
     .argument("[id]")
     .action(act(commentsShow));
+  program
+    .command("comment")
+    .description("Add a comment: bd comment <issue> <text...>")
+    .argument("[args...]")
+    .option("-f, --file <path>", "read the comment from a file")
+    .action(
+      act(async (ctx, given, o) => {
+        // `bd comment add <id> ...` (the comments form) is accepted too.
+        const args = given[0] === "add" ? given.slice(1) : given;
+        if (!args[0]) throw new ValidationError("usage: bd comment <issue> <text...>");
+        const text = o.file ? readTextArg(o.file as string) : args.slice(1).join(" ");
+        if (!text.trim()) throw new ValidationError("comment text required (use -f to read from file)");
+        const { store, id } = await ctx.resolve(args[0]);
+        const c = await store.addComment(id, ctx.actor(), text);
+        if (ctx.json) return ctx.printJson(c);
+        ctx.out(`✓ Comment added to ${feedback(id, (await store.getIssue(id))?.title)}`);
+      }),
+    );
   comments
     .command("add")
     .description("Add a comment: <issue> <text>")
