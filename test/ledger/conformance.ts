@@ -256,6 +256,8 @@ export function runConformance(name: string, factory: StoreFactory): void {
           ME,
         );
         assert.deepEqual(await readyIds(s), [past.id]);
+        assert.equal(await s.countReady({}), 1, "counting ready work applies the same deferral rules");
+        assert.equal((await s.stats()).ready_issues, 1);
         assert.deepEqual(
           (await readyIds(s, { includeDeferred: true })).sort(),
           [later.id, parent.id, kid.id, past.id].sort(),
