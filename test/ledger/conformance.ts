@@ -241,6 +241,9 @@ export function runConformance(name: string, factory: StoreFactory): void {
         const ready = await readyIds(s);
         assert.ok(!ready.includes(child.id) && !ready.includes(grandchild.id));
         assert.ok(ready.includes(gate.id));
+        const blockedRows = new Map((await s.blocked({})).map((b) => [b.id, b.blocked_by]));
+        assert.deepEqual(blockedRows.get(child.id), [epic.id], "a child blocked only through its parent names the parent");
+        assert.deepEqual(blockedRows.get(grandchild.id), [child.id]);
         const blocker = (await s.dependencies(epic.id, "down")).find((d) => d.dependency_type === "blocks")!;
         await s.closeIssue(blocker.id, {}, ME);
         assert.equal(await s.isBlocked(grandchild.id), false);

@@ -3,7 +3,7 @@
 // `wisp_dependencies`, `wisp_comments`, `wisp_events` views); they are never exported.
 import { ISSUE_FIELDS } from "../model.ts";
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const SQL_TYPE = {
   text: "TEXT",
@@ -39,6 +39,8 @@ DROP INDEX IF EXISTS idx_issues_counts;
 CREATE INDEX IF NOT EXISTS idx_issues_work ON issues(status, is_blocked, ephemeral, priority, created_at);
 -- Lists in bd's default order stop after the first page instead of sorting every row.
 CREATE INDEX IF NOT EXISTS idx_issues_order ON issues(priority, created_at DESC, id);
+-- Blocked issues in bd's order, without visiting the rest.
+CREATE INDEX IF NOT EXISTS idx_issues_blocked ON issues(priority, created_at DESC, id) WHERE is_blocked = 1;
 -- Deferred issues are few; ready work looks up their children through this.
 CREATE INDEX IF NOT EXISTS idx_issues_deferred ON issues(defer_until) WHERE defer_until IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_issues_assignee ON issues(assignee);

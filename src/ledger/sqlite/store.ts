@@ -396,52 +396,43 @@ export class SqliteLedger implements LedgerStore {
   private withCounts(rows: Row[]): IssueWithCounts[] {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => String(r.id));
-    const big = ids.length > 400;
-    const inList = big ? "" : `(${ids.map(() => "?").join(", ")})`;
-    const where = (col: string) => (big ? "" : `WHERE ${col} IN ${inList}`);
-    const args = big ? [] : ids;
-    const count = (sql: string) => {
+    const count = (sql: string, col: string) => {
+      const sc = this.scope(ids, col);
       const m = new Map<string, number>();
-      for (const r of this.db.all<{ k: string; n: number }>(sql, ...args)) m.set(r.k, Number(r.n));
+      for (const r of this.db.all<{ k: string; n: number }>(sql.replace("$SCOPE", sc.sql), ...sc.params)) {
+        m.set(r.k, Number(r.n));
+      }
       return m;
     };
     // As in beads' list rows: counts cover `blocks` edges; `dependencies` lists every outgoing edge.
-    const and = big ? "WHERE" : "AND";
     const depCount = count(
-      `SELECT issue_id AS k, COUNT(*) AS n FROM dependencies ${where("issue_id")} ${and} type = 'blocks' GROUP BY issue_id`,
+      "SELECT issue_id AS k, COUNT(*) AS n FROM dependencies WHERE $SCOPE AND type = 'blocks' GROUP BY issue_id",
+      "issue_id",
     );
     const revCount = count(
-      `SELECT depends_on_id AS k, COUNT(*) AS n FROM dependencies ${where("depends_on_id")} ${and} type = 'blocks' GROUP BY depends_on_id`,
+      "SELECT depends_on_id AS k, COUNT(*) AS n FROM dependencies WHERE $SCOPE AND type = 'blocks' GROUP BY depends_on_id",
+      "depends_on_id",
     );
+    const comCount = count(
+      "SELECT issue_id AS k, COUNT(*) AS n FROM comments WHERE $SCOPE GROUP BY issue_id",
+      "issue_id",
+    );
+    const sc = this.scope(ids, "issue_id");
     const edges = new Map<string, Dependency[]>();
+    const parents = new Map<string, string>();
     for (const r of this.db.all<Row>(
-      `SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies ${where("issue_id")} ORDER BY issue_id, depends_on_id`,
-      ...args,
+      `SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies
+       WHERE ${sc.sql} ORDER BY issue_id, depends_on_id`,
+      ...sc.params,
     )) {
       const d = toDependency(r);
       const l = edges.get(d.issue_id);
       if (l) l.push(d);
       else edges.set(d.issue_id, [d]);
+      // The parent is the smallest parent-child target, as beads reports it.
+      if (d.type === "parent-child" && !parents.has(d.issue_id)) parents.set(d.issue_id, d.depends_on_id);
     }
-    const comCount = count(
-      `SELECT issue_id AS k, COUNT(*) AS n FROM comments ${where("issue_id")} GROUP BY issue_id`,
-    );
-    const parents = new Map<string, string>();
-    for (const r of this.db.all<{ k: string; p: string }>(
-      `SELECT issue_id AS k, MIN(depends_on_id) AS p FROM dependencies ${where("issue_id")} ${and} type = 'parent-child' GROUP BY issue_id`,
-      ...args,
-    )) {
-      parents.set(r.k, r.p);
-    }
-    const labels = new Map<string, string[]>();
-    for (const r of this.db.all<{ k: string; label: string }>(
-      `SELECT issue_id AS k, label FROM labels ${where("issue_id")} ORDER BY label`,
-      ...args,
-    )) {
-      const l = labels.get(r.k);
-      if (l) l.push(r.label);
-      else labels.set(r.k, [r.label]);
-    }
+    const labels = this.labelsOf(ids);
     return rows.map((r) => {
       const issue = rowToIssue(r) as IssueWithCounts;
       const l = labels.get(issue.id);
@@ -567,39 +558,90 @@ export class SqliteLedger implements LedgerStore {
          ORDER BY ${orderBy(filter.sort, filter.reverse, this.clock())}${filter.limit ? ` LIMIT ${Math.floor(filter.limit)}` : ""}`,
         ...w.params,
       );
+      const ids = rows.map((r) => String(r.id));
+      const blockers = this.blockersOf(ids);
+      const labels = this.labelsOf(ids);
       return rows.map((r) => {
         const issue = rowToIssue(r);
-        const labels = this.labelsSync(issue.id);
-        if (labels.length > 0) issue.labels = labels;
-        const by = this.blockersOf(issue.id);
+        const l = labels.get(issue.id);
+        if (l) issue.labels = l;
+        const by = blockers.get(issue.id) ?? [];
         return { ...issue, blocked_by_count: by.length, blocked_by: by };
       });
     });
   }
 
-  /** What keeps an issue blocked right now: open blockers, a blocked parent, waited-for spawners. */
-  private blockersOf(id: string): string[] {
+  /** `col IN (ids)`: bound parameters for a page of rows, one JSON array for thousands. */
+  private scope(ids: string[], col: string): { sql: string; params: string[] } {
+    if (ids.length > 400)
+      return { sql: `${col} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] };
+    return { sql: `${col} IN (${ids.map(() => "?").join(", ")})`, params: ids };
+  }
+
+  private labelsOf(ids: string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (ids.length === 0) return out;
+    const sc = this.scope(ids, "issue_id");
+    for (const r of this.db.all<{ issue_id: string; label: string }>(
+      `SELECT issue_id, label FROM labels WHERE ${sc.sql} ORDER BY issue_id, label`,
+      ...sc.params,
+    )) {
+      const l = out.get(r.issue_id);
+      if (l) l.push(r.label);
+      else out.set(r.issue_id, [r.label]);
+    }
+    return out;
+  }
+
+  /**
+   * What keeps each issue blocked: its open `blocks`/`conditional-blocks` targets and
+   * unfinished `waits-for` spawners; when there are none, the blocked parent it inherits from.
+   */
+  private blockersOf(ids: string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (ids.length === 0) return out;
     const done = nonBlockingStatuses(this.vocab);
     const marks = done.map(() => "?").join(", ");
-    const direct = this.db.column<string>(
-      `SELECT d.depends_on_id FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
-       WHERE d.issue_id = ? AND d.type IN ('blocks', 'conditional-blocks') AND t.status NOT IN (${marks}) ORDER BY d.depends_on_id`,
-      id,
-      ...done,
+    const sc = this.scope(ids, "d.issue_id");
+    const add = (rows: Array<{ k: string; v: string }>, onlyIfEmpty = false) => {
+      for (const r of rows) {
+        const l = out.get(r.k);
+        if (l) {
+          if (!onlyIfEmpty && !l.includes(r.v)) l.push(r.v);
+        } else {
+          out.set(r.k, [r.v]);
+        }
+      }
+    };
+    add(
+      this.db.all(
+        `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
+         WHERE ${sc.sql} AND d.type IN ('blocks', 'conditional-blocks') AND t.status NOT IN (${marks})
+         ORDER BY d.issue_id, d.depends_on_id`,
+        ...sc.params,
+        ...done,
+      ),
     );
-    const parents = this.db.column<string>(
-      `SELECT d.depends_on_id FROM dependencies d JOIN issues p ON p.id = d.depends_on_id
-       WHERE d.issue_id = ? AND d.type = 'parent-child' AND p.is_blocked = 1`,
-      id,
+    add(
+      this.db.all(
+        `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d WHERE ${sc.sql} AND d.type = 'waits-for'
+           AND EXISTS (SELECT 1 FROM dependencies c JOIN issues ci ON ci.id = c.issue_id
+                       WHERE c.depends_on_id = d.depends_on_id AND c.type = 'parent-child' AND ci.status NOT IN (${marks}))
+         ORDER BY d.issue_id, d.depends_on_id`,
+        ...sc.params,
+        ...done,
+      ),
     );
-    const spawners = this.db.column<string>(
-      `SELECT w.depends_on_id FROM dependencies w WHERE w.issue_id = ? AND w.type = 'waits-for'
-         AND EXISTS (SELECT 1 FROM dependencies c JOIN issues ci ON ci.id = c.issue_id
-                     WHERE c.depends_on_id = w.depends_on_id AND c.type = 'parent-child' AND ci.status NOT IN (${marks}))`,
-      id,
-      ...done,
+    const parents = this.db.all<{ k: string; v: string }>(
+      `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d JOIN issues p ON p.id = d.depends_on_id
+       WHERE ${sc.sql} AND d.type = 'parent-child' AND p.is_blocked = 1`,
+      ...sc.params,
     );
-    return [...new Set([...direct, ...parents, ...spawners])];
+    add(
+      parents.filter((p) => !out.has(p.k)),
+      true,
+    );
+    return out;
   }
 
   async isBlocked(id: string): Promise<boolean> {
