@@ -37,7 +37,12 @@ export function followRedirect(beadsDir: string): string {
   for (let depth = 0; depth < MAX_REDIRECT_DEPTH; depth++) {
     const file = join(current, "redirect");
     if (!existsSync(file)) return current;
-    const target = readFileSync(file, "utf8").trim();
+    // The first line that is not blank or a `#` comment names the target.
+    const target =
+      readFileSync(file, "utf8")
+        .split("\n")
+        .map((l) => l.trim())
+        .find((l) => l && !l.startsWith("#")) ?? "";
     if (!target) return current;
     const next = isAbsolute(target) ? target : resolve(dirname(current), target);
     if (resolve(next) === resolve(current)) {
@@ -99,7 +104,10 @@ export function openLedger(loc: LedgerLocation, opts: { readOnly?: boolean } = {
   if (!existsSync(loc.dbPath)) {
     throw new NoLedgerError(`no beads database in ${loc.beadsDir} (run 'bd init')`);
   }
-  return SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath, readOnly: opts.readOnly });
+  const ledger = SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath, readOnly: opts.readOnly });
+  // A JSONL brought by git (clone, pull, checkout) is taken in before the command reads.
+  if (!opts.readOnly) ledger.syncFromJsonl();
+  return ledger;
 }
 
 const GITIGNORE = `# bd: the SQLite database is local state; issues.jsonl is what travels with git.
@@ -107,6 +115,7 @@ beads.db
 beads.db-*
 *.db-journal
 *.tmp-*
+*.pending
 daemon.log
 last-touched
 `;

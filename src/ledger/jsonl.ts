@@ -20,10 +20,11 @@ export function issuesToJsonl(issues: Issue[]): string {
  * Writes `text` to a temp file and renames it into place: a reader or a killed writer never
  * sees half a file. No fsync: the database is the durable copy and a later write re-exports.
  */
-export function writeJsonlFile(path: string, text: string): void {
+export function writeJsonlFile(path: string, text: string, beforeRename?: (tmp: string) => void): void {
   sweepStaleTemps(path);
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
+  beforeRename?.(tmp);
   renameSync(tmp, path);
 }
 
@@ -82,7 +83,10 @@ export function parseJsonl(text: string): ParsedJsonl {
       return;
     }
     const rec = obj as Record<string, unknown>;
+    // Other record kinds (memories), schema headers and soft-deleted issues are not beads to import.
     if (rec._type !== undefined && rec._type !== "issue") return;
+    if (rec._schema !== undefined && rec.id === undefined) return;
+    if (rec.status === "tombstone") return;
     if (typeof rec.id !== "string" || !rec.id) {
       errors.push({ line: i + 1, reason: "missing id" });
       return;
@@ -92,6 +96,9 @@ export function parseJsonl(text: string): ParsedJsonl {
       return;
     }
     delete rec._type;
+    // Older beads wrote wisps as `"wisp": true`.
+    if (rec.wisp === true && rec.ephemeral === undefined) rec.ephemeral = true;
+    delete rec.wisp;
     issues.push(rec as unknown as Issue);
   });
   return { issues, errors };

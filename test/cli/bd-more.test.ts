@@ -2,7 +2,7 @@
 // git history, and the launchers (gt version, bd from a symlink elsewhere).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, symlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { BD, bd, bdJson, createIssue, exportJsonl, freshLedger, GT, run, tempDir } from "../helpers/bd.ts";
@@ -133,5 +133,98 @@ describe("bd: more of the contract", { concurrency: true }, () => {
     assert.equal(init.code, 0, init.stderr);
     const created = await run(link, tmp.dir, ["create", "via symlink", "--silent"]);
     assert.match(created.stdout.trim(), /^sym-[0-9a-z]{3}$/);
+  });
+});
+
+describe("bd: the JSONL and git", { concurrency: true }, () => {
+  it("issues that arrive in issues.jsonl through git are taken in, never dropped", async (t) => {
+    const l = await freshLedger("gp");
+    t.after(l.cleanup);
+    const mine = await createIssue(l.dir, "Mine");
+    const file = join(l.dir, ".beads", "issues.jsonl");
+    const theirs = {
+      _type: "issue",
+      id: "gp-zzz",
+      title: "From a teammate",
+      status: "open",
+      priority: 1,
+      issue_type: "task",
+      created_at: "2026-01-01T00:00:00Z",
+      updated_at: "2026-01-01T00:00:00Z",
+    };
+    writeFileSync(file, `${readFileSync(file, "utf8")}${JSON.stringify(theirs)}\n`);
+    const shown = await bdJson<Array<{ id: string; title: string }>>(l.dir, ["show", "gp-zzz"]);
+    assert.equal(shown[0]!.title, "From a teammate", "a read already sees it");
+    await createIssue(l.dir, "After the pull");
+    const text = readFileSync(file, "utf8");
+    assert.ok(text.includes("gp-zzz") && text.includes(mine), "the next write keeps both");
+    assert.equal(text, await exportJsonl(l.dir));
+  });
+
+  it("switching export.auto off and on again leaves nothing out of the file", async (t) => {
+    const l = await freshLedger("ao");
+    t.after(l.cleanup);
+    await createIssue(l.dir, "one");
+    await bd(l.dir, ["config", "set", "export.auto", "false"]);
+    const two = await createIssue(l.dir, "two");
+    await bd(l.dir, ["config", "set", "export.auto", "true"]);
+    await createIssue(l.dir, "three");
+    const text = readFileSync(join(l.dir, ".beads", "issues.jsonl"), "utf8");
+    assert.ok(text.includes(two));
+    assert.equal(text, await exportJsonl(l.dir));
+  });
+
+  it("a redirect file may carry comments", async (t) => {
+    const l = await freshLedger("rd");
+    t.after(l.cleanup);
+    const id = await createIssue(l.dir, "Shared");
+    const wt = tempDir();
+    t.after(wt.cleanup);
+    mkdirSync(join(wt.dir, ".beads"));
+    writeFileSync(
+      join(wt.dir, ".beads", "redirect"),
+      `# points at the rig ledger\n\n${join(l.dir, ".beads")}\n`,
+    );
+    const shown = await bdJson<Array<{ id: string }>>(wt.dir, ["show", id]);
+    assert.equal(shown[0]!.id, id);
+  });
+
+  it("pinned issues refuse close without --force; children of wisps are wisps", async (t) => {
+    const l = await freshLedger("pw");
+    t.after(l.cleanup);
+    const pinned = await createIssue(l.dir, "Context");
+    await bd(l.dir, ["update", pinned, "--status", "pinned"]);
+    const r = await bd(l.dir, ["close", pinned]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /cannot modify pinned issue/);
+    assert.equal((await bd(l.dir, ["close", pinned, "--force"])).code, 0);
+    const wisp = await createIssue(l.dir, "Patrol", ["--ephemeral"]);
+    const step = await createIssue(l.dir, "Step", ["--parent", wisp]);
+    const shown = await bdJson<Array<{ ephemeral?: boolean }>>(l.dir, ["show", step]);
+    assert.equal(shown[0]!.ephemeral, true);
+    assert.ok(!readFileSync(join(l.dir, ".beads", "issues.jsonl"), "utf8").includes(step));
+  });
+
+  it("import skips tombstones and schema headers, and reads legacy wisp flags", async (t) => {
+    const l = await freshLedger("im");
+    t.after(l.cleanup);
+    const now = "2026-02-02T10:00:00.123456789Z";
+    const base = { status: "open", priority: 2, issue_type: "task", created_at: now, updated_at: now };
+    const lines = [
+      { _schema: "beads-jsonl/1" },
+      { ...base, id: "im-live", title: "live" },
+      { ...base, id: "im-dead", title: "dead", status: "tombstone" },
+      { ...base, id: "im-wisp-w1", title: "old wisp", wisp: true },
+    ];
+    const src = join(l.dir, "in.jsonl");
+    writeFileSync(src, `${lines.map((x) => JSON.stringify(x)).join("\n")}\n`);
+    const r = await bd(l.dir, ["import", src]);
+    assert.equal(r.code, 0, r.stderr);
+    const all = await bdJson<Array<{ id: string; created_at: string }>>(l.dir, ["list", "--all"]);
+    assert.deepEqual(
+      all.map((i) => i.id),
+      ["im-live"],
+    );
+    assert.equal(all[0]!.created_at, now, "nanosecond timestamps are kept as written");
   });
 });

@@ -105,7 +105,13 @@ export function runConformance(name: string, factory: StoreFactory): void {
         );
         assert.equal(await s.isBlocked(dep.id), true);
         await s.updateIssue(blocker.id, { status: "archived" }, ME);
-        assert.equal(await s.isBlocked(dep.id), false, "a custom done-category status does not block");
+        assert.equal(await s.isBlocked(dep.id), true, "as in beads, only closed and pinned stop blocking");
+        assert.ok(
+          !(await s.listIssues({})).some((i) => i.id === blocker.id),
+          "list hides done-category statuses",
+        );
+        await s.closeIssue(blocker.id, {}, ME);
+        assert.equal(await s.isBlocked(dep.id), false);
       });
 
       t("type aliases resolve", async (s) => {
@@ -242,7 +248,11 @@ export function runConformance(name: string, factory: StoreFactory): void {
         assert.ok(!ready.includes(child.id) && !ready.includes(grandchild.id));
         assert.ok(ready.includes(gate.id));
         const blockedRows = new Map((await s.blocked({})).map((b) => [b.id, b.blocked_by]));
-        assert.deepEqual(blockedRows.get(child.id), [epic.id], "a child blocked only through its parent names the parent");
+        assert.deepEqual(
+          blockedRows.get(child.id),
+          [epic.id],
+          "a child blocked only through its parent names the parent",
+        );
         assert.deepEqual(blockedRows.get(grandchild.id), [child.id]);
         const blocker = (await s.dependencies(epic.id, "down")).find((d) => d.dependency_type === "blocks")!;
         await s.closeIssue(blocker.id, {}, ME);
@@ -557,6 +567,32 @@ export function runConformance(name: string, factory: StoreFactory): void {
         } finally {
           await cleanup();
         }
+      });
+
+      t("import marks a deep parent-child chain blocked all the way down", async (s) => {
+        const now = new Date().toISOString();
+        const base = { status: "open", priority: 2, issue_type: "task", created_at: now, updated_at: now };
+        const dep = (from: string, to: string, type: string) => ({
+          issue_id: from,
+          depends_on_id: to,
+          type,
+          created_at: now,
+        });
+        const chain: Issue[] = [
+          { ...base, id: "cf-blk", title: "blocker" },
+          { ...base, id: "cf-c0", title: "c0", dependencies: [dep("cf-c0", "cf-blk", "blocks")] },
+        ];
+        for (let i = 1; i <= 150; i++) {
+          chain.push({
+            ...base,
+            id: `cf-c${i}`,
+            title: `c${i}`,
+            dependencies: [dep(`cf-c${i}`, `cf-c${i - 1}`, "parent-child")],
+          });
+        }
+        await s.importIssues(chain.reverse(), ME);
+        assert.deepEqual(await readyIds(s), ["cf-blk"]);
+        assert.equal((await s.blocked({})).length, 151);
       });
 
       t("import skips lines that cannot be beads and keeps the rest", async (s) => {

@@ -94,15 +94,21 @@ export class BlockingIndex {
     }
   }
 
-  /** Full recomputation (after import or repair): repeat until nothing changes. */
+  /**
+   * Full recomputation (after import or repair). A few set-wide passes settle most rows;
+   * the worklist then follows every child chain down, however deep, until nothing changes.
+   */
   recomputeAll(): void {
-    for (let pass = 0; pass < 100; pass++) {
-      const changed = this.db.run(
-        `UPDATE issues SET is_blocked = CASE WHEN ${this.blockedExpr("issues")} THEN 1 ELSE 0 END
-         WHERE is_blocked != CASE WHEN ${this.blockedExpr("issues")} THEN 1 ELSE 0 END`,
-      );
-      if (changed === 0) return;
+    const expr = `CASE WHEN ${this.blockedExpr("issues")} THEN 1 ELSE 0 END`;
+    for (let pass = 0; pass < 3; pass++) {
+      if (this.db.run(`UPDATE issues SET is_blocked = ${expr} WHERE is_blocked != ${expr}`) === 0) return;
     }
+    for (const id of this.db.column<string>(
+      "SELECT DISTINCT issue_id FROM dependencies WHERE type = 'parent-child'",
+    )) {
+      this.dirty.add(id);
+    }
+    this.settle();
   }
 
   reset(): void {

@@ -5,7 +5,7 @@
 // rebuilt. A fingerprint of the file as we last wrote it (stored in the same transaction)
 // tells whether the file can be patched or must be exported in full (first export, a crash
 // between rename and commit, a git checkout, a hand edit).
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { issuesToJsonl, jsonlLine, writeJsonlFile } from "../jsonl.ts";
 import { type Comment, ISSUE_FIELDS, type Issue } from "../model.ts";
 import type { ExportOptions } from "../store.ts";
@@ -165,6 +165,32 @@ function patchLines(text: string, touched: string[], fresh: Map<string, string>)
   return parts.join("");
 }
 
+function pendingPath(path: string): string {
+  return `${path}.pending`;
+}
+
+/**
+ * True when the file is neither the one our last committed export wrote nor one an
+ * export of ours renamed into place before its transaction was lost.
+ */
+export function jsonlChangedOutside(db: Db, path: string): boolean {
+  const stored = db.get<{ value: string }>(
+    "SELECT value FROM local_metadata WHERE key = ?",
+    FINGERPRINT_KEY,
+  )?.value;
+  const current = fingerprint(path);
+  if (current === undefined || current === stored) return false;
+  try {
+    return readFileSync(pendingPath(path), "utf8") !== current;
+  } catch {
+    return true;
+  }
+}
+
+export function forgetJsonlFingerprint(db: Db): void {
+  db.run("DELETE FROM local_metadata WHERE key = ?", FINGERPRINT_KEY);
+}
+
 /**
  * Brings `path` up to date with the ledger inside the current write transaction.
  * Called after the write's changes and before COMMIT, so concurrent writers, serialised by
@@ -187,7 +213,12 @@ export function refreshJsonl(db: Db, path: string, infraTypes: string[]): void {
     const order = [...touched].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     patched = patchLines(readFileSync(path, "utf8"), order, fresh);
   }
-  writeJsonlFile(path, patched ?? issuesToJsonl(exportIssues(db, infraTypes, {})));
+  // The new file's fingerprint goes to a side file before the rename: if this process dies
+  // between the rename and the commit, the next write knows the file as its own unfinished
+  // export (to be redone in full), not as issues that arrived through git.
+  writeJsonlFile(path, patched ?? issuesToJsonl(exportIssues(db, infraTypes, {})), (tmp) => {
+    writeFileSync(pendingPath(path), fingerprint(tmp) ?? "");
+  });
   const written = fingerprint(path);
   if (written) {
     db.run(

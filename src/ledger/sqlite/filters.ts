@@ -24,14 +24,19 @@ export const DESCENDANTS_SQL = `
     ) SELECT id FROM d
   ) OR i.id LIKE ? ESCAPE '\\'`;
 
-export function buildWhere(f: IssueFilter, opts: { infraTypes: string[]; now: string }): Where {
+export function buildWhere(
+  f: IssueFilter,
+  opts: { infraTypes: string[]; now: string; hiddenStatuses?: string[] },
+): Where {
   const c: string[] = [];
   const p: Param[] = [];
   if (f.statuses && f.statuses.length > 0) {
     c.push(`i.status IN (${placeholders(f.statuses.length)})`);
     p.push(...f.statuses);
   } else if (!f.all) {
-    c.push("i.status NOT IN ('closed', 'pinned')");
+    const hidden = opts.hiddenStatuses ?? ["closed", "pinned"];
+    c.push(`i.status NOT IN (${placeholders(hidden.length)})`);
+    p.push(...hidden);
   }
   if (f.ephemeral === undefined || f.ephemeral === false) c.push("i.ephemeral = 0");
   else if (f.ephemeral === "only") c.push("i.ephemeral = 1");

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { AmbiguousIdError, ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
 import { lazyCrypto } from "../../lazy.ts";
 import { DEFAULT_ID_LENGTH, generateId, hashLengthFor, type IdLengthConfig, idSeed } from "../ids.ts";
+import { readJsonlFile } from "../jsonl.ts";
 import {
   type BlockedIssue,
   type Comment,
@@ -43,6 +44,7 @@ import type {
 } from "../store.ts";
 import {
   EMPTY_VOCABULARY,
+  hiddenListStatuses,
   nonBlockingStatuses,
   normalizeTime,
   parseCustomStatuses,
@@ -56,7 +58,14 @@ import {
 } from "../validate.ts";
 import { BlockingIndex } from "./blocking.ts";
 import { Db, type Param, type Row } from "./db.ts";
-import { exportIssues, installExportTracking, refreshJsonl, resetExportTracking } from "./export.ts";
+import {
+  exportIssues,
+  forgetJsonlFingerprint,
+  installExportTracking,
+  jsonlChangedOutside,
+  refreshJsonl,
+  resetExportTracking,
+} from "./export.ts";
 import { buildWhere, orderBy } from "./filters.ts";
 import {
   INSERT_ISSUE_SQL,
@@ -195,11 +204,34 @@ export class SqliteLedger implements LedgerStore {
       this.blocking.reset();
       const autoExport = this.tracking && this.getConfigSync("export.auto") === "true";
       if (this.tracking) resetExportTracking(this.db);
+      // A JSONL changed outside bd (git pull, checkout) is taken in first, so the export
+      // this write ends with never drops issues that arrived through git.
+      if (autoExport && jsonlChangedOutside(this.db, this.jsonlPath!)) this.absorbJsonl();
       const result = fn();
       this.blocking.settle();
       if (autoExport) refreshJsonl(this.db, this.jsonlPath!, this.vocab.infraTypes);
+      // While auto-export is off the file falls behind; forget that it was ours.
+      else if (this.tracking) forgetJsonlFingerprint(this.db);
       return result;
     });
+  }
+
+  /** Imports (adds and updates, newer wins) what the JSONL holds that the database lacks. */
+  private absorbJsonl(): void {
+    if (!this.jsonlPath || !existsSync(this.jsonlPath)) return;
+    const parsed = readJsonlFile(this.jsonlPath);
+    if (parsed.issues.length > 0) this.importSync(parsed.issues, "jsonl-sync", { onlyNewer: true });
+  }
+
+  /**
+   * Brings the database up to date with a JSONL that changed outside bd (a fresh clone, a
+   * git pull), before a command reads. Cheap when nothing changed: one stat and one query.
+   */
+  syncFromJsonl(): void {
+    if (!this.jsonlPath || this.db.inTransaction) return;
+    if (this.getConfigSync("export.auto") !== "true") return;
+    if (!jsonlChangedOutside(this.db, this.jsonlPath)) return;
+    this.write(() => undefined);
   }
 
   private event(
@@ -449,7 +481,11 @@ export class SqliteLedger implements LedgerStore {
   }
 
   private whereFor(f: IssueFilter) {
-    return buildWhere(f, { infraTypes: this.vocab.infraTypes, now: this.now() });
+    return buildWhere(f, {
+      infraTypes: this.vocab.infraTypes,
+      now: this.now(),
+      hiddenStatuses: hiddenListStatuses(this.vocab),
+    });
   }
 
   async listIssues(filter: IssueFilter): Promise<IssueWithCounts[]> {
@@ -820,6 +856,8 @@ export class SqliteLedger implements LedgerStore {
       let parentId: string | undefined;
       if (input.parent) {
         parentId = this.resolveIdSync(input.parent);
+        // A child of a wisp is a wisp too: it lives and dies with its parent.
+        if (!input.ephemeral && this.getIssueSync(parentId)?.ephemeral) input = { ...input, ephemeral: true };
       }
       let id: string;
       if (input.id) {
@@ -1004,6 +1042,12 @@ export class SqliteLedger implements LedgerStore {
     if (parent) {
       const target = this.resolveIdSync(parent);
       if (target === id) throw new ValidationError("an issue cannot be its own parent");
+      const existing = this.db.get<{ type: string }>(
+        "SELECT type FROM dependencies WHERE issue_id = ? AND depends_on_id = ?",
+        id,
+        target,
+      );
+      if (existing) throw existingEdge(id, target, existing.type, "parent-child");
       this.insertDependency({ issue_id: id, depends_on_id: target, type: "parent-child" }, actor, now);
     }
   }
@@ -1025,6 +1069,9 @@ export class SqliteLedger implements LedgerStore {
   async closeIssue(id: string, opts: CloseOptions, actor: string): Promise<CloseResult> {
     return this.write(() => {
       const issue = this.mustGet(id);
+      if (!opts.force && (issue.status === "pinned" || issue.pinned)) {
+        throw new ConflictError("pinned", `cannot modify pinned issue ${id} (use --force to override)`);
+      }
       if (!opts.force) {
         const done = nonBlockingStatuses(this.vocab);
         const blockers = this.db.column<string>(
@@ -1151,10 +1198,7 @@ export class SqliteLedger implements LedgerStore {
       dep.depends_on_id,
     );
     if (existing && existing.type !== type) {
-      throw new ConflictError(
-        "dependency_exists",
-        `dependency ${dep.issue_id} -> ${dep.depends_on_id} already exists with type ${existing.type} (remove it first)`,
-      );
+      throw existingEdge(dep.issue_id, dep.depends_on_id, existing.type, type);
     }
     const source = this.mustGet(dep.issue_id);
     const targetIssue = this.getIssueSync(dep.depends_on_id);
@@ -1174,7 +1218,9 @@ export class SqliteLedger implements LedgerStore {
       if (path) {
         throw new ConflictError(
           "cycle",
-          `adding dependency would create a cycle: ${[dep.issue_id, ...path].join(" -> ")}`,
+          path.length <= 8
+            ? `adding dependency would create a cycle: ${[dep.issue_id, ...path].join(" -> ")}`
+            : `adding dependency would create a cycle (${path.length} issues long; bd dep cycles audits)`,
         );
       }
     }
@@ -1478,72 +1524,87 @@ export class SqliteLedger implements LedgerStore {
   }
 
   async importIssues(issues: Issue[], actor: string): Promise<ImportResult> {
+    return this.write(() => this.importSync(issues, actor, {}));
+  }
+
+  /** Upserts issues; with `onlyNewer`, an incoming issue not newer than the stored one is left alone. */
+  private importSync(issues: Issue[], actor: string, opts: { onlyNewer?: boolean }): ImportResult {
     const result: ImportResult = { created: 0, updated: 0, unchanged: 0, skipped: 0, ids: [] };
-    this.write(() => {
-      for (const raw of issues) {
-        // Lines that cannot be a bead (no usable ID or title, priority out of range) are skipped.
-        if (
-          !raw ||
-          typeof raw.id !== "string" ||
-          !IMPORTABLE_ID.test(raw.id) ||
-          typeof raw.title !== "string" ||
-          (raw.priority !== undefined &&
-            !(Number.isInteger(raw.priority) && raw.priority >= 0 && raw.priority <= 4))
-        ) {
-          result.skipped++;
-          continue;
-        }
-        const incoming = normalizeImported(raw, this.vocab, this.now());
-        const existing = this.getIssueSync(incoming.id);
-        if (
-          existing &&
-          contentKey(existing) === contentKey(incoming) &&
-          sameRelations(this, existing.id, raw)
-        ) {
-          result.unchanged++;
-          continue;
-        }
-        if (existing) {
-          this.db.run(REPLACE_ISSUE_SQL, ...replaceParams(incoming));
-          this.event(incoming.id, "updated", actor, null, null, "import");
-          result.updated++;
-        } else {
-          this.db.run(INSERT_ISSUE_SQL, ...issueToParams(incoming));
-          this.event(incoming.id, "created", actor, null, null, "import");
-          result.created++;
-        }
-        result.ids.push(incoming.id);
-        // Relations: add what is new; import never deletes.
-        for (const l of raw.labels ?? [])
+    for (const raw of issues) {
+      // Lines that cannot be a bead (no usable ID or title, priority out of range) are skipped.
+      if (
+        !raw ||
+        typeof raw.id !== "string" ||
+        !IMPORTABLE_ID.test(raw.id) ||
+        typeof raw.title !== "string" ||
+        (raw.priority !== undefined &&
+          !(Number.isInteger(raw.priority) && raw.priority >= 0 && raw.priority <= 4))
+      ) {
+        result.skipped++;
+        continue;
+      }
+      const incoming = normalizeImported(raw, this.vocab, this.now());
+      const existing = this.getIssueSync(incoming.id);
+      if (opts.onlyNewer && existing && existing.updated_at >= incoming.updated_at) {
+        result.unchanged++;
+        continue;
+      }
+      if (
+        existing &&
+        contentKey(existing) === contentKey(incoming) &&
+        sameRelations(this, existing.id, raw)
+      ) {
+        result.unchanged++;
+        continue;
+      }
+      if (existing) {
+        this.db.run(REPLACE_ISSUE_SQL, ...replaceParams(incoming));
+        this.event(incoming.id, "updated", actor, null, null, "import");
+        result.updated++;
+      } else {
+        this.db.run(INSERT_ISSUE_SQL, ...issueToParams(incoming));
+        this.event(incoming.id, "created", actor, null, null, "import");
+        result.created++;
+      }
+      result.ids.push(incoming.id);
+      // Relations: add what is new; import never deletes.
+      for (const l of Array.isArray(raw.labels) ? raw.labels : []) {
+        if (typeof l === "string" && l.trim()) {
           this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", incoming.id, l);
-        for (const d of raw.dependencies ?? []) {
-          if (!d?.depends_on_id) continue;
-          this.db.run(
-            `INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(issue_id, depends_on_id) DO UPDATE SET type = excluded.type, metadata = excluded.metadata`,
-            incoming.id,
-            d.depends_on_id,
-            d.type || "blocks",
-            d.created_at ? normalizeTime(d.created_at) : incoming.created_at,
-            d.created_by ?? null,
-            d.metadata ?? null,
-            d.thread_id ?? null,
-          );
-        }
-        for (const c of raw.comments ?? []) {
-          if (!c?.text) continue;
-          this.db.run(
-            "INSERT OR IGNORE INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
-            String(c.id ?? lazyCrypto().randomUUID()),
-            incoming.id,
-            c.author ?? actor,
-            c.text,
-            c.created_at ? normalizeTime(c.created_at) : incoming.created_at,
-          );
         }
       }
-      this.blocking.recomputeAll();
-    });
+      for (const d of Array.isArray(raw.dependencies) ? raw.dependencies : []) {
+        if (!d || typeof d.depends_on_id !== "string" || !d.depends_on_id) continue;
+        const meta: unknown = d.metadata;
+        this.db.run(
+          `INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(issue_id, depends_on_id) DO UPDATE SET type = excluded.type, metadata = excluded.metadata`,
+          incoming.id,
+          d.depends_on_id,
+          d.type || "blocks",
+          d.created_at ? normalizeTime(d.created_at) : incoming.created_at,
+          d.created_by ?? null,
+          meta === undefined || meta === null || meta === ""
+            ? null
+            : typeof meta === "string"
+              ? meta
+              : JSON.stringify(meta),
+          d.thread_id ?? null,
+        );
+      }
+      for (const c of Array.isArray(raw.comments) ? raw.comments : []) {
+        if (!c || typeof c.text !== "string" || !c.text) continue;
+        this.db.run(
+          "INSERT OR IGNORE INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+          String(c.id ?? lazyCrypto().randomUUID()),
+          incoming.id,
+          c.author ?? actor,
+          c.text,
+          c.created_at ? normalizeTime(c.created_at) : incoming.created_at,
+        );
+      }
+    }
+    this.blocking.recomputeAll();
     return result;
   }
 
@@ -1593,6 +1654,13 @@ export class SqliteLedger implements LedgerStore {
 
 const IMPORTABLE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+function existingEdge(from: string, to: string, have: string, want: string): ConflictError {
+  return new ConflictError(
+    "dependency_exists",
+    `dependency ${from} -> ${to} already exists with type "${have}" (requested "${want}"); remove it first with 'bd dep remove' then re-add`,
+  );
+}
+
 function fmt(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   return typeof v === "object" ? JSON.stringify(v) : String(v);
@@ -1622,7 +1690,9 @@ function normalizeImported(raw: Issue, vocab: Vocabulary, now: string): Issue {
     "compacted_at",
   ] as const) {
     const v = issue[k];
-    if (v) issue[k] = normalizeTime(v, k);
+    // UTC RFC 3339 text is kept as written (beads writes nanoseconds; rewriting them would
+    // churn every line of a re-export); anything else is normalised.
+    if (v) issue[k] = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(v) ? v : normalizeTime(v, k);
   }
   issue.created_at = issue.created_at || now;
   issue.updated_at = issue.updated_at || issue.created_at;
