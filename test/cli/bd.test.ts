@@ -310,11 +310,13 @@ describe("bd CLI", { concurrency: true }, () => {
       const r = await l.run("show", "t-zzzzzz");
       assertFails(r, /t-zzzzzz/);
       assert.equal(r.stdout, "");
-      // With --json the error is one JSON object on stderr.
+      // With --json the error is one JSON object on stdout (as beads), and one line on stderr.
       const j = await l.run("show", "t-zzzzzz", "--json");
       assert.notEqual(j.code, 0);
-      assert.equal(j.stdout, "");
-      assert.match((JSON.parse(j.stderr) as { error: string }).error, /t-zzzzzz/);
+      const body = JSON.parse(j.stdout) as { error: string; schema_version: number };
+      assert.match(body.error, /t-zzzzzz/);
+      assert.equal(body.schema_version, 1);
+      assert.equal(j.stderr.trim().split("\n").length, 1);
     });
 
     it("prints a readable page without --json", async () => {
@@ -957,13 +959,13 @@ describe("bd CLI", { concurrency: true }, () => {
       });
     }
 
-    it("--json errors are one JSON object on stderr", async (t) => {
+    it("--json errors are a JSON object on stdout and one line on stderr", async (t) => {
       const l = await ledger(t);
       const r = await l.run("create", "x", "-p", "7", "--json");
       assert.notEqual(r.code, 0);
-      const err = JSON.parse(r.stderr) as { error: string };
+      const err = JSON.parse(r.stdout) as { error: string };
       assert.match(err.error, /priority/);
-      assert.equal(r.stdout, "");
+      assert.match(r.stderr, /^Error: invalid priority "7"[^\n]*\n$/);
     });
   });
 

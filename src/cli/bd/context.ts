@@ -155,11 +155,10 @@ export function reportError(e: unknown, json: boolean): number {
   let message = known ? e.message : e instanceof Error ? e.message : String(e);
   if (!known && /readonly database/i.test(message)) message = "operation is not allowed in read-only mode";
   const code = known ? e.exitCode : 1;
-  if (json) {
-    process.stderr.write(`${jsonText({ error: message, code: known ? e.code : "error" })}\n`);
-  } else {
-    process.stderr.write(`Error: ${message}\n`);
-  }
+  // With --json the error is also a JSON object on stdout (as bd's FatalErrorRespectJSON),
+  // so a tool reading stdout gets something to parse; stderr always has the one line.
+  if (json) process.stdout.write(`${jsonText({ error: message, code: known ? e.code : "error" })}\n`);
+  process.stderr.write(`Error: ${message}\n`);
   if (!known && process.env.BD_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return code;
 }
