@@ -143,29 +143,76 @@ export function normalizeTime(value: string, what = "time"): string {
   return d.toISOString();
 }
 
-const DURATION_RE = /^([+-]?\d+(?:\.\d+)?)\s*(m|min|h|d|w|mo|y)$/i;
+const COMPACT_RE = /^([+-]?)(\d+)([hdwmy])$/;
+const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+const UNIT_WORDS: Record<string, string> = {
+  hour: "h",
+  day: "d",
+  week: "w",
+  month: "m",
+  year: "y",
+};
+
+/** now moved by `amount` units: h hours, d days, w weeks, m months, y years (calendar-aware). */
+function shift(now: Date, amount: number, unit: string): Date {
+  const d = new Date(now);
+  if (unit === "h") d.setTime(d.getTime() + amount * 3_600_000);
+  else if (unit === "d") d.setDate(d.getDate() + amount);
+  else if (unit === "w") d.setDate(d.getDate() + 7 * amount);
+  else if (unit === "m") d.setMonth(d.getMonth() + amount);
+  else if (unit === "y") d.setFullYear(d.getFullYear() + amount);
+  return d;
+}
 
 /**
- * Parses the time expressions bd accepts for --due/--defer: ISO dates and times,
- * relative durations (`+2d`, `3h`, `1w`), and `today`, `tomorrow`, `now`.
+ * The time expressions bd accepts for --due, --defer and --until, as beads reads them:
+ * compact durations (`+6h`, `-1d`, `+2w`, `3m` = three months, `1y`), a few words
+ * (`now`, `today`, `tomorrow`, `yesterday`, `next monday`, `next week`, `in 3 days`,
+ * `2 days ago`), dates (`2026-01-15`, local midnight) and timestamps (RFC 3339, or local
+ * `2026-01-15 14:00[:00]`).
  */
 export function parseWhen(value: string, now: Date = new Date(), what = "time"): string {
-  const v = value.trim().toLowerCase();
-  if (v === "now") return now.toISOString();
-  if (v === "today" || v === "tomorrow") {
-    const d = new Date(now);
-    d.setHours(v === "today" ? 23 : 9, v === "today" ? 59 : 0, 0, 0);
-    if (v === "tomorrow") d.setDate(d.getDate() + 1);
-    return d.toISOString();
+  const v = value.trim().toLowerCase().replace(/\s+/g, " ");
+  const compact = COMPACT_RE.exec(v);
+  if (compact) {
+    const n = Number(compact[2]) * (compact[1] === "-" ? -1 : 1);
+    return shift(now, n, compact[3]!).toISOString();
   }
-  const m = DURATION_RE.exec(v);
-  if (m) {
-    const n = Number(m[1]);
-    const unit = m[2]!.toLowerCase();
-    const minutes = { m: 1, min: 1, h: 60, d: 1440, w: 10080, mo: 43200, y: 525600 }[unit] ?? 1;
-    return new Date(now.getTime() + n * minutes * 60_000).toISOString();
+  const words: Record<string, () => Date> = {
+    now: () => now,
+    today: () => now,
+    tomorrow: () => shift(now, 1, "d"),
+    yesterday: () => shift(now, -1, "d"),
+    "next week": () => shift(now, 1, "w"),
+    "next month": () => shift(now, 1, "m"),
+    "next year": () => shift(now, 1, "y"),
+  };
+  const word = words[v];
+  if (word) return word().toISOString();
+  const weekday = /^(?:next )?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)$/.exec(v);
+  if (weekday) {
+    const target = WEEKDAYS.indexOf(weekday[1]!);
+    const ahead = (target - now.getDay() + 7) % 7 || 7;
+    return shift(now, ahead, "d").toISOString();
   }
-  return normalizeTime(value, what);
+  const relative = /^(?:in )?(\d+) (hour|day|week|month|year)s?( ago)?$/.exec(v);
+  if (relative && (v.startsWith("in ") || relative[3])) {
+    const n = Number(relative[1]) * (relative[3] ? -1 : 1);
+    return shift(now, n, UNIT_WORDS[relative[2]!]!).toISOString();
+  }
+  const local = /^(\d{4})-(\d{2})-(\d{2})(?:[ t](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(v);
+  if (local && !/[zZ+]|-\d\d:\d\d$/.test(value.trim().slice(10))) {
+    const [, y, mo, d, h = "0", mi = "0", sec = "0"] = local;
+    const t = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
+    if (!Number.isNaN(t.getTime())) return t.toISOString();
+  }
+  if (/^\d{4}-\d{2}-\d{2}t/.test(v)) {
+    const t = new Date(value.trim());
+    if (!Number.isNaN(t.getTime())) return t.toISOString();
+  }
+  throw new ValidationError(
+    `invalid ${what} format "${value}". Examples: +6h, tomorrow, next monday, 2025-01-15`,
+  );
 }
 
 export function validateEstimate(value: number): number {
