@@ -1,7 +1,7 @@
 // bd create, show, update, close, reopen, delete: the life of one bead.
 import type { Command } from "commander";
-import { ConflictError, ValidationError } from "../../errors.ts";
-import { WISP_TYPES } from "../../ledger/model.ts";
+import { AmbiguousIdError, ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
+import { WELL_KNOWN_DEP_TYPES, WISP_TYPES } from "../../ledger/model.ts";
 import type { CreateIssueInput, IssuePatch } from "../../ledger/store.ts";
 import { missingSections, parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
@@ -26,7 +26,19 @@ export function parseDepSpec(spec: string): { type: string; id: string; reverse:
   if (kind === "depends-on" || kind === "blocked-by")
     return { type: "blocks", id: id.trim(), reverse: false };
   if (kind === "blocks") return { type: "blocks", id: id.trim(), reverse: true };
+  if (!(WELL_KNOWN_DEP_TYPES as readonly string[]).includes(kind)) {
+    const valid = [...WELL_KNOWN_DEP_TYPES, "blocked-by", "depends-on"].sort().join(", ");
+    throw new ValidationError(`unknown dependency type "${kind}"; valid types: ${valid}`);
+  }
   return { type: kind, id: id.trim(), reverse: false };
+}
+
+const MOL_TYPES = ["swarm", "patrol", "work"];
+
+function checkMolType(value: unknown): void {
+  if (value !== undefined && !MOL_TYPES.includes(String(value))) {
+    throw new ValidationError(`invalid mol-type "${value}" (must be swarm, patrol, or work)`);
+  }
 }
 
 function textFlag(opts: Record<string, unknown>, name: string, fileName: string): string | undefined {
@@ -42,6 +54,7 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
   if (title.startsWith("--"))
     throw new ValidationError(`title "${title}" looks like a flag; put free text after --`);
   const store = ctx.ledger();
+  checkMolType(o.molType);
   if (o.wispType && !(WISP_TYPES as readonly string[]).includes(o.wispType as string)) {
     throw new ValidationError(`invalid wisp type "${o.wispType}" (valid: ${WISP_TYPES.join(", ")})`);
   }
@@ -168,7 +181,23 @@ async function show(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
   return failed > 0 && details.length === 0 ? 1 : 0;
 }
 
+/** Flags that cannot be given together (bd refuses rather than guessing). */
+const CONFLICTS: Array<[string, string, string]> = [
+  ["ephemeral", "persistent", "--ephemeral and --persistent"],
+  ["notes", "appendNotes", "--notes and --append-notes"],
+  ["metadata", "setMetadata", "--metadata and --set-metadata"],
+  ["metadata", "unsetMetadata", "--metadata and --unset-metadata"],
+  ["setLabels", "addLabel", "--set-labels and --add-label"],
+  ["setLabels", "removeLabel", "--set-labels and --remove-label"],
+  ["assignee", "unassign", "--assignee and --unassign"],
+];
+
 function patchFrom(o: Record<string, unknown>): IssuePatch {
+  for (const [a, b, what] of CONFLICTS) {
+    if (o[a] !== undefined && o[b] !== undefined)
+      throw new ValidationError(`${what} cannot be used together`);
+  }
+  checkMolType(o.molType);
   const p: IssuePatch = {};
   const str = (k: string) => (o[k] === undefined ? undefined : String(o[k]));
   if (o.title !== undefined) p.title = str("title");
@@ -239,8 +268,11 @@ async function update(ctx: BdContext, given: string[], o: Record<string, unknown
       if (!ctx.json) ctx.out(`✓ Updated issue: ${feedback(id, issue!.title)}`);
     } catch (e) {
       lastError = e;
-      if (ids.length > 1)
-        ctx.warn(`Error ${o.claim ? "claiming" : "updating"} ${raw}: ${(e as Error).message}`);
+      if (ids.length > 1) {
+        const resolving = e instanceof NotFoundError || e instanceof AmbiguousIdError;
+        const stage = resolving ? "resolving" : o.claim ? "claiming" : "updating";
+        ctx.warn(`Error ${stage} ${raw}: ${(e as Error).message}`);
+      }
     }
   }
   // Exit 1 only when nothing was updated, as bd does.
@@ -275,7 +307,7 @@ async function close(ctx: BdContext, given: string[], o: Record<string, unknown>
     } catch (e) {
       failures++;
       lastError = e;
-      if (ids.length > 1) ctx.warn(`Error closing ${id}: ${(e as Error).message}`);
+      if (ids.length > 1) ctx.warn((e as Error).message);
     }
   }
   // A single failed close is an error; with several IDs, partial success still exits 0.
@@ -444,7 +476,13 @@ function registerIssues(program: Command): void {
     .description("Show issue details")
     .argument("[ids...]", "issue IDs")
     .option("--short", "one line per issue")
-    .action(act(show));
+    .option("--id <id>", "an issue ID (repeatable; for IDs that look like flags)", collect)
+    .option("--long", "accepted: every field is always shown")
+    .option("--children", "accepted: children are always listed")
+    .option("--refs", "accepted: dependents are always listed")
+    .option("--include-dependents", "accepted: dependents are always included")
+    .option("--include-comments", "accepted: comments are always included")
+    .action(act((ctx, args, o) => show(ctx, [...args, ...((o.id as string[] | undefined) ?? [])], o)));
 
   addEditFlags(
     program.command("update").description("Update one or more issues").argument("[ids...]", "issue IDs"),
