@@ -949,7 +949,11 @@ describe("bd CLI", { concurrency: true }, () => {
       ["conflicting wisp flags", (id) => ["update", id, "--ephemeral", "--persistent"], /together/],
       ["notes and append-notes", (id) => ["update", id, "--notes", "a", "--append-notes", "b"], /together/],
       ["invalid mol-type", () => ["create", "x", "--mol-type", "weird"], /mol-type/],
-      ["unknown dependency type", (id) => ["create", "x", "--deps", `bogus:${id}`], /unknown dependency type/],
+      [
+        "unknown dependency type",
+        (id) => ["create", "x", "--deps", `bogus:${id}`],
+        /unknown dependency type/,
+      ],
       ["bad time expression", (id) => ["update", id, "--defer", "whenever"], /--defer format/],
       ["cycle via create", (id) => ["create", "x", "--deps", `${id}`, "--deps", `blocks:${id}`], /cycle/],
     ];
