@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSyn
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { NoLedgerError, ValidationError } from "../errors.ts";
 import { isValidPrefix } from "./ids.ts";
+import { readJsonlFile } from "./jsonl.ts";
 import { idPrefix } from "./model.ts";
 import { SqliteLedger } from "./sqlite/store.ts";
 
@@ -102,12 +103,42 @@ export function requireLedger(cwd: string, env: NodeJS.ProcessEnv = process.env)
 
 export function openLedger(loc: LedgerLocation, opts: { readOnly?: boolean } = {}): SqliteLedger {
   if (!existsSync(loc.dbPath)) {
-    throw new NoLedgerError(`no beads database in ${loc.beadsDir} (run 'bd init')`);
+    if (opts.readOnly || !existsSync(loc.jsonlPath)) {
+      throw new NoLedgerError(`no beads database in ${loc.beadsDir} (run 'bd init')`);
+    }
+    bootstrapFromJsonl(loc);
   }
   const ledger = SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath, readOnly: opts.readOnly });
   // A JSONL brought by git (clone, pull, checkout) is taken in before the command reads.
   if (!opts.readOnly) ledger.syncFromJsonl();
   return ledger;
+}
+
+/**
+ * A fresh clone carries `.beads/issues.jsonl` but no database (it is git-ignored): create
+ * the database, take the prefix the issues use, and let the first sync import them.
+ */
+function bootstrapFromJsonl(loc: LedgerLocation): void {
+  const { issues } = readJsonlFile(loc.jsonlPath);
+  const counts = new Map<string, number>();
+  for (const i of issues) {
+    if (i.id.includes("-wisp-")) continue;
+    const p = idPrefix(i.id);
+    if (p) counts.set(p, (counts.get(p) ?? 0) + 1);
+  }
+  const prefix = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const ledger = SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath });
+  try {
+    const db = ledger.database;
+    db.write(() => {
+      const set = (k: string, v: string) =>
+        db.run("INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", k, v);
+      if (prefix) set("issue_prefix", prefix);
+      set("export.auto", "true");
+    });
+  } finally {
+    void ledger.close();
+  }
 }
 
 const GITIGNORE = `# bd: the SQLite database is local state; issues.jsonl is what travels with git.

@@ -2,7 +2,7 @@
 // git history, and the launchers (gt version, bd from a symlink elsewhere).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { BD, bd, bdJson, createIssue, exportJsonl, freshLedger, GT, run, tempDir } from "../helpers/bd.ts";
@@ -226,5 +226,28 @@ describe("bd: the JSONL and git", { concurrency: true }, () => {
       ["im-live"],
     );
     assert.equal(all[0]!.created_at, now, "nanosecond timestamps are kept as written");
+  });
+});
+
+describe("bd: a fresh clone", () => {
+  it("rebuilds the database from .beads/issues.jsonl on first use", async (t) => {
+    const l = await freshLedger("cl");
+    t.after(l.cleanup);
+    const a = await createIssue(l.dir, "Travels with git", ["-l", "x"]);
+    const b = await createIssue(l.dir, "Waits", ["--deps", a]);
+    const exported = await exportJsonl(l.dir);
+    for (const f of readdirSync(join(l.dir, ".beads"))) {
+      if (f.startsWith("beads.db") || f === "last-touched") rmSync(join(l.dir, ".beads", f));
+    }
+    const ready = await bdJson<Array<{ id: string }>>(l.dir, ["ready"]);
+    assert.deepEqual(
+      ready.map((i) => i.id),
+      [a],
+      "blocking is rebuilt too",
+    );
+    assert.equal(await exportJsonl(l.dir), exported);
+    const c = await createIssue(l.dir, "New after clone");
+    assert.match(c, /^cl-/, "the prefix comes from the issues");
+    assert.ok(b);
   });
 });

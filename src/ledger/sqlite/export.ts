@@ -181,7 +181,8 @@ export function jsonlChangedOutside(db: Db, path: string): boolean {
   const current = fingerprint(path);
   if (current === undefined || current === stored) return false;
   try {
-    return readFileSync(pendingPath(path), "utf8") !== current;
+    // Ours only if it was written on top of exactly the export the database still records.
+    return readFileSync(pendingPath(path), "utf8") !== `${stored ?? ""} ${current}`;
   } catch {
     return true;
   }
@@ -217,7 +218,7 @@ export function refreshJsonl(db: Db, path: string, infraTypes: string[]): void {
   // between the rename and the commit, the next write knows the file as its own unfinished
   // export (to be redone in full), not as issues that arrived through git.
   writeJsonlFile(path, patched ?? issuesToJsonl(exportIssues(db, infraTypes, {})), (tmp) => {
-    writeFileSync(pendingPath(path), fingerprint(tmp) ?? "");
+    writeFileSync(pendingPath(path), `${stored ?? ""} ${fingerprint(tmp) ?? ""}`);
   });
   const written = fingerprint(path);
   if (written) {
