@@ -114,19 +114,33 @@ export function openLedger(loc: LedgerLocation, opts: { readOnly?: boolean } = {
   return ledger;
 }
 
+/** The ID prefix most issues in a JSONL file use, if it has any issues. */
+export function prefixOfJsonl(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const counts = new Map<string, number>();
+  for (const i of readJsonlFile(path).issues) {
+    if (i.id.includes("-wisp-")) continue;
+    const p = idPrefix(i.id);
+    if (p) counts.set(p, (counts.get(p) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+/** A prefix from a directory name, as bd init derives it: `.`→`_`, must start with a letter or `_`. */
+export function prefixFromDirName(name: string): string {
+  let p = name.replace(/^\.+/, "").replace(/-+$/, "").replace(/\./g, "_").toLowerCase();
+  // Hyphens become underscores: an ID's prefix is everything before its first hyphen.
+  p = p.replace(/-/g, "_").replace(/[^a-z0-9_]+/g, "");
+  if (!/^[a-z_]/.test(p)) p = `bd_${p}`;
+  return p.slice(0, 32);
+}
+
 /**
  * A fresh clone carries `.beads/issues.jsonl` but no database (it is git-ignored): create
  * the database, take the prefix the issues use, and let the first sync import them.
  */
 function bootstrapFromJsonl(loc: LedgerLocation): void {
-  const { issues } = readJsonlFile(loc.jsonlPath);
-  const counts = new Map<string, number>();
-  for (const i of issues) {
-    if (i.id.includes("-wisp-")) continue;
-    const p = idPrefix(i.id);
-    if (p) counts.set(p, (counts.get(p) ?? 0) + 1);
-  }
-  const prefix = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const prefix = prefixOfJsonl(loc.jsonlPath);
   const ledger = SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath });
   try {
     const db = ledger.database;

@@ -251,3 +251,25 @@ describe("bd: a fresh clone", () => {
     assert.ok(b);
   });
 });
+
+describe("bd init: the prefix", { concurrency: true }, () => {
+  it("comes from the directory name, made safe", async (t) => {
+    const tmp = tempDir();
+    t.after(tmp.cleanup);
+    const dir = join(tmp.dir, "3d.my-engine");
+    mkdirSync(dir);
+    assert.equal((await bd(dir, ["init", "--quiet"])).code, 0);
+    assert.match(await createIssue(dir, "x"), /^bd_3d_my_engine-[0-9a-z]{3}$/);
+  });
+
+  it("comes from the issues a cloned .beads/issues.jsonl already holds", async (t) => {
+    const l = await freshLedger("orig");
+    t.after(l.cleanup);
+    await createIssue(l.dir, "Existing");
+    for (const f of readdirSync(join(l.dir, ".beads")))
+      if (f.startsWith("beads.db")) rmSync(join(l.dir, ".beads", f));
+    assert.equal((await bd(l.dir, ["init", "--quiet"])).code, 0);
+    assert.match(await createIssue(l.dir, "New"), /^orig-/);
+    assert.equal((await bdJson<unknown[]>(l.dir, ["list"])).length, 2);
+  });
+});

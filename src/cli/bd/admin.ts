@@ -1,9 +1,9 @@
 // bd init, config, export, import, sql, lint, preflight, version: setting up and moving the ledger.
 import { existsSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
-import { findLedger, initLedger } from "../../ledger/discovery.ts";
+import { findLedger, initLedger, prefixFromDirName, prefixOfJsonl } from "../../ledger/discovery.ts";
 import { issuesToJsonl, parseJsonl, readJsonlFile, writeJsonlFile } from "../../ledger/jsonl.ts";
 import type { Issue } from "../../ledger/model.ts";
 import { missingSections } from "../../ledger/validate.ts";
@@ -15,11 +15,12 @@ async function init(ctx: BdContext, _args: string[], o: Record<string, unknown>)
   const dir = resolve(ctx.cwd);
   const existing = findLedger(dir, {});
   const here = existing && resolve(existing.foundAt) === resolve(dir, ".beads");
+  // An explicit prefix wins; else the one the repository's issues already use; else the
+  // directory's name.
   const prefix =
     (o.prefix as string | undefined) ??
-    basename(dir)
-      .toLowerCase()
-      .replace(/[^a-z0-9_]+/g, "");
+    prefixOfJsonl(join(dir, ".beads", "issues.jsonl")) ??
+    prefixFromDirName(basename(dir));
   if (here && existsSync(existing.dbPath) && !o.force) {
     if (ctx.json) return ctx.printJson({ status: "already_initialized", path: existing.beadsDir });
     if (!o.quiet) ctx.out(`bd is already initialized in ${existing.beadsDir} (use --force to re-run)`);
