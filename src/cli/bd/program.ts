@@ -18,7 +18,12 @@ export function act(fn: Action) {
   return async (...raw: unknown[]) => {
     const cmd = raw[raw.length - 1] as Command;
     const opts = cmd.opts();
-    const globals = cmd.optsWithGlobals() as GlobalOptions;
+    const globals = cmd.optsWithGlobals() as GlobalOptions & { format?: string };
+    if (globals.format !== undefined) {
+      if (globals.format !== "json")
+        throw new ValidationError(`unsupported --format "${globals.format}" (only json)`);
+      globals.json = true;
+    }
     const args = raw.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a : a === undefined ? [] : [String(a)]));
     const ctx = new BdContext(globals);
     try {
@@ -104,6 +109,9 @@ export function buildProgram(): Command {
     .option("--allow-stale", "accepted for compatibility (no effect)")
     .option("--sandbox", "accepted for compatibility (no effect)")
     .addOption(new Option("--dolt-auto-commit <mode>", "accepted for compatibility").hideHelp())
+    .addOption(new Option("--global", "accepted for compatibility").hideHelp())
+    .addOption(new Option("--profile", "accepted for compatibility").hideHelp())
+    .addOption(new Option("--format <format>", "--format json is the same as --json").hideHelp())
     .showHelpAfterError(false)
     .configureOutput({
       // One line, like every other bd error: commander's "(Did you mean ...?)" joins the first.
@@ -126,7 +134,14 @@ export interface CommandGroup {
   register: (p: Command) => void;
 }
 
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--actor", "--db", "-C", "--directory", "--dolt-auto-commit"]);
+const GLOBAL_OPTIONS_WITH_VALUE = new Set([
+  "--actor",
+  "--db",
+  "-C",
+  "--directory",
+  "--dolt-auto-commit",
+  "--format",
+]);
 
 /** The command word in argv (skipping global options and their values). */
 export function commandWord(args: string[]): string | undefined {
