@@ -273,3 +273,60 @@ describe("bd init: the prefix", { concurrency: true }, () => {
     assert.equal((await bdJson<unknown[]>(l.dir, ["list"])).length, 2);
   });
 });
+
+describe("bd: the JSONL after edits, toggles and bad lines", { concurrency: true }, () => {
+  const file = (dir: string) => join(dir, ".beads", "issues.jsonl");
+
+  it("a hand edit that keeps updated_at still applies; a stale line does not win", async (t) => {
+    const l = await freshLedger("he");
+    t.after(l.cleanup);
+    const id = await createIssue(l.dir, "base");
+    const text = readFileSync(file(l.dir), "utf8");
+    writeFileSync(file(l.dir), text.replace('"title":"base"', '"title":"edited by hand"'));
+    const shown = await bdJson<Array<{ title: string }>>(l.dir, ["show", id]);
+    assert.equal(shown[0]!.title, "edited by hand");
+    const line = JSON.parse(readFileSync(file(l.dir), "utf8").trim()) as Record<string, unknown>;
+    await bd(l.dir, ["update", id, "--title", "newest"]);
+    const stale = { ...line, title: "old news", updated_at: "2001-01-01T00:00:00.123456789Z" };
+    writeFileSync(file(l.dir), `${JSON.stringify(stale)}\n`);
+    assert.equal((await bdJson<Array<{ title: string }>>(l.dir, ["show", id]))[0]!.title, "newest");
+  });
+
+  it("a line with an unreadable timestamp is skipped, every command keeps working", async (t) => {
+    const l = await freshLedger("bt");
+    t.after(l.cleanup);
+    await createIssue(l.dir, "fine");
+    writeFileSync(
+      file(l.dir),
+      `${readFileSync(file(l.dir), "utf8")}${JSON.stringify({ id: "bt-zz2", title: "x", created_at: "yesterday" })}\n`,
+    );
+    const r = await bd(l.dir, ["list", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as unknown[]).length, 1);
+    assert.equal((await bd(l.dir, ["create", "more"])).code, 0);
+  });
+
+  it("a delete made while export.auto is off stays deleted when it is turned back on", async (t) => {
+    const l = await freshLedger("dl");
+    t.after(l.cleanup);
+    const gone = await createIssue(l.dir, "to delete");
+    await createIssue(l.dir, "keep");
+    await bd(l.dir, ["config", "set", "export.auto", "false"]);
+    await bd(l.dir, ["delete", gone, "--force"]);
+    await bd(l.dir, ["config", "set", "export.auto", "true"]);
+    const ids = (await bdJson<Array<{ id: string }>>(l.dir, ["list"])).map((i) => i.id);
+    assert.ok(!ids.includes(gone));
+    assert.ok(!readFileSync(file(l.dir), "utf8").includes(gone));
+  });
+
+  it("changing types.infra rewrites the file to match bd export", async (t) => {
+    const l = await freshLedger("ti");
+    t.after(l.cleanup);
+    await bd(l.dir, ["config", "set", "types.infra", "chore"]);
+    const chore = await createIssue(l.dir, "a chore", ["-t", "chore"]);
+    assert.ok(!readFileSync(file(l.dir), "utf8").includes(chore));
+    await bd(l.dir, ["config", "set", "types.infra", "agent"]);
+    assert.ok(readFileSync(file(l.dir), "utf8").includes(chore));
+    assert.equal(readFileSync(file(l.dir), "utf8"), await exportJsonl(l.dir));
+  });
+});

@@ -5,7 +5,7 @@
 // rebuilt. A fingerprint of the file as we last wrote it (stored in the same transaction)
 // tells whether the file can be patched or must be exported in full (first export, a crash
 // between rename and commit, a git checkout, a hand edit).
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { issuesToJsonl, jsonlLine, writeJsonlFile } from "../jsonl.ts";
 import { type Comment, ISSUE_FIELDS, type Issue } from "../model.ts";
 import type { ExportOptions } from "../store.ts";
@@ -13,6 +13,7 @@ import type { Db, Param, Row } from "./db.ts";
 import { rowToIssue, toDependency } from "./rows.ts";
 
 const FINGERPRINT_KEY = "jsonl_fingerprint";
+const STALE_KEY = "jsonl_stale";
 /** Beyond this many touched issues a full export is as cheap as patching. */
 const PATCH_LIMIT = 2000;
 const LINE_HEAD = '{"_type":"issue","id":"';
@@ -188,8 +189,20 @@ export function jsonlChangedOutside(db: Db, path: string): boolean {
   }
 }
 
-export function forgetJsonlFingerprint(db: Db): void {
-  db.run("DELETE FROM local_metadata WHERE key = ?", FINGERPRINT_KEY);
+/** The file can no longer be patched (export filter changed, writes while export was off). */
+export function markJsonlStale(db: Db): void {
+  db.run(
+    "INSERT INTO local_metadata (key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = '1'",
+    STALE_KEY,
+  );
+}
+
+export function jsonlStale(db: Db): boolean {
+  return db.get("SELECT 1 FROM local_metadata WHERE key = ?", STALE_KEY) !== undefined;
+}
+
+export function jsonlFingerprint(path: string): string | undefined {
+  return fingerprint(path);
 }
 
 /**
@@ -197,7 +210,12 @@ export function forgetJsonlFingerprint(db: Db): void {
  * Called after the write's changes and before COMMIT, so concurrent writers, serialised by
  * the database lock, never overwrite each other's exports with stale ones.
  */
-export function refreshJsonl(db: Db, path: string, infraTypes: string[]): void {
+export function refreshJsonl(
+  db: Db,
+  path: string,
+  infraTypes: string[],
+  opts: { markPending: boolean },
+): void {
   const touched = db.column<string>("SELECT DISTINCT id FROM temp.export_dirty ORDER BY id");
   resetExportTracking(db);
   const stored = db.get<{ value: string }>(
@@ -205,7 +223,8 @@ export function refreshJsonl(db: Db, path: string, infraTypes: string[]): void {
     FINGERPRINT_KEY,
   )?.value;
   const current = fingerprint(path);
-  const inSync = current !== undefined && current === stored;
+  const stale = db.get("SELECT 1 FROM local_metadata WHERE key = ?", STALE_KEY) !== undefined;
+  const inSync = current !== undefined && current === stored && !stale;
   if (inSync && touched.length === 0) return;
   let patched: string | undefined;
   if (inSync && touched.length <= PATCH_LIMIT) {
@@ -218,8 +237,10 @@ export function refreshJsonl(db: Db, path: string, infraTypes: string[]): void {
   // between the rename and the commit, the next write knows the file as its own unfinished
   // export (to be redone in full), not as issues that arrived through git.
   writeJsonlFile(path, patched ?? issuesToJsonl(exportIssues(db, infraTypes, {})), (tmp) => {
-    writeFileSync(pendingPath(path), `${stored ?? ""} ${fingerprint(tmp) ?? ""}`);
+    if (opts.markPending) writeFileSync(pendingPath(path), `${stored ?? ""} ${fingerprint(tmp) ?? ""}`);
+    else rmSync(pendingPath(path), { force: true });
   });
+  db.run("DELETE FROM local_metadata WHERE key = ?", STALE_KEY);
   const written = fingerprint(path);
   if (written) {
     db.run(

@@ -60,9 +60,11 @@ import { BlockingIndex } from "./blocking.ts";
 import { Db, type Param, type Row } from "./db.ts";
 import {
   exportIssues,
-  forgetJsonlFingerprint,
   installExportTracking,
   jsonlChangedOutside,
+  jsonlFingerprint,
+  jsonlStale,
+  markJsonlStale,
   refreshJsonl,
   resetExportTracking,
 } from "./export.ts";
@@ -206,21 +208,37 @@ export class SqliteLedger implements LedgerStore {
       if (this.tracking) resetExportTracking(this.db);
       // A JSONL changed outside bd (git pull, checkout) is taken in first, so the export
       // this write ends with never drops issues that arrived through git.
-      if (autoExport && jsonlChangedOutside(this.db, this.jsonlPath!)) this.absorbJsonl();
+      let absorbed: string | undefined;
+      if (autoExport && jsonlChangedOutside(this.db, this.jsonlPath!)) absorbed = this.absorbJsonl();
       const result = fn();
       this.blocking.settle();
-      if (autoExport) refreshJsonl(this.db, this.jsonlPath!, this.vocab.infraTypes);
-      // While auto-export is off the file falls behind; forget that it was ours.
-      else if (this.tracking) forgetJsonlFingerprint(this.db);
+      if (autoExport) {
+        // A pull that landed while this write ran is taken in too, before the file is replaced.
+        const now = jsonlFingerprint(this.jsonlPath!);
+        if (now !== absorbed && jsonlChangedOutside(this.db, this.jsonlPath!)) absorbed = this.absorbJsonl();
+        // After absorbing, no "own unfinished export" marker: if this transaction is lost,
+        // the next command must import the file again, not overwrite it.
+        refreshJsonl(this.db, this.jsonlPath!, this.vocab.infraTypes, {
+          markPending: absorbed === undefined,
+        });
+      } else if (this.tracking) {
+        // While auto-export is off the file falls behind; the next export rewrites it whole.
+        markJsonlStale(this.db);
+      }
       return result;
     });
   }
 
-  /** Imports (adds and updates, newer wins) what the JSONL holds that the database lacks. */
-  private absorbJsonl(): void {
-    if (!this.jsonlPath || !existsSync(this.jsonlPath)) return;
+  /**
+   * Imports (adds and updates; the stored issue wins only when strictly newer) what the JSONL
+   * holds. Returns the fingerprint of the file it read.
+   */
+  private absorbJsonl(): string | undefined {
+    if (!this.jsonlPath || !existsSync(this.jsonlPath)) return undefined;
+    const seen = jsonlFingerprint(this.jsonlPath);
     const parsed = readJsonlFile(this.jsonlPath);
     if (parsed.issues.length > 0) this.importSync(parsed.issues, "jsonl-sync", { onlyNewer: true });
+    return seen;
   }
 
   /**
@@ -230,7 +248,7 @@ export class SqliteLedger implements LedgerStore {
   syncFromJsonl(): void {
     if (!this.jsonlPath || this.db.inTransaction) return;
     if (this.getConfigSync("export.auto") !== "true") return;
-    if (!jsonlChangedOutside(this.db, this.jsonlPath)) return;
+    if (!jsonlChangedOutside(this.db, this.jsonlPath) && !jsonlStale(this.db)) return;
     this.write(() => undefined);
   }
 
@@ -273,13 +291,21 @@ export class SqliteLedger implements LedgerStore {
         value,
       );
     });
-    this.loadVocabulary();
+    this.afterConfigChange(key);
   }
 
   async unsetConfig(key: string): Promise<boolean> {
     const n = this.write(() => this.db.run("DELETE FROM config WHERE key = ?", key));
-    this.loadVocabulary();
+    this.afterConfigChange(key);
     return n > 0;
+  }
+
+  /** New vocabulary; a changed export filter means the whole JSONL is rewritten once. */
+  private afterConfigChange(key: string): void {
+    this.loadVocabulary();
+    if (key === "types.infra" && this.tracking) {
+      this.write(() => markJsonlStale(this.db));
+    }
   }
 
   async listConfig(): Promise<Record<string, string>> {
@@ -1543,9 +1569,22 @@ export class SqliteLedger implements LedgerStore {
         result.skipped++;
         continue;
       }
-      const incoming = normalizeImported(raw, this.vocab, this.now());
+      let incoming: Issue;
+      try {
+        incoming = normalizeImported(raw, this.vocab, this.now());
+      } catch {
+        // An unreadable timestamp or type: skip the line, never fail the whole command.
+        result.skipped++;
+        continue;
+      }
       const existing = this.getIssueSync(incoming.id);
-      if (opts.onlyNewer && existing && existing.updated_at >= incoming.updated_at) {
+      // Fields: the stored issue wins only when strictly newer (a hand edit that kept the
+      // timestamp still applies). Relations below are added either way.
+      const fieldsStale =
+        opts.onlyNewer === true &&
+        existing !== undefined &&
+        timeKey(existing.updated_at) > timeKey(incoming.updated_at);
+      if (fieldsStale && existing && this.hasRelations(existing.id, raw)) {
         result.unchanged++;
         continue;
       }
@@ -1557,7 +1596,9 @@ export class SqliteLedger implements LedgerStore {
         result.unchanged++;
         continue;
       }
-      if (existing) {
+      if (fieldsStale) {
+        result.updated++;
+      } else if (existing) {
         this.db.run(REPLACE_ISSUE_SQL, ...replaceParams(incoming));
         this.event(incoming.id, "updated", actor, null, null, "import");
         result.updated++;
@@ -1661,6 +1702,13 @@ function existingEdge(from: string, to: string, have: string, want: string): Con
   );
 }
 
+/** Sortable form of an RFC 3339 UTC time whatever its fraction's precision (beads writes up to ns). */
+function timeKey(t: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(t);
+  if (!m) return Number.isNaN(Date.parse(t)) ? t : timeKey(new Date(t).toISOString());
+  return `${m[1]}.${(m[2] ?? "").padEnd(9, "0")}`;
+}
+
 function fmt(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   return typeof v === "object" ? JSON.stringify(v) : String(v);
@@ -1692,7 +1740,9 @@ function normalizeImported(raw: Issue, vocab: Vocabulary, now: string): Issue {
     const v = issue[k];
     // UTC RFC 3339 text is kept as written (beads writes nanoseconds; rewriting them would
     // churn every line of a re-export); anything else is normalised.
-    if (v) issue[k] = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(v) ? v : normalizeTime(v, k);
+    const keep =
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(v ?? "") && !Number.isNaN(Date.parse(v ?? ""));
+    if (v) issue[k] = keep ? v : normalizeTime(v, k);
   }
   issue.created_at = issue.created_at || now;
   issue.updated_at = issue.updated_at || issue.created_at;
