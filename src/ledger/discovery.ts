@@ -102,15 +102,16 @@ export function requireLedger(cwd: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 export function openLedger(loc: LedgerLocation, opts: { readOnly?: boolean } = {}): SqliteLedger {
-  if (!existsSync(loc.dbPath)) {
-    if (opts.readOnly || !existsSync(loc.jsonlPath)) {
-      throw new NoLedgerError(`no beads database in ${loc.beadsDir} (run 'bd init')`);
-    }
-    bootstrapFromJsonl(loc);
+  if (!existsSync(loc.dbPath) && (opts.readOnly || !existsSync(loc.jsonlPath))) {
+    throw new NoLedgerError(`no beads database in ${loc.beadsDir} (run 'bd init')`);
   }
   const ledger = SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath, readOnly: opts.readOnly });
-  // A JSONL brought by git (clone, pull, checkout) is taken in before the command reads.
-  if (!opts.readOnly) ledger.syncFromJsonl();
+  if (!opts.readOnly) {
+    // A fresh clone (JSONL, no database) or a database another process is still setting up.
+    if (existsSync(loc.jsonlPath)) configureFromJsonl(ledger, loc);
+    // A JSONL brought by git (clone, pull, checkout) is taken in before the command reads.
+    ledger.syncFromJsonl();
+  }
   return ledger;
 }
 
@@ -136,23 +137,20 @@ export function prefixFromDirName(name: string): string {
 }
 
 /**
- * A fresh clone carries `.beads/issues.jsonl` but no database (it is git-ignored): create
- * the database, take the prefix the issues use, and let the first sync import them.
+ * A fresh clone carries `.beads/issues.jsonl` but no database (it is git-ignored): give the
+ * new database the prefix the issues use and turn auto-export on, so the first sync imports
+ * them. Idempotent, and a no-op for any ledger that already has a prefix.
  */
-function bootstrapFromJsonl(loc: LedgerLocation): void {
+function configureFromJsonl(ledger: SqliteLedger, loc: LedgerLocation): void {
+  const db = ledger.database;
+  if (db.get("SELECT 1 FROM config WHERE key = 'issue_prefix'")) return;
   const prefix = prefixOfJsonl(loc.jsonlPath);
-  const ledger = SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath });
-  try {
-    const db = ledger.database;
-    db.write(() => {
-      const set = (k: string, v: string) =>
-        db.run("INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", k, v);
-      if (prefix) set("issue_prefix", prefix);
-      set("export.auto", "true");
-    });
-  } finally {
-    void ledger.close();
-  }
+  db.write(() => {
+    const set = (k: string, v: string) =>
+      db.run("INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", k, v);
+    if (prefix) set("issue_prefix", prefix);
+    set("export.auto", "true");
+  });
 }
 
 const GITIGNORE = `# bd: the SQLite database is local state; issues.jsonl is what travels with git.
