@@ -73,14 +73,6 @@ export function validateStatus(status: string, vocab: Vocabulary): string {
   );
 }
 
-/**
- * Statuses whose holders do not block dependents. As in beads, only closed and pinned:
- * a custom status, whatever its category, still blocks until the issue is closed.
- */
-export function nonBlockingStatuses(_vocab: Vocabulary): string[] {
-  return ["closed", "pinned"];
-}
-
 /** Statuses a plain `bd list` leaves out: closed, pinned, and custom done/frozen ones. */
 export function hiddenListStatuses(vocab: Vocabulary): string[] {
   const out = ["closed", "pinned"];

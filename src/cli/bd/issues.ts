@@ -1,6 +1,6 @@
 // bd create, show, update, close, reopen, delete: the life of one bead.
 import type { Command } from "commander";
-import { AmbiguousIdError, ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
+import { AmbiguousIdError, NotFoundError, ValidationError } from "../../errors.ts";
 import { WELL_KNOWN_DEP_TYPES, WISP_TYPES } from "../../ledger/model.ts";
 import type { CreateIssueInput, IssuePatch } from "../../ledger/store.ts";
 import { missingSections, parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
@@ -531,5 +531,3 @@ function registerIssues(program: Command): void {
     .option("--hard", "accepted for compatibility (deletes are always hard)")
     .action(act(del));
 }
-
-export { ConflictError };

@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { BdContext, type GlobalOptions, reportError } from "./context.ts";
-import { collect, type FilterFlags, intArg } from "./options.ts";
+import { collect, type FilterFlags } from "./options.ts";
 
 export const BD_VERSION = "1.0.5-ts.0";
 
@@ -183,5 +183,3 @@ export async function runBd(argv: string[], groups: CommandGroup[]): Promise<voi
     process.exitCode = reportError(e, argv.includes("--json"));
   }
 }
-
-export { collect, intArg, ValidationError };

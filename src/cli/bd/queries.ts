@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { lazyChildProcess } from "../../lazy.ts";
-import type { IssueWithCounts } from "../../ledger/model.ts";
+import { type IssueWithCounts, NON_BLOCKING_STATUSES } from "../../ledger/model.ts";
 import { validateStatus, validateType } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
 import {
@@ -45,19 +45,15 @@ async function list(ctx: BdContext, _args: string[], o: Record<string, unknown>)
   }
   if (ctx.json) return ctx.printJson(shown);
   if (o.flat) {
-    const blockedBy = await blockersByIssue(
-      ctx,
-      shown.map((r) => r.id),
-    );
+    const store = ctx.ledger();
     for (const r of shown) {
-      const deps = (r.dependencies ?? []).filter((d) => d.type === "blocks").map((d) => d.depends_on_id);
-      ctx.out(
-        flatRow(
-          r,
-          deps.filter((d) => blockedBy.has(d)),
-          blockedBy.get(`>${r.id}`) ?? [],
-        ),
-      );
+      // Open blockers (missing targets in other rigs have no status and do not count), and
+      // what this issue blocks.
+      const blockedBy = (await store.dependencies(r.id, "down", "blocks"))
+        .filter((d) => d.status !== "" && !NON_BLOCKING_STATUSES.includes(d.status))
+        .map((d) => d.id);
+      const blocks = (await store.dependencies(r.id, "up", "blocks")).map((d) => d.id);
+      ctx.out(flatRow(r, blockedBy, blocks));
     }
     return;
   }
@@ -66,24 +62,6 @@ async function list(ctx: BdContext, _args: string[], o: Record<string, unknown>)
   const open = shown.filter((r) => r.status === "open").length;
   const wip = shown.filter((r) => r.status === "in_progress").length;
   ctx.out(`\n${RULE}\nTotal: ${shown.length} issues (${open} open, ${wip} in progress)\n\n${STATUS_LEGEND}`);
-}
-
-/** Open blockers among the given issues' targets, plus `>id` → what each issue blocks. */
-async function blockersByIssue(ctx: BdContext, ids: string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  if (ids.length === 0) return out;
-  const rows = await ctx.ledger().query(
-    `SELECT d.issue_id, d.depends_on_id, t.status FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
-     WHERE d.type = 'blocks' AND (d.issue_id IN (${ids.map((i) => `'${i.replace(/'/g, "''")}'`).join(", ")})
-        OR d.depends_on_id IN (${ids.map((i) => `'${i.replace(/'/g, "''")}'`).join(", ")}))`,
-  );
-  for (const r of rows) {
-    const target = String(r.depends_on_id);
-    if (r.status !== "closed" && r.status !== "pinned") out.set(target, []);
-    const k = `>${target}`;
-    out.set(k, [...(out.get(k) ?? []), String(r.issue_id)]);
-  }
-  return out;
 }
 
 async function ready(ctx: BdContext, _args: string[], o: Record<string, unknown>) {

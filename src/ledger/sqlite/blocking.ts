@@ -3,6 +3,7 @@
 // when (1) a `blocks`/`conditional-blocks` target is not closed/pinned, (2) its parent is
 // blocked, or (3) a `waits-for` spawner still has unfinished children (for
 // `any-children`: none closed yet). Targets missing here (other rigs, external) never block.
+import { NON_BLOCKING_STATUSES } from "../model.ts";
 import type { Db } from "./db.ts";
 
 export class BlockingIndex {
@@ -12,9 +13,10 @@ export class BlockingIndex {
   /** Issues that went from blocked to unblocked in the current write. */
   unblocked = new Set<string>();
 
-  constructor(db: Db, nonBlockingStatuses: string[]) {
+  constructor(db: Db) {
     this.db = db;
-    this.doneList = nonBlockingStatuses.map((s) => `'${s.replace(/'/g, "''")}'`).join(", ");
+    // As in beads, only closed and pinned holders stop blocking; custom statuses still block.
+    this.doneList = NON_BLOCKING_STATUSES.map((s) => `'${s}'`).join(", ");
   }
 
   /** SQL expression: is the issue aliased `x` blocked right now? */

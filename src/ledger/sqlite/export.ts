@@ -107,7 +107,8 @@ export function exportIssues(
   });
 }
 
-function fingerprint(path: string): string | undefined {
+/** Identity of the file as written: inode, size and mtime in nanoseconds. */
+export function fingerprint(path: string): string | undefined {
   try {
     const st = statSync(path, { bigint: true });
     return `${st.ino}:${st.size}:${st.mtimeNs}`;
@@ -174,12 +175,11 @@ function pendingPath(path: string): string {
  * True when the file is neither the one our last committed export wrote nor one an
  * export of ours renamed into place before its transaction was lost.
  */
-export function jsonlChangedOutside(db: Db, path: string): boolean {
+export function jsonlChangedOutside(db: Db, path: string, current = fingerprint(path)): boolean {
   const stored = db.get<{ value: string }>(
     "SELECT value FROM local_metadata WHERE key = ?",
     FINGERPRINT_KEY,
   )?.value;
-  const current = fingerprint(path);
   if (current === undefined || current === stored) return false;
   try {
     // Ours only if it was written on top of exactly the export the database still records.
@@ -199,10 +199,6 @@ export function markJsonlStale(db: Db): void {
 
 export function jsonlStale(db: Db): boolean {
   return db.get("SELECT 1 FROM local_metadata WHERE key = ?", STALE_KEY) !== undefined;
-}
-
-export function jsonlFingerprint(path: string): string | undefined {
-  return fingerprint(path);
 }
 
 /**

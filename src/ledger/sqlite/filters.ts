@@ -10,7 +10,8 @@ export interface Where {
 
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
-function likeEscape(s: string): string {
+/** Escapes LIKE wildcards (used with `ESCAPE '\\'`). */
+export function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 

@@ -23,6 +23,7 @@ import {
   type IssueWithDependencyType,
   type LedgerEvent,
   MAX_CHILD_DEPTH,
+  NON_BLOCKING_STATUSES,
   READY_EXCLUDED_TYPES,
   type Statistics,
 } from "../model.ts";
@@ -45,7 +46,6 @@ import type {
 import {
   EMPTY_VOCABULARY,
   hiddenListStatuses,
-  nonBlockingStatuses,
   normalizeTime,
   parseCustomStatuses,
   parseList,
@@ -60,15 +60,15 @@ import { BlockingIndex } from "./blocking.ts";
 import { Db, type Param, type Row } from "./db.ts";
 import {
   exportIssues,
+  fingerprint,
   installExportTracking,
   jsonlChangedOutside,
-  jsonlFingerprint,
   jsonlStale,
   markJsonlStale,
   refreshJsonl,
   resetExportTracking,
 } from "./export.ts";
-import { buildWhere, orderBy } from "./filters.ts";
+import { buildWhere, likeEscape, orderBy } from "./filters.ts";
 import {
   INSERT_ISSUE_SQL,
   ISSUE_COLUMN_LIST_I,
@@ -130,7 +130,7 @@ export class SqliteLedger implements LedgerStore {
   private readonly jsonlPath: string | undefined;
   private readonly clock: () => Date;
   private vocab: Vocabulary = EMPTY_VOCABULARY;
-  private blocking!: BlockingIndex;
+  private readonly blocking: BlockingIndex;
   private tracking = false;
 
   private constructor(db: Db, opts: SqliteOpenOptions) {
@@ -138,6 +138,7 @@ export class SqliteLedger implements LedgerStore {
     this.location = opts.path;
     this.jsonlPath = opts.jsonlPath;
     this.clock = opts.now ?? (() => new Date());
+    this.blocking = new BlockingIndex(db);
   }
 
   /** Opens (and on first use creates) the ledger database. */
@@ -176,7 +177,6 @@ export class SqliteLedger implements LedgerStore {
       customTypes: parseList(cfg["types.custom"]),
       infraTypes: infra !== undefined ? parseList(infra) : [...EMPTY_VOCABULARY.infraTypes],
     };
-    this.blocking = new BlockingIndex(this.db, nonBlockingStatuses(this.vocab));
   }
 
   private configMap(): Record<string, string> {
@@ -208,19 +208,18 @@ export class SqliteLedger implements LedgerStore {
       if (this.tracking) resetExportTracking(this.db);
       // A JSONL changed outside bd (git pull, checkout) is taken in first, so the export
       // this write ends with never drops issues that arrived through git.
-      let absorbed: string | undefined;
-      if (autoExport && jsonlChangedOutside(this.db, this.jsonlPath!)) absorbed = this.absorbJsonl();
+      const path = this.jsonlPath!;
+      const atStart = autoExport ? fingerprint(path) : undefined;
+      let absorbed = autoExport && jsonlChangedOutside(this.db, path, atStart) && this.absorbJsonl();
       const result = fn();
       this.blocking.settle();
       if (autoExport) {
-        // A pull that landed while this write ran is taken in too, before the file is replaced.
-        const now = jsonlFingerprint(this.jsonlPath!);
-        if (now !== absorbed && jsonlChangedOutside(this.db, this.jsonlPath!)) absorbed = this.absorbJsonl();
+        // We hold the write lock, so no bd process touched the file meanwhile: a new
+        // fingerprint is a pull that landed mid-write. Take it in before replacing the file.
+        if (fingerprint(path) !== atStart) absorbed = this.absorbJsonl() || absorbed;
         // After absorbing, no "own unfinished export" marker: if this transaction is lost,
         // the next command must import the file again, not overwrite it.
-        refreshJsonl(this.db, this.jsonlPath!, this.vocab.infraTypes, {
-          markPending: absorbed === undefined,
-        });
+        refreshJsonl(this.db, path, this.vocab.infraTypes, { markPending: !absorbed });
       } else if (this.tracking) {
         // While auto-export is off the file falls behind; the next export rewrites it whole.
         markJsonlStale(this.db);
@@ -231,14 +230,13 @@ export class SqliteLedger implements LedgerStore {
 
   /**
    * Imports (adds and updates; the stored issue wins only when strictly newer) what the JSONL
-   * holds. Returns the fingerprint of the file it read.
+   * holds. False when there is no file to read.
    */
-  private absorbJsonl(): string | undefined {
-    if (!this.jsonlPath || !existsSync(this.jsonlPath)) return undefined;
-    const seen = jsonlFingerprint(this.jsonlPath);
+  private absorbJsonl(): boolean {
+    if (!this.jsonlPath || !existsSync(this.jsonlPath)) return false;
     const parsed = readJsonlFile(this.jsonlPath);
     if (parsed.issues.length > 0) this.importSync(parsed.issues, "jsonl-sync", { onlyNewer: true });
-    return seen;
+    return true;
   }
 
   /**
@@ -356,7 +354,7 @@ export class SqliteLedger implements LedgerStore {
     const prefix = this.getConfigSync("issue_prefix") ?? "";
     const prefixed = `${prefix}-${input}`;
     if (prefix && this.db.get("SELECT 1 FROM issues WHERE id = ?", prefixed)) return prefixed;
-    const esc = input.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const esc = likeEscape(input);
     // Prefer IDs whose hash part starts with the input; fall back to any substring.
     let candidates = this.db.column<string>(
       "SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 50",
@@ -662,17 +660,14 @@ export class SqliteLedger implements LedgerStore {
   private blockersOf(ids: string[]): Map<string, string[]> {
     const out = new Map<string, string[]>();
     if (ids.length === 0) return out;
-    const done = nonBlockingStatuses(this.vocab);
+    const done = [...NON_BLOCKING_STATUSES];
     const marks = done.map(() => "?").join(", ");
     const sc = this.scope(ids, "d.issue_id");
-    const add = (rows: Array<{ k: string; v: string }>, onlyIfEmpty = false) => {
+    const add = (rows: Array<{ k: string; v: string }>) => {
       for (const r of rows) {
         const l = out.get(r.k);
-        if (l) {
-          if (!onlyIfEmpty && !l.includes(r.v)) l.push(r.v);
-        } else {
-          out.set(r.k, [r.v]);
-        }
+        if (!l) out.set(r.k, [r.v]);
+        else if (!l.includes(r.v)) l.push(r.v);
       }
     };
     add(
@@ -699,10 +694,8 @@ export class SqliteLedger implements LedgerStore {
        WHERE ${sc.sql} AND d.type = 'parent-child' AND p.is_blocked = 1`,
       ...sc.params,
     );
-    add(
-      parents.filter((p) => !out.has(p.k)),
-      true,
-    );
+    // The parent is named only for issues blocked through it alone.
+    for (const p of parents) if (!out.has(p.k)) out.set(p.k, [p.v]);
     return out;
   }
 
@@ -825,7 +818,7 @@ export class SqliteLedger implements LedgerStore {
         ?.n ?? 0,
     );
     let highest = stored;
-    const esc = parentId.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const esc = likeEscape(parentId);
     for (const id of this.db.column<string>(
       "SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\'",
       `${esc}.%`,
@@ -1099,7 +1092,7 @@ export class SqliteLedger implements LedgerStore {
         throw new ConflictError("pinned", `cannot modify pinned issue ${id} (use --force to override)`);
       }
       if (!opts.force) {
-        const done = nonBlockingStatuses(this.vocab);
+        const done = [...NON_BLOCKING_STATUSES];
         const blockers = this.db.column<string>(
           `SELECT d.depends_on_id FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
            WHERE d.issue_id = ? AND d.type = 'blocks' AND t.status NOT IN (${done.map(() => "?").join(", ")}) ORDER BY 1`,
@@ -1588,11 +1581,7 @@ export class SqliteLedger implements LedgerStore {
         result.unchanged++;
         continue;
       }
-      if (
-        existing &&
-        contentKey(existing) === contentKey(incoming) &&
-        sameRelations(this, existing.id, raw)
-      ) {
+      if (existing && contentKey(existing) === contentKey(incoming) && this.hasRelations(existing.id, raw)) {
         result.unchanged++;
         continue;
       }
@@ -1650,7 +1639,7 @@ export class SqliteLedger implements LedgerStore {
   }
 
   /** True when the stored labels/edges/comments already include everything incoming. */
-  hasRelations(id: string, raw: Issue): boolean {
+  private hasRelations(id: string, raw: Issue): boolean {
     const labels = new Set(this.labelsSync(id));
     if ((raw.labels ?? []).some((l) => !labels.has(l))) return false;
     const deps = new Map(this.depRecordsSync(id).map((d) => [d.depends_on_id, d]));
@@ -1712,10 +1701,6 @@ function timeKey(t: string): string {
 function fmt(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   return typeof v === "object" ? JSON.stringify(v) : String(v);
-}
-
-function sameRelations(store: SqliteLedger, id: string, raw: Issue): boolean {
-  return store.hasRelations(id, raw);
 }
 
 /** Cleans an imported issue: known fields only, times normalised, invariants restored. */
