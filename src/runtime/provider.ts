@@ -1,0 +1,51 @@
+// The one interface every agent runtime sits behind. Domain code (mayor, crew, polecats,
+// watchdogs) starts, probes and talks to sessions only through a RuntimeProvider, so tmux,
+// a plain detached process, or later a pod per session are interchangeable.
+
+export type ProviderKind = "tmux" | "subprocess";
+
+/** What to run: a named session with its own working directory and environment. */
+export interface SessionSpec {
+  /** Session name, unique per town: `hq-mayor`, `gt-witness`, `gt-crew-max`, `gt-toast`. */
+  name: string;
+  /** Working directory of the first process. */
+  cwd: string;
+  /** argv of the first process (program first). Never passed through a shell by the caller. */
+  command: string[];
+  /** Environment the first process (and all its children) start with, on top of the provider's own. */
+  env: Record<string, string>;
+}
+
+export interface SessionInfo {
+  name: string;
+  /** The agent process is running (a session whose process died is a zombie: alive=false). */
+  alive: boolean;
+  /** PID of the session's first process, when known. */
+  pid?: number;
+  /** ISO time the session was created, when known. */
+  createdAt?: string;
+}
+
+export interface RuntimeProvider {
+  readonly kind: ProviderKind;
+  /**
+   * Starts a detached session. A dead session of the same name (zombie) is cleared first;
+   * a live one is a ConflictError ("session X already running").
+   */
+  start(spec: SessionSpec): Promise<void>;
+  /**
+   * Stops a session and every process it started (graceful signal, then kill after `graceMs`).
+   * Returns false when there was no such session.
+   */
+  stop(name: string, opts?: { graceMs?: number }): Promise<boolean>;
+  /** True when the session exists and its first process is still running. */
+  isAlive(name: string): Promise<boolean>;
+  /** Types text into the session as if at the keyboard, then presses Enter. */
+  sendText(name: string, text: string): Promise<void>;
+  /** The last `lines` lines of what the session printed (its pane or its log), trailing blanks trimmed. */
+  capture(name: string, lines?: number): Promise<string>;
+  /** Connects the caller's terminal to the session until it detaches or ends; returns an exit code. */
+  attach(name: string): Promise<number>;
+  /** Every session this provider knows of in this town, alive or zombie. */
+  list(): Promise<SessionInfo[]>;
+}

@@ -1,0 +1,343 @@
+// Rigs: one git project under management. `addRig` builds the whole rig tree (shared bare
+// repo, canonical clone, refinery worktree, ledger, agent beads) and registers it only
+// when everything worked; on any failure the half-made rig is removed again.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  addExcludes,
+  branchExists,
+  clone,
+  git,
+  hasCommits,
+  headBranch,
+  normaliseSource,
+} from "../adapters/git.ts";
+import { ConflictError, ValidationError } from "../errors.ts";
+import { initLedger, prefixOfJsonl, readRoutes } from "../ledger/discovery.ts";
+import { ensureAgentBead } from "./agent-beads.ts";
+import { writeJsonFile } from "./json-file.ts";
+import { openRigLedger, registerGasTownVocabulary } from "./ledgers.ts";
+import { withFileLock } from "./lock.ts";
+import { chooseTheme } from "./namepool.ts";
+import { uniquePrefix, validatePrefix } from "./prefix.ts";
+import { DAEMON_JSON, RIGS_JSON, type Town } from "./workspace.ts";
+
+/** Town directories and the town prefix: no rig may take these names. */
+const RESERVED_RIG_NAMES = new Set([
+  "hq",
+  "mayor",
+  "deacon",
+  "settings",
+  "plugins",
+  "logs",
+  "daemon",
+  "directives",
+  "roles",
+]);
+
+const RIG_GITIGNORE = `# Gas Town rig container: only config travels
+.repo.git/
+.land-worktree/
+.beads/
+.claude/
+.archive/
+.runtime/
+plugins/
+mayor/rig/
+refinery/rig/
+polecats/
+crew/*/
+`;
+
+const CREW_README = `# Crew
+
+Long-lived workspaces for people and named agents: \`gt crew add <name> --rig <rig>\`.
+Each one is a full clone of the rig's repository whose beads point at the rig ledger.
+`;
+
+export function validateRigName(name: string): void {
+  if (!name) throw new ValidationError("rig name must not be empty");
+  if (/[-./\\\s]/.test(name)) {
+    const hint = name.replace(/[-./\\\s]+/g, "_");
+    throw new ValidationError(`invalid rig name "${name}": no "-", ".", "/", "\\" or spaces (try "${hint}")`);
+  }
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new ValidationError(`invalid rig name "${name}": use letters, digits and "_"`);
+  if (RESERVED_RIG_NAMES.has(name.toLowerCase())) throw new ValidationError(`rig name "${name}" is reserved`);
+}
+
+export interface AddRigOptions {
+  prefix?: string;
+  branch?: string;
+  /** Where a relative source path is resolved from. */
+  cwd: string;
+  version: string;
+  actor?: string;
+}
+
+export interface RigSummary {
+  name: string;
+  prefix: string;
+  git_url: string;
+  default_branch: string;
+  path: string;
+  beads_path: string;
+  namepool_theme: string;
+  added_at: string;
+}
+
+/** Prefixes already used in the town (rigs.json and the route table), without hyphens. */
+function takenPrefixes(town: Town): Set<string> {
+  const taken = new Set(["hq"]);
+  for (const entry of Object.values(town.rigs().rigs)) taken.add(entry.beads.prefix);
+  for (const r of readRoutes(join(town.beadsDir, "routes.jsonl"))) taken.add(r.prefix.replace(/-$/, ""));
+  return taken;
+}
+
+function usedThemes(town: Town): string[] {
+  const out: string[] = [];
+  for (const rig of town.rigNames()) {
+    try {
+      const raw = JSON.parse(readFileSync(join(town.rigDir(rig), "settings", "config.json"), "utf8"));
+      if (typeof raw?.namepool?.style === "string") out.push(raw.namepool.style);
+    } catch {
+      // a rig without settings uses no theme yet
+    }
+  }
+  return out;
+}
+
+/** Runs `fn`; if it throws, the listed files get back their old contents (or are removed). */
+async function restoringFiles<T>(files: string[], fn: () => Promise<T>): Promise<T> {
+  const before = files.map((f) => (existsSync(f) ? readFileSync(f) : undefined));
+  try {
+    return await fn();
+  } catch (e) {
+    files.forEach((f, i) => {
+      const old = before[i];
+      if (old === undefined) rmSync(f, { force: true });
+      else writeFileSync(f, old);
+    });
+    throw e;
+  }
+}
+
+export async function addRig(
+  town: Town,
+  name: string,
+  source: string,
+  opts: AddRigOptions,
+): Promise<RigSummary> {
+  validateRigName(name);
+  return withFileLock(join(town.runtimeDir, "locks", "rigs.lock"), async () => {
+    if (town.rigs().rigs[name]) throw new ConflictError("rig_exists", `rig "${name}" already exists`);
+    const rigDir = town.rigDir(name);
+    if (existsSync(rigDir)) throw new ConflictError("rig_exists", `${rigDir} already exists`);
+    const url = await normaliseSource(source, opts.cwd);
+    const taken = takenPrefixes(town);
+    let prefix = opts.prefix ? validatePrefix(opts.prefix) : uniquePrefix(name, taken);
+    if (opts.prefix && taken.has(prefix))
+      throw new ConflictError("prefix_taken", `prefix "${prefix}" is already used in this town`);
+
+    mkdirSync(rigDir, { recursive: true });
+    try {
+      const built = await buildRigTree(town, name, url, prefix, taken, opts);
+      prefix = built.prefix;
+      const summary: RigSummary = {
+        name,
+        prefix,
+        git_url: url,
+        default_branch: built.branch,
+        path: rigDir,
+        beads_path: built.routePath,
+        namepool_theme: built.theme,
+        added_at: new Date().toISOString(),
+      };
+      await register(town, summary);
+      return summary;
+    } catch (e) {
+      rmSync(rigDir, { recursive: true, force: true });
+      throw e;
+    }
+  });
+}
+
+async function buildRigTree(
+  town: Town,
+  name: string,
+  url: string,
+  wantedPrefix: string,
+  taken: Set<string>,
+  opts: AddRigOptions,
+): Promise<{ prefix: string; branch: string; routePath: string; theme: string }> {
+  const rigDir = town.rigDir(name);
+  const bare = join(rigDir, ".repo.git");
+  await clone(url, bare, ["--bare"]);
+  await git(bare, ["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"]);
+  await git(bare, ["fetch", "--quiet", "origin"]);
+  if (!(await hasCommits(bare)))
+    throw new ValidationError(`${url} has no commits yet; push a first commit before adding it as a rig`);
+  const branch = opts.branch ?? (await headBranch(bare)) ?? "main";
+  if (!(await branchExists(bare, branch)))
+    throw new ValidationError(`branch "${branch}" not found in ${url}`);
+
+  const canonical = join(rigDir, "mayor", "rig");
+  mkdirSync(join(rigDir, "mayor"), { recursive: true });
+  await clone(url, canonical, ["--reference-if-able", bare, "--branch", branch]);
+  await git(bare, ["worktree", "add", "--quiet", join(rigDir, "refinery", "rig"), branch]);
+
+  // A project that tracks its own beads keeps them (and their prefix) in the canonical clone.
+  let prefix = wantedPrefix;
+  let routePath = name;
+  const trackedJsonl = join(canonical, ".beads", "issues.jsonl");
+  if (existsSync(trackedJsonl)) {
+    const detected = prefixOfJsonl(trackedJsonl);
+    if (detected && detected !== prefix) {
+      if (taken.has(detected))
+        throw new ConflictError(
+          "prefix_taken",
+          `the project's beads prefix "${detected}" is already used in this town`,
+        );
+      prefix = detected;
+    }
+    initLedger(canonical, { prefix, version: opts.version });
+    await addExcludes(canonical, [".beads/beads.db", ".beads/beads.db-*", ".beads/*.tmp-*"]);
+    mkdirSync(join(rigDir, ".beads"), { recursive: true });
+    writeFileSync(join(rigDir, ".beads", "redirect"), "mayor/rig/.beads\n");
+    routePath = `${name}/mayor/rig`;
+  } else {
+    initLedger(rigDir, { prefix, version: opts.version });
+  }
+  // Worktrees of the shared repo find the rig ledger through a redirect the project never sees.
+  await addExcludes(bare, [".beads/redirect", ...(existsSync(trackedJsonl) ? [] : [".beads/"])]);
+  mkdirSync(join(rigDir, "refinery", "rig", ".beads"), { recursive: true });
+  writeFileSync(join(rigDir, "refinery", "rig", ".beads", "redirect"), "../../.beads\n");
+
+  const actor = opts.actor ?? "gt rig add";
+  const ledger = openRigLedger(town, name);
+  try {
+    await registerGasTownVocabulary(ledger);
+    const rigBead = `${prefix}-rig-${name}`;
+    if (!(await ledger.getIssue(rigBead))) {
+      await ledger.createIssue(
+        {
+          id: rigBead,
+          title: name,
+          description: `Rig ${name}: ${url} (default branch ${branch}).`,
+          issue_type: "rig",
+          labels: ["gt:rig"],
+          metadata: { git_url: url, default_branch: branch, prefix },
+        },
+        actor,
+      );
+    }
+    await ensureAgentBead(ledger, { role: "witness", rig: name }, prefix, actor);
+    await ensureAgentBead(ledger, { role: "refinery", rig: name }, prefix, actor);
+  } finally {
+    await ledger.close();
+  }
+
+  for (const dir of ["witness", "crew", "polecats", "settings", "plugins", ".runtime"]) {
+    mkdirSync(join(rigDir, dir), { recursive: true });
+  }
+  writeFileSync(join(rigDir, "crew", "README.md"), CREW_README);
+  writeFileSync(join(rigDir, ".gitignore"), RIG_GITIGNORE);
+  const now = new Date().toISOString();
+  writeJsonFile(join(rigDir, "config.json"), {
+    type: "rig",
+    version: 1,
+    name,
+    git_url: url,
+    default_branch: branch,
+    created_at: now,
+    beads: { prefix },
+  });
+  const theme = chooseTheme(name, usedThemes(town));
+  writeJsonFile(join(rigDir, "settings", "config.json"), {
+    type: "rig-settings",
+    version: 1,
+    namepool: { style: theme },
+  });
+  return { prefix, branch, routePath, theme };
+}
+
+/** Adds the rig to rigs.json, the route table and the daemon's patrol lists (all or nothing). */
+async function register(town: Town, rig: RigSummary): Promise<void> {
+  const routesFile = join(town.beadsDir, "routes.jsonl");
+  const daemonFile = town.path(DAEMON_JSON);
+  await restoringFiles([town.path(RIGS_JSON), routesFile, daemonFile], async () => {
+    const rigs = town.rigs();
+    rigs.rigs[rig.name] = {
+      git_url: rig.git_url,
+      added_at: rig.added_at,
+      beads: { repo: rig.beads_path, prefix: rig.prefix },
+    };
+    town.saveRigs(rigs);
+    const routes = readRoutes(routesFile).filter((r) => r.prefix !== `${rig.prefix}-`);
+    routes.push({ prefix: `${rig.prefix}-`, path: rig.beads_path });
+    writeRoutes(routesFile, routes);
+    updateDaemonPatrols(daemonFile, (list) => [...new Set([...list, rig.name])]);
+  });
+}
+
+function writeRoutes(file: string, routes: Array<{ prefix: string; path: string }>): void {
+  mkdirSync(join(file, ".."), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, routes.map((r) => `${JSON.stringify({ prefix: r.prefix, path: r.path })}\n`).join(""));
+  renameSync(tmp, file);
+}
+
+function updateDaemonPatrols(file: string, change: (rigs: string[]) => string[]): void {
+  if (!existsSync(file)) return;
+  const cfg = JSON.parse(readFileSync(file, "utf8")) as { patrols?: Record<string, { rigs?: string[] }> };
+  for (const key of ["witness", "refinery"]) {
+    const patrol = cfg.patrols?.[key];
+    if (patrol) patrol.rigs = change(patrol.rigs ?? []);
+  }
+  writeJsonFile(file, cfg);
+}
+
+export function rigSummary(town: Town, name: string): RigSummary {
+  const entry = town.rig(name);
+  const cfg = town.rigConfig(name);
+  let theme = "";
+  try {
+    const raw = JSON.parse(readFileSync(join(town.rigDir(name), "settings", "config.json"), "utf8"));
+    theme = raw?.namepool?.style ?? "";
+  } catch {
+    // no rig settings
+  }
+  return {
+    name,
+    prefix: entry.beads.prefix,
+    git_url: entry.git_url,
+    default_branch: cfg.default_branch,
+    path: town.rigDir(name),
+    beads_path: entry.beads.repo ?? name,
+    namepool_theme: theme,
+    added_at: entry.added_at,
+  };
+}
+
+export function listRigs(town: Town): RigSummary[] {
+  return town.rigNames().map((n) => rigSummary(town, n));
+}
+
+/** Unregisters a rig (rigs.json, routes, patrols). Its files stay on disk, as in Gas Town. */
+export async function removeRig(town: Town, name: string): Promise<RigSummary> {
+  return withFileLock(join(town.runtimeDir, "locks", "rigs.lock"), async () => {
+    const summary = rigSummary(town, name);
+    const routesFile = join(town.beadsDir, "routes.jsonl");
+    await restoringFiles([town.path(RIGS_JSON), routesFile, town.path(DAEMON_JSON)], async () => {
+      const rigs = town.rigs();
+      delete rigs.rigs[name];
+      town.saveRigs(rigs);
+      writeRoutes(
+        routesFile,
+        readRoutes(routesFile).filter((r) => r.prefix !== `${summary.prefix}-`),
+      );
+      updateDaemonPatrols(town.path(DAEMON_JSON), (list) => list.filter((r) => r !== name));
+    });
+    return summary;
+  });
+}
