@@ -20,6 +20,7 @@ export async function ensureAgentBead(
   return ledger.createIssue(
     {
       id: beadId,
+      force: true,
       title: addressOf(id),
       description: `Agent bead for ${addressOf(id)}.`,
       issue_type: "agent",

@@ -222,6 +222,7 @@ async function buildRigTree(
       await ledger.createIssue(
         {
           id: rigBead,
+          force: true,
           title: name,
           description: `Rig ${name}: ${url} (default branch ${branch}).`,
           issue_type: "rig",
