@@ -1,0 +1,344 @@
+// The built-in agent presets (claude, codex, gemini, … and our own script agent) as data,
+// in the same snake_case shape a user writes under `agents` in settings, plus the zod
+// schemas that read such user entries and the merge of a user entry over its base preset.
+import { basename } from "node:path";
+import { z } from "zod";
+
+export const HOOK_PROVIDERS = [
+  "claude",
+  "gemini",
+  "cursor",
+  "copilot",
+  "opencode",
+  "codex",
+  "pi",
+  "omp",
+  "vibe",
+  "none",
+] as const;
+export type HookProvider = (typeof HOOK_PROVIDERS)[number];
+
+export interface AgentHooks {
+  provider: HookProvider;
+  /** Directory (relative to the settings dir) the provider's hook file lives in. */
+  dir?: string;
+  settings_file?: string;
+  /** The hook file only carries instructions; the runtime does not execute it. */
+  informational?: boolean;
+}
+
+export interface AgentResume {
+  /** flag: `<cmd> <value> <id>`; subcommand: `<cmd> <value> <id>` before the args; none: cannot resume. */
+  style: "flag" | "subcommand" | "none";
+  value?: string;
+}
+
+/** Headless one-shot runs (dogs, formulas): `<cmd> [subcommand] [prompt_flag] <prompt> [output_flag]`. */
+export interface NonInteractive {
+  subcommand?: string;
+  prompt_flag?: string;
+  output_flag?: string;
+}
+
+export interface AgentConfig {
+  provider: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  initial_prompt?: string;
+  /** arg: the startup prompt is the last CLI argument; none: it is sent as a nudge once ready. */
+  prompt_mode: "arg" | "none";
+  /** Process names that mean "the agent is alive" in the pane. */
+  process_names: string[];
+  ready_prompt_prefix?: string;
+  /** With a prompt prefix: the longest wait for it; without: a fixed delay. */
+  ready_delay_ms: number;
+  resume: AgentResume;
+  session_id_env?: string;
+  config_dir?: string;
+  config_dir_env?: string;
+  hooks: AgentHooks;
+  instructions_file: string;
+  non_interactive?: NonInteractive;
+}
+
+export const DEFAULT_AGENT = "claude";
+
+const CLAUDE: AgentConfig = {
+  provider: "claude",
+  command: "claude",
+  args: ["--dangerously-skip-permissions"],
+  env: {},
+  prompt_mode: "arg",
+  process_names: ["node", "claude"],
+  ready_prompt_prefix: "❯ ",
+  ready_delay_ms: 10_000,
+  resume: { style: "flag", value: "--resume" },
+  session_id_env: "CLAUDE_SESSION_ID",
+  config_dir: ".claude",
+  config_dir_env: "CLAUDE_CONFIG_DIR",
+  hooks: { provider: "claude", dir: ".claude", settings_file: "settings.json" },
+  instructions_file: "CLAUDE.md",
+  non_interactive: { prompt_flag: "-p", output_flag: "--output-format json" },
+};
+
+/** Fields most non-Claude presets share; each preset below states only what differs. */
+function preset(p: Pick<AgentConfig, "provider" | "command"> & Partial<AgentConfig>): AgentConfig {
+  return {
+    args: [],
+    env: {},
+    prompt_mode: "arg",
+    process_names: [p.command],
+    ready_delay_ms: 5_000,
+    resume: { style: "none" },
+    hooks: { provider: "none" },
+    instructions_file: "AGENTS.md",
+    ...p,
+  };
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+// Frozen: callers get copies (structuredClone) and must never edit the registry itself.
+export const BUILTIN_PRESETS: Readonly<Record<string, Readonly<AgentConfig>>> = deepFreeze({
+  claude: CLAUDE,
+  gemini: preset({
+    provider: "gemini",
+    command: "gemini",
+    args: ["--approval-mode", "yolo"],
+    resume: { style: "flag", value: "--resume" },
+    config_dir: ".gemini",
+    hooks: { provider: "gemini", dir: ".gemini", settings_file: "settings.json" },
+    non_interactive: { prompt_flag: "-p", output_flag: "--output-format json" },
+  }),
+  codex: preset({
+    provider: "codex",
+    command: "codex",
+    args: ["--dangerously-bypass-approvals-and-sandbox"],
+    prompt_mode: "none",
+    ready_prompt_prefix: "› ",
+    ready_delay_ms: 3_000,
+    resume: { style: "subcommand", value: "resume" },
+    config_dir: ".codex",
+    non_interactive: { subcommand: "exec", output_flag: "--json" },
+  }),
+  cursor: preset({
+    provider: "cursor",
+    command: "cursor-agent",
+    args: ["-f"],
+    process_names: ["cursor-agent", "agent"],
+    resume: { style: "flag", value: "--resume" },
+    config_dir: ".cursor",
+    hooks: { provider: "cursor", dir: ".cursor", settings_file: "hooks.json" },
+  }),
+  copilot: preset({
+    provider: "copilot",
+    command: "copilot",
+    args: ["--yolo"],
+    resume: { style: "flag", value: "--resume" },
+    hooks: { provider: "copilot", dir: ".github/hooks", settings_file: "gastown.json" },
+  }),
+  opencode: preset({
+    provider: "opencode",
+    command: "opencode",
+    // OpenCode has no yolo flag: its permissions come from this variable.
+    env: { OPENCODE_PERMISSION: '{"*":"allow"}' },
+    process_names: ["opencode", "node", "bun"],
+    ready_delay_ms: 8_000,
+    config_dir: ".opencode",
+    hooks: { provider: "opencode", dir: ".opencode/plugins", settings_file: "gastown.js" },
+    non_interactive: { subcommand: "run", output_flag: "--format json" },
+  }),
+  auggie: preset({
+    provider: "auggie",
+    command: "auggie",
+    args: ["--allow-indexing"],
+    resume: { style: "flag", value: "--resume" },
+  }),
+  amp: preset({
+    provider: "amp",
+    command: "amp",
+    args: ["--dangerously-allow-all", "--no-ide"],
+    resume: { style: "subcommand", value: "threads continue" },
+  }),
+  pi: preset({
+    provider: "pi",
+    command: "pi",
+    args: ["-e", ".pi/extensions/gastown-hooks.js"],
+    process_names: ["pi", "node", "bun"],
+    ready_delay_ms: 8_000,
+    hooks: { provider: "pi", dir: ".pi/extensions", settings_file: "gastown-hooks.js" },
+  }),
+  omp: preset({
+    provider: "omp",
+    command: "omp",
+    args: ["--hook", ".omp/hooks/gastown-hook.ts"],
+    process_names: ["omp", "node", "bun"],
+    hooks: { provider: "omp", dir: ".omp/hooks", settings_file: "gastown-hook.ts" },
+  }),
+  vibe: preset({
+    provider: "vibe",
+    command: "vibe",
+    args: ["--agent", "auto-approve"],
+    ready_prompt_prefix: "❯ ",
+    resume: { style: "flag", value: "--resume" },
+    hooks: { provider: "vibe", dir: ".vibe", settings_file: "config.toml" },
+  }),
+  // Claude Code pointed at Groq's Anthropic-compatible endpoint; `${GROQ_API_KEY}` is
+  // expanded from the spawning environment (expandAgentEnv) so the key is never stored.
+  "groq-compound": {
+    ...CLAUDE,
+    env: {
+      ANTHROPIC_BASE_URL: "https://api.groq.com/openai/v1",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder for expandAgentEnv
+      ANTHROPIC_AUTH_TOKEN: "${GROQ_API_KEY}",
+      ANTHROPIC_MODEL: "groq/compound",
+    },
+  },
+  // Our own stand-in agent; the session builder swaps "gt" for the absolute gt path.
+  script: preset({
+    provider: "script",
+    command: "gt",
+    args: ["script-agent"],
+    prompt_mode: "none",
+    process_names: ["node"],
+    ready_prompt_prefix: "script-agent ready",
+    ready_delay_ms: 0,
+  }),
+});
+
+export const BUILTIN_AGENT_NAMES: readonly string[] = Object.keys(BUILTIN_PRESETS).sort();
+
+export function isBuiltinAgent(name: string): boolean {
+  return Object.hasOwn(BUILTIN_PRESETS, name);
+}
+
+/** Replaces `${VAR}` in preset env values with the spawning environment's value ("" if unset). */
+export function expandAgentEnv(env: Record<string, string>, from: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = v.replace(/\$\{(\w+)\}/g, (_, name) => from[name] ?? "");
+  return out;
+}
+
+// ---- user entries ----------------------------------------------------------------------
+
+const hooksSchema = z.looseObject({
+  provider: z.enum(HOOK_PROVIDERS).optional(),
+  dir: z.string().optional(),
+  settings_file: z.string().optional(),
+  informational: z.boolean().optional(),
+});
+
+const entryShape = z.looseObject({
+  provider: z.string().min(1).optional(),
+  command: z.string().min(1).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  initial_prompt: z.string().optional(),
+  prompt_mode: z.enum(["arg", "none"]).optional(),
+  process_names: z.array(z.string()).optional(),
+  ready_prompt_prefix: z.string().optional(),
+  ready_delay_ms: z.number().int().nonnegative().optional(),
+  resume: z
+    .looseObject({ style: z.enum(["flag", "subcommand", "none"]), value: z.string().optional() })
+    .optional(),
+  session_id_env: z.string().optional(),
+  config_dir: z.string().optional(),
+  config_dir_env: z.string().optional(),
+  hooks: hooksSchema.optional(),
+  instructions_file: z.string().min(1).optional(),
+  non_interactive: z
+    .looseObject({
+      subcommand: z.string().optional(),
+      prompt_flag: z.string().optional(),
+      output_flag: z.string().optional(),
+    })
+    .optional(),
+});
+
+/** What a user writes for one agent: any subset of AgentConfig (unknown keys kept). */
+export type AgentEntry = z.output<typeof entryShape>;
+
+type Raw = Record<string, unknown>;
+const isObj = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Gas Town's own files nest some fields (tmux {process_names, …}, session {…}, instructions
+ * {file}) or flatten others (hooks_provider, resume_flag); lift them into our flat shape so a
+ * real Gas Town entry means the same here. Keys already in our shape win.
+ */
+function liftGasTownKeys(v: unknown): unknown {
+  if (!isObj(v)) return v;
+  const out: Raw = { ...v };
+  const fill = (key: string, value: unknown) => {
+    if (out[key] === undefined && value !== undefined) out[key] = value;
+  };
+  const tmux = isObj(v.tmux) ? v.tmux : {};
+  const session = isObj(v.session) ? v.session : {};
+  for (const k of ["process_names", "ready_prompt_prefix", "ready_delay_ms"]) fill(k, tmux[k]);
+  for (const k of ["session_id_env", "config_dir_env"]) fill(k, session[k]);
+  fill("instructions_file", isObj(v.instructions) ? v.instructions.file : undefined);
+  const hooks = Object.fromEntries(
+    ["provider", "dir", "settings_file", "informational"]
+      .map((k) => [k, v[`hooks_${k}`]] as const)
+      .filter(([, x]) => x !== undefined),
+  );
+  if (Object.keys(hooks).length) out.hooks = { ...hooks, ...(isObj(v.hooks) ? v.hooks : {}) };
+  if (typeof v.resume_flag === "string" && v.resume_flag) {
+    fill("resume", { style: v.resume_style === "subcommand" ? "subcommand" : "flag", value: v.resume_flag });
+  }
+  return out;
+}
+
+/** A user entry as stored in settings or agents.json: every field optional. */
+export const agentEntrySchema = z.preprocess(liftGasTownKeys, entryShape);
+
+/** A stand-alone user entry: only `command` is required; the rest comes from its base preset. */
+export const agentConfigSchema = z
+  .preprocess(liftGasTownKeys, entryShape.extend({ command: z.string().min(1) }))
+  .transform((e): AgentConfig => mergeAgentConfig(baseConfigFor(e), e));
+
+/** Defaults for an agent we know nothing about: run it, prompt as an argument, wait 5 s. */
+function genericConfig(command: string, provider?: string): AgentConfig {
+  return preset({ provider: provider ?? basename(command), command, process_names: [basename(command)] });
+}
+
+/**
+ * The preset a custom entry builds on: the built-in named by its `provider`, else the first
+ * built-in with the same command (so `fast = claude --model haiku` keeps Claude's hooks and
+ * readiness), else generic defaults.
+ */
+export function baseConfigFor(e: AgentEntry): AgentConfig {
+  const byProvider = e.provider && isBuiltinAgent(e.provider) ? BUILTIN_PRESETS[e.provider] : undefined;
+  const cmd = e.command ? basename(e.command) : undefined;
+  const byCommand = Object.values(BUILTIN_PRESETS).find((p) => p.command === cmd && p.command !== "gt");
+  const base = byProvider ?? byCommand;
+  if (base) return structuredClone(base) as AgentConfig;
+  return genericConfig(e.command ?? "", e.provider);
+}
+
+/** Known keys only: what a user entry contributes (its unknown keys stay in the file). */
+function knownFields(e: AgentEntry): Partial<AgentConfig> {
+  const out: Raw = {};
+  for (const k of Object.keys(entryShape.shape)) if (e[k] !== undefined) out[k] = e[k];
+  return out as Partial<AgentConfig>;
+}
+
+/**
+ * A user entry over a base: fields given replace the base's, except `env` (variables are
+ * added) and `hooks` (kept when the provider stays the same).
+ */
+export function mergeAgentConfig(base: AgentConfig, entry: AgentEntry): AgentConfig {
+  const e = knownFields(entry);
+  const hooksProvider = e.hooks?.provider ?? base.hooks.provider;
+  const hooks: AgentHooks = e.hooks
+    ? { ...(hooksProvider === base.hooks.provider ? base.hooks : {}), ...e.hooks, provider: hooksProvider }
+    : base.hooks;
+  return { ...base, ...e, env: { ...base.env, ...e.env }, hooks };
+}
