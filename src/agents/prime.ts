@@ -1,0 +1,391 @@
+// The domain of `gt prime`: work out who the caller is, then build the Markdown that puts
+// the agent's role, the operator's directives, its hooked work and its mail into its
+// context. `--hook` mode (agent SessionStart/PreCompact hooks) also tracks the session id.
+import { randomUUID } from "node:crypto";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, join } from "node:path";
+import { unreadMail } from "../comms/mailbox.ts";
+import type { Issue } from "../ledger/model.ts";
+import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import {
+  type AgentIdentity,
+  addressOf,
+  identityFromEnv,
+  identityFromPath,
+  sessionNameOf,
+  workDirOf,
+} from "../town/identity.ts";
+import { openRigLedger, openTownLedger } from "../town/ledgers.ts";
+import type { RoleName } from "../town/roles.ts";
+import { findTownRoot, NotInTownError, Town } from "../town/workspace.ts";
+import { findHookedWork } from "../work/hook.ts";
+import { resolveAgent } from "./resolve.ts";
+import { loadRoleTemplate, renderTemplate, type TemplateVars } from "./templates.ts";
+
+export interface PrimeOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Called from an agent CLI hook: resolve, persist and announce the session id. */
+  hookMode?: boolean;
+  /** startup | resume | compact | clear (hook source); compact and resume take the fast path. */
+  source?: string;
+  /** What the hook wrote on stdin, if anything (`{session_id, source}` JSON). */
+  stdinJson?: string;
+}
+
+export interface PrimeResult {
+  /** Undefined at the town root, where there is no role. */
+  identity?: AgentIdentity;
+  address?: string;
+  role?: RoleName;
+  rig?: string;
+  townRoot: string;
+  /** The full Markdown to print. */
+  text: string;
+  hooked: Issue | undefined;
+  unreadMail: number;
+  sessionId?: string;
+  source?: string;
+  fastPath: boolean;
+  /** A ledger could not be read: the hook state is unknown, not empty. */
+  ledgerError?: string;
+}
+
+export const SESSION_ID_FILE = "session_id";
+export const HANDOFF_MARKER = "handoff_to_successor";
+export const EVENTS_FILE = ".events.jsonl";
+const FAST_SOURCES = new Set(["compact", "resume"]);
+
+/** What a role should do when its hook is empty. */
+const STARTUP_DIRECTIVE: Record<RoleName, string> = {
+  mayor:
+    "Look at the town with `gt status` and at unblocked work with `gt ready`, read your mail, " +
+    "then dispatch ready work with `gt sling <bead> <rig>` or wait for the overseer.",
+  deacon:
+    "Start a patrol cycle: check every agent with `gt status`, act on your mail, then wait for the next cycle.",
+  witness:
+    "Run a patrol: `gt polecat list {{rig}}`, nudge stalled polecats, act on your mail, then wait to be nudged.",
+  refinery:
+    "Check the merge queue with `gt mq list {{rig}}` and read your mail; if both are empty, wait to be nudged.",
+  polecat:
+    "Check your mail (`gt mail inbox`) and wait: work reaches you by `gt sling`. Do not pick up work on your own.",
+  crew: "Check your mail, then wait for instructions from the person you work with.",
+};
+
+/** Builds everything `gt prime` prints, without printing it. */
+export async function buildPrime(opts: PrimeOptions): Promise<PrimeResult> {
+  const root = findTownRoot(opts.cwd, opts.env);
+  if (!root) throw new NotInTownError(opts.cwd);
+  const town = new Town(root);
+  const id = identityFromEnv(opts.env) ?? identityFromPath(town.root, realOrSame(opts.cwd));
+  if (!id) return neutralPrime(town);
+
+  const address = addressOf(id);
+  const workDir = workDirOf(town.root, id);
+  const session = opts.hookMode ? startSession(town, id, workDir, opts) : undefined;
+  const source = session?.source ?? opts.source;
+  const handoff = consumeHandoffMarker(workDir);
+  const view = await readLedgers(town, id, address);
+  const base = {
+    identity: id,
+    address,
+    role: id.role,
+    ...(id.rig ? { rig: id.rig } : {}),
+    townRoot: town.root,
+    hooked: view.hooked[0],
+    unreadMail: view.unread,
+    ...(session ? { sessionId: session.id } : {}),
+    ...(source ? { source } : {}),
+    ...(view.error ? { ledgerError: view.error } : {}),
+  };
+  const fastPath = source !== undefined && FAST_SOURCES.has(source);
+  const parts = fastPath
+    ? fastPathText(town, id, address, view, source, session?.id)
+    : fullText(town, id, address, workDir, view, opts.env);
+  if (handoff) parts.unshift(HANDOFF_NOTE);
+  return { ...base, text: `${parts.join("\n\n").trimEnd()}\n`, fastPath };
+}
+
+function realOrSame(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Ledgers: the hook and the mailbox
+
+interface LedgerView {
+  hooked: Issue[];
+  unread: number;
+  error?: string;
+}
+
+/** Reads hook and mail from the rig ledger (rig roles) and the town ledger, never throwing. */
+async function readLedgers(town: Town, id: AgentIdentity, address: string): Promise<LedgerView> {
+  const ledgers: SqliteLedger[] = [];
+  try {
+    if (id.rig) ledgers.push(openRigLedger(town, id.rig));
+    ledgers.push(openTownLedger(town));
+    const hooked = await findHookedWork(ledgers, address);
+    const unread = (await unreadMail(ledgers, address)).length;
+    return { hooked, unread };
+  } catch (e) {
+    // An unreadable ledger must not look like an empty hook: the agent would wrongly run gt done.
+    return { hooked: [], unread: 0, error: (e as Error).message };
+  } finally {
+    for (const l of ledgers) await l.close();
+  }
+}
+
+function ledgerErrorText(error: string): string {
+  return [
+    "## ⚠️ LEDGER ERROR — do not run gt done",
+    "",
+    `The beads ledger could not be read: ${error}`,
+    "Your hook and mail are UNKNOWN, not empty. Do not run `gt done`, do not close beads and",
+    "do not assume you have no work. Report this to your witness or the mayor and wait.",
+  ].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------
+// Full render
+
+function fullText(
+  town: Town,
+  id: AgentIdentity,
+  address: string,
+  workDir: string,
+  view: LedgerView,
+  env: NodeJS.ProcessEnv,
+): string[] {
+  const vars = templateVars(town, id, address, workDir, env);
+  const parts = [renderTemplate(loadRoleTemplate(id.role, town.root).text, vars).trimEnd()];
+  const directives = readDirectives(town, id);
+  if (directives) parts.push(`## Operator directives\n\n${directives}`);
+  parts.push(hookSection(id, view, vars));
+  parts.push(mailLine(view));
+  return parts;
+}
+
+/** Every template variable, empty where it does not apply to this role. */
+export function templateVars(
+  town: Town,
+  id: AgentIdentity,
+  address: string,
+  workDir: string,
+  env: NodeJS.ProcessEnv,
+): TemplateVars {
+  const prefix = id.rig ? tryOr(() => town.prefixOf(id.rig!), undefined) : undefined;
+  return {
+    town_name: tryOr(() => town.townJson().name, basename(town.root)),
+    town_root: town.root,
+    address,
+    role: id.role,
+    rig: id.rig ?? "",
+    name: id.name ?? "",
+    work_dir: workDir,
+    session: sessionNameOf(id, prefix),
+    default_branch: id.rig ? tryOr(() => town.rigConfig(id.rig!).default_branch, "main") : "",
+    agent: env.GT_AGENT || agentName(town, id),
+  };
+}
+
+function agentName(town: Town, id: AgentIdentity): string {
+  return tryOr(
+    () =>
+      resolveAgent({
+        townRoot: town.root,
+        ...(id.rig ? { rigDir: town.rigDir(id.rig) } : {}),
+        role: id.role,
+        ...(id.role === "crew" && id.name ? { crewName: id.name } : {}),
+      }).name,
+    "",
+  );
+}
+
+function tryOr<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+/** Town directives, then the rig's (appended, so the rig has the last word). */
+function readDirectives(town: Town, id: AgentIdentity): string {
+  const files = [town.path("directives", `${id.role}.md`)];
+  if (id.rig) files.push(join(town.rigDir(id.rig), "directives", `${id.role}.md`));
+  return files
+    .filter((f) => existsSync(f))
+    .map((f) => readFileSync(f, "utf8").trim())
+    .filter(Boolean)
+    .join("\n\n");
+}
+
+function hookSection(id: AgentIdentity, view: LedgerView, vars: TemplateVars): string {
+  if (view.error) return `## Your hook\n\n${ledgerErrorText(view.error)}`;
+  const bead = view.hooked[0];
+  if (!bead) {
+    const todo = renderTemplate(STARTUP_DIRECTIVE[id.role], vars);
+    return `## Your hook\n\nNothing is on your hook. ${todo}`;
+  }
+  return `## Your hook\n\n${autonomousBlock(id, bead, view.hooked.length - 1)}`;
+}
+
+function autonomousBlock(id: AgentIdentity, bead: Issue, more: number): string {
+  const finish =
+    id.role === "polecat"
+      ? "When the work is done, committed and tested, finish with `gt done`. Do not stop without it."
+      : `When the work is done, close it: \`bd close ${bead.id} --reason "..."\`.`;
+  const lines = [
+    "### 🚀 AUTONOMOUS WORK MODE",
+    "",
+    "Work is on your hook. Start on it **now** — do not ask for confirmation, do not wait for input.",
+    "",
+    `- Bead: **${bead.id}** — ${bead.title}`,
+    `- Status: ${bead.status}, priority P${bead.priority}, type ${bead.issue_type}`,
+  ];
+  if (more > 0) lines.push(`- (${more} more bead(s) hooked to you; see \`gt hook\`)`);
+  lines.push("", "#### Description", "", bead.description?.trim() || "(no description)");
+  if (bead.acceptance_criteria?.trim())
+    lines.push("", "#### Acceptance criteria", "", bead.acceptance_criteria.trim());
+  lines.push("", `Full details: \`bd show ${bead.id}\`.`, finish);
+  return lines.join("\n");
+}
+
+function mailLine(view: LedgerView): string {
+  if (view.error) return "Mail: unknown (ledger error)";
+  return `Mail: ${view.unread} unread (gt mail inbox)`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Fast path (compact / resume): a short reminder, since the full context is still mostly there
+
+function fastPathText(
+  town: Town,
+  id: AgentIdentity,
+  address: string,
+  view: LedgerView,
+  source: string,
+  sessionId: string | undefined,
+): string[] {
+  const where = id.rig ? `${id.role} in rig ${id.rig}` : id.role;
+  const townName = tryOr(() => town.townJson().name, basename(town.root));
+  const lines = [
+    `Context restored (${source}). You are ${address} — ${where} — in Gas Town ${townName} (${town.root}).`,
+  ];
+  if (sessionId) lines.push(`Session: ${sessionId}`);
+  const bead = view.hooked[0];
+  if (view.error) lines.push("", ledgerErrorText(view.error));
+  else if (bead) lines.push(`Hooked: ${bead.id} — ${bead.title}. Keep working on it now.`);
+  else lines.push("Nothing is on your hook.");
+  if (id.role === "polecat") lines.push("Reminder: your work is not finished until you run `gt done`.");
+  lines.push("Run `gt prime` for your full role context.");
+  return [lines.join("\n")];
+}
+
+// ---------------------------------------------------------------------------------------
+// Neutral: the town root itself has no role
+
+function neutralPrime(town: Town): PrimeResult {
+  const name = tryOr(() => town.townJson().name, basename(town.root));
+  const rigs = tryOr(() => town.rigNames(), [] as string[]);
+  const text = [
+    `# Gas Town workspace ${name}`,
+    "",
+    `You are at the root of the town (${town.root}). There is no agent role here.`,
+    "",
+    "To work as an agent, start or attach to one, or run gt prime from its directory:",
+    "",
+    "- mayor: `mayor/` (`gt mayor start`)",
+    "- a crew workspace: `<rig>/crew/<name>/` (`gt crew add <name> --rig <rig>`)",
+    "- or set GT_ROLE to an address such as `mayor` or `<rig>/crew/<name>`.",
+    "",
+    rigs.length ? `Rigs: ${rigs.join(", ")}.` : "No rigs yet: `gt rig add <name> <git-url>`.",
+    "See the whole town with `gt status`.",
+  ].join("\n");
+  return { townRoot: town.root, text: `${text}\n`, hooked: undefined, unreadMail: 0, fastPath: false };
+}
+
+// ---------------------------------------------------------------------------------------
+// Hook mode: session id, session_start event, handoff marker
+
+interface SessionInfo {
+  id: string;
+  source: string;
+}
+
+/** Resolves and persists the session id and logs a session_start event. */
+function startSession(town: Town, id: AgentIdentity, workDir: string, opts: PrimeOptions): SessionInfo {
+  const stdin = parseStdin(opts.stdinJson);
+  const runtime = join(workDir, ".runtime");
+  const file = join(runtime, SESSION_ID_FILE);
+  const sessionId =
+    opts.env.GT_SESSION_ID ||
+    opts.env.CLAUDE_SESSION_ID ||
+    stdin.session_id ||
+    readTrimmed(file) ||
+    randomUUID();
+  const source = opts.source || stdin.source || opts.env.GT_HOOK_SOURCE || "startup";
+  // A role's directory that does not exist yet is not ours to create; just skip persisting.
+  if (existsSync(workDir)) {
+    mkdirSync(runtime, { recursive: true });
+    writeFileSync(file, `${sessionId}\n`);
+  }
+  appendEvent(town, {
+    ts: new Date().toISOString(),
+    type: "session_start",
+    actor: addressOf(id),
+    payload: { session_id: sessionId, source, role: id.role },
+  });
+  return { id: sessionId, source };
+}
+
+function parseStdin(text: string | undefined): { session_id?: string; source?: string } {
+  if (!text?.trim()) return {};
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    const str = (x: unknown) => (typeof x === "string" && x ? x : undefined);
+    const session_id = str(v.session_id);
+    const source = str(v.source);
+    return { ...(session_id ? { session_id } : {}), ...(source ? { source } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+function readTrimmed(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  return readFileSync(file, "utf8").trim() || undefined;
+}
+
+/** One JSON line; appends under 4 KB are atomic, so concurrent writers never interleave. */
+function appendEvent(town: Town, event: Record<string, unknown>): void {
+  appendFileSync(town.path(EVENTS_FILE), `${JSON.stringify(event)}\n`);
+}
+
+const HANDOFF_NOTE = [
+  "## ⚠️ YOU JUST TOOK OVER FROM A HANDOFF",
+  "",
+  "Your predecessor handed this session off to you. Do NOT hand off again right away:",
+  "pick up the hooked work and the handoff mail and carry on.",
+].join("\n");
+
+/** True when the predecessor left a handoff marker; the marker is removed so it fires once. */
+function consumeHandoffMarker(workDir: string): boolean {
+  const marker = join(workDir, ".runtime", HANDOFF_MARKER);
+  if (!existsSync(marker)) return false;
+  rmSync(marker, { force: true });
+  return true;
+}

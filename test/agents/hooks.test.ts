@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import { after, describe, it } from "node:test";
+import { ensureRoleHooks, type HookSet, mergeHookSets, syncHooks } from "../../src/agents/hooks.ts";
+import { gtExecutable } from "../../src/package-paths.ts";
+import { Town } from "../../src/town/workspace.ts";
+
+const roots: string[] = [];
+after(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const d = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  roots.push(d);
+  return d;
+}
+
+/** A town with rig "gastown", and an empty GT_HOME (no base or override files). */
+function makeTown(): { town: Town; root: string; env: NodeJS.ProcessEnv; home: string } {
+  const root = tempDir("gt-hooks-");
+  const now = new Date().toISOString();
+  mkdirSync(join(root, "mayor"));
+  writeFileSync(
+    join(root, "mayor", "town.json"),
+    JSON.stringify({ type: "town", version: 2, name: "t", created_at: now }),
+  );
+  writeFileSync(
+    join(root, "mayor", "rigs.json"),
+    JSON.stringify({
+      version: 1,
+      rigs: { gastown: { git_url: "https://example.com/g.git", added_at: now, beads: { prefix: "gt" } } },
+    }),
+  );
+  mkdirSync(join(root, "gastown"));
+  const home = tempDir("gt-home-");
+  return { town: new Town(root), root, env: { GT_HOME: home }, home };
+}
+
+function readJson(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+}
+
+function hooksOf(path: string): HookSet {
+  return readJson(path).hooks as HookSet;
+}
+
+function commandsOf(hooks: HookSet, event: string): string[] {
+  return (hooks[event] ?? []).flatMap((e) => e.hooks.map((h) => h.command));
+}
+
+const settings = (root: string, dir: string) => join(root, dir, ".claude", "settings.json");
+
+describe("gt hooks sync (claude)", () => {
+  it("writes every role's settings with the absolute gt path", async () => {
+    const { town, root, env } = makeTown();
+    const r = await syncHooks(town, { env });
+    const dirs = [
+      "mayor",
+      "deacon",
+      "gastown/witness",
+      "gastown/refinery",
+      "gastown/polecats",
+      "gastown/crew",
+    ];
+    assert.deepEqual(
+      r.written,
+      dirs.map((d) => settings(root, d)),
+    );
+    assert.deepEqual(r.skipped, []);
+    const gt = gtExecutable();
+    assert.ok(isAbsolute(gt));
+    const polecat = hooksOf(settings(root, "gastown/polecats"));
+    assert.deepEqual(commandsOf(polecat, "SessionStart"), [
+      `${gt} prime --hook && ${gt} mail check --inject`,
+    ]);
+    assert.deepEqual(commandsOf(polecat, "PreCompact"), [`${gt} prime --hook`]);
+    assert.deepEqual(commandsOf(polecat, "UserPromptSubmit"), [`${gt} mail check --inject`]);
+    assert.deepEqual(polecat.SessionStart, [
+      {
+        matcher: "",
+        hooks: [{ type: "command", command: `${gt} prime --hook && ${gt} mail check --inject` }],
+      },
+    ]);
+    // Interactive roles get mail on each prompt, not at session start.
+    const mayor = hooksOf(settings(root, "mayor"));
+    assert.deepEqual(commandsOf(mayor, "SessionStart"), [`${gt} prime --hook`]);
+    assert.deepEqual(commandsOf(mayor, "UserPromptSubmit"), [`${gt} mail check --inject`]);
+  });
+
+  it("keeps keys it does not own and reports unchanged files on a second run", async () => {
+    const { town, root, env } = makeTown();
+    const file = settings(root, "mayor");
+    mkdirSync(join(root, "mayor", ".claude"));
+    writeFileSync(file, JSON.stringify({ permissions: { allow: ["Bash"] }, hooks: { Old: [] }, model: "x" }));
+    const first = await syncHooks(town, { env });
+    assert.ok(first.written.includes(file));
+    const v = readJson(file);
+    assert.deepEqual(v.permissions, { allow: ["Bash"] });
+    assert.equal(v.model, "x");
+    assert.equal((v.hooks as HookSet).Old, undefined);
+    const second = await syncHooks(town, { env });
+    assert.deepEqual(second.written, []);
+    assert.equal(second.unchanged.length, 6);
+  });
+
+  it("leaves a broken settings file alone and says so", async () => {
+    const { town, root, env } = makeTown();
+    mkdirSync(join(root, "deacon", ".claude"), { recursive: true });
+    writeFileSync(settings(root, "deacon"), "{ nope");
+    const r = await syncHooks(town, { env });
+    assert.equal(readFileSync(settings(root, "deacon"), "utf8"), "{ nope");
+    assert.equal(r.skipped[0]?.target, "deacon");
+    assert.match(r.skipped[0]?.reason ?? "", /not a valid settings file/);
+  });
+
+  it("merges base, role and rig+role overrides from GT_HOME", async () => {
+    const { town, root, env, home } = makeTown();
+    const cmd = (command: string, matcher = "") => [{ matcher, hooks: [{ type: "command", command }] }];
+    mkdirSync(join(home, ".gt", "hooks-overrides"), { recursive: true });
+    writeFileSync(
+      join(home, ".gt", "hooks-base.json"),
+      JSON.stringify({ hooks: { Stop: cmd("echo base-stop") } }),
+    );
+    writeFileSync(
+      join(home, ".gt", "hooks-overrides", "polecat.json"),
+      JSON.stringify({ PreCompact: [], SessionStart: cmd("echo startup-only", "startup") }),
+    );
+    writeFileSync(
+      join(home, ".gt", "hooks-overrides", "gastown__polecat.json"),
+      JSON.stringify({ hooks: { Stop: [{ matcher: "", hooks: [{ command: "echo rig-stop" }] }] } }),
+    );
+    await syncHooks(town, { env });
+    const polecat = hooksOf(settings(root, "gastown/polecats"));
+    assert.deepEqual(commandsOf(polecat, "Stop"), ["echo rig-stop"]);
+    assert.equal(polecat.PreCompact, undefined);
+    assert.deepEqual(
+      polecat.SessionStart?.map((e) => e.matcher),
+      ["", "startup"],
+    );
+    const witness = hooksOf(settings(root, "gastown/witness"));
+    assert.deepEqual(commandsOf(witness, "Stop"), ["echo base-stop"]);
+    assert.equal(commandsOf(witness, "PreCompact").length, 1);
+  });
+
+  it("an entry with no hooks removes its matcher", () => {
+    const base: HookSet = {
+      A: [
+        { matcher: "", hooks: [{ type: "command", command: "x" }] },
+        { matcher: "Bash", hooks: [{ type: "command", command: "y" }] },
+      ],
+    };
+    assert.deepEqual(mergeHookSets(base, { A: [{ matcher: "Bash", hooks: [] }] }), {
+      A: [{ matcher: "", hooks: [{ type: "command", command: "x" }] }],
+    });
+    assert.deepEqual(mergeHookSets(base, { A: [] }), {});
+  });
+});
+
+describe("gt hooks sync (other agents)", () => {
+  it("skips roles whose agent has no hooks and writes Copilot's file", async () => {
+    const { town, root, env } = makeTown();
+    mkdirSync(join(root, "settings"));
+    writeFileSync(
+      join(root, "settings", "config.json"),
+      JSON.stringify({
+        type: "town-settings",
+        version: 1,
+        role_agents: { witness: "codex", refinery: "copilot" },
+      }),
+    );
+    const r = await syncHooks(town, { env });
+    assert.deepEqual(r.skipped, [
+      {
+        target: "gastown/witness",
+        reason: "agent codex has no hook support; context comes from its startup prompt",
+      },
+    ]);
+    assert.equal(existsSync(settings(root, "gastown/witness")), false);
+    const file = join(root, "gastown", "refinery", ".github", "hooks", "gastown.json");
+    assert.ok(r.written.includes(file));
+    const gt = gtExecutable();
+    assert.deepEqual(readJson(file), {
+      version: 1,
+      hooks: {
+        sessionStart: [{ type: "command", bash: `${gt} prime --hook && ${gt} mail check --inject` }],
+        userPromptSubmitted: [{ type: "command", bash: `${gt} mail check --inject` }],
+      },
+    });
+  });
+
+  it("ensureRoleHooks syncs one target, honouring an --agent override", async () => {
+    const { town, root, env } = makeTown();
+    const r = await ensureRoleHooks(town, "polecat", "gastown", { env });
+    assert.deepEqual(r.written, [settings(root, "gastown/polecats")]);
+    assert.equal(existsSync(settings(root, "mayor")), false);
+    const c = await ensureRoleHooks(town, "crew", "gastown", { env, agent: "codex" });
+    assert.equal(c.skipped[0]?.target, "gastown/crew");
+  });
+});
