@@ -1,22 +1,47 @@
-// gt entry point. The town commands arrive with later issues; for now: version.
-import { Command } from "commander";
+// gt entry point: a thin CLI over the town, agents and runtime modules.
+import type { Command } from "commander";
+import { configGroup } from "./config.ts";
+import { crewGroup } from "./crew.ts";
+import { installGroup } from "./install.ts";
+import { lifecycleGroup } from "./lifecycle.ts";
+import { primeGroup } from "./prime.ts";
+import { act, GT_VERSION, type GtGroup, runGt } from "./program.ts";
+import { rigGroup } from "./rig.ts";
+import { agentsGroup, sessionGroup, statusGroup } from "./session.ts";
 
-const GT_VERSION = "0.1.0";
-
-const program = new Command("gt").description(
-  "gt - Gas Town: run many coding agents on many projects without losing work",
-);
-program
-  .command("version")
-  .description("Print the version")
-  .option("--json", "JSON output")
-  .action((opts: { json?: boolean }) => {
-    if (opts.json)
-      process.stdout.write(
-        `${JSON.stringify({ version: GT_VERSION, runtime: `node ${process.versions.node}` })}\n`,
-      );
-    else process.stdout.write(`gt version ${GT_VERSION}\n`);
-  });
-program.configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, "Error: ")) });
+// The launcher turns Node's compile cache on for us; agents we start need not inherit it.
 delete process.env.NODE_COMPILE_CACHE;
-void program.parseAsync(process.argv);
+
+const versionGroup: GtGroup = {
+  names: ["version"],
+  register(p: Command) {
+    p.command("version")
+      .description("Print the version")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx) => {
+          if (ctx.json)
+            return ctx.printJson({ version: GT_VERSION, runtime: `node ${process.versions.node}` });
+          ctx.out(`gt version ${GT_VERSION}`);
+        }),
+      );
+  },
+};
+
+const GROUPS: GtGroup[] = [
+  installGroup,
+  rigGroup,
+  crewGroup,
+  configGroup,
+  lifecycleGroup("mayor"),
+  lifecycleGroup("deacon"),
+  lifecycleGroup("witness"),
+  lifecycleGroup("refinery"),
+  sessionGroup,
+  agentsGroup,
+  statusGroup,
+  primeGroup,
+  versionGroup,
+];
+
+void runGt(process.argv, GROUPS);

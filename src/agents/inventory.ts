@@ -1,0 +1,130 @@
+// Who is in the town and what they are doing. Facts are stored (agent beads, hooked beads,
+// directories); states are derived here at read time from the runtime: a session that
+// runs is "running", one whose process died is a "zombie", no session is "stopped".
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
+import { crewNames } from "../town/crew.ts";
+import {
+  type AgentIdentity,
+  addressOf,
+  agentBeadIdOf,
+  parseAddress,
+  sessionNameOf,
+  workDirOf,
+} from "../town/identity.ts";
+import { openLedgerFor } from "../town/ledgers.ts";
+import type { Town } from "../town/workspace.ts";
+import { HOOKED } from "../work/hook.ts";
+
+export type AgentState = "running" | "zombie" | "stopped";
+
+export interface AgentStatus {
+  address: string;
+  role: string;
+  rig: string | null;
+  name: string | null;
+  session: string;
+  state: AgentState;
+  running: boolean;
+  pid: number | null;
+  /** Preset last started for it (from its agent bead), if any. */
+  agent: string | null;
+  /** The bead on its hook, if any. */
+  hook: string | null;
+  hook_title: string | null;
+  work_dir: string;
+}
+
+function polecatNames(town: Town, rig: string): string[] {
+  const dir = join(town.rigDir(rig), "polecats");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith("."))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Every agent the town has a place for: town roles, then per rig witness, refinery, crew, polecats. */
+export function knownAgents(town: Town, rigs: string[] = town.rigNames()): AgentIdentity[] {
+  const out: AgentIdentity[] = [{ role: "mayor" }, { role: "deacon" }];
+  for (const rig of rigs) {
+    out.push({ role: "witness", rig }, { role: "refinery", rig });
+    for (const name of crewNames(town, rig)) out.push({ role: "crew", rig, name });
+    for (const name of polecatNames(town, rig)) out.push({ role: "polecat", rig, name });
+  }
+  return out;
+}
+
+interface LedgerFacts {
+  hooks: Map<string, { id: string; title: string }>;
+  agents: Map<string, string>;
+}
+
+async function ledgerFacts(town: Town, rig: string | undefined): Promise<LedgerFacts> {
+  const facts: LedgerFacts = { hooks: new Map(), agents: new Map() };
+  let ledger: ReturnType<typeof openLedgerFor>;
+  try {
+    ledger = openLedgerFor(town, rig);
+  } catch {
+    return facts;
+  }
+  try {
+    for (const b of await ledger.listIssues({ statuses: [HOOKED], includeInfra: true })) {
+      if (b.assignee) facts.hooks.set(b.assignee, { id: b.id, title: b.title });
+    }
+    for (const b of await ledger.listIssues({ types: ["agent"], includeInfra: true, all: true })) {
+      const agent = (b.metadata as Record<string, unknown> | undefined)?.agent;
+      if (typeof agent === "string") facts.agents.set(b.id, agent);
+    }
+  } finally {
+    await ledger.close();
+  }
+  return facts;
+}
+
+export async function agentStatuses(
+  town: Town,
+  provider: RuntimeProvider,
+  opts: { rigs?: string[] } = {},
+): Promise<AgentStatus[]> {
+  const rigs = opts.rigs ?? town.rigNames();
+  const sessions = new Map<string, SessionInfo>((await provider.list()).map((s) => [s.name, s]));
+  const facts = new Map<string, LedgerFacts>();
+  facts.set("", await ledgerFacts(town, undefined));
+  for (const rig of rigs) facts.set(rig, await ledgerFacts(town, rig));
+  const townFacts = facts.get("")!;
+  return knownAgents(town, rigs).map((id) => {
+    const prefix = id.rig ? town.prefixOf(id.rig) : undefined;
+    const session = sessionNameOf(id, prefix);
+    const info = sessions.get(session);
+    const address = addressOf(id);
+    const own = facts.get(id.rig ?? "")!;
+    const hook = own.hooks.get(address) ?? townFacts.hooks.get(address);
+    const state: AgentState = !info ? "stopped" : info.alive ? "running" : "zombie";
+    return {
+      address,
+      role: id.role,
+      rig: id.rig ?? null,
+      name: id.name ?? null,
+      session,
+      state,
+      running: state === "running",
+      pid: info?.pid ?? null,
+      agent: own.agents.get(agentBeadIdOf(id, prefix)) ?? null,
+      hook: hook?.id ?? null,
+      hook_title: hook?.title ?? null,
+      work_dir: workDirOf(town.root, id),
+    };
+  });
+}
+
+/**
+ * Resolves what a user typed to name a session: an agent address (`mayor`,
+ * `gastown/witness`, `gastown/crew/max`, `gastown/toast`) or a session name (`gt-witness`).
+ */
+export function resolveSessionTarget(town: Town, target: string): { session: string; id?: AgentIdentity } {
+  if (!target.includes("/") && target !== "mayor" && target !== "deacon") return { session: target };
+  const id = parseAddress(target);
+  return { session: sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined), id };
+}

@@ -1,0 +1,214 @@
+// The script agent: a small stand-in for an LLM coding agent that follows the same
+// protocol, so tests and demos can drive a whole town without a model. It primes itself,
+// reads its hook, runs the first ```sh/```bash block of the hooked bead in its worktree,
+// commits what changed and runs `gt done` — or asks for help (`gt done --status ESCALATED`
+// with the error as a bead comment). Then it waits for nudges, like a live agent.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { runCommand } from "../adapters/process.ts";
+import type { Issue } from "../ledger/model.ts";
+import { gtExecutable } from "../package-paths.ts";
+import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../town/identity.ts";
+import { openLedgerFor, openTownLedger } from "../town/ledgers.ts";
+import { Town } from "../town/workspace.ts";
+import { findHookedWork } from "../work/hook.ts";
+
+export const READY_LINE = "script-agent ready";
+
+export interface ScriptAgentIO {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Prints one line of the transcript. */
+  log: (line: string) => void;
+  /** Lines typed into the session (nudges). */
+  input: AsyncIterable<string>;
+}
+
+/** The first fenced block tagged sh or bash (also shell/zsh-free `sh` variants). */
+export function firstShellBlock(
+  text: string | undefined,
+): { shell: "sh" | "bash"; code: string } | undefined {
+  if (!text) return undefined;
+  const m = /^[ \t]*(`{3,}|~{3,})[ \t]*(sh|bash|shell)\b[^\n]*\n([\s\S]*?)^[ \t]*\1[ \t]*$/m.exec(text);
+  if (!m) return undefined;
+  return { shell: m[2] === "bash" ? "bash" : "sh", code: m[3]! };
+}
+
+export class ScriptAgent {
+  private readonly io: ScriptAgentIO;
+  private readonly attempted = new Set<string>();
+  private readonly id: AgentIdentity | undefined;
+  private readonly town: Town | undefined;
+
+  constructor(io: ScriptAgentIO) {
+    this.io = io;
+    try {
+      this.town = Town.find(io.cwd, io.env);
+      this.id = identityFromEnv(io.env) ?? identityFromPath(this.town.root, io.cwd);
+    } catch {
+      this.town = undefined;
+      this.id = undefined;
+    }
+  }
+
+  private log(line: string): void {
+    this.io.log(line);
+  }
+
+  async run(): Promise<void> {
+    const who = this.id ? addressOf(this.id) : "(no role)";
+    this.log(`script-agent: starting as ${who} in ${this.io.cwd}`);
+    await this.prime();
+    await this.checkHook();
+    this.log(`${READY_LINE}: waiting for work (nudge me; type "exit" to stop)`);
+    for await (const raw of this.io.input) {
+      const line = raw.trim();
+      if (!line) continue;
+      if (line === "exit" || line === "/exit" || line === "quit") break;
+      this.log(`script-agent: nudge received: ${line}`);
+      await this.checkHook();
+      this.log(`${READY_LINE}: waiting for work`);
+    }
+    this.log("script-agent: bye");
+  }
+
+  private async gt(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    return runCommand(gtExecutable(), args, { cwd: this.io.cwd, env: this.io.env });
+  }
+
+  private async prime(): Promise<void> {
+    const r = await this.gt(["prime"]);
+    const lines = r.stdout.split("\n").filter((l) => l.trim());
+    if (r.exitCode !== 0) {
+      this.log(`script-agent: gt prime failed: ${(r.stderr.trim().split("\n").pop() ?? "").trim()}`);
+      return;
+    }
+    const title = lines.find((l) => l.startsWith("#")) ?? lines[0] ?? "";
+    this.log(`script-agent: gt prime gave ${lines.length} lines of context: ${title.replace(/^#+\s*/, "")}`);
+  }
+
+  private async checkHook(): Promise<void> {
+    if (!this.town || !this.id) {
+      this.log("script-agent: I have no role here (GT_ROLE unset, not in an agent directory)");
+      return;
+    }
+    const address = addressOf(this.id);
+    const ledgers = this.id.rig
+      ? [openLedgerFor(this.town, this.id.rig), openTownLedger(this.town)]
+      : [openTownLedger(this.town)];
+    let hooked: Issue[];
+    try {
+      hooked = await findHookedWork(ledgers, address);
+    } catch (e) {
+      this.log(`script-agent: cannot read my hook: ${(e as Error).message}`);
+      return;
+    } finally {
+      for (const l of ledgers) await l.close();
+    }
+    const next = hooked.find((b) => !this.attempted.has(b.id));
+    if (!next) {
+      this.log("script-agent: nothing on my hook");
+      return;
+    }
+    this.attempted.add(next.id);
+    await this.work(next);
+  }
+
+  private async work(bead: Issue): Promise<void> {
+    this.log(`script-agent: working on ${bead.id}: ${bead.title}`);
+    const block = firstShellBlock(bead.description);
+    if (!block) return this.escalate(bead, "the bead has no ```sh or ```bash block to run");
+    const code = await this.runBlock(block);
+    if (code !== 0) return this.escalate(bead, `the script exited with status ${code}`);
+    await this.commit(bead);
+    if (this.id?.role !== "polecat") {
+      // Only polecats hand work to the refinery; everyone else closes what they finished.
+      await this.onBead(bead.id, async (store, id) => {
+        await store.closeIssue(id, { reason: "done by script-agent" }, addressOf(this.id!));
+      });
+      this.log(`script-agent: closed ${bead.id}`);
+      return;
+    }
+    const done = await this.gt(["done", "--issue", bead.id]);
+    this.logOutput(done);
+    if (done.exitCode !== 0) this.log(`script-agent: gt done failed (exit ${done.exitCode})`);
+    else this.log(`script-agent: done with ${bead.id}`);
+  }
+
+  /** Runs `fn` on the ledger that holds `beadId` (the agent's own, else the town's). */
+  private async onBead(
+    beadId: string,
+    fn: (store: ReturnType<typeof openTownLedger>, id: string) => Promise<void>,
+  ): Promise<void> {
+    if (!this.town || !this.id) return;
+    const own = openLedgerFor(this.town, this.id.rig);
+    const townLedger = this.id.rig ? openTownLedger(this.town) : undefined;
+    try {
+      const store = (await own.getIssue(beadId)) || !townLedger ? own : townLedger;
+      await fn(store, beadId);
+    } catch (e) {
+      this.log(`script-agent: could not update ${beadId}: ${(e as Error).message}`);
+    } finally {
+      await own.close();
+      await townLedger?.close();
+    }
+  }
+
+  private runBlock(block: { shell: "sh" | "bash"; code: string }): Promise<number> {
+    this.log(
+      `script-agent: running ${block.shell} block (${block.code.split("\n").filter(Boolean).length} lines)`,
+    );
+    return new Promise((resolve) => {
+      const child = spawn(block.shell, ["-e", "-c", block.code], {
+        cwd: this.io.cwd,
+        env: this.io.env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const forward = (chunk: Buffer) => {
+        for (const l of chunk.toString().split("\n")) if (l) this.log(`  | ${l}`);
+      };
+      child.stdout.on("data", forward);
+      child.stderr.on("data", forward);
+      child.on("error", (e) => {
+        this.log(`  | ${e.message}`);
+        resolve(127);
+      });
+      child.on("close", (code) => resolve(code ?? 1));
+    });
+  }
+
+  /** Commits whatever the script changed, with the agent's identity from the environment. */
+  private async commit(bead: Issue): Promise<void> {
+    if (!existsSync(join(this.io.cwd, ".git"))) return;
+    const opts = { cwd: this.io.cwd, env: this.io.env };
+    const status = await runCommand("git", ["status", "--porcelain"], opts);
+    if (!status.stdout.trim()) {
+      this.log("script-agent: nothing to commit");
+      return;
+    }
+    await runCommand("git", ["add", "-A"], opts);
+    const r = await runCommand("git", ["commit", "--quiet", "-m", `${bead.title} (${bead.id})`], opts);
+    if (r.exitCode !== 0) {
+      this.log(`script-agent: git commit failed: ${r.stderr.trim().split("\n").pop() ?? ""}`);
+      return;
+    }
+    const sha = (await runCommand("git", ["rev-parse", "--short", "HEAD"], opts)).stdout.trim();
+    this.log(`script-agent: committed ${sha}`);
+  }
+
+  private async escalate(bead: Issue, reason: string): Promise<void> {
+    this.log(`script-agent: I need help with ${bead.id}: ${reason}`);
+    await this.onBead(bead.id, async (store, id) => {
+      await store.addComment(id, addressOf(this.id!), `script-agent needs help: ${reason}`);
+    });
+    if (this.id?.role !== "polecat") return;
+    const r = await this.gt(["done", "--issue", bead.id, "--status", "ESCALATED"]);
+    this.logOutput(r);
+    if (r.exitCode !== 0) this.log(`script-agent: gt done --status ESCALATED failed (exit ${r.exitCode})`);
+  }
+
+  private logOutput(r: { stdout: string; stderr: string }): void {
+    for (const l of `${r.stdout}\n${r.stderr}`.split("\n")) if (l.trim()) this.log(`  > ${l}`);
+  }
+}

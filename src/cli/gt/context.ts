@@ -1,0 +1,57 @@
+// What every gt command shares: the town (found from the working directory or
+// GT_TOWN_ROOT), the runtime provider, output as text or --json, and errors as one line.
+import { GasTownError } from "../../errors.ts";
+import type { RuntimeProvider } from "../../runtime/provider.ts";
+import { townRuntime } from "../../town/runtime-choice.ts";
+import { Town } from "../../town/workspace.ts";
+
+export class GtContext {
+  readonly json: boolean;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  private townCache: Town | undefined;
+  private providerCache: RuntimeProvider | undefined;
+
+  constructor(opts: { json?: boolean }, env: NodeJS.ProcessEnv = process.env) {
+    this.json = opts.json === true;
+    this.cwd = process.cwd();
+    this.env = env;
+  }
+
+  town(): Town {
+    this.townCache ??= Town.find(this.cwd, this.env);
+    return this.townCache;
+  }
+
+  /** The town's runtime provider; says once (per town) when tmux is missing. */
+  provider(): RuntimeProvider {
+    if (!this.providerCache) {
+      const { provider, notice } = townRuntime(this.town(), this.env);
+      if (notice) this.warn(notice);
+      this.providerCache = provider;
+    }
+    return this.providerCache;
+  }
+
+  out(text: string): void {
+    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  }
+
+  printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  warn(text: string): void {
+    process.stderr.write(`${text}\n`);
+  }
+}
+
+/** One line on stderr (and a JSON object on stdout with --json); returns the exit code. */
+export function reportGtError(e: unknown, json: boolean): number {
+  const known = e instanceof GasTownError;
+  const message = (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+  if (json) process.stdout.write(`${JSON.stringify({ error: message, code: known ? e.code : "error" })}\n`);
+  process.stderr.write(`Error: ${message}\n`);
+  if (!known && process.env.GT_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return known ? e.exitCode : 1;
+}

@@ -1,0 +1,137 @@
+// gt prime (role context for the agent in this session), gt hooks sync (runtime hook
+// settings), gt mail check (new mail, for the prompt hook), gt script-agent (hidden).
+import { createInterface } from "node:readline";
+import type { Command } from "commander";
+import { syncHooks } from "../../agents/hooks.ts";
+import { buildPrime } from "../../agents/prime.ts";
+import { ScriptAgent } from "../../agents/script-agent.ts";
+import { unreadMail } from "../../comms/mailbox.ts";
+import { ValidationError } from "../../errors.ts";
+import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../../town/identity.ts";
+import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
+import type { GtContext } from "./context.ts";
+import { act, type GtGroup } from "./program.ts";
+
+async function readStdinIfPiped(): Promise<string | undefined> {
+  if (process.stdin.isTTY) return undefined;
+  const chunks: Buffer[] = [];
+  const timer = setTimeout(() => process.stdin.destroy(), 200);
+  try {
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+  } catch {
+    // nothing piped
+  } finally {
+    clearTimeout(timer);
+  }
+  const text = Buffer.concat(chunks).toString().trim();
+  return text || undefined;
+}
+
+function callerIdentity(ctx: GtContext): AgentIdentity {
+  const id = identityFromEnv(ctx.env) ?? identityFromPath(ctx.town().root, ctx.cwd);
+  if (!id)
+    throw new ValidationError("no agent identity here (set GT_ROLE or run inside an agent's directory)");
+  return id;
+}
+
+export const primeGroup: GtGroup = {
+  names: ["prime", "hooks", "mail", "script-agent"],
+  register(p: Command) {
+    p.command("prime")
+      .description("Print your role's context: who you are, your rig, your commands, your hook and mail")
+      .option("--hook", "called by the agent's SessionStart/PreCompact hook")
+      .option("--source <source>", "startup, resume or compact (hook mode)")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const hookMode = opts.hook === true;
+          const r = await buildPrime({
+            cwd: ctx.cwd,
+            env: ctx.env,
+            hookMode,
+            source: opts.source as string | undefined,
+            stdinJson: hookMode ? await readStdinIfPiped() : undefined,
+          });
+          if (ctx.json)
+            return ctx.printJson({
+              address: r.address,
+              role: r.role,
+              rig: r.rig ?? null,
+              town_root: r.townRoot,
+              hooked: r.hooked ? { id: r.hooked.id, title: r.hooked.title } : null,
+              unread_mail: r.unreadMail,
+              session_id: r.sessionId ?? null,
+              fast_path: r.fastPath,
+              text: r.text,
+            });
+          ctx.out(r.text);
+        }),
+      );
+    const hooks = p.command("hooks").description("Agent runtime hooks (settings files outside your repos)");
+    hooks
+      .command("sync")
+      .description("Write every role's hook settings (Claude settings.json, Copilot hooks file)")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx) => {
+          const r = await syncHooks(ctx.town());
+          if (ctx.json) return ctx.printJson(r);
+          for (const f of r.written) ctx.out(`✓ wrote ${f}`);
+          if (r.unchanged.length) ctx.out(`  ${r.unchanged.length} file(s) already up to date`);
+          for (const s of r.skipped) ctx.out(`  skipped ${s.target}: ${s.reason}`);
+        }),
+      );
+    const mail = p.command("mail").description("Mail between agents");
+    mail
+      .command("check")
+      .description("Count unread mail (with --inject: print it for the agent's context)")
+      .option("--inject", "print new mail as a reminder block (prompt hooks)")
+      .option("--identity <address>", "whose mailbox")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const town = ctx.town();
+          const id = callerIdentity(ctx);
+          const address = (opts.identity as string | undefined) ?? addressOf(id);
+          const ledgers = id.rig
+            ? [openLedgerFor(town, id.rig), openTownLedger(town)]
+            : [openTownLedger(town)];
+          try {
+            const unread = await unreadMail(ledgers, address);
+            if (ctx.json)
+              return ctx.printJson({
+                address,
+                unread: unread.length,
+                messages: unread.map((m) => ({ id: m.id, title: m.title, from: m.sender ?? null })),
+              });
+            if (opts.inject === true) {
+              if (unread.length === 0) return;
+              ctx.out(`<system-reminder>\nYou have ${unread.length} unread message(s):`);
+              for (const m of unread)
+                ctx.out(`- ${m.id}: ${m.title}${m.sender ? ` (from ${m.sender})` : ""}`);
+              ctx.out("Read them with gt mail inbox / bd show <id>.\n</system-reminder>");
+              return;
+            }
+            ctx.out(unread.length ? `${unread.length} unread message(s)` : "No new mail");
+            return unread.length ? 0 : 1;
+          } finally {
+            for (const l of ledgers) await l.close();
+          }
+        }),
+      );
+    p.command("script-agent", { hidden: true })
+      .description("The built-in script agent (runs inside an agent session)")
+      .action(
+        act(async (ctx) => {
+          const rl = createInterface({ input: process.stdin, terminal: false });
+          const agent = new ScriptAgent({ cwd: ctx.cwd, env: ctx.env, log: (l) => ctx.out(l), input: rl });
+          process.on("SIGTERM", () => {
+            rl.close();
+            process.exit(0);
+          });
+          await agent.run();
+          rl.close();
+        }),
+      );
+  },
+};

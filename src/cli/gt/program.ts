@@ -1,0 +1,67 @@
+// The gt command tree. Each group lives in its own file and registers here; actions get a
+// GtContext and may throw typed errors, which become one line and an exit code.
+import { Command, CommanderError } from "commander";
+import { GtContext, reportGtError } from "./context.ts";
+
+export const GT_VERSION = "0.2.0";
+
+export type GtAction = (
+  ctx: GtContext,
+  args: string[],
+  opts: Record<string, unknown>,
+) => Promise<number | undefined | void>;
+
+/** Wraps an action: builds the context, maps errors to one line and an exit code. */
+export function act(fn: GtAction) {
+  return async (...raw: unknown[]) => {
+    const cmd = raw[raw.length - 1] as Command;
+    const opts = cmd.optsWithGlobals() as Record<string, unknown>;
+    const args = raw.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a : a === undefined ? [] : [String(a)]));
+    const ctx = new GtContext({ json: opts.json === true });
+    try {
+      const code = await fn(ctx, args, opts);
+      if (typeof code === "number") process.exitCode = code;
+    } catch (e) {
+      process.exitCode = reportGtError(e, ctx.json);
+    }
+  };
+}
+
+export interface GtGroup {
+  names: readonly string[];
+  register: (p: Command) => void;
+}
+
+export async function runGt(argv: string[], groups: GtGroup[]): Promise<void> {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  const program = new Command("gt")
+    .description("gt - Gas Town: run many coding agents on many projects without losing work")
+    .version(`gt version ${GT_VERSION}`, "--version", "print the version")
+    .showHelpAfterError(false)
+    .configureOutput({
+      outputError: (str, write) =>
+        write(
+          `${str
+            .replace(/^error: /, "Error: ")
+            .trim()
+            .replace(/\s*\n\s*/g, " ")}\n`,
+        ),
+    })
+    .exitOverride();
+  const word = argv.slice(2).find((a) => !a.startsWith("-"));
+  const own = groups.find((g) => word !== undefined && g.names.includes(word));
+  for (const g of own ? [own] : groups) g.register(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      const quiet = ["commander.helpDisplayed", "commander.version", "commander.help"];
+      process.exitCode = quiet.includes(e.code) ? 0 : e.exitCode || 1;
+      return;
+    }
+    process.exitCode = reportGtError(e, argv.includes("--json"));
+  }
+}

@@ -1,0 +1,131 @@
+// gt session (list/peek/attach), gt peek, gt agents, gt status: looking at what runs.
+import type { Command } from "commander";
+import { agentStatuses, resolveSessionTarget } from "../../agents/inventory.ts";
+import { NotFoundError } from "../../errors.ts";
+import { listRigs } from "../../town/rig.ts";
+import { configuredProvider } from "../../town/runtime-choice.ts";
+import type { GtContext } from "./context.ts";
+import { formatAgentLine } from "./format.ts";
+import { act, type GtGroup } from "./program.ts";
+
+async function peek(ctx: GtContext, target: string, lines: number): Promise<void> {
+  const { session } = resolveSessionTarget(ctx.town(), target);
+  const known = (await ctx.provider().list()).find((s) => s.name === session);
+  if (!known)
+    throw new NotFoundError(target, `no session ${session}${session !== target ? ` for ${target}` : ""}`);
+  const text = await ctx.provider().capture(session, lines);
+  if (ctx.json) return ctx.printJson({ session, alive: known.alive, lines: text.split("\n") });
+  ctx.out(text);
+}
+
+function parseCount(v: unknown, fallback: number): number {
+  const n = Number(v ?? fallback);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+export const sessionGroup: GtGroup = {
+  names: ["session", "peek"],
+  register(p: Command) {
+    const s = p.command("session").description("Agent sessions in this town");
+    s.command("list")
+      .alias("ls")
+      .description("Sessions the town's runtime knows of")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx) => {
+          const sessions = await ctx.provider().list();
+          if (ctx.json) return ctx.printJson(sessions.map((x) => ({ provider: ctx.provider().kind, ...x })));
+          if (sessions.length === 0) return ctx.out("No sessions");
+          for (const x of sessions) ctx.out(`${x.alive ? "●" : "✗"} ${x.name}${x.alive ? "" : " (dead)"}`);
+        }),
+      );
+    s.command("peek <target> [lines]")
+      .alias("capture")
+      .description("Recent output of a session (an address like mayor or rig/crew/max, or a session name)")
+      .option("-n, --lines <n>", "how many lines", "40")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [target, lines], opts) => peek(ctx, target!, parseCount(lines ?? opts.lines, 40))),
+      );
+    s.command("attach <target>")
+      .alias("at")
+      .description("Attach your terminal to a session")
+      .action(
+        act(async (ctx, [target]) => {
+          const { session } = resolveSessionTarget(ctx.town(), target!);
+          if (!(await ctx.provider().isAlive(session)))
+            throw new NotFoundError(target!, `session ${session} is not running`);
+          return ctx.provider().attach(session);
+        }),
+      );
+    p.command("peek <target> [lines]")
+      .description("Recent output of an agent's session")
+      .option("--json", "JSON output")
+      .action(act(async (ctx, [target, lines]) => peek(ctx, target!, parseCount(lines, 40))));
+  },
+};
+
+export const agentsGroup: GtGroup = {
+  names: ["agents"],
+  register(p: Command) {
+    const a = p
+      .command("agents")
+      .description("Agents with a running (or dead) session")
+      .option("--all", "also agents with no session")
+      .option("--json", "JSON output");
+    const list = act(async (ctx, _args, opts) => {
+      const all = await agentStatuses(ctx.town(), ctx.provider());
+      const rows = opts.all === true ? all : all.filter((x) => x.state !== "stopped");
+      if (ctx.json) return ctx.printJson(rows);
+      if (rows.length === 0) return ctx.out("No agents running (gt mayor start, gt crew start, ...)");
+      for (const r of rows) ctx.out(formatAgentLine(r));
+    });
+    a.action(list);
+    a.command("list")
+      .description("Same as gt agents")
+      .option("--all", "also agents with no session")
+      .option("--json", "JSON output")
+      .action(list);
+  },
+};
+
+export const statusGroup: GtGroup = {
+  names: ["status", "stat"],
+  register(p: Command) {
+    p.command("status")
+      .alias("stat")
+      .description("Town overview: rigs, agents and their state, hooks")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx) => {
+          const town = ctx.town();
+          const info = town.townJson();
+          const agents = await agentStatuses(town, ctx.provider());
+          const rigs = listRigs(town).map((r) => ({ ...r, agents: agents.filter((a) => a.rig === r.name) }));
+          const status = {
+            town: { name: info.name, root: town.root, owner: info.owner ?? "" },
+            provider: ctx.provider().kind,
+            configured_provider: configuredProvider(town, ctx.env),
+            summary: {
+              rigs: rigs.length,
+              agents_running: agents.filter((a) => a.running).length,
+              zombies: agents.filter((a) => a.state === "zombie").length,
+              hooked: agents.filter((a) => a.hook).length,
+            },
+            agents: agents.filter((a) => a.rig === null),
+            rigs,
+          };
+          if (ctx.json) return ctx.printJson(status);
+          ctx.out(`Town ${status.town.name}  ${status.town.root}  [${status.provider}]`);
+          ctx.out(
+            `${status.summary.rigs} rig(s), ${status.summary.agents_running} agent(s) running, ${status.summary.hooked} hooked${status.summary.zombies ? `, ${status.summary.zombies} zombie(s)` : ""}\n`,
+          );
+          for (const a of status.agents) ctx.out(formatAgentLine(a));
+          for (const r of rigs) {
+            ctx.out(`\n${r.name} (${r.prefix}-, ${r.default_branch})`);
+            for (const a of r.agents) ctx.out(`  ${formatAgentLine(a)}`);
+          }
+        }),
+      );
+  },
+};

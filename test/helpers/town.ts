@@ -1,0 +1,114 @@
+// Building towns for tests: real git repositories, a real town made by `gt install`, and
+// a private runtime per test (its own tmux socket, or the subprocess provider), all torn
+// down afterwards. gt runs by absolute path, as agents run it.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { GT, type RunResult, run, tempDir } from "./bd.ts";
+
+export type ProviderKind = "tmux" | "subprocess";
+
+/** A git repository with one commit holding `files`. */
+export function makeRepo(dir: string, files: Record<string, string> = { "README.md": "# demo\n" }): string {
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
+  git("init", "--quiet", "--initial-branch=main");
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  git("add", "-A");
+  git("-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "--quiet", "-m", "first");
+  return dir;
+}
+
+export interface TestTown {
+  root: string;
+  /** Scratch space next to the town (source repos live here). */
+  scratch: string;
+  env: NodeJS.ProcessEnv;
+  provider: ProviderKind;
+  gt(args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
+  gtJson<T = unknown>(args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<T>;
+  cleanup(): Promise<void>;
+}
+
+/** Kills every session of a town: its tmux server, or its detached subprocess groups. */
+function teardownRuntime(root: string, socket: string): void {
+  try {
+    execFileSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
+  } catch {
+    // no server was started
+  }
+  // tmux leaves its socket file behind after kill-server; remove it so /tmp does not fill up.
+  const uid = process.getuid?.() ?? 0;
+  rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`, socket), { force: true });
+  const sessions = join(root, ".runtime", "sessions");
+  if (!existsSync(sessions)) return;
+  for (const name of readdirSync(sessions)) {
+    const meta = join(sessions, name, "meta.json");
+    if (!existsSync(meta)) continue;
+    try {
+      const pid = Number(JSON.parse(readFileSync(meta, "utf8")).pid);
+      if (pid > 0) process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** A new town installed with `gt install` in a temp dir, using the given runtime provider. */
+export async function newTown(provider: ProviderKind = "tmux"): Promise<TestTown> {
+  const t = tempDir("gt-town-");
+  const root = join(t.dir, "town");
+  const scratch = join(t.dir, "scratch");
+  mkdirSync(scratch);
+  const socket = `gt-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const env: NodeJS.ProcessEnv = {
+    GT_TMUX_SOCKET: socket,
+    GT_RUNTIME_PROVIDER: provider,
+    GT_HOME: join(t.dir, "home"),
+    GT_ROLE: "",
+    GT_TOWN_ROOT: "",
+    GT_ROOT: "",
+    GT_RIG: "",
+    BD_ACTOR: "",
+    BEADS_DIR: "",
+  };
+  const gt = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    run(GT, opts.cwd ?? root, args, { env: { ...env, ...opts.env } });
+  const r = await run(GT, t.dir, ["install", root, "--name", "testtown"], { env });
+  if (r.code !== 0) throw new Error(`gt install failed: ${r.stderr}`);
+  return {
+    root,
+    scratch,
+    env,
+    provider,
+    gt,
+    async gtJson<T>(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+      const res = await gt([...args, "--json"], opts);
+      if (res.code !== 0) throw new Error(`gt ${args.join(" ")} failed (${res.code}): ${res.stderr}`);
+      return JSON.parse(res.stdout) as T;
+    },
+    async cleanup() {
+      teardownRuntime(root, socket);
+      t.cleanup();
+    },
+  };
+}
+
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  timeoutMs = 15_000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
