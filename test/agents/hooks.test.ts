@@ -1,34 +1,15 @@
 import assert from "node:assert/strict";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ensureRoleHooks, type HookSet, mergeHookSets, syncHooks } from "../../src/agents/hooks.ts";
 import { gtExecutable } from "../../src/package-paths.ts";
 import { Town } from "../../src/town/workspace.ts";
-
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const d = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
-  roots.push(d);
-  return d;
-}
+import { scratchDir } from "../helpers/temp.ts";
 
 /** A town with rig "gastown", and an empty GT_HOME (no base or override files). */
 function makeTown(): { town: Town; root: string; env: NodeJS.ProcessEnv; home: string } {
-  const root = tempDir("gt-hooks-");
+  const root = scratchDir("gt-hooks-");
   const now = new Date().toISOString();
   mkdirSync(join(root, "mayor"));
   writeFileSync(
@@ -43,7 +24,7 @@ function makeTown(): { town: Town; root: string; env: NodeJS.ProcessEnv; home: s
     }),
   );
   mkdirSync(join(root, "gastown"));
-  const home = tempDir("gt-home-");
+  const home = scratchDir("gt-home-");
   return { town: new Town(root), root, env: { GT_HOME: home }, home };
 }
 

@@ -1,27 +1,14 @@
 import assert from "node:assert/strict";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { buildPrime, EVENTS_FILE, HANDOFF_MARKER, SESSION_ID_FILE } from "../../src/agents/prime.ts";
 import { unreadMail } from "../../src/comms/mailbox.ts";
 import { initLedger } from "../../src/ledger/discovery.ts";
 import type { CreateIssueInput } from "../../src/ledger/store.ts";
 import { openRigLedger, openTownLedger } from "../../src/town/ledgers.ts";
 import { NotInTownError, Town } from "../../src/town/workspace.ts";
-
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
+import { scratchDir } from "../helpers/temp.ts";
 
 /** Paths of every agent's working dir in the fixture town. */
 interface Fixture {
@@ -32,8 +19,7 @@ interface Fixture {
 
 /** A town by hand: town.json, rigs.json, town ledger, rig "gastown" (prefix gt) with a ledger. */
 function makeTown(): Fixture {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), "gt-prime-")));
-  roots.push(root);
+  const root = scratchDir("gt-prime-");
   mkdirSync(join(root, "mayor"));
   const now = new Date().toISOString();
   writeFileSync(
@@ -152,8 +138,7 @@ describe("gt prime: identity", () => {
   });
 
   it("outside a town is NotInTownError", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "gt-notown-"));
-    roots.push(dir);
+    const dir = scratchDir("gt-notown-");
     await assert.rejects(buildPrime({ cwd: dir, env: cleanEnv() }), NotInTownError);
   });
 });

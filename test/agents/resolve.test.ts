@@ -1,21 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { listAgents, type ResolveRequest, resolveAgent } from "../../src/agents/resolve.ts";
 import { NotFoundError } from "../../src/errors.ts";
 import { ConfigFileError } from "../../src/town/json-file.ts";
-
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
+import { scratchDir } from "../helpers/temp.ts";
 
 /** A temp town with rig "alpha"; settings files are written only when given. */
 function makeTown(files: { town?: object; rig?: object; townAgents?: object; rigAgents?: object } = {}) {
-  const townRoot = mkdtempSync(join(tmpdir(), "gt-resolve-"));
-  roots.push(townRoot);
+  const townRoot = scratchDir("gt-resolve-");
   const rigDir = join(townRoot, "alpha");
   const write = (dir: string, file: string, v: object | undefined) => {
     if (!v) return;

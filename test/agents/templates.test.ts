@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   builtinTemplatePath,
   loadRoleTemplate,
@@ -12,11 +11,7 @@ import {
 } from "../../src/agents/templates.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { ROLE_NAMES } from "../../src/town/roles.ts";
-
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
+import { scratchDir } from "../helpers/temp.ts";
 
 const VARS: TemplateVars = {
   town_name: "testtown",
@@ -63,8 +58,7 @@ describe("role templates", () => {
   });
 
   it("a town's own template wins over the built-in", () => {
-    const town = mkdtempSync(join(tmpdir(), "gt-tpl-"));
-    roots.push(town);
+    const town = scratchDir("gt-tpl-");
     mkdirSync(join(town, "roles"));
     writeFileSync(join(town, "roles", "mayor.md"), "# Custom mayor of {{town_name}}\n");
     const t = loadRoleTemplate("mayor", town);

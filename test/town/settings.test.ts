@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { agentDefinition } from "../../src/agents/resolve.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../src/errors.ts";
 import {
@@ -21,20 +20,10 @@ import {
   saveTownSettings,
   settingsFile,
 } from "../../src/town/settings.ts";
-
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "gt-settings-"));
-  roots.push(d);
-  return d;
-}
+import { scratchDir } from "../helpers/temp.ts";
 
 function withSettings(text: string, file = "config.json"): { dir: string; path: string } {
-  const dir = tempDir();
+  const dir = scratchDir("gt-settings-");
   mkdirSync(join(dir, "settings"));
   const path = join(dir, "settings", file);
   writeFileSync(path, text);
@@ -53,7 +42,7 @@ function throwsNaming(fn: () => unknown, path: string, ...parts: string[]) {
 
 describe("settings files", () => {
   it("gives defaults when files are missing", () => {
-    const dir = tempDir();
+    const dir = scratchDir("gt-settings-");
     assert.deepEqual(loadTownSettings(dir), { type: "town-settings", version: 1 });
     assert.deepEqual(loadRigSettings(dir), { type: "rig-settings", version: 1 });
     assert.deepEqual(loadAgentRegistry(dir), { version: 1, agents: {} });
@@ -78,7 +67,7 @@ describe("settings files", () => {
   });
 
   it("round-trips rig settings", () => {
-    const dir = tempDir();
+    const dir = scratchDir("gt-settings-");
     const s = {
       ...loadRigSettings(dir),
       agent: "codex",
@@ -126,7 +115,7 @@ describe("settings files", () => {
 
 describe("gt config agent", () => {
   it("sets an agent from a command line and reads it back", () => {
-    const town = tempDir();
+    const town = scratchDir("gt-settings-");
     const saved = setAgent(town, "fast", "claude --model haiku --append-system-prompt 'be brief'");
     assert.deepEqual(saved, {
       name: "fast",
@@ -141,13 +130,13 @@ describe("gt config agent", () => {
   });
 
   it("takes already-split words as they are", () => {
-    const town = tempDir();
+    const town = scratchDir("gt-settings-");
     const saved = setAgent(town, "odd", ["my bot", "--say", "a 'b' c"]);
     assert.deepEqual([saved.command, ...saved.args], ["my bot", "--say", "a 'b' c"]);
   });
 
   it("keeps other fields of an entry it replaces the command of", () => {
-    const town = tempDir();
+    const town = scratchDir("gt-settings-");
     setAgent(town, "fast", "claude", { env: { X: "1" } });
     setAgent(town, "fast", "claude --model opus");
     assert.deepEqual(loadTownSettings(town).agents?.fast, {
@@ -158,7 +147,7 @@ describe("gt config agent", () => {
   });
 
   it("validates names and commands", () => {
-    const town = tempDir();
+    const town = scratchDir("gt-settings-");
     for (const bad of ["Fast", "1x", "a b", "", "x.y"]) {
       assert.throws(() => setAgent(town, bad, "claude"), ValidationError, bad);
     }
@@ -167,7 +156,7 @@ describe("gt config agent", () => {
   });
 
   it("removes custom agents but refuses built-ins and unknown names", () => {
-    const town = tempDir();
+    const town = scratchDir("gt-settings-");
     setAgent(town, "fast", "claude --model haiku");
     removeAgent(town, "fast");
     assert.deepEqual(loadTownSettings(town).agents, {});
@@ -176,14 +165,14 @@ describe("gt config agent", () => {
   });
 
   it("refuses to remove an agent still in use", () => {
-    const town = tempDir();
+    const town = scratchDir("gt-settings-");
     setAgent(town, "fast", "claude");
     setDefaultAgent(town, "fast");
     assert.throws(() => removeAgent(town, "fast"), ConflictError);
   });
 
   it("gets and sets the default agent", () => {
-    const town = tempDir();
+    const town = scratchDir("gt-settings-");
     assert.equal(getDefaultAgent(town), "claude");
     assert.equal(setDefaultAgent(town, "codex"), "codex");
     assert.equal(getDefaultAgent(town), "codex");
