@@ -2,15 +2,7 @@
 // the agent's role, the operator's directives, its hooked work and its mail into its
 // context. `--hook` mode (agent SessionStart/PreCompact hooks) also tracks the session id.
 import { randomUUID } from "node:crypto";
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { unreadMail } from "../comms/mailbox.ts";
 import type { Issue } from "../ledger/model.ts";
@@ -26,6 +18,7 @@ import {
 import { openRigLedger, openTownLedger } from "../town/ledgers.ts";
 import type { RoleName } from "../town/roles.ts";
 import { findTownRoot, NotInTownError, Town } from "../town/workspace.ts";
+import { logEvent } from "../work/events.ts";
 import { findHookedWork } from "../work/hook.ts";
 import { resolveAgent } from "./resolve.ts";
 import { loadRoleTemplate, renderTemplate, type TemplateVars } from "./templates.ts";
@@ -61,7 +54,8 @@ export interface PrimeResult {
 
 export const SESSION_ID_FILE = "session_id";
 export const HANDOFF_MARKER = "handoff_to_successor";
-export const EVENTS_FILE = ".events.jsonl";
+export { EVENTS_FILE } from "../work/events.ts";
+
 const FAST_SOURCES = new Set(["compact", "resume"]);
 
 /** What a role should do when its hook is empty. */
@@ -343,12 +337,7 @@ function startSession(town: Town, id: AgentIdentity, workDir: string, opts: Prim
     mkdirSync(runtime, { recursive: true });
     writeFileSync(file, `${sessionId}\n`);
   }
-  appendEvent(town, {
-    ts: new Date().toISOString(),
-    type: "session_start",
-    actor: addressOf(id),
-    payload: { session_id: sessionId, source, role: id.role },
-  });
+  logEvent(town.root, "session_start", addressOf(id), { session_id: sessionId, source, role: id.role });
   return { id: sessionId, source };
 }
 
@@ -368,11 +357,6 @@ function parseStdin(text: string | undefined): { session_id?: string; source?: s
 function readTrimmed(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   return readFileSync(file, "utf8").trim() || undefined;
-}
-
-/** One JSON line; appends under 4 KB are atomic, so concurrent writers never interleave. */
-function appendEvent(town: Town, event: Record<string, unknown>): void {
-  appendFileSync(town.path(EVENTS_FILE), `${JSON.stringify(event)}\n`);
 }
 
 const HANDOFF_NOTE = [

@@ -257,7 +257,12 @@ export interface LedgerStore {
   getDetails(id: string): Promise<IssueDetails>;
   /** Full or partial ID (with or without prefix) to the one ID it names. */
   resolveId(partial: string): Promise<string>;
-  updateIssue(id: string, patch: IssuePatch, actor: string): Promise<Issue>;
+  /**
+   * `guard` sees the issue as it is inside the write transaction and may throw to refuse
+   * the update: a compare-and-swap for callers such as `gt sling`, where two processes
+   * race for the same bead and exactly one must win.
+   */
+  updateIssue(id: string, patch: IssuePatch, actor: string, guard?: (current: Issue) => void): Promise<Issue>;
   /** Compare-and-swap claim: open and unassigned (or ours) → in_progress and ours. */
   claimIssue(id: string, actor: string): Promise<Issue>;
   closeIssue(id: string, opts: CloseOptions, actor: string): Promise<CloseResult>;

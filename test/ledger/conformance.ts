@@ -443,6 +443,19 @@ export function runConformance(name: string, factory: StoreFactory): void {
         await rejects(s.claimIssue(a.id, "bob"), "already_claimed");
       });
 
+      t("a guarded update sees the stored issue and can refuse, changing nothing", async (s) => {
+        const a = await s.createIssue({ title: "a" }, ME);
+        const mustBeFree = (cur: Issue) => {
+          if (cur.assignee) throw new Error(`taken by ${cur.assignee}`);
+        };
+        const won = await s.updateIssue(a.id, { status: "hooked", assignee: "amy" }, ME, mustBeFree);
+        assert.equal(won.assignee, "amy");
+        await assert.rejects(s.updateIssue(a.id, { assignee: "bob" }, ME, mustBeFree), /taken by amy/);
+        const after = await s.getIssue(a.id);
+        assert.equal(after?.assignee, "amy");
+        assert.equal(after?.status, "hooked");
+      });
+
       t("patches set, clear and append; labels and metadata merge", async (s) => {
         const a = await s.createIssue(
           { title: "a", assignee: "amy", labels: ["one"], metadata: { x: 1 } },

@@ -966,8 +966,16 @@ export class SqliteLedger implements LedgerStore {
 
   // ---------------------------------------------------------------- updating
 
-  async updateIssue(id: string, patch: IssuePatch, actor: string): Promise<Issue> {
-    return this.write(() => this.updateSync(id, patch, actor));
+  async updateIssue(
+    id: string,
+    patch: IssuePatch,
+    actor: string,
+    guard?: (current: Issue) => void,
+  ): Promise<Issue> {
+    return this.write(() => {
+      guard?.(this.mustGet(id));
+      return this.updateSync(id, patch, actor);
+    });
   }
 
   private updateSync(id: string, patch: IssuePatch, actor: string): Issue {
