@@ -1,7 +1,9 @@
 // gt entry point: a thin CLI over the town, agents and runtime modules.
 import type { Command } from "commander";
 import { configGroup } from "./config.ts";
+import { convoyGroup } from "./convoy.ts";
 import { crewGroup } from "./crew.ts";
+import { doneGroup } from "./done.ts";
 import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
 import { primeGroup } from "./prime.ts";
@@ -41,6 +43,8 @@ const GROUPS: GtGroup[] = [
   agentsGroup,
   statusGroup,
   primeGroup,
+  doneGroup,
+  convoyGroup,
   versionGroup,
 ];
 
