@@ -1,8 +1,3 @@
-// Who is in the town and what they are doing. Facts are stored (agent beads, hooked beads,
-// directories); states are derived here at read time from the runtime: a session that
-// runs is "running", one whose process died is a "zombie", no session is "stopped".
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
 import { crewNames } from "../town/crew.ts";
 import {
@@ -16,6 +11,7 @@ import {
 import { openLedgerFor } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { HOOKED } from "../work/hook.ts";
+import { polecatNames } from "../work/polecats.ts";
 
 export type AgentState = "running" | "zombie" | "stopped";
 
@@ -34,15 +30,6 @@ export interface AgentStatus {
   hook: string | null;
   hook_title: string | null;
   work_dir: string;
-}
-
-function polecatNames(town: Town, rig: string): string[] {
-  const dir = join(town.rigDir(rig), "polecats");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith("."))
-    .map((d) => d.name)
-    .sort();
 }
 
 /** Every agent the town has a place for: town roles, then per rig witness, refinery, crew, polecats. */

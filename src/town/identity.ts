@@ -120,6 +120,22 @@ export function identityFromPath(townRoot: string, cwd: string): AgentIdentity |
   }
 }
 
+/** Who is running this command: GT_ROLE first, then where the working directory sits. */
+export function callerIdentity(
+  townRoot: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): AgentIdentity | undefined {
+  return identityFromEnv(env) ?? identityFromPath(townRoot, cwd);
+}
+
+/** The name writes are recorded under: an agent's address, else BD_ACTOR, else the login name. */
+export function callerActor(townRoot: string, env: NodeJS.ProcessEnv, cwd: string): string {
+  const id = callerIdentity(townRoot, env, cwd);
+  if (id) return addressOf(id);
+  return env.BD_ACTOR || env.USER || env.LOGNAME || "human";
+}
+
 export interface AgentEnvInput {
   townRoot: string;
   id: AgentIdentity;

@@ -64,3 +64,27 @@ export async function registerGasTownVocabulary(ledger: SqliteLedger): Promise<v
 export function openLedgerFor(town: Town, rig: string | undefined): SqliteLedger {
   return rig ? openRigLedger(town, rig) : openTownLedger(town);
 }
+
+/**
+ * The rig whose ledger holds a bead, from its ID prefix (`al-x1` → the rig with prefix
+ * `al`); undefined for town beads (`hq-…`). The longest matching prefix wins, so a rig
+ * prefixed `al` never captures `al-pha-…` of a rig prefixed `al-pha`.
+ */
+export function rigOfBead(town: Town, beadId: string): string | undefined {
+  let best: { rig: string; len: number } | undefined;
+  for (const rig of town.rigNames()) {
+    const prefix = town.prefixOf(rig);
+    if (beadId.startsWith(`${prefix}-`) && (!best || prefix.length > best.len))
+      best = { rig, len: prefix.length };
+  }
+  return best?.rig;
+}
+
+/** Opens the ledger that holds `beadId` (see rigOfBead). */
+export function openLedgerOfBead(
+  town: Town,
+  beadId: string,
+): { ledger: SqliteLedger; rig: string | undefined } {
+  const rig = rigOfBead(town, beadId);
+  return { ledger: openLedgerFor(town, rig), rig };
+}

@@ -6,10 +6,12 @@ import { crewGroup } from "./crew.ts";
 import { doneGroup } from "./done.ts";
 import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
+import { polecatGroup } from "./polecat.ts";
 import { primeGroup } from "./prime.ts";
 import { act, GT_VERSION, type GtGroup, runGt } from "./program.ts";
 import { rigGroup } from "./rig.ts";
 import { agentsGroup, sessionGroup, statusGroup } from "./session.ts";
+import { slingGroup } from "./sling.ts";
 
 // The launcher turns Node's compile cache on for us; agents we start need not inherit it.
 delete process.env.NODE_COMPILE_CACHE;
@@ -43,6 +45,8 @@ const GROUPS: GtGroup[] = [
   agentsGroup,
   statusGroup,
   primeGroup,
+  slingGroup,
+  polecatGroup,
   doneGroup,
   convoyGroup,
   versionGroup,

@@ -1,0 +1,201 @@
+// gt sling, hook, unsling, ready: putting work on agents' hooks and taking it off.
+import type { Command } from "commander";
+import { GasTownError, ValidationError } from "../../errors.ts";
+import { addressOf, callerActor, callerIdentity, parseAddress } from "../../town/identity.ts";
+import { hookOf, townReady, unhookBead } from "../../work/hook.ts";
+import { type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
+import type { GtContext } from "./context.ts";
+import { act, type GtGroup } from "./program.ts";
+
+class SlingError extends GasTownError {
+  constructor(message: string) {
+    super("sling_failed", message);
+  }
+}
+
+/** `gt sling a b alpha`: the last word is the target when it names one (a rig, an address, "."). */
+function splitBeadsAndTarget(ctx: GtContext, words: string[]): { beads: string[]; target?: string } {
+  if (words.length < 2) return { beads: words };
+  const last = words[words.length - 1]!;
+  const isTarget =
+    last === "." || last === "mayor" || last.includes("/") || ctx.town().rigNames().includes(last);
+  return isTarget ? { beads: words.slice(0, -1), target: last } : { beads: words };
+}
+
+function slingOptions(ctx: GtContext, opts: Record<string, unknown>): SlingOptions {
+  const town = ctx.town();
+  return {
+    actor: callerActor(town.root, ctx.env, ctx.cwd),
+    caller: callerIdentity(town.root, ctx.env, ctx.cwd),
+    force: opts.force === true,
+    agent: opts.agent as string | undefined,
+    args: opts.args as string | undefined,
+    message: opts.message as string | undefined,
+    crew: opts.crew as string | undefined,
+    dryRun: opts.dryRun === true,
+    noStart: opts.start === false,
+  };
+}
+
+function printSling(ctx: GtContext, report: SlingReport, dryRun: boolean): void {
+  for (const o of report.outcomes) {
+    const where = o.polecat ? `polecat ${o.rig}/${o.polecat}` : o.target;
+    if (o.action === "would-hook") ctx.out(`○ Would hook ${o.bead} "${o.title}" on ${where}`);
+    else if (o.action === "already-hooked")
+      ctx.out(`○ ${o.bead} is already on ${o.target}'s hook (nothing to do)`);
+    else {
+      const verb = o.action === "resumed" ? "Resumed" : "Slung";
+      ctx.out(`🎯 ${verb} ${o.bead} "${o.title}" → ${where}`);
+      if (o.branch) ctx.out(`   branch ${o.branch}`);
+      if (o.session)
+        ctx.out(
+          `   session ${o.session} ${o.started ? "started" : "nudged"}${o.work_dir ? `  (${o.work_dir})` : ""}`,
+        );
+      if (o.previous_holder) ctx.out(`   taken from ${o.previous_holder} (told)`);
+    }
+  }
+  for (const f of report.failures) ctx.warn(`✗ ${f.bead}: ${f.error}`);
+  if (dryRun) ctx.out("(dry run: nothing changed)");
+}
+
+export const slingGroup: GtGroup = {
+  names: ["sling", "hook", "work", "unsling", "unhook", "ready"],
+  register(p: Command) {
+    p.command("sling <beads...>")
+      .description(
+        "Put beads on an agent's hook and start it: gt sling <bead...> [rig | rig/name | rig/crew/name | mayor | .]",
+      )
+      .option("-a, --args <text>", "instructions for the agent, stored on the bead")
+      .option("-m, --message <text>", "extra text for the nudge")
+      .option("--crew <name>", "with a rig target: this crew member instead of a polecat")
+      .option("--agent <name>", "run this agent preset instead of the rig's")
+      .option("--force", "take a bead hooked by someone else (they are told), or sling a deferred one")
+      .option("--no-start", "hook only; do not start or nudge a session")
+      .option("-n, --dry-run", "show what would happen")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, words, opts) => {
+          const { beads, target } = splitBeadsAndTarget(ctx, words);
+          const o = slingOptions(ctx, opts);
+          const report = await sling(ctx.town(), ctx.provider(), beads, target, o);
+          // One bead that could not go: its reason is the one error line.
+          if (beads.length === 1 && report.failures[0]) throw new SlingError(report.failures[0].error);
+          if (ctx.json) ctx.printJson(report);
+          else printSling(ctx, report, o.dryRun === true);
+          if (report.failures.length > 0) return 1;
+        }),
+      );
+
+    const hook = p
+      .command("hook")
+      .alias("work")
+      .description("Show or change what is on an agent's hook")
+      .argument("[bead]", "attach this bead (without starting the agent)")
+      .argument("[target]", "whose hook (default: yours)")
+      .option("--force", "replace what is hooked there")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [bead, target], opts) => {
+          if (bead) return attach(ctx, bead, target, opts);
+          return show(ctx, undefined);
+        }),
+      );
+    hook
+      .command("show [agent]")
+      .description("What is on an agent's hook (default: yours)")
+      .option("--json", "JSON output")
+      .action(act(async (ctx, [agent]) => show(ctx, agent)));
+    hook
+      .command("attach <bead> [target]")
+      .description("Hook a bead without starting the agent")
+      .option("--force", "replace what is hooked there")
+      .option("--json", "JSON output")
+      .action(act(async (ctx, [bead, target], opts) => attach(ctx, bead!, target, opts)));
+    hook
+      .command("detach [bead]")
+      .description("Take a bead off the hook (back to open)")
+      .option("--json", "JSON output")
+      .action(act(async (ctx, [bead]) => detach(ctx, bead, undefined)));
+    hook
+      .command("clear [agent]")
+      .description("Take everything off an agent's hook")
+      .option("--json", "JSON output")
+      .action(act(async (ctx, [agent]) => detach(ctx, undefined, agent)));
+
+    p.command("unsling [bead] [target]")
+      .alias("unhook")
+      .description("Take work off a hook: the bead goes back to open and unassigned")
+      .option("--json", "JSON output")
+      .action(act(async (ctx, [bead, target]) => detach(ctx, bead, target)));
+
+    p.command("ready")
+      .description("Ready work across the town and every rig, most urgent first")
+      .option("-n, --limit <n>", "at most this many", (v) => Number.parseInt(v, 10))
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const rows = await townReady(ctx.town(), { limit: opts.limit as number | undefined });
+          if (ctx.json) return ctx.printJson(rows);
+          if (rows.length === 0) return ctx.out("✨ No ready work in the town");
+          ctx.out(`📋 Ready work (${rows.length}):\n`);
+          for (const r of rows)
+            ctx.out(`  [P${r.priority}] ${r.id.padEnd(14)} ${(r.rig ?? "town").padEnd(12)} ${r.title}`);
+        }),
+      );
+  },
+};
+
+function whoseHook(ctx: GtContext, agent: string | undefined) {
+  const town = ctx.town();
+  if (agent) return parseAddress(agent);
+  const id = callerIdentity(town.root, ctx.env, ctx.cwd);
+  if (!id)
+    throw new ValidationError(
+      "not inside an agent's workspace: name the agent (e.g. gastown/polecats/toast)",
+    );
+  return id;
+}
+
+async function show(ctx: GtContext, agent: string | undefined) {
+  const id = whoseHook(ctx, agent);
+  const hooked = await hookOf(ctx.town(), id);
+  if (ctx.json) return ctx.printJson({ agent: addressOf(id), hooked });
+  if (hooked.length === 0) return ctx.out(`🪝 ${addressOf(id)}: hook is empty`);
+  for (const b of hooked) ctx.out(`🪝 ${addressOf(id)}: ${b.id} "${b.title}" [P${b.priority}]`);
+}
+
+async function attach(
+  ctx: GtContext,
+  bead: string,
+  target: string | undefined,
+  opts: Record<string, unknown>,
+) {
+  const o = { ...slingOptions(ctx, opts), noStart: true, attachOnly: true };
+  const report = await sling(ctx.town(), ctx.provider(), [bead], target, o);
+  if (report.failures[0]) throw new SlingError(report.failures[0].error);
+  if (ctx.json) return ctx.printJson(report);
+  for (const r of report.outcomes) ctx.out(`🪝 ${r.bead} on ${r.target}'s hook`);
+}
+
+async function detach(ctx: GtContext, bead: string | undefined, agent: string | undefined) {
+  const town = ctx.town();
+  const actor = callerActor(town.root, ctx.env, ctx.cwd);
+  let beads: string[];
+  let from: string | undefined;
+  if (bead) {
+    beads = [bead];
+    from = agent ? addressOf(parseAddress(agent)) : undefined;
+  } else {
+    const id = whoseHook(ctx, agent);
+    from = addressOf(id);
+    beads = (await hookOf(town, id)).map((b) => b.id);
+    if (beads.length === 0) {
+      if (ctx.json) return ctx.printJson([]);
+      return ctx.out(`🪝 ${from}: hook is already empty`);
+    }
+  }
+  const done = [];
+  for (const b of beads) done.push(await unhookBead(town, b, { actor, from }));
+  if (ctx.json) return ctx.printJson(done);
+  for (const d of done) ctx.out(`✓ ${d.bead} taken off ${d.from}'s hook (open again)`);
+}

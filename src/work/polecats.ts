@@ -1,0 +1,410 @@
+// Polecats: a rig's workers. A polecat has three layers (spec §2.1): an identity that
+// lasts (its name and agent bead), a sandbox kept between assignments (a git worktree of
+// the rig's shared repo under polecats/<name>/<rig>/), and short-lived sessions. States
+// are derived at read time from the hook (ledger) and the session (runtime), never stored.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { git, gitOk } from "../adapters/git.ts";
+import { runCommand } from "../adapters/process.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import type { Issue } from "../ledger/model.ts";
+import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { RuntimeProvider } from "../runtime/provider.ts";
+import { ensureAgentBead } from "../town/agent-beads.ts";
+import { type AgentIdentity, addressOf, agentBeadIdOf, sessionNameOf, workDirOf } from "../town/identity.ts";
+import { openRigLedger } from "../town/ledgers.ts";
+import { withFileLock } from "../town/lock.ts";
+import { allocateName, POOL_SIZE, RESERVED_NAMES, themeMembers } from "../town/namepool.ts";
+import { loadRigSettings } from "../town/settings.ts";
+import type { Town } from "../town/workspace.ts";
+import { logEvent } from "./events.ts";
+import { HOOKED } from "./hook.ts";
+
+export type PolecatState = "working" | "idle" | "done" | "stuck" | "zombie";
+
+export interface PolecatInfo {
+  rig: string;
+  name: string;
+  address: string;
+  session: string;
+  state: PolecatState;
+  session_alive: boolean;
+  /** The bead on its hook. */
+  hook: string | null;
+  hook_title: string | null;
+  branch: string | null;
+  work_dir: string;
+  /** Facts from the agent bead. */
+  agent_state: string | null;
+  agent: string | null;
+  merge_request: string | null;
+}
+
+const NAME_RE = /^[a-z0-9][a-z0-9_]*$/;
+
+export function polecatId(rig: string, name: string): AgentIdentity {
+  return { role: "polecat", rig, name };
+}
+
+function polecatsDir(town: Town, rig: string): string {
+  return join(town.rigDir(rig), "polecats");
+}
+
+/** Names with a sandbox directory, sorted. */
+export function polecatNames(town: Town, rig: string): string[] {
+  const dir = polecatsDir(town, rig);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith("."))
+    .map((d) => d.name)
+    .sort();
+}
+
+export function validatePolecatName(name: string): string {
+  if (!NAME_RE.test(name) || RESERVED_NAMES.has(name))
+    throw new ValidationError(`invalid polecat name "${name}": lowercase letters, digits and _ only`);
+  return name;
+}
+
+/** The state a polecat is in, from what its hook and session say (spec §2.6). */
+export function derivePolecatState(
+  hooked: boolean,
+  sessionAlive: boolean,
+  agentState?: string,
+): PolecatState {
+  if (hooked) return sessionAlive ? "working" : "zombie";
+  if (agentState === "stuck") return "stuck";
+  if (agentState === "done" && sessionAlive) return "done";
+  return "idle";
+}
+
+function meta(issue: Issue | undefined): Record<string, unknown> {
+  return (issue?.metadata as Record<string, unknown> | undefined) ?? {};
+}
+
+function str(v: unknown): string | null {
+  return typeof v === "string" && v ? v : null;
+}
+
+async function currentBranch(dir: string): Promise<string | null> {
+  if (!existsSync(dir)) return null;
+  const r = await runCommand("git", ["symbolic-ref", "--quiet", "--short", "HEAD"], { cwd: dir });
+  return r.exitCode === 0 ? r.stdout.trim() : null;
+}
+
+/** Every polecat of the rig (or of every rig) with its derived state. */
+export async function listPolecats(
+  town: Town,
+  provider: RuntimeProvider,
+  rig?: string,
+): Promise<PolecatInfo[]> {
+  if (rig) town.rig(rig); // unknown rig → one clear error
+  const rigs = rig ? [rig] : town.rigNames();
+  const alive = new Map((await provider.list()).map((s) => [s.name, s.alive]));
+  const out: PolecatInfo[] = [];
+  for (const r of rigs) {
+    const names = polecatNames(town, r);
+    if (names.length === 0) continue;
+    const prefix = town.prefixOf(r);
+    const ledger = openRigLedger(town, r);
+    try {
+      const hooks = new Map<string, Issue>();
+      for (const b of await ledger.listIssues({ statuses: [HOOKED], includeInfra: true })) {
+        if (b.assignee) hooks.set(b.assignee, b);
+      }
+      for (const name of names) {
+        const id = polecatId(r, name);
+        const address = addressOf(id);
+        const session = sessionNameOf(id, prefix);
+        const agentBead = await ledger.getIssue(agentBeadIdOf(id, prefix));
+        const facts = meta(agentBead);
+        const hook = hooks.get(address);
+        const sessionAlive = alive.get(session) === true;
+        const workDir = workDirOf(town.root, id);
+        out.push({
+          rig: r,
+          name,
+          address,
+          session,
+          state: derivePolecatState(hook !== undefined, sessionAlive, str(facts.agent_state) ?? undefined),
+          session_alive: sessionAlive,
+          hook: hook?.id ?? null,
+          hook_title: hook?.title ?? null,
+          branch: await currentBranch(workDir),
+          work_dir: workDir,
+          agent_state: str(facts.agent_state),
+          agent: str(facts.agent),
+          merge_request: str(facts.merge_request),
+        });
+      }
+    } finally {
+      await ledger.close();
+    }
+  }
+  return out;
+}
+
+export async function polecatInfo(town: Town, provider: RuntimeProvider, rig: string, name: string) {
+  const found = (await listPolecats(town, provider, rig)).find((p) => p.name === name);
+  if (!found) throw new NotFoundError(`${rig}/${name}`, `unknown polecat ${rig}/${name}`);
+  return found;
+}
+
+/** `polecat/<name>/<bead>@<base36 ms>`, or `polecat/<name>-<base36 ms>` with no bead. */
+export function polecatBranchName(name: string, beadId?: string, now = Date.now()): string {
+  const stamp = now.toString(36);
+  return beadId ? `polecat/${name}/${beadId}@${stamp}` : `polecat/${name}-${stamp}`;
+}
+
+function poolLock(town: Town, rig: string): string {
+  return join(town.rigDir(rig), ".runtime", "locks", "polecat-pool.lock");
+}
+
+/**
+ * Runs `fn` holding the rig's pool lock: choosing a polecat and putting work on its hook
+ * happen under it, so two slings never pick the same idle polecat or the same new name.
+ */
+export function withPolecatPool<T>(town: Town, rig: string, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(poolLock(town, rig), fn, 60_000);
+}
+
+interface NamepoolState {
+  overflow_next?: number;
+}
+
+/**
+ * Picks a new name from the rig's theme and creates its directory. Call inside
+ * withPolecatPool: "in use" is what exists on disk (spec §2.2), so the directory is the claim.
+ */
+export function reservePolecatName(town: Town, rig: string, wanted?: string): string {
+  const dir = polecatsDir(town, rig);
+  mkdirSync(dir, { recursive: true });
+  if (wanted) {
+    validatePolecatName(wanted);
+    mkdirSync(join(dir, wanted), { recursive: true });
+    return wanted;
+  }
+  const settings = loadRigSettings(town.rigDir(rig));
+  const pool = settings.namepool?.names ?? themeMembers(settings.namepool?.style ?? "mad-max") ?? [];
+  const stateFile = join(town.rigDir(rig), ".runtime", "namepool-state.json");
+  let state: NamepoolState = {};
+  try {
+    state = JSON.parse(readFileSync(stateFile, "utf8")) as NamepoolState;
+  } catch {
+    // first allocation
+  }
+  const inUse = new Set(polecatNames(town, rig));
+  const { name, overflowNext } = allocateName(pool, inUse, state.overflow_next ?? POOL_SIZE + 1);
+  mkdirSync(join(dir, name), { recursive: true });
+  if (overflowNext !== state.overflow_next) {
+    mkdirSync(join(town.rigDir(rig), ".runtime"), { recursive: true });
+    writeFileSync(stateFile, `${JSON.stringify({ ...state, overflow_next: overflowNext })}\n`);
+  }
+  return name;
+}
+
+/**
+ * An idle polecat that can take work now: a sandbox, nothing hooked and no work in flight.
+ * Call inside withPolecatPool with the addresses currently holding hooks.
+ */
+export function findIdlePolecat(
+  town: Town,
+  rig: string,
+  busy: Set<string>,
+  facts: Map<string, Record<string, unknown>>,
+): string | undefined {
+  for (const name of polecatNames(town, rig)) {
+    const address = addressOf(polecatId(rig, name));
+    if (busy.has(address)) continue;
+    const state = facts.get(name)?.agent_state;
+    if (state === "stuck" || state === "nuked") continue;
+    if (!existsSync(workDirOf(town.root, polecatId(rig, name)))) continue;
+    return name;
+  }
+  return undefined;
+}
+
+/** Addresses holding hooked work and the agent-bead facts of every polecat of a rig. */
+export async function poolFacts(
+  town: Town,
+  rig: string,
+  ledger: SqliteLedger,
+): Promise<{ busy: Set<string>; facts: Map<string, Record<string, unknown>> }> {
+  const busy = new Set<string>();
+  for (const b of await ledger.listIssues({ statuses: [HOOKED], includeInfra: true })) {
+    if (b.assignee) busy.add(b.assignee);
+  }
+  const prefix = town.prefixOf(rig);
+  const facts = new Map<string, Record<string, unknown>>();
+  for (const name of polecatNames(town, rig)) {
+    facts.set(name, meta(await ledger.getIssue(agentBeadIdOf(polecatId(rig, name), prefix))));
+  }
+  return { busy, facts };
+}
+
+/** Fetches the shared repo so new branches start from the project's latest default branch. */
+export async function refreshSharedRepo(town: Town, rig: string): Promise<void> {
+  // A remote that cannot be reached must not stop work: the branch then starts from what we have.
+  await gitOk(join(town.rigDir(rig), ".repo.git"), ["fetch", "--quiet", "origin"]);
+}
+
+async function startPoint(bare: string, branch: string): Promise<string> {
+  return (await gitOk(bare, ["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${branch}`]))
+    ? `origin/${branch}`
+    : branch;
+}
+
+/** Porcelain status lines of a worktree, ignoring nothing: any line means work would be lost. */
+async function dirtyLines(dir: string): Promise<string[]> {
+  const out = await git(dir, ["status", "--porcelain"]);
+  return out.split("\n").filter(Boolean);
+}
+
+/**
+ * Makes the polecat's sandbox ready for `beadId` on a fresh branch: a new worktree, or the
+ * kept one switched to a new branch from the default branch (the cheap path, spec §2.3).
+ */
+export async function prepareSandbox(
+  town: Town,
+  rig: string,
+  name: string,
+  beadId: string,
+  actor: string,
+): Promise<{ workDir: string; branch: string; reused: boolean }> {
+  const id = polecatId(rig, name);
+  const workDir = workDirOf(town.root, id);
+  const rigDir = town.rigDir(rig);
+  const bare = join(rigDir, ".repo.git");
+  const base = town.rigConfig(rig).default_branch;
+  const from = await startPoint(bare, base);
+  const branch = polecatBranchName(name, beadId);
+  let reused = false;
+  if (existsSync(join(workDir, ".git"))) {
+    const dirty = await dirtyLines(workDir);
+    if (dirty.length > 0)
+      throw new ConflictError(
+        "sandbox_dirty",
+        `polecat ${rig}/${name} has uncommitted work in ${workDir}; finish it or nuke the polecat`,
+      );
+    await git(workDir, ["checkout", "--quiet", "-b", branch, from]);
+    reused = true;
+  } else {
+    mkdirSync(join(workDir, ".."), { recursive: true });
+    await git(bare, ["worktree", "add", "--quiet", "-b", branch, workDir, from]);
+  }
+  // The worktree finds the rig ledger through a redirect the project never sees (excluded).
+  mkdirSync(join(workDir, ".beads"), { recursive: true });
+  writeFileSync(join(workDir, ".beads", "redirect"), `${relative(workDir, join(rigDir, ".beads"))}\n`);
+  const ledger = openRigLedger(town, rig);
+  try {
+    await ensureAgentBead(ledger, id, town.prefixOf(rig), actor);
+  } finally {
+    await ledger.close();
+  }
+  if (!reused) logEvent(town.root, "spawn", actor, { rig, polecat: name });
+  return { workDir, branch, reused };
+}
+
+/** Local commits on the sandbox's branches that no remote branch has: work a nuke would lose. */
+export async function unpushedCommits(workDir: string): Promise<string[]> {
+  if (!existsSync(join(workDir, ".git"))) return [];
+  const r = await runCommand("git", ["log", "--oneline", "HEAD", "--not", "--remotes"], { cwd: workDir });
+  return r.exitCode === 0 ? r.stdout.split("\n").filter(Boolean) : [];
+}
+
+export interface NukeResult {
+  rig: string;
+  name: string;
+  removed_worktree: boolean;
+  deleted_branch: string | null;
+  killed_session: boolean;
+  released_hook: string | null;
+}
+
+/**
+ * Destroys a polecat's session, sandbox and branch and frees its name (spec §2.6). Refuses
+ * uncommitted or unpushed work, or hooked work, unless `force`. `keepIdentity` (remove) keeps
+ * the agent bead; nuke marks it nuked.
+ */
+export async function nukePolecat(
+  town: Town,
+  provider: RuntimeProvider,
+  rig: string,
+  name: string,
+  opts: { force?: boolean; actor: string },
+): Promise<NukeResult> {
+  const id = polecatId(rig, name);
+  const dir = join(polecatsDir(town, rig), name);
+  if (!existsSync(dir)) throw new NotFoundError(`${rig}/${name}`, `unknown polecat ${rig}/${name}`);
+  const workDir = workDirOf(town.root, id);
+  const prefix = town.prefixOf(rig);
+  const session = sessionNameOf(id, prefix);
+  const address = addressOf(id);
+  const ledger = openRigLedger(town, rig);
+  try {
+    const hooked = (
+      await ledger.listIssues({ statuses: [HOOKED], assignee: address, includeInfra: true })
+    )[0];
+    if (!opts.force) {
+      const hasRepo = existsSync(join(workDir, ".git"));
+      const dirty = hasRepo ? await dirtyLines(workDir) : [];
+      if (dirty.length > 0)
+        throw new ConflictError(
+          "unsaved_work",
+          `${rig}/${name} has ${dirty.length} uncommitted change(s); commit and gt done, or use --force`,
+        );
+      const unpushed = await unpushedCommits(workDir);
+      if (unpushed.length > 0)
+        throw new ConflictError(
+          "unpushed_work",
+          `${rig}/${name} has ${unpushed.length} unpushed commit(s); gt done first, or use --force`,
+        );
+      if (hooked)
+        throw new ConflictError(
+          "hooked_work",
+          `${rig}/${name} still has ${hooked.id} on its hook; unsling it first, or use --force`,
+        );
+    }
+    let killed = false;
+    if (await provider.isAlive(session)) {
+      await provider.stop(session);
+      killed = true;
+    } else {
+      // A dead session can still be listed (a zombie); stop clears it.
+      await provider.stop(session).catch(() => undefined);
+    }
+    const branch = await currentBranch(workDir);
+    const bare = join(town.rigDir(rig), ".repo.git");
+    let removed = false;
+    if (existsSync(workDir)) {
+      await git(bare, ["worktree", "remove", "--force", workDir]).catch(() => undefined);
+      removed = true;
+    }
+    await gitOk(bare, ["worktree", "prune"]);
+    let deleted: string | null = null;
+    if (branch?.startsWith("polecat/") && (await gitOk(bare, ["branch", "-D", branch]))) deleted = branch;
+    rmSync(dir, { recursive: true, force: true });
+    if (hooked) {
+      await ledger.updateIssue(hooked.id, { status: "open", assignee: null }, opts.actor);
+    }
+    const beadId = agentBeadIdOf(id, prefix);
+    if (await ledger.getIssue(beadId)) {
+      await ledger.updateIssue(
+        beadId,
+        { set_metadata: { agent_state: "nuked", hook_bead: null, nuked_at: new Date().toISOString() } },
+        opts.actor,
+      );
+    }
+    logEvent(town.root, "kill", opts.actor, { rig, target: address, reason: "nuke" });
+    return {
+      rig,
+      name,
+      removed_worktree: removed,
+      deleted_branch: deleted,
+      killed_session: killed,
+      released_hook: hooked?.id ?? null,
+    };
+  } finally {
+    await ledger.close();
+  }
+}

@@ -1,0 +1,434 @@
+// `gt sling`: put beads on agents' hooks and get the agents going (spec §2.3). For a rig
+// target each bead gets its own polecat: an idle one is reused, else a new name is taken
+// from the rig's theme; the bead is hooked by a compare-and-swap inside the ledger's write
+// transaction, so of two slings racing for one bead exactly one wins.
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { startAgentSession } from "../agents/session.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import type { Issue } from "../ledger/model.ts";
+import type { RuntimeProvider } from "../runtime/provider.ts";
+import { recordAgentFacts } from "../town/agent-beads.ts";
+import { crewNames } from "../town/crew.ts";
+import {
+  type AgentIdentity,
+  addressOf,
+  agentBeadIdOf,
+  displayName,
+  parseAddress,
+  sessionNameOf,
+  workDirOf,
+} from "../town/identity.ts";
+import { openLedgerFor, openLedgerOfBead } from "../town/ledgers.ts";
+import type { Town } from "../town/workspace.ts";
+import { logEvent } from "./events.ts";
+import { HOOKED } from "./hook.ts";
+import {
+  findIdlePolecat,
+  polecatId,
+  polecatNames,
+  poolFacts,
+  prepareSandbox,
+  refreshSharedRepo,
+  reservePolecatName,
+  validatePolecatName,
+  withPolecatPool,
+} from "./polecats.ts";
+
+/** Where slung work goes: a rig (a polecat of its choosing) or one named agent. */
+export type SlingTarget = { kind: "rig"; rig: string } | { kind: "agent"; id: AgentIdentity };
+
+export interface SlingOptions {
+  actor: string;
+  /** The agent running the command, if any (polecats may not sling; "." means this one). */
+  caller?: AgentIdentity;
+  force?: boolean;
+  /** Preset to run instead of the rig's agent. */
+  agent?: string;
+  /** Natural-language instructions stored on the bead. */
+  args?: string;
+  /** Extra text for the nudge. */
+  message?: string;
+  /** Slinging to a rig: take this crew member instead of a polecat. */
+  crew?: string;
+  dryRun?: boolean;
+  /** Hook only; do not start or nudge sessions. */
+  noStart?: boolean;
+  /** `gt hook <bead>`: attaching to a hook, which a polecat may do for itself. */
+  attachOnly?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export type SlingAction = "hooked" | "already-hooked" | "resumed" | "would-hook";
+
+export interface SlingOutcome {
+  bead: string;
+  title: string;
+  action: SlingAction;
+  target: string;
+  rig: string | null;
+  polecat: string | null;
+  session: string;
+  branch: string | null;
+  work_dir: string;
+  /** Whether a session was started (false when an idle live session was nudged instead). */
+  started: boolean;
+  /** Who had the bead before a forced re-sling. */
+  previous_holder: string | null;
+}
+
+/** Parses a sling target as typed: rig, rig/name, rig/polecats/name, rig/crew/name, mayor, ".". */
+export function resolveSlingTarget(town: Town, target: string | undefined, opts: SlingOptions): SlingTarget {
+  if (target === undefined || target === "." || target === "") {
+    if (!opts.caller)
+      throw new ValidationError("no target: name a rig or agent, or run this inside an agent's workspace");
+    return { kind: "agent", id: opts.caller };
+  }
+  if (!target.includes("/") && town.rigNames().includes(target)) {
+    if (opts.crew) return { kind: "agent", id: { role: "crew", rig: target, name: opts.crew } };
+    return { kind: "rig", rig: target };
+  }
+  if (target === "mayor" || target === "mayor/") return { kind: "agent", id: { role: "mayor" } };
+  const parts = target.replace(/\/$/, "").split("/");
+  const rig = parts[0]!;
+  if (!town.rigNames().includes(rig))
+    throw new NotFoundError(target, `unknown sling target "${target}" (no rig ${rig})`);
+  if (parts.length === 3 && parts[1] === "crew") {
+    if (!crewNames(town, rig).includes(parts[2]!))
+      throw new NotFoundError(target, `unknown crew member ${rig}/crew/${parts[2]}`);
+    return { kind: "agent", id: { role: "crew", rig, name: parts[2]! } };
+  }
+  const name =
+    parts.length === 2 ? parts[1]! : parts.length === 3 && parts[1] === "polecats" ? parts[2]! : undefined;
+  if (!name) throw new ValidationError(`unknown sling target "${target}"`);
+  validatePolecatName(name);
+  return { kind: "agent", id: polecatId(rig, name) };
+}
+
+function isDeferred(issue: Issue): boolean {
+  return issue.status === "deferred" || (!!issue.defer_until && Date.parse(issue.defer_until) > Date.now());
+}
+
+/** Guards that need no lock: the bead exists, is open for work and belongs with the target. */
+function checkSlingable(
+  issue: Issue,
+  target: SlingTarget,
+  beadRig: string | undefined,
+  opts: SlingOptions,
+): void {
+  if (issue.status === "closed" || issue.status === "tombstone")
+    throw new ConflictError("closed", `${issue.id} is ${issue.status}; reopen it before slinging`);
+  if (isDeferred(issue) && !opts.force)
+    throw new ConflictError("deferred", `${issue.id} is deferred; use --force to sling it anyway`);
+  const targetRig = target.kind === "rig" ? target.rig : target.id.rig;
+  if (target.kind === "rig" || target.id.role === "polecat") {
+    if (beadRig !== targetRig)
+      throw new ValidationError(
+        `${issue.id} belongs to ${beadRig ? `rig ${beadRig}` : "the town ledger"}, not rig ${targetRig}; sling it at its own rig`,
+      );
+  }
+}
+
+/** A holder whose session is gone can lose the bead without --force (spec §2.3). */
+async function holderIsDead(town: Town, provider: RuntimeProvider, holder: string): Promise<boolean> {
+  let id: AgentIdentity;
+  try {
+    id = parseAddress(holder);
+  } catch {
+    return false; // a person, not an agent: never taken silently
+  }
+  if (id.rig && !town.rigNames().includes(id.rig)) return true;
+  const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+  return !(await provider.isAlive(session));
+}
+
+function holderOf(issue: Issue): string | undefined {
+  if (issue.status === HOOKED || issue.status === "in_progress") return issue.assignee || undefined;
+  return undefined;
+}
+
+function isPolecatOfRig(address: string, rig: string): string | undefined {
+  const m = /^([^/]+)\/polecats\/([^/]+)$/.exec(address);
+  return m && m[1] === rig ? m[2] : undefined;
+}
+
+interface Plan {
+  issue: Issue;
+  beadRig: string | undefined;
+  id: AgentIdentity;
+  action: SlingAction;
+  previousHolder?: string;
+  /** A polecat directory made for this bead (removed again if hooking fails). */
+  reservedNew?: boolean;
+}
+
+/**
+ * Decides who gets the bead and hooks it. Runs under the rig's pool lock for rig targets so
+ * the choice of polecat and the hook are one step for every other sling.
+ */
+async function hookOne(
+  town: Town,
+  provider: RuntimeProvider,
+  beadId: string,
+  target: SlingTarget,
+  opts: SlingOptions,
+): Promise<Plan> {
+  const { ledger, rig: beadRig } = openLedgerOfBead(town, beadId);
+  try {
+    const found = await ledger.getIssue(await ledger.resolveId(beadId).catch(() => beadId));
+    if (!found) throw new NotFoundError(beadId, `no bead ${beadId} in this town`);
+    const issue = found;
+    checkSlingable(issue, target, beadRig, opts);
+    const holder = holderOf(issue);
+
+    // Who would take it.
+    let id: AgentIdentity | undefined = target.kind === "agent" ? target.id : undefined;
+    const sameTarget =
+      holder !== undefined &&
+      (target.kind === "rig"
+        ? isPolecatOfRig(holder, target.rig) !== undefined
+        : addressOf(target.id) === holder);
+    if (holder && sameTarget) {
+      // Same target again: a no-op while the holder runs; a resume (GUPP) when it died.
+      const heldBy = parseAddress(holder);
+      const dead = await holderIsDead(town, provider, holder);
+      return { issue, beadRig, id: heldBy, action: dead ? "resumed" : "already-hooked" };
+    }
+    let previousHolder: string | undefined;
+    if (holder) {
+      if (!opts.force && !(await holderIsDead(town, provider, holder)))
+        throw new ConflictError(
+          "already_hooked",
+          `${issue.id} is already on ${holder}'s hook; use --force to take it (they will be told)`,
+        );
+      previousHolder = holder;
+    }
+    if (opts.dryRun) {
+      const who = id ?? polecatId(target.kind === "rig" ? target.rig : "", "(new)");
+      return { issue, beadRig, id: who, action: "would-hook", previousHolder };
+    }
+
+    let reservedNew = false;
+    if (!id && target.kind === "rig") {
+      const { busy, facts } = await poolFacts(town, target.rig, ledger);
+      const idle = findIdlePolecat(town, target.rig, busy, facts);
+      if (idle) id = polecatId(target.rig, idle);
+      else {
+        id = polecatId(target.rig, reservePolecatName(town, target.rig));
+        reservedNew = true;
+      }
+    } else if (id?.role === "polecat" && !polecatNames(town, id.rig!).includes(id.name!)) {
+      reservePolecatName(town, id.rig!, id.name);
+      reservedNew = true;
+    }
+    const address = addressOf(id!);
+    const expected = holder;
+    try {
+      const meta: Record<string, unknown> = { dispatcher: opts.actor, slung_at: new Date().toISOString() };
+      if (opts.args) meta.args = opts.args;
+      await ledger.updateIssue(
+        issue.id,
+        { status: HOOKED, assignee: address, set_metadata: meta },
+        opts.actor,
+        (cur) => {
+          // Re-checked inside the write transaction: someone may have hooked it since we read it.
+          if (cur.status === "closed" || cur.status === "tombstone")
+            throw new ConflictError("closed", `${cur.id} was closed meanwhile`);
+          const now = holderOf(cur);
+          if (now !== expected && now !== address)
+            throw new ConflictError("already_hooked", `${cur.id} was just hooked by ${now}`);
+        },
+      );
+    } catch (e) {
+      if (reservedNew && id?.role === "polecat") {
+        rmSync(join(town.rigDir(id.rig!), "polecats", id.name!), { recursive: true, force: true });
+      }
+      throw e;
+    }
+    return { issue, beadRig, id: id!, action: "hooked", previousHolder, reservedNew };
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Tells a previous holder its bead went elsewhere, when it is still running. */
+async function tellPreviousHolder(
+  town: Town,
+  provider: RuntimeProvider,
+  holder: string,
+  bead: string,
+  to: string,
+) {
+  try {
+    const id = parseAddress(holder);
+    const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+    if (await provider.isAlive(session))
+      await provider.sendText(
+        session,
+        `[GAS TOWN] ${bead} was re-slung to ${to}; stop working on it and check your hook.`,
+      );
+    const ledger = openLedgerFor(town, id.rig);
+    try {
+      const bid = agentBeadIdOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+      if (await ledger.getIssue(bid)) await recordAgentFacts(ledger, bid, { hook_bead: null }, holder);
+    } finally {
+      await ledger.close();
+    }
+  } catch {
+    // telling is best-effort; the hook already moved
+  }
+}
+
+/** After hooking: sandbox, agent-bead facts, then a session started or nudged. */
+async function launch(
+  town: Town,
+  provider: RuntimeProvider,
+  plan: Plan,
+  opts: SlingOptions,
+): Promise<SlingOutcome> {
+  const { id, issue } = plan;
+  const prefix = id.rig ? town.prefixOf(id.rig) : undefined;
+  const session = sessionNameOf(id, prefix);
+  const address = addressOf(id);
+  let branch: string | null = null;
+  if (id.role === "polecat" && plan.action === "hooked") {
+    branch = (await prepareSandbox(town, id.rig!, id.name!, issue.id, opts.actor)).branch;
+  }
+  const workDir = workDirOf(town.root, id);
+  const ledger = openLedgerFor(town, id.rig);
+  try {
+    const bid = agentBeadIdOf(id, prefix);
+    if (await ledger.getIssue(bid))
+      await recordAgentFacts(
+        ledger,
+        bid,
+        { hook_bead: issue.id, agent_state: "working", ...(branch ? { branch } : {}) },
+        opts.actor,
+      );
+  } finally {
+    await ledger.close();
+  }
+  if (plan.previousHolder && plan.previousHolder !== address)
+    await tellPreviousHolder(town, provider, plan.previousHolder, issue.id, address);
+  logEvent(town.root, "sling", opts.actor, { bead: issue.id, target: address });
+
+  let started = false;
+  if (!opts.noStart && existsSync(workDir)) {
+    const note = `[GAS TOWN] ${displayName(id)} <- ${opts.actor} • assigned: ${issue.id}. Run \`gt prime --hook\` and start on your hook.${opts.message ? ` ${opts.message}` : ""}`;
+    if (await provider.isAlive(session)) {
+      await provider.sendText(session, note);
+    } else if (id.role === "polecat" || plan.action === "resumed") {
+      // A zombie's dead pane would block the new session; clear it first.
+      await provider.stop(session).catch(() => undefined);
+      await startAgentSession(town, provider, id, {
+        agent: opts.agent,
+        sender: opts.actor,
+        topic: plan.action === "resumed" ? "restart" : "assigned",
+        branch: branch ?? undefined,
+        readyTimeoutMs: opts.readyTimeoutMs,
+      });
+      started = true;
+      if (opts.message) await provider.sendText(session, opts.message);
+    }
+  }
+  return outcome(plan, town, { session, branch, workDir, started });
+}
+
+function outcome(
+  plan: Plan,
+  town: Town,
+  s: { session: string; branch: string | null; workDir: string; started: boolean },
+): SlingOutcome {
+  return {
+    bead: plan.issue.id,
+    title: plan.issue.title,
+    action: plan.action,
+    target: addressOf(plan.id),
+    rig: plan.id.rig ?? null,
+    polecat: plan.id.role === "polecat" ? (plan.id.name ?? null) : null,
+    session:
+      plan.id.name === "(new)"
+        ? ""
+        : sessionNameOf(plan.id, plan.id.rig ? town.prefixOf(plan.id.rig) : undefined),
+    branch: s.branch,
+    work_dir: plan.id.name === "(new)" ? "" : s.workDir,
+    started: s.started,
+    previous_holder: plan.previousHolder ?? null,
+  };
+}
+
+export interface SlingReport {
+  outcomes: SlingOutcome[];
+  /** Beads that could not be slung, with the one-line reason. */
+  failures: Array<{ bead: string; error: string }>;
+}
+
+/**
+ * Slings each bead at the target. With a rig target every bead gets its own polecat; with
+ * one agent as target only one bead can go (an agent has one hook). Failures of one bead do
+ * not stop the others; each is reported.
+ */
+export async function sling(
+  town: Town,
+  provider: RuntimeProvider,
+  beads: string[],
+  target: string | undefined,
+  opts: SlingOptions,
+): Promise<SlingReport> {
+  if (beads.length === 0) throw new ValidationError("nothing to sling: name at least one bead");
+  if (opts.caller?.role === "polecat" && !(opts.attachOnly && (target === undefined || target === ".")))
+    throw new ConflictError("polecat_sling", "polecats may not sling work; ask your witness or the mayor");
+  const resolved = resolveSlingTarget(town, target, opts);
+  if (resolved.kind === "agent" && beads.length > 1)
+    throw new ValidationError(
+      `an agent has one hook: sling several beads at a rig, not at ${addressOf(resolved.id)}`,
+    );
+  if (
+    resolved.kind === "agent" &&
+    resolved.id.rig &&
+    resolved.id.role !== "polecat" &&
+    !existsSync(workDirOf(town.root, resolved.id))
+  )
+    throw new NotFoundError(addressOf(resolved.id), `${addressOf(resolved.id)} has no workspace`);
+
+  const rigForFetch =
+    resolved.kind === "rig" ? resolved.rig : resolved.id.role === "polecat" ? resolved.id.rig : undefined;
+  if (rigForFetch && !opts.dryRun) await refreshSharedRepo(town, rigForFetch);
+
+  const plans: Plan[] = [];
+  const failures: SlingReport["failures"] = [];
+  for (const bead of [...new Set(beads)]) {
+    try {
+      const rigOfTarget =
+        resolved.kind === "rig" ? resolved.rig : resolved.id.role === "polecat" ? resolved.id.rig : undefined;
+      const plan = rigOfTarget
+        ? await withPolecatPool(town, rigOfTarget, () => hookOne(town, provider, bead, resolved, opts))
+        : await hookOne(town, provider, bead, resolved, opts);
+      plans.push(plan);
+    } catch (e) {
+      failures.push({ bead, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  const outcomes: SlingOutcome[] = [];
+  const launchable = plans.filter((p) => p.action === "hooked" || p.action === "resumed");
+  for (const p of plans.filter((p) => !launchable.includes(p)))
+    outcomes.push(
+      outcome(p, town, { session: "", branch: null, workDir: workDirOf(town.root, p.id), started: false }),
+    );
+  // Sandboxes and sessions start in parallel, a few at a time (git and the runtime stay responsive).
+  const queue = [...launchable];
+  const worker = async () => {
+    for (let p = queue.shift(); p; p = queue.shift()) {
+      try {
+        outcomes.push(await launch(town, provider, p, opts));
+      } catch (e) {
+        failures.push({ bead: p.issue.id, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+  const order = new Map(beads.map((b, i) => [b, i]));
+  outcomes.sort((a, b) => (order.get(a.bead) ?? 0) - (order.get(b.bead) ?? 0));
+  return { outcomes, failures };
+}
