@@ -142,6 +142,18 @@ async function holderIsDead(town: Town, provider: RuntimeProvider, holder: strin
   return !(await provider.isAlive(session));
 }
 
+/**
+ * A freshly hooked bead's session may still be starting; only a hook older than this whose
+ * session is gone counts as abandoned, or two slings a moment apart would both "win".
+ */
+const TAKEOVER_GRACE_MS = 60_000;
+
+function hookAgeMs(issue: Issue): number {
+  const at = (issue.metadata as Record<string, unknown> | undefined)?.slung_at;
+  const since = Date.parse(typeof at === "string" ? at : issue.updated_at);
+  return Number.isNaN(since) ? Number.POSITIVE_INFINITY : Date.now() - since;
+}
+
 function holderOf(issue: Issue): string | undefined {
   if (issue.status === HOOKED || issue.status === "in_progress") return issue.assignee || undefined;
   return undefined;
@@ -196,7 +208,10 @@ async function hookOne(
     }
     let previousHolder: string | undefined;
     if (holder) {
-      if (!opts.force && !(await holderIsDead(town, provider, holder)))
+      if (
+        !opts.force &&
+        !(hookAgeMs(issue) > TAKEOVER_GRACE_MS && (await holderIsDead(town, provider, holder)))
+      )
         throw new ConflictError(
           "already_hooked",
           `${issue.id} is already on ${holder}'s hook; use --force to take it (they will be told)`,
