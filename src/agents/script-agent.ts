@@ -59,6 +59,9 @@ export class ScriptAgent {
   async run(): Promise<void> {
     const who = this.id ? addressOf(this.id) : "(no role)";
     this.log(`script-agent: starting as ${who} in ${this.io.cwd}`);
+    // Like a real agent: the prompt shows first (the session counts as started), then the
+    // start-up protocol runs — prime, and whatever is on the hook — before any input.
+    this.log(`${READY_LINE}: starting up`);
     await this.prime();
     await this.checkHook();
     this.log(`${READY_LINE}: waiting for work (nudge me; type "exit" to stop)`);

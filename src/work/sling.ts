@@ -54,6 +54,8 @@ export interface SlingOptions {
   dryRun?: boolean;
   /** Hook only; do not start or nudge sessions. */
   noStart?: boolean;
+  /** Skip the auto-convoy ("Work: <title>") for beads no convoy tracks yet. */
+  noConvoy?: boolean;
   /** `gt hook <bead>`: attaching to a hook, which a polecat may do for itself. */
   attachOnly?: boolean;
   readyTimeoutMs?: number;

@@ -34,6 +34,7 @@ function slingOptions(ctx: GtContext, opts: Record<string, unknown>): SlingOptio
     crew: opts.crew as string | undefined,
     dryRun: opts.dryRun === true,
     noStart: opts.start === false,
+    noConvoy: opts.convoy === false,
   };
 }
 
@@ -71,6 +72,7 @@ export const slingGroup: GtGroup = {
       .option("--agent <name>", "run this agent preset instead of the rig's")
       .option("--force", "take a bead hooked by someone else (they are told), or sling a deferred one")
       .option("--no-start", "hook only; do not start or nudge a session")
+      .option("--no-convoy", "do not create a convoy for beads no convoy tracks yet")
       .option("-n, --dry-run", "show what would happen")
       .option("--json", "JSON output")
       .action(
