@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { configGroup } from "./config.ts";
 import { convoyGroup } from "./convoy.ts";
 import { crewGroup } from "./crew.ts";
+import { demoGroup } from "./demo.ts";
 import { doneGroup } from "./done.ts";
 import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
@@ -45,6 +46,7 @@ const GROUPS: GtGroup[] = [
   agentsGroup,
   statusGroup,
   primeGroup,
+  demoGroup,
   slingGroup,
   polecatGroup,
   doneGroup,
