@@ -2,7 +2,15 @@
 // lasts (its name and agent bead), a sandbox kept between assignments (a git worktree of
 // the rig's shared repo under polecats/<name>/<rig>/), and short-lived sessions. States
 // are derived at read time from the hook (ledger) and the session (runtime), never stored.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 import { git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
@@ -280,17 +288,20 @@ export async function prepareSandbox(
   const branch = polecatBranchName(name, beadId);
   let reused = false;
   if (existsSync(join(workDir, ".git"))) {
+    await assertOwnedWorktree(town, rig, name);
     const dirty = await dirtyLines(workDir);
     if (dirty.length > 0)
       throw new ConflictError(
         "sandbox_dirty",
         `polecat ${rig}/${name} has uncommitted work in ${workDir}; finish it or nuke the polecat`,
       );
-    await git(workDir, ["checkout", "--quiet", "-b", branch, from]);
+    await git(workDir, ["checkout", "--quiet", "--no-track", "-b", branch, from]);
     reused = true;
   } else {
     mkdirSync(join(workDir, ".."), { recursive: true });
-    await git(bare, ["worktree", "add", "--quiet", "-b", branch, workDir, from]);
+    // --no-track: setting an upstream writes the shared config file, which parallel slings
+    // would fight over (config.lock); polecat branches are pushed explicitly by gt done.
+    await git(bare, ["worktree", "add", "--quiet", "--no-track", "-b", branch, workDir, from]);
   }
   // The worktree finds the rig ledger through a redirect the project never sees (excluded).
   mkdirSync(join(workDir, ".beads"), { recursive: true });
@@ -303,6 +314,35 @@ export async function prepareSandbox(
   }
   if (!reused) logEvent(town.root, "spawn", actor, { rig, polecat: name });
   return { workDir, branch, reused };
+}
+
+/**
+ * Refuses to act on a directory that is not this polecat's worktree of the rig's shared
+ * repo: commit, reset and removal must never reach another checkout (or the customer's).
+ */
+export async function assertOwnedWorktree(town: Town, rig: string, name: string): Promise<string> {
+  const workDir = workDirOf(town.root, polecatId(rig, name));
+  const bare = realpathSync(join(town.rigDir(rig), ".repo.git"));
+  const r = await runCommand(
+    "git",
+    ["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"],
+    {
+      cwd: workDir,
+    },
+  );
+  const [common, top] = r.stdout.trim().split("\n");
+  if (
+    r.exitCode !== 0 ||
+    !common ||
+    realpathSync(common) !== bare ||
+    !top ||
+    realpathSync(top) !== realpathSync(workDir)
+  )
+    throw new ConflictError(
+      "not_owned",
+      `${workDir} is not ${rig}/${name}'s worktree of the rig's shared repo; refusing to touch it`,
+    );
+  return workDir;
 }
 
 /** Local commits on the sandbox's branches that no remote branch has: work a nuke would lose. */
@@ -376,6 +416,7 @@ export async function nukePolecat(
     const branch = await currentBranch(workDir);
     const bare = join(town.rigDir(rig), ".repo.git");
     let removed = false;
+    if (existsSync(join(workDir, ".git"))) await assertOwnedWorktree(town, rig, name);
     if (existsSync(workDir)) {
       await git(bare, ["worktree", "remove", "--force", workDir]).catch(() => undefined);
       removed = true;
