@@ -345,10 +345,25 @@ export async function assertOwnedWorktree(town: Town, rig: string, name: string)
   return workDir;
 }
 
-/** Local commits on the sandbox's branches that no remote branch has: work a nuke would lose. */
-export async function unpushedCommits(workDir: string): Promise<string[]> {
+/**
+ * Commits no remote branch has, on the sandbox's HEAD or on any of the polecat's branches
+ * (escalated work stays on its branch after the sandbox moves on): work a nuke would lose.
+ */
+export async function unpushedCommits(workDir: string, name: string): Promise<string[]> {
   if (!existsSync(join(workDir, ".git"))) return [];
-  const r = await runCommand("git", ["log", "--oneline", "HEAD", "--not", "--remotes"], { cwd: workDir });
+  const r = await runCommand(
+    "git",
+    [
+      "log",
+      "--oneline",
+      "HEAD",
+      `--branches=polecat/${name}/*`,
+      `--branches=polecat/${name}-*`,
+      "--not",
+      "--remotes",
+    ],
+    { cwd: workDir },
+  );
   return r.exitCode === 0 ? r.stdout.split("\n").filter(Boolean) : [];
 }
 
@@ -393,7 +408,7 @@ export async function nukePolecat(
           "unsaved_work",
           `${rig}/${name} has ${dirty.length} uncommitted change(s); commit and gt done, or use --force`,
         );
-      const unpushed = await unpushedCommits(workDir);
+      const unpushed = await unpushedCommits(workDir, name);
       if (unpushed.length > 0)
         throw new ConflictError(
           "unpushed_work",

@@ -1,4 +1,50 @@
-// Placeholder, filled in by the done work.
-import type { GtGroup } from "./program.ts";
+// gt done: a polecat hands its finished work to the refinery (or asks for help).
+import type { Command } from "commander";
+import { ValidationError } from "../../errors.ts";
+import { DONE_STATUSES, type DoneStatus, runDone } from "../../work/done.ts";
+import { act, type GtGroup } from "./program.ts";
 
-export const doneGroup: GtGroup = { names: [], register() {} };
+export const doneGroup: GtGroup = {
+  names: ["done"],
+  register(p: Command) {
+    p.command("done")
+      .description(
+        "Finish your hooked work: save, push the branch, file a merge request, go idle (polecats only)",
+      )
+      .option(
+        "--status <status>",
+        "COMPLETED (default), ESCALATED (blocked, needs help) or DEFERRED (paused)",
+      )
+      .option("--issue <id>", "the bead you finished (default: what is on your hook)")
+      .option("--target <branch>", "branch to merge into (default: the rig's default branch)")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const status = ((opts.status as string | undefined) ?? "COMPLETED").toUpperCase();
+          if (!(DONE_STATUSES as readonly string[]).includes(status))
+            throw new ValidationError(`unknown status "${opts.status}" (use ${DONE_STATUSES.join(", ")})`);
+          const r = await runDone(ctx.town(), {
+            cwd: ctx.cwd,
+            env: ctx.env,
+            status: status as DoneStatus,
+            issue: opts.issue as string | undefined,
+            target: opts.target as string | undefined,
+          });
+          if (ctx.json) return ctx.printJson(r);
+          if (r.auto_committed) ctx.out("💾 Saved uncommitted work in an auto-save commit");
+          if (r.status === "COMPLETED") {
+            ctx.out(
+              r.already_submitted
+                ? `✓ Already submitted: MR ${r.merge_request} (${r.branch})`
+                : `✓ Work submitted: MR ${r.merge_request} (branch ${r.branch} at ${r.commit_sha?.slice(0, 8)})`,
+            );
+          } else if (r.status === "ESCALATED") {
+            ctx.out(`⚠ ${r.issue} escalated: blocked until someone helps (your branch ${r.branch} is kept)`);
+          } else {
+            ctx.out(`⏸ ${r.issue} deferred: back to open for later`);
+          }
+          ctx.out(`😺 ${r.rig}/${r.polecat} is idle; the sandbox is kept for the next assignment`);
+        }),
+      );
+  },
+};

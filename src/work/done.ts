@@ -1,0 +1,322 @@
+// `gt done`: a polecat hands its finished work over (spec §2.5). The order matters for not
+// losing work: save what is uncommitted, push the branch and check that the push really
+// landed, and only then file the merge request and let go of the hook. A failure at any
+// step before the merge request leaves the bead on the hook, so a new session picks it up.
+import { existsSync } from "node:fs";
+import { git } from "../adapters/git.ts";
+import { runCommand } from "../adapters/process.ts";
+import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
+import type { Issue } from "../ledger/model.ts";
+import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import { recordAgentFacts } from "../town/agent-beads.ts";
+import {
+  type AgentIdentity,
+  addressOf,
+  agentBeadIdOf,
+  callerIdentity,
+  identityFromEnv,
+} from "../town/identity.ts";
+import { openRigLedger } from "../town/ledgers.ts";
+import type { Town } from "../town/workspace.ts";
+import { logEvent } from "./events.ts";
+import { findHookedWork, HOOKED } from "./hook.ts";
+import { createMergeRequest } from "./merge-requests.ts";
+import { assertOwnedWorktree } from "./polecats.ts";
+
+export const DONE_STATUSES = ["COMPLETED", "ESCALATED", "DEFERRED"] as const;
+export type DoneStatus = (typeof DONE_STATUSES)[number];
+
+export interface DoneOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  status?: DoneStatus;
+  /** The bead being finished (default: what is on the hook, else the branch name's). */
+  issue?: string;
+  /** Branch to merge into (default: the bead's base_branch, else the rig's default). */
+  target?: string;
+}
+
+export interface DoneResult {
+  status: DoneStatus;
+  rig: string;
+  polecat: string;
+  issue: string;
+  branch: string | null;
+  commit_sha: string | null;
+  merge_request: string | null;
+  /** The merge request already existed (gt done ran twice for the same commit). */
+  already_submitted: boolean;
+  auto_committed: boolean;
+  pushed: boolean;
+}
+
+/** Paths Gas Town itself writes into a worktree; never part of the customer's commit. */
+const RUNTIME_PATHS = [
+  ".beads/",
+  ".claude/",
+  ".runtime/",
+  ".gemini/",
+  ".codex/",
+  ".opencode/",
+  ".github/hooks/gastown",
+];
+
+function isRuntimePath(path: string): boolean {
+  return RUNTIME_PATHS.some((p) => path === p.replace(/\/$/, "") || path.startsWith(p));
+}
+
+function polecatOf(town: Town, opts: DoneOptions): AgentIdentity {
+  // The working directory may be gone (reset, removed); the session's env still says who we are.
+  const id = existsSync(opts.cwd) ? callerIdentity(town.root, opts.env, opts.cwd) : identityFromEnv(opts.env);
+  if (id?.role !== "polecat" || !id.rig || !id.name)
+    throw new ConflictError(
+      "not_polecat",
+      `gt done is for polecats (you are ${id ? addressOf(id) : "not an agent"}); crew and others close beads with bd close`,
+    );
+  return id;
+}
+
+function branchIssue(branch: string | null, name: string): string | undefined {
+  const m = branch ? new RegExp(`^polecat/${name}/(.+)@[0-9a-z]+$`).exec(branch) : null;
+  return m?.[1];
+}
+
+async function findIssue(
+  ledger: SqliteLedger,
+  address: string,
+  wanted: string | undefined,
+  branch: string | null,
+  name: string,
+): Promise<Issue> {
+  if (wanted) {
+    const issue = await ledger.getIssue(await ledger.resolveId(wanted).catch(() => wanted));
+    if (!issue) throw new NotFoundError(wanted, `no bead ${wanted} in this rig`);
+    return issue;
+  }
+  const hooked = await findHookedWork([ledger], address);
+  if (hooked[0]) return hooked[0];
+  const fromBranch = branchIssue(branch, name);
+  if (fromBranch) {
+    const issue = await ledger.getIssue(fromBranch);
+    if (issue) return issue;
+  }
+  throw new NotFoundError(address, `nothing on ${address}'s hook; name the bead with --issue`);
+}
+
+async function currentBranch(dir: string): Promise<string | null> {
+  const r = await runCommand("git", ["symbolic-ref", "--quiet", "--short", "HEAD"], { cwd: dir });
+  return r.exitCode === 0 ? r.stdout.trim() : null;
+}
+
+function gitIdentityEnv(env: NodeJS.ProcessEnv, address: string): NodeJS.ProcessEnv {
+  const email = env.GIT_AUTHOR_EMAIL || `${address.replaceAll("/", ".")}@gastown.local`;
+  return {
+    ...process.env,
+    GIT_AUTHOR_NAME: env.GIT_AUTHOR_NAME || address,
+    GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME || env.GIT_AUTHOR_NAME || address,
+    GIT_AUTHOR_EMAIL: email,
+    GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL || email,
+  };
+}
+
+/**
+ * Commits what the agent left uncommitted ("auto-save"), except Gas Town's own files and
+ * deletions of tracked files (a deletion might be an accident; it stays for a person to see).
+ */
+async function autoSave(
+  workDir: string,
+  env: NodeJS.ProcessEnv,
+  address: string,
+  issue: string,
+): Promise<boolean> {
+  const list = async (args: string[]) =>
+    (await git(workDir, ["ls-files", "-z", ...args])).split("\0").filter((p) => p && !isRuntimePath(p));
+  const deleted = new Set(await list(["--deleted"]));
+  const changed = [
+    ...(await list(["--modified"])),
+    ...(await list(["--others", "--exclude-standard"])),
+  ].filter((p) => !deleted.has(p));
+  if (changed.length === 0) return false;
+  await git(workDir, ["add", "--", ...new Set(changed)]);
+  const r = await runCommand(
+    "git",
+    ["commit", "--quiet", "--no-verify", "-m", `auto-save: work on ${issue} left uncommitted by ${address}`],
+    {
+      cwd: workDir,
+      env: gitIdentityEnv(env, address),
+    },
+  );
+  if (r.exitCode !== 0)
+    throw new GasTownError("commit_failed", `auto-save commit failed: ${lastLine(r.stderr || r.stdout)}`);
+  return true;
+}
+
+function lastLine(text: string): string {
+  return (text.trim().split("\n").filter(Boolean).pop() ?? "").replace(/^(fatal|error): /, "");
+}
+
+/** Pushes HEAD as `branch` to origin and checks the remote really has that commit. */
+async function pushBranch(workDir: string, branch: string, sha: string): Promise<void> {
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
+  const push = await runCommand("git", ["push", "--quiet", "origin", `HEAD:refs/heads/${branch}`], {
+    cwd: workDir,
+    env,
+  });
+  if (push.exitCode !== 0)
+    throw new GasTownError(
+      "push_failed",
+      `push of ${branch} failed (${lastLine(push.stderr)}); your work is committed locally and the bead stays on your hook`,
+    );
+  const check = await runCommand("git", ["ls-remote", "origin", `refs/heads/${branch}`], {
+    cwd: workDir,
+    env,
+  });
+  const remoteSha = check.stdout.trim().split(/\s+/)[0];
+  if (check.exitCode !== 0 || remoteSha !== sha)
+    throw new GasTownError(
+      "push_unverified",
+      `origin does not show ${branch} at ${sha.slice(0, 8)} after the push; the bead stays on your hook`,
+    );
+}
+
+export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult> {
+  const status = opts.status ?? "COMPLETED";
+  const id = polecatOf(town, opts);
+  const rig = id.rig!;
+  const name = id.name!;
+  const address = addressOf(id);
+  const prefix = town.prefixOf(rig);
+  const workDir = await assertOwnedWorktree(town, rig, name);
+  const ledger = openRigLedger(town, rig);
+  try {
+    const agentBeadId = agentBeadIdOf(id, prefix);
+    const facts =
+      ((await ledger.getIssue(agentBeadId))?.metadata as Record<string, unknown> | undefined) ?? {};
+    // A message from an earlier session of this polecat must change nothing (spec: generations).
+    if (opts.env.GT_RUN && typeof facts.run_id === "string" && facts.run_id !== opts.env.GT_RUN)
+      throw new ConflictError(
+        "stale_session",
+        `stale session: ${address} was restarted since this one began (run ${opts.env.GT_RUN.slice(0, 8)}); nothing changed`,
+      );
+    const branch = await currentBranch(workDir);
+    const issue = await findIssue(ledger, address, opts.issue, branch, name);
+    const meta = (issue.metadata as Record<string, unknown> | undefined) ?? {};
+
+    // Done already: the same work submitted before (a retry of a finished gt done).
+    if (
+      issue.status !== HOOKED &&
+      issue.assignee === address &&
+      typeof meta.merge_request === "string" &&
+      status === "COMPLETED"
+    )
+      return {
+        status,
+        rig,
+        polecat: name,
+        issue: issue.id,
+        branch: (meta.branch as string | undefined) ?? branch,
+        commit_sha: (meta.commit_sha as string | undefined) ?? null,
+        merge_request: meta.merge_request,
+        already_submitted: true,
+        auto_committed: false,
+        pushed: false,
+      };
+    if (issue.status !== HOOKED || issue.assignee !== address)
+      throw new ConflictError(
+        "not_hooked",
+        `${issue.id} is not on your hook (status ${issue.status}${issue.assignee ? `, held by ${issue.assignee}` : ""})`,
+      );
+
+    const autoCommitted = await autoSave(workDir, opts.env, address, issue.id);
+    const result: DoneResult = {
+      status,
+      rig,
+      polecat: name,
+      issue: issue.id,
+      branch,
+      commit_sha: null,
+      merge_request: null,
+      already_submitted: false,
+      auto_committed: autoCommitted,
+      pushed: false,
+    };
+
+    if (status === "COMPLETED") {
+      if (!branch) throw new ConflictError("detached", `${workDir} is not on a branch; nothing to submit`);
+      const target =
+        opts.target ??
+        (typeof meta.base_branch === "string" ? meta.base_branch : town.rigConfig(rig).default_branch);
+      await runCommand("git", ["fetch", "--quiet", "origin", target], {
+        cwd: workDir,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+      });
+      const ahead = Number((await git(workDir, ["rev-list", "--count", `origin/${target}..HEAD`])).trim());
+      if (ahead === 0)
+        throw new ConflictError(
+          "no_commits",
+          `nothing to submit: ${branch} has no commits beyond origin/${target}; commit your work, or use --status ESCALATED or DEFERRED`,
+        );
+      const sha = (await git(workDir, ["rev-parse", "HEAD"])).trim();
+      await pushBranch(workDir, branch, sha);
+      result.pushed = true;
+      result.commit_sha = sha;
+      const filed = await createMergeRequest(
+        ledger,
+        {
+          branch,
+          target,
+          source_issue: issue.id,
+          rig,
+          commit_sha: sha,
+          worker: address,
+          agent_bead: agentBeadId,
+          ...(typeof meta.convoy === "string" ? { convoy: meta.convoy } : {}),
+          retry_count: 0,
+        },
+        issue.priority,
+        address,
+      );
+      result.merge_request = filed.mr.id;
+      result.already_submitted = !filed.created;
+      // The bead waits for the refinery (which closes it on merge); it is off the hook.
+      await ledger.updateIssue(
+        issue.id,
+        { status: "in_progress", set_metadata: { merge_request: filed.mr.id, branch, commit_sha: sha } },
+        address,
+      );
+    } else if (status === "ESCALATED") {
+      await ledger.updateIssue(issue.id, { status: "blocked", add_labels: ["gt:escalated"] }, address);
+    } else {
+      await ledger.updateIssue(issue.id, { status: "open", assignee: null }, address);
+    }
+
+    await recordAgentFacts(
+      ledger,
+      agentBeadId,
+      {
+        agent_state: "idle",
+        hook_bead: null,
+        exit_type: status,
+        completion_time: new Date().toISOString(),
+        ...(result.merge_request ? { merge_request: result.merge_request } : {}),
+      },
+      address,
+    );
+    logEvent(town.root, "done", address, {
+      bead: issue.id,
+      branch,
+      status,
+      ...(result.merge_request ? { mr: result.merge_request } : {}),
+    });
+
+    // The sandbox is kept for the next assignment: after a submitted branch, leave it clean at
+    // the default branch. Escalated or deferred work stays checked out for whoever resumes it.
+    if (status === "COMPLETED" && (await git(workDir, ["status", "--porcelain"])).trim() === "") {
+      const base = town.rigConfig(rig).default_branch;
+      await runCommand("git", ["checkout", "--quiet", "--detach", `origin/${base}`], { cwd: workDir });
+    }
+    return result;
+  } finally {
+    await ledger.close();
+  }
+}

@@ -1,0 +1,129 @@
+// Merge requests: one bead per branch handed to a rig's refinery by `gt done`. They live in
+// the rig ledger as type `merge-request` with the label gt:merge-request; the fields are
+// kept twice: as `key: value` lines in the description (what agents and people read) and
+// in metadata (what code reads). Not wisps: the queue must survive and be listable.
+import type { Issue } from "../ledger/model.ts";
+import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+
+export const MR_TYPE = "merge-request";
+export const MR_LABEL = "gt:merge-request";
+
+export interface MergeRequestFields {
+  branch: string;
+  target: string;
+  source_issue: string;
+  rig: string;
+  commit_sha: string;
+  worker: string;
+  agent_bead?: string;
+  convoy?: string;
+  retry_count: number;
+}
+
+export interface MergeRequest extends MergeRequestFields {
+  id: string;
+  status: string;
+  priority: number;
+  created_at: string;
+}
+
+const FIELD_ORDER: Array<keyof MergeRequestFields> = [
+  "branch",
+  "target",
+  "source_issue",
+  "rig",
+  "commit_sha",
+  "worker",
+  "agent_bead",
+  "convoy",
+  "retry_count",
+];
+
+function describe(f: MergeRequestFields): string {
+  return FIELD_ORDER.filter((k) => f[k] !== undefined && f[k] !== "")
+    .map((k) => `${k}: ${f[k]}`)
+    .join("\n");
+}
+
+/** The typed fields of a merge-request bead (metadata first, description lines as fallback). */
+export function readMergeRequest(issue: Issue): MergeRequest {
+  const meta = (issue.metadata as Record<string, unknown> | undefined) ?? {};
+  const lines = new Map<string, string>();
+  for (const line of (issue.description ?? "").split("\n")) {
+    const m = /^([a-z_]+):\s*(.*)$/.exec(line.trim());
+    if (m) lines.set(m[1]!, m[2]!);
+  }
+  const get = (k: string): string | undefined => {
+    const v = meta[k] ?? lines.get(k);
+    return v === undefined || v === null || v === "" ? undefined : String(v);
+  };
+  return {
+    id: issue.id,
+    status: issue.status,
+    priority: issue.priority,
+    created_at: issue.created_at,
+    branch: get("branch") ?? "",
+    target: get("target") ?? "",
+    source_issue: get("source_issue") ?? "",
+    rig: get("rig") ?? "",
+    commit_sha: get("commit_sha") ?? "",
+    worker: get("worker") ?? "",
+    agent_bead: get("agent_bead"),
+    convoy: get("convoy"),
+    retry_count: Number(get("retry_count") ?? 0) || 0,
+  };
+}
+
+export function isMergeRequest(issue: Issue): boolean {
+  return issue.issue_type === MR_TYPE;
+}
+
+/** Merge requests of a rig ledger, oldest first; open ones (not closed) unless `all`. */
+export async function listMergeRequests(
+  ledger: SqliteLedger,
+  opts: { all?: boolean; sourceIssue?: string } = {},
+): Promise<MergeRequest[]> {
+  const issues = await ledger.listIssues({
+    types: [MR_TYPE],
+    includeInfra: true,
+    sort: "created",
+    ...(opts.all ? { all: true } : {}),
+  });
+  const mrs = issues.map(readMergeRequest);
+  return opts.sourceIssue ? mrs.filter((m) => m.source_issue === opts.sourceIssue) : mrs;
+}
+
+/**
+ * Files a merge request. Idempotent on branch + commit: filing the same work again returns
+ * the existing bead. Older open requests for the same source issue are closed as superseded.
+ */
+export async function createMergeRequest(
+  ledger: SqliteLedger,
+  fields: MergeRequestFields,
+  priority: number,
+  actor: string,
+): Promise<{ mr: MergeRequest; created: boolean; superseded: string[] }> {
+  const open = await listMergeRequests(ledger, { sourceIssue: fields.source_issue });
+  const same = open.find((m) => m.branch === fields.branch && m.commit_sha === fields.commit_sha);
+  if (same) return { mr: same, created: false, superseded: [] };
+  const metadata: Record<string, unknown> = {};
+  for (const k of FIELD_ORDER) if (fields[k] !== undefined) metadata[k] = fields[k];
+  const issue = await ledger.createIssue(
+    {
+      title: `Merge: ${fields.source_issue}`,
+      issue_type: MR_TYPE,
+      priority,
+      labels: [MR_LABEL],
+      description: describe(fields),
+      metadata,
+      assignee: undefined,
+    },
+    actor,
+  );
+  const superseded: string[] = [];
+  for (const old of open) {
+    await ledger.closeIssue(old.id, { reason: `superseded by ${issue.id}`, force: true }, actor);
+    superseded.push(old.id);
+  }
+  return { mr: readMergeRequest(issue), created: true, superseded };
+}
