@@ -12,6 +12,7 @@ import { gtExecutable } from "../package-paths.ts";
 import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../town/ledgers.ts";
 import { Town } from "../town/workspace.ts";
+import { landConvoysAfterClose } from "../work/convoys.ts";
 import { findHookedWork } from "../work/hook.ts";
 
 export const READY_LINE = "script-agent ready";
@@ -130,6 +131,7 @@ export class ScriptAgent {
       await this.onBead(bead.id, async (store, id) => {
         await store.closeIssue(id, { reason: "done by script-agent" }, addressOf(this.id!));
       });
+      if (this.town) await landConvoysAfterClose(this.town, [bead.id], addressOf(this.id!));
       this.log(`script-agent: closed ${bead.id}`);
       return;
     }

@@ -290,6 +290,11 @@ export interface LedgerStore {
     type?: string,
   ): Promise<Array<Issue & { dependency_type: string }>>;
   dependencyRecords(id: string): Promise<Dependency[]>;
+  /**
+   * Edges pointing at `id` (optionally of one type). `id` need not be stored here: a convoy
+   * in the town ledger tracks beads that live in the rigs' ledgers.
+   */
+  dependentRecords(id: string, type?: string): Promise<Dependency[]>;
   dependencyTree(
     id: string,
     opts: { maxDepth: number; direction: "down" | "up" | "both" },

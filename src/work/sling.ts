@@ -21,6 +21,7 @@ import {
 } from "../town/identity.ts";
 import { openLedgerFor, openLedgerOfBead } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
+import { convoysTracking, createConvoy } from "./convoys.ts";
 import { logEvent } from "./events.ts";
 import { HOOKED } from "./hook.ts";
 import {
@@ -376,6 +377,8 @@ function outcome(
 
 export interface SlingReport {
   outcomes: SlingOutcome[];
+  /** The convoy created for this sling, if any. */
+  convoy: string | null;
   /** Beads that could not be slung, with the one-line reason. */
   failures: Array<{ bead: string; error: string }>;
 }
@@ -427,6 +430,9 @@ export async function sling(
     }
   }
 
+  const convoy =
+    opts.noConvoy || opts.dryRun || opts.attachOnly ? null : await autoConvoy(town, plans, opts.actor);
+
   const outcomes: SlingOutcome[] = [];
   const launchable = plans.filter((p) => p.action === "hooked" || p.action === "resumed");
   for (const p of plans.filter((p) => !launchable.includes(p)))
@@ -447,5 +453,30 @@ export async function sling(
   await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
   const order = new Map(beads.map((b, i) => [b, i]));
   outcomes.sort((a, b) => (order.get(a.bead) ?? 0) - (order.get(b.bead) ?? 0));
-  return { outcomes, failures };
+  return { outcomes, failures, convoy };
+}
+
+/**
+ * One convoy ("Work: <title>") for the newly hooked beads no open convoy tracks yet, so
+ * their progress shows and the batch lands together; its ID is stored on each bead.
+ */
+async function autoConvoy(town: Town, plans: Plan[], actor: string): Promise<string | null> {
+  const fresh: Issue[] = [];
+  for (const p of plans.filter((p) => p.action === "hooked")) {
+    if ((await convoysTracking(town, p.issue.id)).length === 0) fresh.push(p.issue);
+  }
+  if (fresh.length === 0) return null;
+  const first = fresh[0]!;
+  const title =
+    fresh.length === 1 ? `Work: ${first.title}` : `Work: ${first.title} (+${fresh.length - 1} more)`;
+  const convoy = await createConvoy(town, { title, issues: fresh.map((i) => i.id), actor });
+  for (const issue of fresh) {
+    const { ledger } = openLedgerOfBead(town, issue.id);
+    try {
+      await ledger.updateIssue(issue.id, { set_metadata: { convoy: convoy.id } }, actor);
+    } finally {
+      await ledger.close();
+    }
+  }
+  return convoy.id;
 }

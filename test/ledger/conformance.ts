@@ -443,6 +443,18 @@ export function runConformance(name: string, factory: StoreFactory): void {
         await rejects(s.claimIssue(a.id, "bob"), "already_claimed");
       });
 
+      t("dependent records list edges pointing at an ID, even one stored elsewhere", async (s) => {
+        const c = await s.createIssue({ title: "convoy" }, ME);
+        await s.addDependency({ issue_id: c.id, depends_on_id: "zz-elsewhere", type: "tracks" }, ME);
+        const edges = await s.dependentRecords("zz-elsewhere", "tracks");
+        assert.deepEqual(
+          edges.map((e) => [e.issue_id, e.type]),
+          [[c.id, "tracks"]],
+        );
+        assert.deepEqual(await s.dependentRecords("zz-elsewhere", "blocks"), []);
+        assert.deepEqual(await s.dependentRecords("zz-nothing"), []);
+      });
+
       t("a guarded update sees the stored issue and can refuse, changing nothing", async (s) => {
         const a = await s.createIssue({ title: "a" }, ME);
         const mustBeFree = (cur: Issue) => {

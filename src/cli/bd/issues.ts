@@ -312,6 +312,11 @@ async function close(ctx: BdContext, given: string[], o: Record<string, unknown>
   }
   // A single failed close is an error; with several IDs, partial success still exits 0.
   if (closed.length === 0 && lastError) throw lastError;
+  await landConvoys(
+    ctx,
+    closed.map((i) => i.id),
+    actor,
+  );
   if (ctx.json) {
     ctx.printJson(o.suggestNext ? { closed, unblocked: [...unblocked] } : closed);
   } else if (o.suggestNext && unblocked.size > 0) {
@@ -323,6 +328,25 @@ async function close(ctx: BdContext, given: string[], o: Record<string, unknown>
     }
   }
   return failures > 0 && closed.length === 0 ? 1 : 0;
+}
+
+/**
+ * Inside a Gas Town town, closing a bead may complete convoys: land them now, whoever closed
+ * it. Loaded only when something closed; a problem here never fails the close itself.
+ */
+async function landConvoys(ctx: BdContext, ids: string[], actor: string): Promise<void> {
+  if (ids.length === 0) return;
+  try {
+    const { dirname } = await import("node:path");
+    const { findTownRoot, Town } = await import("../../town/workspace.ts");
+    const root = findTownRoot(dirname(ctx.location().beadsDir), {}) ?? findTownRoot(ctx.cwd, ctx.env);
+    if (!root) return;
+    const { landConvoysAfterClose } = await import("../../work/convoys.ts");
+    const landed = await landConvoysAfterClose(new Town(root), ids, actor);
+    if (!ctx.json) for (const v of landed) ctx.out(`🏁 Convoy ${v.id} landed: ${v.title}`);
+  } catch (e) {
+    ctx.warn(`warning: convoy check after close failed: ${(e as Error).message}`);
+  }
 }
 
 async function reopen(ctx: BdContext, ids: string[], o: Record<string, unknown>) {

@@ -1,4 +1,141 @@
-// Placeholder, filled in by the convoy work.
-import type { GtGroup } from "./program.ts";
+// gt convoy: bundles of beads across rigs that land when all their beads are closed.
+import type { Command } from "commander";
+import { callerActor } from "../../town/identity.ts";
+import {
+  addToConvoy,
+  type ConvoyView,
+  checkConvoys,
+  closeConvoy,
+  convoyStatus,
+  createConvoy,
+  listConvoys,
+} from "../../work/convoys.ts";
+import type { GtContext } from "./context.ts";
+import { act, type GtGroup } from "./program.ts";
 
-export const convoyGroup: GtGroup = { names: [], register() {} };
+const BEAD_ICON: Record<string, string> = {
+  closed: "✓",
+  hooked: "🪝",
+  in_progress: "◐",
+  blocked: "⚠",
+  missing: "?",
+};
+
+function summaryLine(v: ConvoyView): string {
+  const icon = v.status === "closed" ? "🏁" : "🚚";
+  return `${icon} ${v.id}  ${v.title}  ${v.closed}/${v.total} closed${v.status === "closed" ? " (landed)" : ""}`;
+}
+
+function printConvoy(ctx: GtContext, v: ConvoyView): void {
+  ctx.out(summaryLine(v));
+  ctx.out(`   owner ${v.owner ?? "-"}, notify ${v.notify}, created ${v.created_at}`);
+  for (const t of v.tracked)
+    ctx.out(
+      `   ${BEAD_ICON[t.status] ?? "○"} ${t.id.padEnd(12)} ${t.status.padEnd(11)} ${t.title}${t.assignee && t.status !== "closed" ? `  (${t.assignee})` : ""}`,
+    );
+  if (v.workers.length > 0) ctx.out(`   working: ${v.workers.join(", ")}`);
+}
+
+const actor = (ctx: GtContext) => callerActor(ctx.town().root, ctx.env, ctx.cwd);
+
+export const convoyGroup: GtGroup = {
+  names: ["convoy"],
+  register(p: Command) {
+    const c = p.command("convoy").description("Bundles of beads (across rigs) that land together");
+    c.command("create <name> [issues...]")
+      .description("Create a convoy tracking these beads")
+      .option("--owner <address>", "who owns it (default: you)")
+      .option("--notify <address>", "who is told when it lands (default: mayor/)")
+      .option("--merge <strategy>", "merge strategy for its work: mr, direct or local")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [name, ...issues], opts) => {
+          const v = await createConvoy(ctx.town(), {
+            title: name!,
+            issues,
+            owner: opts.owner as string | undefined,
+            notify: opts.notify as string | undefined,
+            mergeStrategy: opts.merge as string | undefined,
+            actor: actor(ctx),
+          });
+          if (ctx.json) return ctx.printJson(v);
+          ctx.out(
+            `🚚 Created convoy ${v.id}: ${v.title} (tracking ${v.total} bead${v.total === 1 ? "" : "s"})`,
+          );
+        }),
+      );
+    c.command("add <convoy> <issues...>")
+      .description("Track more beads (reopens a landed convoy)")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [id, ...issues]) => {
+          const v = await addToConvoy(ctx.town(), id!, issues, actor(ctx));
+          if (ctx.json) return ctx.printJson(v);
+          ctx.out(`✓ ${v.id} now tracks ${v.total} bead(s) (${v.status})`);
+        }),
+      );
+    c.command("list")
+      .alias("ls")
+      .description("Convoys and their progress (open ones unless --all)")
+      .option("--all", "include landed convoys")
+      .option("--status <status>", "only this status (open, closed)")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const rows = await listConvoys(ctx.town(), {
+            all: opts.all === true,
+            status: opts.status as string | undefined,
+          });
+          if (ctx.json) return ctx.printJson(rows);
+          if (rows.length === 0) return ctx.out("No convoys");
+          for (const v of rows) ctx.out(summaryLine(v));
+        }),
+      );
+    for (const verb of ["status", "show"]) {
+      c.command(`${verb} [id]`)
+        .description("A convoy's tracked beads, progress and workers (all open convoys without an id)")
+        .option("--json", "JSON output")
+        .action(
+          act(async (ctx, [id]) => {
+            const rows = id ? [await convoyStatus(ctx.town(), id)] : await listConvoys(ctx.town());
+            if (ctx.json) return ctx.printJson(id ? rows[0] : rows);
+            if (rows.length === 0) return ctx.out("No open convoys");
+            for (const v of rows) printConvoy(ctx, v);
+          }),
+        );
+    }
+    c.command("check [id]")
+      .description("Land convoys whose tracked beads are all closed")
+      .option("-n, --dry-run", "show what would land")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [id], opts) => {
+          const landed = await checkConvoys(ctx.town(), {
+            ...(id ? { ids: [id] } : {}),
+            dryRun: opts.dryRun === true,
+            actor: actor(ctx),
+          });
+          if (ctx.json) return ctx.printJson(landed);
+          if (landed.length === 0) return ctx.out("No convoy ready to land");
+          for (const v of landed)
+            ctx.out(`${opts.dryRun ? "○ Would land" : "🏁 Landed"} ${v.id}: ${v.title}`);
+        }),
+      );
+    c.command("close <id>")
+      .description("Close a convoy by hand (refuses open beads without --force)")
+      .option("--reason <text>", "why")
+      .option("--force", "close even with beads still open")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [id], opts) => {
+          const v = await closeConvoy(ctx.town(), id!, {
+            reason: opts.reason as string | undefined,
+            force: opts.force === true,
+            actor: actor(ctx),
+          });
+          if (ctx.json) return ctx.printJson(v);
+          ctx.out(`✓ Closed convoy ${v.id}: ${v.title}`);
+        }),
+      );
+  },
+};

@@ -1343,6 +1343,18 @@ export class SqliteLedger implements LedgerStore {
     return this.depRecordsSync(id);
   }
 
+  async dependentRecords(id: string, type?: string): Promise<Dependency[]> {
+    const cols = "issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id";
+    const rows = type
+      ? this.db.all<Row>(
+          `SELECT ${cols} FROM dependencies WHERE depends_on_id = ? AND type = ? ORDER BY issue_id`,
+          id,
+          type,
+        )
+      : this.db.all<Row>(`SELECT ${cols} FROM dependencies WHERE depends_on_id = ? ORDER BY issue_id`, id);
+    return rows.map(toDependency);
+  }
+
   private depRecordsSync(id: string): Dependency[] {
     return this.db
       .all<Row>(
