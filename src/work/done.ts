@@ -21,7 +21,7 @@ import type { Town } from "../town/workspace.ts";
 import { logEvent } from "./events.ts";
 import { findHookedWork, HOOKED } from "./hook.ts";
 import { createMergeRequest } from "./merge-requests.ts";
-import { assertOwnedWorktree } from "./polecats.ts";
+import { assertOwnedWorktree, isRuntimePath, workLeftIn } from "./polecats.ts";
 
 export const DONE_STATUSES = ["COMPLETED", "ESCALATED", "DEFERRED"] as const;
 export type DoneStatus = (typeof DONE_STATUSES)[number];
@@ -48,21 +48,6 @@ export interface DoneResult {
   already_submitted: boolean;
   auto_committed: boolean;
   pushed: boolean;
-}
-
-/** Paths Gas Town itself writes into a worktree; never part of the customer's commit. */
-const RUNTIME_PATHS = [
-  ".beads/",
-  ".claude/",
-  ".runtime/",
-  ".gemini/",
-  ".codex/",
-  ".opencode/",
-  ".github/hooks/gastown",
-];
-
-function isRuntimePath(path: string): boolean {
-  return RUNTIME_PATHS.some((p) => path === p.replace(/\/$/, "") || path.startsWith(p));
 }
 
 function polecatOf(town: Town, opts: DoneOptions): AgentIdentity {
@@ -311,7 +296,7 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
 
     // The sandbox is kept for the next assignment: after a submitted branch, leave it clean at
     // the default branch. Escalated or deferred work stays checked out for whoever resumes it.
-    if (status === "COMPLETED" && (await git(workDir, ["status", "--porcelain"])).trim() === "") {
+    if (status === "COMPLETED" && (await workLeftIn(workDir)).length === 0) {
       const base = town.rigConfig(rig).default_branch;
       await runCommand("git", ["checkout", "--quiet", "--detach", `origin/${base}`], { cwd: workDir });
     }

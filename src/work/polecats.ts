@@ -262,10 +262,20 @@ async function startPoint(bare: string, branch: string): Promise<string> {
     : branch;
 }
 
-/** Porcelain status lines of a worktree, ignoring nothing: any line means work would be lost. */
-async function dirtyLines(dir: string): Promise<string[]> {
+/** Paths Gas Town and agent runtimes write into a worktree; never the customer's work. */
+const RUNTIME_PATHS = [".beads/", ".claude/", ".runtime/", ".gemini/", ".codex/", ".opencode/"];
+
+export function isRuntimePath(path: string): boolean {
+  return RUNTIME_PATHS.some((p) => path === p.slice(0, -1) || path.startsWith(p));
+}
+
+/** Uncommitted changes in a worktree that are real work (runtime files do not count). */
+export async function workLeftIn(dir: string): Promise<string[]> {
   const out = await git(dir, ["status", "--porcelain"]);
-  return out.split("\n").filter(Boolean);
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .filter((line) => !isRuntimePath(line.slice(3).split(" -> ").pop()!.replace(/^"|"$/g, "")));
 }
 
 /**
@@ -289,7 +299,7 @@ export async function prepareSandbox(
   let reused = false;
   if (existsSync(join(workDir, ".git"))) {
     await assertOwnedWorktree(town, rig, name);
-    const dirty = await dirtyLines(workDir);
+    const dirty = await workLeftIn(workDir);
     if (dirty.length > 0)
       throw new ConflictError(
         "sandbox_dirty",
@@ -402,7 +412,7 @@ export async function nukePolecat(
     )[0];
     if (!opts.force) {
       const hasRepo = existsSync(join(workDir, ".git"));
-      const dirty = hasRepo ? await dirtyLines(workDir) : [];
+      const dirty = hasRepo ? await workLeftIn(workDir) : [];
       if (dirty.length > 0)
         throw new ConflictError(
           "unsaved_work",
