@@ -51,7 +51,13 @@ describe("gt done", () => {
   /** A bead slung at the rig (no session): the polecat's worktree, ready for the test to work in. */
   const slingNew = async (title: string): Promise<Slung> => {
     const id = await bd(["create", title, "--silent"]);
-    const report = await town.gtJson<{ outcomes: Slung[] }>(["sling", id, "alpha", "--no-start", "--no-convoy"]);
+    const report = await town.gtJson<{ outcomes: Slung[] }>([
+      "sling",
+      id,
+      "alpha",
+      "--no-start",
+      "--no-convoy",
+    ]);
     return report.outcomes[0]!;
   };
   const polecatEnv = (s: Slung, extra: NodeJS.ProcessEnv = {}) => ({
@@ -116,7 +122,10 @@ describe("gt done", () => {
     assert.equal(agent.metadata?.agent_state, "idle");
     assert.equal(agent.metadata?.hook_bead ?? null, null);
     assert.equal(gitIn(s.work_dir, "status", "--porcelain", "--untracked-files=no"), "");
-    assert.match(readFileSync(join(town.root, ".events.jsonl"), "utf8"), new RegExp(`"type":"done".*"${s.bead}"`));
+    assert.match(
+      readFileSync(join(town.root, ".events.jsonl"), "utf8"),
+      new RegExp(`"type":"done".*"${s.bead}"`),
+    );
 
     // Running it again changes nothing and files nothing new.
     const before = (await mergeRequests()).length;
@@ -145,7 +154,10 @@ describe("gt done", () => {
     assert.match(r.stderr, /push of .* failed.*stays on your hook/);
     assert.equal(r.stderr.trim().split("\n").length, 1);
     assert.equal((await show(s.bead)).status, "hooked");
-    assert.ok(!(await mergeRequests()).some((m) => m.metadata?.source_issue === s.bead), "no MR without a push");
+    assert.ok(
+      !(await mergeRequests()).some((m) => m.metadata?.source_issue === s.bead),
+      "no MR without a push",
+    );
 
     r = await done(s, ["--json"]);
     assert.equal(r.code, 0, r.stderr);
@@ -177,7 +189,11 @@ describe("gt done", () => {
     let bead = await show(stuck.bead);
     assert.equal(bead.status, "blocked");
     assert.ok(bead.labels?.includes("gt:escalated"));
-    assert.equal(gitIn(stuck.work_dir, "symbolic-ref", "--short", "HEAD"), stuck.branch, "work kept checked out");
+    assert.equal(
+      gitIn(stuck.work_dir, "symbolic-ref", "--short", "HEAD"),
+      stuck.branch,
+      "work kept checked out",
+    );
     // The unpushed escalated work protects the polecat from a plain nuke.
     r = await town.gt(["polecat", "nuke", `alpha/${stuck.polecat}`]);
     assert.equal(r.code, 1);
