@@ -14,6 +14,7 @@ import { openRigLedger } from "../town/ledgers.ts";
 import { addRig } from "../town/rig.ts";
 import { townRuntime } from "../town/runtime-choice.ts";
 import { Town } from "../town/workspace.ts";
+import { convoyStatus } from "../work/convoys.ts";
 import { listPolecats } from "../work/polecats.ts";
 import { sling } from "../work/sling.ts";
 
@@ -40,6 +41,7 @@ export interface DemoResult {
     merge_request: string | null;
     branch: string | null;
   }>;
+  convoy: string | null;
   finished: boolean;
   seconds: number;
 }
@@ -158,15 +160,30 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     out(`${at()}  🎯 slung ${o.bead} → polecat ${o.polecat} (session ${o.session}, ${provider.kind})`);
   }
   for (const f of report.failures) out(`${at()}  ✗ could not sling ${f.bead}: ${f.error}`);
+  if (report.convoy)
+    out(`${at()}  🚚 convoy ${report.convoy} tracks the batch; it lands when every bead is closed`);
 
   const finished = await watch(town, provider, beads, at, out, opts.timeoutMs ?? 120_000);
-  summarize(town, beads, finished, out, project);
+  let convoyLine: string | undefined;
+  if (report.convoy) {
+    const c = await convoyStatus(town, report.convoy);
+    convoyLine = `🚚 ${c.id} "${c.title}": ${c.closed}/${c.total} beads closed (${c.status === "closed" ? "landed" : "waiting for the merge queue"})`;
+  }
+  summarize(town, beads, finished, out, project, convoyLine);
   if (!opts.keepRunning) {
     for (const p of await listPolecats(town, provider, RIG))
       await provider.stop(p.session).catch(() => false);
     out("\nThe polecats' sessions are stopped; their worktrees and branches are kept.");
   }
-  return { town: townRoot, project, rig: RIG, beads, finished, seconds: (Date.now() - started) / 1000 };
+  return {
+    town: townRoot,
+    project,
+    rig: RIG,
+    beads,
+    convoy: report.convoy,
+    finished,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** Prints each change of polecat state and each new merge request until all beads are done. */
@@ -226,6 +243,7 @@ function summarize(
   finished: boolean,
   out: (line: string) => void,
   project: string,
+  convoyLine: string | undefined,
 ): void {
   out(
     finished ? "\n🏁 All work handed to the refinery.\n" : "\n⏱  Stopped waiting; not every bead finished.\n",
@@ -234,10 +252,12 @@ function summarize(
     out(
       `  ${b.id.padEnd(10)} ${b.title.padEnd(28)} ${(b.polecat ?? "-").padEnd(10)} ${b.merge_request ?? "(not done)"}`,
     );
+  if (convoyLine) out(`\n${convoyLine}`);
   out(`\nLook around:`);
   out(`  cd ${town.root}`);
   out(`  gt status                      # rigs, agents, hooks`);
   out(`  gt polecat list                # the workers and their state`);
+  out(`  gt convoy status               # the batch's progress`);
   out(`  (cd ${RIG} && bd list --all)       # the beads, and the merge requests`);
   out(`  git -C ${project} log --all --oneline   # the polecats' branches, pushed to the project`);
 }

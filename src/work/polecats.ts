@@ -311,7 +311,11 @@ export async function prepareSandbox(
     mkdirSync(join(workDir, ".."), { recursive: true });
     // --no-track: setting an upstream writes the shared config file, which parallel slings
     // would fight over (config.lock); polecat branches are pushed explicitly by gt done.
-    await git(bare, ["worktree", "add", "--quiet", "--no-track", "-b", branch, workDir, from]);
+    // git names a worktree's admin dir after the path's last part (the rig name, for every
+    // polecat) and picks free suffixes racily: concurrent adds in one repo must take turns.
+    await withFileLock(join(rigDir, ".runtime", "locks", "worktree-add.lock"), () =>
+      git(bare, ["worktree", "add", "--quiet", "--no-track", "-b", branch, workDir, from]),
+    );
   }
   // The worktree finds the rig ledger through a redirect the project never sees (excluded).
   mkdirSync(join(workDir, ".beads"), { recursive: true });

@@ -297,6 +297,28 @@ async function tellPreviousHolder(
   }
 }
 
+/** Undoes a hook whose sandbox could not be made: the bead goes back as it was found. */
+async function releaseHook(town: Town, plan: Plan, actor: string): Promise<void> {
+  const address = addressOf(plan.id);
+  const { ledger } = openLedgerOfBead(town, plan.issue.id);
+  try {
+    await ledger
+      .updateIssue(
+        plan.issue.id,
+        { status: plan.issue.status, assignee: plan.issue.assignee ?? null },
+        actor,
+        (cur) => {
+          if (cur.assignee !== address) throw new ConflictError("moved", "the bead moved on meanwhile");
+        },
+      )
+      .catch(() => undefined);
+  } finally {
+    await ledger.close();
+  }
+  if (plan.reservedNew && plan.id.role === "polecat")
+    rmSync(join(town.rigDir(plan.id.rig!), "polecats", plan.id.name!), { recursive: true, force: true });
+}
+
 /** After hooking: sandbox, agent-bead facts, then a session started or nudged. */
 async function launch(
   town: Town,
@@ -310,7 +332,13 @@ async function launch(
   const address = addressOf(id);
   let branch: string | null = null;
   if (id.role === "polecat" && plan.action === "hooked") {
-    branch = (await prepareSandbox(town, id.rig!, id.name!, issue.id, opts.actor)).branch;
+    try {
+      branch = (await prepareSandbox(town, id.rig!, id.name!, issue.id, opts.actor)).branch;
+    } catch (e) {
+      // No sandbox, no work: give the bead back rather than leave a polecat that cannot run.
+      await releaseHook(town, plan, opts.actor);
+      throw e;
+    }
   }
   const workDir = workDirOf(town.root, id);
   const ledger = openLedgerFor(town, id.rig);
