@@ -74,8 +74,8 @@ export interface SlingOutcome {
   session: string;
   branch: string | null;
   work_dir: string;
-  /** Whether a session was started (false when an idle live session was nudged instead). */
-  started: boolean;
+  /** What happened to the agent's session: started, nudged (already running), or nothing. */
+  session_action: "started" | "nudged" | "none";
   /** Who had the bead before a forced re-sling. */
   previous_holder: string | null;
 }
@@ -222,8 +222,12 @@ async function hookOne(
       previousHolder = holder;
     }
     if (opts.dryRun) {
-      const who = id ?? polecatId(target.kind === "rig" ? target.rig : "", "(new)");
-      return { issue, beadRig, id: who, action: "would-hook", previousHolder };
+      let who = id;
+      if (!who && target.kind === "rig") {
+        const { busy, facts } = await poolFacts(town, target.rig, ledger);
+        who = polecatId(target.rig, findIdlePolecat(town, target.rig, busy, facts) ?? "(new)");
+      }
+      return { issue, beadRig, id: who!, action: "would-hook", previousHolder };
     }
 
     let reservedNew = false;
@@ -358,11 +362,12 @@ async function launch(
     await tellPreviousHolder(town, provider, plan.previousHolder, issue.id, address);
   logEvent(town.root, "sling", opts.actor, { bead: issue.id, target: address });
 
-  let started = false;
+  let sessionAction: SlingOutcome["session_action"] = "none";
   if (!opts.noStart && existsSync(workDir)) {
     const note = `[GAS TOWN] ${displayName(id)} <- ${opts.actor} • assigned: ${issue.id}. Run \`gt prime --hook\` and start on your hook.${opts.message ? ` ${opts.message}` : ""}`;
     if (await provider.isAlive(session)) {
       await provider.sendText(session, note);
+      sessionAction = "nudged";
     } else if (id.role === "polecat" || plan.action === "resumed") {
       // A zombie's dead pane would block the new session; clear it first.
       await provider.stop(session).catch(() => undefined);
@@ -373,17 +378,22 @@ async function launch(
         branch: branch ?? undefined,
         readyTimeoutMs: opts.readyTimeoutMs,
       });
-      started = true;
+      sessionAction = "started";
       if (opts.message) await provider.sendText(session, opts.message);
     }
   }
-  return outcome(plan, town, { session, branch, workDir, started });
+  return outcome(plan, town, { session, branch, workDir, sessionAction });
 }
 
 function outcome(
   plan: Plan,
   town: Town,
-  s: { session: string; branch: string | null; workDir: string; started: boolean },
+  s: {
+    session: string;
+    branch: string | null;
+    workDir: string;
+    sessionAction: SlingOutcome["session_action"];
+  },
 ): SlingOutcome {
   return {
     bead: plan.issue.id,
@@ -398,7 +408,7 @@ function outcome(
         : sessionNameOf(plan.id, plan.id.rig ? town.prefixOf(plan.id.rig) : undefined),
     branch: s.branch,
     work_dir: plan.id.name === "(new)" ? "" : s.workDir,
-    started: s.started,
+    session_action: s.sessionAction,
     previous_holder: plan.previousHolder ?? null,
   };
 }
@@ -465,7 +475,12 @@ export async function sling(
   const launchable = plans.filter((p) => p.action === "hooked" || p.action === "resumed");
   for (const p of plans.filter((p) => !launchable.includes(p)))
     outcomes.push(
-      outcome(p, town, { session: "", branch: null, workDir: workDirOf(town.root, p.id), started: false }),
+      outcome(p, town, {
+        session: "",
+        branch: null,
+        workDir: workDirOf(town.root, p.id),
+        sessionAction: "none",
+      }),
     );
   // Sandboxes and sessions start in parallel, a few at a time (git and the runtime stay responsive).
   const queue = [...launchable];

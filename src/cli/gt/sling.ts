@@ -48,10 +48,9 @@ function printSling(ctx: GtContext, report: SlingReport, dryRun: boolean): void 
       const verb = o.action === "resumed" ? "Resumed" : "Slung";
       ctx.out(`🎯 ${verb} ${o.bead} "${o.title}" → ${where}`);
       if (o.branch) ctx.out(`   branch ${o.branch}`);
-      if (o.session)
-        ctx.out(
-          `   session ${o.session} ${o.started ? "started" : "nudged"}${o.work_dir ? `  (${o.work_dir})` : ""}`,
-        );
+      if (o.session_action !== "none")
+        ctx.out(`   session ${o.session} ${o.session_action}${o.work_dir ? `  (${o.work_dir})` : ""}`);
+      else ctx.out("   not started: the agent finds it on its hook when its session starts");
       if (o.previous_holder) ctx.out(`   taken from ${o.previous_holder} (told)`);
     }
   }
