@@ -1,5 +1,6 @@
 // Running outside programs (git, tmux, ...). The only place that spawns and waits for a
 // child process; callers get stdout/stderr/exit code or a typed error naming the command.
+import { spawn } from "node:child_process";
 import { execa } from "execa";
 import { GasTownError } from "../errors.ts";
 
@@ -54,4 +55,63 @@ export async function runChecked(file: string, args: string[], opts: RunOptions 
   const r = await runCommand(file, args, opts);
   if (r.exitCode !== 0) throw new CommandError(`${file} ${args[0] ?? ""}`.trim(), r);
   return r.stdout;
+}
+
+export interface ShellResult {
+  exitCode: number;
+  /** stdout and stderr interleaved as the command wrote them (the tail, when long). */
+  output: string;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+const OUTPUT_LIMIT = 64 * 1024;
+
+/**
+ * Runs a shell command line in its own process group; on timeout the whole group is killed,
+ * so a hung test runner and everything it started go away instead of stalling the caller.
+ */
+export function runShell(
+  commandLine: string,
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<ShellResult> {
+  const started = Date.now();
+  return new Promise((resolvePromise) => {
+    const child = spawn("sh", ["-c", commandLine], {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const take = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      if (output.length > OUTPUT_LIMIT * 2) output = output.slice(-OUTPUT_LIMIT);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, opts.timeoutMs);
+    const finish = (code: number) => {
+      clearTimeout(timer);
+      resolvePromise({
+        exitCode: timedOut ? 124 : code,
+        output: output.length > OUTPUT_LIMIT ? output.slice(-OUTPUT_LIMIT) : output,
+        timedOut,
+        durationMs: Date.now() - started,
+      });
+    };
+    child.on("error", (e) => {
+      output += `${e.message}\n`;
+      finish(127);
+    });
+    child.on("close", (code, signal) => finish(code ?? (signal ? 128 : 1)));
+  });
 }

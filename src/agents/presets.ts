@@ -211,6 +211,17 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Readonly<AgentConfig>>> = 
     ready_prompt_prefix: "script-agent ready",
     ready_delay_ms: 0,
   }),
+  // The refinery's own program: the merge queue needs no model (a conflict to resolve goes
+  // back to a worker as a bead), so this is what a refinery runs unless told otherwise.
+  "merge-queue": preset({
+    provider: "script",
+    command: "gt",
+    args: ["refinery", "serve"],
+    prompt_mode: "none",
+    process_names: ["node"],
+    ready_prompt_prefix: "refinery ready",
+    ready_delay_ms: 0,
+  }),
 });
 
 export const BUILTIN_AGENT_NAMES: readonly string[] = Object.keys(BUILTIN_PRESETS).sort();

@@ -95,6 +95,8 @@ function chooseName(s: Scope, req: ResolveRequest): { name: string; source: Name
     [crew && s.town.crew_agents?.[crew], "town"],
     [s.rig?.role_agents?.[req.role], "rig"],
     [s.town.role_agents?.[req.role], "town"],
+    // A refinery runs the built-in merge queue unless a role agent is set for it.
+    [req.role === "refinery" ? "merge-queue" : undefined, "default"],
     [s.rig?.agent, "rig"],
     [s.town.default_agent, "town"],
   ];

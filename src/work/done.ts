@@ -141,7 +141,7 @@ function lastLine(text: string): string {
 }
 
 /** Pushes HEAD as `branch` to origin and checks the remote really has that commit. */
-async function pushBranch(workDir: string, branch: string, sha: string): Promise<void> {
+export async function pushBranch(workDir: string, branch: string, sha: string): Promise<void> {
   const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
   const push = await runCommand("git", ["push", "--quiet", "origin", `HEAD:refs/heads/${branch}`], {
     cwd: workDir,

@@ -2,6 +2,7 @@
 // the rig ledger as type `merge-request` with the label gt:merge-request; the fields are
 // kept twice: as `key: value` lines in the description (what agents and people read) and
 // in metadata (what code reads). Not wisps: the queue must survive and be listable.
+import { NotFoundError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 
@@ -126,4 +127,11 @@ export async function createMergeRequest(
     superseded.push(old.id);
   }
   return { mr: readMergeRequest(issue), created: true, superseded };
+}
+
+/** The merge request `id` (partial IDs allowed) of this ledger; one clear error otherwise. */
+export async function getMergeRequest(ledger: SqliteLedger, id: string): Promise<MergeRequest> {
+  const issue = await ledger.getIssue(await ledger.resolveId(id).catch(() => id));
+  if (issue?.issue_type !== MR_TYPE) throw new NotFoundError(id, `no merge request ${id} here`);
+  return readMergeRequest(issue);
 }

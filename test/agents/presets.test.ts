@@ -33,6 +33,7 @@ describe("built-in agent presets", () => {
       vibe: ["vibe", "--agent", "auto-approve"],
       "groq-compound": ["claude", "--dangerously-skip-permissions"],
       script: ["gt", "script-agent"],
+      "merge-queue": ["gt", "refinery", "serve"],
     };
     assert.deepEqual([...BUILTIN_AGENT_NAMES], Object.keys(expected).sort());
     for (const [name, argv] of Object.entries(expected)) {

@@ -147,7 +147,7 @@ describe("agent definitions", () => {
       (e: unknown) =>
         e instanceof NotFoundError &&
         e.message ===
-          'unknown agent "nope" (known: amp, auggie, claude, codex, copilot, cursor, fast, gemini, groq-compound, omp, opencode, pi, script, vibe)',
+          'unknown agent "nope" (known: amp, auggie, claude, codex, copilot, cursor, fast, gemini, groq-compound, merge-queue, omp, opencode, pi, script, vibe)',
     );
   });
 

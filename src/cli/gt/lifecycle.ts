@@ -38,7 +38,11 @@ export async function startAndReport(ctx: GtContext, id: AgentIdentity, agent: s
   ctx.out(`✓ ${s.address} started (${s.agent}) in session ${s.session} [${s.provider}]`);
 }
 
-export function lifecycleGroup(role: "mayor" | "deacon" | "witness" | "refinery"): GtGroup {
+export function lifecycleGroup(
+  role: "mayor" | "deacon" | "witness" | "refinery",
+  /** Role-specific subcommands (the refinery's queue commands). */
+  extend?: (cmd: Command) => void,
+): GtGroup {
   const def = ROLES[role];
   const rigArg = def.scope === "rig" ? " [rig]" : "";
   return {
@@ -102,6 +106,7 @@ export function lifecycleGroup(role: "mayor" | "deacon" | "witness" | "refinery"
             return ctx.provider().attach(s.session);
           }),
         );
+      extend?.(cmd);
     },
   };
 }

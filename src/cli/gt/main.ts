@@ -9,6 +9,7 @@ import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
 import { polecatGroup } from "./polecat.ts";
 import { primeGroup } from "./prime.ts";
+import { mqGroup, refineryGroup } from "./refinery.ts";
 import { act, GT_VERSION, type GtGroup, runGt } from "./program.ts";
 import { rigGroup } from "./rig.ts";
 import { agentsGroup, sessionGroup, statusGroup } from "./session.ts";
@@ -41,7 +42,8 @@ const GROUPS: GtGroup[] = [
   lifecycleGroup("mayor"),
   lifecycleGroup("deacon"),
   lifecycleGroup("witness"),
-  lifecycleGroup("refinery"),
+  refineryGroup,
+  mqGroup,
   sessionGroup,
   agentsGroup,
   statusGroup,

@@ -1,0 +1,230 @@
+// gt refinery run-once/queue/serve and gt mq: the merge queue from the command line.
+import { createInterface } from "node:readline";
+import type { Command } from "commander";
+import { ValidationError } from "../../errors.ts";
+import { loadMergeQueueConfig } from "../../refinery/config.ts";
+import { type RunReport, runQueueOnce } from "../../refinery/engine.ts";
+import { postMerge, rejectByHand, retryMergeRequest, submitBranch } from "../../refinery/manual.ts";
+import { mergeQueue } from "../../refinery/queue.ts";
+import { callerActor } from "../../town/identity.ts";
+import { openRigLedger } from "../../town/ledgers.ts";
+import { getMergeRequest } from "../../work/merge-requests.ts";
+import type { GtContext } from "./context.ts";
+import { lifecycleGroup, rigArgument } from "./lifecycle.ts";
+import { act, type GtGroup } from "./program.ts";
+
+export const REFINERY_READY = "refinery ready";
+
+function printReport(ctx: GtContext, r: RunReport): void {
+  for (const m of r.landed)
+    ctx.out(`✓ merged ${m.mr} (${m.source_issue}, ${m.branch}) as ${m.commit.slice(0, 8)}`);
+  for (const m of r.rejected) ctx.out(`✗ rejected ${m.mr} (${m.source_issue}): ${m.detail}`);
+  for (const id of r.retried) ctx.out(`↻ retried ${id} on the new target`);
+  for (const d of r.dropped) ctx.out(`○ dropped ${d.mr}: ${d.reason}`);
+  for (const id of r.recovered) ctx.out(`✓ finished ${id}, landed by an interrupted run`);
+  ctx.out(
+    `🏭 ${r.rig}: ${r.landed.length} merged, ${r.rejected.length} rejected in ${r.batches} batch(es), ${r.gate_runs} gate run(s)`,
+  );
+}
+
+async function queueRows(ctx: GtContext, rig: string) {
+  const town = ctx.town();
+  const ledger = openRigLedger(town, rig);
+  try {
+    return await mergeQueue(town, ledger);
+  } finally {
+    await ledger.close();
+  }
+}
+
+async function showQueue(ctx: GtContext, rig: string) {
+  const rows = await queueRows(ctx, rig);
+  if (ctx.json) return ctx.printJson(rows);
+  if (rows.length === 0) return ctx.out(`📭 ${rig}: the merge queue is empty`);
+  ctx.out(`📬 ${rig}: ${rows.length} merge request(s), next first`);
+  for (const m of rows)
+    ctx.out(
+      `  ${m.id.padEnd(10)} P${m.priority} score ${m.score.toFixed(0).padStart(5)}  ${m.source_issue.padEnd(10)} ${m.branch}  (${m.worker})`,
+    );
+}
+
+/** The long-running refinery: works the queue, then waits for a nudge or the poll interval. */
+async function serve(ctx: GtContext, rig: string): Promise<void> {
+  const town = ctx.town();
+  const actor = `${rig}/refinery`;
+  const cfg = loadMergeQueueConfig(town.rigDir(rig));
+  ctx.out(
+    `${REFINERY_READY}: watching ${rig}'s merge queue (poll every ${cfg.poll_interval_seconds}s; nudge me to look now)`,
+  );
+  const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  let stdinOpen = true;
+  let pendingLine: Promise<IteratorResult<string>> | undefined;
+  for (;;) {
+    try {
+      const r = await runQueueOnce(town, rig, { actor, log: (l) => ctx.out(l) });
+      if (r.batches > 0 || r.dropped.length > 0 || r.recovered.length > 0) printReport(ctx, r);
+    } catch (e) {
+      ctx.out(`refinery: this round failed: ${(e as Error).message}`);
+    }
+    const wait = new Promise<"poll">((res) =>
+      setTimeout(() => res("poll"), cfg.poll_interval_seconds * 1000),
+    );
+    if (stdinOpen) pendingLine ??= lines.next();
+    const got = await Promise.race([wait, ...(stdinOpen && pendingLine ? [pendingLine] : [])]);
+    if (got !== "poll") {
+      pendingLine = undefined;
+      if (got.done) stdinOpen = false;
+      else if (["exit", "quit", "/exit"].includes(got.value.trim())) break;
+      else if (got.value.trim()) ctx.out(`refinery: nudged (${got.value.trim().slice(0, 80)})`);
+    }
+  }
+  ctx.out("refinery: bye");
+}
+
+function extendRefinery(cmd: Command): void {
+  cmd
+    .command("run-once [rig]")
+    .description("Work the merge queue once, in the foreground: batches, gates, bisection, landing")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [rigArg]) => {
+        const rig = rigArgument(ctx, rigArg);
+        const town = ctx.town();
+        const report = await runQueueOnce(town, rig, {
+          actor: callerActor(town.root, ctx.env, ctx.cwd),
+          log: ctx.json ? undefined : (l) => ctx.out(l),
+        });
+        if (ctx.json) return ctx.printJson(report);
+        printReport(ctx, report);
+      }),
+    );
+  cmd
+    .command("queue [rig]")
+    .description("The rig's pending merge requests, in the order they will be taken")
+    .option("--json", "JSON output")
+    .action(act(async (ctx, [rig]) => showQueue(ctx, rigArgument(ctx, rig))));
+  cmd
+    .command("serve [rig]", { hidden: true })
+    .description("Run the merge queue until told to exit (what gt refinery start runs)")
+    .action(act(async (ctx, [rig]) => serve(ctx, rigArgument(ctx, rig))));
+}
+
+export const refineryGroup: GtGroup = lifecycleGroup("refinery", extendRefinery);
+
+async function findMr(ctx: GtContext, rig: string, id: string) {
+  const ledger = openRigLedger(ctx.town(), rig);
+  try {
+    return await getMergeRequest(ledger, id);
+  } finally {
+    await ledger.close();
+  }
+}
+
+export const mqGroup: GtGroup = {
+  names: ["mq"],
+  register(p: Command) {
+    const mq = p.command("mq").description("The merge queue: merge requests waiting for the refinery");
+    mq.command("list [rig]")
+      .alias("queue")
+      .description("Pending merge requests, next first")
+      .option("--json", "JSON output")
+      .action(act(async (ctx, [rig]) => showQueue(ctx, rigArgument(ctx, rig))));
+    mq.command("next [rig]")
+      .description("The merge request the refinery takes next")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [rig]) => {
+          const next = (await queueRows(ctx, rigArgument(ctx, rig)))[0] ?? null;
+          if (ctx.json) return ctx.printJson(next);
+          ctx.out(
+            next
+              ? `${next.id} ${next.source_issue} ${next.branch} (score ${next.score.toFixed(0)})`
+              : "📭 empty",
+          );
+        }),
+      );
+    mq.command("status <mr> [rig]")
+      .description("One merge request in detail")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [id, rig]) => {
+          const mr = await findMr(ctx, rigArgument(ctx, rig), id!);
+          if (ctx.json) return ctx.printJson(mr);
+          for (const [k, v] of Object.entries(mr)) if (v !== undefined) ctx.out(`${k.padEnd(13)} ${v}`);
+        }),
+      );
+    mq.command("submit")
+      .description("Submit the current branch as a merge request (gt done does this for polecats)")
+      .option("--issue <id>", "the bead this branch finishes")
+      .option("--branch <name>", "the branch (default: the current one)")
+      .option("--target <branch>", "merge into (default: the rig's default branch)")
+      .option("--priority <n>", "queue priority (default: the bead's)", (v) => Number.parseInt(v, 10))
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          if (!opts.issue) throw new ValidationError("name the bead this work finishes with --issue");
+          const r = await submitBranch(ctx.town(), {
+            cwd: ctx.cwd,
+            env: ctx.env,
+            issue: opts.issue as string,
+            branch: opts.branch as string | undefined,
+            target: opts.target as string | undefined,
+            priority: opts.priority as number | undefined,
+          });
+          if (ctx.json) return ctx.printJson(r);
+          ctx.out(
+            `✓ ${r.created ? "Submitted" : "Already queued"}: MR ${r.mr.id} (${r.mr.branch} at ${r.mr.commit_sha.slice(0, 8)})`,
+          );
+        }),
+      );
+    mq.command("reject <rig> <mr>")
+      .description("Reject a merge request by hand; its bead opens again")
+      .requiredOption("--reason <text>", "why")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [rig, id], opts) => {
+          const town = ctx.town();
+          const mr = await rejectByHand(
+            town,
+            rigArgument(ctx, rig),
+            id!,
+            opts.reason as string,
+            callerActor(town.root, ctx.env, ctx.cwd),
+          );
+          if (ctx.json) return ctx.printJson(mr);
+          ctx.out(`✗ Rejected ${mr.id}: ${opts.reason}`);
+        }),
+      );
+    mq.command("retry <rig> <mr>")
+      .description("Put a rejected merge request back in the queue")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [rig, id]) => {
+          const town = ctx.town();
+          const mr = await retryMergeRequest(
+            town,
+            rigArgument(ctx, rig),
+            id!,
+            callerActor(town.root, ctx.env, ctx.cwd),
+          );
+          if (ctx.json) return ctx.printJson(mr);
+          ctx.out(`↻ ${mr.id} is back in the queue (retry ${mr.retry_count})`);
+        }),
+      );
+    mq.command("post-merge <rig> <mr>")
+      .description("Record a merge made outside the refinery: close the MR and its bead, delete the branch")
+      .option("--skip-branch-delete", "keep the branch")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [rig, id], opts) => {
+          const town = ctx.town();
+          const r = await postMerge(town, rigArgument(ctx, rig), id!, {
+            actor: callerActor(town.root, ctx.env, ctx.cwd),
+            deleteBranch: opts.skipBranchDelete !== true,
+          });
+          if (ctx.json) return ctx.printJson(r);
+          ctx.out(`✓ ${r.mr} closed as merged (${r.commit.slice(0, 8)} is in ${r.target})`);
+        }),
+      );
+  },
+};

@@ -1,0 +1,477 @@
+// The refinery's engine: a Bors-style merge queue (spec §3.4). Pending merge requests are
+// stacked, one rebased on another, onto the target branch; the gates run once on the top of
+// the stack. Green: the whole stack lands with one push (all of it or none of it). Red: the
+// stack is bisected (gates on prefixes) to find the first bad MR; everything before it
+// lands, it is rejected with the gate's output, and the rest is stacked again.
+//
+// Crash safety: an MR is marked with the commit it is about to land as before the push, and
+// closed as merged only after the push. A refinery killed in between finds, on its next run,
+// marked MRs whose commit is in the target (it finishes them) or not (it forgets the mark).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { git, gitOk } from "../adapters/git.ts";
+import { runCommand } from "../adapters/process.ts";
+import { ConflictError, GasTownError } from "../errors.ts";
+import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import { openRigLedger } from "../town/ledgers.ts";
+import { withFileLock } from "../town/lock.ts";
+import type { Town } from "../town/workspace.ts";
+import { landConvoysAfterClose } from "../work/convoys.ts";
+import { logEvent } from "../work/events.ts";
+import type { MergeRequest } from "../work/merge-requests.ts";
+import { loadMergeQueueConfig, type MergeQueueConfig } from "./config.ts";
+import { describeFailure, type GateFailure, runGates } from "./gates.ts";
+import { mergeQueue } from "./queue.ts";
+
+export interface LandedMr {
+  mr: string;
+  source_issue: string;
+  branch: string;
+  worker: string;
+  /** The MR's commit on the target branch. */
+  commit: string;
+}
+
+export interface RejectedMr {
+  mr: string;
+  source_issue: string;
+  branch: string;
+  worker: string;
+  reason: "gate" | "conflict" | "manual";
+  detail: string;
+  output: string;
+}
+
+export interface RunReport {
+  rig: string;
+  batches: number;
+  gate_runs: number;
+  landed: LandedMr[];
+  rejected: RejectedMr[];
+  /** MRs put back for another try on the new target (auto_rebase conflicts). */
+  retried: string[];
+  /** MRs dropped without a merge (source closed, branch gone), with why. */
+  dropped: Array<{ mr: string; reason: string }>;
+  /** MRs found landed by an interrupted run and finished now. */
+  recovered: string[];
+  /** Target branch → its commit after this run. */
+  targets: Record<string, string>;
+}
+
+export interface Ctx {
+  town: Town;
+  rig: string;
+  cfg: MergeQueueConfig;
+  ledger: SqliteLedger;
+  bare: string;
+  worktree: string;
+  actor: string;
+  env: NodeJS.ProcessEnv;
+  report: RunReport;
+  log: (line: string) => void;
+}
+
+interface StackEntry {
+  mr: MergeRequest;
+  tip: string;
+}
+
+const OUTPUT_KEEP = 4000;
+
+function short(sha: string): string {
+  return sha.slice(0, 8);
+}
+
+function tail(text: string, n = OUTPUT_KEEP): string {
+  return text.length > n ? `…${text.slice(-n)}` : text;
+}
+
+async function revParse(dir: string, ref: string): Promise<string | undefined> {
+  const r = await runCommand("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd: dir });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+async function isAncestor(dir: string, a: string, b: string): Promise<boolean> {
+  return gitOk(dir, ["merge-base", "--is-ancestor", a, b]);
+}
+
+/** Puts the refinery worktree at `sha`, detached and clean (ignored files such as .beads/redirect stay). */
+async function checkoutClean(c: Ctx, sha: string): Promise<void> {
+  await runCommand("git", ["cherry-pick", "--abort"], { cwd: c.worktree });
+  await git(c.worktree, ["checkout", "--quiet", "--force", "--detach", sha]);
+  await git(c.worktree, ["reset", "--quiet", "--hard", sha]);
+  await git(c.worktree, ["clean", "--quiet", "-fd"]);
+}
+
+/** Stacks each MR's commits on the previous tip; MRs that conflict are handed back. */
+async function buildStack(
+  c: Ctx,
+  base: string,
+  target: string,
+  mrs: MergeRequest[],
+): Promise<{ entries: StackEntry[]; conflicts: MergeRequest[]; alreadyIn: MergeRequest[] }> {
+  await checkoutClean(c, base);
+  const entries: StackEntry[] = [];
+  const conflicts: MergeRequest[] = [];
+  const alreadyIn: MergeRequest[] = [];
+  let tip = base;
+  for (const mr of mrs) {
+    const from = (await git(c.bare, ["merge-base", `refs/remotes/origin/${target}`, mr.commit_sha])).trim();
+    if ((await isAncestor(c.bare, mr.commit_sha, base)) || from === mr.commit_sha) {
+      alreadyIn.push(mr);
+      continue;
+    }
+    const pick = await runCommand(
+      "git",
+      ["cherry-pick", "--allow-empty", "--keep-redundant-commits", `${from}..${mr.commit_sha}`],
+      { cwd: c.worktree, env: c.env },
+    );
+    if (pick.exitCode !== 0) {
+      await runCommand("git", ["cherry-pick", "--abort"], { cwd: c.worktree });
+      await checkoutClean(c, tip);
+      conflicts.push(mr);
+      continue;
+    }
+    tip = (await git(c.worktree, ["rev-parse", "HEAD"])).trim();
+    entries.push({ mr, tip });
+  }
+  return { entries, conflicts, alreadyIn };
+}
+
+async function gatesAt(c: Ctx, sha: string) {
+  await checkoutClean(c, sha);
+  const r = await runGates(c.worktree, c.cfg, c.env);
+  c.report.gate_runs++;
+  c.log(
+    `refinery: gates on ${short(sha)}: ${r.ok ? "green" : describeFailure(r.failure!)} (${r.durationMs} ms)`,
+  );
+  return r;
+}
+
+async function setMeta(c: Ctx, id: string, meta: Record<string, unknown>): Promise<void> {
+  await c.ledger.updateIssue(id, { set_metadata: meta }, c.actor);
+}
+
+/** After the target holds the MR's commit: close MR and source, land convoys, tidy the branch. */
+export async function finishLanded(c: Ctx, mr: MergeRequest, commit: string, target: string): Promise<void> {
+  const reason = `merged into ${target} as ${short(commit)}`;
+  await c.ledger.updateIssue(
+    mr.id,
+    {
+      status: "closed",
+      close_reason: "merged",
+      set_metadata: { phase: "merged", merge_commit: commit, merged_at: new Date().toISOString() },
+      unset_metadata: ["landing_commit", "landing_target"],
+    },
+    c.actor,
+  );
+  const source = await c.ledger.getIssue(mr.source_issue);
+  if (source && source.status !== "closed") {
+    await c.ledger.closeIssue(source.id, { reason, force: true }, c.actor);
+    await c.ledger.updateIssue(source.id, { set_metadata: { merge_commit: commit } }, c.actor);
+  }
+  await landConvoysAfterClose(c.town, [mr.source_issue], c.actor);
+  if (c.cfg.delete_merged_branches && mr.branch) {
+    await runCommand("git", ["push", "--quiet", "origin", "--delete", mr.branch], {
+      cwd: c.bare,
+      env: c.env,
+    });
+    await runCommand("git", ["branch", "-D", mr.branch], { cwd: c.bare });
+  }
+  logEvent(c.town.root, "merged", c.actor, { mr: mr.id, worker: mr.worker, branch: mr.branch, commit });
+  c.report.landed.push({
+    mr: mr.id,
+    source_issue: mr.source_issue,
+    branch: mr.branch,
+    worker: mr.worker,
+    commit,
+  });
+  c.log(`refinery: ✓ merged ${mr.id} (${mr.source_issue}) as ${short(commit)}`);
+}
+
+/** Lands a green prefix of the stack: one push of its top moves the target over all of it. */
+async function land(c: Ctx, target: string, entries: StackEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const top = entries[entries.length - 1]!.tip;
+  for (const e of entries)
+    await setMeta(c, e.mr.id, { phase: "merging", landing_commit: e.tip, landing_target: target });
+  const push = await runCommand("git", ["push", "--quiet", "origin", `${top}:refs/heads/${target}`], {
+    cwd: c.bare,
+    env: c.env,
+  });
+  if (push.exitCode !== 0) {
+    for (const e of entries)
+      await c.ledger.updateIssue(
+        e.mr.id,
+        { unset_metadata: ["landing_commit", "landing_target", "phase"] },
+        c.actor,
+      );
+    const why = push.stderr.trim().split("\n").pop() ?? "push failed";
+    throw new GasTownError("push_failed", `cannot push ${target} to origin: ${why}`);
+  }
+  await git(c.bare, ["update-ref", `refs/remotes/origin/${target}`, top]);
+  await git(c.bare, ["update-ref", `refs/heads/${target}`, top]);
+  for (const e of entries) await finishLanded(c, e.mr, e.tip, target);
+}
+
+/** Sends an MR's work back: MR closed as rejected, source bead open again with the reason. */
+export async function reject(
+  c: Ctx,
+  mr: MergeRequest,
+  reason: RejectedMr["reason"],
+  detail: string,
+  output: string,
+) {
+  const kept = tail(output);
+  await c.ledger.updateIssue(
+    mr.id,
+    {
+      status: "closed",
+      close_reason: `rejected: ${detail}`,
+      set_metadata: { phase: "rejected", rejection: detail },
+      unset_metadata: ["landing_commit", "landing_target"],
+    },
+    c.actor,
+  );
+  const note = `Merge request ${mr.id} (${mr.branch}) was rejected by the refinery: ${detail}.${kept ? `\n\n${kept}` : ""}`;
+  await c.ledger.addComment(mr.id, c.actor, note);
+  const source = await c.ledger.getIssue(mr.source_issue);
+  if (source && source.status !== "closed") {
+    await c.ledger.updateIssue(
+      source.id,
+      {
+        status: "open",
+        assignee: null,
+        add_labels: [reason === "conflict" ? "gt:conflict" : "gt:rejected"],
+        set_metadata: { rejected_mr: mr.id, rejection: detail },
+      },
+      c.actor,
+    );
+    await c.ledger.addComment(source.id, c.actor, note);
+  }
+  logEvent(c.town.root, "merge_failed", c.actor, {
+    mr: mr.id,
+    worker: mr.worker,
+    branch: mr.branch,
+    reason: detail,
+  });
+  c.report.rejected.push({
+    mr: mr.id,
+    source_issue: mr.source_issue,
+    branch: mr.branch,
+    worker: mr.worker,
+    reason,
+    detail,
+    output: kept,
+  });
+  c.log(`refinery: ✗ rejected ${mr.id} (${mr.source_issue}): ${detail}`);
+}
+
+async function dropStale(c: Ctx, mr: MergeRequest, reason: string): Promise<void> {
+  await c.ledger.updateIssue(mr.id, { status: "closed", close_reason: `dropped: ${reason}` }, c.actor);
+  await c.ledger.addComment(mr.id, c.actor, `Dropped by the refinery: ${reason}.`);
+  c.report.dropped.push({ mr: mr.id, reason });
+  c.log(`refinery: dropped ${mr.id}: ${reason}`);
+}
+
+/** Finishes what a killed run left: MRs marked for landing whose commit reached the target. */
+async function recover(c: Ctx, queue: MergeRequest[]): Promise<void> {
+  for (const mr of queue) {
+    const issue = await c.ledger.getIssue(mr.id);
+    const meta = (issue?.metadata as Record<string, unknown> | undefined) ?? {};
+    const commit = typeof meta.landing_commit === "string" ? meta.landing_commit : undefined;
+    const target = typeof meta.landing_target === "string" ? meta.landing_target : mr.target;
+    if (!commit) continue;
+    const head = await revParse(c.bare, `refs/remotes/origin/${target}`);
+    if (head && (await revParse(c.bare, commit)) && (await isAncestor(c.bare, commit, head))) {
+      await finishLanded(c, mr, commit, target);
+      c.report.recovered.push(mr.id);
+    } else {
+      await c.ledger.updateIssue(
+        mr.id,
+        { unset_metadata: ["landing_commit", "landing_target", "phase"] },
+        c.actor,
+      );
+    }
+  }
+}
+
+/** Runs one target branch's pending MRs to the end: batches, bisection, landing, rejection. */
+async function processTarget(c: Ctx, target: string, pending: MergeRequest[]): Promise<void> {
+  const retriedOnce = new Set<string>();
+  while (pending.length > 0) {
+    const batch = pending.splice(0, c.cfg.batch_size);
+    const base = await revParse(c.bare, `refs/remotes/origin/${target}`);
+    if (!base) {
+      for (const mr of batch) await dropStale(c, mr, `target branch ${target} not found on origin`);
+      continue;
+    }
+    c.report.batches++;
+    c.log(`refinery: batch of ${batch.length} onto ${target} at ${short(base)}`);
+    const { entries, conflicts, alreadyIn } = await buildStack(c, base, target, batch);
+    for (const mr of alreadyIn) await finishLanded(c, mr, mr.commit_sha, target);
+    for (const mr of conflicts) {
+      const againstOthers = entries.length > 0;
+      if (c.cfg.on_conflict === "auto_rebase" && againstOthers && !retriedOnce.has(mr.id)) {
+        // It may only clash with work that will not land; try it again on the new target.
+        retriedOnce.add(mr.id);
+        await c.ledger.updateIssue(
+          mr.id,
+          { set_metadata: { retry_count: mr.retry_count + 1, last_conflict: base } },
+          c.actor,
+        );
+        pending.push({ ...mr, retry_count: mr.retry_count + 1 });
+        c.report.retried.push(mr.id);
+        c.log(`refinery: ${mr.id} conflicts; retrying it on the new target (auto_rebase)`);
+      } else {
+        await reject(c, mr, "conflict", `merge conflict with ${target}`, "");
+      }
+    }
+    if (entries.length === 0) continue;
+
+    const top = await gatesAt(c, entries[entries.length - 1]!.tip);
+    if (top.ok) {
+      await land(c, target, entries);
+      continue;
+    }
+    // Bisect: entries[0..good] pass, entries[bad] is the first that fails.
+    let good = -1;
+    let bad = entries.length - 1;
+    let failure: GateFailure = top.failure!;
+    while (bad - good > 1) {
+      const mid = Math.floor((good + bad) / 2);
+      const r = await gatesAt(c, entries[mid]!.tip);
+      if (r.ok) good = mid;
+      else {
+        bad = mid;
+        failure = r.failure!;
+      }
+    }
+    await land(c, target, entries.slice(0, good + 1));
+    await reject(c, entries[bad]!.mr, "gate", describeFailure(failure), failure.output);
+    // What came after the bad MR was never tested without it: stack it again on the new target.
+    pending.unshift(...entries.slice(bad + 1).map((e) => e.mr));
+  }
+}
+
+export interface RunOptions {
+  actor: string;
+  log?: (line: string) => void;
+}
+
+/** Processes a rig's merge queue until it is empty (or everything left is waiting on others). */
+export async function runQueueOnce(town: Town, rig: string, opts: RunOptions): Promise<RunReport> {
+  town.rig(rig);
+  const worktree = join(town.rigDir(rig), "refinery", "rig");
+  if (!existsSync(join(worktree, ".git")))
+    throw new ConflictError("no_refinery_worktree", `rig ${rig} has no refinery worktree at ${worktree}`);
+  const report = emptyReport(rig);
+  return withRefinery(town, rig, opts.actor, report, opts.log, async (c) => {
+    if (!c.cfg.enabled) return report;
+    await git(c.bare, ["fetch", "--quiet", "--prune", "origin"]);
+    const queue = await mergeQueue(town, c.ledger);
+    await recover(c, queue);
+    const byTarget = new Map<string, MergeRequest[]>();
+    for (const mr of queue) {
+      if (report.recovered.includes(mr.id)) continue;
+      const stale = await staleReason(c, mr);
+      if (stale) {
+        await dropStale(c, mr, stale);
+        continue;
+      }
+      const t = mr.target || town.rigConfig(rig).default_branch;
+      byTarget.set(t, [...(byTarget.get(t) ?? []), { ...mr, target: t }]);
+    }
+    for (const [target, mrs] of byTarget) {
+      await processTarget(c, target, mrs);
+      const head = await revParse(c.bare, `refs/remotes/origin/${target}`);
+      if (head) report.targets[target] = head;
+    }
+    if (report.batches > 0 || report.dropped.length > 0 || report.recovered.length > 0)
+      logEvent(town.root, "merge_queue_run", opts.actor, {
+        rig,
+        batches: report.batches,
+        gate_runs: report.gate_runs,
+        landed: report.landed.length,
+        rejected: report.rejected.length,
+      });
+    return report;
+  });
+}
+
+/** Why an MR can never land as it is (dropped with a note rather than retried forever). */
+async function staleReason(c: Ctx, mr: MergeRequest): Promise<string | undefined> {
+  const source = await c.ledger.getIssue(mr.source_issue);
+  if (!source || source.status === "closed")
+    return `source bead ${mr.source_issue} is ${source ? "closed" : "gone"}`;
+  if (!(await revParse(c.bare, mr.commit_sha)))
+    return `commit ${short(mr.commit_sha)} of ${mr.branch} is not in the repository`;
+  if (!(await revParse(c.bare, `refs/remotes/origin/${mr.branch}`)))
+    return `branch ${mr.branch} is gone from origin`;
+  return undefined;
+}
+
+/**
+ * Runs `fn` as the rig's refinery: holding its lock (one at a time per rig), with its ledger,
+ * settings, worktree and git identity; the worktree is left clean on the target afterwards.
+ */
+export async function withRefinery<T>(
+  town: Town,
+  rig: string,
+  actor: string,
+  report: RunReport,
+  log: ((line: string) => void) | undefined,
+  fn: (c: Ctx) => Promise<T>,
+): Promise<T> {
+  const rigDir = town.rigDir(rig);
+  const worktree = join(rigDir, "refinery", "rig");
+  return withFileLock(
+    join(rigDir, ".runtime", "locks", "refinery.lock"),
+    async () => {
+      const ledger = openRigLedger(town, rig);
+      const email = town.townJson().owner || "refinery@gastown.local";
+      const c: Ctx = {
+        town,
+        rig,
+        cfg: loadMergeQueueConfig(rigDir),
+        ledger,
+        bare: join(rigDir, ".repo.git"),
+        worktree,
+        actor,
+        env: {
+          ...process.env,
+          GIT_TERMINAL_PROMPT: "0",
+          GIT_COMMITTER_NAME: `${rig}/refinery`,
+          GIT_COMMITTER_EMAIL: email,
+          GIT_AUTHOR_NAME: `${rig}/refinery`,
+          GIT_AUTHOR_EMAIL: email,
+        },
+        report,
+        log: log ?? (() => undefined),
+      };
+      try {
+        return await fn(c);
+      } finally {
+        const base = town.rigConfig(rig).default_branch;
+        const head = await revParse(c.bare, `refs/remotes/origin/${base}`);
+        if (head) await checkoutClean(c, head).catch(() => undefined);
+        await ledger.close();
+      }
+    },
+    30 * 60_000,
+  );
+}
+
+export function emptyReport(rig: string): RunReport {
+  return {
+    rig,
+    batches: 0,
+    gate_runs: 0,
+    landed: [],
+    rejected: [],
+    retried: [],
+    dropped: [],
+    recovered: [],
+    targets: {},
+  };
+}
