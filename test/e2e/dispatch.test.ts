@@ -1,11 +1,11 @@
-// The whole dispatch loop with script agents on a real tmux server: five beads holding
-// small shell tasks are slung at a rig, five polecats work in parallel in their own
-// worktrees, each runs `gt done`, and five merge requests exist with the right branches
-// and commits, pushed to the project. Then a polecat is killed mid-work: its bead stays
-// hooked, `gt polecat list` calls it a zombie, and slinging the bead again resumes it.
+// The whole loop with script agents on a real tmux server: five beads holding small shell
+// tasks are slung at a rig, five polecats work in parallel in their own worktrees, each runs
+// `gt done` (branch pushed, merge request filed), and the rig's refinery lands all five on
+// main: the beads close and their convoy lands. Then a polecat is killed mid-work: its bead
+// stays hooked, `gt polecat list` calls it a zombie, and slinging it again resumes the work.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BD, run } from "../helpers/bd.ts";
@@ -45,15 +45,24 @@ describe("the dispatch loop on tmux", () => {
 
   before(async () => {
     town = await newTown("tmux");
-    project = makeRepo(join(town.scratch, "project"), { "README.md": "# project\n" });
+    // The project's origin is a bare repository, as a hosted remote would be.
+    const seed = makeRepo(join(town.scratch, "seed"), { "README.md": "# project\n" });
+    project = join(town.scratch, "project.git");
+    execFileSync("git", ["clone", "--quiet", "--bare", seed, project]);
     const r = await town.gt(["rig", "add", "alpha", project]);
     assert.equal(r.code, 0, r.stderr);
+    const settingsFile = join(rigDir(), "settings", "config.json");
+    const settings = JSON.parse(readFileSync(settingsFile, "utf8"));
+    settings.merge_queue = { test_command: "test -f README.md", poll_interval_seconds: 2 };
+    writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+    const started = await town.gt(["refinery", "start", "alpha"]);
+    assert.equal(started.code, 0, started.stderr);
   });
   after(async () => {
     await town?.cleanup();
   });
 
-  it("five beads, five polecats, five merge requests with the right branches and commits", async () => {
+  it("five beads, five polecats, five merge requests, all landed on main by the refinery", async () => {
     const ids: string[] = [];
     for (let i = 1; i <= 5; i++) {
       ids.push(
@@ -73,15 +82,18 @@ describe("the dispatch loop on tmux", () => {
     assert.deepEqual(report.failures, []);
     assert.equal(new Set(report.outcomes.map((o) => o.polecat)).size, 5, "one polecat each");
 
-    const mrs: Bead[] | undefined = await eventually(
+    // The refinery lands them: every bead closes with its merge commit.
+    await eventually(
       async () => {
-        const all = await mergeRequests();
-        return all.length >= 5 ? all : undefined;
+        const beads = await Promise.all(
+          ids.map(async (id) => (JSON.parse(await bd(["show", id, "--json"])) as Bead[])[0]!),
+        );
+        return beads.every((b) => b.status === "closed");
       },
-      60_000,
-      "five merge requests",
+      90_000,
+      "all five beads merged and closed",
     );
-    assert.ok(mrs);
+    const mrs = await mergeRequests();
     assert.equal(mrs.length, 5);
     for (const o of report.outcomes) {
       const mr: Bead | undefined = mrs.find((m) => m.metadata?.source_issue === o.bead);
@@ -90,25 +102,35 @@ describe("the dispatch loop on tmux", () => {
       assert.equal(meta.branch, o.branch);
       assert.equal(meta.target, "main");
       assert.equal(meta.worker, `alpha/polecats/${o.polecat}`);
-      // The branch was pushed to the project at the MR's commit, and that commit holds the work.
-      assert.equal(gitIn(project, "rev-parse", `refs/heads/${o.branch}`), meta.commit_sha);
+      assert.equal(mr.status, "closed");
+      assert.equal(meta.phase, "merged");
+      // The commit on main is the polecat's work, rebased by the refinery.
       const n = ids.indexOf(o.bead) + 1;
-      assert.equal(gitIn(project, "show", `${meta.commit_sha}:out${n}.txt`), `result ${n}`);
-      const files = gitIn(project, "show", "--name-only", "--format=", `${meta.commit_sha}`);
+      assert.equal(gitIn(project, "show", `${meta.merge_commit}:out${n}.txt`), `result ${n}`);
+      assert.ok(gitIn(project, "merge-base", "--is-ancestor", String(meta.merge_commit), "main") === "");
+      const files = gitIn(project, "show", "--name-only", "--format=", String(meta.merge_commit));
       assert.ok(!files.includes(".beads"), `no runtime files committed: ${files}`);
     }
-    // The work is not merged yet (that is the refinery's job): beads wait, the convoy is open.
-    const polecats = await eventually(
+    const onMain = gitIn(project, "ls-tree", "--name-only", "main");
+    for (let i = 1; i <= 5; i++) assert.ok(onMain.includes(`out${i}.txt`), onMain);
+
+    // The convoy landed when the last bead closed, and its owner was told.
+    const status = await eventually(
       async () => {
-        const list = await town.gtJson<Polecat[]>(["polecat", "list", "alpha"]);
-        return list.every((p) => p.state === "idle") ? list : undefined;
+        const s = await town.gtJson<{ status: string; closed: number }>(["convoy", "status", convoy.id]);
+        return s.status === "closed" ? s : undefined;
       },
       15_000,
-      "polecats idle after gt done",
+      "the convoy to land",
     );
-    assert.equal(polecats?.length, 5);
-    const status = await town.gtJson<{ status: string }>(["convoy", "status", convoy.id]);
-    assert.equal(status.status ?? "open", "open");
+    assert.equal(status?.closed, 5);
+    const polecats = await town.gtJson<Polecat[]>(["polecat", "list", "alpha"]);
+    assert.ok(
+      polecats.every((p) => p.state === "idle"),
+      JSON.stringify(polecats),
+    );
+    const peek = await town.gt(["refinery", "status", "alpha", "--json"]);
+    assert.equal(JSON.parse(peek.stdout).state, "running");
   });
 
   it("a polecat killed mid-work is a zombie; slinging its bead again resumes the same work", async () => {
@@ -148,6 +170,10 @@ describe("the dispatch loop on tmux", () => {
     );
     assert.ok(mr);
     assert.equal(mr.metadata?.branch, first.branch, "same sandbox, same branch");
-    assert.equal(gitIn(project, "show", `${mr.metadata?.commit_sha}:resumed.txt`), "resumed");
+    await eventually(
+      async () => gitIn(project, "ls-tree", "--name-only", "main").includes("resumed.txt"),
+      30_000,
+      "the resumed work on main",
+    );
   });
 });

@@ -1,6 +1,7 @@
 // gt done: a polecat hands its finished work to the refinery (or asks for help).
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
+import { wakeRefinery } from "../../refinery/wake.ts";
 import { DONE_STATUSES, type DoneStatus, runDone } from "../../work/done.ts";
 import { act, type GtGroup } from "./program.ts";
 
@@ -30,6 +31,14 @@ export const doneGroup: GtGroup = {
             issue: opts.issue as string | undefined,
             target: opts.target as string | undefined,
           });
+          // The refinery hears of the new merge request now rather than at its next poll.
+          if (r.merge_request && !r.already_submitted)
+            await wakeRefinery(
+              ctx.town(),
+              ctx.provider(),
+              r.rig,
+              `MR ${r.merge_request} from ${r.rig}/${r.polecat}`,
+            ).catch(() => false);
           if (ctx.json) return ctx.printJson(r);
           if (r.auto_committed) ctx.out("💾 Saved uncommitted work in an auto-save commit");
           if (r.status === "COMPLETED") {

@@ -6,6 +6,7 @@ import { loadMergeQueueConfig } from "../../refinery/config.ts";
 import { type RunReport, runQueueOnce } from "../../refinery/engine.ts";
 import { postMerge, rejectByHand, retryMergeRequest, submitBranch } from "../../refinery/manual.ts";
 import { mergeQueue } from "../../refinery/queue.ts";
+import { wakeRefinery } from "../../refinery/wake.ts";
 import { callerActor } from "../../town/identity.ts";
 import { openRigLedger } from "../../town/ledgers.ts";
 import { getMergeRequest } from "../../work/merge-requests.ts";
@@ -171,6 +172,8 @@ export const mqGroup: GtGroup = {
             target: opts.target as string | undefined,
             priority: opts.priority as number | undefined,
           });
+          if (r.created)
+            await wakeRefinery(ctx.town(), ctx.provider(), r.mr.rig, `MR ${r.mr.id}`).catch(() => false);
           if (ctx.json) return ctx.printJson(r);
           ctx.out(
             `✓ ${r.created ? "Submitted" : "Already queued"}: MR ${r.mr.id} (${r.mr.branch} at ${r.mr.commit_sha.slice(0, 8)})`,
