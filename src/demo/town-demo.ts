@@ -1,18 +1,21 @@
-// `gt demo`: a whole Gas Town loop a newcomer can watch in about a minute. It builds a
-// throwaway town around a small sample project, files five beads whose descriptions hold
-// small shell tasks, slings them at the rig, and shows the polecats (script agents) pick
-// them up, work in their own worktrees and hand merge requests to the refinery. It ends
-// with a summary and the town's path, so the person can look around with gt and bd.
+// `gt demo`: a whole Gas Town loop a newcomer can watch in well under a minute. It builds a
+// throwaway town around a small sample project, starts the rig's refinery, files five beads
+// whose descriptions hold small shell tasks and slings them at the rig; the polecats (script
+// agents) work in their own worktrees and hand merge requests over, and the refinery runs
+// the project's test gate and merges them onto main, which lands their convoy. It ends with
+// a summary and the town's path, so the person can look around with gt, bd and git.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { startAgentSession } from "../agents/session.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { installTown } from "../town/install.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import { addRig } from "../town/rig.ts";
 import { townRuntime } from "../town/runtime-choice.ts";
+import { loadRigSettings, saveRigSettings } from "../town/settings.ts";
 import { Town } from "../town/workspace.ts";
 import { convoyStatus } from "../work/convoys.ts";
 import { listPolecats } from "../work/polecats.ts";
@@ -40,6 +43,8 @@ export interface DemoResult {
     polecat: string | null;
     merge_request: string | null;
     branch: string | null;
+    /** The bead's commit on main once the refinery merged it. */
+    merged: string | null;
   }>;
   convoy: string | null;
   finished: boolean;
@@ -78,26 +83,40 @@ const TASKS: Array<{ title: string; script: string; priority: number }> = [
   },
 ];
 
-function makeSampleProject(dir: string): void {
-  mkdirSync(join(dir, "greetings"), { recursive: true });
-  writeFileSync(join(dir, "README.md"), "# greeter\n\nSays hello in several languages.\n");
-  writeFileSync(join(dir, "greetings", "en.txt"), "Hello\n");
-  writeFileSync(join(dir, "greet.sh"), '#!/bin/sh\nLANG_CODE=$1\ncat "greetings/$LANG_CODE.txt"\n', {
-    mode: 0o755,
-  });
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
-  git("init", "--quiet", "--initial-branch=main");
-  git("add", "-A");
-  git(
-    "-c",
-    "user.name=Demo",
-    "-c",
-    "user.email=demo@gastown.invalid",
-    "commit",
-    "--quiet",
-    "-m",
-    "greeter: first version",
-  );
+/**
+ * The sample project's origin: a bare repository, as a hosted remote would be (the refinery
+ * pushes main there). It has a test script the merge queue runs as its gate.
+ */
+function makeSampleProject(origin: string): void {
+  const seed = mkdtempSync(join(tmpdir(), "gt-demo-seed-"));
+  try {
+    mkdirSync(join(seed, "greetings"), { recursive: true });
+    writeFileSync(join(seed, "README.md"), "# greeter\n\nSays hello in several languages.\n");
+    writeFileSync(join(seed, "greetings", "en.txt"), "Hello\n");
+    writeFileSync(join(seed, "greet.sh"), '#!/bin/sh\nLANG_CODE=$1\ncat "greetings/$LANG_CODE.txt"\n', {
+      mode: 0o755,
+    });
+    writeFileSync(
+      join(seed, "test.sh"),
+      '#!/bin/sh\n# every greeting file must be readable through greet.sh\nfor f in greetings/*.txt; do\n  sh greet.sh "$(basename "$f" .txt)" >/dev/null || exit 1\ndone\necho "all greetings ok"\n',
+    );
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: seed, stdio: "pipe" });
+    git("init", "--quiet", "--initial-branch=main");
+    git("add", "-A");
+    git(
+      "-c",
+      "user.name=Demo",
+      "-c",
+      "user.email=demo@gastown.invalid",
+      "commit",
+      "--quiet",
+      "-m",
+      "greeter: first version",
+    );
+    execFileSync("git", ["clone", "--quiet", "--bare", seed, origin], { stdio: "pipe" });
+  } finally {
+    rmSync(seed, { recursive: true, force: true });
+  }
 }
 
 function fmtSeconds(ms: number): string {
@@ -110,18 +129,35 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const at = () => fmtSeconds(Date.now() - started);
   const base = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), "gt-demo-"));
   mkdirSync(base, { recursive: true });
-  const project = join(base, "greeter");
+  const project = join(base, "greeter.git");
   const townRoot = join(base, "town");
 
   out("🏭 Gas Town demo: five beads, five polecats, one rig\n");
   makeSampleProject(project);
-  out(`${at()}  📦 sample project at ${project}`);
+  out(`${at()}  📦 sample project (its origin) at ${project}`);
   await installTown(townRoot, { name: "demo", version: opts.version });
   const town = new Town(townRoot);
   out(`${at()}  🏘  town installed at ${townRoot}`);
   await addRig(town, RIG, project, { cwd: base, version: opts.version, actor: "demo" });
   out(
     `${at()}  🔧 rig "${RIG}" added (prefix ${town.prefixOf(RIG)}-): shared repo, canonical clone, refinery worktree, ledger`,
+  );
+
+  const settings = loadRigSettings(town.rigDir(RIG));
+  saveRigSettings(town.rigDir(RIG), {
+    ...settings,
+    merge_queue: { test_command: "sh test.sh", poll_interval_seconds: 5 },
+  });
+  const { provider, notice } = townRuntime(town, opts.env ?? process.env);
+  if (notice) out(`        (${notice})`);
+  const refinery = await startAgentSession(
+    town,
+    provider,
+    { role: "refinery", rig: RIG },
+    { sender: "demo" },
+  );
+  out(
+    `${at()}  🏭 refinery started (session ${refinery.session}): merge queue with a test gate (sh test.sh)`,
   );
 
   const ledger = openRigLedger(town, RIG);
@@ -137,15 +173,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         },
         "demo",
       );
-      beads.push({ id: issue.id, title: issue.title, polecat: null, merge_request: null, branch: null });
+      beads.push({
+        id: issue.id,
+        title: issue.title,
+        polecat: null,
+        merge_request: null,
+        branch: null,
+        merged: null,
+      });
     }
   } finally {
     await ledger.close();
   }
   out(`${at()}  📝 filed ${beads.length} beads: ${beads.map((b) => b.id).join(", ")}`);
 
-  const { provider, notice } = townRuntime(town, opts.env ?? process.env);
-  if (notice) out(`        (${notice})`);
   const report = await sling(
     town,
     provider,
@@ -167,13 +208,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   let convoyLine: string | undefined;
   if (report.convoy) {
     const c = await convoyStatus(town, report.convoy);
-    convoyLine = `🚚 ${c.id} "${c.title}": ${c.closed}/${c.total} beads closed (${c.status === "closed" ? "landed" : "waiting for the merge queue"})`;
+    convoyLine = `🚚 ${c.id} "${c.title}": ${c.closed}/${c.total} beads closed${c.status === "closed" ? " — landed" : ""}`;
   }
   summarize(town, beads, finished, out, project, convoyLine);
   if (!opts.keepRunning) {
     for (const p of await listPolecats(town, provider, RIG))
       await provider.stop(p.session).catch(() => false);
-    out("\nThe polecats' sessions are stopped; their worktrees and branches are kept.");
+    await provider.stop(refinery.session).catch(() => false);
+    out("\nSessions are stopped (gt refinery start greeter restarts the merge queue); worktrees are kept.");
   }
   return {
     town: townRoot,
@@ -220,18 +262,31 @@ async function watch(
           `${at()}  ✅ ${b.polecat ?? "?"} finished ${b.id}: merge request ${mr.id} (${String(m.commit_sha ?? "").slice(0, 7)})`,
         );
       }
+      for (const mr of mrs.filter((x) => x.status === "closed")) {
+        const m = (mr.metadata as Record<string, unknown> | undefined) ?? {};
+        const b = beads.find((x) => x.id === m.source_issue);
+        if (!b || b.merged) continue;
+        if (m.phase === "merged") {
+          b.merged = String(m.merge_commit ?? "");
+          out(`${at()}  🚢 refinery merged ${b.id} onto main as ${b.merged.slice(0, 7)}`);
+        } else {
+          b.merged = `(rejected: ${String(m.rejection ?? mr.close_reason ?? "")})`;
+          out(`${at()}  ✗ refinery rejected ${b.id}: ${String(m.rejection ?? mr.close_reason ?? "")}`);
+        }
+      }
       const escalated = await ledger.listIssues({ labels: ["gt:escalated"], includeInfra: true });
       for (const e of escalated) {
         const b = beads.find((x) => x.id === e.id);
         if (b && !b.merge_request) {
           b.merge_request = "(needs help)";
+          b.merged = "(needs help)";
           out(`${at()}  ⚠ ${b.polecat ?? "?"} needs help with ${b.id}`);
         }
       }
     } finally {
       await ledger.close();
     }
-    if (beads.every((b) => b.merge_request)) return true;
+    if (beads.every((b) => b.merged)) return beads.every((b) => /^[0-9a-f]{7,}$/.test(b.merged ?? ""));
     if (Date.now() > deadline) return false;
     await sleep(250);
   }
@@ -245,19 +300,17 @@ function summarize(
   project: string,
   convoyLine: string | undefined,
 ): void {
-  out(
-    finished ? "\n🏁 All work handed to the refinery.\n" : "\n⏱  Stopped waiting; not every bead finished.\n",
-  );
+  out(finished ? "\n🏁 All work merged onto main.\n" : "\n⏱  Stopped waiting; not every bead was merged.\n");
   for (const b of beads)
     out(
-      `  ${b.id.padEnd(10)} ${b.title.padEnd(28)} ${(b.polecat ?? "-").padEnd(10)} ${b.merge_request ?? "(not done)"}`,
+      `  ${b.id.padEnd(10)} ${b.title.padEnd(28)} ${(b.polecat ?? "-").padEnd(10)} ${(b.merge_request ?? "(not done)").padEnd(10)} ${b.merged?.slice(0, 12) ?? ""}`,
     );
   if (convoyLine) out(`\n${convoyLine}`);
   out(`\nLook around:`);
   out(`  cd ${town.root}`);
   out(`  gt status                      # rigs, agents, hooks`);
   out(`  gt polecat list                # the workers and their state`);
-  out(`  gt convoy status               # the batch's progress`);
+  out(`  gt convoy list --all           # the batch's convoy, landed`);
   out(`  (cd ${RIG} && bd list --all)       # the beads, and the merge requests`);
-  out(`  git -C ${project} log --all --oneline   # the polecats' branches, pushed to the project`);
+  out(`  git -C ${project} log --oneline main   # the merged work on the project's main`);
 }

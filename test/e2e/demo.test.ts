@@ -1,5 +1,5 @@
 // `gt demo` as a newcomer runs it: a throwaway town where five script-agent polecats finish
-// five beads and hand five merge requests to the refinery, with the batch in one convoy.
+// five beads, the refinery merges all five onto the project's main, and their convoy lands.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,7 +13,7 @@ interface DemoResult {
   project: string;
   convoy: string | null;
   finished: boolean;
-  beads: Array<{ id: string; polecat: string | null; merge_request: string | null; branch: string | null }>;
+  beads: Array<{ id: string; polecat: string | null; merge_request: string | null; merged: string | null }>;
 }
 
 describe("gt demo", () => {
@@ -22,7 +22,7 @@ describe("gt demo", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("ends with every bead handed over as a merge request, pushed to the project", async () => {
+  it("ends with every bead merged onto the project's main and the convoy landed", async () => {
     const r = await run(GT, dir, ["demo", "--dir", dir, "--json", "--timeout", "90"], {
       env: { GT_RUNTIME_PROVIDER: "subprocess", GT_ROLE: "", GT_TOWN_ROOT: "", BD_ACTOR: "", BEADS_DIR: "" },
     });
@@ -34,13 +34,16 @@ describe("gt demo", () => {
     assert.match(result.convoy ?? "", /^hq-cv-/);
     for (const b of result.beads) {
       assert.match(b.merge_request ?? "", /^gr-/);
-      const sha = execFileSync("git", ["rev-parse", `refs/heads/${b.branch}`], {
-        cwd: result.project,
-        encoding: "utf8",
-      });
-      assert.match(sha.trim(), /^[0-9a-f]{40}$/);
+      // Each bead's merged commit is on the project's main.
+      execFileSync("git", ["merge-base", "--is-ancestor", b.merged!, "main"], { cwd: result.project });
     }
-    assert.match(r.stderr, /All work handed to the refinery/);
+    const files = execFileSync("git", ["ls-tree", "-r", "--name-only", "main"], {
+      cwd: result.project,
+      encoding: "utf8",
+    });
+    for (const lang of ["fr", "es", "ja"]) assert.ok(files.includes(`greetings/${lang}.txt`), files);
+    assert.match(r.stderr, /landed/);
+    assert.match(r.stderr, /All work merged onto main/);
     assert.match(r.stderr, new RegExp(`cd ${result.town}`));
   });
 });
