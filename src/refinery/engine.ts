@@ -152,8 +152,22 @@ async function setMeta(c: Ctx, id: string, meta: Record<string, unknown>): Promi
   await c.ledger.updateIssue(id, { set_metadata: meta }, c.actor);
 }
 
+/** Deletes merged branches on origin and locally, all in one push (when configured). */
+async function deleteBranches(c: Ctx, branches: string[]): Promise<void> {
+  const names = branches.filter(Boolean);
+  if (!c.cfg.delete_merged_branches || names.length === 0) return;
+  await runCommand("git", ["push", "--quiet", "origin", "--delete", ...names], { cwd: c.bare, env: c.env });
+  await runCommand("git", ["branch", "-D", ...names], { cwd: c.bare });
+}
+
 /** After the target holds the MR's commit: close MR and source, land convoys, tidy the branch. */
-export async function finishLanded(c: Ctx, mr: MergeRequest, commit: string, target: string): Promise<void> {
+export async function finishLanded(
+  c: Ctx,
+  mr: MergeRequest,
+  commit: string,
+  target: string,
+  opts: { deleteBranch?: boolean } = {},
+): Promise<void> {
   const reason = `merged into ${target} as ${short(commit)}`;
   await c.ledger.updateIssue(
     mr.id,
@@ -171,13 +185,7 @@ export async function finishLanded(c: Ctx, mr: MergeRequest, commit: string, tar
     await c.ledger.updateIssue(source.id, { set_metadata: { merge_commit: commit } }, c.actor);
   }
   await landConvoysAfterClose(c.town, [mr.source_issue], c.actor);
-  if (c.cfg.delete_merged_branches && mr.branch) {
-    await runCommand("git", ["push", "--quiet", "origin", "--delete", mr.branch], {
-      cwd: c.bare,
-      env: c.env,
-    });
-    await runCommand("git", ["branch", "-D", mr.branch], { cwd: c.bare });
-  }
+  if (opts.deleteBranch !== false) await deleteBranches(c, [mr.branch]);
   logEvent(c.town.root, "merged", c.actor, { mr: mr.id, worker: mr.worker, branch: mr.branch, commit });
   c.report.landed.push({
     mr: mr.id,
@@ -211,7 +219,11 @@ async function land(c: Ctx, target: string, entries: StackEntry[]): Promise<void
   }
   await git(c.bare, ["update-ref", `refs/remotes/origin/${target}`, top]);
   await git(c.bare, ["update-ref", `refs/heads/${target}`, top]);
-  for (const e of entries) await finishLanded(c, e.mr, e.tip, target);
+  for (const e of entries) await finishLanded(c, e.mr, e.tip, target, { deleteBranch: false });
+  await deleteBranches(
+    c,
+    entries.map((e) => e.mr.branch),
+  );
 }
 
 /** Sends an MR's work back: MR closed as rejected, source bead open again with the reason. */
