@@ -4,14 +4,14 @@
 // conflicts: 14 land in one push or a few, the bad one is rejected with the gate's output,
 // and bisection keeps the gate runs near 1 + 2·log2(16).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { openLedger } from "../../src/ledger/discovery.ts";
 import { locate } from "../../src/town/ledgers.ts";
 import { createMergeRequest } from "../../src/work/merge-requests.ts";
-import { BD, run } from "../helpers/bd.ts";
+import { BD, GT, run } from "../helpers/bd.ts";
 import { makeRepo, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Report {
@@ -225,6 +225,41 @@ describe("the refinery", () => {
     );
     assert.deepEqual(report.landed.map((l) => l.mr).sort(), [landedBefore.mr, notLanded.mr].sort());
     assert.deepEqual(filesOnMain(rig.origin), ["one.txt", "two.txt"]);
+  });
+
+  it("a refinery killed mid-batch leaves the target untouched; the next run lands the batch", async () => {
+    const rig = await bareRig("zeta", { test_command: "sleep 20" });
+    const subs = [
+      await submit(rig, "zeta", "polecat/z/a@1", { "a.txt": "ok\n" }),
+      await submit(rig, "zeta", "polecat/z/b@1", { "b.txt": "ok\n" }),
+    ];
+    const mainBefore = git(rig.origin, "rev-parse", "main");
+    const child = spawn(GT, ["refinery", "run-once", "zeta"], {
+      cwd: town.root,
+      env: { ...process.env, ...town.env },
+      stdio: "ignore",
+    });
+    // Kill it while the gate runs on the stacked batch.
+    const t0 = Date.now();
+    while (Date.now() - t0 < 15_000) {
+      const ps = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+      if (ps.includes("sleep 20")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    // The gate ran in its own process group; it outlives the killed refinery, so end it here.
+    spawnSync("pkill", ["-f", "^sleep 20$"]);
+    assert.equal(git(rig.origin, "rev-parse", "main"), mainBefore, "no half batch on the target");
+    for (const s of subs) assert.equal((await show(rig.rigDir, s.mr)).status, "open");
+
+    const file = join(rig.rigDir, "settings", "config.json");
+    const settings = JSON.parse(readFileSync(file, "utf8"));
+    settings.merge_queue.test_command = "true";
+    writeFileSync(file, JSON.stringify(settings));
+    const report = await runOnce("zeta");
+    assert.equal(report.landed.length, 2);
+    assert.deepEqual(filesOnMain(rig.origin), ["a.txt", "b.txt"]);
   });
 
   it("gt mq list shows the queue in order; reject and retry work by hand", async () => {
