@@ -8,8 +8,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BD, run } from "../helpers/bd.ts";
-import { eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { bdOk, eventually, makeRepo, mergeRequestBeads, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Bead {
   id: string;
@@ -33,13 +32,8 @@ describe("the dispatch loop on tmux", () => {
   let town: TestTown;
   let project: string;
   const rigDir = () => join(town.root, "alpha");
-  const bd = async (args: string[]) => {
-    const r = await run(BD, rigDir(), args, { env: town.env });
-    if (r.code !== 0) throw new Error(`bd ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  const mergeRequests = async () =>
-    JSON.parse(await bd(["list", "--type", "merge-request", "--all", "--json", "--limit", "0"])) as Bead[];
+  const bd = (args: string[]) => bdOk(town, rigDir(), args);
+  const mergeRequests = () => mergeRequestBeads<Bead>(town, rigDir());
   const gitIn = (dir: string, ...args: string[]) =>
     execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();
 

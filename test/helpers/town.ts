@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GT, type RunResult, run, tempDir } from "./bd.ts";
+import { BD, GT, type RunResult, run, tempDir } from "./bd.ts";
 
 export type ProviderKind = "tmux" | "subprocess";
 
@@ -111,4 +111,21 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 150));
   }
+}
+
+/** bd in `cwd` with the town's environment; the trimmed stdout, or an error with bd's stderr. */
+export async function bdOk(town: TestTown, cwd: string, args: string[]): Promise<string> {
+  const r = await run(BD, cwd, args, { env: town.env });
+  if (r.code !== 0) throw new Error(`bd ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Every merge-request bead of the ledger found from `cwd`, closed ones included. */
+export async function mergeRequestBeads<T = Record<string, unknown>>(
+  town: TestTown,
+  cwd: string,
+): Promise<T[]> {
+  return JSON.parse(
+    await bdOk(town, cwd, ["list", "--type", "merge-request", "--all", "--json", "--limit", "0"]),
+  ) as T[];
 }

@@ -6,8 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { openLedger } from "../../src/ledger/discovery.ts";
 import { locate } from "../../src/town/ledgers.ts";
-import { BD, run } from "../helpers/bd.ts";
-import { makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Convoy {
   id: string;
@@ -28,11 +27,7 @@ interface Message {
 
 describe("gt convoy", () => {
   let town: TestTown;
-  const bdIn = async (dir: string, args: string[]) => {
-    const r = await run(BD, dir, args, { env: town.env });
-    if (r.code !== 0) throw new Error(`bd ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const bdIn = (dir: string, args: string[]) => bdOk(town, dir, args);
   const alpha = () => join(town.root, "alpha");
   const beta = () => join(town.root, "beta");
   const landingMail = async (title: string) =>

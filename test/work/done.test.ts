@@ -6,8 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BD, run } from "../helpers/bd.ts";
-import { makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { bdOk, makeRepo, mergeRequestBeads, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Bead {
   id: string;
@@ -37,14 +36,9 @@ describe("gt done", () => {
   let town: TestTown;
   let project: string;
   const rigDir = () => join(town.root, "alpha");
-  const bd = async (args: string[]) => {
-    const r = await run(BD, rigDir(), args, { env: town.env });
-    if (r.code !== 0) throw new Error(`bd ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const bd = (args: string[]) => bdOk(town, rigDir(), args);
   const show = async (id: string) => (JSON.parse(await bd(["show", id, "--json"])) as Bead[])[0]!;
-  const mergeRequests = async () =>
-    JSON.parse(await bd(["list", "--type", "merge-request", "--all", "--json", "--limit", "0"])) as Bead[];
+  const mergeRequests = () => mergeRequestBeads<Bead>(town, rigDir());
   const gitIn = (dir: string, ...args: string[]) =>
     execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
 

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BD, run } from "../helpers/bd.ts";
-import { makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { run } from "../helpers/bd.ts";
+import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Outcome {
   bead: string;
@@ -30,11 +30,7 @@ interface Polecat {
 
 describe("gt sling", () => {
   let town: TestTown;
-  const bd = async (args: string[], cwd = join(town.root, "alpha")) => {
-    const r = await run(BD, cwd, args, { env: town.env });
-    if (r.code !== 0) throw new Error(`bd ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const bd = (args: string[], cwd = join(town.root, "alpha")) => bdOk(town, cwd, args);
   const newBead = (title: string, cwd?: string) => bd(["create", title, "--silent"], cwd);
   const show = async (id: string, cwd?: string) =>
     (JSON.parse(await bd(["show", id, "--json"], cwd)) as Array<Record<string, unknown>>)[0]!;
