@@ -417,6 +417,8 @@ export interface SlingReport {
   outcomes: SlingOutcome[];
   /** The convoy created for this sling, if any. */
   convoy: string | null;
+  /** Rigs whose refinery was down and was started for the slung work. */
+  refineries_started: string[];
   /** Beads that could not be slung, with the one-line reason. */
   failures: Array<{ bead: string; error: string }>;
 }
@@ -496,7 +498,33 @@ export async function sling(
   await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
   const order = new Map(beads.map((b, i) => [b, i]));
   outcomes.sort((a, b) => (order.get(a.bead) ?? 0) - (order.get(b.bead) ?? 0));
-  return { outcomes, failures, convoy };
+  const refineries = opts.noStart
+    ? []
+    : await wakeRefineries(
+        town,
+        provider,
+        outcomes.filter((o) => o.polecat && o.session_action !== "none").map((o) => o.rig!),
+      );
+  return { outcomes, failures, convoy, refineries_started: refineries };
+}
+
+/**
+ * Polecats' work goes to their rig's merge queue: a refinery that is down is started, so
+ * slung work gets merged without anyone remembering to run it (spec §2.3, step 11).
+ */
+async function wakeRefineries(town: Town, provider: RuntimeProvider, rigs: string[]): Promise<string[]> {
+  const started: string[] = [];
+  for (const rig of [...new Set(rigs)]) {
+    const id: AgentIdentity = { role: "refinery", rig };
+    if (await provider.isAlive(sessionNameOf(id, town.prefixOf(rig)))) continue;
+    try {
+      await startAgentSession(town, provider, id, { sender: "gt sling", topic: "start" });
+      started.push(rig);
+    } catch {
+      // The work is hooked and running either way; gt refinery start says what is wrong.
+    }
+  }
+  return started;
 }
 
 /**

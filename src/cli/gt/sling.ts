@@ -55,6 +55,8 @@ function printSling(ctx: GtContext, report: SlingReport, dryRun: boolean): void 
     }
   }
   for (const f of report.failures) ctx.warn(`✗ ${f.bead}: ${f.error}`);
+  for (const rig of report.refineries_started)
+    ctx.out(`🏭 started ${rig}'s refinery for the merge requests to come`);
   if (dryRun) ctx.out("(dry run: nothing changed)");
 }
 
