@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import { addressOf, parseAddress } from "../town/identity.ts";
 import { openLedgerFor, openTownLedger, rigOfBead } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { logEvent } from "./events.ts";
@@ -15,7 +16,7 @@ import { logEvent } from "./events.ts";
 export const CONVOY_TYPE = "convoy";
 export const CONVOY_PREFIX = "hq-cv-";
 const TRACKS = "tracks";
-const DEFAULT_NOTIFY = "mayor/";
+const DEFAULT_NOTIFY = "mayor";
 
 export interface TrackedBead {
   id: string;
@@ -249,9 +250,18 @@ async function closeOnce(ledger: SqliteLedger, id: string, reason: string, actor
   }
 }
 
+function mailboxOf(address: string): string {
+  try {
+    return addressOf(parseAddress(address));
+  } catch {
+    return address;
+  }
+}
+
 /** The landing message to the convoy's owner (and its notify address when different). */
 async function notifyLanded(ledger: SqliteLedger, v: ConvoyView, actor: string): Promise<string[]> {
-  const to = [...new Set([v.notify, ...(v.owner?.includes("/") ? [v.owner] : [])])];
+  // Agent addresses are normalised ("mayor/" and "mayor" are one mailbox); anything else (a person) stays as given.
+  const to = [...new Set([v.notify, ...(v.owner?.includes("/") ? [v.owner] : [])].map(mailboxOf))];
   const now = new Date().toISOString();
   const body = [
     `Convoy ${v.id} "${v.title}" landed: all ${v.total} tracked bead(s) are closed.`,

@@ -74,7 +74,15 @@ describe("gt convoy", () => {
     assert.equal(status.status, "closed");
     assert.equal(status.closed, 2);
     const mail = await landingMail("Cross-rig feature");
-    assert.deepEqual(mail.map((m) => m.assignee).sort(), ["alpha/crew/max", "mayor/"]);
+    assert.deepEqual(mail.map((m) => m.assignee).sort(), ["alpha/crew/max", "mayor"]);
+    // It is real mail: the mayor's mailbox counts it.
+    const box = await town.gtJson<{ messages: Array<{ title: string }> }>([
+      "mail",
+      "check",
+      "--identity",
+      "mayor/",
+    ]);
+    assert.ok(box.messages.some((m) => m.title === "🚚 Convoy landed: Cross-rig feature"));
 
     // More work reopens it.
     const c = await bdIn(alpha(), ["create", "follow-up", "--silent"]);

@@ -45,7 +45,7 @@ export const convoyGroup: GtGroup = {
     c.command("create <name> [issues...]")
       .description("Create a convoy tracking these beads")
       .option("--owner <address>", "who owns it (default: you)")
-      .option("--notify <address>", "who is told when it lands (default: mayor/)")
+      .option("--notify <address>", "who is told when it lands (default: mayor)")
       .option("--merge <strategy>", "merge strategy for its work: mr, direct or local")
       .option("--json", "JSON output")
       .action(

@@ -7,7 +7,13 @@ import { buildPrime } from "../../agents/prime.ts";
 import { ScriptAgent } from "../../agents/script-agent.ts";
 import { unreadMail } from "../../comms/mailbox.ts";
 import { ValidationError } from "../../errors.ts";
-import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../../town/identity.ts";
+import {
+  type AgentIdentity,
+  addressOf,
+  identityFromEnv,
+  identityFromPath,
+  parseAddress,
+} from "../../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
 import type { GtContext } from "./context.ts";
 import { act, type GtGroup } from "./program.ts";
@@ -91,8 +97,9 @@ export const primeGroup: GtGroup = {
       .action(
         act(async (ctx, _args, opts) => {
           const town = ctx.town();
-          const id = callerIdentity(ctx);
-          const address = (opts.identity as string | undefined) ?? addressOf(id);
+          // --identity reads someone else's box (and works outside any agent's directory).
+          const id = opts.identity ? parseAddress(opts.identity as string) : callerIdentity(ctx);
+          const address = addressOf(id);
           const ledgers = id.rig
             ? [openLedgerFor(town, id.rig), openTownLedger(town)]
             : [openTownLedger(town)];
