@@ -71,6 +71,7 @@ export class ScriptAgent {
       if (!line) continue;
       if (line === "exit" || line === "/exit" || line === "quit") break;
       this.log(`script-agent: nudge received: ${line}`);
+      await this.checkMail();
       await this.checkHook();
       this.log(`${READY_LINE}: waiting for work`);
     }
@@ -90,6 +91,13 @@ export class ScriptAgent {
     }
     const title = lines.find((l) => l.startsWith("#")) ?? lines[0] ?? "";
     this.log(`script-agent: gt prime gave ${lines.length} lines of context: ${title.replace(/^#+\s*/, "")}`);
+  }
+
+  /** What a prompt hook does for a real agent on each turn: new mail injected into context. */
+  private async checkMail(): Promise<void> {
+    if (!this.id) return;
+    const r = await this.gt(["mail", "check", "--inject"]);
+    if (r.stdout.trim()) this.logOutput({ stdout: r.stdout, stderr: "" });
   }
 
   private async checkHook(): Promise<void> {

@@ -7,6 +7,7 @@ import { demoGroup } from "./demo.ts";
 import { doneGroup } from "./done.ts";
 import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
+import { mailGroup } from "./mail.ts";
 import { polecatGroup } from "./polecat.ts";
 import { primeGroup } from "./prime.ts";
 import { act, GT_VERSION, type GtGroup, runGt } from "./program.ts";
@@ -48,6 +49,7 @@ const GROUPS: GtGroup[] = [
   agentsGroup,
   statusGroup,
   primeGroup,
+  mailGroup,
   demoGroup,
   slingGroup,
   polecatGroup,

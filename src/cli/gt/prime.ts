@@ -1,20 +1,12 @@
 // gt prime (role context for the agent in this session), gt hooks sync (runtime hook
-// settings), gt mail check (new mail, for the prompt hook), gt script-agent (hidden).
+// settings), gt script-agent (hidden).
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { syncHooks } from "../../agents/hooks.ts";
 import { buildPrime } from "../../agents/prime.ts";
 import { ScriptAgent } from "../../agents/script-agent.ts";
-import { unreadMail } from "../../comms/mailbox.ts";
 import { ValidationError } from "../../errors.ts";
-import {
-  type AgentIdentity,
-  addressOf,
-  identityFromEnv,
-  identityFromPath,
-  parseAddress,
-} from "../../town/identity.ts";
-import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
+import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
 import { act, type GtGroup } from "./program.ts";
 
@@ -33,7 +25,7 @@ async function readStdinIfPiped(): Promise<string | undefined> {
   return text || undefined;
 }
 
-function callerIdentity(ctx: GtContext): AgentIdentity {
+function _callerIdentity(ctx: GtContext): AgentIdentity {
   const id = identityFromEnv(ctx.env) ?? identityFromPath(ctx.town().root, ctx.cwd);
   if (!id)
     throw new ValidationError("no agent identity here (set GT_ROLE or run inside an agent's directory)");
@@ -41,7 +33,7 @@ function callerIdentity(ctx: GtContext): AgentIdentity {
 }
 
 export const primeGroup: GtGroup = {
-  names: ["prime", "hooks", "mail", "script-agent"],
+  names: ["prime", "hooks", "script-agent"],
   register(p: Command) {
     p.command("prime")
       .description("Print your role's context: who you are, your rig, your commands, your hook and mail")
@@ -85,45 +77,6 @@ export const primeGroup: GtGroup = {
           for (const f of r.written) ctx.out(`✓ wrote ${f}`);
           if (r.unchanged.length) ctx.out(`  ${r.unchanged.length} file(s) already up to date`);
           for (const s of r.skipped) ctx.out(`  skipped ${s.target}: ${s.reason}`);
-        }),
-      );
-    const mail = p.command("mail").description("Mail between agents");
-    mail
-      .command("check")
-      .description("Count unread mail (with --inject: print it for the agent's context)")
-      .option("--inject", "print new mail as a reminder block (prompt hooks)")
-      .option("--identity <address>", "whose mailbox")
-      .option("--json", "JSON output")
-      .action(
-        act(async (ctx, _args, opts) => {
-          const town = ctx.town();
-          // --identity reads someone else's box (and works outside any agent's directory).
-          const id = opts.identity ? parseAddress(opts.identity as string) : callerIdentity(ctx);
-          const address = addressOf(id);
-          const ledgers = id.rig
-            ? [openLedgerFor(town, id.rig), openTownLedger(town)]
-            : [openTownLedger(town)];
-          try {
-            const unread = await unreadMail(ledgers, address);
-            if (ctx.json)
-              return ctx.printJson({
-                address,
-                unread: unread.length,
-                messages: unread.map((m) => ({ id: m.id, title: m.title, from: m.sender ?? null })),
-              });
-            if (opts.inject === true) {
-              if (unread.length === 0) return;
-              ctx.out(`<system-reminder>\nYou have ${unread.length} unread message(s):`);
-              for (const m of unread)
-                ctx.out(`- ${m.id}: ${m.title}${m.sender ? ` (from ${m.sender})` : ""}`);
-              ctx.out("Read them with gt mail inbox / bd show <id>.\n</system-reminder>");
-              return;
-            }
-            ctx.out(unread.length ? `${unread.length} unread message(s)` : "No new mail");
-            return unread.length ? 0 : 1;
-          } finally {
-            for (const l of ledgers) await l.close();
-          }
         }),
       );
     p.command("script-agent", { hidden: true })

@@ -1,0 +1,283 @@
+// gt mail: durable messages between agents (and the overseer), kept as beads.
+import type { Command } from "commander";
+import {
+  archiveMail,
+  deleteMail,
+  inbox,
+  MAIL_PRIORITIES,
+  type MailMessage,
+  type MailPriority,
+  mailThread,
+  markMail,
+  OVERSEER,
+  readMail,
+  resolveMailbox,
+  searchMail,
+  sendMail,
+} from "../../comms/mail.ts";
+import { unreadMail } from "../../comms/mailbox.ts";
+import { ValidationError } from "../../errors.ts";
+import { addressOf, callerIdentity, parseAddress, sessionNameOf } from "../../town/identity.ts";
+import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
+import type { GtContext } from "./context.ts";
+import { act, type GtGroup } from "./program.ts";
+
+/** Whose mailbox: --identity, else the caller's; a person outside any agent is the overseer. */
+function mailbox(ctx: GtContext, opts: Record<string, unknown>): string {
+  const town = ctx.town();
+  if (opts.identity) return resolveMailbox(town, opts.identity as string);
+  const id = callerIdentity(town.root, ctx.env, ctx.cwd);
+  return id ? addressOf(id) : OVERSEER;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
+function line(m: MailMessage): string {
+  const flag = m.read ? " " : "●";
+  const pri = m.priority === "normal" ? "" : ` [${m.priority}]`;
+  return `${flag} ${m.id.padEnd(12)} ${m.from.padEnd(24)} ${m.subject}${pri}`;
+}
+
+function show(ctx: GtContext, m: MailMessage): void {
+  ctx.out(`📨 ${m.id}  ${m.subject}`);
+  ctx.out(`From: ${m.from}\nTo: ${m.to}${m.cc.length ? `\nCc: ${m.cc.join(", ")}` : ""}`);
+  ctx.out(`Date: ${m.created_at}  Priority: ${m.priority}  Type: ${m.type}  Thread: ${m.thread}`);
+  if (m.body) ctx.out(`\n${m.body}`);
+}
+
+/** Tells a running recipient about new mail (a plain nudge until queued nudges exist). */
+async function notify(ctx: GtContext, m: MailMessage): Promise<boolean> {
+  if (m.to === OVERSEER) return false;
+  const town = ctx.town();
+  const id = parseAddress(m.to);
+  const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+  const provider = ctx.provider();
+  if (!(await provider.isAlive(session))) return false;
+  await provider.sendText(session, `📬 New mail from ${m.from}: ${m.subject} (gt mail read ${m.id})`);
+  return true;
+}
+
+export const mailGroup: GtGroup = {
+  names: ["mail"],
+  register(p: Command) {
+    const mail = p.command("mail").description("Mail between agents");
+    mail
+      .command("send <address>")
+      .description("Send a message: gt mail send gastown/witness -s 'Subject' -m 'Body'")
+      .option("-s, --subject <text>", "subject")
+      .option("-m, --message <text>", "body")
+      .option("--stdin", "read the body from standard input")
+      .option("--priority <p>", "urgent, high, normal (default) or low; or 0-3")
+      .option("--urgent", "same as --priority urgent")
+      .option("--type <type>", "task, notification, reply, escalation, scavenge")
+      .option("--reply-to <id>", "the message this answers (keeps the thread)")
+      .option("--cc <address...>", "copies to")
+      .option("--permanent", "keep it in the exported ledger (mail is a wisp by default)")
+      .option("--no-notify", "do not nudge the recipient")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [to], opts) => {
+          const body = opts.stdin ? await readStdin() : ((opts.message as string | undefined) ?? "");
+          let priority: MailPriority = opts.urgent ? "urgent" : "normal";
+          if (opts.priority !== undefined) {
+            const raw = String(opts.priority);
+            const byNumber = Object.entries(MAIL_PRIORITIES).find(([, v]) => String(v) === raw)?.[0];
+            const named = (byNumber ?? raw) as MailPriority;
+            if (!(named in MAIL_PRIORITIES))
+              throw new ValidationError(`unknown priority "${raw}" (urgent, high, normal, low)`);
+            priority = named;
+          }
+          const sent = await sendMail(ctx.town(), {
+            from: mailbox(ctx, {}),
+            to: to!,
+            subject: (opts.subject as string | undefined) ?? "",
+            body,
+            priority,
+            type: opts.type as string | undefined,
+            replyTo: opts.replyTo as string | undefined,
+            cc: opts.cc as string[] | undefined,
+            permanent: opts.permanent === true,
+          });
+          const notified = opts.notify === false ? false : await notify(ctx, sent).catch(() => false);
+          if (ctx.json) return ctx.printJson({ ...sent, notified });
+          ctx.out(`✉️  Sent ${sent.id} to ${sent.to}${notified ? " (nudged)" : ""}`);
+        }),
+      );
+    mail
+      .command("inbox [address]")
+      .description("Your messages, newest first (● unread)")
+      .option("--all", "include archived messages")
+      .option("--unread", "only unread ones")
+      .option("--identity <address>", "whose mailbox")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [address], opts) => {
+          const box = address ? resolveMailbox(ctx.town(), address) : mailbox(ctx, opts);
+          const rows = await inbox(ctx.town(), box, {
+            all: opts.all === true,
+            unreadOnly: opts.unread === true,
+          });
+          if (ctx.json) return ctx.printJson(rows);
+          if (rows.length === 0) return ctx.out(`📭 ${box}: no messages`);
+          ctx.out(`📬 ${box}: ${rows.length} message(s), ${rows.filter((m) => !m.read).length} unread`);
+          for (const m of rows) ctx.out(line(m));
+        }),
+      );
+    for (const [verb, peek] of [
+      ["read", false],
+      ["peek", true],
+    ] as const) {
+      mail
+        .command(`${verb} <id>`)
+        .alias(verb === "read" ? "show" : "glance")
+        .description(peek ? "Show a message without marking it read" : "Show a message and mark it read")
+        .option("--identity <address>", "whose mailbox")
+        .option("--json", "JSON output")
+        .action(
+          act(async (ctx, [id], opts) => {
+            const m = await readMail(ctx.town(), mailbox(ctx, opts), id!, { peek });
+            if (ctx.json) return ctx.printJson(m);
+            show(ctx, m);
+          }),
+        );
+    }
+    mail
+      .command("reply <id>")
+      .description("Answer a message (same thread, to its sender)")
+      .option("-s, --subject <text>", "subject (default: Re: the original's)")
+      .option("-m, --message <text>", "body")
+      .option("--stdin", "read the body from standard input")
+      .option("--no-notify", "do not nudge the recipient")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [id], opts) => {
+          const me = mailbox(ctx, {});
+          const original = await readMail(ctx.town(), me, id!, { peek: true });
+          const body = opts.stdin ? await readStdin() : ((opts.message as string | undefined) ?? "");
+          const sent = await sendMail(ctx.town(), {
+            from: me,
+            to: original.from,
+            subject:
+              (opts.subject as string | undefined) ??
+              (original.subject.startsWith("Re: ") ? original.subject : `Re: ${original.subject}`),
+            body,
+            type: "reply",
+            replyTo: original.id,
+          });
+          const notified = opts.notify === false ? false : await notify(ctx, sent).catch(() => false);
+          if (ctx.json) return ctx.printJson({ ...sent, notified });
+          ctx.out(`✉️  Replied ${sent.id} to ${sent.to} (thread ${sent.thread})`);
+        }),
+      );
+    mail
+      .command("thread <id>")
+      .description("Every message of a thread, oldest first")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [id]) => {
+          const rows = await mailThread(ctx.town(), id!);
+          if (ctx.json) return ctx.printJson(rows);
+          for (const m of rows) ctx.out(`${m.created_at}  ${m.from} → ${m.to}: ${m.subject}`);
+        }),
+      );
+    mail
+      .command("search <text>")
+      .description("Messages of your mailbox whose subject or body contains the text")
+      .option("--identity <address>", "whose mailbox")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [text], opts) => {
+          const rows = await searchMail(ctx.town(), mailbox(ctx, opts), text!);
+          if (ctx.json) return ctx.printJson(rows);
+          for (const m of rows) ctx.out(line(m));
+        }),
+      );
+    const each = (
+      verb: string,
+      description: string,
+      fn: (town: ReturnType<GtContext["town"]>, box: string, id: string) => Promise<unknown>,
+      done: string,
+    ) =>
+      mail
+        .command(`${verb} <ids...>`)
+        .description(description)
+        .option("--identity <address>", "whose mailbox")
+        .option("--json", "JSON output")
+        .action(
+          act(async (ctx, ids, opts) => {
+            const box = mailbox(ctx, opts);
+            const out = [];
+            for (const id of ids) out.push(await fn(ctx.town(), box, id));
+            if (ctx.json) return ctx.printJson(out);
+            ctx.out(`✓ ${done}: ${ids.join(", ")}`);
+          }),
+        );
+    each("archive", "Archive messages (they leave the inbox)", archiveMail, "archived");
+    each("delete", "Delete messages for good", deleteMail, "deleted");
+    each("mark-read", "Mark messages read", (t, b, id) => markMail(t, b, id, true), "marked read");
+    each("mark-unread", "Mark messages unread", (t, b, id) => markMail(t, b, id, false), "marked unread");
+    mail
+      .command("clear")
+      .description("Archive every message in your inbox")
+      .option("--identity <address>", "whose mailbox")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const box = mailbox(ctx, opts);
+          const rows = await inbox(ctx.town(), box);
+          for (const m of rows) await archiveMail(ctx.town(), box, m.id);
+          if (ctx.json) return ctx.printJson({ archived: rows.map((m) => m.id) });
+          ctx.out(`✓ archived ${rows.length} message(s)`);
+        }),
+      );
+    mail
+      .command("check")
+      .description("Count unread mail (with --inject: print it for the agent's context)")
+      .option("--inject", "print new mail as a reminder block (prompt hooks)")
+      .option("--identity <address>", "whose mailbox")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const town = ctx.town();
+          const address = mailbox(ctx, opts);
+          const rig = address.includes("/") ? parseAddress(address).rig : undefined;
+          const ledgers = rig ? [openLedgerFor(town, rig), openTownLedger(town)] : [openTownLedger(town)];
+          try {
+            const unread = (await unreadMail(ledgers, address)).map((i) => ({
+              id: i.id,
+              title: i.title,
+              from: i.sender ?? null,
+              priority: i.priority,
+            }));
+            if (ctx.json) return ctx.printJson({ address, unread: unread.length, messages: unread });
+            if (opts.inject === true) {
+              if (unread.length === 0) return;
+              // Urgent first ("stop and read now"), then high, then the rest (spec §1.7).
+              const tiers: Array<[string, (p: number) => boolean]> = [
+                ["URGENT — stop and read now", (p) => p === 0],
+                ["High — finish your current step, then read before going idle", (p) => p === 1],
+                ["Check before going idle", (p) => p >= 2],
+              ];
+              ctx.out(`<system-reminder>\nYou have ${unread.length} unread message(s).`);
+              for (const [title, match] of tiers) {
+                const some = unread.filter((m) => match(m.priority));
+                if (some.length === 0) continue;
+                ctx.out(`${title}:`);
+                for (const m of some) ctx.out(`- ${m.id}: ${m.title}${m.from ? ` (from ${m.from})` : ""}`);
+              }
+              ctx.out("Read them with gt mail read <id>.\n</system-reminder>");
+              return;
+            }
+            ctx.out(unread.length ? `${unread.length} unread message(s)` : "No new mail");
+            return unread.length ? 0 : 1;
+          } finally {
+            for (const l of ledgers) await l.close();
+          }
+        }),
+      );
+  },
+};

@@ -1,0 +1,285 @@
+// Mail between agents (spec §1.7). A message is a bead of type `message` in the town
+// ledger: assignee = recipient, title = subject, description = body, labelled gt:message,
+// from:<sender>, thread:<id>, msg-type:<type>, cc:<address>, reply-to:<id>. "Read" is the
+// label `read`; archiving closes the bead. Mail is a wisp unless sent --permanent: it never
+// travels in the JSONL export, as in Gas Town.
+import { randomBytes } from "node:crypto";
+import { knownAgents } from "../agents/inventory.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import type { Issue } from "../ledger/model.ts";
+import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import { addressOf, parseAddress } from "../town/identity.ts";
+import { openTownLedger } from "../town/ledgers.ts";
+import type { Town } from "../town/workspace.ts";
+import { logEvent } from "../work/events.ts";
+import { MESSAGE_TYPE, READ_LABEL } from "./mailbox.ts";
+
+export const MAIL_LABEL = "gt:message";
+export const MAIL_TYPES = ["task", "notification", "reply", "escalation", "scavenge"] as const;
+export type MailType = (typeof MAIL_TYPES)[number];
+export const MAIL_PRIORITIES = { urgent: 0, high: 1, normal: 2, low: 3 } as const;
+export type MailPriority = keyof typeof MAIL_PRIORITIES;
+/** The human operator: a mailbox with no session. */
+export const OVERSEER = "overseer";
+
+export interface MailMessage {
+  id: string;
+  from: string;
+  to: string;
+  cc: string[];
+  subject: string;
+  body: string;
+  priority: MailPriority;
+  type: string;
+  thread: string;
+  reply_to: string | null;
+  read: boolean;
+  archived: boolean;
+  created_at: string;
+}
+
+function labelValue(labels: string[] | undefined, key: string): string | undefined {
+  const l = labels?.find((x) => x.startsWith(`${key}:`));
+  return l?.slice(key.length + 1);
+}
+
+function priorityName(p: number): MailPriority {
+  return (Object.entries(MAIL_PRIORITIES).find(([, v]) => v === p)?.[0] as MailPriority) ?? "low";
+}
+
+export function toMessage(issue: Issue): MailMessage {
+  const labels = issue.labels ?? [];
+  return {
+    id: issue.id,
+    from: labelValue(labels, "from") ?? issue.sender ?? "",
+    to: issue.assignee ?? "",
+    cc: labels.filter((l) => l.startsWith("cc:")).map((l) => l.slice(3)),
+    subject: issue.title,
+    body: issue.description ?? "",
+    priority: priorityName(issue.priority),
+    type: labelValue(labels, "msg-type") ?? "notification",
+    thread: labelValue(labels, "thread") ?? issue.id,
+    reply_to: labelValue(labels, "reply-to") ?? null,
+    read: labels.includes(READ_LABEL),
+    archived: issue.status === "closed",
+    created_at: issue.created_at,
+  };
+}
+
+/** Edit distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The mailbox an address names: agent addresses in any of their spellings (`mayor/`,
+ * `gastown/toast` for `gastown/polecats/toast`), checked against the agents the town has;
+ * `overseer` for the human. Unknown ones are refused with the closest known addresses.
+ */
+export function resolveMailbox(town: Town, address: string): string {
+  const raw = address.trim();
+  if (raw === OVERSEER || raw === "@overseer" || raw === "human") return OVERSEER;
+  const known = knownAgents(town).map(addressOf);
+  let canonical: string | undefined;
+  try {
+    canonical = addressOf(parseAddress(raw));
+  } catch {
+    canonical = undefined;
+  }
+  if (canonical && known.includes(canonical)) return canonical;
+  const near = [...known, OVERSEER]
+    .map((k) => ({ k, d: distance(raw.replace(/\/$/, ""), k) }))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 3)
+    .map((x) => x.k);
+  throw new ValidationError(`unknown address "${address}" (did you mean ${near.join(", ")}?)`);
+}
+
+export interface SendInput {
+  from: string;
+  to: string;
+  subject: string;
+  body?: string;
+  priority?: MailPriority;
+  type?: string;
+  replyTo?: string;
+  cc?: string[];
+  /** Keep it in the exported ledger (default: a wisp). */
+  permanent?: boolean;
+}
+
+function newThreadId(): string {
+  return `thr-${randomBytes(5).toString("hex")}`;
+}
+
+/** Sends one message; the recipient (and cc) are checked before anything is written. */
+export async function sendMail(town: Town, input: SendInput): Promise<MailMessage> {
+  const to = resolveMailbox(town, input.to);
+  const cc = (input.cc ?? []).map((c) => resolveMailbox(town, c));
+  const subject = input.subject.trim();
+  if (!subject) throw new ValidationError("a message needs a subject (-s)");
+  const type = input.type ?? (input.replyTo ? "reply" : "notification");
+  const ledger = openTownLedger(town);
+  try {
+    let thread = newThreadId();
+    if (input.replyTo) {
+      const original = await getMessage(ledger, input.replyTo);
+      thread = original.thread;
+    }
+    const labels = [
+      MAIL_LABEL,
+      `from:${input.from}`,
+      `thread:${thread}`,
+      `msg-type:${type}`,
+      ...cc.map((c) => `cc:${c}`),
+    ];
+    if (input.replyTo) labels.push(`reply-to:${input.replyTo}`);
+    const issue = await ledger.createIssue(
+      {
+        title: subject,
+        description: input.body ?? "",
+        issue_type: MESSAGE_TYPE,
+        assignee: to,
+        sender: input.from,
+        priority: MAIL_PRIORITIES[input.priority ?? "normal"],
+        labels,
+        ephemeral: !input.permanent,
+      },
+      input.from,
+    );
+    logEvent(town.root, "mail", input.from, { to, subject });
+    return toMessage(issue);
+  } finally {
+    await ledger.close();
+  }
+}
+
+export async function getMessage(ledger: SqliteLedger, id: string): Promise<MailMessage> {
+  let resolved = id;
+  try {
+    resolved = await ledger.resolveId(id);
+  } catch {
+    // reported below
+  }
+  const issue = await ledger.getIssue(resolved);
+  if (issue?.issue_type !== MESSAGE_TYPE) throw new NotFoundError(id, `no message ${id}`);
+  return toMessage(issue);
+}
+
+/** A mailbox: messages to `address` or copied to it, newest first; archived ones with `all`. */
+export async function inbox(
+  town: Town,
+  address: string,
+  opts: { all?: boolean; unreadOnly?: boolean } = {},
+): Promise<MailMessage[]> {
+  const ledger = openTownLedger(town);
+  try {
+    const base = {
+      types: [MESSAGE_TYPE],
+      includeInfra: true,
+      ephemeral: true as const,
+      ...(opts.all ? { all: true } : {}),
+    };
+    const direct = await ledger.listIssues({ ...base, assignee: address });
+    const copied = await ledger.listIssues({ ...base, labels: [`cc:${address}`] });
+    const seen = new Set<string>();
+    const out: MailMessage[] = [];
+    for (const i of [...direct, ...copied]) {
+      if (seen.has(i.id)) continue;
+      seen.add(i.id);
+      const m = toMessage(i);
+      if (opts.unreadOnly && m.read) continue;
+      out.push(m);
+    }
+    return out.sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id));
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Applies `fn` to a message of this mailbox (the recipient's or a cc'd copy). */
+async function onOwnMessage<T>(
+  town: Town,
+  address: string,
+  id: string,
+  fn: (ledger: SqliteLedger, m: MailMessage) => Promise<T>,
+): Promise<T> {
+  const ledger = openTownLedger(town);
+  try {
+    const m = await getMessage(ledger, id);
+    if (m.to !== address && !m.cc.includes(address))
+      throw new NotFoundError(id, `message ${id} is not in ${address}'s mailbox`);
+    return await fn(ledger, m);
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Reads a message (marking it read unless `peek`). */
+export async function readMail(town: Town, address: string, id: string, opts: { peek?: boolean } = {}) {
+  return onOwnMessage(town, address, id, async (ledger, m) => {
+    if (!opts.peek && !m.read) await ledger.addLabel(m.id, READ_LABEL, address);
+    return { ...m, read: opts.peek ? m.read : true };
+  });
+}
+
+export async function markMail(town: Town, address: string, id: string, read: boolean): Promise<MailMessage> {
+  return onOwnMessage(town, address, id, async (ledger, m) => {
+    if (read) await ledger.addLabel(m.id, READ_LABEL, address);
+    else await ledger.removeLabel(m.id, READ_LABEL, address);
+    return { ...m, read };
+  });
+}
+
+/** Archives (closes) a message; it leaves the inbox but stays in its thread. */
+export async function archiveMail(town: Town, address: string, id: string): Promise<MailMessage> {
+  return onOwnMessage(town, address, id, async (ledger, m) => {
+    if (!m.archived) await ledger.closeIssue(m.id, { reason: "archived", force: true }, address);
+    return { ...m, archived: true };
+  });
+}
+
+export async function deleteMail(town: Town, address: string, id: string): Promise<string> {
+  return onOwnMessage(town, address, id, async (ledger, m) => {
+    await ledger.deleteIssue(m.id, address);
+    return m.id;
+  });
+}
+
+/** Every message of a thread (found from any message in it), oldest first. */
+export async function mailThread(town: Town, id: string): Promise<MailMessage[]> {
+  const ledger = openTownLedger(town);
+  try {
+    const thread = id.startsWith("thr-") ? id : (await getMessage(ledger, id)).thread;
+    const issues = await ledger.listIssues({
+      types: [MESSAGE_TYPE],
+      labels: [`thread:${thread}`],
+      includeInfra: true,
+      ephemeral: true,
+      all: true,
+    });
+    return issues
+      .map(toMessage)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Messages of a mailbox whose subject or body contains `text`. */
+export async function searchMail(town: Town, address: string, text: string): Promise<MailMessage[]> {
+  const needle = text.toLowerCase();
+  return (await inbox(town, address, { all: true })).filter(
+    (m) => m.subject.toLowerCase().includes(needle) || m.body.toLowerCase().includes(needle),
+  );
+}
