@@ -283,3 +283,22 @@ export async function searchMail(town: Town, address: string, text: string): Pro
     (m) => m.subject.toLowerCase().includes(needle) || m.body.toLowerCase().includes(needle),
   );
 }
+
+/**
+ * A protocol notice to a rig's witness (POLECAT_DONE, MERGED, MERGE_FAILED, HELP), as Gas Town
+ * sends them. Best-effort: a notice that cannot be written never fails the work it reports.
+ */
+export async function noticeToWitness(
+  town: Town,
+  rig: string,
+  from: string,
+  subject: string,
+  body: string,
+): Promise<string | null> {
+  try {
+    const m = await sendMail(town, { from, to: `${rig}/witness`, subject, body, type: "notification" });
+    return m.id;
+  } catch {
+    return null;
+  }
+}

@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
+import { noticeToWitness } from "../comms/mail.ts";
 import { ConflictError, GasTownError } from "../errors.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { openRigLedger } from "../town/ledgers.ts";
@@ -77,6 +78,11 @@ interface StackEntry {
 }
 
 const OUTPUT_KEEP = 4000;
+
+/** `gastown/polecats/toast` → `toast`, as protocol subjects name workers. */
+function workerName(address: string): string {
+  return address.split("/").pop() || address;
+}
 
 function short(sha: string): string {
   return sha.slice(0, 8);
@@ -186,6 +192,13 @@ export async function finishLanded(
   }
   await landConvoysAfterClose(c.town, [mr.source_issue], c.actor);
   if (opts.deleteBranch !== false) await deleteBranches(c, [mr.branch]);
+  await noticeToWitness(
+    c.town,
+    c.rig,
+    c.actor,
+    `MERGED ${workerName(mr.worker)}`,
+    `MR: ${mr.id}\nIssue: ${mr.source_issue}\nBranch: ${mr.branch}\nCommit: ${commit}`,
+  );
   logEvent(c.town.root, "merged", c.actor, { mr: mr.id, worker: mr.worker, branch: mr.branch, commit });
   c.report.landed.push({
     mr: mr.id,
@@ -261,6 +274,13 @@ export async function reject(
     );
     await c.ledger.addComment(source.id, c.actor, note);
   }
+  await noticeToWitness(
+    c.town,
+    c.rig,
+    c.actor,
+    `MERGE_FAILED ${workerName(mr.worker)}`,
+    `MR: ${mr.id}\nIssue: ${mr.source_issue}\nBranch: ${mr.branch}\nReason: ${detail}${kept ? `\n\n${kept}` : ""}`,
+  );
   logEvent(c.town.root, "merge_failed", c.actor, {
     mr: mr.id,
     worker: mr.worker,

@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { git } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
+import { noticeToWitness } from "../comms/mail.ts";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
@@ -286,6 +287,20 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
         ...(result.merge_request ? { merge_request: result.merge_request } : {}),
       },
       address,
+    );
+    const notice =
+      status === "ESCALATED" ? `HELP: ${name} needs help with ${issue.id}` : `POLECAT_DONE ${name}`;
+    await noticeToWitness(
+      town,
+      rig,
+      address,
+      notice,
+      [
+        `Exit: ${status}`,
+        `Issue: ${issue.id}`,
+        `MR: ${result.merge_request ?? "-"}`,
+        `Branch: ${branch ?? "-"}`,
+      ].join("\n"),
     );
     logEvent(town.root, "done", address, {
       bead: issue.id,

@@ -160,6 +160,16 @@ describe("the refinery", () => {
     const events = readFileSync(join(town.root, ".events.jsonl"), "utf8");
     assert.match(events, new RegExp(`"type":"merge_queue_run".*"gate_runs":${report.gate_runs}`));
 
+    // The rig's witness hears of every outcome by mail, as in Gas Town.
+    const notices = await town.gtJson<Array<{ subject: string }>>([
+      "mail",
+      "inbox",
+      "--identity",
+      "alpha/witness",
+    ]);
+    assert.equal(notices.filter((m) => m.subject.startsWith("MERGED ")).length, 14);
+    assert.equal(notices.filter((m) => m.subject.startsWith("MERGE_FAILED ")).length, 2);
+
     // Nothing left: a second run does nothing.
     const again = await runOnce("alpha");
     assert.equal(again.batches, 0);

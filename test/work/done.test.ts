@@ -121,6 +121,17 @@ describe("gt done", () => {
       new RegExp(`"type":"done".*"${s.bead}"`),
     );
 
+    // The witness got the completion notice.
+    const notices = await town.gtJson<Array<{ subject: string; body: string }>>([
+      "mail",
+      "inbox",
+      "--identity",
+      "alpha/witness",
+    ]);
+    const doneNotice = notices.find((m) => m.subject === `POLECAT_DONE ${s.polecat}`);
+    assert.ok(doneNotice);
+    assert.match(doneNotice.body, new RegExp(`MR: ${res.merge_request}`));
+
     // Running it again changes nothing and files nothing new.
     const before = (await mergeRequests()).length;
     const again = await done(s, ["--issue", s.bead, "--json"]);
@@ -188,6 +199,13 @@ describe("gt done", () => {
       stuck.branch,
       "work kept checked out",
     );
+    const help = await town.gtJson<Array<{ subject: string }>>([
+      "mail",
+      "inbox",
+      "--identity",
+      "alpha/witness",
+    ]);
+    assert.ok(help.some((m) => m.subject === `HELP: ${stuck.polecat} needs help with ${stuck.bead}`));
     // The unpushed escalated work protects the polecat from a plain nuke.
     r = await town.gt(["polecat", "nuke", `alpha/${stuck.polecat}`]);
     assert.equal(r.code, 1);
