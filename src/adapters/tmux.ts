@@ -163,6 +163,21 @@ export class Tmux {
     await this.checked(name, ["send-keys", "-t", `=${name}:`, "-l", "--", text]);
   }
 
+  /**
+   * Pastes `text` into the pane as one bracketed paste (when the program asked for bracketed
+   * paste, tmux wraps it in the paste markers): newlines stay inside the pasted text and
+   * nothing in it is read as a key name. The buffer is given on stdin and deleted after.
+   */
+  async pasteText(name: string, text: string): Promise<void> {
+    const buffer = `gt-nudge-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    const load = await runCommand("tmux", ["-L", this.socket, "load-buffer", "-b", buffer, "-"], {
+      input: text,
+      timeoutMs: 15_000,
+    });
+    if (load.exitCode !== 0) throw new CommandError("tmux load-buffer", load);
+    await this.checked(name, ["paste-buffer", "-p", "-r", "-d", "-b", buffer, "-t", `=${name}:`]);
+  }
+
   async sendKey(name: string, key: string): Promise<void> {
     await this.checked(name, ["send-keys", "-t", `=${name}:`, key]);
   }

@@ -4,7 +4,7 @@
 // commits what changed and runs `gt done` — or asks for help (`gt done --status ESCALATED`
 // with the error as a bead comment). Then it waits for nudges, like a live agent.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "../adapters/process.ts";
 import type { Issue } from "../ledger/model.ts";
@@ -55,6 +55,26 @@ export class ScriptAgent {
 
   private log(line: string): void {
     this.io.log(line);
+    this.record("log", line);
+  }
+
+  /**
+   * The agent's own transcript, one JSON line per event, under the town's runtime dir by
+   * session: what it was told (nudges, exactly as received) and what it printed.
+   */
+  private record(kind: "nudge" | "log", text: string): void {
+    const session = this.io.env.GT_SESSION;
+    if (!this.town || !session) return;
+    try {
+      const dir = join(this.town.runtimeDir, "agent-logs");
+      mkdirSync(dir, { recursive: true });
+      appendFileSync(
+        join(dir, `${session}.jsonl`),
+        `${JSON.stringify({ ts: new Date().toISOString(), kind, text })}\n`,
+      );
+    } catch {
+      // the transcript is a convenience; the work goes on without it
+    }
   }
 
   async run(): Promise<void> {
@@ -65,14 +85,18 @@ export class ScriptAgent {
     this.log(`${READY_LINE}: starting up`);
     await this.prime();
     await this.checkHook();
+    await this.checkMail();
     this.log(`${READY_LINE}: waiting for work (nudge me; type "exit" to stop)`);
     for await (const raw of this.io.input) {
-      const line = raw.trim();
-      if (!line) continue;
-      if (line === "exit" || line === "/exit" || line === "quit") break;
-      this.log(`script-agent: nudge received: ${line}`);
+      const text = raw.trim();
+      if (!text) continue;
+      if (text === "exit" || text === "/exit" || text === "quit") break;
+      this.record("nudge", raw);
+      this.log(`script-agent: nudge received: ${raw}`);
+      // A turn: mail and queued nudges first (what a prompt hook injects), then the hook;
+      // what was queued while it worked is read at the end of the turn.
       await this.checkMail();
-      await this.checkHook();
+      if (await this.checkHook()) await this.checkMail();
       this.log(`${READY_LINE}: waiting for work`);
     }
     this.log("script-agent: bye");
@@ -100,10 +124,11 @@ export class ScriptAgent {
     if (r.stdout.trim()) this.logOutput({ stdout: r.stdout, stderr: "" });
   }
 
-  private async checkHook(): Promise<void> {
+  /** Runs the next hooked bead, if any; true when there was work. */
+  private async checkHook(): Promise<boolean> {
     if (!this.town || !this.id) {
       this.log("script-agent: I have no role here (GT_ROLE unset, not in an agent directory)");
-      return;
+      return false;
     }
     const address = addressOf(this.id);
     const ledgers = this.id.rig
@@ -114,17 +139,18 @@ export class ScriptAgent {
       hooked = await findHookedWork(ledgers, address);
     } catch (e) {
       this.log(`script-agent: cannot read my hook: ${(e as Error).message}`);
-      return;
+      return false;
     } finally {
       for (const l of ledgers) await l.close();
     }
     const next = hooked.find((b) => !this.attempted.has(b.id));
     if (!next) {
       this.log("script-agent: nothing on my hook");
-      return;
+      return false;
     }
     this.attempted.add(next.id);
     await this.work(next);
+    return true;
   }
 
   private async work(bead: Issue): Promise<void> {

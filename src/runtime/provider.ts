@@ -42,6 +42,13 @@ export interface RuntimeProvider {
   isAlive(name: string): Promise<boolean>;
   /** Types text into the session as if at the keyboard, then presses Enter. */
   sendText(name: string, text: string): Promise<void>;
+  /**
+   * Puts `text` into the session's input as one bracketed paste, without submitting it:
+   * newlines stay inside the message and nothing in it is read as a key or a command.
+   */
+  paste(name: string, text: string): Promise<void>;
+  /** Presses one key in the session: Enter submits the input line, C-u clears it. */
+  pressKey(name: string, key: "Enter" | "C-u"): Promise<void>;
   /** The last `lines` lines of what the session printed (its pane or its log), trailing blanks trimmed. */
   capture(name: string, lines?: number): Promise<string>;
   /** Connects the caller's terminal to the session until it detaches or ends; returns an exit code. */

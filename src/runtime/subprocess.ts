@@ -169,6 +169,22 @@ export class SubprocessProvider implements RuntimeProvider {
     await writeFifo(name, this.paths(name).input, `${text}\n`);
   }
 
+  /**
+   * A subprocess session's input behaves like a terminal whose program turned bracketed
+   * paste on: the text arrives between the paste markers, with no Enter.
+   */
+  async paste(name: string, text: string): Promise<void> {
+    const meta = this.readMeta(name);
+    if (!meta || !this.alive(meta)) throw new NotFoundError(name, `session ${name} is not running`);
+    await writeFifo(name, this.paths(name).input, `\x1b[200~${text}\x1b[201~`);
+  }
+
+  async pressKey(name: string, key: "Enter" | "C-u"): Promise<void> {
+    const meta = this.readMeta(name);
+    if (!meta || !this.alive(meta)) throw new NotFoundError(name, `session ${name} is not running`);
+    await writeFifo(name, this.paths(name).input, key === "Enter" ? "\n" : "\x15");
+  }
+
   /** Works for stopped sessions too, as long as their output.log is there. */
   async capture(name: string, lines = DEFAULT_CAPTURE_LINES): Promise<string> {
     const log = this.paths(name).log;

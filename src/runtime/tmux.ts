@@ -46,6 +46,16 @@ export class TmuxProvider implements RuntimeProvider {
     await this.tmux.sendKey(name, "Enter");
   }
 
+  async paste(name: string, text: string): Promise<void> {
+    if (!(await this.isAlive(name))) throw new NotFoundError(name, `session ${name} is not running`);
+    await this.tmux.pasteText(name, text);
+  }
+
+  async pressKey(name: string, key: "Enter" | "C-u"): Promise<void> {
+    if (!(await this.isAlive(name))) throw new NotFoundError(name, `session ${name} is not running`);
+    await this.tmux.sendKey(name, key);
+  }
+
   async capture(name: string, lines = DEFAULT_CAPTURE_LINES): Promise<string> {
     const raw = await this.tmux.capturePane(name, lines);
     return tidyOutput(raw.replace(DEAD_PANE_NOTE, ""), lines);

@@ -16,6 +16,7 @@ import {
   sendMail,
 } from "../../comms/mail.ts";
 import { unreadMail } from "../../comms/mailbox.ts";
+import { drainNudges, formatDrained, nudge } from "../../comms/nudge.ts";
 import { ValidationError } from "../../errors.ts";
 import { addressOf, callerIdentity, parseAddress, sessionNameOf } from "../../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
@@ -49,16 +50,22 @@ function show(ctx: GtContext, m: MailMessage): void {
   if (m.body) ctx.out(`\n${m.body}`);
 }
 
-/** Tells a running recipient about new mail (a plain nudge until queued nudges exist). */
+/** Tells the recipient about new mail: a nudge now if it is idle within 3 s, else queued for its next turn. */
 async function notify(ctx: GtContext, m: MailMessage): Promise<boolean> {
   if (m.to === OVERSEER) return false;
-  const town = ctx.town();
-  const id = parseAddress(m.to);
-  const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
-  const provider = ctx.provider();
-  if (!(await provider.isAlive(session))) return false;
-  await provider.sendText(session, `📬 New mail from ${m.from}: ${m.subject} (gt mail read ${m.id})`);
-  return true;
+  const r = await nudge(
+    ctx.town(),
+    ctx.provider(),
+    parseAddress(m.to),
+    `📬 New mail from ${m.from}: ${m.subject} (gt mail read ${m.id})`,
+    {
+      sender: m.from,
+      mode: "wait-idle",
+      idleTimeoutMs: 3000,
+      priority: m.priority === "urgent" ? "urgent" : "normal",
+    },
+  );
+  return r.outcome === "delivered" || r.outcome === "queued";
 }
 
 export const mailGroup: GtGroup = {
@@ -255,6 +262,14 @@ export const mailGroup: GtGroup = {
             }));
             if (ctx.json) return ctx.printJson({ address, unread: unread.length, messages: unread });
             if (opts.inject === true) {
+              // The turn boundary: nudges queued while the agent was busy are handed over here.
+              const own = !opts.identity ? callerIdentity(town.root, ctx.env, ctx.cwd) : undefined;
+              if (own) {
+                const session =
+                  ctx.env.GT_SESSION || sessionNameOf(own, own.rig ? town.prefixOf(own.rig) : undefined);
+                const drained = formatDrained(drainNudges(town, session));
+                if (drained) ctx.out(drained);
+              }
               if (unread.length === 0) return;
               // Urgent first ("stop and read now"), then high, then the rest (spec §1.7).
               const tiers: Array<[string, (p: number) => boolean]> = [

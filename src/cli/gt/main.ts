@@ -8,6 +8,7 @@ import { doneGroup } from "./done.ts";
 import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
 import { mailGroup } from "./mail.ts";
+import { nudgeGroup } from "./nudge.ts";
 import { polecatGroup } from "./polecat.ts";
 import { primeGroup } from "./prime.ts";
 import { act, GT_VERSION, type GtGroup, runGt } from "./program.ts";
@@ -50,6 +51,7 @@ const GROUPS: GtGroup[] = [
   statusGroup,
   primeGroup,
   mailGroup,
+  nudgeGroup,
   demoGroup,
   slingGroup,
   polecatGroup,

@@ -1,10 +1,10 @@
 // gt prime (role context for the agent in this session), gt hooks sync (runtime hook
 // settings), gt script-agent (hidden).
-import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { syncHooks } from "../../agents/hooks.ts";
 import { buildPrime } from "../../agents/prime.ts";
 import { ScriptAgent } from "../../agents/script-agent.ts";
+import { terminalMessages } from "../../agents/terminal-input.ts";
 import { ValidationError } from "../../errors.ts";
 import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
@@ -83,14 +83,19 @@ export const primeGroup: GtGroup = {
       .description("The built-in script agent (runs inside an agent session)")
       .action(
         act(async (ctx) => {
-          const rl = createInterface({ input: process.stdin, terminal: false });
-          const agent = new ScriptAgent({ cwd: ctx.cwd, env: ctx.env, log: (l) => ctx.out(l), input: rl });
-          process.on("SIGTERM", () => {
-            rl.close();
-            process.exit(0);
+          // Like a TUI: raw keys (no 4 KB line limit, no signals from typed bytes) and
+          // bracketed paste on, so a pasted nudge arrives whole.
+          if (process.stdin.isTTY) process.stdin.setRawMode(true);
+          if (process.stdout.isTTY) process.stdout.write("\x1b[?2004h");
+          const agent = new ScriptAgent({
+            cwd: ctx.cwd,
+            env: ctx.env,
+            log: (l) => ctx.out(l),
+            input: terminalMessages(process.stdin),
           });
+          process.on("SIGTERM", () => process.exit(0));
           await agent.run();
-          rl.close();
+          process.exit(0);
         }),
       );
   },

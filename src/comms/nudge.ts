@@ -1,0 +1,283 @@
+// Nudges: text put into a live agent session (spec §1.6). Three modes: `immediate` types it
+// now; `queue` files it for the agent's next turn (drained by its prompt hook, or by the
+// agent itself at a turn boundary); `wait-idle` (the default) delivers when the agent's
+// prompt is idle and queues it otherwise. Delivery is literal and verified: the text is
+// made safe (control characters shown, never acted on), pasted as one bracketed paste,
+// submitted, and the pane is checked for a reaction; Enter is retried a bounded number of
+// times and a delivery that did not take is reported, not assumed.
+import { randomBytes } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BUILTIN_PRESETS } from "../agents/presets.ts";
+import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
+import type { RuntimeProvider } from "../runtime/provider.ts";
+import { type AgentIdentity, addressOf, agentBeadIdOf, sessionNameOf } from "../town/identity.ts";
+import { openLedgerFor } from "../town/ledgers.ts";
+import { withFileLock } from "../town/lock.ts";
+import type { Town } from "../town/workspace.ts";
+import { logEvent } from "../work/events.ts";
+
+export type NudgeMode = "wait-idle" | "queue" | "immediate";
+export type NudgePriority = "normal" | "urgent";
+
+export interface QueuedNudge {
+  sender: string;
+  message: string;
+  priority: NudgePriority;
+  created: string;
+  expires: string;
+}
+
+export interface NudgeResult {
+  target: string;
+  session: string;
+  /** delivered: typed and seen taken; queued: waiting in the file queue; refused: DND. */
+  outcome: "delivered" | "queued" | "unverified";
+  attempts: number;
+  detail?: string;
+}
+
+const MAX_QUEUED = 50;
+const TTL_MS: Record<NudgePriority, number> = { normal: 30 * 60_000, urgent: 2 * 3_600_000 };
+const CLAIM_ORPHAN_MS = 5 * 60_000;
+
+/**
+ * Makes text safe to type: a tab becomes a space, a carriage return goes, newlines stay, and
+ * every other control character (ESC, ^C, DEL, C1 codes) is shown as its Unicode control
+ * picture instead of being sent — so nothing in a message can act as a key or sequence.
+ */
+export function sanitizeNudge(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (ch === "\n") out += ch;
+    else if (ch === "\t") out += " ";
+    else if (ch === "\r") continue;
+    else if (c < 0x20) out += String.fromCodePoint(0x2400 + c);
+    else if (c === 0x7f) out += "\u2421";
+    else if (c >= 0x80 && c <= 0x9f) out += "\ufffd";
+    else out += ch;
+  }
+  return out;
+}
+
+function queueDir(town: Town, session: string): string {
+  return join(town.runtimeDir, "nudge_queue", session);
+}
+
+/** Files a nudge for the session's next turn (FIFO by name: time then randomness). */
+export function enqueueNudge(
+  town: Town,
+  session: string,
+  n: Omit<QueuedNudge, "created" | "expires">,
+): string {
+  const dir = queueDir(town, session);
+  mkdirSync(dir, { recursive: true });
+  const pending = readdirSync(dir).filter((f) => f.endsWith(".json"));
+  if (pending.length >= MAX_QUEUED)
+    throw new ConflictError(
+      "queue_full",
+      `${session} already has ${MAX_QUEUED} queued nudges; it is not draining them`,
+    );
+  const now = Date.now();
+  const item: QueuedNudge = {
+    ...n,
+    message: sanitizeNudge(n.message),
+    created: new Date(now).toISOString(),
+    expires: new Date(now + TTL_MS[n.priority]).toISOString(),
+  };
+  const name = `${process.hrtime.bigint().toString().padStart(20, "0")}-${randomBytes(4).toString("hex")}.json`;
+  const tmp = join(dir, `.${name}.tmp`);
+  writeFileSync(tmp, JSON.stringify(item));
+  renameSync(tmp, join(dir, name)); // appears whole or not at all
+  return name;
+}
+
+/**
+ * Takes every queued nudge for the session, oldest first. Each file is claimed by renaming
+ * it (only one drainer can win a rename), then read and deleted. Expired items are dropped;
+ * claims orphaned by a crashed drainer are put back first.
+ */
+export function drainNudges(town: Town, session: string): QueuedNudge[] {
+  const dir = queueDir(town, session);
+  if (!existsSync(dir)) return [];
+  const now = Date.now();
+  for (const f of readdirSync(dir)) {
+    const m = /^(.*\.json)\.claimed\.[0-9a-f]+$/.exec(f);
+    if (m && now - statSync(join(dir, f)).mtimeMs > CLAIM_ORPHAN_MS)
+      renameSync(join(dir, f), join(dir, m[1]!));
+  }
+  const out: QueuedNudge[] = [];
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith(".json"))
+    .sort()) {
+    const claimed = join(dir, `${f}.claimed.${randomBytes(4).toString("hex")}`);
+    try {
+      renameSync(join(dir, f), claimed);
+    } catch {
+      continue; // another drainer took it
+    }
+    try {
+      const item = JSON.parse(readFileSync(claimed, "utf8")) as QueuedNudge;
+      if (Date.parse(item.expires) > now) out.push(item);
+    } catch {
+      // unreadable: dropped
+    }
+    rmSync(claimed, { force: true });
+  }
+  return out;
+}
+
+/** How many nudges wait for the session. */
+export function queuedCount(town: Town, session: string): number {
+  const dir = queueDir(town, session);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).length : 0;
+}
+
+/** The reminder block a prompt hook prints for drained nudges, urgent ones first. */
+export function formatDrained(items: QueuedNudge[]): string {
+  if (items.length === 0) return "";
+  const urgent = items.filter((i) => i.priority === "urgent");
+  const normal = items.filter((i) => i.priority !== "urgent");
+  const lines = ["<system-reminder>", `${items.length} queued nudge(s) while you were busy:`];
+  for (const [title, group] of [
+    ["URGENT:", urgent],
+    ["", normal],
+  ] as const) {
+    if (group.length === 0) continue;
+    if (title) lines.push(title);
+    for (const i of group) lines.push(`- [from ${i.sender}] ${i.message}`);
+  }
+  lines.push("</system-reminder>");
+  return lines.join("\n");
+}
+
+/** The agent a session runs and the prompt that means it is idle, from its agent bead. */
+async function readyPrefix(town: Town, id: AgentIdentity): Promise<string | undefined> {
+  const ledger = openLedgerFor(town, id.rig);
+  try {
+    const bead = await ledger.getIssue(agentBeadIdOf(id, id.rig ? town.prefixOf(id.rig) : undefined));
+    const agent = (bead?.metadata as Record<string, unknown> | undefined)?.agent;
+    return typeof agent === "string" ? BUILTIN_PRESETS[agent]?.ready_prompt_prefix || undefined : undefined;
+  } finally {
+    await ledger.close();
+  }
+}
+
+function lastLine(screen: string): string {
+  return (
+    screen
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? ""
+  );
+}
+
+/** Idle = the ready prompt is the last thing on screen on two polls 200 ms apart. */
+async function isIdle(provider: RuntimeProvider, session: string, prefix: string): Promise<boolean> {
+  for (let i = 0; i < 2; i++) {
+    if (!lastLine(await provider.capture(session, 20)).startsWith(prefix)) return false;
+    if (i === 0) await sleep(200);
+  }
+  return true;
+}
+
+async function waitIdle(provider: RuntimeProvider, session: string, prefix: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await isIdle(provider, session, prefix)) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(150);
+  }
+}
+
+/**
+ * Types one message and checks it was taken: clear the input line, paste the text, press
+ * Enter, and watch the screen change; Enter is retried with backoff. Sessions are served one
+ * nudge at a time across processes (a lock per session), so two nudges never interleave.
+ */
+async function deliver(
+  town: Town,
+  provider: RuntimeProvider,
+  session: string,
+  text: string,
+): Promise<{ ok: boolean; attempts: number }> {
+  return withFileLock(join(queueDir(town, session), ".lock"), async () => {
+    const before = await provider.capture(session, 30);
+    await provider.pressKey(session, "C-u");
+    await provider.paste(session, text);
+    await sleep(Math.min(2000, 100 + 25 * Math.ceil(text.length / 512)));
+    let attempts = 0;
+    for (const backoff of [500, 1000, 2000]) {
+      attempts++;
+      await provider.pressKey(session, "Enter");
+      const deadline = Date.now() + backoff;
+      while (Date.now() < deadline) {
+        await sleep(100);
+        if ((await provider.capture(session, 30)) !== before) return { ok: true, attempts };
+      }
+    }
+    return { ok: false, attempts };
+  });
+}
+
+export interface NudgeOptions {
+  sender: string;
+  mode?: NudgeMode;
+  priority?: NudgePriority;
+  /** wait-idle: how long to wait for an idle prompt before queueing (default 15 s). */
+  idleTimeoutMs?: number;
+}
+
+export async function nudge(
+  town: Town,
+  provider: RuntimeProvider,
+  id: AgentIdentity,
+  message: string,
+  opts: NudgeOptions,
+): Promise<NudgeResult> {
+  const target = addressOf(id);
+  const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+  const priority = opts.priority ?? "normal";
+  const text = sanitizeNudge(message);
+  if (!text.trim()) throw new GasTownError("empty", "nothing to nudge: the message is empty");
+  let mode = opts.mode ?? "wait-idle";
+  const queue = (detail: string): NudgeResult => {
+    enqueueNudge(town, session, { sender: opts.sender, message: text, priority });
+    logEvent(town.root, "nudge", opts.sender, { target, mode: "queue", reason: detail });
+    return { target, session, outcome: "queued", attempts: 0, detail };
+  };
+  if (mode === "queue") return queue("queued by request");
+  if (!(await provider.isAlive(session))) {
+    if (mode === "immediate")
+      throw new NotFoundError(session, `${target} is not running (session ${session})`);
+    return queue("not running: it reads its queue when it starts");
+  }
+  if (mode === "wait-idle") {
+    const prefix = await readyPrefix(town, id);
+    if (!prefix)
+      mode = "immediate"; // no prompt detection for this agent: deliver now
+    else if (!(await waitIdle(provider, session, prefix, opts.idleTimeoutMs ?? 15_000)))
+      return queue("busy: delivered at its next turn");
+  }
+  const r = await deliver(town, provider, session, text);
+  logEvent(town.root, "nudge", opts.sender, { target, mode, delivered: r.ok, attempts: r.attempts });
+  return {
+    target,
+    session,
+    outcome: r.ok ? "delivered" : "unverified",
+    attempts: r.attempts,
+    ...(r.ok ? {} : { detail: "typed and submitted, but the session showed no reaction" }),
+  };
+}

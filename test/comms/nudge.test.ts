@@ -1,0 +1,152 @@
+// Nudges into real tmux sessions running the script agent: hostile text arrives as exactly
+// that text (control characters shown, never acted on), long text arrives whole, and
+// nudges to a busy agent queue and are handed over in order at its next turn.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { terminalMessages } from "../../src/agents/terminal-input.ts";
+import { drainNudges, enqueueNudge, sanitizeNudge } from "../../src/comms/nudge.ts";
+import { Town } from "../../src/town/workspace.ts";
+import { GT } from "../helpers/bd.ts";
+import { bdOk, eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+
+interface TranscriptLine {
+  kind: string;
+  text: string;
+}
+
+describe("nudge text and queue (units)", () => {
+  it("shows control characters instead of sending them; keeps newlines; tab is a space", () => {
+    assert.equal(sanitizeNudge("a\tb\r\nc\x1b[31m\x03\x7f"), "a b\nc\u241b[31m\u2403\u2421");
+  });
+
+  it("reads pasted text whole, lines by Enter, and Ctrl-U clears", async () => {
+    async function* chunks() {
+      yield "plain line\r";
+      yield "\x1b[200~multi\nline";
+      yield " paste\x1b[20";
+      yield "1~\rjunk\x15kept\n";
+    }
+    const got: string[] = [];
+    for await (const m of terminalMessages(chunks())) got.push(m);
+    assert.deepEqual(got, ["plain line", "multi\nline paste", "kept"]);
+  });
+});
+
+describe("gt nudge on tmux", () => {
+  let town: TestTown;
+  const transcript = (session: string): TranscriptLine[] => {
+    const file = join(town.root, ".runtime", "agent-logs", `${session}.jsonl`);
+    if (!existsSync(file)) return [];
+    return readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as TranscriptLine);
+  };
+
+  before(async () => {
+    town = await newTown("tmux");
+    assert.equal((await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "src"))])).code, 0);
+    assert.equal((await town.gt(["crew", "add", "max", "--rig", "alpha"])).code, 0);
+    const r = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "script"]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    await town?.cleanup();
+  });
+
+  it("delivers hostile text as exactly that text, and nothing in it runs", async () => {
+    const marker = join(town.scratch, "pwned");
+    const hostile = [
+      `He said "hi" & 'bye'; $(touch ${marker}) \`touch ${marker}\` ; echo done`,
+      "second line with tmux key names: Enter C-c Escape M-x {Up} ^C",
+      "escape bytes: \x1b[31mred\x1b[0m and \x03 and \x1b]0;title\x07 end",
+    ].join("\n");
+    const sent = spawnSync(GT, ["nudge", "alpha/crew/max", "--stdin", "--json"], {
+      cwd: town.root,
+      env: { ...process.env, ...town.env },
+      input: hostile,
+      encoding: "utf8",
+    });
+    assert.equal(sent.status, 0, sent.stderr);
+    assert.equal(JSON.parse(sent.stdout).outcome, "delivered");
+    const got = await eventually(
+      async () =>
+        transcript("al-crew-max")
+          .filter((x) => x.kind === "nudge")
+          .pop(),
+      10_000,
+      "the nudge in max's transcript",
+    );
+    assert.equal(got?.text, sanitizeNudge(hostile));
+    assert.ok(!existsSync(marker), "nothing in the message was run");
+  });
+
+  it("delivers long text whole", async () => {
+    const long = Array.from({ length: 400 }, (_, i) => `word${i}`).join(" "); // ~3.5 KB
+    const longer = `${long} ${long} ${long}`; // ~10 KB, past a terminal's line limit
+    const r = await town.gtJson<{ outcome: string }>(["nudge", "alpha/crew/max", longer]);
+    assert.equal(r.outcome, "delivered");
+    const got = await eventually(
+      async () =>
+        transcript("al-crew-max")
+          .filter((x) => x.kind === "nudge" && x.text.startsWith("word0 "))
+          .pop(),
+      10_000,
+      "the long nudge",
+    );
+    assert.equal(got?.text, longer);
+  });
+
+  it("queues nudges to a busy agent and hands them over in order at its next turn", async () => {
+    const crewDir = join(town.root, "alpha", "crew", "max");
+    const id = await bdOk(town, crewDir, ["create", "slow job", "-d", "```sh\nsleep 3\n```", "--silent"]);
+    const slung = await town.gt(["sling", id, "alpha/crew/max"]);
+    assert.equal(slung.code, 0, slung.stderr);
+    await eventually(
+      async () => transcript("al-crew-max").some((x) => x.text.includes(`working on ${id}`)),
+      10_000,
+      "max to start the slow job",
+    );
+    for (const word of ["one", "two", "three"]) {
+      const r = await town.gtJson<{ outcome: string }>([
+        "nudge",
+        "alpha/crew/max",
+        `queued ${word}`,
+        "--timeout",
+        "0.3",
+      ]);
+      assert.equal(r.outcome, "queued", word);
+    }
+    const handed = await eventually(
+      async () => {
+        const lines = transcript("al-crew-max")
+          .map((x) => x.text)
+          .filter((t) => /\[from [^\]]+\] queued /.test(t));
+        return lines.length >= 3 ? lines : undefined;
+      },
+      20_000,
+      "the queued nudges handed over",
+    );
+    assert.deepEqual(
+      handed?.map((t) => t.replace(/^.*\] /, "")),
+      ["queued one", "queued two", "queued three"],
+    );
+    assert.equal((await bdOk(town, crewDir, ["show", id, "--json"])).includes('"status": "closed"'), true);
+  });
+
+  it("drains a queue once, in order, even with two drainers", () => {
+    const t = new Town(town.root);
+    for (const m of ["a", "b", "c", "d"])
+      enqueueNudge(t, "hq-test", { sender: "x", message: m, priority: "normal" });
+    const first = drainNudges(t, "hq-test");
+    const second = drainNudges(t, "hq-test");
+    assert.deepEqual(
+      first.map((n) => n.message),
+      ["a", "b", "c", "d"],
+    );
+    assert.deepEqual(second, []);
+  });
+});
