@@ -19,6 +19,7 @@ export const GT_CUSTOM_TYPES = [
   "molecule",
   "gate",
   "merge-request",
+  "escalation",
 ];
 export const GT_CUSTOM_STATUSES = ["staged_ready:active", "staged_warnings:active"];
 

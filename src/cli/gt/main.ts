@@ -5,6 +5,7 @@ import { convoyGroup } from "./convoy.ts";
 import { crewGroup } from "./crew.ts";
 import { demoGroup } from "./demo.ts";
 import { doneGroup } from "./done.ts";
+import { escalateGroup } from "./escalate.ts";
 import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
 import { mailGroup } from "./mail.ts";
@@ -52,6 +53,7 @@ const GROUPS: GtGroup[] = [
   primeGroup,
   mailGroup,
   nudgeGroup,
+  escalateGroup,
   demoGroup,
   slingGroup,
   polecatGroup,
