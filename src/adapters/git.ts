@@ -65,6 +65,12 @@ export async function hasCommits(repo: string): Promise<boolean> {
 }
 
 /** Adds patterns to the repository's own exclude file (never to the project's .gitignore). */
+/**
+ * What Gas Town and agent runtimes write inside a checkout (session ids, handoff markers,
+ * agent settings): never the customer's work, so git never sees them.
+ */
+export const AGENT_RUNTIME_EXCLUDES = [".runtime/", ".claude/", ".gemini/", ".codex/", ".opencode/"];
+
 export async function addExcludes(repoOrWorktree: string, patterns: string[]): Promise<void> {
   const commonDir = (await git(repoOrWorktree, ["rev-parse", "--git-common-dir"])).trim();
   const infoDir = join(resolve(repoOrWorktree, commonDir), "info");

@@ -14,6 +14,7 @@ import { openLedgerFor, openTownLedger } from "../town/ledgers.ts";
 import { Town } from "../town/workspace.ts";
 import { landConvoysAfterClose } from "../work/convoys.ts";
 import { findHookedWork } from "../work/hook.ts";
+import { RUNTIME_PATHSPECS } from "../work/polecats.ts";
 
 export const READY_LINE = "script-agent ready";
 
@@ -70,7 +71,7 @@ export class ScriptAgent {
       mkdirSync(dir, { recursive: true });
       appendFileSync(
         join(dir, `${session}.jsonl`),
-        `${JSON.stringify({ ts: new Date().toISOString(), kind, text })}\n`,
+        `${JSON.stringify({ ts: new Date().toISOString(), run: this.io.env.GT_RUN ?? null, kind, text })}\n`,
       );
     } catch {
       // the transcript is a convenience; the work goes on without it
@@ -107,7 +108,11 @@ export class ScriptAgent {
   }
 
   private async prime(): Promise<void> {
-    const r = await this.gt(["prime"]);
+    // As a SessionStart hook would: prime in hook mode, under this session's own id (its run).
+    const r = await runCommand(gtExecutable(), ["prime", "--hook"], {
+      cwd: this.io.cwd,
+      env: { ...this.io.env, ...(this.io.env.GT_RUN ? { GT_SESSION_ID: this.io.env.GT_RUN } : {}) },
+    });
     const lines = r.stdout.split("\n").filter((l) => l.trim());
     if (r.exitCode !== 0) {
       this.log(`script-agent: gt prime failed: ${(r.stderr.trim().split("\n").pop() ?? "").trim()}`);
@@ -221,12 +226,13 @@ export class ScriptAgent {
   private async commit(bead: Issue): Promise<void> {
     if (!existsSync(join(this.io.cwd, ".git"))) return;
     const opts = { cwd: this.io.cwd, env: this.io.env };
-    const status = await runCommand("git", ["status", "--porcelain"], opts);
+    // Only the work: Gas Town's and the runtime's own files stay out of the commit.
+    const status = await runCommand("git", ["status", "--porcelain", "--", ".", ...RUNTIME_PATHSPECS], opts);
     if (!status.stdout.trim()) {
       this.log("script-agent: nothing to commit");
       return;
     }
-    await runCommand("git", ["add", "-A"], opts);
+    await runCommand("git", ["add", "-A", "--", ".", ...RUNTIME_PATHSPECS], opts);
     const r = await runCommand("git", ["commit", "--quiet", "-m", `${bead.title} (${bead.id})`], opts);
     if (r.exitCode !== 0) {
       this.log(`script-agent: git commit failed: ${r.stderr.trim().split("\n").pop() ?? ""}`);

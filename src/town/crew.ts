@@ -3,7 +3,7 @@
 // redirect the project never sees.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { addExcludes, clone, git, workingState } from "../adapters/git.ts";
+import { AGENT_RUNTIME_EXCLUDES, addExcludes, clone, git, workingState } from "../adapters/git.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { ensureAgentBead } from "./agent-beads.ts";
 import { type AgentIdentity, agentBeadIdOf, workDirOf } from "./identity.ts";
@@ -58,10 +58,10 @@ export async function addCrew(
       mkdirSync(beads, { recursive: true });
       writeFileSync(join(beads, "redirect"), `${relative(dir, rigBeadsDir(town, rig))}\n`);
       await addExcludes(dir, [
+        ...AGENT_RUNTIME_EXCLUDES,
         ".beads/redirect",
         "mail/",
         "state.json",
-        ".runtime/",
         ...(tracked ? [] : [".beads/"]),
       ]);
       mkdirSync(join(dir, "mail"), { recursive: true });

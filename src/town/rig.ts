@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  AGENT_RUNTIME_EXCLUDES,
   addExcludes,
   branchExists,
   clone,
@@ -209,7 +210,11 @@ async function buildRigTree(
     initLedger(rigDir, { prefix, version: opts.version });
   }
   // Worktrees of the shared repo find the rig ledger through a redirect the project never sees.
-  await addExcludes(bare, [".beads/redirect", ...(existsSync(trackedJsonl) ? [] : [".beads/"])]);
+  await addExcludes(bare, [
+    ".beads/redirect",
+    ...(existsSync(trackedJsonl) ? [] : [".beads/"]),
+    ...AGENT_RUNTIME_EXCLUDES,
+  ]);
   mkdirSync(join(rigDir, "refinery", "rig", ".beads"), { recursive: true });
   writeFileSync(join(rigDir, "refinery", "rig", ".beads", "redirect"), "../../.beads\n");
 

@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join, relative } from "node:path";
-import { git, gitOk } from "../adapters/git.ts";
+import { AGENT_RUNTIME_EXCLUDES, addExcludes, git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
@@ -263,7 +263,10 @@ async function startPoint(bare: string, branch: string): Promise<string> {
 }
 
 /** Paths Gas Town and agent runtimes write into a worktree; never the customer's work. */
-const RUNTIME_PATHS = [".beads/", ".claude/", ".runtime/", ".gemini/", ".codex/", ".opencode/"];
+const RUNTIME_PATHS = [".beads/", ...AGENT_RUNTIME_EXCLUDES];
+
+/** git pathspecs that leave the runtime paths out of an add or a status. */
+export const RUNTIME_PATHSPECS = RUNTIME_PATHS.map((p) => `:(exclude)${p.replace(/\/$/, "")}`);
 
 export function isRuntimePath(path: string): boolean {
   return RUNTIME_PATHS.some((p) => path === p.slice(0, -1) || path.startsWith(p));
@@ -296,6 +299,8 @@ export async function prepareSandbox(
   const base = town.rigConfig(rig).default_branch;
   const from = await startPoint(bare, base);
   const branch = polecatBranchName(name, beadId);
+  // Rigs added before these paths were excluded get them now (idempotent).
+  await addExcludes(bare, AGENT_RUNTIME_EXCLUDES);
   let reused = false;
   if (existsSync(join(workDir, ".git"))) {
     await assertOwnedWorktree(town, rig, name);

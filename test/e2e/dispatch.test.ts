@@ -103,7 +103,10 @@ describe("the dispatch loop on tmux", () => {
       assert.equal(gitIn(project, "show", `${meta.merge_commit}:out${n}.txt`), `result ${n}`);
       assert.ok(gitIn(project, "merge-base", "--is-ancestor", String(meta.merge_commit), "main") === "");
       const files = gitIn(project, "show", "--name-only", "--format=", String(meta.merge_commit));
-      assert.ok(!files.includes(".beads"), `no runtime files committed: ${files}`);
+      assert.ok(
+        !files.includes(".beads") && !files.includes(".runtime"),
+        `no runtime files committed: ${files}`,
+      );
     }
     const onMain = gitIn(project, "ls-tree", "--name-only", "main");
     for (let i = 1; i <= 5; i++) assert.ok(onMain.includes(`out${i}.txt`), onMain);

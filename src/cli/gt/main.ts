@@ -6,6 +6,7 @@ import { crewGroup } from "./crew.ts";
 import { demoGroup } from "./demo.ts";
 import { doneGroup } from "./done.ts";
 import { escalateGroup } from "./escalate.ts";
+import { handoffGroup } from "./handoff.ts";
 import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
 import { mailGroup } from "./mail.ts";
@@ -54,6 +55,7 @@ const GROUPS: GtGroup[] = [
   mailGroup,
   nudgeGroup,
   escalateGroup,
+  handoffGroup,
   demoGroup,
   slingGroup,
   polecatGroup,
