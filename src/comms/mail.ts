@@ -105,6 +105,48 @@ export function resolveMailbox(town: Town, address: string): string {
   throw new ValidationError(`unknown address "${address}" (did you mean ${near.join(", ")}?)`);
 }
 
+/** Shell-style `*` over address segments (a star matches one segment, e.g. every rig's witness). */
+function globMatch(pattern: string, address: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join("[^/]+")}$`,
+  );
+  return re.test(address);
+}
+
+/**
+ * Every mailbox an address reaches: one agent, or a group — `@town` (mayor and deacon),
+ * `@witnesses`, `@crew` / `@crew/<rig>`, `@polecats/<rig>`, `@rig/<rig>`, or a pattern with
+ * a star for one segment (`gastown/crew/` followed by a star). A group that reaches nobody is
+ * an error, not a silent no-op.
+ */
+export function resolveRecipients(town: Town, address: string): string[] {
+  const raw = address.trim();
+  const known = knownAgents(town).map((id) => ({ id, address: addressOf(id) }));
+  let members: string[] | undefined;
+  if (raw === "@town") members = ["mayor", "deacon"];
+  else if (raw === "@witnesses") members = known.filter((k) => k.id.role === "witness").map((k) => k.address);
+  else if (raw === "@crew") members = known.filter((k) => k.id.role === "crew").map((k) => k.address);
+  else if (raw.startsWith("@crew/"))
+    members = known.filter((k) => k.id.role === "crew" && k.id.rig === raw.slice(6)).map((k) => k.address);
+  else if (raw.startsWith("@polecats/"))
+    members = known
+      .filter((k) => k.id.role === "polecat" && k.id.rig === raw.slice(10))
+      .map((k) => k.address);
+  else if (raw.startsWith("@rig/"))
+    members = known.filter((k) => k.id.rig === raw.slice(5)).map((k) => k.address);
+  else if (raw.includes("*")) members = known.map((k) => k.address).filter((a) => globMatch(raw, a));
+  else if (raw.startsWith("@") && raw !== "@overseer")
+    throw new ValidationError(
+      `unknown group "${raw}" (@town, @witnesses, @crew, @crew/<rig>, @polecats/<rig>, @rig/<rig>)`,
+    );
+  if (!members) return [resolveMailbox(town, raw)];
+  if (members.length === 0) throw new ValidationError(`"${raw}" reaches no agent in this town`);
+  return members;
+}
+
 export interface SendInput {
   from: string;
   to: string;
@@ -116,10 +158,22 @@ export interface SendInput {
   cc?: string[];
   /** Keep it in the exported ledger (default: a wisp). */
   permanent?: boolean;
+  /** Put it in this thread (group sends share one). */
+  thread?: string;
 }
 
 function newThreadId(): string {
   return `thr-${randomBytes(5).toString("hex")}`;
+}
+
+/** Sends to an address or a group: one copy per member, all in one thread. */
+export async function sendToAll(town: Town, input: SendInput): Promise<MailMessage[]> {
+  const members = resolveRecipients(town, input.to);
+  if (members.length === 1) return [await sendMail(town, { ...input, to: members[0]! })];
+  const thread = input.thread ?? newThreadId();
+  const out: MailMessage[] = [];
+  for (const to of members) out.push(await sendMail(town, { ...input, to, thread }));
+  return out;
 }
 
 /** Sends one message; the recipient (and cc) are checked before anything is written. */
@@ -131,7 +185,7 @@ export async function sendMail(town: Town, input: SendInput): Promise<MailMessag
   const type = input.type ?? (input.replyTo ? "reply" : "notification");
   const ledger = openTownLedger(town);
   try {
-    let thread = newThreadId();
+    let thread = input.thread ?? newThreadId();
     if (input.replyTo) {
       const original = await getMessage(ledger, input.replyTo);
       thread = original.thread;

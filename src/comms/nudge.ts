@@ -162,16 +162,39 @@ export function formatDrained(items: QueuedNudge[]): string {
   return lines.join("\n");
 }
 
-/** The agent a session runs and the prompt that means it is idle, from its agent bead. */
-async function readyPrefix(town: Town, id: AgentIdentity): Promise<string | undefined> {
+/** What the agent bead says: the agent it runs (for its idle prompt) and do-not-disturb. */
+async function recipientFacts(
+  town: Town,
+  id: AgentIdentity,
+): Promise<{ readyPrefix?: string; dnd: boolean }> {
   const ledger = openLedgerFor(town, id.rig);
   try {
     const bead = await ledger.getIssue(agentBeadIdOf(id, id.rig ? town.prefixOf(id.rig) : undefined));
-    const agent = (bead?.metadata as Record<string, unknown> | undefined)?.agent;
-    return typeof agent === "string" ? BUILTIN_PRESETS[agent]?.ready_prompt_prefix || undefined : undefined;
+    const meta = (bead?.metadata as Record<string, unknown> | undefined) ?? {};
+    const agent = meta.agent;
+    const prefix =
+      typeof agent === "string" ? BUILTIN_PRESETS[agent]?.ready_prompt_prefix || undefined : undefined;
+    return { ...(prefix ? { readyPrefix: prefix } : {}), dnd: meta.dnd === true };
   } finally {
     await ledger.close();
   }
+}
+
+/** Turns do-not-disturb on or off for an agent (nudges then wait in its queue). */
+export async function setDnd(town: Town, id: AgentIdentity, on: boolean, actor: string): Promise<void> {
+  const ledger = openLedgerFor(town, id.rig);
+  try {
+    const beadId = agentBeadIdOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+    if (!(await ledger.getIssue(beadId)))
+      throw new NotFoundError(beadId, `no agent bead for ${addressOf(id)}`);
+    await ledger.updateIssue(beadId, { set_metadata: { dnd: on } }, actor);
+  } finally {
+    await ledger.close();
+  }
+}
+
+export async function isDnd(town: Town, id: AgentIdentity): Promise<boolean> {
+  return (await recipientFacts(town, id)).dnd;
 }
 
 function lastLine(screen: string): string {
@@ -238,6 +261,8 @@ export interface NudgeOptions {
   priority?: NudgePriority;
   /** wait-idle: how long to wait for an idle prompt before queueing (default 15 s). */
   idleTimeoutMs?: number;
+  /** Deliver even when the agent is in do-not-disturb. */
+  force?: boolean;
 }
 
 export async function nudge(
@@ -259,13 +284,15 @@ export async function nudge(
     return { target, session, outcome: "queued", attempts: 0, detail };
   };
   if (mode === "queue") return queue("queued by request");
+  const facts = await recipientFacts(town, id);
+  if (facts.dnd && !opts.force) return queue("do not disturb: it reads its queue at its next turn");
   if (!(await provider.isAlive(session))) {
     if (mode === "immediate")
       throw new NotFoundError(session, `${target} is not running (session ${session})`);
     return queue("not running: it reads its queue when it starts");
   }
   if (mode === "wait-idle") {
-    const prefix = await readyPrefix(town, id);
+    const prefix = facts.readyPrefix;
     if (!prefix)
       mode = "immediate"; // no prompt detection for this agent: deliver now
     else if (!(await waitIdle(provider, session, prefix, opts.idleTimeoutMs ?? 15_000)))

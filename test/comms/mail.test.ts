@@ -96,6 +96,26 @@ describe("gt mail between agents", () => {
     assert.equal((await town.gtJson<Message[]>(["mail", "inbox", "--all"], as("mayor")))[0]?.archived, true);
   });
 
+  it("sends to groups: one copy per member, one thread", async () => {
+    const sent = await town.gtJson<Message[]>(
+      ["mail", "send", "@rig/alpha", "-s", "Freeze at 5pm", "--no-notify"],
+      as("mayor"),
+    );
+    assert.deepEqual(sent.map((m) => m.to).sort(), ["alpha/crew/max", "alpha/refinery", "alpha/witness"]);
+    assert.equal(new Set(sent.map((m) => m.thread)).size, 1);
+    const star = await town.gtJson<Message>(
+      ["mail", "send", "*/witness", "-s", "Patrol now", "--no-notify"],
+      as("mayor"),
+    );
+    assert.equal(star.to, "alpha/witness");
+    const none = await town.gt(["mail", "send", "@polecats/alpha", "-s", "x"], as("mayor"));
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /reaches no agent/);
+    // Leave max's mailbox as the next test expects it.
+    const copy = sent.find((m) => m.to === "alpha/crew/max")!;
+    await town.gtJson(["mail", "delete", copy.id], as("alpha/crew/max"));
+  });
+
   it("refuses unknown addresses with close matches and writes nothing", async () => {
     const r = await town.gt(["mail", "send", "alpha/crw/max", "-s", "hi"], as("mayor"));
     assert.equal(r.code, 1);

@@ -137,6 +137,26 @@ describe("gt nudge on tmux", () => {
     assert.equal((await bdOk(town, crewDir, ["show", id, "--json"])).includes('"status": "closed"'), true);
   });
 
+  it("respects do-not-disturb unless forced", async () => {
+    const max = { env: { GT_ROLE: "alpha/crew/max" } };
+    assert.equal((await town.gtJson<{ dnd: boolean }>(["dnd", "on"], max)).dnd, true);
+    const held = await town.gtJson<{ outcome: string; detail: string }>([
+      "nudge",
+      "alpha/crew/max",
+      "not now",
+    ]);
+    assert.equal(held.outcome, "queued");
+    assert.match(held.detail, /do not disturb/);
+    const forced = await town.gtJson<{ outcome: string }>([
+      "nudge",
+      "alpha/crew/max",
+      "urgent thing",
+      "--force",
+    ]);
+    assert.equal(forced.outcome, "delivered");
+    assert.equal((await town.gtJson<{ dnd: boolean }>(["dnd", "off"], max)).dnd, false);
+  });
+
   it("drains a queue once, in order, even with two drainers", () => {
     const t = new Town(town.root);
     for (const m of ["a", "b", "c", "d"])

@@ -14,6 +14,7 @@ import {
   resolveMailbox,
   searchMail,
   sendMail,
+  sendToAll,
 } from "../../comms/mail.ts";
 import { unreadMail } from "../../comms/mailbox.ts";
 import { drainNudges, formatDrained, nudge } from "../../comms/nudge.ts";
@@ -98,7 +99,7 @@ export const mailGroup: GtGroup = {
               throw new ValidationError(`unknown priority "${raw}" (urgent, high, normal, low)`);
             priority = named;
           }
-          const sent = await sendMail(ctx.town(), {
+          const sent = await sendToAll(ctx.town(), {
             from: mailbox(ctx, {}),
             to: to!,
             subject: (opts.subject as string | undefined) ?? "",
@@ -109,9 +110,14 @@ export const mailGroup: GtGroup = {
             cc: opts.cc as string[] | undefined,
             permanent: opts.permanent === true,
           });
-          const notified = opts.notify === false ? false : await notify(ctx, sent).catch(() => false);
-          if (ctx.json) return ctx.printJson({ ...sent, notified });
-          ctx.out(`✉️  Sent ${sent.id} to ${sent.to}${notified ? " (nudged)" : ""}`);
+          const rows = [];
+          for (const m of sent)
+            rows.push({
+              ...m,
+              notified: opts.notify === false ? false : await notify(ctx, m).catch(() => false),
+            });
+          if (ctx.json) return ctx.printJson(rows.length === 1 ? rows[0] : rows);
+          for (const m of rows) ctx.out(`✉️  Sent ${m.id} to ${m.to}${m.notified ? " (nudged)" : ""}`);
         }),
       );
     mail

@@ -1,9 +1,16 @@
 // gt nudge and gt broadcast: text into live agent sessions, delivered literally and checked.
 import type { Command } from "commander";
 import { agentStatuses } from "../../agents/inventory.ts";
-import { type NudgeMode, type NudgePriority, type NudgeResult, nudge } from "../../comms/nudge.ts";
+import {
+  isDnd,
+  type NudgeMode,
+  type NudgePriority,
+  type NudgeResult,
+  nudge,
+  setDnd,
+} from "../../comms/nudge.ts";
 import { ValidationError } from "../../errors.ts";
-import { callerActor, parseAddress } from "../../town/identity.ts";
+import { addressOf, callerActor, callerIdentity, parseAddress } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
 import { act, type GtGroup } from "./program.ts";
 
@@ -19,6 +26,7 @@ async function messageOf(words: string[], stdin: boolean): Promise<string> {
 function options(opts: Record<string, unknown>): {
   mode: NudgeMode;
   priority: NudgePriority;
+  force: boolean;
   idleTimeoutMs?: number;
 } {
   const mode = ((opts.mode as string | undefined) ?? "wait-idle") as NudgeMode;
@@ -29,6 +37,7 @@ function options(opts: Record<string, unknown>): {
   return {
     mode,
     priority,
+    force: opts.force === true,
     ...(typeof opts.timeout === "number" ? { idleTimeoutMs: opts.timeout * 1000 } : {}),
   };
 }
@@ -40,7 +49,7 @@ function report(ctx: GtContext, r: NudgeResult): void {
 }
 
 export const nudgeGroup: GtGroup = {
-  names: ["nudge", "broadcast"],
+  names: ["nudge", "broadcast", "dnd"],
   register(p: Command) {
     const common = (c: Command) =>
       c
@@ -50,6 +59,7 @@ export const nudgeGroup: GtGroup = {
           Number.parseFloat(v),
         )
         .option("--stdin", "read the message from standard input")
+        .option("--force", "deliver even to an agent in do-not-disturb")
         .option("--json", "JSON output");
     common(
       p
@@ -88,5 +98,22 @@ export const nudgeGroup: GtGroup = {
         for (const r of results) report(ctx, r);
       }),
     );
+    p.command("dnd [state]")
+      .description("Do not disturb: on, off, or status (nudges wait in your queue while on)")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [state]) => {
+          const town = ctx.town();
+          const id = callerIdentity(town.root, ctx.env, ctx.cwd);
+          if (!id)
+            throw new ValidationError("gt dnd is for agents: run it in an agent's session or directory");
+          if (state !== undefined && state !== "on" && state !== "off" && state !== "status")
+            throw new ValidationError(`unknown state "${state}" (on, off, status)`);
+          if (state === "on" || state === "off") await setDnd(town, id, state === "on", addressOf(id));
+          const on = await isDnd(town, id);
+          if (ctx.json) return ctx.printJson({ agent: addressOf(id), dnd: on });
+          ctx.out(`${on ? "🔕" : "🔔"} ${addressOf(id)}: do not disturb is ${on ? "on" : "off"}`);
+        }),
+      );
   },
 };
