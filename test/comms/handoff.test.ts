@@ -2,10 +2,9 @@
 // old one, the hook survives (the new session runs the hooked bead), the handoff note waits
 // in the mailbox; seance lists both sessions and answers from the predecessor's record.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { bdOk, eventually, type TestTown, townWithRunningCrew } from "../helpers/town.ts";
 
 interface Agent {
   address: string;
@@ -22,26 +21,7 @@ describe("gt handoff and gt seance", () => {
       .find((a) => a.address === "alpha/crew/max")!;
 
   before(async () => {
-    town = await newTown("tmux");
-    assert.equal((await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "src"))])).code, 0);
-    assert.equal((await town.gt(["crew", "add", "max", "--rig", "alpha"])).code, 0);
-    const r = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "script"]);
-    assert.equal(r.code, 0, r.stderr);
-    // Let it finish the turn its start-up beacon began, so it is idle when the tests hook work.
-    const log = join(town.root, ".runtime", "agent-logs", "al-crew-max.jsonl");
-    await eventually(
-      async () => {
-        if (!existsSync(log)) return false;
-        const texts = readFileSync(log, "utf8")
-          .trim()
-          .split("\n")
-          .map((l) => (JSON.parse(l) as { kind: string; text: string }).text);
-        const beacon = texts.findIndex((t) => t.includes("nudge received"));
-        return beacon >= 0 && texts.slice(beacon).some((t) => t.includes("ready: waiting for work"));
-      },
-      15_000,
-      "max idle after its beacon",
-    );
+    town = await townWithRunningCrew();
   });
   after(async () => {
     await town?.cleanup();

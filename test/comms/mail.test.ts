@@ -2,9 +2,8 @@
 // arrives, the recipient is nudged and its prompt hook (mail check --inject) shows it,
 // the inbox lists it, a reply keeps the thread, and bad addresses are refused.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { eventually, type TestTown, townWithRunningCrew } from "../helpers/town.ts";
 
 interface Message {
   id: string;
@@ -23,11 +22,7 @@ describe("gt mail between agents", () => {
   const as = (role: string) => ({ env: { GT_ROLE: role } });
 
   before(async () => {
-    town = await newTown("tmux");
-    assert.equal((await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "src"))])).code, 0);
-    assert.equal((await town.gt(["crew", "add", "max", "--rig", "alpha"])).code, 0);
-    const started = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "script"]);
-    assert.equal(started.code, 0, started.stderr);
+    town = await townWithRunningCrew();
   });
   after(async () => {
     await town?.cleanup();

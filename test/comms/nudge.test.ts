@@ -3,19 +3,14 @@
 // nudges to a busy agent queue and are handed over in order at its next turn.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { terminalMessages } from "../../src/agents/terminal-input.ts";
 import { drainNudges, enqueueNudge, sanitizeNudge } from "../../src/comms/nudge.ts";
 import { Town } from "../../src/town/workspace.ts";
 import { GT } from "../helpers/bd.ts";
-import { bdOk, eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
-
-interface TranscriptLine {
-  kind: string;
-  text: string;
-}
+import { agentTranscript, bdOk, eventually, type TestTown, townWithRunningCrew } from "../helpers/town.ts";
 
 describe("nudge text and queue (units)", () => {
   it("shows control characters instead of sending them; keeps newlines; tab is a space", () => {
@@ -37,21 +32,10 @@ describe("nudge text and queue (units)", () => {
 
 describe("gt nudge on tmux", () => {
   let town: TestTown;
-  const transcript = (session: string): TranscriptLine[] => {
-    const file = join(town.root, ".runtime", "agent-logs", `${session}.jsonl`);
-    if (!existsSync(file)) return [];
-    return readFileSync(file, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as TranscriptLine);
-  };
+  const transcript = (session: string) => agentTranscript(town, session);
 
   before(async () => {
-    town = await newTown("tmux");
-    assert.equal((await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "src"))])).code, 0);
-    assert.equal((await town.gt(["crew", "add", "max", "--rig", "alpha"])).code, 0);
-    const r = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "script"]);
-    assert.equal(r.code, 0, r.stderr);
+    town = await townWithRunningCrew();
   });
   after(async () => {
     await town?.cleanup();

@@ -129,3 +129,47 @@ export async function mergeRequestBeads<T = Record<string, unknown>>(
     await bdOk(town, cwd, ["list", "--type", "merge-request", "--all", "--json", "--limit", "0"]),
   ) as T[];
 }
+
+export interface TranscriptLine {
+  run: string | null;
+  kind: string;
+  text: string;
+}
+
+/** What the script agent running a session has recorded (its nudges and its output). */
+export function agentTranscript(town: TestTown, session: string): TranscriptLine[] {
+  const file = join(town.root, ".runtime", "agent-logs", `${session}.jsonl`);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TranscriptLine);
+}
+
+/**
+ * A town with rig "alpha" and crew member max running the script agent, idle: the turn its
+ * start-up beacon began is over, so what a test sends next is all it has to react to.
+ */
+export async function townWithRunningCrew(provider: ProviderKind = "tmux"): Promise<TestTown> {
+  const town = await newTown(provider);
+  const steps = [
+    ["rig", "add", "alpha", makeRepo(join(town.scratch, "src"))],
+    ["crew", "add", "max", "--rig", "alpha"],
+    ["crew", "start", "max", "--rig", "alpha", "--agent", "script"],
+  ];
+  for (const args of steps) {
+    const r = await town.gt(args);
+    if (r.code !== 0) throw new Error(`gt ${args.join(" ")}: ${r.stderr}`);
+  }
+  await eventually(
+    async () => {
+      const texts = agentTranscript(town, "al-crew-max").map((t) => t.text);
+      const beacon = texts.findIndex((t) => t.includes("nudge received"));
+      return beacon >= 0 && texts.slice(beacon).some((t) => t.includes("ready: waiting for work"));
+    },
+    15_000,
+    "max idle after its beacon",
+  );
+  return town;
+}
