@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { drainsOwnQueue, startNudgePoller } from "../comms/nudge.ts";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
 import { gtExecutable } from "../package-paths.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
@@ -116,6 +117,9 @@ export async function startAgentSession(
   await provider.start({ name: session, cwd: workDir, command, env });
   await waitUntilReady(provider, session, resolved.name, cfg, opts.readyTimeoutMs ?? 30_000);
   if (cfg.prompt_mode !== "arg") await provider.sendText(session, prompt.replace(/\n/g, " "));
+  // Without a prompt hook nothing would hand this agent its queued nudges: a poller does.
+  if (!drainsOwnQueue(cfg.hooks.provider, cfg.provider))
+    startNudgePoller(town, session, gtExecutable(), process.env);
 
   const ledger = openLedgerFor(town, id.rig);
   try {

@@ -5,6 +5,7 @@
 // made safe (control characters shown, never acted on), pasted as one bracketed paste,
 // submitted, and the pane is checked for a reaction; Enter is retried a bounded number of
 // times and a delivery that did not take is reported, not assumed.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   existsSync,
@@ -307,4 +308,64 @@ export async function nudge(
     attempts: r.attempts,
     ...(r.ok ? {} : { detail: "typed and submitted, but the session showed no reaction" }),
   };
+}
+
+/** Agents whose runtime has a prompt hook that hands over queued nudges (gt mail check --inject). */
+export function drainsOwnQueue(hooksProvider: string, provider: string): boolean {
+  return hooksProvider === "claude" || hooksProvider === "copilot" || provider === "script";
+}
+
+function pollerPidFile(town: Town, session: string): string {
+  return join(town.runtimeDir, "nudge_poller", `${session}.pid`);
+}
+
+/** Starts the background drainer for a session whose agent has no prompt hook (once per session). */
+export function startNudgePoller(town: Town, session: string, gtPath: string, env: NodeJS.ProcessEnv): void {
+  const pidFile = pollerPidFile(town, session);
+  try {
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    if (pid > 0) {
+      process.kill(pid, 0);
+      return; // one is already watching this session
+    }
+  } catch {
+    // none, or a stale pid file
+  }
+  mkdirSync(join(town.runtimeDir, "nudge_poller"), { recursive: true });
+  const child = spawn(gtPath, ["nudge-poller", session], {
+    cwd: town.root,
+    env: { ...env, GT_TOWN_ROOT: town.root },
+    detached: true,
+    stdio: "ignore",
+  });
+  child.unref();
+  if (child.pid) writeFileSync(pidFile, `${child.pid}\n`);
+}
+
+/**
+ * The drainer for agents without a prompt hook: while the session lives, whenever nudges
+ * wait and the agent is idle (or has no prompt detection), hand them over as one nudge.
+ */
+export async function runNudgePoller(
+  town: Town,
+  provider: RuntimeProvider,
+  id: AgentIdentity,
+  intervalMs: number,
+): Promise<void> {
+  const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+  try {
+    while (await provider.isAlive(session)) {
+      if (queuedCount(town, session) > 0) {
+        const facts = await recipientFacts(town, id);
+        const idle = !facts.readyPrefix || (await waitIdle(provider, session, facts.readyPrefix, 3000));
+        if (idle && !facts.dnd) {
+          const block = formatDrained(drainNudges(town, session));
+          if (block) await deliver(town, provider, session, block).catch(() => undefined);
+        }
+      }
+      await sleep(intervalMs);
+    }
+  } finally {
+    rmSync(pollerPidFile(town, session), { force: true });
+  }
 }

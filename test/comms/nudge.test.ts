@@ -141,6 +141,32 @@ describe("gt nudge on tmux", () => {
     assert.equal((await town.gtJson<{ dnd: boolean }>(["dnd", "off"], max)).dnd, false);
   });
 
+  it("a poller hands queued nudges to an agent that has no prompt hook", async () => {
+    const agent = ["sh", "-c", 'while IFS= read -r l; do echo "got: $l"; done'];
+    assert.equal((await town.gt(["config", "agent", "set", "echoer", ...agent])).code, 0);
+    assert.equal((await town.gt(["crew", "add", "ann", "--rig", "alpha"])).code, 0);
+    const started = await town.gt(["crew", "start", "ann", "--rig", "alpha", "--agent", "echoer"], {
+      env: { GT_NUDGE_POLL_MS: "300" },
+    });
+    assert.equal(started.code, 0, started.stderr);
+    const q = await town.gtJson<{ outcome: string }>([
+      "nudge",
+      "alpha/crew/ann",
+      "please rebase",
+      "--mode",
+      "queue",
+    ]);
+    assert.equal(q.outcome, "queued");
+    await eventually(
+      async () =>
+        (await town.gt(["session", "peek", "alpha/crew/ann", "40"])).stdout.includes("got: - [from"),
+      15_000,
+      "the poller to hand the nudge over",
+    );
+    const screen = (await town.gt(["session", "peek", "alpha/crew/ann", "40"])).stdout;
+    assert.match(screen, /got: - \[from [^\]]+\] please rebase/);
+  });
+
   it("drains a queue once, in order, even with two drainers", () => {
     const t = new Town(town.root);
     for (const m of ["a", "b", "c", "d"])

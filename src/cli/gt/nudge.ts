@@ -7,6 +7,7 @@ import {
   type NudgePriority,
   type NudgeResult,
   nudge,
+  runNudgePoller,
   setDnd,
 } from "../../comms/nudge.ts";
 import { ValidationError } from "../../errors.ts";
@@ -49,7 +50,7 @@ function report(ctx: GtContext, r: NudgeResult): void {
 }
 
 export const nudgeGroup: GtGroup = {
-  names: ["nudge", "broadcast", "dnd"],
+  names: ["nudge", "broadcast", "dnd", "nudge-poller"],
   register(p: Command) {
     const common = (c: Command) =>
       c
@@ -113,6 +114,17 @@ export const nudgeGroup: GtGroup = {
           const on = await isDnd(town, id);
           if (ctx.json) return ctx.printJson({ agent: addressOf(id), dnd: on });
           ctx.out(`${on ? "🔕" : "🔔"} ${addressOf(id)}: do not disturb is ${on ? "on" : "off"}`);
+        }),
+      );
+    p.command("nudge-poller <session>", { hidden: true })
+      .description("Hand queued nudges to an agent without a prompt hook (started with its session)")
+      .action(
+        act(async (ctx, [session]) => {
+          const town = ctx.town();
+          const agent = (await agentStatuses(town, ctx.provider())).find((a) => a.session === session);
+          if (!agent) throw new ValidationError(`no agent runs in session ${session}`);
+          const interval = Number(ctx.env.GT_NUDGE_POLL_MS) || 10_000;
+          await runNudgePoller(town, ctx.provider(), parseAddress(agent.address), interval);
         }),
       );
   },
