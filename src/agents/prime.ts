@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { listEscalations } from "../comms/escalation.ts";
 import { unreadMail } from "../comms/mailbox.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
@@ -105,7 +106,29 @@ export async function buildPrime(opts: PrimeOptions): Promise<PrimeResult> {
     ? fastPathText(town, id, address, view, source, session?.id)
     : fullText(town, id, address, workDir, view, opts.env);
   if (handoff) parts.unshift(HANDOFF_NOTE);
+  if (id.role === "mayor" && !fastPath) {
+    const pending = await pendingEscalations(town);
+    if (pending) parts.push(pending);
+  }
   return { ...base, text: `${parts.join("\n\n").trimEnd()}\n`, fastPath };
+}
+
+/** The mayor sees what waits for a decision: open, unacknowledged escalations by severity. */
+async function pendingEscalations(town: Town): Promise<string | undefined> {
+  try {
+    const open = await listEscalations(town, { unacked: true });
+    if (open.length === 0) return undefined;
+    const lines = ["## Pending escalations", ""];
+    for (const sev of ["critical", "high", "medium", "low"] as const) {
+      const some = open.filter((e) => e.severity === sev);
+      if (some.length)
+        lines.push(`${sev.toUpperCase()}: ${some.map((e) => `${e.id} ${e.summary}`).join("; ")}`);
+    }
+    lines.push("", "Acknowledge with gt escalate ack <id>; see gt escalate show <id>.");
+    return lines.join("\n");
+  } catch {
+    return undefined;
+  }
 }
 
 function realOrSame(p: string): string {

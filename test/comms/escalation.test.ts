@@ -90,6 +90,9 @@ describe("gt escalate", () => {
     await new Promise((r) => setTimeout(r, 1200));
     assert.deepEqual(await town.gtJson(["escalate", "stale"]), [], "at most max_reescalations");
     assert.equal((await mayorMail()).filter((m) => m.subject.includes("Build broken on main")).length, 3);
+    // The mayor's context lists it while nobody has acknowledged it.
+    const prime = await town.gt(["prime"], { env: { GT_ROLE: "mayor" } });
+    assert.match(prime.stdout, /## Pending escalations[\s\S]*CRITICAL: .*Build broken on main/);
   });
 
   it("an acknowledged escalation is not re-escalated; close ends it", async () => {
