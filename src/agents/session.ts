@@ -60,6 +60,19 @@ export function beacon(id: AgentIdentity, sender: string, topic: string, now = n
   return `${head}\n${todo}`;
 }
 
+/**
+ * The settings that choose this town's runtime and config home, passed on so the agent's own
+ * gt commands (gt done waking the refinery, a mayor's gt sling) reach the same sessions.
+ */
+function runtimeSelection(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of ["GT_TMUX_SOCKET", "GT_RUNTIME_PROVIDER", "GT_HOME"]) {
+    const v = env[key];
+    if (v) out[key] = v;
+  }
+  return out;
+}
+
 function rigDirOf(town: Town, id: AgentIdentity): string | undefined {
   return id.rig ? town.rigDir(id.rig) : undefined;
 }
@@ -112,6 +125,7 @@ export async function startAgentSession(
       branch: opts.branch,
       gitEmail: town.townJson().owner || undefined,
     }),
+    ...runtimeSelection(process.env),
     ...expandAgentEnv(cfg.env, process.env),
   };
   await provider.start({ name: session, cwd: workDir, command, env });

@@ -108,10 +108,11 @@ for (const provider of ["tmux", "subprocess"] as ProviderKind[]) {
       const peek = await eventually(
         async () => {
           const r = await town.gt(["session", "peek", "mayor", "60"]);
-          return r.stdout.includes("script-agent ready") ? r.stdout : "";
+          // Ready for work: its prompt shows after start-up (prime, hook) is done.
+          return r.stdout.includes("ready: waiting for work") ? r.stdout : "";
         },
         15_000,
-        "the script agent to be ready",
+        "the script agent to finish starting up",
       );
       assert.match(peek, /starting as mayor/);
       assert.match(peek, /gt prime gave \d+ lines of context/);
