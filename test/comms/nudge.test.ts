@@ -86,7 +86,7 @@ describe("gt nudge on tmux", () => {
 
   it("queues nudges to a busy agent and hands them over in order at its next turn", async () => {
     const crewDir = join(town.root, "alpha", "crew", "max");
-    const id = await bdOk(town, crewDir, ["create", "slow job", "-d", "```sh\nsleep 3\n```", "--silent"]);
+    const id = await bdOk(town, crewDir, ["create", "slow job", "-d", "```sh\nsleep 6\n```", "--silent"]);
     const slung = await town.gt(["sling", id, "alpha/crew/max"]);
     assert.equal(slung.code, 0, slung.stderr);
     await eventually(
