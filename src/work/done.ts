@@ -2,11 +2,12 @@
 // losing work: save what is uncommitted, push the branch and check that the push really
 // landed, and only then file the merge request and let go of the hook. A failure at any
 // step before the merge request leaves the bead on the hook, so a new session picks it up.
-import { existsSync } from "node:fs";
-import { git } from "../adapters/git.ts";
+import { existsSync, realpathSync } from "node:fs";
+import { relative, resolve, sep } from "node:path";
+import { git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
-import { noticeToWitness } from "../comms/mail.ts";
-import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
+import { noticeToWitness, sendMail } from "../comms/mail.ts";
+import { ConflictError, GasTownError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
@@ -16,13 +17,14 @@ import {
   agentBeadIdOf,
   callerIdentity,
   identityFromEnv,
+  workDirOf,
 } from "../town/identity.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { logEvent } from "./events.ts";
 import { findHookedWork, HOOKED } from "./hook.ts";
 import { createMergeRequest } from "./merge-requests.ts";
-import { assertOwnedWorktree, isRuntimePath, workLeftIn } from "./polecats.ts";
+import { assertOwnedWorktree, isRuntimePath, polecatId, workLeftIn } from "./polecats.ts";
 
 export const DONE_STATUSES = ["COMPLETED", "ESCALATED", "DEFERRED"] as const;
 export type DoneStatus = (typeof DONE_STATUSES)[number];
@@ -35,6 +37,8 @@ export interface DoneOptions {
   issue?: string;
   /** Branch to merge into (default: the bead's base_branch, else the rig's default). */
   target?: string;
+  /** Who the ledger changes are recorded under (default: the polecat's address). */
+  actor?: string;
 }
 
 export interface DoneResult {
@@ -49,6 +53,10 @@ export interface DoneResult {
   already_submitted: boolean;
   auto_committed: boolean;
   pushed: boolean;
+  /** The bead is no_merge/review_only: no merge request is filed for it. */
+  no_merge: boolean;
+  /** The bead was closed here (a no_merge bead with nothing to merge). */
+  closed: boolean;
 }
 
 function polecatOf(town: Town, opts: DoneOptions): AgentIdentity {
@@ -60,6 +68,49 @@ function polecatOf(town: Town, opts: DoneOptions): AgentIdentity {
       `gt done is for polecats (you are ${id ? addressOf(id) : "not an agent"}); crew and others close beads with bd close`,
     );
   return id;
+}
+
+function isInside(parent: string, child: string): boolean {
+  const rel = relative(parent, child);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep));
+}
+
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * The polecat's worktree, checked before anything is touched: the worktree the command runs
+ * in (or GT_POLECAT_PATH when the working directory is gone) must be this polecat's own
+ * worktree of the rig's shared repo. Running from outside any checkout of the town is fine
+ * (the identity says which worktree); running from another checkout is refused.
+ */
+async function locateWorktree(town: Town, rig: string, name: string, opts: DoneOptions): Promise<string> {
+  const own = realOrResolved(workDirOf(town.root, polecatId(rig, name)));
+  let claimed: string | undefined;
+  if (existsSync(opts.cwd)) {
+    const r = await runCommand("git", ["rev-parse", "--show-toplevel"], { cwd: opts.cwd });
+    const top = r.exitCode === 0 ? realOrResolved(r.stdout.trim()) : undefined;
+    const root = realOrResolved(town.root);
+    if (top && top !== root && isInside(root, top)) claimed = top;
+  } else if (opts.env.GT_POLECAT_PATH) {
+    claimed = realOrResolved(opts.env.GT_POLECAT_PATH);
+  }
+  if (claimed && claimed !== own)
+    throw new ConflictError(
+      "wrong_worktree",
+      `gt done acts on ${rig}/${name}'s own worktree (${own}), not ${claimed}; run it from there`,
+    );
+  return assertOwnedWorktree(town, rig, name);
+}
+
+/** A flag stored on a bead: true, or "true" as text. */
+function flag(value: unknown): boolean {
+  return value === true || value === "true";
 }
 
 function branchIssue(branch: string | null, name: string): string | undefined {
@@ -165,14 +216,24 @@ export async function pushBranch(workDir: string, branch: string, sha: string): 
     );
 }
 
+/** Drops the polecat's local branch once every commit on it is on origin (the sandbox moved on). */
+async function dropPushedBranch(workDir: string, branch: string): Promise<void> {
+  const left = await runCommand("git", ["log", "--oneline", `refs/heads/${branch}`, "--not", "--remotes"], {
+    cwd: workDir,
+  });
+  if (left.exitCode === 0 && left.stdout.trim() === "")
+    await runCommand("git", ["branch", "--quiet", "-D", branch], { cwd: workDir });
+}
+
 export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult> {
   const status = opts.status ?? "COMPLETED";
   const id = polecatOf(town, opts);
   const rig = id.rig!;
   const name = id.name!;
   const address = addressOf(id);
+  const actor = opts.actor ?? address;
   const prefix = town.prefixOf(rig);
-  const workDir = await assertOwnedWorktree(town, rig, name);
+  const workDir = await locateWorktree(town, rig, name, opts);
   const ledger = openRigLedger(town, rig);
   try {
     const agentBeadId = agentBeadIdOf(id, prefix);
@@ -187,6 +248,7 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
     const branch = await currentBranch(workDir);
     const issue = await findIssue(ledger, address, opts.issue, branch, name);
     const meta = (issue.metadata as Record<string, unknown> | undefined) ?? {};
+    const noMerge = flag(meta.no_merge) || flag(meta.review_only);
 
     // Done already: the same work submitted before (a retry of a finished gt done).
     if (
@@ -206,6 +268,8 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
         already_submitted: true,
         auto_committed: false,
         pushed: false,
+        no_merge: noMerge,
+        closed: false,
       };
     if (issue.status !== HOOKED || issue.assignee !== address)
       throw new ConflictError(
@@ -213,6 +277,7 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
         `${issue.id} is not on your hook (status ${issue.status}${issue.assignee ? `, held by ${issue.assignee}` : ""})`,
       );
 
+    // Every exit path saves first: uncommitted work must not die with the sandbox.
     const autoCommitted = await autoSave(workDir, opts.env, address, issue.id);
     const result: DoneResult = {
       status,
@@ -225,10 +290,11 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
       already_submitted: false,
       auto_committed: autoCommitted,
       pushed: false,
+      no_merge: noMerge,
+      closed: false,
     };
 
     if (status === "COMPLETED") {
-      if (!branch) throw new ConflictError("detached", `${workDir} is not on a branch; nothing to submit`);
       const target =
         opts.target ??
         (typeof meta.base_branch === "string" ? meta.base_branch : town.rigConfig(rig).default_branch);
@@ -236,44 +302,74 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
         cwd: workDir,
         env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
       });
+      if (!(await gitOk(workDir, ["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${target}`])))
+        throw new ValidationError(`origin has no branch ${target} to merge into; check --target`);
       const ahead = Number((await git(workDir, ["rev-list", "--count", `origin/${target}..HEAD`])).trim());
-      if (ahead === 0)
+      if (ahead === 0 && !noMerge)
         throw new ConflictError(
           "no_commits",
-          `nothing to submit: ${branch} has no commits beyond origin/${target}; commit your work, or use --status ESCALATED or DEFERRED`,
+          `nothing to submit: ${branch ?? "HEAD"} has no commits beyond origin/${target}; commit your work, or use --status ESCALATED or DEFERRED`,
         );
-      const sha = (await git(workDir, ["rev-parse", "HEAD"])).trim();
-      await pushBranch(workDir, branch, sha);
-      result.pushed = true;
-      result.commit_sha = sha;
-      const filed = await createMergeRequest(
-        ledger,
-        {
-          branch,
-          target,
-          source_issue: issue.id,
-          rig,
-          commit_sha: sha,
-          worker: address,
-          agent_bead: agentBeadId,
-          ...(typeof meta.convoy === "string" ? { convoy: meta.convoy } : {}),
-          retry_count: 0,
-        },
-        issue.priority,
-        address,
-      );
-      result.merge_request = filed.mr.id;
-      result.already_submitted = !filed.created;
-      // The bead waits for the refinery (which closes it on merge); it is off the hook.
-      await ledger.updateIssue(
-        issue.id,
-        { status: "in_progress", set_metadata: { merge_request: filed.mr.id, branch, commit_sha: sha } },
-        address,
-      );
+      if (ahead === 0) {
+        // A no_merge bead (research, review, report) with no code: nothing to merge, so it is
+        // finished here; no refinery will ever close it.
+        await ledger.closeIssue(
+          issue.id,
+          { reason: "completed with no code changes (no_merge: nothing to merge)", force: true },
+          actor,
+        );
+        result.closed = true;
+      } else {
+        if (!branch) throw new ConflictError("detached", `${workDir} is not on a branch; nothing to submit`);
+        const sha = (await git(workDir, ["rev-parse", "HEAD"])).trim();
+        await pushBranch(workDir, branch, sha);
+        result.pushed = true;
+        result.commit_sha = sha;
+        if (noMerge) {
+          // Kept out of the merge queue: the branch waits on origin for a person to review.
+          await ledger.updateIssue(
+            issue.id,
+            { status: "in_progress", set_metadata: { branch, commit_sha: sha, ready_for_review: true } },
+            actor,
+          );
+          if (typeof meta.dispatcher === "string")
+            await sendMail(town, {
+              from: address,
+              to: meta.dispatcher,
+              subject: `READY_FOR_REVIEW: ${issue.id}`,
+              body: `Branch: ${branch}\nCommit: ${sha}\nIssue: ${issue.id}\nReady for review (no_merge: not queued for the refinery).`,
+            }).catch(() => undefined);
+        } else {
+          const filed = await createMergeRequest(
+            ledger,
+            {
+              branch,
+              target,
+              source_issue: issue.id,
+              rig,
+              commit_sha: sha,
+              worker: address,
+              agent_bead: agentBeadId,
+              ...(typeof meta.convoy === "string" ? { convoy: meta.convoy } : {}),
+              retry_count: 0,
+            },
+            issue.priority,
+            actor,
+          );
+          result.merge_request = filed.mr.id;
+          result.already_submitted = !filed.created;
+          // The bead waits for the refinery (which closes it on merge); it is off the hook.
+          await ledger.updateIssue(
+            issue.id,
+            { status: "in_progress", set_metadata: { merge_request: filed.mr.id, branch, commit_sha: sha } },
+            actor,
+          );
+        }
+      }
     } else if (status === "ESCALATED") {
-      await ledger.updateIssue(issue.id, { status: "blocked", add_labels: ["gt:escalated"] }, address);
+      await ledger.updateIssue(issue.id, { status: "blocked", add_labels: ["gt:escalated"] }, actor);
     } else {
-      await ledger.updateIssue(issue.id, { status: "open", assignee: null }, address);
+      await ledger.updateIssue(issue.id, { status: "open", assignee: null }, actor);
     }
 
     await recordAgentFacts(
@@ -286,7 +382,7 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
         completion_time: new Date().toISOString(),
         ...(result.merge_request ? { merge_request: result.merge_request } : {}),
       },
-      address,
+      actor,
     );
     const notice =
       status === "ESCALATED" ? `HELP: ${name} needs help with ${issue.id}` : `POLECAT_DONE ${name}`;
@@ -302,18 +398,23 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
         `Branch: ${branch ?? "-"}`,
       ].join("\n"),
     );
-    logEvent(town.root, "done", address, {
+    logEvent(town.root, "done", actor, {
       bead: issue.id,
       branch,
       status,
       ...(result.merge_request ? { mr: result.merge_request } : {}),
+      ...(result.closed ? { closed: true } : {}),
     });
 
-    // The sandbox is kept for the next assignment: after a submitted branch, leave it clean at
-    // the default branch. Escalated or deferred work stays checked out for whoever resumes it.
+    // The sandbox is kept for the next assignment: once the work is on origin (or there was
+    // none), leave it clean and detached at the default branch, and drop the local branch.
+    // Escalated or deferred work stays checked out for whoever resumes it.
     if (status === "COMPLETED" && (await workLeftIn(workDir)).length === 0) {
       const base = town.rigConfig(rig).default_branch;
-      await runCommand("git", ["checkout", "--quiet", "--detach", `origin/${base}`], { cwd: workDir });
+      const moved = await runCommand("git", ["checkout", "--quiet", "--detach", `origin/${base}`], {
+        cwd: workDir,
+      });
+      if (moved.exitCode === 0 && branch) await dropPushedBranch(workDir, branch);
     }
     return result;
   } finally {

@@ -8,6 +8,8 @@ import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 
 export const MR_TYPE = "merge-request";
 export const MR_LABEL = "gt:merge-request";
+/** Close reason of a request replaced by a newer one for the same issue (`superseded_by` says which). */
+export const SUPERSEDED = "superseded";
 
 export interface MergeRequestFields {
   branch: string;
@@ -79,16 +81,26 @@ export function isMergeRequest(issue: Issue): boolean {
   return issue.issue_type === MR_TYPE;
 }
 
-/** Merge requests of a rig ledger, oldest first; open ones (not closed) unless `all`. */
+export interface ListMergeRequestsOptions {
+  /** Closed ones too. */
+  all?: boolean;
+  /** Only these bead statuses (e.g. "open", or ["open", "in_progress"]); overrides `all`. */
+  status?: string | string[];
+  /** Only requests for this source issue. */
+  sourceIssue?: string;
+}
+
+/** Merge requests of a rig ledger, oldest first; not closed ones unless `all` or `status` says. */
 export async function listMergeRequests(
   ledger: SqliteLedger,
-  opts: { all?: boolean; sourceIssue?: string } = {},
+  opts: ListMergeRequestsOptions = {},
 ): Promise<MergeRequest[]> {
+  const statuses = opts.status === undefined ? [] : [opts.status].flat();
   const issues = await ledger.listIssues({
     types: [MR_TYPE],
     includeInfra: true,
-    sort: "created",
-    ...(opts.all ? { all: true } : {}),
+    sort: "oldest",
+    ...(statuses.length > 0 ? { statuses } : opts.all ? { all: true } : {}),
   });
   const mrs = issues.map(readMergeRequest);
   return opts.sourceIssue ? mrs.filter((m) => m.source_issue === opts.sourceIssue) : mrs;
@@ -123,7 +135,8 @@ export async function createMergeRequest(
   );
   const superseded: string[] = [];
   for (const old of open) {
-    await ledger.closeIssue(old.id, { reason: `superseded by ${issue.id}`, force: true }, actor);
+    await ledger.updateIssue(old.id, { set_metadata: { superseded_by: issue.id } }, actor);
+    await ledger.closeIssue(old.id, { reason: SUPERSEDED, force: true }, actor);
     superseded.push(old.id);
   }
   return { mr: readMergeRequest(issue), created: true, superseded };

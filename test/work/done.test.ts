@@ -6,13 +6,28 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { openLedger } from "../../src/ledger/discovery.ts";
+import type { Issue } from "../../src/ledger/model.ts";
+import { locate } from "../../src/town/ledgers.ts";
+import {
+  createMergeRequest,
+  listMergeRequests,
+  type MergeRequestFields,
+  readMergeRequest,
+} from "../../src/work/merge-requests.ts";
+import { GT, run } from "../helpers/bd.ts";
 import { bdOk, makeRepo, mergeRequestBeads, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Bead {
   id: string;
+  title: string;
   status: string;
+  priority: number;
+  issue_type: string;
+  description?: string;
   assignee?: string;
   labels?: string[];
+  close_reason?: string;
   metadata?: Record<string, unknown>;
 }
 interface DoneResult {
@@ -24,6 +39,8 @@ interface DoneResult {
   already_submitted: boolean;
   auto_committed: boolean;
   pushed: boolean;
+  no_merge: boolean;
+  closed: boolean;
 }
 interface Slung {
   bead: string;
@@ -43,8 +60,8 @@ describe("gt done", () => {
     execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
 
   /** A bead slung at the rig (no session): the polecat's worktree, ready for the test to work in. */
-  const slingNew = async (title: string): Promise<Slung> => {
-    const id = await bd(["create", title, "--silent"]);
+  const slingNew = async (title: string, createArgs: string[] = []): Promise<Slung> => {
+    const id = await bd(["create", title, "--silent", ...createArgs]);
     const report = await town.gtJson<{ outcomes: Slung[] }>([
       "sling",
       id,
@@ -80,7 +97,7 @@ describe("gt done", () => {
   });
 
   it("saves, pushes and verifies the branch, files the merge request and goes idle", async () => {
-    const s = await slingNew("real work");
+    const s = await slingNew("real work", ["-p", "1"]);
     commitIn(s.work_dir, "feature.txt", "feature\n");
     writeFileSync(join(s.work_dir, "forgotten.txt"), "left uncommitted\n");
     mkdirSync(join(s.work_dir, ".claude"), { recursive: true });
@@ -108,6 +125,23 @@ describe("gt done", () => {
     assert.equal(mr.metadata?.source_issue, s.bead);
     assert.equal(mr.metadata?.target, "main");
     assert.equal(mr.metadata?.worker, `alpha/polecats/${s.polecat}`);
+    assert.equal(mr.metadata?.agent_bead, `al-alpha-polecat-${s.polecat}`);
+    assert.equal(mr.metadata?.retry_count, 0);
+    assert.equal(mr.issue_type, "merge-request");
+    assert.equal(mr.title, `Merge: ${s.bead}`);
+    assert.equal(mr.priority, 1, "priority inherited from the bead");
+    assert.equal(mr.status, "open");
+    // The same fields as key: value lines for people and agents.
+    for (const line of [
+      `branch: ${s.branch}`,
+      "target: main",
+      `source_issue: ${s.bead}`,
+      "rig: alpha",
+      `commit_sha: ${res.commit_sha}`,
+      `worker: alpha/polecats/${s.polecat}`,
+      "retry_count: 0",
+    ])
+      assert.ok(mr.description?.split("\n").includes(line), `${line} in ${mr.description}`);
 
     const bead = await show(s.bead);
     assert.equal(bead.status, "in_progress", "off the hook, waiting for the refinery");
@@ -115,10 +149,22 @@ describe("gt done", () => {
     const agent = await show(`al-alpha-polecat-${s.polecat}`);
     assert.equal(agent.metadata?.agent_state, "idle");
     assert.equal(agent.metadata?.hook_bead ?? null, null);
+    assert.equal(agent.metadata?.exit_type, "COMPLETED");
+    assert.equal(agent.metadata?.merge_request, res.merge_request);
+    assert.ok(agent.metadata?.completion_time);
+    // The sandbox is clean, detached at main, and the pushed local branch is gone.
     assert.equal(gitIn(s.work_dir, "status", "--porcelain", "--untracked-files=no"), "");
-    assert.match(
-      readFileSync(join(town.root, ".events.jsonl"), "utf8"),
-      new RegExp(`"type":"done".*"${s.bead}"`),
+    assert.equal(gitIn(s.work_dir, "rev-parse", "HEAD"), gitIn(project, "rev-parse", "main"));
+    assert.throws(() => gitIn(s.work_dir, "symbolic-ref", "-q", "HEAD"));
+    assert.throws(() => gitIn(s.work_dir, "rev-parse", "--verify", "-q", `refs/heads/${s.branch}`));
+    const events = readFileSync(join(town.root, ".events.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; payload: Record<string, unknown> });
+    const ev = events.find((e) => e.type === "done" && e.payload.bead === s.bead);
+    assert.deepEqual(
+      { branch: ev?.payload.branch, mr: ev?.payload.mr },
+      { branch: s.branch, mr: res.merge_request },
     );
 
     // The witness got the completion notice.
@@ -217,5 +263,157 @@ describe("gt done", () => {
     bead = await show(later.bead);
     assert.equal(bead.status, "open");
     assert.equal(bead.assignee ?? null, null);
+  });
+
+  it("acts only on the polecat's own worktree, and finds it again when the cwd is gone", async () => {
+    const a = await slingNew("mine");
+    const b = await slingNew("theirs");
+    commitIn(a.work_dir, "a.txt", "a\n");
+    // a's identity inside b's worktree (or a crew clone): refused, nothing changes.
+    for (const dir of [b.work_dir, join(rigDir(), "crew", "max")]) {
+      const r = await town.gt(["done"], { cwd: dir, env: polecatEnv(a) });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^Error: gt done acts on alpha\/\S+'s own worktree/);
+      assert.equal(r.stderr.trim().split("\n").length, 1);
+    }
+    assert.equal((await show(a.bead)).status, "hooked");
+    assert.equal((await show(b.bead)).status, "hooked");
+
+    // The agent removed the directory it stood in: GT_POLECAT_PATH leads back to the worktree.
+    const sub = join(a.work_dir, "scratch");
+    mkdirSync(sub);
+    const r = await run(
+      "sh",
+      a.work_dir,
+      ["-c", 'cd "$1" && rmdir "$1" && exec "$2" done --json', "sh", sub, GT],
+      { env: { ...town.env, ...polecatEnv(a), GT_POLECAT_PATH: a.work_dir, GT_TOWN_ROOT: town.root } },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as DoneResult;
+    assert.equal(res.issue, a.bead);
+    assert.ok(res.merge_request);
+    assert.equal((await show(a.bead)).status, "in_progress");
+  });
+
+  it("no_merge beads: nothing to merge closes the bead; a branch is pushed for review without an MR", async () => {
+    const report = await slingNew("write a report");
+    await bd(["update", report.bead, "--set-metadata", "no_merge=true"]);
+    let r = await done(report, ["--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    let res = JSON.parse(r.stdout) as DoneResult;
+    assert.ok(res.closed && res.no_merge && !res.pushed);
+    assert.equal(res.merge_request, null);
+    assert.equal((await show(report.bead)).status, "closed");
+    assert.equal(
+      (await show(`al-alpha-polecat-${report.polecat}`)).metadata?.agent_state,
+      "idle",
+      "polecat idle",
+    );
+
+    const review = await slingNew("try an idea");
+    await bd([
+      "update",
+      review.bead,
+      "--set-metadata",
+      "review_only=true",
+      "--set-metadata",
+      "dispatcher=mayor",
+    ]);
+    commitIn(review.work_dir, "idea.txt", "idea\n");
+    r = await done(review, ["--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    res = JSON.parse(r.stdout) as DoneResult;
+    assert.ok(res.pushed && res.no_merge && !res.closed);
+    assert.equal(res.merge_request, null);
+    assert.equal(gitIn(project, "rev-parse", `refs/heads/${review.branch}`), res.commit_sha);
+    const bead = await show(review.bead);
+    assert.equal(bead.status, "in_progress");
+    assert.equal(bead.metadata?.ready_for_review, true);
+    assert.ok(!(await mergeRequests()).some((m) => m.metadata?.source_issue === review.bead));
+    const mail = await town.gtJson<Array<{ subject: string }>>(["mail", "inbox", "--identity", "mayor"]);
+    assert.ok(mail.some((m) => m.subject === `READY_FOR_REVIEW: ${review.bead}`));
+  });
+});
+
+describe("merge-request beads", () => {
+  let town: TestTown;
+  let rigDir: string;
+  const fields = (over: Partial<MergeRequestFields>): MergeRequestFields => ({
+    branch: "polecat/nux/al-x@1",
+    target: "main",
+    source_issue: "al-x",
+    rig: "alpha",
+    commit_sha: "a".repeat(40),
+    worker: "alpha/polecats/nux",
+    retry_count: 0,
+    ...over,
+  });
+
+  before(async () => {
+    town = await newTown("subprocess");
+    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "project"))]);
+    assert.equal(r.code, 0, r.stderr);
+    rigDir = join(town.root, "alpha");
+  });
+  after(async () => {
+    await town?.cleanup();
+  });
+
+  it("idempotent on branch and commit; a newer one supersedes the older; listed oldest first", async () => {
+    const source = await bdOk(town, rigDir, ["create", "the work", "--silent"]);
+    const ledger = openLedger(locate(join(rigDir, ".beads")));
+    try {
+      const first = await createMergeRequest(ledger, fields({ source_issue: source }), 2, "test");
+      assert.ok(first.created);
+      const again = await createMergeRequest(ledger, fields({ source_issue: source }), 2, "test");
+      assert.equal(again.created, false);
+      assert.equal(again.mr.id, first.mr.id);
+
+      const second = await createMergeRequest(
+        ledger,
+        fields({ source_issue: source, commit_sha: "b".repeat(40), convoy: "hq-cv-1" }),
+        3,
+        "test",
+      );
+      assert.ok(second.created);
+      assert.deepEqual(second.superseded, [first.mr.id]);
+      const old = (await ledger.getIssue(first.mr.id))!;
+      assert.equal(old.status, "closed");
+      assert.equal(old.close_reason, "superseded");
+      assert.equal((old.metadata as Record<string, unknown>).superseded_by, second.mr.id);
+      assert.equal(second.mr.convoy, "hq-cv-1");
+      assert.equal(second.mr.priority, 3);
+
+      const open = await listMergeRequests(ledger, { sourceIssue: source });
+      assert.deepEqual(
+        open.map((m) => m.id),
+        [second.mr.id],
+      );
+      const all = await listMergeRequests(ledger, { all: true, sourceIssue: source });
+      assert.deepEqual(
+        all.map((m) => m.id),
+        [first.mr.id, second.mr.id],
+      );
+      const closed = await listMergeRequests(ledger, { status: "closed" });
+      assert.deepEqual(
+        closed.map((m) => m.id),
+        [first.mr.id],
+      );
+
+      // Code reads metadata; the description lines alone are enough when metadata is missing.
+      const bare = { ...((await ledger.getIssue(second.mr.id)) as Issue), metadata: undefined };
+      const parsed = readMergeRequest(bare);
+      assert.equal(parsed.commit_sha, "b".repeat(40));
+      assert.equal(parsed.source_issue, source);
+      assert.equal(parsed.retry_count, 0);
+      assert.equal(parsed.convoy, "hq-cv-1");
+    } finally {
+      await ledger.close();
+    }
+    // A real bead of its type: bd lists it (not a wisp).
+    const listed = JSON.parse(
+      await bdOk(town, rigDir, ["list", "--type", "merge-request", "--json"]),
+    ) as Array<{ id: string; labels?: string[] }>;
+    assert.ok(listed.some((m) => m.labels?.includes("gt:merge-request")));
   });
 });

@@ -1,9 +1,24 @@
 // gt done: a polecat hands its finished work to the refinery (or asks for help).
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { wakeRefinery } from "../../refinery/wake.ts";
 import { DONE_STATUSES, type DoneStatus, runDone } from "../../work/done.ts";
 import { act, type GtGroup } from "./program.ts";
+
+/**
+ * An agent may have deleted the directory it stands in (a reset, a removed subdirectory);
+ * the process cannot even ask for its working directory then. Step onto the worktree the
+ * session was given (GT_POLECAT_PATH), else the town root, so gt done can still finish.
+ */
+function recoverWorkingDirectory(env: NodeJS.ProcessEnv): void {
+  try {
+    process.cwd();
+  } catch {
+    const fallback = [env.GT_POLECAT_PATH, env.GT_TOWN_ROOT, env.GT_ROOT].find((p) => p && existsSync(p));
+    if (fallback) process.chdir(fallback);
+  }
+}
 
 export const doneGroup: GtGroup = {
   names: ["done"],
@@ -19,6 +34,7 @@ export const doneGroup: GtGroup = {
       .option("--issue <id>", "the bead you finished (default: what is on your hook)")
       .option("--target <branch>", "branch to merge into (default: the rig's default branch)")
       .option("--json", "JSON output")
+      .hook("preAction", () => recoverWorkingDirectory(process.env))
       .action(
         act(async (ctx, _args, opts) => {
           const status = ((opts.status as string | undefined) ?? "COMPLETED").toUpperCase();
@@ -41,7 +57,13 @@ export const doneGroup: GtGroup = {
             ).catch(() => false);
           if (ctx.json) return ctx.printJson(r);
           if (r.auto_committed) ctx.out("💾 Saved uncommitted work in an auto-save commit");
-          if (r.status === "COMPLETED") {
+          if (r.status === "COMPLETED" && r.closed) {
+            ctx.out(`✓ ${r.issue} closed: no_merge and nothing to merge`);
+          } else if (r.status === "COMPLETED" && r.no_merge) {
+            ctx.out(
+              `✓ Branch ${r.branch} pushed at ${r.commit_sha?.slice(0, 8)} for review (no_merge: no merge request)`,
+            );
+          } else if (r.status === "COMPLETED") {
             ctx.out(
               r.already_submitted
                 ? `✓ Already submitted: MR ${r.merge_request} (${r.branch})`
