@@ -22,6 +22,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BUILTIN_PRESETS } from "../agents/presets.ts";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
+import { safeText } from "../terminal-text.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, sessionNameOf } from "../town/identity.ts";
 import { openLedgerFor } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
@@ -58,18 +59,7 @@ const CLAIM_ORPHAN_MS = 5 * 60_000;
  * picture instead of being sent — so nothing in a message can act as a key or sequence.
  */
 export function sanitizeNudge(text: string): string {
-  let out = "";
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    if (ch === "\n") out += ch;
-    else if (ch === "\t") out += " ";
-    else if (ch === "\r") continue;
-    else if (c < 0x20) out += String.fromCodePoint(0x2400 + c);
-    else if (c === 0x7f) out += "\u2421";
-    else if (c >= 0x80 && c <= 0x9f) out += "\ufffd";
-    else out += ch;
-  }
-  return out;
+  return safeText(text, { multiline: true });
 }
 
 function queueDir(town: Town, session: string): string {
