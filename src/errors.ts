@@ -55,3 +55,26 @@ export class NoLedgerError extends GasTownError {
 export function isGasTownError(e: unknown): e is GasTownError {
   return e instanceof GasTownError;
 }
+
+/**
+ * One line for an error the operating system raised (a path too long, no permission, a
+ * full disk), naming what failed in words a person acts on instead of a raw errno dump.
+ */
+export function describeSystemError(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (!err || typeof err.code !== "string" || !err.syscall) return undefined;
+  const path = err.path ? ` ${err.path.length > 80 ? `${err.path.slice(0, 77)}...` : err.path}` : "";
+  switch (err.code) {
+    case "ENAMETOOLONG":
+      return `a name is too long for the file system:${path}`;
+    case "EACCES":
+    case "EPERM":
+      return `permission denied:${path}`;
+    case "ENOSPC":
+      return `no space left on the device while writing${path}`;
+    case "EROFS":
+      return `read-only file system:${path}`;
+    default:
+      return undefined;
+  }
+}

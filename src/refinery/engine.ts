@@ -19,7 +19,7 @@ import { withFileLock } from "../town/lock.ts";
 import type { Town } from "../town/workspace.ts";
 import { landConvoysAfterClose } from "../work/convoys.ts";
 import { logEvent } from "../work/events.ts";
-import type { MergeRequest } from "../work/merge-requests.ts";
+import { listMergeRequests, type MergeRequest, MR_TYPE, readMergeRequest } from "../work/merge-requests.ts";
 import { loadMergeQueueConfig, type MergeQueueConfig } from "./config.ts";
 import { describeFailure, type GateFailure, runGates } from "./gates.ts";
 import { mergeQueue } from "./queue.ts";
@@ -158,12 +158,86 @@ async function setMeta(c: Ctx, id: string, meta: Record<string, unknown>): Promi
   await c.ledger.updateIssue(id, { set_metadata: meta }, c.actor);
 }
 
-/** Deletes merged branches on origin and locally, all in one push (when configured). */
-async function deleteBranches(c: Ctx, branches: string[]): Promise<void> {
-  const names = branches.filter(Boolean);
-  if (!c.cfg.delete_merged_branches || names.length === 0) return;
-  await runCommand("git", ["push", "--quiet", "origin", "--delete", ...names], { cwd: c.bare, env: c.env });
-  await runCommand("git", ["branch", "-D", ...names], { cwd: c.bare });
+/** Label of a merged MR whose source branch still waits to be deleted (survives a killed run). */
+const BRANCH_CLEANUP_LABEL = "gt:branch-cleanup";
+
+/**
+ * Branches the refinery must never delete: the default branch, every branch any merge
+ * request targets, integration branches, and the branches other open MRs still name.
+ */
+async function protectedBranches(c: Ctx, except: Set<string>): Promise<Set<string>> {
+  const keep = new Set<string>([c.town.rigConfig(c.rig).default_branch]);
+  for (const mr of await listMergeRequests(c.ledger, { all: true })) {
+    if (mr.target) keep.add(mr.target);
+    if (!except.has(mr.id) && mr.status !== "closed") keep.add(mr.branch);
+  }
+  return keep;
+}
+
+/**
+ * Deletes the source branches of merged MRs on origin and in the rig's repository, in one
+ * push. Only an MR's own source branch goes, never a protected one, and only while origin
+ * still has it at the MR's commit (a lease): a branch someone moved on is left alone.
+ */
+async function deleteBranches(c: Ctx, mrs: MergeRequest[]): Promise<void> {
+  if (mrs.length === 0) return;
+  const done = async () => {
+    for (const mr of mrs) {
+      const issue = await c.ledger.getIssue(mr.id);
+      if (issue?.labels?.includes(BRANCH_CLEANUP_LABEL))
+        await c.ledger.updateIssue(mr.id, { remove_labels: [BRANCH_CLEANUP_LABEL] }, c.actor);
+    }
+  };
+  if (!c.cfg.delete_merged_branches) return done();
+  const keep = await protectedBranches(c, new Set(mrs.map((m) => m.id)));
+  const doomed = mrs.filter(
+    (mr) => mr.branch && mr.branch !== mr.target && !keep.has(mr.branch) && !/^integration\//.test(mr.branch),
+  );
+  if (doomed.length > 0) {
+    const push = await runCommand(
+      "git",
+      [
+        "push",
+        "--quiet",
+        "--atomic",
+        "origin",
+        ...doomed.map((mr) => `--force-with-lease=refs/heads/${mr.branch}:${mr.commit_sha}`),
+        ...doomed.map((mr) => `:refs/heads/${mr.branch}`),
+      ],
+      { cwd: c.bare, env: c.env },
+    );
+    if (push.exitCode !== 0) {
+      // One moved or already-gone branch fails an atomic push: go one at a time.
+      for (const mr of doomed)
+        await runCommand(
+          "git",
+          [
+            "push",
+            "--quiet",
+            "origin",
+            `--force-with-lease=refs/heads/${mr.branch}:${mr.commit_sha}`,
+            `:refs/heads/${mr.branch}`,
+          ],
+          { cwd: c.bare, env: c.env },
+        );
+    }
+    for (const mr of doomed) {
+      await runCommand("git", ["branch", "-D", mr.branch], { cwd: c.bare });
+      await runCommand("git", ["update-ref", "-d", `refs/remotes/origin/${mr.branch}`], { cwd: c.bare });
+    }
+  }
+  await done();
+}
+
+/** Deletes branches of MRs a killed run closed as merged before it got to tidy them. */
+async function finishBranchCleanups(c: Ctx): Promise<void> {
+  const waiting = await c.ledger.listIssues({
+    types: [MR_TYPE],
+    labels: [BRANCH_CLEANUP_LABEL],
+    all: true,
+    includeInfra: true,
+  });
+  await deleteBranches(c, waiting.map(readMergeRequest));
 }
 
 /** After the target holds the MR's commit: close MR and source, land convoys, tidy the branch. */
@@ -182,6 +256,7 @@ export async function finishLanded(
       close_reason: "merged",
       set_metadata: { phase: "merged", merge_commit: commit, merged_at: new Date().toISOString() },
       unset_metadata: ["landing_commit", "landing_target"],
+      add_labels: [BRANCH_CLEANUP_LABEL],
     },
     c.actor,
   );
@@ -191,7 +266,7 @@ export async function finishLanded(
     await c.ledger.updateIssue(source.id, { set_metadata: { merge_commit: commit } }, c.actor);
   }
   await landConvoysAfterClose(c.town, [mr.source_issue], c.actor);
-  if (opts.deleteBranch !== false) await deleteBranches(c, [mr.branch]);
+  if (opts.deleteBranch !== false) await deleteBranches(c, [mr]);
   await noticeToWitness(
     c.town,
     c.rig,
@@ -235,7 +310,7 @@ async function land(c: Ctx, target: string, entries: StackEntry[]): Promise<void
   for (const e of entries) await finishLanded(c, e.mr, e.tip, target, { deleteBranch: false });
   await deleteBranches(
     c,
-    entries.map((e) => e.mr.branch),
+    entries.map((e) => e.mr),
   );
 }
 
@@ -403,6 +478,7 @@ export async function runQueueOnce(town: Town, rig: string, opts: RunOptions): P
     await git(c.bare, ["fetch", "--quiet", "--prune", "origin"]);
     const queue = await mergeQueue(town, c.ledger);
     await recover(c, queue);
+    await finishBranchCleanups(c);
     const byTarget = new Map<string, MergeRequest[]>();
     for (const mr of queue) {
       if (report.recovered.includes(mr.id)) continue;

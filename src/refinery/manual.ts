@@ -101,7 +101,8 @@ export async function submitBranch(town: Town, opts: SubmitOptions) {
   const head = await runCommand("git", ["symbolic-ref", "--quiet", "--short", "HEAD"], { cwd: opts.cwd });
   const branch = opts.branch ?? (head.exitCode === 0 ? head.stdout.trim() : "");
   const base = town.rigConfig(rig).default_branch;
-  if (!branch || branch === base)
+  const target = opts.target ?? base;
+  if (!branch || branch === base || branch === target || branch.startsWith("integration/"))
     throw new ValidationError(`submit a work branch, not ${branch || "a detached HEAD"}`);
   const sha = (await git(opts.cwd, ["rev-parse", `refs/heads/${branch}^{commit}`])).trim();
   await runCommand("git", ["checkout", "--quiet", branch], { cwd: opts.cwd });
@@ -115,7 +116,7 @@ export async function submitBranch(town: Town, opts: SubmitOptions) {
       ledger,
       {
         branch,
-        target: opts.target ?? base,
+        target,
         source_issue: issue.id,
         rig,
         commit_sha: sha,

@@ -10,12 +10,13 @@ import { type AgentIdentity, agentBeadIdOf, workDirOf } from "./identity.ts";
 import { writeJsonFile } from "./json-file.ts";
 import { openRigLedger, rigBeadsDir } from "./ledgers.ts";
 import { withFileLock } from "./lock.ts";
-import { RESERVED_NAMES } from "./namepool.ts";
+import { checkNameLength, RESERVED_NAMES } from "./namepool.ts";
 import type { Town } from "./workspace.ts";
 
 export const DEFAULT_CREW_NAME = "max";
 
 export function validateWorkerName(name: string, kind = "crew"): void {
+  checkNameLength(name, kind);
   if (!/^[a-z0-9][a-z0-9_]*$/i.test(name))
     throw new ValidationError(`invalid ${kind} name "${name}": letters, digits and "_" only`);
   if (RESERVED_NAMES.has(name.toLowerCase())) throw new ValidationError(`${kind} name "${name}" is reserved`);

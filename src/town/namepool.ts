@@ -2,6 +2,7 @@
 // other rig uses, so "toast" names one polecat in the whole town. Names are handed out in
 // theme order; past the pool, plain numbers from 51 (never reused).
 import { createHash } from "node:crypto";
+import { ValidationError } from "../errors.ts";
 
 const THEMES: Record<string, readonly string[]> = {
   "mad-max": words(
@@ -32,6 +33,20 @@ export const DEFAULT_THEME = "mad-max";
 export const POOL_SIZE = 50;
 /** Names that would be mistaken for roles or directories. */
 export const RESERVED_NAMES = new Set(["witness", "mayor", "deacon", "refinery", "crew", "polecats"]);
+
+/**
+ * Longest rig, crew or polecat name. Names become directories, lock files, session names and
+ * branch parts; file systems stop at 255 bytes per name, so a long name must fail here, with
+ * words, not later as ENAMETOOLONG half-way through making something.
+ */
+export const MAX_NAME_LENGTH = 64;
+
+export function checkNameLength(name: string, kind: string): void {
+  if (name.length > MAX_NAME_LENGTH)
+    throw new ValidationError(
+      `${kind} name is ${name.length} characters long; at most ${MAX_NAME_LENGTH} are allowed`,
+    );
+}
 
 export function themeNames(): string[] {
   return Object.keys(THEMES);

@@ -19,7 +19,7 @@ import { ensureAgentBead } from "./agent-beads.ts";
 import { writeJsonFile } from "./json-file.ts";
 import { openRigLedger, registerGasTownVocabulary } from "./ledgers.ts";
 import { withFileLock } from "./lock.ts";
-import { chooseTheme } from "./namepool.ts";
+import { checkNameLength, chooseTheme } from "./namepool.ts";
 import { uniquePrefix, validatePrefix } from "./prefix.ts";
 import { DAEMON_JSON, RIGS_JSON, type Town } from "./workspace.ts";
 
@@ -58,6 +58,7 @@ Each one is a full clone of the rig's repository whose beads point at the rig le
 
 export function validateRigName(name: string): void {
   if (!name) throw new ValidationError("rig name must not be empty");
+  checkNameLength(name, "rig");
   if (/[-./\\\s]/.test(name)) {
     const hint = name.replace(/[-./\\\s]+/g, "_");
     throw new ValidationError(`invalid rig name "${name}": no "-", ".", "/", "\\" or spaces (try "${hint}")`);

@@ -24,7 +24,14 @@ import type { Town } from "../town/workspace.ts";
 import { logEvent } from "./events.ts";
 import { findHookedWork, HOOKED } from "./hook.ts";
 import { createMergeRequest } from "./merge-requests.ts";
-import { assertOwnedWorktree, isRuntimePath, polecatId, workLeftIn } from "./polecats.ts";
+import {
+  assertOwnedWorktree,
+  isOwnPolecatBranch,
+  isRuntimePath,
+  polecatGitEnv,
+  polecatId,
+  workLeftIn,
+} from "./polecats.ts";
 
 export const DONE_STATUSES = ["COMPLETED", "ESCALATED", "DEFERRED"] as const;
 export type DoneStatus = (typeof DONE_STATUSES)[number];
@@ -145,17 +152,6 @@ async function currentBranch(dir: string): Promise<string | null> {
   return r.exitCode === 0 ? r.stdout.trim() : null;
 }
 
-function gitIdentityEnv(env: NodeJS.ProcessEnv, address: string): NodeJS.ProcessEnv {
-  const email = env.GIT_AUTHOR_EMAIL || `${address.replaceAll("/", ".")}@gastown.local`;
-  return {
-    ...process.env,
-    GIT_AUTHOR_NAME: env.GIT_AUTHOR_NAME || address,
-    GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME || env.GIT_AUTHOR_NAME || address,
-    GIT_AUTHOR_EMAIL: email,
-    GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL || email,
-  };
-}
-
 /**
  * Commits what the agent left uncommitted ("auto-save"), except Gas Town's own files and
  * deletions of tracked files (a deletion might be an accident; it stays for a person to see).
@@ -180,7 +176,7 @@ async function autoSave(
     ["commit", "--quiet", "--no-verify", "-m", `auto-save: work on ${issue} left uncommitted by ${address}`],
     {
       cwd: workDir,
-      env: gitIdentityEnv(env, address),
+      env: polecatGitEnv(env, address),
     },
   );
   if (r.exitCode !== 0)
@@ -190,6 +186,20 @@ async function autoSave(
 
 function lastLine(text: string): string {
   return (text.trim().split("\n").filter(Boolean).pop() ?? "").replace(/^(fatal|error): /, "");
+}
+
+/**
+ * A polecat pushes only its own `polecat/<name>/…` branches: never the default branch, a
+ * merge target or an integration branch. Those move only through the refinery's gates; a
+ * polecat that pushed one would skip them, and the refinery, seeing the work "already in",
+ * would tidy the branch away as if it were the MR's.
+ */
+function assertPushable(branch: string, name: string, target: string): void {
+  if (branch === target || !isOwnPolecatBranch(branch, name))
+    throw new ConflictError(
+      "protected_branch",
+      `gt done pushes only your own polecat/${name}/… branch, not ${branch}${branch === target ? " (the merge target)" : ""}; your commits stay here: move them with \`git checkout -b polecat/${name}/<bead>\` and run gt done again`,
+    );
 }
 
 /** Pushes HEAD as `branch` to origin and checks the remote really has that commit. */
@@ -321,6 +331,7 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
         result.closed = true;
       } else {
         if (!branch) throw new ConflictError("detached", `${workDir} is not on a branch; nothing to submit`);
+        assertPushable(branch, name, target);
         const sha = (await git(workDir, ["rev-parse", "HEAD"])).trim();
         await pushBranch(workDir, branch, sha);
         result.pushed = true;

@@ -8,12 +8,14 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { join, relative } from "node:path";
 import { AGENT_RUNTIME_EXCLUDES, addExcludes, git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
+import { noticeToWitness } from "../comms/mail.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
@@ -22,7 +24,7 @@ import { ensureAgentBead } from "../town/agent-beads.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, sessionNameOf, workDirOf } from "../town/identity.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
-import { allocateName, POOL_SIZE, RESERVED_NAMES, themeMembers } from "../town/namepool.ts";
+import { allocateName, checkNameLength, POOL_SIZE, RESERVED_NAMES, themeMembers } from "../town/namepool.ts";
 import { loadRigSettings } from "../town/settings.ts";
 import type { Town } from "../town/workspace.ts";
 import { logEvent } from "./events.ts";
@@ -69,6 +71,7 @@ export function polecatNames(town: Town, rig: string): string[] {
 }
 
 export function validatePolecatName(name: string): string {
+  checkNameLength(name, "polecat");
   if (!NAME_RE.test(name) || RESERVED_NAMES.has(name))
     throw new ValidationError(`invalid polecat name "${name}": lowercase letters, digits and _ only`);
   return name;
@@ -158,10 +161,31 @@ export async function polecatInfo(town: Town, provider: RuntimeProvider, rig: st
   return found;
 }
 
+/**
+ * A bead id as one safe part of a git ref name: ids come from ledgers that may hold anything
+ * (imports, hand edits), and `..`, `~`, `:`, spaces or a `.lock` ending would make git refuse
+ * the branch half-way through a sling.
+ */
+export function refSafe(part: string): string {
+  const cleaned = part
+    .replace(/[^A-Za-z0-9._-]+/g, "-")
+    .replace(/\.{2,}/g, ".")
+    .replace(/^[.-]+/, "")
+    .replace(/(\.lock)+$/i, "")
+    .replace(/[.-]+$/, "")
+    .slice(0, 80);
+  return cleaned || "work";
+}
+
 /** `polecat/<name>/<bead>@<base36 ms>`, or `polecat/<name>-<base36 ms>` with no bead. */
 export function polecatBranchName(name: string, beadId?: string, now = Date.now()): string {
   const stamp = now.toString(36);
-  return beadId ? `polecat/${name}/${beadId}@${stamp}` : `polecat/${name}-${stamp}`;
+  return beadId ? `polecat/${name}/${refSafe(beadId)}@${stamp}` : `polecat/${name}-${stamp}`;
+}
+
+/** Branches a polecat may push: its own `polecat/<name>/…` or `polecat/<name>-…`, nothing else. */
+export function isOwnPolecatBranch(branch: string, name: string): boolean {
+  return branch.startsWith(`polecat/${name}/`) || branch.startsWith(`polecat/${name}-`);
 }
 
 function poolLock(town: Town, rig: string): string {
@@ -281,9 +305,147 @@ export async function workLeftIn(dir: string): Promise<string[]> {
     .filter((line) => !isRuntimePath(line.slice(3).split(" -> ").pop()!.replace(/^"|"$/g, "")));
 }
 
+/** A git identity for commits made on a polecat's behalf (auto-save, rescue). */
+export function polecatGitEnv(env: NodeJS.ProcessEnv, address: string): NodeJS.ProcessEnv {
+  const email = env.GIT_AUTHOR_EMAIL || `${address.replaceAll("/", ".")}@gastown.local`;
+  return {
+    ...process.env,
+    GIT_AUTHOR_NAME: env.GIT_AUTHOR_NAME || address,
+    GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME || env.GIT_AUTHOR_NAME || address,
+    GIT_AUTHOR_EMAIL: email,
+    GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL || email,
+    GIT_TERMINAL_PROMPT: "0",
+  };
+}
+
+/** What a sandbox held that no remote had, saved before the sandbox moved on. */
+export interface RescuedWork {
+  /** Branches now holding the work (pushed to origin unless `pushed` is false). */
+  branches: string[];
+  commits: number;
+  /** Uncommitted changes committed onto the rescue branch. */
+  saved_changes: number;
+  pushed: boolean;
+}
+
+async function symbolicBranch(dir: string): Promise<string | null> {
+  const r = await runCommand("git", ["symbolic-ref", "--quiet", "--short", "HEAD"], { cwd: dir });
+  return r.exitCode === 0 ? r.stdout.trim() : null;
+}
+
 /**
- * Makes the polecat's sandbox ready for `beadId` on a fresh branch: a new worktree, or the
- * kept one switched to a new branch from the default branch (the cheap path, spec §2.3).
+ * Saves work a sandbox holds that is on no remote ref — uncommitted changes, commits on a
+ * detached HEAD, the polecat's local branches ahead of origin — on `polecat/<name>/…`
+ * branches pushed to origin, and tells the witness. Run before a sandbox is switched to new
+ * work, so reuse can never orphan a commit (what `gt polecat nuke` refuses, reuse saves).
+ */
+export async function rescueUnsavedWork(
+  town: Town,
+  rig: string,
+  name: string,
+  workDir: string,
+  actor: string,
+): Promise<RescuedWork | undefined> {
+  const address = addressOf(polecatId(rig, name));
+  const env = polecatGitEnv({}, address);
+  const stamp = Date.now().toString(36);
+  let head = await symbolicBranch(workDir);
+  const dirty = await workLeftIn(workDir);
+  const unpushed = await unpushedCommits(workDir, name);
+  if (dirty.length === 0 && unpushed.length === 0) return undefined;
+
+  const needsOwnBranch = head === null || !isOwnPolecatBranch(head, name);
+  const headUnpushed = (
+    await runCommand("git", ["rev-list", "--count", "HEAD", "--not", "--remotes"], { cwd: workDir })
+  ).stdout.trim();
+  if ((dirty.length > 0 || Number(headUnpushed) > 0) && needsOwnBranch) {
+    head = `polecat/${name}/rescued-${stamp}`;
+    await git(workDir, ["checkout", "--quiet", "-b", head]);
+  }
+  let saved = 0;
+  if (dirty.length > 0) {
+    await git(workDir, ["add", "-A", "--", ".", ...RUNTIME_PATHSPECS]);
+    const commit = await runCommand(
+      "git",
+      ["commit", "--quiet", "--no-verify", "-m", `rescue: work left uncommitted in ${address}'s sandbox`],
+      { cwd: workDir, env },
+    );
+    if (commit.exitCode !== 0)
+      throw new ConflictError(
+        "rescue_failed",
+        `could not save the uncommitted work in ${workDir} (${commit.stderr.trim().split("\n").pop()}); nothing was switched`,
+      );
+    saved = dirty.length;
+  }
+  // Every local branch of this polecat with commits no remote has goes to origin as it is.
+  const refs = (
+    await git(workDir, [
+      "for-each-ref",
+      "--format=%(refname:short)",
+      `refs/heads/polecat/${name}/`,
+      `refs/heads/polecat/${name}-*`,
+    ])
+  )
+    .split("\n")
+    .filter(Boolean);
+  const branches: string[] = [];
+  for (const ref of refs) {
+    const ahead = await runCommand("git", ["rev-list", "--count", ref, "--not", "--remotes"], {
+      cwd: workDir,
+    });
+    if (ahead.exitCode === 0 && Number(ahead.stdout.trim()) > 0) branches.push(ref);
+  }
+  let pushed = branches.length > 0;
+  if (branches.length > 0) {
+    const push = await runCommand(
+      "git",
+      ["push", "--quiet", "origin", ...branches.map((b) => `refs/heads/${b}:refs/heads/${b}`)],
+      { cwd: workDir, env },
+    );
+    pushed = push.exitCode === 0;
+  }
+  const rescued: RescuedWork = { branches, commits: unpushed.length, saved_changes: saved, pushed };
+  logEvent(town.root, "rescue", actor, { rig, polecat: name, ...rescued });
+  await noticeToWitness(
+    town,
+    rig,
+    actor,
+    `RESCUED ${name}`,
+    [
+      `Polecat ${address} had work on no remote before its sandbox was reused.`,
+      `Branches: ${branches.join(", ") || "-"}`,
+      `Commits: ${unpushed.length}${saved ? ` (+ ${saved} uncommitted change(s) committed)` : ""}`,
+      pushed
+        ? "Pushed to origin."
+        : `Not pushed (origin refused or unreachable); kept in the rig's repository (${join(town.rigDir(rig), ".repo.git")}).`,
+    ].join("\n"),
+  ).catch(() => undefined);
+  return rescued;
+}
+
+/**
+ * Makes a leftover directory where a worktree should be harmless: git worktree add needs the
+ * path free. An empty one goes; one with files is moved aside (never deleted: it may be work).
+ */
+function clearStaleWorkDir(workDir: string): void {
+  if (!existsSync(workDir)) return;
+  if (readdirSync(workDir).length === 0) {
+    rmSync(workDir, { recursive: true, force: true });
+    return;
+  }
+  renameSync(workDir, `${workDir}.orphaned-${Date.now().toString(36)}`);
+}
+
+export interface SandboxOptions {
+  /** The bead's existing branch (a resumed sling): check it out instead of making a new one. */
+  branch?: string;
+}
+
+/**
+ * Makes the polecat's sandbox ready for `beadId`: a new worktree, the kept one switched to a
+ * fresh branch from the default branch (the cheap path, spec §2.3), or — for a resumed bead —
+ * put back on the bead's own branch, rebuilt from the rig's repository or origin when the
+ * worktree was deleted. Work the sandbox held that no remote has is rescued first.
  */
 export async function prepareSandbox(
   town: Town,
@@ -291,36 +453,65 @@ export async function prepareSandbox(
   name: string,
   beadId: string,
   actor: string,
-): Promise<{ workDir: string; branch: string; reused: boolean }> {
+  opts: SandboxOptions = {},
+): Promise<{ workDir: string; branch: string; reused: boolean; rescued?: RescuedWork }> {
   const id = polecatId(rig, name);
   const workDir = workDirOf(town.root, id);
   const rigDir = town.rigDir(rig);
   const bare = join(rigDir, ".repo.git");
   const base = town.rigConfig(rig).default_branch;
   const from = await startPoint(bare, base);
-  const branch = polecatBranchName(name, beadId);
+  const hasWorktree = existsSync(join(workDir, ".git"));
+  if (hasWorktree) await assertOwnedWorktree(town, rig, name);
+  const head = hasWorktree ? await symbolicBranch(workDir) : null;
+  // The sandbox may already be on a branch of this very bead (an earlier, interrupted sling).
+  const current = head?.startsWith(`polecat/${name}/${refSafe(beadId)}@`) ? head : undefined;
+  const asked = opts.branch && isOwnPolecatBranch(opts.branch, name) ? opts.branch : undefined;
+  const wanted = asked ?? current;
+  const localHas = async (b: string) => gitOk(bare, ["rev-parse", "--verify", "--quiet", `refs/heads/${b}`]);
+  const originHas = async (b: string) =>
+    gitOk(bare, ["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${b}`]);
+  // A resumed bead continues on its branch when anything of it survives; else it starts fresh.
+  const branch =
+    wanted && ((await localHas(wanted)) || (await originHas(wanted)))
+      ? wanted
+      : polecatBranchName(name, beadId);
   // Rigs added before these paths were excluded get them now (idempotent).
   await addExcludes(bare, AGENT_RUNTIME_EXCLUDES);
   let reused = false;
-  if (existsSync(join(workDir, ".git"))) {
-    await assertOwnedWorktree(town, rig, name);
-    const dirty = await workLeftIn(workDir);
-    if (dirty.length > 0)
-      throw new ConflictError(
-        "sandbox_dirty",
-        `polecat ${rig}/${name} has uncommitted work in ${workDir}; finish it or nuke the polecat`,
-      );
-    await git(workDir, ["checkout", "--quiet", "--no-track", "-b", branch, from]);
+  let rescued: RescuedWork | undefined;
+  if (hasWorktree) {
+    if (head !== branch) {
+      rescued = await rescueUnsavedWork(town, rig, name, workDir, actor);
+      if (await localHas(branch)) await git(workDir, ["checkout", "--quiet", branch]);
+      else if (await originHas(branch))
+        await git(workDir, ["checkout", "--quiet", "--no-track", "-b", branch, `origin/${branch}`]);
+      else await git(workDir, ["checkout", "--quiet", "--no-track", "-b", branch, from]);
+    }
     reused = true;
   } else {
     mkdirSync(join(workDir, ".."), { recursive: true });
+    clearStaleWorkDir(workDir);
     // --no-track: setting an upstream writes the shared config file, which parallel slings
     // would fight over (config.lock); polecat branches are pushed explicitly by gt done.
     // git names a worktree's admin dir after the path's last part (the rig name, for every
     // polecat) and picks free suffixes racily: concurrent adds in one repo must take turns.
-    await withFileLock(join(rigDir, ".runtime", "locks", "worktree-add.lock"), () =>
-      git(bare, ["worktree", "add", "--quiet", "--no-track", "-b", branch, workDir, from]),
-    );
+    await withFileLock(join(rigDir, ".runtime", "locks", "worktree-add.lock"), async () => {
+      // A worktree deleted by hand is still registered until pruned, and blocks its path.
+      await gitOk(bare, ["worktree", "prune"]);
+      if (await localHas(branch)) await git(bare, ["worktree", "add", "--quiet", workDir, branch]);
+      else
+        await git(bare, [
+          "worktree",
+          "add",
+          "--quiet",
+          "--no-track",
+          "-b",
+          branch,
+          workDir,
+          (await originHas(branch)) ? `origin/${branch}` : from,
+        ]);
+    });
   }
   // The worktree finds the rig ledger through a redirect the project never sees (excluded).
   mkdirSync(join(workDir, ".beads"), { recursive: true });
@@ -332,7 +523,7 @@ export async function prepareSandbox(
     await ledger.close();
   }
   if (!reused) logEvent(town.root, "spawn", actor, { rig, polecat: name });
-  return { workDir, branch, reused };
+  return { workDir, branch, reused, ...(rescued ? { rescued } : {}) };
 }
 
 /**

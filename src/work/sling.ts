@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { startAgentSession } from "../agents/session.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
+import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { crewNames } from "../town/crew.ts";
@@ -162,6 +163,46 @@ function holderOf(issue: Issue): string | undefined {
   return undefined;
 }
 
+/**
+ * A sling is a sequence (hook → sandbox → session) whose every prefix must be recoverable:
+ * the bead records how far its sling got and which process runs it. A bead whose sling
+ * never reached "done" and whose slinging process is gone was left by a killed sling; the
+ * next sling of it (or at its polecat) finishes or rolls back what is left.
+ */
+type SlingStage = "hooking" | "sandbox" | "done";
+
+function slingProgress(issue: Issue): { stage?: SlingStage; pid?: number; branch?: string } {
+  const m = (issue.metadata as Record<string, unknown> | undefined) ?? {};
+  return {
+    stage: typeof m.sling_stage === "string" ? (m.sling_stage as SlingStage) : undefined,
+    pid: typeof m.sling_pid === "number" ? m.sling_pid : undefined,
+    branch: typeof m.branch === "string" ? m.branch : undefined,
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Whether another live process is still slinging this bead right now. */
+function slingInFlight(issue: Issue): boolean {
+  const { stage, pid } = slingProgress(issue);
+  return (
+    stage !== undefined && stage !== "done" && pid !== undefined && pid !== process.pid && processAlive(pid)
+  );
+}
+
+/** A sling that stopped part-way (its process died before the session was reached). */
+function slingInterrupted(issue: Issue): boolean {
+  const { stage } = slingProgress(issue);
+  return stage !== undefined && stage !== "done" && !slingInFlight(issue);
+}
+
 function isPolecatOfRig(address: string, rig: string): string | undefined {
   const m = /^([^/]+)\/polecats\/([^/]+)$/.exec(address);
   return m && m[1] === rig ? m[2] : undefined;
@@ -175,6 +216,36 @@ interface Plan {
   previousHolder?: string;
   /** A polecat directory made for this bead (removed again if hooking fails). */
   reservedNew?: boolean;
+}
+
+/**
+ * A polecat has one hook. Another bead on it is either left by a killed sling (rolled back:
+ * back to open, the sandbox's work is rescued when the polecat next switches) or real work,
+ * which makes the polecat busy.
+ */
+async function clearPolecatHook(
+  ledger: SqliteLedger,
+  address: string,
+  incoming: string,
+  actor: string,
+): Promise<void> {
+  const held = await ledger.listIssues({ statuses: [HOOKED], assignee: address, includeInfra: true });
+  for (const other of held.filter((b) => b.id !== incoming)) {
+    if (!slingInterrupted(other))
+      throw new ConflictError(
+        "polecat_busy",
+        `${address} already has ${other.id} on its hook; sling ${incoming} at the rig for another polecat`,
+      );
+    await ledger.updateIssue(
+      other.id,
+      { status: "open", assignee: null, unset_metadata: ["sling_pid", "sling_stage", "branch"] },
+      actor,
+      (cur) => {
+        if (holderOf(cur) !== address || !slingInterrupted(cur))
+          throw new ConflictError("polecat_busy", `${address} is busy with ${cur.id}`);
+      },
+    );
+  }
 }
 
 /**
@@ -204,10 +275,25 @@ async function hookOne(
         ? isPolecatOfRig(holder, target.rig) !== undefined
         : addressOf(target.id) === holder);
     if (holder && sameTarget) {
-      // Same target again: a no-op while the holder runs; a resume (GUPP) when it died.
+      // Same target again: a no-op while the holder runs (or another sling of it is still
+      // under way); a resume (GUPP) when the holder died or a killed sling left it half-made.
       const heldBy = parseAddress(holder);
-      const dead = await holderIsDead(town, provider, holder);
-      return { issue, beadRig, id: heldBy, action: dead ? "resumed" : "already-hooked" };
+      if (slingInFlight(issue)) return { issue, beadRig, id: heldBy, action: "already-hooked" };
+      const resume = slingInterrupted(issue) || (await holderIsDead(town, provider, holder));
+      if (!resume) return { issue, beadRig, id: heldBy, action: "already-hooked" };
+      if (opts.dryRun) return { issue, beadRig, id: heldBy, action: "would-hook" };
+      // Take over the finishing as one compare-and-swap, so of two re-slings one resumes.
+      const seenPid = slingProgress(issue).pid;
+      const claimed = await ledger.updateIssue(
+        issue.id,
+        { set_metadata: { sling_pid: process.pid, sling_stage: "hooking" } },
+        opts.actor,
+        (cur) => {
+          if (holderOf(cur) !== holder || slingProgress(cur).pid !== seenPid)
+            throw new ConflictError("already_hooked", `${cur.id} is being resumed by another sling`);
+        },
+      );
+      return { issue: claimed, beadRig, id: heldBy, action: "resumed" };
     }
     let previousHolder: string | undefined;
     if (holder) {
@@ -246,11 +332,17 @@ async function hookOne(
     const address = addressOf(id!);
     const expected = holder;
     try {
-      const meta: Record<string, unknown> = { dispatcher: opts.actor, slung_at: new Date().toISOString() };
+      if (id!.role === "polecat") await clearPolecatHook(ledger, address, issue.id, opts.actor);
+      const meta: Record<string, unknown> = {
+        dispatcher: opts.actor,
+        slung_at: new Date().toISOString(),
+        sling_pid: process.pid,
+        sling_stage: "hooking",
+      };
       if (opts.args) meta.args = opts.args;
       await ledger.updateIssue(
         issue.id,
-        { status: HOOKED, assignee: address, set_metadata: meta },
+        { status: HOOKED, assignee: address, set_metadata: meta, unset_metadata: ["branch"] },
         opts.actor,
         (cur) => {
           // Re-checked inside the write transaction: someone may have hooked it since we read it.
@@ -323,6 +415,37 @@ async function releaseHook(town: Town, plan: Plan, actor: string): Promise<void>
     rmSync(join(town.rigDir(plan.id.rig!), "polecats", plan.id.name!), { recursive: true, force: true });
 }
 
+/** Records how far the sling of a bead got, while the bead is still on `address`'s hook. */
+async function recordSlingStage(
+  town: Town,
+  bead: string,
+  address: string,
+  actor: string,
+  stage: SlingStage,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const { ledger } = openLedgerOfBead(town, bead);
+  try {
+    await ledger
+      .updateIssue(
+        bead,
+        {
+          set_metadata: { sling_stage: stage, ...extra },
+          ...(stage === "done" ? { unset_metadata: ["sling_pid"] } : {}),
+        },
+        actor,
+        (cur) => {
+          if (cur.assignee !== address) throw new ConflictError("moved", `${bead} moved on meanwhile`);
+        },
+      )
+      .catch((e) => {
+        if (!(e instanceof ConflictError)) throw e;
+      });
+  } finally {
+    await ledger.close();
+  }
+}
+
 /** After hooking: sandbox, agent-bead facts, then a session started or nudged. */
 async function launch(
   town: Town,
@@ -335,12 +458,21 @@ async function launch(
   const session = sessionNameOf(id, prefix);
   const address = addressOf(id);
   let branch: string | null = null;
-  if (id.role === "polecat" && plan.action === "hooked") {
+  let freshWorktree = false;
+  if (id.role === "polecat") {
     try {
-      branch = (await prepareSandbox(town, id.rig!, id.name!, issue.id, opts.actor)).branch;
+      // A resumed bead goes back to its own branch (rebuilt if the worktree was deleted).
+      const resumeBranch = plan.action === "resumed" ? slingProgress(issue).branch : undefined;
+      const sandbox = await prepareSandbox(town, id.rig!, id.name!, issue.id, opts.actor, {
+        branch: resumeBranch,
+      });
+      branch = sandbox.branch;
+      freshWorktree = !sandbox.reused;
+      await recordSlingStage(town, issue.id, address, opts.actor, "sandbox", { branch });
     } catch (e) {
       // No sandbox, no work: give the bead back rather than leave a polecat that cannot run.
-      await releaseHook(town, plan, opts.actor);
+      // A resumed bead stays hooked: its next sling tries again (the sling is marked unfinished).
+      if (plan.action === "hooked") await releaseHook(town, plan, opts.actor);
       throw e;
     }
   }
@@ -365,7 +497,7 @@ async function launch(
   let sessionAction: SlingOutcome["session_action"] = "none";
   if (!opts.noStart && existsSync(workDir)) {
     const note = `[GAS TOWN] ${displayName(id)} <- ${opts.actor} • assigned: ${issue.id}. Run \`gt prime --hook\` and start on your hook.${opts.message ? ` ${opts.message}` : ""}`;
-    if (await provider.isAlive(session)) {
+    if ((await provider.isAlive(session)) && !freshWorktree) {
       await provider.sendText(session, note);
       sessionAction = "nudged";
     } else if (id.role === "polecat" || plan.action === "resumed") {
@@ -382,6 +514,7 @@ async function launch(
       if (opts.message) await provider.sendText(session, opts.message);
     }
   }
+  await recordSlingStage(town, issue.id, address, opts.actor, "done");
   return outcome(plan, town, { session, branch, workDir, sessionAction });
 }
 

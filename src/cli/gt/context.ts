@@ -1,6 +1,6 @@
 // What every gt command shares: the town (found from the working directory or
 // GT_TOWN_ROOT), the runtime provider, output as text or --json, and errors as one line.
-import { GasTownError } from "../../errors.ts";
+import { describeSystemError, GasTownError } from "../../errors.ts";
 import type { RuntimeProvider } from "../../runtime/provider.ts";
 import { townRuntime } from "../../town/runtime-choice.ts";
 import { Town } from "../../town/workspace.ts";
@@ -49,7 +49,7 @@ export class GtContext {
 /** One line on stderr (and a JSON object on stdout with --json); returns the exit code. */
 export function reportGtError(e: unknown, json: boolean): number {
   const known = e instanceof GasTownError;
-  const message = (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+  const message = (describeSystemError(e) ?? (e instanceof Error ? e.message : String(e))).split("\n")[0]!;
   if (json) process.stdout.write(`${JSON.stringify({ error: message, code: known ? e.code : "error" })}\n`);
   process.stderr.write(`Error: ${message}\n`);
   if (!known && process.env.GT_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
