@@ -1,4 +1,5 @@
 import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
+import { ensureLedgerRecords } from "../town/agent-beads.ts";
 import { crewNames } from "../town/crew.ts";
 import {
   type AgentIdentity,
@@ -57,6 +58,8 @@ async function ledgerFacts(town: Town, rig: string | undefined): Promise<LedgerF
     return facts;
   }
   try {
+    // A rebuilt database has no agent beads: they are re-derived from the agents on disk.
+    await ensureLedgerRecords(town, ledger, rig).catch(() => undefined);
     for (const b of await ledger.listIssues({ statuses: [HOOKED], includeInfra: true })) {
       if (b.assignee) facts.hooks.set(b.assignee, { id: b.id, title: b.title });
     }

@@ -8,6 +8,7 @@ import { listEscalations } from "../comms/escalation.ts";
 import { unreadMail } from "../comms/mailbox.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import { ensureLedgerRecords } from "../town/agent-beads.ts";
 import {
   type AgentIdentity,
   addressOf,
@@ -154,6 +155,8 @@ async function readLedgers(town: Town, id: AgentIdentity, address: string): Prom
   try {
     if (id.rig) ledgers.push(openRigLedger(town, id.rig));
     ledgers.push(openTownLedger(town));
+    // An agent starting on a rebuilt database gets its agent bead (and its ledger's) back.
+    await ensureLedgerRecords(town, ledgers[0]!, id.rig, { actor: address }).catch(() => undefined);
     const hooked = await findHookedWork(ledgers, address);
     const unread = (await unreadMail(ledgers, address)).length;
     return { hooked, unread };

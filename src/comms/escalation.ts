@@ -10,7 +10,7 @@ import { NotFoundError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { readJsonFile } from "../town/json-file.ts";
-import { openTownLedger, registerGasTownVocabulary } from "../town/ledgers.ts";
+import { openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { logEvent } from "../work/events.ts";
 import { sendMail } from "./mail.ts";
@@ -183,7 +183,6 @@ export async function escalate(town: Town, input: EscalateInput): Promise<Escala
   const settings = loadEscalationSettings(town);
   const ledger = openTownLedger(town);
   try {
-    await registerGasTownVocabulary(ledger);
     const now = new Date().toISOString();
     const issue = await ledger.createIssue(
       {

@@ -1,8 +1,9 @@
 // Mail between agents (spec §1.7). A message is a bead of type `message` in the town
 // ledger: assignee = recipient, title = subject, description = body, labelled gt:message,
 // from:<sender>, thread:<id>, msg-type:<type>, cc:<address>, reply-to:<id>. "Read" is the
-// label `read`; archiving closes the bead. Mail is a wisp unless sent --permanent: it never
-// travels in the JSONL export, as in Gas Town.
+// label `read`; archiving closes the bead. Mail is a wisp unless sent --permanent: a wisp
+// never travels in the JSONL export (it is lost with the database, by design); permanent
+// mail is exported like any bead (the town ledger does not count `message` as infrastructure).
 import { randomBytes } from "node:crypto";
 import { knownAgents } from "../agents/inventory.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";

@@ -23,6 +23,7 @@ import { BUILTIN_PRESETS } from "../agents/presets.ts";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { safeText } from "../terminal-text.ts";
+import { ensureLedgerRecords } from "../town/agent-beads.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, sessionNameOf } from "../town/identity.ts";
 import { openLedgerFor } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
@@ -176,6 +177,7 @@ export async function setDnd(town: Town, id: AgentIdentity, on: boolean, actor: 
   const ledger = openLedgerFor(town, id.rig);
   try {
     const beadId = agentBeadIdOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+    if (!(await ledger.getIssue(beadId))) await ensureLedgerRecords(town, ledger, id.rig, { actor });
     if (!(await ledger.getIssue(beadId)))
       throw new NotFoundError(beadId, `no agent bead for ${addressOf(id)}`);
     await ledger.updateIssue(beadId, { set_metadata: { dnd: on } }, actor);

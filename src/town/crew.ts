@@ -1,11 +1,11 @@
 // Crew: long-lived workspaces for a person or a named agent. Each is a full clone of the
 // rig's repository at <rig>/crew/<name>, whose beads point at the rig ledger through a
 // redirect the project never sees.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { AGENT_RUNTIME_EXCLUDES, addExcludes, clone, git, workingState } from "../adapters/git.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import { ensureAgentBead } from "./agent-beads.ts";
+import { crewOnDisk, ensureAgentBead } from "./agent-beads.ts";
 import { type AgentIdentity, agentBeadIdOf, workDirOf } from "./identity.ts";
 import { writeJsonFile } from "./json-file.ts";
 import { openRigLedger, rigBeadsDir } from "./ledgers.ts";
@@ -103,12 +103,7 @@ export async function crewMember(town: Town, rig: string, name: string): Promise
 }
 
 export function crewNames(town: Town, rig: string): string[] {
-  const dir = join(town.rigDir(rig), "crew");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith(".") && existsSync(join(dir, d.name, ".git")))
-    .map((d) => d.name)
-    .sort();
+  return crewOnDisk(town, rig);
 }
 
 export async function listCrew(town: Town, rig?: string): Promise<CrewMember[]> {

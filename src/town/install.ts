@@ -7,9 +7,9 @@ import { git, gitOk } from "../adapters/git.ts";
 import { gitConfigValue } from "../adapters/git-config.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
 import { initLedger } from "../ledger/discovery.ts";
-import { ensureAgentBead } from "./agent-beads.ts";
+import { ensureLedgerRecords } from "./agent-beads.ts";
 import { writeJsonFile } from "./json-file.ts";
-import { openTownLedger, registerGasTownVocabulary } from "./ledgers.ts";
+import { openTownLedger } from "./ledgers.ts";
 import { DAEMON_JSON, RIGS_JSON, TOWN_JSON, Town } from "./workspace.ts";
 
 export interface InstallOptions {
@@ -153,9 +153,7 @@ export async function installTown(path: string, opts: InstallOptions): Promise<I
     const town = new Town(root);
     const ledger = openTownLedger(town);
     try {
-      await registerGasTownVocabulary(ledger);
-      await ensureAgentBead(ledger, { role: "mayor" }, undefined, "gt install");
-      await ensureAgentBead(ledger, { role: "deacon" }, undefined, "gt install");
+      await ensureLedgerRecords(town, ledger, undefined, { actor: "gt install" });
     } finally {
       await ledger.close();
     }

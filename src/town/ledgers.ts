@@ -2,7 +2,9 @@
 // and one per rig (its own prefix). A rig's `.beads` may be a redirect into mayor/rig/.beads
 // when the project tracks its own beads.
 import { join } from "node:path";
+import { GasTownError } from "../errors.ts";
 import { BEADS_DIRNAME, followRedirect, type LedgerLocation, openLedger } from "../ledger/discovery.ts";
+import { DEFAULT_INFRA_TYPES } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import type { Town } from "./workspace.ts";
 
@@ -22,6 +24,12 @@ export const GT_CUSTOM_TYPES = [
   "escalation",
 ];
 export const GT_CUSTOM_STATUSES = ["staged_ready:active", "staged_warnings:active"];
+/**
+ * Types that are infrastructure in the town ledger: the defaults without `message`, so mail
+ * sent --permanent is exported like any bead and comes back when the database is rebuilt
+ * (mail wisps are ephemeral and never exported either way).
+ */
+export const TOWN_INFRA_TYPES = DEFAULT_INFRA_TYPES.filter((t) => t !== "message");
 
 export function locate(beadsDir: string): LedgerLocation {
   const real = followRedirect(beadsDir);
@@ -38,27 +46,96 @@ export function rigBeadsDir(town: Town, rig: string): string {
   return join(town.rigDir(rig), BEADS_DIRNAME);
 }
 
+/** Which town (and rig) a ledger opened by openTownLedger/openRigLedger belongs to. */
+const owners = new WeakMap<SqliteLedger, { town: Town; rig: string | undefined }>();
+
+export function ledgerOwner(ledger: SqliteLedger): { town: Town; rig: string | undefined } | undefined {
+  return owners.get(ledger);
+}
+
+/**
+ * Opens a ledger the town manages, with Gas Town's vocabulary in place: a database rebuilt
+ * from its JSONL (beads.db deleted, a fresh clone) has lost its config, and without the
+ * custom types nothing could file a merge request. One config read per open; a write only
+ * when something is missing. Agent and rig beads are re-derived where they are needed
+ * (ensureLedgerRecords), since that takes more than one read.
+ */
+function openManaged(town: Town, rig: string | undefined, beadsDir: string): SqliteLedger {
+  const ledger = openLedger(locate(beadsDir));
+  try {
+    ensureGasTownVocabulary(ledger, { town: rig === undefined });
+  } catch (e) {
+    ledger.database.close();
+    throw e;
+  }
+  owners.set(ledger, { town, rig });
+  return ledger;
+}
+
 export function openTownLedger(town: Town): SqliteLedger {
-  return openLedger(locate(town.beadsDir));
+  return openManaged(town, undefined, town.beadsDir);
 }
 
 export function openRigLedger(town: Town, rig: string): SqliteLedger {
-  return openLedger(locate(rigBeadsDir(town, rig)));
+  return openManaged(town, rig, rigBeadsDir(town, rig));
 }
 
-/** Registers Gas Town's bead types and statuses on a ledger (idempotent). */
-export async function registerGasTownVocabulary(ledger: SqliteLedger): Promise<void> {
-  const merge = async (key: string, wanted: string[]) => {
-    const have = ((await ledger.getConfig(key)) ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
+const VOCABULARY_KEYS = ["types.custom", "status.custom", "types.infra"] as const;
+type VocabularyConfig = Partial<Record<(typeof VOCABULARY_KEYS)[number], string>>;
+
+function parseList(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The config writes that give a ledger Gas Town's vocabulary, none when it has it: custom
+ * types and statuses are added to what is there (a name already present, in any category,
+ * is kept as it is); in the town ledger `message` is taken out of the infrastructure types.
+ */
+export function vocabularyChanges(cfg: VocabularyConfig, opts: { town: boolean }): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const merge = (key: "types.custom" | "status.custom", wanted: string[]) => {
+    const have = parseList(cfg[key]);
     const names = new Set(have.map((h) => h.split(":")[0]));
-    const next = [...have, ...wanted.filter((w) => !names.has(w.split(":")[0]))];
-    if (next.length !== have.length) await ledger.setConfig(key, next.join(","));
+    const missing = wanted.filter((w) => !names.has(w.split(":")[0]));
+    if (missing.length > 0) out.push([key, [...have, ...missing].join(",")]);
   };
-  await merge("types.custom", GT_CUSTOM_TYPES);
-  await merge("status.custom", GT_CUSTOM_STATUSES);
+  merge("types.custom", GT_CUSTOM_TYPES);
+  merge("status.custom", GT_CUSTOM_STATUSES);
+  if (opts.town) {
+    const infra = cfg["types.infra"] === undefined ? [...DEFAULT_INFRA_TYPES] : parseList(cfg["types.infra"]);
+    if (cfg["types.infra"] === undefined || infra.includes("message"))
+      out.push(["types.infra", infra.filter((t) => t !== "message").join(",")]);
+  }
+  return out;
+}
+
+function readVocabularyConfig(ledger: SqliteLedger): VocabularyConfig {
+  const rows = ledger.database.all<{ key: string; value: string }>(
+    `SELECT key, value FROM config WHERE key IN (${VOCABULARY_KEYS.map(() => "?").join(", ")})`,
+    ...VOCABULARY_KEYS,
+  );
+  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+}
+
+/**
+ * Registers Gas Town's bead types and statuses (and, for the town ledger, its infrastructure
+ * types) on a ledger: idempotent, one read when nothing is missing. The open path is
+ * synchronous; SqliteLedger's setConfig does its write before returning its promise
+ * (node:sqlite is synchronous), and each write is read back so a failure is reported here.
+ */
+export function ensureGasTownVocabulary(ledger: SqliteLedger, opts: { town: boolean }): void {
+  const changes = vocabularyChanges(readVocabularyConfig(ledger), opts);
+  for (const [key, value] of changes) {
+    // Through setConfig, not SQL: it reloads the vocabulary and, for types.infra, schedules
+    // the full re-export that brings existing permanent mail into the JSONL.
+    ledger.setConfig(key, value).catch(() => undefined);
+    if (readVocabularyConfig(ledger)[key as keyof VocabularyConfig] !== value)
+      throw new GasTownError("ledger_config", `could not register Gas Town's ${key} in ${ledger.location}`);
+  }
 }
 
 /** Opens the ledger an agent identity belongs to: the rig's for rig roles, else the town's. */

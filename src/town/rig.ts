@@ -15,9 +15,9 @@ import {
 } from "../adapters/git.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
 import { initLedger, prefixOfJsonl, readRoutes } from "../ledger/discovery.ts";
-import { ensureAgentBead } from "./agent-beads.ts";
+import { ensureLedgerRecords } from "./agent-beads.ts";
 import { writeJsonFile } from "./json-file.ts";
-import { openRigLedger, registerGasTownVocabulary } from "./ledgers.ts";
+import { openRigLedger } from "./ledgers.ts";
 import { withFileLock } from "./lock.ts";
 import { checkNameLength, chooseTheme } from "./namepool.ts";
 import { uniquePrefix, validatePrefix } from "./prefix.ts";
@@ -222,24 +222,11 @@ async function buildRigTree(
   const actor = opts.actor ?? "gt rig add";
   const ledger = openRigLedger(town, name);
   try {
-    await registerGasTownVocabulary(ledger);
-    const rigBead = `${prefix}-rig-${name}`;
-    if (!(await ledger.getIssue(rigBead))) {
-      await ledger.createIssue(
-        {
-          id: rigBead,
-          force: true,
-          title: name,
-          description: `Rig ${name}: ${url} (default branch ${branch}).`,
-          issue_type: "rig",
-          labels: ["gt:rig"],
-          metadata: { git_url: url, default_branch: branch, prefix },
-        },
-        actor,
-      );
-    }
-    await ensureAgentBead(ledger, { role: "witness", rig: name }, prefix, actor);
-    await ensureAgentBead(ledger, { role: "refinery", rig: name }, prefix, actor);
+    // The rig's files (rigs.json, config.json) come later: the rig bead's facts are given here.
+    await ensureLedgerRecords(town, ledger, name, {
+      actor,
+      rigFacts: { name, git_url: url, default_branch: branch, prefix },
+    });
   } finally {
     await ledger.close();
   }
