@@ -8,6 +8,7 @@ import { listEscalations } from "../comms/escalation.ts";
 import { unreadMail } from "../comms/mailbox.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import { safeText } from "../terminal-text.ts";
 import { ensureLedgerRecords } from "../town/agent-beads.ts";
 import {
   type AgentIdentity,
@@ -123,7 +124,7 @@ async function pendingEscalations(town: Town): Promise<string | undefined> {
     for (const sev of ["critical", "high", "medium", "low"] as const) {
       const some = open.filter((e) => e.severity === sev);
       if (some.length)
-        lines.push(`${sev.toUpperCase()}: ${some.map((e) => `${e.id} ${e.summary}`).join("; ")}`);
+        lines.push(`${sev.toUpperCase()}: ${some.map((e) => `${e.id} ${safeText(e.summary)}`).join("; ")}`);
     }
     lines.push("", "Acknowledge with gt escalate ack <id>; see gt escalate show <id>.");
     return lines.join("\n");
@@ -273,13 +274,20 @@ function autonomousBlock(id: AgentIdentity, bead: Issue, more: number): string {
     "",
     "Work is on your hook. Start on it **now** — do not ask for confirmation, do not wait for input.",
     "",
-    `- Bead: **${bead.id}** — ${bead.title}`,
+    `- Bead: **${bead.id}** — ${safeText(bead.title)}`,
     `- Status: ${bead.status}, priority P${bead.priority}, type ${bead.issue_type}`,
   ];
   if (more > 0) lines.push(`- (${more} more bead(s) hooked to you; see \`gt hook\`)`);
-  lines.push("", "#### Description", "", bead.description?.trim() || "(no description)");
+  // Stored text goes into the agent's context: controls are shown, never sent (see safeText).
+  const description = safeText(bead.description?.trim() ?? "", { multiline: true });
+  lines.push("", "#### Description", "", description || "(no description)");
   if (bead.acceptance_criteria?.trim())
-    lines.push("", "#### Acceptance criteria", "", bead.acceptance_criteria.trim());
+    lines.push(
+      "",
+      "#### Acceptance criteria",
+      "",
+      safeText(bead.acceptance_criteria.trim(), { multiline: true }),
+    );
   lines.push("", `Full details: \`bd show ${bead.id}\`.`, finish);
   return lines.join("\n");
 }
@@ -308,7 +316,7 @@ function fastPathText(
   if (sessionId) lines.push(`Session: ${sessionId}`);
   const bead = view.hooked[0];
   if (view.error) lines.push("", ledgerErrorText(view.error));
-  else if (bead) lines.push(`Hooked: ${bead.id} — ${bead.title}. Keep working on it now.`);
+  else if (bead) lines.push(`Hooked: ${bead.id} — ${safeText(bead.title)}. Keep working on it now.`);
   else lines.push("Nothing is on your hook.");
   if (id.role === "polecat") lines.push("Reminder: your work is not finished until you run `gt done`.");
   lines.push("Run `gt prime` for your full role context.");

@@ -121,7 +121,7 @@ describe("a town whose beads.db files are deleted", () => {
     assert.match(types, /agent/);
   });
 
-  it("re-registers the vocabulary of a rig that tracks its own beads (mayor/rig/.beads)", async () => {
+  it("re-registers the vocabulary of a rig that tracks its own beads (mayor/rig/.beads), config lost too", async () => {
     const project = makeRepo(join(town.scratch, "tracked"), {
       "README.md": "# tracked\n",
       ".beads/issues.jsonl": `${JSON.stringify({
@@ -138,6 +138,8 @@ describe("a town whose beads.db files are deleted", () => {
     assert.equal(r.code, 0, r.stderr);
     const ledgerDir = join(town.root, "beta", "mayor", "rig", ".beads");
     deleteDatabase(ledgerDir);
+    // Its config is gone too (a copy that travels next to the JSONL may be missing or old).
+    rmSync(join(ledgerDir, "config.yaml"), { force: true });
 
     assert.equal((await town.gt(["status"])).code, 0);
     const beta = join(town.root, "beta");

@@ -2,6 +2,7 @@
 // GT_TOWN_ROOT), the runtime provider, output as text or --json, and errors as one line.
 import { describeSystemError, GasTownError } from "../../errors.ts";
 import type { RuntimeProvider } from "../../runtime/provider.ts";
+import { safeText } from "../../terminal-text.ts";
 import { townRuntime } from "../../town/runtime-choice.ts";
 import { Town } from "../../town/workspace.ts";
 
@@ -33,16 +34,24 @@ export class GtContext {
     return this.providerCache;
   }
 
+  /**
+   * Prints human output. Every line passes through safeText: text stored by users or agents
+   * (titles, subjects, bodies, names) reaches terminals and agents' context through here, so
+   * an ESC or OSC sequence in it is shown as control pictures, never sent. Newlines stay:
+   * one-line fields are made safe where they are formatted (oneLine in format.ts).
+   */
   out(text: string): void {
-    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    const safe = safeText(text, { multiline: true });
+    process.stdout.write(safe.endsWith("\n") ? safe : `${safe}\n`);
   }
 
+  /** JSON output is exact: JSON.stringify escapes every control character. */
   printJson(value: unknown): void {
     process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
   warn(text: string): void {
-    process.stderr.write(`${text}\n`);
+    process.stderr.write(`${safeText(text, { multiline: true })}\n`);
   }
 }
 
@@ -51,7 +60,7 @@ export function reportGtError(e: unknown, json: boolean): number {
   const known = e instanceof GasTownError;
   const message = (describeSystemError(e) ?? (e instanceof Error ? e.message : String(e))).split("\n")[0]!;
   if (json) process.stdout.write(`${JSON.stringify({ error: message, code: known ? e.code : "error" })}\n`);
-  process.stderr.write(`Error: ${message}\n`);
+  process.stderr.write(`Error: ${safeText(message)}\n`);
   if (!known && process.env.GT_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return known ? e.exitCode : 1;
 }

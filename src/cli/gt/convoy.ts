@@ -11,6 +11,7 @@ import {
   listConvoys,
 } from "../../work/convoys.ts";
 import type { GtContext } from "./context.ts";
+import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
 
 const BEAD_ICON: Record<string, string> = {
@@ -23,17 +24,17 @@ const BEAD_ICON: Record<string, string> = {
 
 function summaryLine(v: ConvoyView): string {
   const icon = v.status === "closed" ? "🏁" : "🚚";
-  return `${icon} ${v.id}  ${v.title}  ${v.closed}/${v.total} closed${v.status === "closed" ? " (landed)" : ""}`;
+  return `${icon} ${v.id}  ${oneLine(v.title)}  ${v.closed}/${v.total} closed${v.status === "closed" ? " (landed)" : ""}`;
 }
 
 function printConvoy(ctx: GtContext, v: ConvoyView): void {
   ctx.out(summaryLine(v));
-  ctx.out(`   owner ${v.owner ?? "-"}, notify ${v.notify}, created ${v.created_at}`);
+  ctx.out(`   owner ${oneLine(v.owner ?? "-")}, notify ${oneLine(v.notify)}, created ${v.created_at}`);
   for (const t of v.tracked)
     ctx.out(
-      `   ${BEAD_ICON[t.status] ?? "○"} ${t.id.padEnd(12)} ${t.status.padEnd(11)} ${t.title}${t.assignee && t.status !== "closed" ? `  (${t.assignee})` : ""}`,
+      `   ${BEAD_ICON[t.status] ?? "○"} ${t.id.padEnd(12)} ${t.status.padEnd(11)} ${oneLine(t.title)}${t.assignee && t.status !== "closed" ? `  (${oneLine(t.assignee)})` : ""}`,
     );
-  if (v.workers.length > 0) ctx.out(`   working: ${v.workers.join(", ")}`);
+  if (v.workers.length > 0) ctx.out(`   working: ${oneLine(v.workers.join(", "))}`);
 }
 
 const actor = (ctx: GtContext) => callerActor(ctx.town().root, ctx.env, ctx.cwd);
@@ -60,7 +61,7 @@ export const convoyGroup: GtGroup = {
           });
           if (ctx.json) return ctx.printJson(v);
           ctx.out(
-            `🚚 Created convoy ${v.id}: ${v.title} (tracking ${v.total} bead${v.total === 1 ? "" : "s"})`,
+            `🚚 Created convoy ${v.id}: ${oneLine(v.title)} (tracking ${v.total} bead${v.total === 1 ? "" : "s"})`,
           );
         }),
       );
@@ -118,7 +119,7 @@ export const convoyGroup: GtGroup = {
           if (ctx.json) return ctx.printJson(landed);
           if (landed.length === 0) return ctx.out("No convoy ready to land");
           for (const v of landed)
-            ctx.out(`${opts.dryRun ? "○ Would land" : "🏁 Landed"} ${v.id}: ${v.title}`);
+            ctx.out(`${opts.dryRun ? "○ Would land" : "🏁 Landed"} ${v.id}: ${oneLine(v.title)}`);
         }),
       );
     c.command("close <id>")
@@ -134,7 +135,7 @@ export const convoyGroup: GtGroup = {
             actor: actor(ctx),
           });
           if (ctx.json) return ctx.printJson(v);
-          ctx.out(`✓ Closed convoy ${v.id}: ${v.title}`);
+          ctx.out(`✓ Closed convoy ${v.id}: ${oneLine(v.title)}`);
         }),
       );
   },

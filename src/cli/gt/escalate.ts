@@ -14,6 +14,7 @@ import {
 import { ValidationError } from "../../errors.ts";
 import { callerActor } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
+import { block, oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
 
 const ICON: Record<Severity, string> = { critical: "🔴", high: "🟠", medium: "🟡", low: "⚪" };
@@ -28,7 +29,7 @@ function severityOf(raw: unknown): Severity {
 function line(e: Escalation): string {
   const ack = e.acknowledged ? " (acked)" : "";
   const re = e.reescalation_count ? ` ↑${e.reescalation_count}` : "";
-  return `${ICON[e.severity]} ${e.id.padEnd(10)} ${e.severity.padEnd(8)} ${e.summary}${ack}${re}`;
+  return `${ICON[e.severity]} ${e.id.padEnd(10)} ${e.severity.padEnd(8)} ${oneLine(e.summary)}${ack}${re}`;
 }
 
 const actor = (ctx: GtContext) => callerActor(ctx.town().root, ctx.env, ctx.cwd);
@@ -60,8 +61,8 @@ export const escalateGroup: GtGroup = {
             actor: actor(ctx),
           });
           if (ctx.json) return ctx.printJson(e);
-          ctx.out(`🚨 Escalated ${e.id} [${e.severity}]: ${e.summary}`);
-          for (const a of e.actions) ctx.out(`   ${a.action}: ${a.result}`);
+          ctx.out(`🚨 Escalated ${e.id} [${e.severity}]: ${oneLine(e.summary)}`);
+          for (const a of e.actions) ctx.out(`   ${a.action}: ${oneLine(a.result)}`);
         }),
       );
     esc
@@ -92,8 +93,8 @@ export const escalateGroup: GtGroup = {
           const e = await showEscalation(ctx.town(), id!);
           if (ctx.json) return ctx.printJson(e);
           ctx.out(line(e));
-          if (e.reason) ctx.out(`   ${e.reason}`);
-          for (const a of e.actions) ctx.out(`   ${a.at} [${a.severity}] ${a.action}: ${a.result}`);
+          if (e.reason) ctx.out(`   ${block(e.reason)}`);
+          for (const a of e.actions) ctx.out(`   ${a.at} [${a.severity}] ${a.action}: ${oneLine(a.result)}`);
         }),
       );
     esc

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { askPredecessor, handoff, pastSessions, respawnSession } from "../../agents/handoff.ts";
 import { ValidationError } from "../../errors.ts";
 import { callerIdentity } from "../../town/identity.ts";
+import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
 
 export const handoffGroup: GtGroup = {
@@ -58,8 +59,10 @@ export const handoffGroup: GtGroup = {
           if (opts.talk) {
             const r = askPredecessor(town, opts.talk as string, (opts.prompt as string | undefined) ?? "");
             if (ctx.json) return ctx.printJson(r);
-            ctx.out(`👻 ${r.session.actor} (session ${r.session.session_id}, ${r.session.started_at}):`);
-            for (const l of r.answer) ctx.out(`  ${l}`);
+            ctx.out(
+              `👻 ${oneLine(r.session.actor)} (session ${oneLine(r.session.session_id)}, ${oneLine(r.session.started_at)}):`,
+            );
+            for (const l of r.answer) ctx.out(`  ${oneLine(l)}`);
             return;
           }
           const rows = pastSessions(town, {
@@ -70,7 +73,9 @@ export const handoffGroup: GtGroup = {
           if (ctx.json) return ctx.printJson(rows);
           if (rows.length === 0) return ctx.out("No past sessions recorded");
           for (const s of rows)
-            ctx.out(`${s.started_at}  ${s.session_id.slice(0, 12)}  ${s.actor.padEnd(24)} ${s.source}`);
+            ctx.out(
+              `${oneLine(s.started_at)}  ${oneLine(s.session_id.slice(0, 12))}  ${oneLine(s.actor).padEnd(24)} ${oneLine(s.source)}`,
+            );
         }),
       );
   },

@@ -22,6 +22,7 @@ import { ValidationError } from "../../errors.ts";
 import { addressOf, callerIdentity, parseAddress, sessionNameOf } from "../../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
 import type { GtContext } from "./context.ts";
+import { block, oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
 
 /** Whose mailbox: --identity, else the caller's; a person outside any agent is the overseer. */
@@ -41,14 +42,18 @@ async function readStdin(): Promise<string> {
 function line(m: MailMessage): string {
   const flag = m.read ? " " : "●";
   const pri = m.priority === "normal" ? "" : ` [${m.priority}]`;
-  return `${flag} ${m.id.padEnd(12)} ${m.from.padEnd(24)} ${m.subject}${pri}`;
+  return `${flag} ${m.id.padEnd(12)} ${oneLine(m.from).padEnd(24)} ${oneLine(m.subject)}${pri}`;
 }
 
 function show(ctx: GtContext, m: MailMessage): void {
-  ctx.out(`📨 ${m.id}  ${m.subject}`);
-  ctx.out(`From: ${m.from}\nTo: ${m.to}${m.cc.length ? `\nCc: ${m.cc.join(", ")}` : ""}`);
-  ctx.out(`Date: ${m.created_at}  Priority: ${m.priority}  Type: ${m.type}  Thread: ${m.thread}`);
-  if (m.body) ctx.out(`\n${m.body}`);
+  ctx.out(`📨 ${m.id}  ${oneLine(m.subject)}`);
+  ctx.out(
+    `From: ${oneLine(m.from)}\nTo: ${oneLine(m.to)}${m.cc.length ? `\nCc: ${oneLine(m.cc.join(", "))}` : ""}`,
+  );
+  ctx.out(
+    `Date: ${m.created_at}  Priority: ${m.priority}  Type: ${oneLine(m.type)}  Thread: ${oneLine(m.thread)}`,
+  );
+  if (m.body) ctx.out(`\n${block(m.body)}`);
 }
 
 /** Tells the recipient about new mail: a nudge now if it is idle within 3 s, else queued for its next turn. */
@@ -194,7 +199,8 @@ export const mailGroup: GtGroup = {
         act(async (ctx, [id]) => {
           const rows = await mailThread(ctx.town(), id!);
           if (ctx.json) return ctx.printJson(rows);
-          for (const m of rows) ctx.out(`${m.created_at}  ${m.from} → ${m.to}: ${m.subject}`);
+          for (const m of rows)
+            ctx.out(`${m.created_at}  ${oneLine(m.from)} → ${oneLine(m.to)}: ${oneLine(m.subject)}`);
         }),
       );
     mail
@@ -288,7 +294,8 @@ export const mailGroup: GtGroup = {
                 const some = unread.filter((m) => match(m.priority));
                 if (some.length === 0) continue;
                 ctx.out(`${title}:`);
-                for (const m of some) ctx.out(`- ${m.id}: ${m.title}${m.from ? ` (from ${m.from})` : ""}`);
+                for (const m of some)
+                  ctx.out(`- ${m.id}: ${oneLine(m.title)}${m.from ? ` (from ${oneLine(m.from)})` : ""}`);
               }
               ctx.out("Read them with gt mail read <id>.\n</system-reminder>");
               return;

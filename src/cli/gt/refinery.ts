@@ -11,6 +11,7 @@ import { callerActor } from "../../town/identity.ts";
 import { openRigLedger } from "../../town/ledgers.ts";
 import { getMergeRequest } from "../../work/merge-requests.ts";
 import type { GtContext } from "./context.ts";
+import { oneLine } from "./format.ts";
 import { lifecycleGroup, rigArgument } from "./lifecycle.ts";
 import { act, type GtGroup } from "./program.ts";
 
@@ -45,7 +46,7 @@ async function showQueue(ctx: GtContext, rig: string) {
   ctx.out(`📬 ${rig}: ${rows.length} merge request(s), next first`);
   for (const m of rows)
     ctx.out(
-      `  ${m.id.padEnd(10)} P${m.priority} score ${m.score.toFixed(0).padStart(5)}  ${m.source_issue.padEnd(10)} ${m.branch}  (${m.worker})`,
+      `  ${m.id.padEnd(10)} P${m.priority} score ${m.score.toFixed(0).padStart(5)}  ${oneLine(m.source_issue).padEnd(10)} ${oneLine(m.branch)}  (${oneLine(m.worker)})`,
     );
 }
 
@@ -151,7 +152,8 @@ export const mqGroup: GtGroup = {
         act(async (ctx, [id, rig]) => {
           const mr = await findMr(ctx, rigArgument(ctx, rig), id!);
           if (ctx.json) return ctx.printJson(mr);
-          for (const [k, v] of Object.entries(mr)) if (v !== undefined) ctx.out(`${k.padEnd(13)} ${v}`);
+          for (const [k, v] of Object.entries(mr))
+            if (v !== undefined) ctx.out(`${k.padEnd(13)} ${oneLine(String(v))}`);
         }),
       );
     mq.command("submit")
