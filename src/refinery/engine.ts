@@ -16,6 +16,7 @@ import { ConflictError, GasTownError } from "../errors.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
+import { testPause } from "../test-pause.ts";
 import type { Town } from "../town/workspace.ts";
 import { landConvoysAfterClose } from "../work/convoys.ts";
 import { logEvent } from "../work/events.ts";
@@ -308,6 +309,7 @@ async function land(c: Ctx, target: string, entries: StackEntry[]): Promise<void
   await git(c.bare, ["update-ref", `refs/remotes/origin/${target}`, top]);
   await git(c.bare, ["update-ref", `refs/heads/${target}`, top]);
   for (const e of entries) await finishLanded(c, e.mr, e.tip, target, { deleteBranch: false });
+  testPause("refinery:landed");
   await deleteBranches(
     c,
     entries.map((e) => e.mr),

@@ -296,13 +296,20 @@ export function isRuntimePath(path: string): boolean {
   return RUNTIME_PATHS.some((p) => path === p.slice(0, -1) || path.startsWith(p));
 }
 
-/** Uncommitted changes in a worktree that are real work (runtime files do not count). */
+/** Paths with uncommitted changes in a worktree that are real work (runtime files do not count). */
 export async function workLeftIn(dir: string): Promise<string[]> {
-  const out = await git(dir, ["status", "--porcelain"]);
-  return out
-    .split("\n")
-    .filter(Boolean)
-    .filter((line) => !isRuntimePath(line.slice(3).split(" -> ").pop()!.replace(/^"|"$/g, "")));
+  const out = await git(dir, ["status", "--porcelain", "-z", "--untracked-files=all"]);
+  const paths: string[] = [];
+  const fields = out.split("\0");
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i]!;
+    if (entry.length < 4) continue;
+    // A rename or copy is followed by its source path as a field of its own.
+    if (entry[0] === "R" || entry[0] === "C") i++;
+    const path = entry.slice(3);
+    if (!isRuntimePath(path)) paths.push(path);
+  }
+  return paths;
 }
 
 /** A git identity for commits made on a polecat's behalf (auto-save, rescue). */
@@ -364,7 +371,7 @@ export async function rescueUnsavedWork(
   }
   let saved = 0;
   if (dirty.length > 0) {
-    await git(workDir, ["add", "-A", "--", ".", ...RUNTIME_PATHSPECS]);
+    await git(workDir, ["add", "-A", "--", ...dirty]);
     const commit = await runCommand(
       "git",
       ["commit", "--quiet", "--no-verify", "-m", `rescue: work left uncommitted in ${address}'s sandbox`],

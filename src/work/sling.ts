@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
+import { testPause } from "../test-pause.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { crewNames } from "../town/crew.ts";
 import {
@@ -603,6 +604,7 @@ export async function sling(
     }
   }
 
+  testPause("sling:hooked");
   const convoy =
     opts.noConvoy || opts.dryRun || opts.attachOnly ? null : await autoConvoy(town, plans, opts.actor);
 
