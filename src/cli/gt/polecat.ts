@@ -1,4 +1,5 @@
 // gt polecat: a rig's workers, their states, and removing them.
+
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { callerActor } from "../../town/identity.ts";
@@ -10,12 +11,13 @@ import {
   polecatNames,
 } from "../../work/polecats.ts";
 import type { GtContext } from "./context.ts";
+import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
 
 const STATE_ICON: Record<string, string> = { working: "●", idle: "○", done: "◐", stuck: "⚠", zombie: "✗" };
 
 function formatPolecat(p: PolecatInfo): string {
-  const hook = p.hook ? `  hook: ${p.hook} ${p.hook_title ?? ""}`.trimEnd() : "";
+  const hook = p.hook ? `  hook: ${p.hook} ${oneLine(p.hook_title)}`.trimEnd() : "";
   return `${STATE_ICON[p.state] ?? "?"} 😺 ${`${p.rig}/${p.name}`.padEnd(24)} ${p.state.padEnd(8)} ${p.session}${hook}`;
 }
 

@@ -1,10 +1,12 @@
 // gt sling, hook, unsling, ready: putting work on agents' hooks and taking it off.
+
 import type { Command } from "commander";
 import { GasTownError, ValidationError } from "../../errors.ts";
 import { addressOf, callerActor, callerIdentity, parseAddress } from "../../town/identity.ts";
 import { hookOf, townReady, unhookBead } from "../../work/hook.ts";
 import { type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
 import type { GtContext } from "./context.ts";
+import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
 
 class SlingError extends GasTownError {
@@ -41,12 +43,12 @@ function slingOptions(ctx: GtContext, opts: Record<string, unknown>): SlingOptio
 function printSling(ctx: GtContext, report: SlingReport, dryRun: boolean): void {
   for (const o of report.outcomes) {
     const where = o.polecat ? `polecat ${o.rig}/${o.polecat}` : o.target;
-    if (o.action === "would-hook") ctx.out(`○ Would hook ${o.bead} "${o.title}" on ${where}`);
+    if (o.action === "would-hook") ctx.out(`○ Would hook ${o.bead} "${oneLine(o.title)}" on ${where}`);
     else if (o.action === "already-hooked")
       ctx.out(`○ ${o.bead} is already on ${o.target}'s hook (nothing to do)`);
     else {
       const verb = o.action === "resumed" ? "Resumed" : "Slung";
-      ctx.out(`🎯 ${verb} ${o.bead} "${o.title}" → ${where}`);
+      ctx.out(`🎯 ${verb} ${o.bead} "${oneLine(o.title)}" → ${where}`);
       if (o.branch) ctx.out(`   branch ${o.branch}`);
       if (o.session_action !== "none")
         ctx.out(`   session ${o.session} ${o.session_action}${o.work_dir ? `  (${o.work_dir})` : ""}`);
@@ -142,7 +144,9 @@ export const slingGroup: GtGroup = {
           if (rows.length === 0) return ctx.out("✨ No ready work in the town");
           ctx.out(`📋 Ready work (${rows.length}):\n`);
           for (const r of rows)
-            ctx.out(`  [P${r.priority}] ${r.id.padEnd(14)} ${(r.rig ?? "town").padEnd(12)} ${r.title}`);
+            ctx.out(
+              `  [P${r.priority}] ${r.id.padEnd(14)} ${(r.rig ?? "town").padEnd(12)} ${oneLine(r.title)}`,
+            );
         }),
       );
   },
@@ -164,7 +168,7 @@ async function show(ctx: GtContext, agent: string | undefined) {
   const hooked = await hookOf(ctx.town(), id);
   if (ctx.json) return ctx.printJson({ agent: addressOf(id), hooked });
   if (hooked.length === 0) return ctx.out(`🪝 ${addressOf(id)}: hook is empty`);
-  for (const b of hooked) ctx.out(`🪝 ${addressOf(id)}: ${b.id} "${b.title}" [P${b.priority}]`);
+  for (const b of hooked) ctx.out(`🪝 ${addressOf(id)}: ${b.id} "${oneLine(b.title)}" [P${b.priority}]`);
 }
 
 async function attach(
