@@ -90,13 +90,16 @@ export interface TownReadyIssue extends IssueWithCounts {
   rig: string | null;
 }
 
+/** Town bookkeeping beads: tracked by the town, never work for an agent to pick up. */
+const NOT_WORK = ["convoy", "message", "merge-request", "escalation", "agent", "rig", "role", "event"];
+
 /** Ready work in the town ledger and every rig's, most urgent first (`gt ready`). */
 export async function townReady(town: Town, opts: { limit?: number } = {}): Promise<TownReadyIssue[]> {
   const out: TownReadyIssue[] = [];
   for (const rig of [undefined, ...town.rigNames()]) {
     const ledger = openLedgerFor(town, rig);
     try {
-      for (const issue of await ledger.ready({ status: "open", sort: "priority" }))
+      for (const issue of await ledger.ready({ status: "open", sort: "priority", excludeTypes: NOT_WORK }))
         out.push({ ...issue, rig: rig ?? null });
     } finally {
       await ledger.close();

@@ -212,7 +212,9 @@ describe("gt sling", () => {
 
   it("gt ready lists ready work across the town, most urgent first", async () => {
     const urgent = await bd(["create", "urgent thing", "-p", "0", "--silent"], join(town.root, "beta"));
+    const convoy = await town.gtJson<{ id: string }>(["convoy", "create", "a batch"]);
     const rows = await town.gtJson<Array<{ id: string; rig: string | null; priority: number }>>(["ready"]);
+    assert.ok(!rows.some((r) => r.id === convoy.id), "convoys are bookkeeping, not ready work");
     assert.equal(rows[0]!.id, urgent);
     assert.equal(rows[0]!.rig, "beta");
     for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1]!.priority <= rows[i]!.priority);
