@@ -1,0 +1,29 @@
+// The chaos harness (scripts/chaos.ts), short: six rounds, so each kind of kill -9 (a bd
+// write, a gt sling, the script agent's gt done, the refinery, an agent, the tmux server)
+// strikes once, each in a fresh town with two rigs and a ten-bead convoy, recovered as a
+// user would. Every invariant must hold in every round: intact ledgers whose JSONL matches
+// the database, beads closed / open / on one live hook, merged means on the target, no
+// polecat commit lost, origin's main moved forward by the refinery only, the convoy landed.
+// CHAOS_ROUNDS and CHAOS_SEED change the run (the seed replays a failure).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { formatReport, runChaos, totalViolations } from "../../scripts/chaos/run.ts";
+
+const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 6);
+const SEED = Number(process.env.CHAOS_SEED ?? 20261130);
+
+describe("chaos: kill -9 at random moments loses no work", () => {
+  it(`${ROUNDS} rounds with seed ${SEED}: no invariant violated`, { timeout: ROUNDS * 60_000 }, async () => {
+    const lines: string[] = [];
+    const report = await runChaos({
+      rounds: ROUNDS,
+      seed: SEED,
+      budgetMs: 40_000,
+      log: (l) => lines.push(l),
+    });
+    assert.equal(report.rounds, ROUNDS);
+    const kinds = Object.values(report.kills).reduce((a, b) => a + b, 0);
+    assert.ok(kinds > 0, "some process was killed");
+    assert.equal(totalViolations(report), 0, `${lines.join("\n")}\n${formatReport(report)}`);
+  });
+});
