@@ -139,7 +139,9 @@ export function prefixFromDirName(name: string): string {
 /**
  * A fresh clone carries `.beads/issues.jsonl` but no database (it is git-ignored): give the
  * new database the prefix the issues use and turn auto-export on, so the first sync imports
- * them. Idempotent, and a no-op for any ledger that already has a prefix.
+ * them. `.beads/config.yaml`, when the clone has it, is read right after and wins (its
+ * prefix, export setting, custom types and statuses). Idempotent, and a no-op for any
+ * ledger that already has a prefix.
  */
 function configureFromJsonl(ledger: SqliteLedger, loc: LedgerLocation): void {
   const db = ledger.database;
@@ -176,7 +178,7 @@ export interface InitResult {
   prefix: string;
 }
 
-/** Creates `.beads/` in `dir` (database, metadata.json, .gitignore, empty issues.jsonl). */
+/** Creates `.beads/` in `dir` (database, config.yaml, metadata.json, .gitignore, empty issues.jsonl). */
 export function initLedger(dir: string, opts: InitOptions): InitResult {
   if (!isValidPrefix(opts.prefix)) {
     throw new ValidationError(
@@ -205,6 +207,9 @@ export function initLedger(dir: string, opts: InitOptions): InitResult {
       set("issue_prefix", opts.prefix);
       if (created) set("export.auto", opts.autoExport === false ? "false" : "true");
     });
+    // config.yaml, which travels with the JSONL, gets the settings now.
+    ledger.noteConfigChanged();
+    ledger.syncFromJsonl();
   } finally {
     void ledger.close();
   }

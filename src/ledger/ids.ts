@@ -64,3 +64,27 @@ const PREFIX_RE = /^[a-z0-9][a-z0-9_]*(-[a-z0-9_]+)*$/i;
 export function isValidPrefix(prefix: string): boolean {
   return prefix.length > 0 && prefix.length <= 32 && PREFIX_RE.test(prefix);
 }
+
+/**
+ * Bead IDs as beads writes them: `prefix-hash`, optionally with more hyphenated parts
+ * (`hq-cv-x1`, `gt-wisp-a3`) and dotted children (`bd-a3f.1.2`, `bd-p.gate-s1`). Parts are
+ * letters, digits and `_`, joined by single `-` or `.`. IDs end up in git branch names and
+ * paths, so nothing git or a shell would read specially gets in (spaces, `/`, `..`, `@`,
+ * `~`, `^`, `:`, `?`, `*`, `[`, `\`, a leading `-`, a `.lock` ending).
+ */
+const ISSUE_ID_RE = /^[A-Za-z0-9_]+-[A-Za-z0-9_]+(?:[-.][A-Za-z0-9_]+)*$/;
+export const MAX_ID_LENGTH = 200;
+
+/** Why `id` is not a usable bead ID, or undefined when it is. */
+export function issueIdProblem(id: unknown): string | undefined {
+  if (typeof id !== "string" || id === "") return "missing id";
+  if (id.length > MAX_ID_LENGTH) return `id is longer than ${MAX_ID_LENGTH} characters`;
+  if (!ISSUE_ID_RE.test(id) || /\.lock$/i.test(id)) {
+    return `invalid issue ID ${JSON.stringify(id)} (expected prefix-hash[.N], letters, digits and _ joined by - or .)`;
+  }
+  return undefined;
+}
+
+export function isValidIssueId(id: unknown): id is string {
+  return issueIdProblem(id) === undefined;
+}

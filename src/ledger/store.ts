@@ -208,6 +208,8 @@ export interface ImportResult {
   unchanged: number;
   skipped: number;
   ids: string[];
+  /** Issues that were not stored, and why (a bad ID, a value of the wrong kind). */
+  errors?: Array<{ id: string; reason: string }>;
 }
 
 export interface DeletePlan {

@@ -1,10 +1,15 @@
 // Rules for field values that hold whatever the backend: priorities, statuses and
 // types (built-in plus the ledger's custom ones), times, labels.
 import { ValidationError } from "../errors.ts";
+import { issueIdProblem } from "./ids.ts";
 import {
   BUILTIN_STATUSES,
   BUILTIN_TYPES,
   DEFAULT_INFRA_TYPES,
+  DEFAULT_PRIORITY,
+  type Dependency,
+  ISSUE_FIELDS,
+  type Issue,
   isBuiltinStatus,
   MAX_PRIORITY,
   MAX_TITLE_LENGTH,
@@ -235,4 +240,151 @@ export function missingSections(i: {
     if (/criteria/i.test(section) && i.acceptance_criteria?.trim()) return false;
     return !text.includes(section.toLowerCase());
   });
+}
+
+/** An issue read from JSONL, checked and normalised, with the relations it carries. */
+export interface ImportedIssue {
+  issue: Issue;
+  labels: string[];
+  dependencies: Array<Omit<Dependency, "issue_id" | "created_at"> & { created_at?: string }>;
+  comments: Array<{ id?: string; author?: string; text: string; created_at?: string }>;
+}
+
+/** Types an import may bring without the ledger knowing them ("federation trust"). */
+const TRUSTED_TYPE_RE = /^[a-z0-9][a-z0-9_.-]*$/;
+const RFC3339_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
+const NON_NEGATIVE_INTS = new Set(["estimated_minutes", "compaction_level", "original_size", "timeout"]);
+
+function fail(what: string, value: unknown, expected: string): never {
+  const shown = JSON.stringify(value) ?? String(value);
+  throw new ValidationError(
+    `invalid ${what} ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown} (${expected})`,
+  );
+}
+
+/** An imported time: UTC RFC 3339 text is kept as written (beads writes ns), anything else normalised. */
+function importedTime(value: unknown, what: string): string {
+  if (typeof value !== "string") fail(what, value, "expected an RFC 3339 time");
+  if (RFC3339_UTC.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  if (!/^\d{4}-\d\d-\d\d/.test(value.trim()) || Number.isNaN(Date.parse(value)))
+    fail(what, value, "expected an RFC 3339 time");
+  return new Date(value).toISOString();
+}
+
+/**
+ * Checks an issue read from JSONL the way the CLI checks its input, and normalises it.
+ * A value of the wrong kind or out of range (`"priority":"high"`, `"status":5`,
+ * `"created_at":"yesterday"`, an ID git could not use) throws a ValidationError naming
+ * the field: the line is not a bead this ledger can store, and is never stored wrong.
+ * Unknown types are trusted (beads' federation rule); unknown statuses are not.
+ */
+export function checkImportedIssue(
+  raw: Record<string, unknown>,
+  vocab: Vocabulary,
+  now: string,
+): ImportedIssue {
+  const idProblem = issueIdProblem(raw.id);
+  if (idProblem) throw new ValidationError(idProblem);
+  const out: Record<string, unknown> = {};
+  for (const [name, kind] of ISSUE_FIELDS) {
+    const v = raw[name];
+    if (v === undefined || v === null) continue;
+    switch (kind) {
+      case "text":
+        if (typeof v !== "string") fail(name, v, "expected text");
+        if (v !== "") out[name] = v;
+        break;
+      case "int":
+        if (typeof v !== "number" || !Number.isInteger(v)) fail(name, v, "expected a whole number");
+        if (NON_NEGATIVE_INTS.has(name) && v < 0) fail(name, v, "expected a whole number >= 0");
+        out[name] = v;
+        break;
+      case "bool":
+        if (typeof v !== "boolean") fail(name, v, "expected true or false");
+        if (v) out[name] = true;
+        break;
+      case "time":
+        if (v !== "") out[name] = importedTime(v, name);
+        break;
+      case "json":
+        if (name === "metadata" && (typeof v !== "object" || Array.isArray(v)))
+          fail(name, v, "expected a JSON object");
+        if (name === "waiters" && (!Array.isArray(v) || v.some((w) => typeof w !== "string")))
+          fail(name, v, "expected a list of strings");
+        if (name === "bonded_from" && (!Array.isArray(v) || v.some((b) => !b || typeof b !== "object")))
+          fail(name, v, "expected a list of objects");
+        out[name] = v;
+        break;
+    }
+  }
+  const issue = out as unknown as Issue;
+  if (typeof raw.title !== "string") fail("title", raw.title, "expected text");
+  issue.title = validateTitle(raw.title);
+  if (raw.priority !== undefined && raw.priority !== null) {
+    const p = raw.priority as number;
+    if (p < MIN_PRIORITY || p > MAX_PRIORITY) fail("priority", p, "expected 0-4");
+  } else {
+    issue.priority = DEFAULT_PRIORITY;
+  }
+  issue.status = issue.status ? validateStatus(issue.status, vocab) : "open";
+  const type = (issue.issue_type ?? "task").trim().toLowerCase();
+  if (!TRUSTED_TYPE_RE.test(TYPE_ALIASES[type] ?? type))
+    fail("issue_type", issue.issue_type, "expected a type name");
+  issue.issue_type = validateType(type || "task", vocab, true);
+  issue.created_at = issue.created_at || now;
+  issue.updated_at = issue.updated_at || issue.created_at;
+  if (issue.status === "closed" && !issue.closed_at) issue.closed_at = issue.updated_at;
+  if (issue.status !== "closed") delete issue.closed_at;
+
+  const labels: string[] = [];
+  if (raw.labels !== undefined && raw.labels !== null) {
+    if (!Array.isArray(raw.labels)) fail("labels", raw.labels, "expected a list of labels");
+    for (const l of raw.labels) {
+      if (typeof l !== "string") fail("label", l, "expected text");
+      labels.push(validateLabel(l));
+    }
+  }
+  const dependencies: ImportedIssue["dependencies"] = [];
+  if (raw.dependencies !== undefined && raw.dependencies !== null) {
+    if (!Array.isArray(raw.dependencies)) fail("dependencies", raw.dependencies, "expected a list");
+    for (const d of raw.dependencies as Array<Record<string, unknown>>) {
+      if (!d || typeof d !== "object") fail("dependency", d, "expected an object");
+      if (typeof d.depends_on_id !== "string" || !d.depends_on_id.trim())
+        fail("dependency target", d.depends_on_id, "expected an issue ID");
+      const type = d.type === undefined || d.type === null || d.type === "" ? "blocks" : d.type;
+      if (typeof type !== "string") fail("dependency type", type, "expected text");
+      const meta = d.metadata;
+      dependencies.push({
+        depends_on_id: d.depends_on_id,
+        type: validateDepType(type),
+        created_at: d.created_at ? importedTime(d.created_at, "dependency created_at") : undefined,
+        created_by: typeof d.created_by === "string" && d.created_by ? d.created_by : undefined,
+        metadata:
+          meta === undefined || meta === null || meta === ""
+            ? undefined
+            : typeof meta === "string"
+              ? meta
+              : JSON.stringify(meta),
+        thread_id: typeof d.thread_id === "string" && d.thread_id ? d.thread_id : undefined,
+      });
+    }
+  }
+  const comments: ImportedIssue["comments"] = [];
+  if (raw.comments !== undefined && raw.comments !== null) {
+    if (!Array.isArray(raw.comments)) fail("comments", raw.comments, "expected a list");
+    for (const c of raw.comments as Array<Record<string, unknown>>) {
+      if (!c || typeof c !== "object") fail("comment", c, "expected an object");
+      if (typeof c.text !== "string") fail("comment text", c.text, "expected text");
+      if (!c.text) continue;
+      if (c.author !== undefined && c.author !== null && typeof c.author !== "string")
+        fail("comment author", c.author, "expected text");
+      comments.push({
+        id: c.id === undefined || c.id === null || c.id === "" ? undefined : String(c.id),
+        author: (c.author as string | undefined) || undefined,
+        text: c.text,
+        created_at: c.created_at ? importedTime(c.created_at, "comment created_at") : undefined,
+      });
+    }
+  }
+  return { issue, labels, dependencies, comments };
 }

@@ -1,19 +1,21 @@
 // Crash safety: a writer killed with SIGKILL at a random moment (most of its time is spent
-// inside a write transaction that also rewrites issues.jsonl) must leave an intact database,
-// an issues.jsonl whose every line parses, and a ledger the next bd write repairs. A write
-// that fails half-way must leave nothing behind.
+// writing the database and then issues.jsonl) must leave an intact database, an
+// issues.jsonl whose every line parses, and a ledger the next bd command (a read too)
+// repairs. A write that fails half-way must leave nothing behind.
 //
-// The export is renamed into place just before COMMIT, so a kill between the two leaves
-// issues.jsonl one issue ahead of the database; it can never be behind it. That is the
-// invariant asserted here: DB ⊆ JSONL and |JSONL \ DB| <= 1.
+// The export runs after the write's COMMIT, from what is committed, so issues.jsonl never
+// holds an issue the database does not (a phantom that a `git commit` in that window would
+// ship); a kill between the two leaves it one write behind until the next command. That is
+// the invariant asserted here: JSONL ⊆ DB and |DB \ JSONL| <= 1 right after the kill, and
+// JSONL = DB after the next bd command, whatever it is.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
-import { bd, bdJson, freshLedger, ROOT } from "../helpers/bd.ts";
+import { BD, bd, bdJson, freshLedger, ROOT } from "../helpers/bd.ts";
 
 interface IssueJson {
   id: string;
@@ -150,23 +152,30 @@ describe("crash safety", () => {
       );
       assert.ok(db.ids.length <= base + committed + 1, "DB has more than one write beyond the last report");
 
-      // bd reads it.
-      const listed = await listIds(dir);
-      assert.deepEqual(listed, db.ids);
-
-      // The export: every line parses; it holds every committed issue and at most the one
-      // write that was renamed into place but never committed.
+      // The export as the kill left it: every line parses; nothing the database does not
+      // hold, and at most the one committed write whose export never ran.
       const exported = jsonlLines(join(beads, "issues.jsonl"));
       const exportedIds = new Set(exported.map((i) => i.id));
       assert.equal(exportedIds.size, exported.length, "duplicate IDs in issues.jsonl");
-      const missing = db.ids.filter((id) => !exportedIds.has(id));
-      assert.deepEqual(missing, [], "committed issues missing from issues.jsonl");
       const dbIds = new Set(db.ids);
       const phantom = exported.filter((i) => !dbIds.has(i.id));
-      assert.ok(phantom.length <= 1, `issues.jsonl has ${phantom.length} uncommitted issues`);
+      assert.deepEqual(phantom, [], "issues.jsonl holds issues the database never committed");
+      const behind = db.ids.filter((id) => !exportedIds.has(id));
+      assert.ok(behind.length <= 1, `issues.jsonl is ${behind.length} committed issues behind`);
       const leftovers = readdirSync(beads).filter((f) => f.includes(".tmp-"));
       t.diagnostic(
-        `committed=${committed} db=${db.ids.length - base} jsonl-ahead=${phantom.length} leftover-tmp=${leftovers.length}`,
+        `committed=${committed} db=${db.ids.length - base} jsonl-behind=${behind.length} leftover-tmp=${leftovers.length}`,
+      );
+
+      // bd reads it, and the read brings the export up to date.
+      const listed = await listIds(dir);
+      assert.deepEqual(listed, db.ids);
+      assert.deepEqual(
+        jsonlLines(join(beads, "issues.jsonl"))
+          .map((i) => i.id)
+          .sort(),
+        db.ids,
+        "a read did not bring issues.jsonl up to date",
       );
 
       // The next write repairs the export, whatever the kill left behind.
@@ -229,5 +238,125 @@ describe("crash safety", () => {
     const titles = (await bdJson<IssueJson[]>(dir, ["list", "--all", "--limit", "0"])).map((i) => i.title);
     assert.ok(!titles.includes("half written"));
     assert.deepEqual(dbState(join(beads, "beads.db")).integrity, ["ok"]);
+  });
+});
+
+/**
+ * Preloaded into one bd process (NODE_OPTIONS=--require): stops it for good at a chosen
+ * point of its issues.jsonl export, after writing a flag file, so the test can look at the
+ * files and SIGKILL it exactly there. `after-rename`: the new file is in place; `before-rename`:
+ * only the temp file is written. Works on any build of bd: it patches node:fs, not bd.
+ */
+const PAUSER = `
+const fs = require("node:fs");
+const flag = process.env.BD_CRASH_TEST_FLAG;
+const when = process.env.BD_CRASH_TEST_WHEN;
+const rename = fs.renameSync;
+const write = fs.writeFileSync;
+let paused = false;
+function pause() {
+  paused = true;
+  write(flag, String(process.pid));
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) Atomics.wait(cell, 0, 0, 60000);
+}
+fs.renameSync = function (from, to) {
+  const r = rename.call(this, from, to);
+  if (!paused && when === "after-rename" && String(to).endsWith("issues.jsonl")) pause();
+  return r;
+};
+fs.writeFileSync = function (file, ...rest) {
+  if (!paused && when === "before-rename" && String(file).includes("issues.jsonl.tmp-")) pause();
+  return write.call(this, file, ...rest);
+};
+`;
+
+describe("a kill inside the export", () => {
+  let dir = "";
+  let cleanup: () => void = () => {};
+  const children = new Set<ChildProcess>();
+  before(async () => {
+    ({ dir, cleanup } = await freshLedger("ph"));
+    writeFileSync(join(dir, "pauser.cjs"), PAUSER);
+    for (let i = 0; i < 3; i++) assert.equal((await bd(dir, ["create", `base ${i}`, "--silent"])).code, 0);
+  });
+  after(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    cleanup();
+  });
+
+  /** Starts `bd create <title>` paused at `when`; resolves once it is stopped there. */
+  async function pausedCreate(title: string, when: string): Promise<ChildProcess> {
+    const flag = join(dir, `paused-${when}`);
+    const child = spawn(BD, ["create", title, "--silent"], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        BEADS_ACTOR: "tester",
+        NODE_OPTIONS: `--require ${join(dir, "pauser.cjs")}`,
+        BD_CRASH_TEST_FLAG: flag,
+        BD_CRASH_TEST_WHEN: when,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.add(child);
+    let stderr = "";
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(flag)) {
+      if (child.exitCode !== null) assert.fail(`bd create finished without reaching ${when}: ${stderr}`);
+      if (Date.now() > deadline) assert.fail(`bd create never reached ${when}: ${stderr}`);
+      await sleep(10);
+    }
+    return child;
+  }
+
+  async function kill(child: ChildProcess): Promise<void> {
+    const closed = new Promise<void>((r) => child.once("close", () => r()));
+    child.kill("SIGKILL");
+    await closed;
+    children.delete(child);
+  }
+
+  it("never leaves issues.jsonl holding a bead the database has not committed", async () => {
+    const beads = join(dir, ".beads");
+    const child = await pausedCreate("phantom?", "after-rename");
+    // Stopped right after issues.jsonl was replaced: whatever it holds must be committed,
+    // or a `git commit` now would ship a bead that (after the kill) never existed.
+    const inFile = jsonlLines(join(beads, "issues.jsonl")).map((i) => i.id);
+    const committed = new Set(dbState(join(beads, "beads.db")).ids);
+    assert.deepEqual(
+      inFile.filter((id) => !committed.has(id)),
+      [],
+      "issues.jsonl holds a bead the database has not committed",
+    );
+    await kill(child);
+    // The next command, a read, leaves the file and the database in step.
+    const listed = await listIds(dir);
+    assert.deepEqual(listed, dbState(join(beads, "beads.db")).ids);
+    assert.deepEqual(
+      jsonlLines(join(beads, "issues.jsonl"))
+        .map((i) => i.id)
+        .sort(),
+      listed,
+    );
+  });
+
+  it("a kill after the commit but before the export is caught up by the next read", async () => {
+    const beads = join(dir, ".beads");
+    const child = await pausedCreate("late export", "before-rename");
+    await kill(child);
+    const db = dbState(join(beads, "beads.db")).ids;
+    const listed = await listIds(dir);
+    assert.deepEqual(listed, db);
+    assert.deepEqual(
+      jsonlLines(join(beads, "issues.jsonl"))
+        .map((i) => i.id)
+        .sort(),
+      db,
+      "issues.jsonl not brought up to date by a read",
+    );
   });
 });

@@ -108,7 +108,7 @@ describe("JSONL auto-export", () => {
     }
   });
 
-  it("rewrites the whole file when it was changed outside bd", async () => {
+  it("rewrites the whole file when it was changed outside bd, keeping the line it cannot read", async () => {
     const t = setup();
     try {
       await t.store.setConfig("issue_prefix", "ex");
@@ -117,7 +117,7 @@ describe("JSONL auto-export", () => {
       writeFileSync(t.jsonl, '{"garbage":true}\n');
       await t.store.createIssue({ title: "b" }, "me");
       const text = readFileSync(t.jsonl, "utf8");
-      assert.equal(text, await t.full());
+      assert.equal(text, `{"garbage":true}\n${await t.full()}`);
       assert.ok(text.includes(a.id), "issues from before the edit are back");
     } finally {
       await t.cleanup();

@@ -1,14 +1,15 @@
-// bd init, config, export, import, sql, lint, preflight, version: setting up and moving the ledger.
-import { existsSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+// bd init, config, export, import, sql, lint, preflight, doctor, version: setting up and
+// moving the ledger.
+import { existsSync, readFileSync } from "node:fs";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { findLedger, initLedger, prefixFromDirName, prefixOfJsonl } from "../../ledger/discovery.ts";
-import { issuesToJsonl, parseJsonl, readJsonlFile, writeJsonlFile } from "../../ledger/jsonl.ts";
+import { issuesToJsonl, parseJsonlBytes, readJsonlFile, writeJsonlFile } from "../../ledger/jsonl.ts";
 import type { Issue } from "../../ledger/model.ts";
-import { missingSections } from "../../ledger/validate.ts";
+import { checkImportedIssue, missingSections } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
-import { readTextArg } from "./options.ts";
+import { one } from "./format.ts";
 import { act, BD_VERSION, type CommandGroup } from "./program.ts";
 
 async function init(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
@@ -109,30 +110,62 @@ async function exportCmd(ctx: BdContext, _args: string[], o: Record<string, unkn
   ctx.warn(`Exported ${issues.length} issues to ${out}`);
 }
 
+/** A path as the user would type it from here. */
+function shownPath(ctx: BdContext, path: string): string {
+  const rel = relative(ctx.cwd, path);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+}
+
 async function importCmd(ctx: BdContext, args: string[], o: Record<string, unknown>) {
   const source = (o.input as string | undefined) ?? args[0] ?? ctx.location().jsonlPath;
-  const parsed = source === "-" ? parseJsonl(readTextArg("-")) : readJsonlFile(resolve(ctx.cwd, source));
-  if (parsed.errors.length > 0 && !o.skipErrors) {
-    const first = parsed.errors[0]!;
+  const parsed = source === "-" ? parseJsonlBytes(readFileSync(0)) : readJsonlFile(resolve(ctx.cwd, source));
+  const store = ctx.ledger();
+  // Every line is checked as the ledger will check it (values, IDs, UTF-8), so a bad line
+  // is named with its number before anything is written.
+  const vocab = await store.vocabulary();
+  const now = new Date().toISOString();
+  const problems = [...parsed.errors];
+  const good: Issue[] = [];
+  for (const e of parsed.entries) {
+    if (e.kind !== "issue") continue;
+    try {
+      checkImportedIssue(e.record, vocab, now);
+      good.push(e.record as unknown as Issue);
+    } catch (err) {
+      problems.push({ line: e.line, reason: (err as Error).message });
+    }
+  }
+  problems.sort((a, b) => a.line - b.line);
+  const name = source === "-" ? "stdin" : shownPath(ctx, resolve(ctx.cwd, source));
+  if (o.report) {
+    if (ctx.json) return ctx.printJson({ source: name, issues: good.length, unreadable: problems });
+    ctx.out(`${name}: ${good.length} importable issues, ${problems.length} unreadable lines`);
+    for (const p of problems) ctx.out(`  ${name}:${p.line}: ${p.reason}`);
+    return problems.length > 0 ? 1 : 0;
+  }
+  if (problems.length > 0 && !o.skipErrors) {
+    const first = problems[0]!;
     throw new ValidationError(
-      `${source}: line ${first.line}: ${first.reason}${parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : ""}; nothing imported`,
+      `${name}: line ${first.line}: ${first.reason}${problems.length > 1 ? ` (and ${problems.length - 1} more; bd import --report lists them)` : ""}; nothing imported (--skip-errors imports the rest)`,
     );
   }
+  for (const p of problems.slice(0, 10)) ctx.warn(`skipped ${name}:${p.line}: ${p.reason}`);
+  if (problems.length > 10) ctx.warn(`skipped ${problems.length - 10} more unreadable lines`);
   if (o.dryRun) {
-    const store = ctx.ledger();
     let creates = 0;
-    for (const i of parsed.issues) if (!(await store.getIssue(i.id))) creates++;
-    const plan = { would_create: creates, would_update_or_skip: parsed.issues.length - creates };
+    for (const i of good) if (!(await store.getIssue(i.id))) creates++;
+    const plan = { would_create: creates, would_update_or_skip: good.length - creates };
     return ctx.json
       ? ctx.printJson(plan)
       : ctx.out(`Dry run: ${plan.would_create} new, ${plan.would_update_or_skip} existing`);
   }
-  const result = await ctx.ledger().importIssues(parsed.issues as Issue[], ctx.actor());
+  const result = await store.importIssues(good, ctx.actor());
+  for (const e of result.errors ?? []) ctx.warn(`skipped ${e.id}: ${e.reason}`);
   const summary = {
     created: result.created,
     updated: result.updated,
     unchanged: result.unchanged,
-    skipped: result.skipped + parsed.errors.length,
+    skipped: result.skipped + problems.length,
     source,
   };
   if (ctx.json) return ctx.printJson(summary);
@@ -197,7 +230,7 @@ async function lint(ctx: BdContext, args: string[], o: Record<string, unknown>) 
   }
   ctx.out(`Template warnings (${results.length} issues, ${warnings} warnings):\n`);
   for (const r of results) {
-    ctx.out(`${r.id} [${r.type}]: ${r.title}`);
+    ctx.out(`${one(r.id)} [${one(r.type)}]: ${one(r.title)}`);
     for (const m of r.missing) ctx.out(`  ⚠ Missing: ${m}`);
     ctx.out("");
   }
@@ -239,6 +272,88 @@ async function preflight(ctx: BdContext) {
   return ok ? 0 : 1;
 }
 
+/**
+ * `bd doctor`: the ledger's health. The database's own check; issues.jsonl lines that are
+ * kept but not imported (unreadable: broken JSON, bad values, bad IDs), with file:line and
+ * why; whether issues.jsonl and config.yaml hold what the database holds. Exit 1 when
+ * something needs a person.
+ */
+async function doctor(ctx: BdContext) {
+  const store = ctx.ledger();
+  const checks: Array<{ name: string; ok: boolean; detail: string; lines?: string[] }> = [];
+  const integrity = await store.integrityCheck();
+  const total = await store.countIssues({ all: true, includeInfra: true, includeTemplates: true });
+  checks.push({
+    name: "database",
+    ok: integrity.length === 1 && integrity[0] === "ok",
+    detail:
+      integrity.length === 1 && integrity[0] === "ok"
+        ? `${total} issues, integrity ok`
+        : integrity.join("; "),
+  });
+  const jsonl = await store.inspectJsonl();
+  const unreadable: Array<{ file: string; line: number; reason: string }> = [];
+  if (jsonl) {
+    const file = shownPath(ctx, jsonl.path);
+    for (const u of jsonl.unreadable) unreadable.push({ file, line: u.line, reason: u.reason });
+    checks.push({
+      name: "issues.jsonl lines",
+      ok: unreadable.length === 0,
+      detail:
+        unreadable.length === 0
+          ? jsonl.exists
+            ? "every line readable"
+            : "no file yet"
+          : `${unreadable.length} unreadable line(s), kept as they are and not imported; fix or remove them by hand`,
+      lines: unreadable.map((u) => `${u.file}:${u.line}: ${u.reason}`),
+    });
+    if (jsonl.autoExport) {
+      const behind = jsonl.missing.length + jsonl.differing.length;
+      checks.push({
+        name: "issues.jsonl sync",
+        ok: behind === 0 && jsonl.extra.length === 0,
+        detail:
+          behind === 0 && jsonl.extra.length === 0
+            ? "in step with the database"
+            : [
+                jsonl.missing.length > 0 ? `${jsonl.missing.length} issue(s) missing from the file` : "",
+                jsonl.differing.length > 0
+                  ? `${jsonl.differing.length} issue(s) differ from the database`
+                  : "",
+                jsonl.extra.length > 0 ? `${jsonl.extra.length} issue(s) only in the file` : "",
+              ]
+                .filter(Boolean)
+                .join(", "),
+        lines: [...jsonl.missing, ...jsonl.differing, ...jsonl.extra].slice(0, 20),
+      });
+    } else {
+      checks.push({ name: "issues.jsonl sync", ok: true, detail: "auto-export off (bd export to refresh)" });
+    }
+  }
+  const config = await store.inspectConfigFile();
+  if (config) {
+    checks.push({
+      name: "config.yaml",
+      ok: config.exists && config.differing.length === 0,
+      detail: !config.exists
+        ? "missing: the ledger's settings do not travel with issues.jsonl (any bd write creates it)"
+        : config.differing.length === 0
+          ? "in step with the database"
+          : `differs from the database for ${config.differing.join(", ")}`,
+    });
+  }
+  const ok = checks.every((c) => c.ok);
+  if (ctx.json) {
+    ctx.printJson({ ok, checks: checks.map(({ lines: _l, ...c }) => c), unreadable_lines: unreadable });
+  } else {
+    for (const c of checks) {
+      ctx.out(`${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}`);
+      if (!c.ok) for (const l of c.lines ?? []) ctx.out(`    ${one(l)}`);
+    }
+  }
+  return ok ? 0 : 1;
+}
+
 async function version(ctx: BdContext) {
   if (ctx.json)
     return ctx.printJson({
@@ -250,7 +365,7 @@ async function version(ctx: BdContext) {
 }
 
 export const ADMIN: CommandGroup = {
-  names: ["init", "config", "export", "import", "sql", "lint", "preflight", "version"],
+  names: ["init", "config", "export", "import", "sql", "lint", "preflight", "doctor", "version"],
   register: registerAdmin,
 };
 
@@ -293,6 +408,7 @@ function registerAdmin(program: Command): void {
     .option("-i, --input <path>", "input file (- for stdin; default .beads/issues.jsonl)")
     .option("--dry-run", "show what would change")
     .option("--skip-errors", "skip malformed lines instead of refusing the file")
+    .option("--report", "list the lines that cannot be imported, and why; import nothing")
     .action(act(importCmd));
 
   program
@@ -311,5 +427,9 @@ function registerAdmin(program: Command): void {
     .action(act(lint));
 
   program.command("preflight").description("Check the ledger is ready for work").action(act(preflight));
+  program
+    .command("doctor")
+    .description("Check the ledger's health: database, unreadable issues.jsonl lines, files in step")
+    .action(act(doctor));
   program.command("version").description("Print the version").action(act(version));
 }

@@ -7,6 +7,7 @@ import { gitConfigValue } from "../../adapters/git-config.ts";
 import { GasTownError, NotFoundError, ValidationError } from "../../errors.ts";
 import { type LedgerLocation, openLedger, requireLedger, routeFor } from "../../ledger/discovery.ts";
 import type { SqliteLedger } from "../../ledger/sqlite/store.ts";
+import { safeText } from "../../terminal-text.ts";
 
 export interface GlobalOptions {
   json?: boolean;
@@ -110,8 +111,12 @@ export class BdContext {
     return this.env.GIT_AUTHOR_EMAIL || gitConfigValue(this.cwd, "user.email", this.env);
   }
 
+  /**
+   * Human output. Whatever it holds (stored titles, descriptions, names), control
+   * characters are shown as control pictures, never sent: a bead cannot drive the terminal.
+   */
   out(text: string): void {
-    process.stdout.write(`${text}\n`);
+    process.stdout.write(`${safeText(text, { multiline: true })}\n`);
   }
 
   /**
@@ -123,7 +128,7 @@ export class BdContext {
   }
 
   warn(text: string): void {
-    process.stderr.write(`${text}\n`);
+    process.stderr.write(`${safeText(text, { multiline: true })}\n`);
   }
 
   async close(): Promise<void> {
@@ -158,7 +163,8 @@ export function reportError(e: unknown, json: boolean): number {
   // With --json the error is also a JSON object on stdout (as bd's FatalErrorRespectJSON),
   // so a tool reading stdout gets something to parse; stderr always has the one line.
   if (json) process.stdout.write(`${jsonText({ error: message, code: known ? e.code : "error" })}\n`);
-  process.stderr.write(`Error: ${message}\n`);
+  // One line, whatever the input it quotes holds.
+  process.stderr.write(`Error: ${safeText(message)}\n`);
   if (!known && process.env.BD_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return code;
 }

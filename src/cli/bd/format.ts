@@ -1,5 +1,8 @@
 // Human-readable rendering of beads, in bd's wording and layout (icons stay when colour
-// is off, which is always the case here: we never colour).
+// is off, which is always the case here: we never colour). Stored text is shown through
+// safeText: control characters (ESC, OSC, ...) as visible control pictures, never sent to
+// the terminal; one-line fields show a newline as ␊ so they cannot fake extra lines.
+
 import type {
   BlockedIssue,
   Comment,
@@ -8,6 +11,7 @@ import type {
   IssueWithCounts,
   IssueWithDependencyType,
 } from "../../ledger/model.ts";
+import { safeText } from "../../terminal-text.ts";
 
 const STATUS_ICON: Record<string, string> = {
   open: "○",
@@ -20,6 +24,16 @@ const STATUS_ICON: Record<string, string> = {
 
 export const STATUS_LEGEND = "Status: ○ open  ◐ in_progress  ● blocked  ✓ closed  ❄ deferred";
 export const RULE = "-".repeat(80);
+
+/** A stored one-line field (title, assignee, label, ...) made safe to print. */
+export function one(text: string | undefined | null): string {
+  return text ? safeText(text) : "";
+}
+
+/** Stored multi-line text (description, notes, comments) made safe to print, as lines. */
+export function textLines(text: string): string[] {
+  return safeText(text, { multiline: true }).split("\n");
+}
 
 export function statusIcon(status: string): string {
   return STATUS_ICON[status] ?? "◇";
@@ -36,14 +50,14 @@ function badge(type: string): string {
 
 /** "id — title", bd's feedback form. */
 export function feedback(id: string, title?: string): string {
-  return title ? `${id} — ${title}` : id;
+  return title ? `${one(id)} — ${one(title)}` : one(id);
 }
 
 /** The pretty row used by tree lists and ready: `○ bd-a1b ● P2 [epic] Title`. */
 export function prettyRow(i: Issue): string {
   if (i.status === "closed")
-    return `${statusIcon(i.status)} ${i.id} ${pri(i.priority)} ${i.issue_type} ${i.title}`;
-  return `${statusIcon(i.status)} ${i.id} ${pri(i.priority)} ${badge(i.issue_type)}${i.title}`;
+    return `${statusIcon(i.status)} ${one(i.id)} ${pri(i.priority)} ${one(i.issue_type)} ${one(i.title)}`;
+  return `${statusIcon(i.status)} ${one(i.id)} ${pri(i.priority)} ${badge(i.issue_type)}${one(i.title)}`;
 }
 
 /** The compact row of `bd list --flat`. */
@@ -51,12 +65,12 @@ export function flatRow(i: IssueWithCounts, blockedBy: string[], blocks: string[
   const icon = i.status === "open" && blockedBy.length > 0 ? "●" : statusIcon(i.status);
   const p = i.status === "closed" ? `P${i.priority}` : pri(i.priority);
   const extra: string[] = [];
-  if (i.parent) extra.push(`parent: ${i.parent}`);
-  if (blockedBy.length > 0) extra.push(`blocked by: ${blockedBy.join(", ")}`);
-  if (blocks.length > 0) extra.push(`blocks: ${blocks.join(", ")}`);
-  return `${icon} ${i.pinned ? "📌 " : ""}${i.id} [${p}] [${i.issue_type}]${i.assignee ? ` @${i.assignee}` : ""}${
-    i.labels && i.labels.length > 0 ? ` [${i.labels.join(" ")}]` : ""
-  } - ${i.title}${extra.length > 0 ? ` (${extra.join(", ")})` : ""}`;
+  if (i.parent) extra.push(`parent: ${one(i.parent)}`);
+  if (blockedBy.length > 0) extra.push(`blocked by: ${blockedBy.map(one).join(", ")}`);
+  if (blocks.length > 0) extra.push(`blocks: ${blocks.map(one).join(", ")}`);
+  return `${icon} ${i.pinned ? "📌 " : ""}${one(i.id)} [${p}] [${one(i.issue_type)}]${i.assignee ? ` @${one(i.assignee)}` : ""}${
+    i.labels && i.labels.length > 0 ? ` [${i.labels.map(one).join(" ")}]` : ""
+  } - ${one(i.title)}${extra.length > 0 ? ` (${extra.join(", ")})` : ""}`;
 }
 
 /** Natural order for IDs so `x.2` sorts before `x.10`. */
@@ -104,9 +118,9 @@ export function treeList(rows: IssueWithCounts[]): string[] {
 export function readyPlain(issues: IssueWithCounts[]): string {
   const lines: string[] = [];
   issues.forEach((i, n) => {
-    lines.push(`${n + 1}. [${pri(i.priority)}] [${i.issue_type}] ${i.id}: ${i.title}`);
+    lines.push(`${n + 1}. [${pri(i.priority)}] [${one(i.issue_type)}] ${one(i.id)}: ${one(i.title)}`);
     if (i.estimated_minutes !== undefined) lines.push(`   Estimate: ${i.estimated_minutes} min`);
-    if (i.assignee) lines.push(`   Assignee: ${i.assignee}`);
+    if (i.assignee) lines.push(`   Assignee: ${one(i.assignee)}`);
   });
   return lines.join("\n");
 }
@@ -114,8 +128,8 @@ export function readyPlain(issues: IssueWithCounts[]): string {
 export function blockedList(issues: BlockedIssue[]): string {
   const lines: string[] = [];
   for (const i of issues) {
-    lines.push(`[${pri(i.priority)}] ${i.id}: ${i.title}`);
-    lines.push(`  Blocked by ${i.blocked_by_count} open dependencies: [${i.blocked_by.join(" ")}]`);
+    lines.push(`[${pri(i.priority)}] ${one(i.id)}: ${one(i.title)}`);
+    lines.push(`  Blocked by ${i.blocked_by_count} open dependencies: [${i.blocked_by.map(one).join(" ")}]`);
     lines.push("");
   }
   return lines.join("\n");
@@ -130,9 +144,9 @@ export function minute(t: string): string {
 }
 
 function depLine(prefix: string, d: IssueWithDependencyType): string {
-  if (!d.title && !d.status) return `  ${prefix} ${d.id} (external)`;
+  if (!d.title && !d.status) return `  ${prefix} ${one(d.id)} (external)`;
   const b = d.issue_type === "epic" ? "(EPIC) " : d.issue_type === "bug" ? "(BUG) " : "";
-  return `  ${prefix} ${statusIcon(d.status)} ${d.id}: ${b}${d.title} ${pri(d.priority)}`;
+  return `  ${prefix} ${statusIcon(d.status)} ${one(d.id)}: ${b}${one(d.title)} ${pri(d.priority)}`;
 }
 
 /** `bd show` for one issue. */
@@ -140,12 +154,12 @@ export function showIssue(d: IssueDetails): string {
   const lines: string[] = [];
   const typeBadge = d.issue_type === "epic" ? " [EPIC]" : d.issue_type === "bug" ? " [BUG]" : "";
   lines.push(
-    `${statusIcon(d.status)} ${d.id}${typeBadge} · ${d.title}   [${pri(d.priority)} · ${d.status.toUpperCase()}]`,
+    `${statusIcon(d.status)} ${one(d.id)}${typeBadge} · ${one(d.title)}   [${pri(d.priority)} · ${one(d.status.toUpperCase())}]`,
   );
   const meta: string[] = [];
-  if (d.created_by) meta.push(`Owner: ${d.created_by}`);
-  if (d.assignee) meta.push(`Assignee: ${d.assignee}`);
-  meta.push(`Type: ${d.issue_type}`);
+  if (d.created_by) meta.push(`Owner: ${one(d.created_by)}`);
+  if (d.assignee) meta.push(`Assignee: ${one(d.assignee)}`);
+  meta.push(`Type: ${one(d.issue_type)}`);
   lines.push(meta.join(" · "));
   const dates = [`Created: ${day(d.created_at)}`];
   if (d.started_at) dates.push(`Started: ${day(d.started_at)}`);
@@ -153,21 +167,21 @@ export function showIssue(d: IssueDetails): string {
   if (d.due_at) dates.push(`Due: ${day(d.due_at)}`);
   if (d.defer_until) dates.push(`Deferred: ${minute(d.defer_until)}`);
   lines.push(dates.join(" · "));
-  if (d.status === "closed" && d.close_reason) lines.push(`Close reason: ${d.close_reason}`);
-  if (d.external_ref) lines.push(`External: ${d.external_ref}`);
-  if (d.spec_id) lines.push(`Spec: ${d.spec_id}`);
-  if (d.wisp_type) lines.push(`Wisp type: ${d.wisp_type}`);
-  const indent = (text: string) => text.split("\n").map((l) => `  ${l}`);
+  if (d.status === "closed" && d.close_reason) lines.push(`Close reason: ${one(d.close_reason)}`);
+  if (d.external_ref) lines.push(`External: ${one(d.external_ref)}`);
+  if (d.spec_id) lines.push(`Spec: ${one(d.spec_id)}`);
+  if (d.wisp_type) lines.push(`Wisp type: ${one(d.wisp_type)}`);
+  const indent = (text: string) => textLines(text).map((l) => `  ${l}`);
   lines.push("", "DESCRIPTION", ...(d.description ? indent(d.description) : ["  (none)"]));
   if (d.design) lines.push("", "DESIGN", ...indent(d.design));
   if (d.notes) lines.push("", "NOTES", ...indent(d.notes));
   if (d.acceptance_criteria) lines.push("", "ACCEPTANCE CRITERIA", ...indent(d.acceptance_criteria));
-  if (d.labels && d.labels.length > 0) lines.push("", `LABELS: ${d.labels.join(", ")}`);
+  if (d.labels && d.labels.length > 0) lines.push("", `LABELS: ${d.labels.map(one).join(", ")}`);
   if (d.metadata && Object.keys(d.metadata).length > 0) {
     lines.push("", "METADATA");
     for (const k of Object.keys(d.metadata).sort()) {
       const v = d.metadata[k];
-      lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+      lines.push(`  ${one(k)}: ${one(typeof v === "string" ? v : JSON.stringify(v))}`);
     }
   }
   const group = (title: string, prefix: string, items: IssueWithDependencyType[]) => {
@@ -230,12 +244,12 @@ export function showIssue(d: IssueDetails): string {
   if (comments.length > 0) {
     lines.push("", "COMMENTS");
     for (const c of comments)
-      lines.push(`  ${minute(c.created_at)} ${c.author}`, ...c.text.split("\n").map((l) => `    ${l}`));
+      lines.push(`  ${minute(c.created_at)} ${one(c.author)}`, ...textLines(c.text).map((l) => `    ${l}`));
   }
   lines.push("");
   return lines.join("\n");
 }
 
 export function commentLines(c: Comment): string[] {
-  return [`[${c.author}] at ${minute(c.created_at)}`, ...c.text.split("\n").map((l) => `  ${l}`), ""];
+  return [`[${one(c.author)}] at ${minute(c.created_at)}`, ...textLines(c.text).map((l) => `  ${l}`), ""];
 }

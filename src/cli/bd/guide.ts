@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { findLedger } from "../../ledger/discovery.ts";
+import { safeText } from "../../terminal-text.ts";
 import type { BdContext } from "./context.ts";
 import { act, type CommandGroup } from "./program.ts";
 
@@ -90,17 +91,18 @@ async function prime(ctx: BdContext, _args: string[], o: Record<string, unknown>
       const actor = ctx.actor();
       const mine = await store.listIssues({ assignee: actor, statuses: ["in_progress", "hooked"], limit: 5 });
       if (mine.length > 0)
-        text += `\n## In progress for ${actor}\n${mine.map((i) => `- ${i.id}: ${i.title}`).join("\n")}\n`;
+        text += `\n## In progress for ${safeText(actor)}\n${mine.map((i) => `- ${safeText(i.id)}: ${safeText(i.title)}`).join("\n")}\n`;
       text +=
         ready.length > 0
-          ? `\n## Ready now\n${ready.map((i) => `- [P${i.priority}] ${i.id}: ${i.title}`).join("\n")}\n`
+          ? `\n## Ready now\n${ready.map((i) => `- [P${i.priority}] ${safeText(i.id)}: ${safeText(i.title)}`).join("\n")}\n`
           : "\n## Ready now\n- nothing ready\n";
     } catch {
       // the briefing still helps without a readable ledger
     }
   }
   if (ctx.json) return ctx.printJson({ content: text });
-  process.stdout.write(text);
+  // The briefing lands in an agent's context and on terminals: no control characters.
+  process.stdout.write(safeText(text, { multiline: true }));
 }
 
 const QUICKSTART = `bd — beads: an issue ledger that lives in your git repository

@@ -5,7 +5,7 @@ import { WELL_KNOWN_DEP_TYPES, WISP_TYPES } from "../../ledger/model.ts";
 import type { CreateIssueInput, IssuePatch } from "../../ledger/store.ts";
 import { missingSections, parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
-import { feedback, pri, showIssue } from "./format.ts";
+import { feedback, one, pri, showIssue } from "./format.ts";
 import { collect, intArg, parseMetadata, readTextArg } from "./options.ts";
 import { act, type CommandGroup } from "./program.ts";
 
@@ -122,13 +122,13 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
     ctx.out(
       `  ID: ${input.id ?? (input.parent ? `(next child of ${input.parent})` : "(will be generated)")}`,
     );
-    ctx.out(`  Title: ${input.title}`);
+    ctx.out(`  Title: ${one(input.title)}`);
     ctx.out(`  Type: ${input.issue_type ?? "task"}`);
     ctx.out(`  Priority: P${input.priority ?? 2}`);
     ctx.out(`  Status: ${input.status ?? "open"}`);
-    if (input.assignee) ctx.out(`  Assignee: ${input.assignee}`);
+    if (input.assignee) ctx.out(`  Assignee: ${one(input.assignee)}`);
     if (input.description) ctx.out(`  Description: ${input.description}`);
-    if (input.labels?.length) ctx.out(`  Labels: ${input.labels.join(", ")}`);
+    if (input.labels?.length) ctx.out(`  Labels: ${input.labels.map(one).join(", ")}`);
     const deps = [
       ...(input.deps ?? []).map((d) => `${d.type}:${d.depends_on_id}`),
       ...(input.dependents ?? []).map((d) => `blocks:${d.issue_id}`),
@@ -176,7 +176,7 @@ async function show(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
   if (ctx.json) ctx.printJson(details);
   else if (o.short)
     for (const d of details)
-      ctx.out(`${d.id} [${pri(d.priority)}] [${d.issue_type}] ${d.status} - ${d.title}`);
+      ctx.out(`${one(d.id)} [${pri(d.priority)}] [${one(d.issue_type)}] ${one(d.status)} - ${one(d.title)}`);
   else ctx.out(details.map(showIssue).join("\n\n"));
   return failed > 0 && details.length === 0 ? 1 : 0;
 }
@@ -303,7 +303,7 @@ async function close(ctx: BdContext, given: string[], o: Record<string, unknown>
       closed.push(res.issue);
       for (const u of res.unblocked) unblocked.add(u);
       if (!ctx.json)
-        ctx.out(`✓ Closed ${feedback(id, res.issue.title)}: ${res.issue.close_reason ?? "Closed"}`);
+        ctx.out(`✓ Closed ${feedback(id, res.issue.title)}: ${one(res.issue.close_reason ?? "Closed")}`);
     } catch (e) {
       failures++;
       lastError = e;
@@ -343,7 +343,7 @@ async function landConvoys(ctx: BdContext, ids: string[], actor: string): Promis
     if (!root) return;
     const { landConvoysAfterClose } = await import("../../work/convoys.ts");
     const landed = await landConvoysAfterClose(new Town(root), ids, actor);
-    if (!ctx.json) for (const v of landed) ctx.out(`🏁 Convoy ${v.id} landed: ${v.title}`);
+    if (!ctx.json) for (const v of landed) ctx.out(`🏁 Convoy ${one(v.id)} landed: ${one(v.title)}`);
   } catch (e) {
     ctx.warn(`warning: convoy check after close failed: ${(e as Error).message}`);
   }
@@ -362,7 +362,7 @@ async function reopen(ctx: BdContext, ids: string[], o: Record<string, unknown>)
     }
     const reopened = await store.reopenIssue(id, o.reason as string | undefined, ctx.actor());
     out.push(reopened);
-    if (!ctx.json) ctx.out(`↻ Reopened ${id}${o.reason ? `: ${o.reason}` : ""}`);
+    if (!ctx.json) ctx.out(`↻ Reopened ${id}${o.reason ? `: ${one(o.reason as string)}` : ""}`);
   }
   if (ctx.json) ctx.printJson(out);
 }
@@ -396,7 +396,7 @@ async function del(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
     }
     ctx.out("\n⚠️  DELETE PREVIEW\n");
     ctx.out(plans.length === 1 ? "Issue to delete:" : `Issues to delete (${plans.length}):`);
-    for (const p of plans) ctx.out(`  ${p.issue.id}: ${p.issue.title}`);
+    for (const p of plans) ctx.out(`  ${one(p.issue.id)}: ${one(p.issue.title)}`);
     const links = plans.flatMap((p) => [
       ...p.dependencies.map((d) => `  ${p.issue.id} → ${d}`),
       ...p.dependents.map((d) => `  ${d} → ${p.issue.id} (inbound)`),

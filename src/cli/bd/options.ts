@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { ValidationError } from "../../errors.ts";
 import type { IssueFilter, SortPolicy } from "../../ledger/store.ts";
 import { parsePriority, parseWhen } from "../../ledger/validate.ts";
+import { decodeUtf8Strict } from "../../terminal-text.ts";
 
 /** Collects a repeatable flag (`-l a -l b,c`) into one list. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -24,16 +25,21 @@ export function intArg(name: string) {
   };
 }
 
-/** Reads text from a file path or stdin (`-`). */
+/**
+ * Reads text from a file path or stdin (`-`). Bytes that are not UTF-8 are refused with
+ * one line naming the input, never turned into U+FFFD and stored.
+ */
 export function readTextArg(path: string): string {
-  if (path === "-") return readFileSync(0, "utf8");
+  if (path === "-") return decodeUtf8Strict(readFileSync(0), "stdin");
+  let bytes: Uint8Array;
   try {
-    return readFileSync(path, "utf8");
+    bytes = readFileSync(path);
   } catch (e) {
     throw new ValidationError(
       `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }
+  return decodeUtf8Strict(bytes, path);
 }
 
 export function parseMetadata(text: string): Record<string, unknown> {

@@ -1,7 +1,9 @@
 // The bd command tree. Each group lives in its own file and registers here; actions get
 // a BdContext and may throw typed errors, which become one line and an exit code.
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { ValidationError } from "../../errors.ts";
+import { InvalidUtf8Error, safeText } from "../../terminal-text.ts";
 import { BdContext, type GlobalOptions, reportError } from "./context.ts";
 import { collect, type FilterFlags } from "./options.ts";
 
@@ -117,10 +119,12 @@ export function buildProgram(): Command {
       // One line, like every other bd error: commander's "(Did you mean ...?)" joins the first.
       outputError: (str, write) =>
         write(
-          `${str
-            .replace(/^error: /, "Error: ")
-            .trim()
-            .replace(/\s*\n\s*/g, " ")}\n`,
+          `${safeText(
+            str
+              .replace(/^error: /, "Error: ")
+              .trim()
+              .replace(/\s*\n\s*/g, " "),
+          )}\n`,
         ),
     })
     .exitOverride();
@@ -153,12 +157,48 @@ export function commandWord(args: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * Node decodes the command line as UTF-8 and turns invalid bytes into U+FFFD silently.
+ * Only when an argument holds U+FFFD (rare) are the raw bytes looked at (Linux:
+ * /proc/self/cmdline), so an argument that was not UTF-8 is refused rather than stored
+ * damaged. Elsewhere a U+FFFD argument passes as Node decoded it.
+ */
+export function checkArgvUtf8(argv: string[]): void {
+  if (process.platform !== "linux" || !argv.some((a) => a.includes("\ufffd"))) return;
+  let raw: Uint8Array;
+  try {
+    raw = readFileSync("/proc/self/cmdline");
+  } catch {
+    return;
+  }
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  const lossy = new TextDecoder("utf-8");
+  let start = 0;
+  while (start < raw.length) {
+    let end = raw.indexOf(0, start);
+    if (end < 0) end = raw.length;
+    const arg = raw.subarray(start, end);
+    try {
+      strict.decode(arg);
+    } catch {
+      throw new InvalidUtf8Error(`command-line argument "${safeText(lossy.decode(arg))}"`);
+    }
+    start = end + 1;
+  }
+}
+
 export async function runBd(argv: string[], groups: CommandGroup[]): Promise<void> {
   // `bd list | head` closes our stdout early; that is the reader's choice, not an error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw e;
   });
+  try {
+    checkArgvUtf8(argv);
+  } catch (e) {
+    process.exitCode = reportError(e, argv.includes("--json"));
+    return;
+  }
   const program = buildProgram();
   // Building the whole tree costs several ms on a cold start; a command needs only its own
   // group. Help, unknown words and no word at all get every group.

@@ -10,6 +10,7 @@ import {
   blockedList,
   feedback,
   flatRow,
+  one,
   prettyRow,
   pri,
   RULE,
@@ -129,7 +130,9 @@ async function ready(ctx: BdContext, _args: string[], o: Record<string, unknown>
       if (p?.issue_type === "epic") parents.set(r.parent, p.title);
     }
     for (const r of shown)
-      ctx.out(`${prettyRow(r)}${r.parent && parents.has(r.parent) ? ` ← ${parents.get(r.parent)}` : ""}`);
+      ctx.out(
+        `${prettyRow(r)}${r.parent && parents.has(r.parent) ? ` ← ${one(parents.get(r.parent))}` : ""}`,
+      );
     ctx.out(`\n${RULE}\nReady: ${shown.length} issues with no active blockers\n\n${STATUS_LEGEND}`);
   }
   if (truncated) ctx.out(`Showing ${shown.length} of ${total} ready issues. Use -n to show more.\n`);
@@ -151,13 +154,13 @@ async function search(ctx: BdContext, args: string[], o: Record<string, unknown>
   if (f.limit === undefined) f.limit = 50;
   const rows = await ctx.ledger().listIssues({ ...f, text });
   if (ctx.json) return ctx.printJson(rows.map(({ parent: _p, ...r }) => r));
-  if (rows.length === 0) return ctx.out(`No issues found matching '${text}'`);
-  ctx.out(`Found ${rows.length} issues matching '${text}':`);
+  if (rows.length === 0) return ctx.out(`No issues found matching '${one(text)}'`);
+  ctx.out(`Found ${rows.length} issues matching '${one(text)}':`);
   for (const r of rows) {
     ctx.out(
-      `${r.id} [P${r.priority}] [${r.issue_type}] ${r.status}${r.assignee ? ` @${r.assignee}` : ""}${
-        r.labels?.length ? ` [${r.labels.join(" ")}]` : ""
-      } - ${r.title}`,
+      `${one(r.id)} [P${r.priority}] [${one(r.issue_type)}] ${one(r.status)}${r.assignee ? ` @${one(r.assignee)}` : ""}${
+        r.labels?.length ? ` [${r.labels.map(one).join(" ")}]` : ""
+      } - ${one(r.title)}`,
     );
   }
 }
@@ -230,9 +233,9 @@ async function stale(ctx: BdContext, _args: string[], o: Record<string, unknown>
   const now = Date.now();
   rows.forEach((r, i) => {
     const ago = Math.floor((now - Date.parse(r.updated_at)) / 86_400_000);
-    ctx.out(`${i + 1}. [${pri(r.priority)}] ${r.id}: ${r.title}`);
-    ctx.out(`   Status: ${r.status}, Last updated: ${ago} days ago`);
-    if (r.assignee) ctx.out(`   Assignee: ${r.assignee}`);
+    ctx.out(`${i + 1}. [${pri(r.priority)}] ${one(r.id)}: ${one(r.title)}`);
+    ctx.out(`   Status: ${one(r.status)}, Last updated: ${ago} days ago`);
+    if (r.assignee) ctx.out(`   Assignee: ${one(r.assignee)}`);
   });
   ctx.out("");
 }
@@ -296,9 +299,9 @@ async function orphans(ctx: BdContext) {
   if (out.length === 0) return ctx.out("✓ No orphaned issues found");
   ctx.out(`\n⚠ Found ${out.length} orphaned issue(s):\n`);
   out.forEach((o, n) => {
-    ctx.out(`${n + 1}. ${o.issue_id}: ${o.title}`);
-    ctx.out(`   Status: ${o.status}`);
-    ctx.out(`   Latest commit: ${o.latest_commit} - ${o.latest_commit_message}`);
+    ctx.out(`${n + 1}. ${one(o.issue_id)}: ${one(o.title)}`);
+    ctx.out(`   Status: ${one(o.status)}`);
+    ctx.out(`   Latest commit: ${o.latest_commit} - ${one(o.latest_commit_message)}`);
   });
 }
 

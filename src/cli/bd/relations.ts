@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { parseWhen } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
-import { commentLines, feedback } from "./format.ts";
+import { commentLines, feedback, one } from "./format.ts";
 import { intArg, readTextArg } from "./options.ts";
 import { act, type CommandGroup } from "./program.ts";
 
@@ -69,7 +69,7 @@ async function depAdd(ctx: BdContext, args: string[], o: Record<string, unknown>
 /** "id (title)", the form dep commands use. */
 async function paren(ctx: BdContext, id: string): Promise<string> {
   const issue = await ctx.ledger().getIssue(id);
-  return issue ? `${id} (${issue.title})` : id;
+  return issue ? `${one(id)} (${one(issue.title)})` : one(id);
 }
 
 async function depRemove(ctx: BdContext, args: string[]) {
@@ -97,7 +97,9 @@ async function depList(ctx: BdContext, args: string[], o: Record<string, unknown
   }
   ctx.out(direction === "down" ? `\n📋 ${id} depends on:\n` : `\n📋 Issues that depend on ${id}:\n`);
   for (const r of rows)
-    ctx.out(`  ${r.id}: ${r.title} [P${r.priority}] (${r.status}) via ${r.dependency_type}`);
+    ctx.out(
+      `  ${one(r.id)}: ${one(r.title)} [P${r.priority}] (${one(r.status)}) via ${one(r.dependency_type)}`,
+    );
   ctx.out("");
 }
 
@@ -126,7 +128,7 @@ async function depTree(ctx: BdContext, args: string[], o: Record<string, unknown
   const root = nodes[0]!;
   const rootBlocked = await store.isBlocked(id);
   const state = root.status === "open" ? (rootBlocked ? " [BLOCKED]" : " [READY]") : "";
-  ctx.out(`${root.id}: ${root.title} [P${root.priority}] (${root.status})${state}`);
+  ctx.out(`${one(root.id)}: ${one(root.title)} [P${root.priority}] (${one(root.status)})${state}`);
   const shown = new Set<string>([root.id]);
   const walk = (parent: string, prefix: string, depth: number) => {
     const list = (kids.get(parent) ?? []).filter((n) => n.depth === depth);
@@ -134,11 +136,13 @@ async function depTree(ctx: BdContext, args: string[], o: Record<string, unknown
       const last = i === list.length - 1;
       const head = `${prefix}${last ? "└── " : "├── "}`;
       if (shown.has(n.id)) {
-        ctx.out(`${head}${n.id} (shown above)`);
+        ctx.out(`${head}${one(n.id)} (shown above)`);
         return;
       }
       shown.add(n.id);
-      ctx.out(`${head}${n.id}: ${n.title} [P${n.priority}] (${n.status}) [${n.dependency_type}]`);
+      ctx.out(
+        `${head}${one(n.id)}: ${one(n.title)} [P${n.priority}] (${one(n.status)}) [${one(n.dependency_type)}]`,
+      );
       walk(n.id, `${prefix}${last ? "    " : "│   "}`, depth + 1);
     });
   };
@@ -154,7 +158,7 @@ async function depCycles(ctx: BdContext) {
   ctx.out(`\n⚠ Found ${cycles.length} dependency cycles:\n`);
   for (const [i, c] of cycles.entries()) {
     ctx.out(`${i + 1}. Cycle involving:`);
-    for (const issue of await store.getIssues(c)) ctx.out(`   - ${issue.id}: ${issue.title}`);
+    for (const issue of await store.getIssues(c)) ctx.out(`   - ${one(issue.id)}: ${one(issue.title)}`);
     ctx.out("");
   }
 }
@@ -171,7 +175,7 @@ async function labelChange(ctx: BdContext, args: string[], add: boolean) {
       : await store.removeLabel(id, label, ctx.actor());
     results.push({ issue_id: id, label, status: changed ? (add ? "added" : "removed") : "unchanged" });
     if (!ctx.json)
-      ctx.out(add ? `✓ Added label '${label}' to ${id}` : `✓ Removed label '${label}' from ${id}`);
+      ctx.out(add ? `✓ Added label '${one(label)}' to ${id}` : `✓ Removed label '${one(label)}' from ${id}`);
   }
   if (ctx.json) ctx.printJson(results);
 }
@@ -183,7 +187,7 @@ async function labelList(ctx: BdContext, args: string[]) {
   if (ctx.json) return ctx.printJson(labels);
   if (labels.length === 0) return ctx.out(`\n${id} has no labels`);
   ctx.out(`\n🏷 Labels for ${id}:`);
-  for (const l of labels) ctx.out(`  - ${l}`);
+  for (const l of labels) ctx.out(`  - ${one(l)}`);
   ctx.out("");
 }
 
@@ -193,7 +197,7 @@ async function labelListAll(ctx: BdContext) {
   if (all.length === 0) return ctx.out("\nNo labels found in database");
   ctx.out(`\n🏷 All labels (${all.length} unique):`);
   const width = Math.max(...all.map((l) => l.label.length));
-  for (const l of all) ctx.out(`  ${l.label.padEnd(width)}  (${l.count} issues)`);
+  for (const l of all) ctx.out(`  ${one(l.label).padEnd(width)}  (${l.count} issues)`);
   ctx.out("");
 }
 

@@ -2,7 +2,7 @@
 // transactions that wait for the lock instead of failing ("database is locked").
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 
-export type Param = string | number | bigint | boolean | null | undefined;
+export type Param = string | number | bigint | boolean | null | undefined | Uint8Array;
 export type Row = Record<string, unknown>;
 
 function toSql(p: Param): SQLInputValue {

@@ -1,10 +1,14 @@
 // Export of the SQLite ledger to beads' JSONL, and the auto-export that keeps
 // `.beads/issues.jsonl` current on every write. Rewriting every line on every write costs
 // hundreds of milliseconds on a large ledger, so the refresh is incremental: temporary
-// triggers (per connection) note which issues a write touched, and only their lines are
-// rebuilt. A fingerprint of the file as we last wrote it (stored in the same transaction)
-// tells whether the file can be patched or must be exported in full (first export, a crash
-// between rename and commit, a git checkout, a hand edit).
+// triggers (per connection) note which issues a write touched, the write commits them to
+// `export_pending` with its changes, and the export that follows the commit rebuilds only
+// their lines. The file therefore never holds anything the database has not committed; a
+// process killed between the two leaves the file one write behind, and the next command
+// (a read too) catches it up. A fingerprint of the file as we last wrote it tells whether
+// the file can be patched or must be exported in full (first export, a crash between
+// rename and commit, a git checkout, a hand edit). Lines bd does not read (`jsonl_kept`)
+// stay where they were, byte for byte, through patches and full exports alike.
 import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { issuesToJsonl, jsonlLine, writeJsonlFile } from "../jsonl.ts";
 import { type Comment, ISSUE_FIELDS, type Issue } from "../model.ts";
@@ -44,6 +48,78 @@ export function installExportTracking(db: Db): void {
 /** Forgets what earlier (committed or rolled back) writes touched. */
 export function resetExportTracking(db: Db): void {
   db.run("DELETE FROM temp.export_dirty");
+}
+
+/** Records what this write touched as waiting for export, in the write's own transaction. */
+export function notePendingExport(db: Db): void {
+  db.run("INSERT OR IGNORE INTO export_pending (id) SELECT DISTINCT id FROM temp.export_dirty");
+  resetExportTracking(db);
+}
+
+export function hasPendingExport(db: Db): boolean {
+  return db.get("SELECT 1 FROM export_pending LIMIT 1") !== undefined;
+}
+
+/** A line of the file that bd carries without reading it. */
+export interface KeptLine {
+  /** The ID of the issue line it followed ("" before the first). */
+  anchor: string;
+  bytes: Uint8Array;
+  /** Its line number when the file was last read. */
+  line: number;
+  /** Why it is unreadable; absent for lines that are simply not issues. */
+  reason?: string;
+}
+
+export function keptLines(db: Db): KeptLine[] {
+  return db
+    .all<{ anchor: string; line: Uint8Array; line_no: number; reason: string | null }>(
+      "SELECT anchor, line, line_no, reason FROM jsonl_kept ORDER BY seq",
+    )
+    .map((r) => ({
+      anchor: r.anchor,
+      bytes: r.line,
+      line: Number(r.line_no),
+      reason: r.reason ?? undefined,
+    }));
+}
+
+export function replaceKeptLines(db: Db, lines: KeptLine[]): void {
+  db.run("DELETE FROM jsonl_kept");
+  for (const k of lines) {
+    db.run(
+      "INSERT INTO jsonl_kept (anchor, line, line_no, reason) VALUES (?, ?, ?, ?)",
+      k.anchor,
+      k.bytes,
+      k.line,
+      k.reason ?? null,
+    );
+  }
+}
+
+/**
+ * The whole file: issue lines sorted by ID, each kept line after the last issue whose ID
+ * is not above its anchor (where it stood, relative to the issues around it).
+ */
+export function fullJsonl(issues: Issue[], kept: KeptLine[]): string | Uint8Array {
+  if (kept.length === 0) return issuesToJsonl(issues);
+  const sorted = [...issues].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const parts: Uint8Array[] = [];
+  const enc = new TextEncoder();
+  const newline = enc.encode("\n");
+  let i = 0;
+  const upTo = (anchor: string | undefined) => {
+    const lines: string[] = [];
+    while (i < sorted.length && (anchor === undefined || sorted[i]!.id <= anchor))
+      lines.push(jsonlLine(sorted[i++]!));
+    if (lines.length > 0) parts.push(enc.encode(`${lines.join("\n")}\n`));
+  };
+  for (const k of kept) {
+    upTo(k.anchor);
+    parts.push(k.bytes, newline);
+  }
+  upTo(undefined);
+  return Buffer.concat(parts);
 }
 
 /** Issues with labels, dependencies and comments, sorted by ID, as `bd export` writes them. */
@@ -117,48 +193,95 @@ export function fingerprint(path: string): string | undefined {
   }
 }
 
-/** The issue ID of the line starting at `at`; undefined if the line is not one we write. */
-function idAt(text: string, at: number): string | undefined {
+function lineEnd(text: string, at: number): number {
+  const end = text.indexOf("\n", at);
+  return end < 0 ? text.length : end + 1;
+}
+
+/**
+ * The issue ID of the line starting at `at`; null for a kept line (searches step over
+ * those); undefined if the line is neither ours nor kept.
+ */
+function idAt(text: string, at: number, kept: Map<string, string>): string | null | undefined {
+  if (kept.size > 0) {
+    const end = text.indexOf("\n", at);
+    if (kept.has(text.slice(at, end < 0 ? text.length : end))) return null;
+  }
   if (!text.startsWith(LINE_HEAD, at)) return undefined;
   const end = text.indexOf('"', at + LINE_HEAD.length);
   return end < 0 ? undefined : text.slice(at + LINE_HEAD.length, end);
 }
 
-/** Offset of the first line at or after `from` whose ID is not below `id` (lines are sorted). */
-function lowerBound(text: string, id: string, from: number): number | undefined {
+/** The first of our lines at or after `at` (kept lines skipped), before `limit`. */
+function nextOurs(
+  text: string,
+  at: number,
+  limit: number,
+  kept: Map<string, string>,
+): { at: number; id: string | undefined } | undefined {
+  for (let s = at; s < limit; s = lineEnd(text, s)) {
+    const id = idAt(text, s, kept);
+    if (id !== null) return { at: s, id };
+  }
+  return undefined;
+}
+
+/**
+ * Offset just after the last of our lines (from `from` on) whose ID is below `id`: our
+ * lines are sorted, kept lines in between do not count. Undefined when a line is neither
+ * ours nor kept.
+ */
+function lowerBound(text: string, id: string, from: number, kept: Map<string, string>): number | undefined {
   let lo = from;
   let hi = text.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const start = Math.max(lo, text.lastIndexOf("\n", mid - 1) + 1);
-    const here = idAt(text, start);
-    if (here === undefined) return undefined;
-    if (here < id) {
-      const end = text.indexOf("\n", start);
-      lo = end < 0 ? text.length : end + 1;
-    } else {
+    const here = nextOurs(text, start, hi, kept);
+    if (here === undefined) {
       hi = start;
+      continue;
     }
+    if (here.id === undefined) return undefined;
+    if (here.id < id) lo = lineEnd(text, here.at);
+    else hi = start;
   }
   return lo;
 }
 
 /**
- * The file with the lines of `touched` (sorted) replaced by `fresh` (absent: removed).
- * Binary search finds each line, so a write costs one read and one write of the file, not
- * a re-serialisation of every issue. Undefined when the file is not in our format.
+ * The file with the lines of `touched` (sorted) replaced by `fresh` (absent: removed), kept
+ * lines left where they are (`kept`: their text and anchor; a new line goes after the kept
+ * lines anchored below it, as a full export places them). Binary search finds each line,
+ * so a write costs one read and one write of the file, not a re-serialisation of every
+ * issue. Undefined when the file is not in our format.
  */
-function patchLines(text: string, touched: string[], fresh: Map<string, string>): string | undefined {
+function patchLines(
+  text: string,
+  touched: string[],
+  fresh: Map<string, string>,
+  kept: Map<string, string>,
+): string | undefined {
   const parts: string[] = [];
   let cursor = 0;
   for (const id of touched) {
-    const at = lowerBound(text, id, cursor);
+    const at = lowerBound(text, id, cursor, kept);
     if (at === undefined) return undefined;
-    parts.push(text.slice(cursor, at));
-    cursor = at;
-    if (idAt(text, at) === id) {
-      const end = text.indexOf("\n", at);
-      cursor = end < 0 ? text.length : end + 1;
+    const next = nextOurs(text, at, text.length, kept);
+    if (next && next.id === undefined) return undefined;
+    if (next && next.id === id) {
+      parts.push(text.slice(cursor, next.at));
+      cursor = lineEnd(text, next.at);
+    } else {
+      let insertAt = at;
+      for (const limit = next?.at ?? text.length; insertAt < limit; ) {
+        const end = text.indexOf("\n", insertAt);
+        const anchor = kept.get(text.slice(insertAt, end < 0 ? text.length : end));
+        if (anchor === undefined || anchor >= id) break;
+        insertAt = lineEnd(text, insertAt);
+      }
+      parts.push(text.slice(cursor, insertAt));
+      cursor = insertAt;
     }
     const line = fresh.get(id);
     if (line !== undefined) parts.push(line, "\n");
@@ -202,9 +325,10 @@ export function jsonlStale(db: Db): boolean {
 }
 
 /**
- * Brings `path` up to date with the ledger inside the current write transaction.
- * Called after the write's changes and before COMMIT, so concurrent writers, serialised by
- * the database lock, never overwrite each other's exports with stale ones.
+ * Brings `path` up to date with the ledger's committed state. Runs in a write transaction
+ * of its own after the write's commit (the lock serialises exporters, so a stale export
+ * never overwrites a newer one), takes every pending issue, whoever's write it was, and
+ * clears them when it commits.
  */
 export function refreshJsonl(
   db: Db,
@@ -212,37 +336,61 @@ export function refreshJsonl(
   infraTypes: string[],
   opts: { markPending: boolean },
 ): void {
-  const touched = db.column<string>("SELECT DISTINCT id FROM temp.export_dirty ORDER BY id");
-  resetExportTracking(db);
+  const pending = db.column<string>("SELECT id FROM export_pending");
   const stored = db.get<{ value: string }>(
     "SELECT value FROM local_metadata WHERE key = ?",
     FINGERPRINT_KEY,
   )?.value;
   const current = fingerprint(path);
-  const stale = db.get("SELECT 1 FROM local_metadata WHERE key = ?", STALE_KEY) !== undefined;
+  const stale = jsonlStale(db);
   const inSync = current !== undefined && current === stored && !stale;
-  if (inSync && touched.length === 0) return;
-  let patched: string | undefined;
-  if (inSync && touched.length <= PATCH_LIMIT) {
-    const fresh = new Map(exportIssues(db, infraTypes, { ids: touched }).map((i) => [i.id, jsonlLine(i)]));
-    // Touched IDs sorted the way the file is (plain string order).
-    const order = [...touched].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    patched = patchLines(readFileSync(path, "utf8"), order, fresh);
+  if (inSync && pending.length === 0) return;
+  const kept = keptLines(db);
+  let out: string | Uint8Array | undefined;
+  if (inSync && pending.length <= PATCH_LIMIT) {
+    const keptText = decodeAll(kept);
+    if (keptText) {
+      const fresh = new Map(exportIssues(db, infraTypes, { ids: pending }).map((i) => [i.id, jsonlLine(i)]));
+      // Touched IDs sorted the way the file is (plain string order).
+      const order = [...pending].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      out = patchLines(readFileSync(path, "utf8"), order, fresh, keptText);
+    }
   }
+  out ??= fullJsonl(exportIssues(db, infraTypes, {}), kept);
   // The new file's fingerprint goes to a side file before the rename: if this process dies
-  // between the rename and the commit, the next write knows the file as its own unfinished
-  // export (to be redone in full), not as issues that arrived through git.
-  writeJsonlFile(path, patched ?? issuesToJsonl(exportIssues(db, infraTypes, {})), (tmp) => {
+  // between the rename and the commit, the next command knows the file as its own export
+  // (of committed issues; to be redone in full), not as issues that arrived through git.
+  writeJsonlFile(path, out, (tmp) => {
     if (opts.markPending) writeFileSync(pendingPath(path), `${stored ?? ""} ${fingerprint(tmp) ?? ""}`);
     else rmSync(pendingPath(path), { force: true });
   });
+  db.run("DELETE FROM export_pending");
   db.run("DELETE FROM local_metadata WHERE key = ?", STALE_KEY);
-  const written = fingerprint(path);
-  if (written) {
-    db.run(
-      "INSERT INTO local_metadata (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      FINGERPRINT_KEY,
-      written,
-    );
+  recordFingerprint(db, fingerprint(path));
+}
+
+/** Kept lines (text → anchor) for the patcher; undefined when one is not UTF-8 (full export then). */
+function decodeAll(kept: KeptLine[]): Map<string, string> | undefined {
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  const out = new Map<string, string>();
+  try {
+    for (const k of kept) out.set(strict.decode(k.bytes), k.anchor);
+  } catch {
+    return undefined;
   }
+  return out;
+}
+
+/** Records `fp` as the file's state as bd last wrote or read it. */
+export function recordFingerprint(db: Db, fp: string | undefined): void {
+  if (fp === undefined) return;
+  db.run(
+    "INSERT INTO local_metadata (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    FINGERPRINT_KEY,
+    fp,
+  );
+}
+
+export function storedFingerprint(db: Db): string | undefined {
+  return db.get<{ value: string }>("SELECT value FROM local_metadata WHERE key = ?", FINGERPRINT_KEY)?.value;
 }

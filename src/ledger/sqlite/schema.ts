@@ -3,7 +3,7 @@
 // `wisp_dependencies`, `wisp_comments`, `wisp_events` views); they are never exported.
 import { ISSUE_FIELDS } from "../model.ts";
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const SQL_TYPE = {
   text: "TEXT",
@@ -93,6 +93,18 @@ CREATE INDEX IF NOT EXISTS idx_events_issue ON events(issue_id, id);
 CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- Machine-local bookkeeping that is not configuration (e.g. the JSONL export fingerprint).
 CREATE TABLE IF NOT EXISTS local_metadata (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Issues that committed writes touched and whose lines issues.jsonl does not have yet: the
+-- export runs after the commit (never ahead of it), and whoever exports next takes these.
+CREATE TABLE IF NOT EXISTS export_pending (id TEXT PRIMARY KEY) WITHOUT ROWID;
+-- Lines of issues.jsonl this ledger does not read (unreadable, or not issues), carried
+-- through every export byte for byte, each after the issue line it followed (anchor).
+CREATE TABLE IF NOT EXISTS jsonl_kept (
+  seq INTEGER PRIMARY KEY,
+  anchor TEXT NOT NULL,
+  line BLOB NOT NULL,
+  line_no INTEGER NOT NULL,
+  reason TEXT
+);
 CREATE TABLE IF NOT EXISTS child_counters (parent_id TEXT PRIMARY KEY, last_child INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS issue_counter (prefix TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
 

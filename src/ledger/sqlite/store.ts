@@ -1,14 +1,27 @@
 // The embedded SQLite backend of LedgerStore: `.beads/beads.db` in WAL mode. Every write
 // is one IMMEDIATE transaction that also settles `is_blocked` and, with `export.auto`,
-// rewrites `.beads/issues.jsonl` before committing, so concurrent writers never race the
-// export. A killed process leaves the old or the new database and a whole export; killed
-// between the export's rename and the commit, the export is one write ahead of the database
-// until the next write re-exports (test/ledger/crash.test.ts).
-import { existsSync } from "node:fs";
+// records what it touched; after the commit a second short transaction brings
+// `.beads/issues.jsonl` (and `.beads/config.yaml`) up to date, so the files never hold
+// anything the database has not committed. A killed process leaves the old or the new
+// database and a whole export; killed between the commit and the export, the files are one
+// write behind until the next command, a read included, catches them up
+// (test/ledger/crash.test.ts).
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { AmbiguousIdError, ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
 import { lazyCrypto } from "../../lazy.ts";
-import { DEFAULT_ID_LENGTH, generateId, hashLengthFor, type IdLengthConfig, idSeed } from "../ids.ts";
-import { readJsonlFile } from "../jsonl.ts";
+import { safeText } from "../../terminal-text.ts";
+import { parseConfigFile, travelsInFile, updateConfigFile } from "../config-file.ts";
+import {
+  DEFAULT_ID_LENGTH,
+  generateId,
+  hashLengthFor,
+  type IdLengthConfig,
+  idSeed,
+  issueIdProblem,
+  isValidPrefix,
+} from "../ids.ts";
+import { jsonlLine, readJsonlFile, writeJsonlFile } from "../jsonl.ts";
 import {
   type BlockedIssue,
   type Comment,
@@ -44,8 +57,10 @@ import type {
   StaleOptions,
 } from "../store.ts";
 import {
+  checkImportedIssue,
   EMPTY_VOCABULARY,
   hiddenListStatuses,
+  type ImportedIssue,
   normalizeTime,
   parseCustomStatuses,
   parseList,
@@ -61,11 +76,16 @@ import { Db, type Param, type Row } from "./db.ts";
 import {
   exportIssues,
   fingerprint,
+  hasPendingExport,
   installExportTracking,
   jsonlChangedOutside,
-  jsonlStale,
+  type KeptLine,
+  keptLines,
   markJsonlStale,
+  notePendingExport,
+  recordFingerprint,
   refreshJsonl,
+  replaceKeptLines,
   resetExportTracking,
 } from "./export.ts";
 import { buildWhere, likeEscape, orderBy } from "./filters.ts";
@@ -80,12 +100,31 @@ import {
 } from "./rows.ts";
 import { SCHEMA_VERSION, schemaSql } from "./schema.ts";
 
+/** What `bd doctor` reports about issues.jsonl. */
+export interface JsonlInspection {
+  path: string;
+  exists: boolean;
+  autoExport: boolean;
+  /** Lines kept without being imported, and why. */
+  unreadable: Array<{ line: number; reason: string }>;
+  /** Exported issues the file lacks. */
+  missing: string[];
+  /** Exported issues whose line in the file differs from the database. */
+  differing: string[];
+  /** Issues in the file the database does not have. */
+  extra: string[];
+}
+
 export interface SqliteOpenOptions {
   /** Path of the database file (`:memory:` for tests). */
   path: string;
   /** Where `issues.jsonl` lives, for auto-export. */
   jsonlPath?: string;
+  /** Where the travelling copy of the config lives (default: config.yaml next to the JSONL). */
+  configPath?: string;
   readOnly?: boolean;
+  /** Where warnings go (unreadable JSONL lines, an export that could not be written). */
+  warn?: (message: string) => void;
   /** Clock override for tests. */
   now?: () => Date;
 }
@@ -128,6 +167,8 @@ export class SqliteLedger implements LedgerStore {
   readonly location: string;
   private readonly db: Db;
   private readonly jsonlPath: string | undefined;
+  private readonly configPath: string | undefined;
+  private readonly warn: (message: string) => void;
   private readonly clock: () => Date;
   private vocab: Vocabulary = EMPTY_VOCABULARY;
   private readonly blocking: BlockingIndex;
@@ -137,6 +178,9 @@ export class SqliteLedger implements LedgerStore {
     this.db = db;
     this.location = opts.path;
     this.jsonlPath = opts.jsonlPath;
+    this.configPath =
+      opts.configPath ?? (opts.jsonlPath ? join(dirname(opts.jsonlPath), CONFIG_FILENAME) : undefined);
+    this.warn = opts.warn ?? ((m) => process.stderr.write(`${m}\n`));
     this.clock = opts.now ?? (() => new Date());
     this.blocking = new BlockingIndex(db);
   }
@@ -194,60 +238,292 @@ export class SqliteLedger implements LedgerStore {
     return this.clock().toISOString();
   }
 
-  /** One write: transaction, blocking settle, auto-export, commit. */
+  /**
+   * One write: transaction, blocking settle, commit; then the files (issues.jsonl with
+   * `export.auto`, config.yaml) catch up in a transaction of their own.
+   */
   private write<T>(fn: () => T): T {
     // Tracking triggers are installed, outside any transaction (a rollback would take them
-    // away), before the first write of this connection; refreshJsonl uses them when exporting.
+    // away), before the first write of this connection; the export uses what they record.
     if (!this.tracking && this.jsonlPath !== undefined && !this.db.inTransaction) {
       installExportTracking(this.db);
       this.tracking = true;
     }
-    return this.db.write(() => {
-      this.blocking.reset();
-      const autoExport = this.tracking && this.getConfigSync("export.auto") === "true";
-      if (this.tracking) resetExportTracking(this.db);
-      // A JSONL changed outside bd (git pull, checkout) is taken in first, so the export
-      // this write ends with never drops issues that arrived through git.
-      const path = this.jsonlPath!;
-      const atStart = autoExport ? fingerprint(path) : undefined;
-      let absorbed = autoExport && jsonlChangedOutside(this.db, path, atStart) && this.absorbJsonl();
-      const result = fn();
-      this.blocking.settle();
-      if (autoExport) {
-        // We hold the write lock, so no bd process touched the file meanwhile: a new
-        // fingerprint is a pull that landed mid-write. Take it in before replacing the file.
-        if (fingerprint(path) !== atStart) absorbed = this.absorbJsonl() || absorbed;
-        // After absorbing, no "own unfinished export" marker: if this transaction is lost,
-        // the next command must import the file again, not overwrite it.
-        refreshJsonl(this.db, path, this.vocab.infraTypes, { markPending: !absorbed });
-      } else if (this.tracking) {
-        // While auto-export is off the file falls behind; the next export rewrites it whole.
-        markJsonlStale(this.db);
-      }
+    const outermost = !this.db.inTransaction;
+    let configChanged = false;
+    try {
+      const result = this.db.write(() => {
+        this.blocking.reset();
+        if (this.tracking) resetExportTracking(this.db);
+        // Config that arrived through git first: the vocabulary the JSONL is read with.
+        configChanged = this.absorbConfigFile();
+        const autoExport = this.tracking && this.getConfigSync("export.auto") === "true";
+        // A JSONL changed outside bd (git pull, checkout) is taken in first, so the export
+        // this write leads to never drops issues that arrived through git.
+        const path = this.jsonlPath!;
+        const atStart = autoExport ? fingerprint(path) : undefined;
+        if (autoExport && jsonlChangedOutside(this.db, path, atStart)) this.absorbJsonl(atStart);
+        const result = fn();
+        this.blocking.settle();
+        if (autoExport) {
+          // We hold the write lock, so no bd process touched the file meanwhile: a new
+          // fingerprint is a pull that landed mid-write. Take it in too.
+          const now = fingerprint(path);
+          if (now !== atStart) this.absorbJsonl(now);
+          notePendingExport(this.db);
+        } else if (this.tracking) {
+          // While auto-export is off the file falls behind; the next export rewrites it whole.
+          markJsonlStale(this.db);
+        }
+        return result;
+      });
+      if (outermost) this.flushFiles();
       return result;
-    });
+    } finally {
+      if (configChanged) this.loadVocabulary();
+    }
+  }
+
+  /**
+   * After a commit: writes config.yaml when the config changed and brings issues.jsonl up to
+   * the committed state. A failure here loses nothing (the database has the write, and what
+   * is pending stays recorded): it is reported and the next command tries again.
+   */
+  private flushFiles(): void {
+    if (!this.tracking || !this.filesBehind()) return;
+    try {
+      let configChanged = false;
+      this.db.write(() => {
+        configChanged = this.absorbConfigFile();
+        if (this.meta(CONFIG_DIRTY_KEY) !== undefined) this.writeConfigFile();
+        if (this.getConfigSync("export.auto") !== "true") return;
+        const path = this.jsonlPath!;
+        const current = fingerprint(path);
+        // A pull between our commit and now: take it in before replacing the file, and
+        // leave no "own export" marker, so a lost transaction means importing it again.
+        const absorbed = jsonlChangedOutside(this.db, path, current) && this.absorbJsonl(current);
+        refreshJsonl(this.db, path, this.vocab.infraTypes, { markPending: !absorbed });
+      });
+      if (configChanged) this.loadVocabulary();
+    } catch (e) {
+      this.warn(
+        `warning: ${this.jsonlPath} was not brought up to date (${safeText((e as Error).message)}); the next bd command tries again`,
+      );
+    }
+  }
+
+  /** True when issues.jsonl or config.yaml lag behind the database or changed outside bd. */
+  private filesBehind(): boolean {
+    const meta = new Map(
+      this.db
+        .all<{ key: string; value: string }>(
+          "SELECT key, value FROM local_metadata WHERE key IN (?, ?, ?, ?)",
+          CONFIG_FP_KEY,
+          CONFIG_DIRTY_KEY,
+          JSONL_FP_KEY,
+          JSONL_STALE_KEY,
+        )
+        .map((r) => [r.key, r.value]),
+    );
+    if (this.configPath) {
+      if (meta.has(CONFIG_DIRTY_KEY) || fingerprint(this.configPath) !== meta.get(CONFIG_FP_KEY)) return true;
+    }
+    if (!this.jsonlPath || this.getConfigSync("export.auto") !== "true") return false;
+    return (
+      meta.has(JSONL_STALE_KEY) ||
+      fingerprint(this.jsonlPath) !== meta.get(JSONL_FP_KEY) ||
+      hasPendingExport(this.db)
+    );
   }
 
   /**
    * Imports (adds and updates; the stored issue wins only when strictly newer) what the JSONL
-   * holds. False when there is no file to read.
+   * holds. Lines that are not beads this ledger can store are kept (they go back into every
+   * export as they are) and reported the first time they are met. False when there is no
+   * file to read.
    */
-  private absorbJsonl(): boolean {
-    if (!this.jsonlPath || !existsSync(this.jsonlPath)) return false;
+  private absorbJsonl(current: string | undefined): boolean {
+    if (!this.jsonlPath || current === undefined) return false;
     const parsed = readJsonlFile(this.jsonlPath);
-    if (parsed.issues.length > 0) this.importSync(parsed.issues, "jsonl-sync", { onlyNewer: true });
+    const now = this.now();
+    const good: ImportedIssue[] = [];
+    const kept: KeptLine[] = [];
+    const encoder = new TextEncoder();
+    let anchor = "";
+    for (const e of parsed.entries) {
+      if (e.kind === "kept") {
+        kept.push({ anchor, bytes: e.bytes, line: e.line, reason: e.reason });
+        continue;
+      }
+      try {
+        good.push(checkImportedIssue(e.record, this.vocab, now));
+        anchor = String(e.record.id);
+      } catch (err) {
+        kept.push({ anchor, bytes: encoder.encode(e.text), line: e.line, reason: (err as Error).message });
+      }
+    }
+    const known = new Set(keptLines(this.db).map((k) => Buffer.from(k.bytes).toString("latin1")));
+    const fresh = kept.filter((k) => k.reason && !known.has(Buffer.from(k.bytes).toString("latin1")));
+    for (const k of fresh.slice(0, MAX_LINE_WARNINGS)) {
+      this.warn(
+        `warning: ${this.jsonlPath}:${k.line}: ${safeText(k.reason!)}; the line is kept as it is and not imported (bd doctor lists such lines)`,
+      );
+    }
+    if (fresh.length > MAX_LINE_WARNINGS) {
+      this.warn(
+        `warning: ${this.jsonlPath}: ${fresh.length - MAX_LINE_WARNINGS} more unreadable lines (bd doctor)`,
+      );
+    }
+    replaceKeptLines(this.db, kept);
+    if (good.length > 0) this.importSync(good, "jsonl-sync", { onlyNewer: true });
+    // The file as read is now known; the export that follows rewrites it whole.
+    recordFingerprint(this.db, current);
+    markJsonlStale(this.db);
     return true;
   }
 
   /**
-   * Brings the database up to date with a JSONL that changed outside bd (a fresh clone, a
-   * git pull), before a command reads. Cheap when nothing changed: one stat and one query.
+   * Takes in config.yaml when it changed outside bd (a clone, a pull) or was never read:
+   * its values win over the table's; keys only the table has stay (import never deletes)
+   * and are written back. True when the table changed.
+   */
+  private absorbConfigFile(): boolean {
+    if (!this.configPath) return false;
+    const current = fingerprint(this.configPath);
+    const stored = this.meta(CONFIG_FP_KEY);
+    if (current !== undefined && current === stored) return false;
+    let changed = false;
+    const have = this.configMap();
+    let file = new Map<string, string>();
+    if (current !== undefined) {
+      try {
+        file = parseConfigFile(readFileSync(this.configPath, "utf8"));
+      } catch (e) {
+        this.warn(`warning: cannot read ${this.configPath}: ${safeText((e as Error).message)}`);
+      }
+      for (const [key, value] of file) {
+        if (have[key] === value) continue;
+        const problem = configValueProblem(key, value);
+        if (problem) {
+          this.warn(`warning: ${this.configPath}: ${key}: ${safeText(problem)}; ignored`);
+          continue;
+        }
+        this.db.run(
+          "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+          key,
+          value,
+        );
+        changed = true;
+      }
+      this.setMeta(CONFIG_FP_KEY, current);
+    }
+    const after = changed ? this.configMap() : have;
+    if (Object.keys(after).some((k) => travelsInFile(k) && file.get(k) !== after[k]))
+      this.setMeta(CONFIG_DIRTY_KEY, "1");
+    if (changed) this.loadVocabulary();
+    return changed;
+  }
+
+  /** Writes the config table into config.yaml (lines bd does not own stay as they are). */
+  private writeConfigFile(): void {
+    const path = this.configPath!;
+    let text = "";
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      // not written yet
+    }
+    const next = updateConfigFile(text, this.configMap());
+    if (next !== text) writeJsonlFile(path, next);
+    const fp = fingerprint(path);
+    if (fp !== undefined) this.setMeta(CONFIG_FP_KEY, fp);
+    this.db.run("DELETE FROM local_metadata WHERE key = ?", CONFIG_DIRTY_KEY);
+  }
+
+  private meta(key: string): string | undefined {
+    return this.db.get<{ value: string }>("SELECT value FROM local_metadata WHERE key = ?", key)?.value;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.db.run(
+      "INSERT INTO local_metadata (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
+  }
+
+  /**
+   * Brings the database up to date with files that changed outside bd (a fresh clone, a
+   * git pull) and the files up to date with the database (a process killed after its
+   * commit), before a command reads. Cheap when nothing changed: two stats and two queries.
    */
   syncFromJsonl(): void {
     if (!this.jsonlPath || this.db.inTransaction) return;
-    if (this.getConfigSync("export.auto") !== "true") return;
-    if (!jsonlChangedOutside(this.db, this.jsonlPath) && !jsonlStale(this.db)) return;
+    if (!this.filesBehind()) return;
     this.write(() => undefined);
+  }
+
+  /** The config table changed behind setConfig's back (init): config.yaml is rewritten next. */
+  noteConfigChanged(): void {
+    if (this.configPath) this.db.write(() => this.setMeta(CONFIG_DIRTY_KEY, "1"));
+  }
+
+  /**
+   * Reads issues.jsonl as a sync would and compares it with the database (for `bd doctor`):
+   * the lines that are not beads this ledger can store and why, and the issues the file
+   * lacks, holds differently, or holds that the database does not.
+   */
+  async inspectJsonl(): Promise<JsonlInspection | undefined> {
+    if (!this.jsonlPath) return undefined;
+    const out: JsonlInspection = {
+      path: this.jsonlPath,
+      exists: existsSync(this.jsonlPath),
+      autoExport: this.getConfigSync("export.auto") === "true",
+      unreadable: [],
+      missing: [],
+      differing: [],
+      extra: [],
+    };
+    if (!out.exists) return out;
+    const parsed = readJsonlFile(this.jsonlPath);
+    const now = this.now();
+    const inFile = new Map<string, string>();
+    for (const e of parsed.entries) {
+      if (e.kind === "kept") {
+        if (e.reason) out.unreadable.push({ line: e.line, reason: e.reason });
+        continue;
+      }
+      try {
+        checkImportedIssue(e.record, this.vocab, now);
+        inFile.set(String(e.record.id), e.text);
+      } catch (err) {
+        out.unreadable.push({ line: e.line, reason: (err as Error).message });
+      }
+    }
+    for (const issue of exportIssues(this.db, this.vocab.infraTypes, {})) {
+      const line = inFile.get(issue.id);
+      if (line === undefined) out.missing.push(issue.id);
+      else if (line !== jsonlLine(issue)) out.differing.push(issue.id);
+    }
+    for (const id of inFile.keys()) if (!this.exists(id)) out.extra.push(id);
+    return out;
+  }
+
+  /** config.yaml against the config table: keys the file lacks or holds differently. */
+  async inspectConfigFile(): Promise<{ path: string; exists: boolean; differing: string[] } | undefined> {
+    if (!this.configPath) return undefined;
+    const exists = existsSync(this.configPath);
+    const file = exists ? parseConfigFile(readFileSync(this.configPath, "utf8")) : new Map<string, string>();
+    const table = this.configMap();
+    const differing = Object.keys(table)
+      .filter((k) => travelsInFile(k) && file.get(k) !== table[k])
+      .sort();
+    return { path: this.configPath, exists, differing };
+  }
+
+  /** SQLite's own consistency check of the database file ("ok" when sound). */
+  async integrityCheck(): Promise<string[]> {
+    return this.db.all<Record<string, unknown>>("PRAGMA quick_check").map((r) => String(Object.values(r)[0]));
   }
 
   private event(
@@ -281,19 +557,25 @@ export class SqliteLedger implements LedgerStore {
   }
 
   async setConfig(key: string, value: string): Promise<void> {
-    if (key === "status.custom") parseCustomStatuses(value);
+    const problem = configValueProblem(key, value);
+    if (problem) throw new ValidationError(problem);
     this.write(() => {
       this.db.run(
         "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         key,
         value,
       );
+      if (this.configPath && travelsInFile(key)) this.setMeta(CONFIG_DIRTY_KEY, "1");
     });
     this.afterConfigChange(key);
   }
 
   async unsetConfig(key: string): Promise<boolean> {
-    const n = this.write(() => this.db.run("DELETE FROM config WHERE key = ?", key));
+    const n = this.write(() => {
+      const n = this.db.run("DELETE FROM config WHERE key = ?", key);
+      if (n > 0 && this.configPath && travelsInFile(key)) this.setMeta(CONFIG_DIRTY_KEY, "1");
+      return n;
+    });
     this.afterConfigChange(key);
     return n > 0;
   }
@@ -836,9 +1118,8 @@ export class SqliteLedger implements LedgerStore {
   }
 
   private checkExplicitId(id: string, force: boolean | undefined): void {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*-[A-Za-z0-9._-]+$/.test(id)) {
-      throw new ValidationError(`invalid issue ID "${id}" (expected prefix-hash)`);
-    }
+    const problem = issueIdProblem(id);
+    if (problem) throw new ValidationError(problem);
     const prefix = this.getConfigSync("issue_prefix") ?? "bd";
     const allowed = [prefix, ...parseList(this.getConfigSync("allowed_prefixes"))];
     const head = id.slice(0, id.indexOf("-"));
@@ -1562,34 +1843,35 @@ export class SqliteLedger implements LedgerStore {
     return this.db.read(() => exportIssues(this.db, this.vocab.infraTypes, opts));
   }
 
+  /**
+   * Imports issues (as read from JSONL). Each is checked like CLI input: one that is not a
+   * bead this ledger can store is skipped, with its reason in `errors`, never stored wrong.
+   */
   async importIssues(issues: Issue[], actor: string): Promise<ImportResult> {
-    return this.write(() => this.importSync(issues, actor, {}));
+    return this.write(() => {
+      const now = this.now();
+      const checked: ImportedIssue[] = [];
+      const errors: NonNullable<ImportResult["errors"]> = [];
+      for (const raw of issues) {
+        try {
+          if (!raw || typeof raw !== "object") throw new ValidationError("not an issue object");
+          checked.push(checkImportedIssue(raw as unknown as Record<string, unknown>, this.vocab, now));
+        } catch (e) {
+          errors.push({ id: typeof raw?.id === "string" ? raw.id : "", reason: (e as Error).message });
+        }
+      }
+      const result = this.importSync(checked, actor, {});
+      result.skipped += errors.length;
+      if (errors.length > 0) result.errors = errors;
+      return result;
+    });
   }
 
-  /** Upserts issues; with `onlyNewer`, an incoming issue not newer than the stored one is left alone. */
-  private importSync(issues: Issue[], actor: string, opts: { onlyNewer?: boolean }): ImportResult {
+  /** Upserts checked issues; with `onlyNewer`, an incoming issue not newer than the stored one is left alone. */
+  private importSync(list: ImportedIssue[], actor: string, opts: { onlyNewer?: boolean }): ImportResult {
     const result: ImportResult = { created: 0, updated: 0, unchanged: 0, skipped: 0, ids: [] };
-    for (const raw of issues) {
-      // Lines that cannot be a bead (no usable ID or title, priority out of range) are skipped.
-      if (
-        !raw ||
-        typeof raw.id !== "string" ||
-        !IMPORTABLE_ID.test(raw.id) ||
-        typeof raw.title !== "string" ||
-        (raw.priority !== undefined &&
-          !(Number.isInteger(raw.priority) && raw.priority >= 0 && raw.priority <= 4))
-      ) {
-        result.skipped++;
-        continue;
-      }
-      let incoming: Issue;
-      try {
-        incoming = normalizeImported(raw, this.vocab, this.now());
-      } catch {
-        // An unreadable timestamp or type: skip the line, never fail the whole command.
-        result.skipped++;
-        continue;
-      }
+    for (const imported of list) {
+      const incoming = imported.issue;
       const existing = this.getIssueSync(incoming.id);
       // Fields: the stored issue wins only when strictly newer (a hand edit that kept the
       // timestamp still applies). Relations below are added either way.
@@ -1597,11 +1879,15 @@ export class SqliteLedger implements LedgerStore {
         opts.onlyNewer === true &&
         existing !== undefined &&
         timeKey(existing.updated_at) > timeKey(incoming.updated_at);
-      if (fieldsStale && existing && this.hasRelations(existing.id, raw)) {
+      if (fieldsStale && existing && this.hasRelations(existing.id, imported)) {
         result.unchanged++;
         continue;
       }
-      if (existing && contentKey(existing) === contentKey(incoming) && this.hasRelations(existing.id, raw)) {
+      if (
+        existing &&
+        contentKey(existing) === contentKey(incoming) &&
+        this.hasRelations(existing.id, imported)
+      ) {
         result.unchanged++;
         continue;
       }
@@ -1618,39 +1904,30 @@ export class SqliteLedger implements LedgerStore {
       }
       result.ids.push(incoming.id);
       // Relations: add what is new; import never deletes.
-      for (const l of Array.isArray(raw.labels) ? raw.labels : []) {
-        if (typeof l === "string" && l.trim()) {
-          this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", incoming.id, l);
-        }
+      for (const l of imported.labels) {
+        this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", incoming.id, l);
       }
-      for (const d of Array.isArray(raw.dependencies) ? raw.dependencies : []) {
-        if (!d || typeof d.depends_on_id !== "string" || !d.depends_on_id) continue;
-        const meta: unknown = d.metadata;
+      for (const d of imported.dependencies) {
         this.db.run(
           `INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id)
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(issue_id, depends_on_id) DO UPDATE SET type = excluded.type, metadata = excluded.metadata`,
           incoming.id,
           d.depends_on_id,
-          d.type || "blocks",
-          d.created_at ? normalizeTime(d.created_at) : incoming.created_at,
+          d.type,
+          d.created_at ?? incoming.created_at,
           d.created_by ?? null,
-          meta === undefined || meta === null || meta === ""
-            ? null
-            : typeof meta === "string"
-              ? meta
-              : JSON.stringify(meta),
+          d.metadata ?? null,
           d.thread_id ?? null,
         );
       }
-      for (const c of Array.isArray(raw.comments) ? raw.comments : []) {
-        if (!c || typeof c.text !== "string" || !c.text) continue;
+      for (const c of imported.comments) {
         this.db.run(
           "INSERT OR IGNORE INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
-          String(c.id ?? lazyCrypto().randomUUID()),
+          c.id ?? lazyCrypto().randomUUID(),
           incoming.id,
           c.author ?? actor,
           c.text,
-          c.created_at ? normalizeTime(c.created_at) : incoming.created_at,
+          c.created_at ?? incoming.created_at,
         );
       }
     }
@@ -1659,17 +1936,16 @@ export class SqliteLedger implements LedgerStore {
   }
 
   /** True when the stored labels/edges/comments already include everything incoming. */
-  private hasRelations(id: string, raw: Issue): boolean {
+  private hasRelations(id: string, imported: ImportedIssue): boolean {
     const labels = new Set(this.labelsSync(id));
-    if ((raw.labels ?? []).some((l) => !labels.has(l))) return false;
+    if (imported.labels.some((l) => !labels.has(l))) return false;
     const deps = new Map(this.depRecordsSync(id).map((d) => [d.depends_on_id, d]));
-    for (const d of raw.dependencies ?? []) {
+    for (const d of imported.dependencies) {
       const have = deps.get(d.depends_on_id);
-      if (!have || have.type !== (d.type || "blocks") || (have.metadata ?? "") !== (d.metadata ?? ""))
-        return false;
+      if (!have || have.type !== d.type || (have.metadata ?? "") !== (d.metadata ?? "")) return false;
     }
     const comments = new Set(this.commentsSync(id).map((c) => c.id));
-    return (raw.comments ?? []).every((c) => comments.has(String(c.id)));
+    return imported.comments.every((c) => c.id !== undefined && comments.has(c.id));
   }
 
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
@@ -1702,7 +1978,26 @@ export class SqliteLedger implements LedgerStore {
   }
 }
 
-const IMPORTABLE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const CONFIG_FILENAME = "config.yaml";
+const CONFIG_FP_KEY = "config_fingerprint";
+const CONFIG_DIRTY_KEY = "config_dirty";
+const JSONL_FP_KEY = "jsonl_fingerprint";
+const JSONL_STALE_KEY = "jsonl_stale";
+/** Unreadable lines named one by one when first met; the rest are counted. */
+const MAX_LINE_WARNINGS = 10;
+
+/** Why a config value cannot be stored, for the keys whose values bd reads. */
+function configValueProblem(key: string, value: string): string | undefined {
+  try {
+    if (key === "status.custom") parseCustomStatuses(value);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (key === "issue_prefix" && !isValidPrefix(value)) return `invalid prefix "${value}"`;
+  if (key === "export.auto" && value !== "true" && value !== "false")
+    return `invalid value "${value}" for export.auto (true or false)`;
+  return undefined;
+}
 
 function existingEdge(from: string, to: string, have: string, want: string): ConflictError {
   return new ConflictError(
@@ -1721,37 +2016,4 @@ function timeKey(t: string): string {
 function fmt(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   return typeof v === "object" ? JSON.stringify(v) : String(v);
-}
-
-/** Cleans an imported issue: known fields only, times normalised, invariants restored. */
-function normalizeImported(raw: Issue, vocab: Vocabulary, now: string): Issue {
-  const issue: Issue = { ...raw };
-  delete issue.labels;
-  delete issue.dependencies;
-  delete issue.comments;
-  // Imports trust types they do not know ("federation trust"); only typos of built-ins matter.
-  issue.issue_type = validateType(issue.issue_type || "task", vocab, true);
-  issue.status = issue.status || "open";
-  issue.priority = Number.isInteger(issue.priority) ? issue.priority : DEFAULT_PRIORITY;
-  for (const k of [
-    "created_at",
-    "updated_at",
-    "started_at",
-    "closed_at",
-    "due_at",
-    "defer_until",
-    "compacted_at",
-  ] as const) {
-    const v = issue[k];
-    // UTC RFC 3339 text is kept as written (beads writes nanoseconds; rewriting them would
-    // churn every line of a re-export); anything else is normalised.
-    const keep =
-      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(v ?? "") && !Number.isNaN(Date.parse(v ?? ""));
-    if (v) issue[k] = keep ? v : normalizeTime(v, k);
-  }
-  issue.created_at = issue.created_at || now;
-  issue.updated_at = issue.updated_at || issue.created_at;
-  if (issue.status === "closed" && !issue.closed_at) issue.closed_at = issue.updated_at;
-  if (issue.status !== "closed") delete issue.closed_at;
-  return issue;
 }
