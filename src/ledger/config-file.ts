@@ -135,8 +135,7 @@ export function parseConfigFile(text: string): Map<string, string> {
 
 /** How beads writes a value: booleans, numbers and durations bare, anything else quoted. */
 function formatValue(value: string): string {
-  const lower = value.toLowerCase();
-  if (lower === "true" || lower === "false") return lower;
+  if (value === "true" || value === "false") return value;
   if (/^-?[0-9]+(\.[0-9]+)?[smh]?$/.test(value)) return value;
   return JSON.stringify(value);
 }

@@ -167,6 +167,11 @@ last-touched
 
 export interface InitOptions {
   prefix: string;
+  /**
+   * The prefix was only derived (from the directory or the issues), not asked for: a
+   * prefix the ledger already has (from its config.yaml) stands.
+   */
+  prefixDerived?: boolean;
   /** Refresh issues.jsonl on every write (default true, so the ledger travels with git). */
   autoExport?: boolean;
   version: string;
@@ -195,17 +200,25 @@ export function initLedger(dir: string, opts: InitOptions): InitResult {
   const created = !existsSync(loc.dbPath);
   mkdirSync(beadsDir, { recursive: true });
   const ledger = SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath });
+  let prefix = opts.prefix;
   try {
     const db = ledger.database;
+    // A clone's config.yaml is taken in first: its settings stand unless given here.
+    if (created && existsSync(join(beadsDir, "config.yaml"))) ledger.syncFromJsonl();
     db.write(() => {
+      const get = (k: string) =>
+        db.get<{ value: string }>("SELECT value FROM config WHERE key = ?", k)?.value;
       const set = (k: string, v: string) =>
         db.run(
           "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
           k,
           v,
         );
-      set("issue_prefix", opts.prefix);
-      if (created) set("export.auto", opts.autoExport === false ? "false" : "true");
+      const have = get("issue_prefix");
+      if (!opts.prefixDerived || !have) set("issue_prefix", opts.prefix);
+      else prefix = have;
+      if (opts.autoExport === false) set("export.auto", "false");
+      else if (get("export.auto") === undefined) set("export.auto", "true");
     });
     // config.yaml, which travels with the JSONL, gets the settings now.
     ledger.noteConfigChanged();
@@ -219,7 +232,7 @@ export function initLedger(dir: string, opts: InitOptions): InitResult {
   );
   writeFileSync(join(beadsDir, ".gitignore"), GITIGNORE);
   if (!existsSync(loc.jsonlPath)) writeFileSync(loc.jsonlPath, "");
-  return { location: loc, created, prefix: opts.prefix };
+  return { location: loc, created, prefix };
 }
 
 export interface Route {

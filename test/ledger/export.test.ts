@@ -6,15 +6,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { issuesToJsonl } from "../../src/ledger/jsonl.ts";
+import { fullJsonl, keptLines } from "../../src/ledger/sqlite/export.ts";
 import { SqliteLedger } from "../../src/ledger/sqlite/store.ts";
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), "ledger-export-"));
   const jsonl = join(dir, "issues.jsonl");
-  const store = SqliteLedger.open({ path: join(dir, "beads.db"), jsonlPath: jsonl });
+  const warnings: string[] = [];
+  const store = SqliteLedger.open({
+    path: join(dir, "beads.db"),
+    jsonlPath: jsonl,
+    warn: (m) => warnings.push(m),
+  });
   return {
     store,
     jsonl,
+    warnings,
     async full() {
       return issuesToJsonl(await store.exportIssues());
     },
@@ -123,4 +130,67 @@ describe("JSONL auto-export", () => {
       await t.cleanup();
     }
   });
+
+  for (const binary of [false, true]) {
+    it(`keeps lines it cannot read in place through ${binary ? "full exports (a line is not UTF-8)" : "patches"}`, async () => {
+      const t = setup();
+      try {
+        await t.store.setConfig("issue_prefix", "kx");
+        await t.store.setConfig("export.auto", "true");
+        const ids: string[] = [];
+        for (let i = 0; i < 20; i++) ids.push((await t.store.createIssue({ title: `k${i}` }, "me")).id);
+        const sorted = [...ids].sort();
+        // Unreadable lines (one looks like ours and names a real issue), a memory record, a
+        // comment and a line that is not UTF-8, spread through the file.
+        const kept = [
+          Buffer.from(`{"_type":"issue","id":"${sorted[3]}","title":"corrupt","priority":"high"}`),
+          Buffer.from('{"_type":"memory","key":"k","value":"v"}'),
+          Buffer.from("# a note someone left"),
+          binary
+            ? Buffer.concat([
+                Buffer.from('{"id":"kx-bin","title":"caf'),
+                Buffer.from([0xe9]),
+                Buffer.from('"}'),
+              ])
+            : Buffer.from('{"id":"kx-bad.","title":"bad id"}'),
+          Buffer.from('{"_type":"issue","id":"kx-torn","tit'),
+        ];
+        const lines = readFileSync(t.jsonl, "utf8").trimEnd().split("\n");
+        const parts: Buffer[] = [];
+        lines.forEach((l, n) => {
+          if (n === 0) parts.push(kept[1]!, Buffer.from("\n"));
+          parts.push(Buffer.from(`${l}\n`));
+          if (n === 3) parts.push(kept[0]!, Buffer.from("\n"), kept[2]!, Buffer.from("\n"));
+          if (n === 9) parts.push(kept[3]!, Buffer.from("\n"));
+        });
+        parts.push(kept[4]!);
+        writeFileSync(t.jsonl, Buffer.concat(parts));
+        const expected = async () =>
+          Buffer.from(fullJsonl(await t.store.exportIssues(), keptLines(t.store.database)));
+        let seed = 11;
+        const rand = (n: number) => {
+          seed = (seed * 1103515245 + 12345) % 2147483648;
+          return seed % n;
+        };
+        for (let step = 0; step < 120; step++) {
+          const op = rand(4);
+          const pick = ids[rand(ids.length)]!;
+          if (op === 0) ids.push((await t.store.createIssue({ title: `n${step}` }, "me")).id);
+          else if (op === 1) await t.store.updateIssue(pick, { title: `u${step}` }, "me");
+          else if (op === 2) await t.store.addComment(pick, "amy", `c${step}`);
+          else if (ids.length > 5) {
+            await t.store.deleteIssue(pick, "me");
+            ids.splice(ids.indexOf(pick), 1);
+          }
+          const file = readFileSync(t.jsonl);
+          for (const k of kept) assert.ok(file.includes(k), `step ${step}: a kept line was lost`);
+          if (step % 10 === 9) assert.ok(file.equals(await expected()), `step ${step}: patched file differs`);
+        }
+        assert.equal(t.warnings.length, 3, t.warnings.join("\n"));
+        assert.ok(readFileSync(t.jsonl).equals(await expected()));
+      } finally {
+        await t.cleanup();
+      }
+    });
+  }
 });

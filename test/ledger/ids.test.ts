@@ -6,6 +6,7 @@ import {
   generateId,
   hashFor,
   hashLengthFor,
+  isValidIssueId,
   isValidPrefix,
 } from "../../src/ledger/ids.ts";
 
@@ -55,5 +56,42 @@ describe("bead IDs", () => {
   it("prefixes: letters, digits, underscore and inner hyphens", () => {
     for (const ok of ["bd", "gt", "hq", "my_rig", "hq-cv", "a1"]) assert.ok(isValidPrefix(ok), ok);
     for (const bad of ["", "-x", "x-", "a b", "a.b", "x".repeat(33)]) assert.ok(!isValidPrefix(bad), bad);
+  });
+
+  it("IDs: prefix-hash with hyphenated parts and dotted children; nothing git or a shell reads specially", () => {
+    for (const ok of [
+      "bd-a3f",
+      "hq-cv-x1y2",
+      "gt-wisp-abc",
+      "bd-a3f.1.2",
+      "bd-p.gate-s1",
+      "my_rig-9",
+      "_x-1",
+    ])
+      assert.ok(isValidIssueId(ok), ok);
+    for (const bad of [
+      "",
+      "bd",
+      "bd-",
+      "-bd-x",
+      "bd-x..y",
+      "bd-x.",
+      "bd-.x",
+      "bd--x",
+      "bd-x.lock",
+      "bd-a b",
+      "bd-a/b",
+      "bd-a@b",
+      "bd-a~b",
+      "bd-a^b",
+      "bd-a:b",
+      "bd-a?b",
+      "bd-a*b",
+      "bd-a[b",
+      "bd-a\\b",
+      "bd-ä",
+      `bd-${"x".repeat(200)}`,
+    ])
+      assert.ok(!isValidIssueId(bad), bad);
   });
 });

@@ -27,7 +27,12 @@ async function init(ctx: BdContext, _args: string[], o: Record<string, unknown>)
     if (!o.quiet) ctx.out(`bd is already initialized in ${existing.beadsDir} (use --force to re-run)`);
     return;
   }
-  const result = initLedger(dir, { prefix, version: BD_VERSION, autoExport: o.autoExport !== false });
+  const result = initLedger(dir, {
+    prefix,
+    prefixDerived: o.prefix === undefined,
+    version: BD_VERSION,
+    autoExport: o.autoExport !== false,
+  });
   if (ctx.json) {
     return ctx.printJson({
       status: "initialized",

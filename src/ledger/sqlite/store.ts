@@ -356,8 +356,14 @@ export class SqliteLedger implements LedgerStore {
         continue;
       }
       try {
-        good.push(checkImportedIssue(e.record, this.vocab, now));
-        anchor = String(e.record.id);
+        const imported = checkImportedIssue(e.record, this.vocab, now);
+        good.push(imported);
+        // Issues the export leaves out (wisps, templates, infrastructure types) are stored,
+        // and their lines stay in the file as they were.
+        const i = imported.issue;
+        if (i.ephemeral || i.is_template || this.vocab.infraTypes.includes(i.issue_type))
+          kept.push({ anchor, bytes: encoder.encode(e.text), line: e.line });
+        anchor = i.id;
       } catch (err) {
         kept.push({ anchor, bytes: encoder.encode(e.text), line: e.line, reason: (err as Error).message });
       }
