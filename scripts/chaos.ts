@@ -15,11 +15,13 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "100" },
     seed: { type: "string" },
     keep: { type: "boolean", default: false },
+    "keep-all": { type: "boolean", default: false },
     only: { type: "string" },
     kinds: { type: "string" },
     "budget-s": { type: "string", default: "75" },
     json: { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
+    "stray-rate": { type: "string", default: "0.35" },
     ref: { type: "string" },
   },
 });
@@ -42,11 +44,12 @@ console.log(
 const report = await runChaos({
   rounds: Number(values.rounds),
   seed,
-  keep: values.keep,
+  keep: values["keep-all"] ? "all" : values.keep,
   only: values.only !== undefined ? Number(values.only) : undefined,
   kinds,
   budgetMs: Number(values["budget-s"]) * 1000,
   verbose: values.verbose,
+  strayRate: Number(values["stray-rate"]),
   log: (line) => console.log(line),
 });
 if (values.json) {

@@ -16,10 +16,12 @@ export interface RoundOptions {
   index: number;
   seed: number;
   kind: KillKind;
-  /** Keep the town's directory when a violation is found. */
-  keep: boolean;
+  /** Keep the town's directory when a violation is found ("all": always). */
+  keep: boolean | "all";
   /** Longest a round may take from the slings to the convoy landing. */
   budgetMs: number;
+  /** How often a round has a bead whose agent strays onto main (0..1). */
+  strayRate: number;
   log: (line: string) => void;
 }
 
@@ -164,7 +166,7 @@ export async function runRound(o: RoundOptions): Promise<RoundResult> {
   let landed = false;
   let error: string | null = null;
   try {
-    w = await buildWorld(dir, socket, rng, `${o.index}`);
+    w = await buildWorld(dir, socket, rng, `${o.index}`, o.strayRate);
     const rec = new Recorder(w.rigs);
     rec.start(150);
     const t0 = Date.now();
@@ -223,7 +225,7 @@ export async function runRound(o: RoundOptions): Promise<RoundResult> {
     if (w) killTown(w);
   }
   const bad = tally.violations.length > 0 || error !== null;
-  const kept = bad && o.keep ? dir : null;
+  const kept = (bad && o.keep) || o.keep === "all" ? dir : null;
   if (!kept) rmSync(dir, { recursive: true, force: true });
   rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
   return {

@@ -9,12 +9,14 @@ import { ACTIONS, type Action } from "./user.ts";
 export interface ChaosOptions {
   rounds: number;
   seed: number;
-  keep?: boolean;
+  keep?: boolean | "all";
   /** Run only this round of the seeded sequence (to replay one). */
   only?: number;
   /** Only these kinds of kill (default all). */
   kinds?: KillKind[];
   budgetMs?: number;
+  /** How often a round has a bead whose agent strays onto main (default 0.35). */
+  strayRate?: number;
   /** Print every round's timeline, not only failing ones'. */
   verbose?: boolean;
   log?: (line: string) => void;
@@ -85,8 +87,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       index: i,
       seed,
       kind,
-      keep: o.keep === true,
+      keep: o.keep ?? false,
       budgetMs: o.budgetMs ?? 75_000,
+      strayRate: o.strayRate ?? 0.35,
       log,
     });
     report.results.push(r);

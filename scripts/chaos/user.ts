@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sleep } from "./exec.ts";
+import { run, sleep } from "./exec.ts";
 import type { UserRecord } from "./invariants.ts";
 import type { Rng } from "./killer.ts";
 import { fixedDescription, type WorkBead, type World } from "./world.ts";
@@ -37,6 +37,7 @@ export const ACTIONS = [
   "re-sling",
   "re-sling --force",
   "stop idle session",
+  "rescue onto a branch",
   "fix description",
   "close by hand",
   "reopen stranded",
@@ -131,6 +132,52 @@ export class User {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * What the agent's last `gt done` said when it failed in its current piece of work, if
+   * that was about the branch (not on one, or not its own): a person moves the commits onto
+   * a polecat branch and runs gt done again, as the message tells them.
+   */
+  private branchRefusal(session: string): string | undefined {
+    const file = join(this.w.root, ".runtime", "agent-logs", `${session}.jsonl`);
+    if (!existsSync(file)) return undefined;
+    const texts: string[] = [];
+    for (const line of readFileSync(file, "utf8").trim().split("\n")) {
+      try {
+        texts.push((JSON.parse(line) as { text: string }).text);
+      } catch {
+        // a torn last line
+      }
+    }
+    const failed = texts.findLastIndex((t) => t.includes("gt done failed"));
+    if (failed < 0 || texts.findLastIndex((t) => t.includes("working on")) > failed) return undefined;
+    const said = texts
+      .slice(Math.max(0, failed - 8), failed)
+      .filter((t) => t.startsWith("  > "))
+      .map((t) => t.slice(4))
+      .join(" ");
+    return /not on a branch|pushes only your own|checkout -b polecat\//.test(said) ? said : undefined;
+  }
+
+  private readonly rescues = new Map<string, number>();
+
+  private async rescue(b: WorkBead, p: ListedPolecat, said: string): Promise<void> {
+    const n = (this.rescues.get(b.id) ?? 0) + 1;
+    this.rescues.set(b.id, n);
+    const sandbox = join(this.w.root, b.rig, "polecats", p.name, b.rig);
+    const branch = `polecat/${p.name}/${b.id}-rescued-${n}`;
+    const co = await run("git", ["checkout", "-q", "-b", branch], {
+      cwd: sandbox,
+      env: this.w.env,
+      timeoutMs: 30_000,
+    });
+    const done = await this.w.gt(["done", "--issue", b.id], { cwd: sandbox, timeoutMs: 60_000 });
+    this.did(
+      "rescue onto a branch",
+      `${b.id} (${b.key}) in ${p.name}'s sandbox (gt done had said: ${said.replace(/\s+/g, " ").slice(0, 120)}) → checkout -b ${branch} exit ${co.code}, gt done exit ${done.code}${done.code ? `: ${done.stderr.trim().split("\n").pop()}` : ""}`,
+    );
+    this.restart(b.id);
   }
 
   private async sling(b: WorkBead, why: string): Promise<void> {
@@ -240,6 +287,11 @@ export class User {
           continue;
         }
         const idle = this.idleSince(p.session);
+        const refusal = idle !== undefined ? this.branchRefusal(p.session) : undefined;
+        if (refusal && (this.rescues.get(b.id) ?? 0) < 2 && age > 1000) {
+          await this.rescue(b, p, refusal);
+          continue;
+        }
         if ((idle !== undefined && Date.now() - idle > 5000 && age > 5000) || age > 45_000) {
           spawnSync("tmux", ["-L", this.w.socket, "kill-session", "-t", p.session], { stdio: "ignore" });
           this.did(

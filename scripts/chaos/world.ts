@@ -7,7 +7,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BD, GT, ok, type Result, run } from "./exec.ts";
 
-export type BeadKind = "plain" | "bad" | "conflict";
+/**
+ * plain: writes its own file; bad: breaks alpha's gate; conflict: edits the line another
+ * bead edits; stray: its agent switches the sandbox to main before working, as agents do.
+ */
+export type BeadKind = "plain" | "bad" | "conflict" | "stray";
 
 export interface WorkBead {
   id: string;
@@ -113,6 +117,7 @@ export async function buildWorld(
   socket: string,
   rng: () => number,
   tag: string,
+  strayRate = 0.35,
 ): Promise<World> {
   const env = townEnv(dir, socket);
   const root = join(dir, "town");
@@ -193,6 +198,15 @@ export async function buildWorld(
       content,
       script: `${pause()}\necho "${content}" > shared.txt`,
     });
+  }
+  // Now and then an agent strays onto main before it works (an LLM agent's `git checkout
+  // main`): its work must still reach main only through the refinery.
+  if (rng() < strayRate) {
+    const plain = specs.filter((s) => s.kind === "plain");
+    const s = plain[Math.floor(rng() * plain.length)]!;
+    s.kind = "stray";
+    s.title = `${s.title} (its agent strays onto main)`;
+    s.script = `git checkout -q main || git checkout -q -b main origin/main || { sleep 0.5; git checkout -q main; }\n${s.script}`;
   }
   const beads: WorkBead[] = [];
   for (const s of specs) {
