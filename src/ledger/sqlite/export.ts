@@ -16,8 +16,8 @@ import type { ExportOptions } from "../store.ts";
 import type { Db, Param, Row } from "./db.ts";
 import { rowToIssue, toDependency } from "./rows.ts";
 
-const FINGERPRINT_KEY = "jsonl_fingerprint";
-const STALE_KEY = "jsonl_stale";
+export const FINGERPRINT_KEY = "jsonl_fingerprint";
+export const STALE_KEY = "jsonl_stale";
 /** Beyond this many touched issues a full export is as cheap as patching. */
 const PATCH_LIMIT = 2000;
 const LINE_HEAD = '{"_type":"issue","id":"';
@@ -389,8 +389,4 @@ export function recordFingerprint(db: Db, fp: string | undefined): void {
     FINGERPRINT_KEY,
     fp,
   );
-}
-
-export function storedFingerprint(db: Db): string | undefined {
-  return db.get<{ value: string }>("SELECT value FROM local_metadata WHERE key = ?", FINGERPRINT_KEY)?.value;
 }

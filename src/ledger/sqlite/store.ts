@@ -75,6 +75,7 @@ import { BlockingIndex } from "./blocking.ts";
 import { Db, type Param, type Row } from "./db.ts";
 import {
   exportIssues,
+  FINGERPRINT_KEY,
   fingerprint,
   hasPendingExport,
   installExportTracking,
@@ -87,6 +88,7 @@ import {
   refreshJsonl,
   replaceKeptLines,
   resetExportTracking,
+  STALE_KEY,
 } from "./export.ts";
 import { buildWhere, likeEscape, orderBy } from "./filters.ts";
 import {
@@ -320,8 +322,8 @@ export class SqliteLedger implements LedgerStore {
           "SELECT key, value FROM local_metadata WHERE key IN (?, ?, ?, ?)",
           CONFIG_FP_KEY,
           CONFIG_DIRTY_KEY,
-          JSONL_FP_KEY,
-          JSONL_STALE_KEY,
+          FINGERPRINT_KEY,
+          STALE_KEY,
         )
         .map((r) => [r.key, r.value]),
     );
@@ -330,8 +332,8 @@ export class SqliteLedger implements LedgerStore {
     }
     if (!this.jsonlPath || this.getConfigSync("export.auto") !== "true") return false;
     return (
-      meta.has(JSONL_STALE_KEY) ||
-      fingerprint(this.jsonlPath) !== meta.get(JSONL_FP_KEY) ||
+      meta.has(STALE_KEY) ||
+      fingerprint(this.jsonlPath) !== meta.get(FINGERPRINT_KEY) ||
       hasPendingExport(this.db)
     );
   }
@@ -1987,8 +1989,6 @@ export class SqliteLedger implements LedgerStore {
 const CONFIG_FILENAME = "config.yaml";
 const CONFIG_FP_KEY = "config_fingerprint";
 const CONFIG_DIRTY_KEY = "config_dirty";
-const JSONL_FP_KEY = "jsonl_fingerprint";
-const JSONL_STALE_KEY = "jsonl_stale";
 /** Unreadable lines named one by one when first met; the rest are counted. */
 const MAX_LINE_WARNINGS = 10;
 
