@@ -12,7 +12,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
-import { BD, GT, ok, run, sleep, useProgramsOf } from "../scripts/chaos/exec.ts";
+import { BD, GT, ok, sleep, start, useProgramsOf } from "../scripts/chaos/exec.ts";
 import { killTown } from "../scripts/chaos/killer.ts";
 import { envOf, isBd, isGt, listProcs, memoryKb, type Proc, treeOf } from "../scripts/chaos/proc.ts";
 import { snapshotOf } from "../scripts/chaos/snapshot.ts";
@@ -36,7 +36,10 @@ interface SizeResult {
   n: number;
   slingMs: number;
   slingFailures: number;
+  firstStartedMs: number | null;
   startedMs: number | null;
+  /** Share of the machine's CPU time that was busy (all processes) from sling to merged. */
+  cpuBusy: number;
   filedMs: number | null;
   mergedMs: number | null;
   closed: number;
@@ -48,8 +51,25 @@ interface SizeResult {
   sessionPeakKb: number;
   totalPeakKb: number;
   procsPeak: number;
+  /** What the town was made of at its peak: kind → [processes, RSS KiB]. */
+  peakMix: Map<string, [number, number]>;
   timedOut: boolean;
   note: string;
+}
+
+/** A process of the town, by what it is. */
+function kindOf(p: Proc): string {
+  if (isGt(p, "script-agent")) return "script agents";
+  if (isGt(p, "refinery", "serve")) return "refinery";
+  if (isGt(p, "nudge-poller")) return "nudge pollers";
+  if (isGt(p, "done")) return "gt done";
+  if (isGt(p)) return "other gt";
+  if (isBd(p)) return "bd";
+  const exe = p.argv[0]?.split("/").pop() ?? "";
+  if (exe === "git" || exe.startsWith("git-")) return "git";
+  if (exe.startsWith("tmux")) return "tmux";
+  if (exe === "sh" || exe === "bash") return "sh";
+  return exe || "?";
 }
 
 function bareProject(dir: string): string {
@@ -63,6 +83,18 @@ function bareProject(dir: string): string {
   const origin = join(dir, "project.git");
   git(dir, "clone", "-q", "--bare", seed, origin);
   return origin;
+}
+
+/** Busy and total jiffies of all CPUs (/proc/stat). */
+function cpuTimes(): { busy: number; total: number } {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+function cpuBusy(a: { busy: number; total: number }, b: { busy: number; total: number }): number {
+  return b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
 }
 
 function ledgerFacts(rigDir: string, ids: Set<string>): { filed: number; closed: number } {
@@ -112,7 +144,9 @@ async function benchSize(n: number): Promise<SizeResult> {
     n,
     slingMs: 0,
     slingFailures: 0,
+    firstStartedMs: null,
     startedMs: null,
+    cpuBusy: 0,
     filedMs: null,
     mergedMs: null,
     closed: 0,
@@ -124,6 +158,7 @@ async function benchSize(n: number): Promise<SizeResult> {
     sessionPeakKb: 0,
     totalPeakKb: 0,
     procsPeak: 0,
+    peakMix: new Map(),
     timedOut: false,
     note: "",
   };
@@ -152,48 +187,60 @@ async function benchSize(n: number): Promise<SizeResult> {
         );
         let total = 0;
         const rss = new Map<number, number>();
+        const mix = new Map<string, [number, number]>();
         for (const p of mine) {
           const m = memoryKb(p.pid);
           if (!m) continue;
           rss.set(p.pid, m.rss);
           total += m.rss;
+          const k = kindOf(p);
+          const [c, r] = mix.get(k) ?? [0, 0];
+          mix.set(k, [c + 1, r + m.rss]);
           if (isGt(p, "script-agent")) agentPeak.set(p.pid, Math.max(agentPeak.get(p.pid) ?? 0, m.hwm));
         }
         for (const pid of agentPeak.keys()) {
           const tree = treeOf(pid, procs).reduce((s, q) => s + (rss.get(q) ?? 0), 0);
           sessionPeak.set(pid, Math.max(sessionPeak.get(pid) ?? 0, tree));
         }
+        if (total > result.totalPeakKb) result.peakMix = mix;
         result.totalPeakKb = Math.max(result.totalPeakKb, total);
         result.procsPeak = Math.max(result.procsPeak, mine.length);
         await sleep(250);
       }
     })();
 
+    const cpu0 = cpuTimes();
     const t0 = Date.now();
-    const slung = await run(GT, ["sling", ...ids, "proj", "--agent", "script", "--json"], {
+    const sling = start(GT, ["sling", ...ids, "proj", "--agent", "script", "--json"], {
       cwd: root,
       env,
       timeoutMs: TIMEOUT_MS,
     });
-    result.slingMs = Date.now() - t0;
-    try {
-      result.slingFailures = (JSON.parse(slung.stdout) as { failures: unknown[] }).failures.length;
-    } catch {
-      result.slingFailures = n;
-      result.note = `sling: ${slung.stderr.trim().split("\n").pop()}`;
-    }
+    void sling.done.then((slung) => {
+      result.slingMs = Date.now() - t0;
+      try {
+        result.slingFailures = (JSON.parse(slung.stdout) as { failures: unknown[] }).failures.length;
+      } catch {
+        result.slingFailures = n;
+        result.note = `sling: ${slung.stderr.trim().split("\n").pop()}`;
+      }
+    });
     const deadline = t0 + TIMEOUT_MS;
     while (Date.now() < deadline) {
       const at = Date.now() - t0;
-      if (result.startedMs === null && readySessions(root) >= n) result.startedMs = at;
+      const ready = readySessions(root);
+      if (result.firstStartedMs === null && ready > 0) result.firstStartedMs = at;
+      if (result.startedMs === null && ready >= n) result.startedMs = at;
       const f = ledgerFacts(rigDir, idSet);
       if (result.filedMs === null && f.filed >= n) result.filedMs = at;
       if (f.closed >= n) {
         result.mergedMs = at;
         break;
       }
-      await sleep(250);
+      await sleep(200);
     }
+    await sling.done;
+    result.cpuBusy = cpuBusy(cpu0, cpuTimes());
     result.timedOut = result.mergedMs === null;
     sampling = false;
     await sampler;
@@ -244,7 +291,7 @@ for (const n of SIZES) {
   const r = await benchSize(n);
   results.push(r);
   console.log(
-    `  N=${n}: sling ${sec(r.slingMs)}, started ${sec(r.startedMs)}, filed ${sec(r.filedMs)}, merged ${sec(r.mergedMs)}; ${r.closed}/${n} closed, ${r.commitsOnMain}/${n} commits on main${r.note ? ` (${r.note})` : ""}`,
+    `  N=${n}: sling ${sec(r.slingMs)}, sessions up ${sec(r.firstStartedMs)} … ${sec(r.startedMs)}, filed ${sec(r.filedMs)}, merged ${sec(r.mergedMs)}; ${r.closed}/${n} closed, ${r.commitsOnMain}/${n} commits on main${r.note ? ` (${r.note})` : ""}`,
   );
 }
 console.log(heading("Results"));
@@ -253,7 +300,7 @@ console.log(
     [
       "N",
       "sling returns",
-      "all sessions started",
+      "first / all sessions up",
       "all MRs filed",
       "all merged",
       "per bead",
@@ -264,11 +311,12 @@ console.log(
       "session peak",
       "town peak RSS",
       "processes peak",
+      "CPU busy",
     ],
     results.map((r) => [
       String(r.n),
       sec(r.slingMs),
-      sec(r.startedMs),
+      `${sec(r.firstStartedMs)} / ${sec(r.startedMs)}`,
       sec(r.filedMs),
       sec(r.mergedMs),
       r.mergedMs === null ? "-" : `${(r.mergedMs / r.n / 1000).toFixed(2)} s`,
@@ -279,9 +327,18 @@ console.log(
       mb(r.sessionPeakKb),
       mb(r.totalPeakKb),
       String(r.procsPeak),
+      `${Math.round(r.cpuBusy * 100)}%`,
     ]),
   ),
 );
+console.log("\n  The town at its memory peak (processes, RSS):");
+for (const r of results)
+  console.log(
+    `  N=${String(r.n).padEnd(3)} ${[...r.peakMix.entries()]
+      .sort((a, b) => b[1][1] - a[1][1])
+      .map(([k, [c, kb]]) => `${k} ${c} (${mb(kb)})`)
+      .join(", ")}`,
+  );
 const lost = results.filter((r) => r.closed < r.n || r.commitsOnMain < r.n || r.filesOnMain < r.n);
 const best = results.filter((r) => r.mergedMs !== null);
 if (best.length > 1) {

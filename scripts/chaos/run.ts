@@ -33,6 +33,8 @@ export interface ChaosReport {
   violations: Record<InvariantKey, number>;
   details: Array<{ round: number; seed: number; kind: KillKind; inv: InvariantKey; detail: string }>;
   errors: Array<{ round: number; error: string }>;
+  /** How work survived without a violation (a commit on no ref whose change is on main, …). */
+  notes: string[];
   actions: Record<Action, number>;
   roundMs: { median: number; max: number };
   wallMs: number;
@@ -73,6 +75,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     violations: zero(INVARIANT_KEYS),
     details: [],
     errors: [],
+    notes: [],
     actions: zero(ACTIONS),
     roundMs: { median: 0, max: 0 },
     wallMs: 0,
@@ -103,6 +106,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       report.details.push({ round: i, seed: o.seed, kind, inv: v.inv, detail: v.detail });
     }
     for (const [a, n] of r.actions) report.actions[a] += n;
+    for (const n of r.tally.notes) report.notes.push(`round ${i}: ${n}`);
     if (r.error) report.errors.push({ round: i, error: r.error });
     if (r.kept) report.kept.push(r.kept);
     const kills =
@@ -144,6 +148,12 @@ export function formatReport(r: ChaosReport): string {
       `  (${k}) ${pad(INVARIANTS[k], 66)} ${String(r.checks[k]).padStart(6)} ${String(r.violations[k]).padStart(11)}`,
     );
   if (r.errors.length > 0) lines.push(`  harness errors: ${r.errors.length}`);
+  const rebased = r.notes.filter((n) => n.includes("its change is on main")).length;
+  const caughtUp = r.notes.filter((n) => n.includes("caught up")).length;
+  lines.push(
+    `  polecat commits checked: those on no ref but landed on main as the refinery's rebased copy: ${rebased}`,
+    `  ledgers whose issues.jsonl lagged and caught up on the next bd command: ${caughtUp}`,
+  );
   lines.push("", "  the user's recovery actions");
   for (const a of ACTIONS)
     if (r.actions[a] > 0) lines.push(`  ${pad(a, 22)} ${String(r.actions[a]).padStart(5)}`);
