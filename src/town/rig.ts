@@ -14,6 +14,7 @@ import {
   normaliseSource,
 } from "../adapters/git.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
+import { parseConfigFile } from "../ledger/config-file.ts";
 import { initLedger, prefixOfJsonl, readRoutes } from "../ledger/discovery.ts";
 import { ensureLedgerRecords } from "./agent-beads.ts";
 import { writeJsonFile } from "./json-file.ts";
@@ -192,8 +193,13 @@ async function buildRigTree(
   let prefix = wantedPrefix;
   let routePath = name;
   const trackedJsonl = join(canonical, ".beads", "issues.jsonl");
-  if (existsSync(trackedJsonl)) {
-    const detected = prefixOfJsonl(trackedJsonl);
+  const trackedConfig = join(canonical, ".beads", "config.yaml");
+  if (existsSync(trackedJsonl) || existsSync(trackedConfig)) {
+    // The project's own config says its prefix; else the IDs its JSONL holds do.
+    const configured = existsSync(trackedConfig)
+      ? parseConfigFile(readFileSync(trackedConfig, "utf8")).get("issue_prefix")
+      : undefined;
+    const detected = configured?.replace(/-$/, "") || prefixOfJsonl(trackedJsonl);
     if (detected && detected !== prefix) {
       if (taken.has(detected))
         throw new ConflictError(

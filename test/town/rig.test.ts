@@ -120,11 +120,20 @@ describe("town workspace", () => {
     assert.ok(!existsSync(m.path));
   });
 
+  it("a project whose beads have only a config.yaml keeps the prefix it configured", async () => {
+    const proj = makeRepo(join(tmp.dir, "configured"), {
+      "README.md": "# p\n",
+      ".beads/config.yaml": 'issue-prefix: "cfg"\n',
+    });
+    const r = await addRig(town, "configured", proj, { cwd: tmp.dir, version: "test" });
+    assert.equal(r.prefix, "cfg");
+  });
+
   it("removing a rig unregisters it and keeps its files", async () => {
     await removeRig(town, "beads");
     assert.deepEqual(
       listRigs(town).map((r) => r.name),
-      ["gastown"],
+      ["configured", "gastown"],
     );
     assert.ok(existsSync(town.path("beads", "config.json")));
     assert.doesNotMatch(readFileSync(town.path(".beads/routes.jsonl"), "utf8"), /"be-"/);
