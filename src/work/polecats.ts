@@ -296,10 +296,16 @@ export function isRuntimePath(path: string): boolean {
   return RUNTIME_PATHS.some((p) => path === p.slice(0, -1) || path.startsWith(p));
 }
 
-/** Paths with uncommitted changes in a worktree that are real work (runtime files do not count). */
-export async function workLeftIn(dir: string): Promise<string[]> {
+interface ChangedPath {
+  path: string;
+  /** The working tree differs from the index (untracked, modified or deleted there). */
+  unstaged: boolean;
+}
+
+/** Uncommitted changes in a worktree that are real work (runtime files do not count). */
+async function changedPaths(dir: string): Promise<ChangedPath[]> {
   const out = await git(dir, ["status", "--porcelain", "-z", "--untracked-files=all"]);
-  const paths: string[] = [];
+  const changes: ChangedPath[] = [];
   const fields = out.split("\0");
   for (let i = 0; i < fields.length; i++) {
     const entry = fields[i]!;
@@ -307,9 +313,14 @@ export async function workLeftIn(dir: string): Promise<string[]> {
     // A rename or copy is followed by its source path as a field of its own.
     if (entry[0] === "R" || entry[0] === "C") i++;
     const path = entry.slice(3);
-    if (!isRuntimePath(path)) paths.push(path);
+    if (!isRuntimePath(path)) changes.push({ path, unstaged: entry[1] !== " " });
   }
-  return paths;
+  return changes;
+}
+
+/** Paths with uncommitted changes in a worktree that are real work (runtime files do not count). */
+export async function workLeftIn(dir: string): Promise<string[]> {
+  return (await changedPaths(dir)).map((c) => c.path);
 }
 
 /** A git identity for commits made on a polecat's behalf (auto-save, rescue). */
@@ -357,7 +368,8 @@ export async function rescueUnsavedWork(
   const env = polecatGitEnv({}, address);
   const stamp = Date.now().toString(36);
   let head = await symbolicBranch(workDir);
-  const dirty = await workLeftIn(workDir);
+  const changes = await changedPaths(workDir);
+  const dirty = changes.map((c) => c.path);
   const unpushed = await unpushedCommits(workDir, name);
   if (dirty.length === 0 && unpushed.length === 0) return undefined;
 
@@ -371,7 +383,9 @@ export async function rescueUnsavedWork(
   }
   let saved = 0;
   if (dirty.length > 0) {
-    await git(workDir, ["add", "-A", "--", ...dirty]);
+    // Staged changes (a staged deletion has no path left to name) go in as they are.
+    const toStage = changes.filter((c) => c.unstaged).map((c) => c.path);
+    if (toStage.length > 0) await git(workDir, ["add", "-A", "--", ...toStage]);
     const commit = await runCommand(
       "git",
       ["commit", "--quiet", "--no-verify", "-m", `rescue: work left uncommitted in ${address}'s sandbox`],

@@ -194,6 +194,7 @@ describe("no lost work", () => {
     // The agent kept going on the detached sandbox after gt done.
     const orphan = commitIn(s.work_dir, "orphan.txt", "only here\n");
     writeFileSync(join(s.work_dir, "loose.txt"), "never committed\n");
+    git(s.work_dir, "rm", "-q", "README.md"); // a staged deletion: no path left to add
 
     const b = await bd(["create", "second job", "--silent"]);
     const next = await slingOk([b, `alpha/${s.polecat}`, "--no-start"]);
@@ -210,6 +211,7 @@ describe("no lost work", () => {
     assert.equal(rescued.length, 1, `one rescue branch on origin: ${rescued.join(",")}`);
     const files = git(origin, "ls-tree", "-r", "--name-only", rescued[0]!).split("\n");
     assert.ok(files.includes("orphan.txt") && files.includes("loose.txt"), files.join(","));
+    assert.ok(!files.includes("README.md"), "the staged deletion is part of the rescue");
     git(origin, "merge-base", "--is-ancestor", orphan, rescued[0]!);
     // The sandbox moved on cleanly to the new bead's branch.
     assert.equal(git(next.work_dir, "symbolic-ref", "--short", "HEAD"), next.branch);
