@@ -30,6 +30,8 @@ export interface RoundResult {
   seed: number;
   kind: KillKind;
   kills: Kill[];
+  /** The bead whose agent strayed onto main this round, if any ("b1 (be-x2)"). */
+  stray: string | null;
   landed: boolean;
   tally: Tally;
   actions: Map<Action, number>;
@@ -64,7 +66,7 @@ class Slinger {
   readonly results: Array<{ call: SlingCall; result: Result }> = [];
   kill: Kill | undefined;
   private readonly calls: SlingCall[] = [];
-  private readonly victim: number;
+  private victim: number;
   private readonly w: World;
   private readonly rng: Rng;
   private readonly t0: number;
@@ -102,7 +104,7 @@ class Slinger {
     });
     let killed: Kill | undefined;
     if (i === this.victim) {
-      const after = between(this.rng, 50, call.ids.length > 1 ? 1800 : 900);
+      const after = between(this.rng, 30, 350 + 450 * call.ids.length);
       void sleep(after).then(() => {
         if (kill9(r.pid))
           killed = {
@@ -118,6 +120,10 @@ class Slinger {
     if (killed && result.signal === "SIGKILL") {
       this.kill = killed;
       this.user.note(`KILLED ${killed.what}`);
+    } else if (i === this.victim && call.wave === 1) {
+      // Missed (it finished first): the kill goes to one of the second wave's slings instead.
+      const later = [...this.calls.keys()].filter((k) => this.calls[k]!.wave === 2);
+      this.victim = later[Math.floor(this.rng() * later.length)] ?? -1;
     }
     this.results.push({ call, result });
   }
@@ -233,6 +239,10 @@ export async function runRound(o: RoundOptions): Promise<RoundResult> {
     seed: o.seed,
     kind: o.kind,
     kills,
+    stray: (() => {
+      const s = w?.beads.find((b) => b.kind === "stray");
+      return s ? `${s.key} (${s.id})` : null;
+    })(),
     landed,
     tally,
     actions: user?.actions ?? new Map(),

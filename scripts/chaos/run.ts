@@ -26,6 +26,8 @@ export interface ChaosReport {
   seed: number;
   rounds: number;
   landed: number;
+  /** Rounds with a bead whose agent strayed onto main, and how many of them had violations. */
+  strays: { rounds: number; violated: number };
   kills: Record<KillKind, number>;
   /** Rounds whose kill found nothing to kill in its window. */
   missed: Record<KillKind, number>;
@@ -69,6 +71,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     seed: o.seed,
     rounds: 0,
     landed: 0,
+    strays: { rounds: 0, violated: 0 },
     kills: zero(KILL_KINDS),
     missed: zero(KILL_KINDS),
     checks: zero(INVARIANT_KEYS),
@@ -98,6 +101,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     report.results.push(r);
     report.rounds++;
     if (r.landed) report.landed++;
+    if (r.stray) {
+      report.strays.rounds++;
+      if (r.tally.violations.length > 0) report.strays.violated++;
+    }
     for (const k of r.kills) report.kills[k.kind]++;
     if (!r.kills.some((k) => k.kind === kind)) report.missed[kind]++;
     for (const k of INVARIANT_KEYS) report.checks[k] += r.tally.checks[k];
@@ -114,7 +121,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       `${kind}: missed`;
     const bad = r.tally.violations.length;
     log(
-      `round ${String(i).padStart(3)}  ${(r.ms / 1000).toFixed(1).padStart(5)} s  kill ${kills}  ${r.landed ? "landed" : "NOT LANDED"}  ${bad === 0 && !r.error ? "ok" : `${bad} violation(s)${r.error ? " + error" : ""}`}`,
+      `round ${String(i).padStart(3)}  ${(r.ms / 1000).toFixed(1).padStart(5)} s  kill ${kills}${r.stray ? `  stray ${r.stray}` : ""}  ${r.landed ? "landed" : "NOT LANDED"}  ${bad === 0 && !r.error ? "ok" : `${bad} violation(s)${r.error ? " + error" : ""}`}`,
     );
     for (const v of r.tally.violations) log(`      (${v.inv}) ${v.detail}`);
     if (r.error) log(`      error: ${r.error.split("\n").slice(0, 3).join(" | ")}`);
@@ -135,7 +142,11 @@ export function totalViolations(r: ChaosReport): number {
 export function formatReport(r: ChaosReport): string {
   const lines: string[] = [];
   const pad = (s: string, n: number) => s.padEnd(n);
-  lines.push("", `Chaos run: seed ${r.seed}, ${r.rounds} round(s), convoy landed in ${r.landed}`, "");
+  lines.push(
+    "",
+    `Chaos run: seed ${r.seed}, ${r.rounds} round(s), convoy landed in ${r.landed}; ${r.strays.rounds} round(s) had an agent stray onto main (${r.strays.violated} of them with violations)`,
+    "",
+  );
   lines.push("  kills (kill -9)      done   missed");
   for (const k of KILL_KINDS)
     lines.push(`  ${pad(k, 18)} ${String(r.kills[k]).padStart(6)} ${String(r.missed[k]).padStart(8)}`);
