@@ -14,9 +14,9 @@ import { runCommand } from "../adapters/process.ts";
 import { noticeToWitness } from "../comms/mail.ts";
 import { ConflictError, GasTownError } from "../errors.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import { testPause } from "../test-pause.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
-import { testPause } from "../test-pause.ts";
 import type { Town } from "../town/workspace.ts";
 import { landConvoysAfterClose } from "../work/convoys.ts";
 import { logEvent } from "../work/events.ts";
@@ -286,6 +286,23 @@ export async function finishLanded(
   c.log(`refinery: ✓ merged ${mr.id} (${mr.source_issue}) as ${short(commit)}`);
 }
 
+/**
+ * Keeps the shared repo's own `target` branch in step with origin, but only where that
+ * loses nothing: a fast-forward, and never under a checkout. A worktree with the branch
+ * checked out (an agent that strayed onto main) shares the ref: moving it would orphan the
+ * commits made there and leave the worktree looking as if it reverted the landed work.
+ */
+async function advanceLocalBranch(c: Ctx, target: string, top: string): Promise<void> {
+  const ref = `refs/heads/${target}`;
+  const current = await revParse(c.bare, ref);
+  if (current === top) return;
+  if (current && !(await isAncestor(c.bare, current, top))) return;
+  const worktrees = await git(c.bare, ["worktree", "list", "--porcelain"]);
+  if (worktrees.split("\n").some((line) => line === `branch ${ref}`)) return;
+  // Compare-and-swap on the value just read: a concurrent commit there is never overwritten.
+  await runCommand("git", ["update-ref", ref, top, current ?? ""], { cwd: c.bare });
+}
+
 /** Lands a green prefix of the stack: one push of its top moves the target over all of it. */
 async function land(c: Ctx, target: string, entries: StackEntry[]): Promise<void> {
   if (entries.length === 0) return;
@@ -307,7 +324,7 @@ async function land(c: Ctx, target: string, entries: StackEntry[]): Promise<void
     throw new GasTownError("push_failed", `cannot push ${target} to origin: ${why}`);
   }
   await git(c.bare, ["update-ref", `refs/remotes/origin/${target}`, top]);
-  await git(c.bare, ["update-ref", `refs/heads/${target}`, top]);
+  await advanceLocalBranch(c, target, top);
   for (const e of entries) await finishLanded(c, e.mr, e.tip, target, { deleteBranch: false });
   testPause("refinery:landed");
   await deleteBranches(

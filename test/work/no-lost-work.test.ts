@@ -143,6 +143,19 @@ describe("no lost work", () => {
     const main = await town.gt(["done"], { cwd: s.work_dir, env: polecatEnv(s.polecat!) });
     assert.equal(main.code, 1);
     assert.match(main.stderr, /not main \(the merge target\)/);
+    const stray = git(s.work_dir, "rev-parse", "HEAD");
+
+    // Other work lands meanwhile: the refinery must not move the shared repo's main under
+    // the stray checkout (that would orphan its commit and make the tree look like a revert).
+    const other = await bd(["create", "other work", "--silent"]);
+    const o = await slingOk([other, "alpha", "--no-start"]);
+    commitIn(o.work_dir, "other.txt", "other\n");
+    const handed = await town.gt(["done"], { cwd: o.work_dir, env: polecatEnv(o.polecat!) });
+    assert.equal(handed.code, 0, handed.stderr);
+    const ran = await town.gtJson<{ landed: unknown[] }>(["refinery", "run-once", "alpha"]);
+    assert.equal(ran.landed.length, 1);
+    assert.equal(git(s.work_dir, "rev-parse", "HEAD"), stray, "the stray commit is still where it was");
+    assert.equal(git(s.work_dir, "status", "--porcelain", "--untracked-files=no"), "");
   });
 
   it("the refinery deletes only an MR's own branch: never a target, never one another MR names", async () => {
