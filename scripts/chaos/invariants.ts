@@ -348,11 +348,21 @@ export async function checkRound(w: World, rec: Recorder, user: UserRecord, t: T
     const pushers = hist.reflog
       .filter((e) => e.who !== refinery)
       .map((e) => `${e.who} (${e.message || "?"} ${e.old.slice(0, 8)} → ${e.new.slice(0, 8)})`);
+    // Every commit main gained must have come in a push of the refinery's (the reflog says
+    // which commits each push brought); one that did not, and was not made by the refinery
+    // either, came some other way.
+    const pushed = new Set<string>();
+    for (const e of hist.reflog) {
+      if (e.who !== refinery || isZero(e.new)) continue;
+      const range = isZero(e.old) ? [e.new, `^${r.initialMain}`] : [`${e.old}..${e.new}`];
+      for (const sha of (await git(r.origin, ["rev-list", ...range])).stdout.split("\n"))
+        if (sha) pushed.add(sha);
+    }
     const log = await git(r.origin, ["log", "--format=%H %cn", `${r.initialMain}..refs/heads/main`]);
     const strangers = log.stdout
       .split("\n")
       .filter(Boolean)
-      .filter((l) => l.slice(41) !== refinery)
+      .filter((l) => !pushed.has(l.slice(0, 40)) && l.slice(41) !== refinery)
       .map((l) => `${l.slice(0, 8)} committed by ${l.slice(41)}`);
     t.check(
       "e",
