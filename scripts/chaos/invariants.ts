@@ -16,6 +16,16 @@ export const INVARIANTS = {
   f: "the convoy landed, every bead's work on main",
 } as const;
 
+/** The same, short, for the table of figures. */
+export const INVARIANT_LABELS: Record<keyof typeof INVARIANTS, string> = {
+  a: "ledgers intact, issues.jsonl = database",
+  b: "each bead closed, open or on one live hook",
+  c: "merged means on the target branch",
+  d: "no polecat commit lost",
+  e: "main moved forward, by the refinery only",
+  f: "the convoy landed, all work on main",
+};
+
 export type InvariantKey = keyof typeof INVARIANTS;
 export const INVARIANT_KEYS = Object.keys(INVARIANTS) as InvariantKey[];
 

@@ -1,7 +1,7 @@
 // The chaos run: rounds one after another (each in a fresh town), the kinds of kill dealt so
 // that every six rounds see each kind once in a seeded order, and the figures at the end.
 import { prng } from "../../bench/lib.ts";
-import { INVARIANT_KEYS, INVARIANTS, type InvariantKey } from "./invariants.ts";
+import { INVARIANT_KEYS, INVARIANT_LABELS, type InvariantKey } from "./invariants.ts";
 import { KILL_KINDS, type KillKind } from "./killer.ts";
 import { type RoundResult, runRound } from "./round.ts";
 import { ACTIONS, type Action } from "./user.ts";
@@ -150,13 +150,10 @@ export function formatReport(r: ChaosReport): string {
   lines.push("  kills (kill -9)      done   missed");
   for (const k of KILL_KINDS)
     lines.push(`  ${pad(k, 18)} ${String(r.kills[k]).padStart(6)} ${String(r.missed[k]).padStart(8)}`);
-  lines.push(
-    "",
-    "  invariant                                                              checks  violations",
-  );
+  lines.push("", `  ${pad("invariant", 47)} checks  violations`);
   for (const k of INVARIANT_KEYS)
     lines.push(
-      `  (${k}) ${pad(INVARIANTS[k], 66)} ${String(r.checks[k]).padStart(6)} ${String(r.violations[k]).padStart(11)}`,
+      `  (${k}) ${pad(INVARIANT_LABELS[k], 43)} ${String(r.checks[k]).padStart(6)} ${String(r.violations[k]).padStart(11)}`,
     );
   if (r.errors.length > 0) lines.push(`  harness errors: ${r.errors.length}`);
   const rebased = r.notes.filter((n) => n.includes("its change is on main")).length;
