@@ -3,7 +3,7 @@
 // starts the slings), the script agent's `gt done`, the refinery's `gt refinery serve`,
 // a script agent, and the town's tmux server.
 
-import { BD, type Running, sleep, start } from "./exec.ts";
+import { BD, GT, type Running, sleep, start } from "./exec.ts";
 import { envOf, isGt, kill9, listProcs, type Proc, townProcs, treeOf } from "./proc.ts";
 import { tmuxServerPid, type World } from "./world.ts";
 
@@ -153,6 +153,26 @@ export async function killOne(
     }
     case "refinery": {
       await sleep(between(rng, 500, 9000));
+      if (rng() < 0.3) {
+        // A person working the queue by hand (`gt refinery run-once`), killed mid-run; it
+        // takes turns with the running refinery on the rig's refinery lock.
+        while (Date.now() < deadline && !stop()) {
+          const rig = pick(rng, w.rigs).name;
+          const run = start(GT, ["refinery", "run-once", rig], {
+            cwd: w.root,
+            env: w.env,
+            timeoutMs: 120_000,
+          });
+          const after = between(rng, 50, 1500);
+          await sleep(after);
+          const killed = kill9(run.pid);
+          const r = await run.done;
+          if (killed && r.signal === "SIGKILL")
+            return record(run.pid, `gt refinery run-once ${rig} (+${after} ms)`);
+          await sleep(300);
+        }
+        return undefined;
+      }
       const busy = rng() < 0.5;
       while (Date.now() < deadline && !stop()) {
         const found = find(w, (p) => isGt(p, "refinery", "serve"));
