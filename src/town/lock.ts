@@ -1,15 +1,18 @@
 // A cross-process lock on a file, for read-modify-write of the town's registry files
 // (rigs.json, routes.jsonl) when several gt commands run at once. The lock file holds the
 // owner's PID; a lock whose owner is gone is taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GasTownError } from "../errors.ts";
 
+/** A lock file with no owner written in it for this long was left by a killed writer. */
+const EMPTY_LOCK_GRACE_MS = 5_000;
+
 function ownerAlive(file: string): boolean {
   try {
     const pid = Number(readFileSync(file, "utf8").trim());
-    if (!pid) return true; // being written right now
+    if (!pid) return Date.now() - statSync(file).mtimeMs < EMPTY_LOCK_GRACE_MS;
     process.kill(pid, 0);
     return true;
   } catch (e) {
@@ -17,11 +20,15 @@ function ownerAlive(file: string): boolean {
   }
 }
 
+/**
+ * Takes the lock by hard-linking a file that already holds our PID: the lock appears with its
+ * owner in it or not at all, so a kill -9 can never leave an empty lock nobody can judge.
+ */
 function tryAcquire(file: string): boolean {
+  const mine = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  writeFileSync(mine, String(process.pid));
   try {
-    const fd = openSync(file, "wx");
-    writeSync(fd, String(process.pid));
-    closeSync(fd);
+    linkSync(mine, file);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -33,6 +40,12 @@ function tryAcquire(file: string): boolean {
       }
     }
     return false;
+  } finally {
+    try {
+      unlinkSync(mine);
+    } catch {
+      // already gone
+    }
   }
 }
 
