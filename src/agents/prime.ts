@@ -158,7 +158,7 @@ async function readLedgers(town: Town, id: AgentIdentity, address: string): Prom
     ledgers.push(openTownLedger(town));
     // An agent starting on a rebuilt database gets its agent bead (and its ledger's) back.
     await ensureLedgerRecords(town, ledgers[0]!, id.rig, { actor: address }).catch(() => undefined);
-    const hooked = await findHookedWork(ledgers, address);
+    const hooked = await findHookedWork(ledgers, address, { forAgent: true });
     const unread = (await unreadMail(ledgers, address)).length;
     return { hooked, unread };
   } catch (e) {

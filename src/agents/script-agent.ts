@@ -141,7 +141,7 @@ export class ScriptAgent {
       : [openTownLedger(this.town)];
     let hooked: Issue[];
     try {
-      hooked = await findHookedWork(ledgers, address);
+      hooked = await findHookedWork(ledgers, address, { forAgent: true });
     } catch (e) {
       this.log(`script-agent: cannot read my hook: ${(e as Error).message}`);
       return false;

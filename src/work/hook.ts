@@ -13,7 +13,65 @@ import { logEvent } from "./events.ts";
 export const HOOKED = "hooked";
 
 /** Beads hooked to `address` in these ledgers, oldest first (normally zero or one). */
-export async function findHookedWork(ledgers: SqliteLedger[], address: string): Promise<Issue[]> {
+/**
+ * A sling is a sequence (hook → sandbox → ready → done) whose every prefix must be
+ * recoverable: the bead records how far its sling got (`sling_stage`) and which process runs
+ * it (`sling_pid`). Until the stage is "ready" the sandbox is being made; an agent that
+ * started on the bead then would commit on whatever its sandbox held before.
+ */
+export type SlingStage = "hooking" | "sandbox" | "ready" | "done";
+
+export function slingProgress(issue: Issue): { stage?: SlingStage; pid?: number; branch?: string } {
+  const m = (issue.metadata as Record<string, unknown> | undefined) ?? {};
+  return {
+    stage: typeof m.sling_stage === "string" ? (m.sling_stage as SlingStage) : undefined,
+    pid: typeof m.sling_pid === "number" ? m.sling_pid : undefined,
+    branch: typeof m.branch === "string" ? m.branch : undefined,
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Another live process is still slinging this bead right now. */
+export function slingInFlight(issue: Issue): boolean {
+  const { stage, pid } = slingProgress(issue);
+  return (
+    stage !== undefined && stage !== "done" && pid !== undefined && pid !== process.pid && processAlive(pid)
+  );
+}
+
+/** A sling that stopped part-way: its process died before the agent was told. */
+export function slingInterrupted(issue: Issue): boolean {
+  const { stage } = slingProgress(issue);
+  return stage !== undefined && stage !== "done" && !slingInFlight(issue);
+}
+
+/**
+ * The bead's sandbox is not made yet (a sling is making it, or was killed before it did):
+ * not work an agent may start; the sling, or the next sling of the bead, readies it first.
+ */
+export function sandboxPending(issue: Issue): boolean {
+  const { stage } = slingProgress(issue);
+  return stage === "hooking" || stage === "sandbox";
+}
+
+/**
+ * What is on `address`'s hook, oldest first. `forAgent`: only what the agent may start on
+ * now, leaving out beads whose sandbox is not made yet (the sling nudges the agent once it
+ * is ready).
+ */
+export async function findHookedWork(
+  ledgers: SqliteLedger[],
+  address: string,
+  opts: { forAgent?: boolean } = {},
+): Promise<Issue[]> {
   const out: Issue[] = [];
   for (const ledger of ledgers) {
     const hooked = await ledger.listIssues({
@@ -22,7 +80,7 @@ export async function findHookedWork(ledgers: SqliteLedger[], address: string): 
       includeInfra: true,
       sort: "created",
     });
-    out.push(...hooked);
+    out.push(...(opts.forAgent ? hooked.filter((b) => !sandboxPending(b)) : hooked));
   }
   return out;
 }

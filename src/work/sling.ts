@@ -25,7 +25,14 @@ import { openLedgerFor, openLedgerOfBead } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { convoysTracking, createConvoy } from "./convoys.ts";
 import { logEvent } from "./events.ts";
-import { HOOKED } from "./hook.ts";
+import {
+  HOOKED,
+  type SlingStage,
+  sandboxPending,
+  slingInFlight,
+  slingInterrupted,
+  slingProgress,
+} from "./hook.ts";
 import {
   findIdlePolecat,
   polecatId,
@@ -164,46 +171,6 @@ function holderOf(issue: Issue): string | undefined {
   return undefined;
 }
 
-/**
- * A sling is a sequence (hook → sandbox → session) whose every prefix must be recoverable:
- * the bead records how far its sling got and which process runs it. A bead whose sling
- * never reached "done" and whose slinging process is gone was left by a killed sling; the
- * next sling of it (or at its polecat) finishes or rolls back what is left.
- */
-type SlingStage = "hooking" | "sandbox" | "done";
-
-function slingProgress(issue: Issue): { stage?: SlingStage; pid?: number; branch?: string } {
-  const m = (issue.metadata as Record<string, unknown> | undefined) ?? {};
-  return {
-    stage: typeof m.sling_stage === "string" ? (m.sling_stage as SlingStage) : undefined,
-    pid: typeof m.sling_pid === "number" ? m.sling_pid : undefined,
-    branch: typeof m.branch === "string" ? m.branch : undefined,
-  };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Whether another live process is still slinging this bead right now. */
-function slingInFlight(issue: Issue): boolean {
-  const { stage, pid } = slingProgress(issue);
-  return (
-    stage !== undefined && stage !== "done" && pid !== undefined && pid !== process.pid && processAlive(pid)
-  );
-}
-
-/** A sling that stopped part-way (its process died before the session was reached). */
-function slingInterrupted(issue: Issue): boolean {
-  const { stage } = slingProgress(issue);
-  return stage !== undefined && stage !== "done" && !slingInFlight(issue);
-}
-
 function isPolecatOfRig(address: string, rig: string): string | undefined {
   const m = /^([^/]+)\/polecats\/([^/]+)$/.exec(address);
   return m && m[1] === rig ? m[2] : undefined;
@@ -232,7 +199,8 @@ async function clearPolecatHook(
 ): Promise<void> {
   const held = await ledger.listIssues({ statuses: [HOOKED], assignee: address, includeInfra: true });
   for (const other of held.filter((b) => b.id !== incoming)) {
-    if (!slingInterrupted(other))
+    // Only a sling killed before the sandbox was ready: the agent cannot have started on it.
+    if (!slingInterrupted(other) || !sandboxPending(other))
       throw new ConflictError(
         "polecat_busy",
         `${address} already has ${other.id} on its hook; sling ${incoming} at the rig for another polecat`,
@@ -242,7 +210,7 @@ async function clearPolecatHook(
       { status: "open", assignee: null, unset_metadata: ["sling_pid", "sling_stage", "branch"] },
       actor,
       (cur) => {
-        if (holderOf(cur) !== address || !slingInterrupted(cur))
+        if (holderOf(cur) !== address || !slingInterrupted(cur) || !sandboxPending(cur))
           throw new ConflictError("polecat_busy", `${address} is busy with ${cur.id}`);
       },
     );
@@ -469,7 +437,6 @@ async function launch(
       });
       branch = sandbox.branch;
       freshWorktree = !sandbox.reused;
-      await recordSlingStage(town, issue.id, address, opts.actor, "sandbox", { branch });
     } catch (e) {
       // No sandbox, no work: give the bead back rather than leave a polecat that cannot run.
       // A resumed bead stays hooked: its next sling tries again (the sling is marked unfinished).
@@ -477,6 +444,8 @@ async function launch(
       throw e;
     }
   }
+  // From here the agent may start: its sandbox (if it has one) is on the bead's branch.
+  await recordSlingStage(town, issue.id, address, opts.actor, "ready", branch ? { branch } : {});
   const workDir = workDirOf(town.root, id);
   const ledger = openLedgerFor(town, id.rig);
   try {

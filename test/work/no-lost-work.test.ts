@@ -284,6 +284,52 @@ describe("no lost work", () => {
     await nuke(first.polecat!);
   });
 
+  it("an idle agent does not start on a bead before the sling has readied its sandbox", async () => {
+    // Nothing merges in this case, so every commit the agent made must stay on a ref.
+    const file = join(rigDir(), "settings", "config.json");
+    const saved = readFileSync(file, "utf8");
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(saved), merge_queue: { enabled: false } }, null, 2));
+    try {
+      const warm = await bd(["create", "warm again", "--silent", "-d", "```sh\necho w > w2.txt\n```"]);
+      const first = await slingOk([warm, "alpha", "--agent", "script"]);
+      await eventually(async () => (await show(warm)).metadata?.merge_request, 30_000, "the warm-up MR");
+      const name = first.polecat!;
+
+      const id = await bd(["create", "racing the sandbox", "--silent", "-d", "```sh\necho r > r.txt\n```"]);
+      const paused = await startPaused(
+        ["sling", id, `alpha/${name}`, "--agent", "script", "--no-convoy"],
+        "sling:hooked",
+        3000,
+      );
+      // The bead is hooked, its sandbox not made yet: an agent looking at its hook now must wait.
+      const nudge = await town.gt([
+        "nudge",
+        `alpha/polecats/${name}`,
+        "check your hook",
+        "--mode",
+        "immediate",
+      ]);
+      assert.equal(nudge.code, 0, nudge.stderr);
+      const slung = await paused.finish();
+      assert.equal(slung.code, 0, slung.stderr);
+      await eventually(async () => (await show(id)).metadata?.merge_request, 30_000, "the bead's MR");
+      const branch = (await show(id)).metadata?.branch as string;
+      const workDir = join(rigDir(), "polecats", name, "alpha");
+      const made = git(workDir, "reflog", "--format=%H %gs")
+        .split("\n")
+        .filter((l) => / commit/.test(l))
+        .map((l) => l.split(" ")[0]!);
+      for (const sha of made)
+        assert.ok(
+          git(origin, "for-each-ref", "--contains", sha, "refs/heads/").length > 0,
+          `commit ${sha.slice(0, 8)} of ${name} is on a branch of origin (the bead's is ${branch})`,
+        );
+      await nuke(name);
+    } finally {
+      writeFileSync(file, saved);
+    }
+  });
+
   it("a sling at a polecat rolls back the hook a killed sling left there", async () => {
     const d = await bd(["create", "left half-slung", "--silent"]);
     const paused = await startPaused(["sling", d, "alpha", "--no-start", "--no-convoy"], "sling:hooked");
