@@ -1,6 +1,6 @@
-// The chaos harness (scripts/chaos.ts), short: six rounds, so each kind of kill -9 (a bd
+// The chaos harness (scripts/chaos.ts), short: ten rounds, so each kind of kill -9 (a bd
 // write, a gt sling, the script agent's gt done, the refinery, an agent, the tmux server)
-// strikes once, each in a fresh town with two rigs and a ten-bead convoy, recovered as a
+// strikes at least once, each in a fresh town with two rigs and a ten-bead convoy, recovered as a
 // user would. Every invariant must hold in every round: intact ledgers whose JSONL matches
 // the database, beads closed / open / on one live hook, merged means on the target, no
 // polecat commit lost, origin's main moved forward by the refinery only, the convoy landed.
@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { formatReport, runChaos, totalViolations } from "../../scripts/chaos/run.ts";
 
-const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 6);
+const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 10);
 const SEED = Number(process.env.CHAOS_SEED ?? 20261130);
 
 describe("chaos: kill -9 at random moments loses no work", () => {
