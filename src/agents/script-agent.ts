@@ -37,6 +37,15 @@ export function firstShellBlock(
   return { shell: m[2] === "bash" ? "bash" : "sh", code: m[3]! };
 }
 
+/**
+ * One assignment of a bead: tried once per session, but a new sling (or a resume of a
+ * stranded one) is a new assignment, so a bead re-slung to a live agent is worked again.
+ */
+function assignmentOf(bead: Issue): string {
+  const m = (bead.metadata as Record<string, unknown> | undefined) ?? {};
+  return `${bead.id}|${String(m.slung_at ?? "")}|${String(m.resumed_at ?? "")}`;
+}
+
 export class ScriptAgent {
   private readonly io: ScriptAgentIO;
   private readonly attempted = new Set<string>();
@@ -148,12 +157,12 @@ export class ScriptAgent {
     } finally {
       for (const l of ledgers) await l.close();
     }
-    const next = hooked.find((b) => !this.attempted.has(b.id));
+    const next = hooked.find((b) => !this.attempted.has(assignmentOf(b)));
     if (!next) {
       this.log("script-agent: nothing on my hook");
       return false;
     }
-    this.attempted.add(next.id);
+    this.attempted.add(assignmentOf(next));
     await this.work(next);
     return true;
   }

@@ -255,7 +255,13 @@ async function hookOne(
       const seenPid = slingProgress(issue).pid;
       const claimed = await ledger.updateIssue(
         issue.id,
-        { set_metadata: { sling_pid: process.pid, sling_stage: "hooking" } },
+        {
+          set_metadata: {
+            sling_pid: process.pid,
+            sling_stage: "hooking",
+            resumed_at: new Date().toISOString(),
+          },
+        },
         opts.actor,
         (cur) => {
           if (holderOf(cur) !== holder || slingProgress(cur).pid !== seenPid)

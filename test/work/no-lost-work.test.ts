@@ -330,6 +330,32 @@ describe("no lost work", () => {
     }
   });
 
+  it("a bead slung again at the live agent that gave up on it is worked again", async () => {
+    const file = join(rigDir(), "settings", "config.json");
+    const saved = readFileSync(file, "utf8");
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(saved), merge_queue: { enabled: false } }, null, 2));
+    try {
+      const flag = join(town.scratch, `flag-${Date.now()}`);
+      const id = await bd([
+        "create",
+        "needs a flag",
+        "--silent",
+        "-d",
+        `\`\`\`sh\ntest -f ${flag}\necho ok > flagged.txt\n\`\`\`\n`,
+      ]);
+      const first = await slingOk([id, "alpha", "--agent", "script"]);
+      await eventually(async () => (await show(id)).status === "blocked", 30_000, "the agent to give up");
+      writeFileSync(flag, "");
+      await bd(["update", id, "--status", "open"]);
+      const again = await slingOk([id, `alpha/${first.polecat}`, "--agent", "script"]);
+      assert.equal(again.session_action, "nudged", "the same live agent");
+      await eventually(async () => (await show(id)).metadata?.merge_request, 30_000, "the second try's MR");
+      await nuke(first.polecat!);
+    } finally {
+      writeFileSync(file, saved);
+    }
+  });
+
   it("a sling at a polecat rolls back the hook a killed sling left there", async () => {
     const d = await bd(["create", "left half-slung", "--silent"]);
     const paused = await startPaused(["sling", d, "alpha", "--no-start", "--no-convoy"], "sling:hooked");
