@@ -13,12 +13,13 @@ const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 10);
 const SEED = Number(process.env.CHAOS_SEED ?? 20261130);
 
 describe("chaos: kill -9 at random moments loses no work", () => {
-  it(`${ROUNDS} rounds with seed ${SEED}: no invariant violated`, { timeout: ROUNDS * 60_000 }, async () => {
+  it(`${ROUNDS} rounds with seed ${SEED}: no invariant violated`, { timeout: ROUNDS * 150_000 }, async () => {
     const lines: string[] = [];
     const report = await runChaos({
       rounds: ROUNDS,
       seed: SEED,
-      budgetMs: 40_000,
+      // Generous: a healthy round ends as soon as its convoy lands; a loaded CI machine is slow.
+      budgetMs: 120_000,
       log: (l) => lines.push(l),
     });
     assert.equal(report.rounds, ROUNDS);
