@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ValidationError } from "../errors.ts";
+import { processAlive } from "../process-alive.ts";
 import { issueIdProblem } from "./ids.ts";
 import type { Issue } from "./model.ts";
 
@@ -46,21 +47,12 @@ function sweepStaleTemps(path: string): void {
   for (const name of names) {
     if (!name.startsWith(stem)) continue;
     const pid = Number(name.slice(stem.length));
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
     try {
       unlinkSync(join(dir, name));
     } catch {
       // another writer swept it first
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -4,6 +4,7 @@
 import { ConflictError } from "../errors.ts";
 import type { Issue, IssueWithCounts } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import { processAlive } from "../process-alive.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, parseAddress } from "../town/identity.ts";
 import { openLedgerFor, openLedgerOfBead, openTownLedger } from "../town/ledgers.ts";
@@ -28,15 +29,6 @@ export function slingProgress(issue: Issue): { stage?: SlingStage; pid?: number;
     pid: typeof m.sling_pid === "number" ? m.sling_pid : undefined,
     branch: typeof m.branch === "string" ? m.branch : undefined,
   };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Another live process is still slinging this bead right now. */
