@@ -1,6 +1,6 @@
 // git, run as a child process. Every repository operation Gas Town needs (clones, the
 // shared bare repo, worktrees, status) goes through here.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { ValidationError } from "../errors.ts";
 import { CommandError, runChecked, runCommand } from "./process.ts";
@@ -103,4 +103,34 @@ export async function workingState(dir: string): Promise<WorkingState> {
     dirty: status.trim().length > 0,
     unpushed: r.exitCode === 0 ? Number(r.stdout.trim()) || 0 : 0,
   };
+}
+
+/** How old a worktree's index.lock or HEAD.lock must be before it counts as left by a kill. */
+export const STALE_GIT_LOCK_MS = 10_000;
+
+/**
+ * Removes `index.lock` / `HEAD.lock` that a git killed mid-command left in a worktree's own
+ * git dir: while one exists every checkout, commit and reset there fails, forever. Called by
+ * the worktree's owner (the refinery under its lock, a sling switching a sandbox, gt done),
+ * and only for locks older than any live git command holds one.
+ */
+export async function clearStaleGitLocks(
+  worktree: string,
+  olderThanMs = STALE_GIT_LOCK_MS,
+): Promise<string[]> {
+  const r = await runCommand("git", ["rev-parse", "--absolute-git-dir"], { cwd: worktree, env: GIT_ENV });
+  if (r.exitCode !== 0) return [];
+  const gitDir = r.stdout.trim();
+  const removed: string[] = [];
+  for (const name of ["index.lock", "HEAD.lock"]) {
+    const file = join(gitDir, name);
+    try {
+      if (Date.now() - statSync(file).mtimeMs < olderThanMs) continue;
+      rmSync(file, { force: true });
+      removed.push(file);
+    } catch {
+      // no such lock
+    }
+  }
+  return removed;
 }

@@ -9,7 +9,7 @@
 // marked MRs whose commit is in the target (it finishes them) or not (it forgets the mark).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { git, gitOk } from "../adapters/git.ts";
+import { clearStaleGitLocks, git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
 import { noticeToWitness } from "../comms/mail.ts";
 import { ConflictError, GasTownError } from "../errors.ts";
@@ -577,6 +577,8 @@ export async function withRefinery<T>(
         log: log ?? (() => undefined),
       };
       try {
+        // We hold the refinery's lock: a git lock left in its worktree is a killed run's.
+        await clearStaleGitLocks(worktree);
         return await fn(c);
       } finally {
         const base = town.rigConfig(rig).default_branch;

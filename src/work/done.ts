@@ -4,7 +4,7 @@
 // step before the merge request leaves the bead on the hook, so a new session picks it up.
 import { existsSync, realpathSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
-import { git, gitOk } from "../adapters/git.ts";
+import { clearStaleGitLocks, git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
 import { noticeToWitness, sendMail } from "../comms/mail.ts";
 import { ConflictError, GasTownError, NotFoundError, ValidationError } from "../errors.ts";
@@ -244,6 +244,7 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
   const actor = opts.actor ?? address;
   const prefix = town.prefixOf(rig);
   const workDir = await locateWorktree(town, rig, name, opts);
+  await clearStaleGitLocks(workDir);
   const ledger = openRigLedger(town, rig);
   try {
     const agentBeadId = agentBeadIdOf(id, prefix);

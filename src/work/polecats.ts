@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join, relative } from "node:path";
-import { AGENT_RUNTIME_EXCLUDES, addExcludes, git, gitOk } from "../adapters/git.ts";
+import { AGENT_RUNTIME_EXCLUDES, addExcludes, clearStaleGitLocks, git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
 import { noticeToWitness } from "../comms/mail.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
@@ -502,6 +502,7 @@ export async function prepareSandbox(
   let reused = false;
   let rescued: RescuedWork | undefined;
   if (hasWorktree) {
+    await clearStaleGitLocks(workDir);
     if (head !== branch) {
       rescued = await rescueUnsavedWork(town, rig, name, workDir, actor);
       if (await localHas(branch)) await git(workDir, ["checkout", "--quiet", branch]);

@@ -5,7 +5,7 @@
 // Kills happen at exact points through the test-only GT_TEST_PAUSE hook (src/test-pause.ts).
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
@@ -458,6 +458,30 @@ describe("no lost work", () => {
     const r = await town.gt(["refinery", "run-once", "alpha"]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(originHas(`refs/heads/${s.branch}`), undefined, "tidied on the next run");
+  });
+
+  it("a git lock left in the refinery's worktree by a kill does not stop the queue", async () => {
+    assert.equal((await town.gt(["refinery", "stop", "alpha"])).code, 0);
+    const id = await bd(["create", "behind a stale lock", "--silent"]);
+    const s = await slingOk([id, "alpha", "--no-start"]);
+    commitIn(s.work_dir, "locked.txt", "l\n");
+    const done = await town.gt(["done"], { cwd: s.work_dir, env: polecatEnv(s.polecat!) });
+    assert.equal(done.code, 0, done.stderr);
+    const gitDir = git(join(rigDir(), "refinery", "rig"), "rev-parse", "--absolute-git-dir");
+    const lock = join(gitDir, "index.lock");
+    writeFileSync(lock, "");
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(lock, old, old);
+    const r = await town.gtJson<{ landed: Array<{ source_issue: string }> }>([
+      "refinery",
+      "run-once",
+      "alpha",
+    ]);
+    assert.deepEqual(
+      r.landed.map((l) => l.source_issue),
+      [id],
+    );
+    assert.equal((await show(id)).status, "closed");
   });
 
   it("long names fail in words; an unsafe bead id still gives a valid branch", async () => {
