@@ -5,6 +5,7 @@ import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync 
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GasTownError } from "../errors.ts";
+import { processAlive } from "../process-alive.ts";
 
 /** A lock file with no owner written in it for this long was left by a killed writer. */
 const EMPTY_LOCK_GRACE_MS = 5_000;
@@ -13,10 +14,9 @@ function ownerAlive(file: string): boolean {
   try {
     const pid = Number(readFileSync(file, "utf8").trim());
     if (!pid) return Date.now() - statSync(file).mtimeMs < EMPTY_LOCK_GRACE_MS;
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    return processAlive(pid);
+  } catch {
+    return false; // the lock went away meanwhile
   }
 }
 

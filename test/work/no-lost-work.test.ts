@@ -66,6 +66,17 @@ describe("no lost work", () => {
     }
   };
 
+  /** Runs `fn` with the rig's merge queue switched off, so nothing merges meanwhile. */
+  const withMergeQueueOff = async (fn: () => Promise<void>) => {
+    const file = join(rigDir(), "settings", "config.json");
+    const saved = readFileSync(file, "utf8");
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(saved), merge_queue: { enabled: false } }, null, 2));
+    try {
+      await fn();
+    } finally {
+      writeFileSync(file, saved);
+    }
+  };
   const nuke = async (name: string) => {
     const r = await town.gt(["polecat", "nuke", `alpha/${name}`, "--force"]);
     assert.equal(r.code, 0, r.stderr);
@@ -286,10 +297,7 @@ describe("no lost work", () => {
 
   it("an idle agent does not start on a bead before the sling has readied its sandbox", async () => {
     // Nothing merges in this case, so every commit the agent made must stay on a ref.
-    const file = join(rigDir(), "settings", "config.json");
-    const saved = readFileSync(file, "utf8");
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(saved), merge_queue: { enabled: false } }, null, 2));
-    try {
+    await withMergeQueueOff(async () => {
       const warm = await bd(["create", "warm again", "--silent", "-d", "```sh\necho w > w2.txt\n```"]);
       const first = await slingOk([warm, "alpha", "--agent", "script"]);
       await eventually(async () => (await show(warm)).metadata?.merge_request, 30_000, "the warm-up MR");
@@ -325,16 +333,11 @@ describe("no lost work", () => {
           `commit ${sha.slice(0, 8)} of ${name} is on a branch of origin (the bead's is ${branch})`,
         );
       await nuke(name);
-    } finally {
-      writeFileSync(file, saved);
-    }
+    });
   });
 
   it("a bead slung again at the live agent that gave up on it is worked again", async () => {
-    const file = join(rigDir(), "settings", "config.json");
-    const saved = readFileSync(file, "utf8");
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(saved), merge_queue: { enabled: false } }, null, 2));
-    try {
+    await withMergeQueueOff(async () => {
       const flag = join(town.scratch, `flag-${Date.now()}`);
       const id = await bd([
         "create",
@@ -351,9 +354,7 @@ describe("no lost work", () => {
       assert.equal(again.session_action, "nudged", "the same live agent");
       await eventually(async () => (await show(id)).metadata?.merge_request, 30_000, "the second try's MR");
       await nuke(first.polecat!);
-    } finally {
-      writeFileSync(file, saved);
-    }
+    });
   });
 
   it("a sling at a polecat rolls back the hook a killed sling left there", async () => {
