@@ -21,6 +21,7 @@ import {
 } from "../town/identity.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
+import { testPause } from "../test-pause.ts";
 import { logEvent } from "./events.ts";
 import { findHookedWork, HOOKED } from "./hook.ts";
 import { createMergeRequest } from "./merge-requests.ts";
@@ -30,6 +31,7 @@ import {
   isRuntimePath,
   polecatGitEnv,
   polecatId,
+  withSandbox,
   workLeftIn,
 } from "./polecats.ts";
 
@@ -236,14 +238,27 @@ async function dropPushedBranch(workDir: string, branch: string): Promise<void> 
 }
 
 export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult> {
-  const status = opts.status ?? "COMPLETED";
   const id = polecatOf(town, opts);
   const rig = id.rig!;
   const name = id.name!;
-  const address = addressOf(id);
-  const actor = opts.actor ?? address;
-  const prefix = town.prefixOf(rig);
+  const actor = opts.actor ?? addressOf(id);
   const workDir = await locateWorktree(town, rig, name, opts);
+  // The hook is released before the sandbox is tidied: a sling reusing this polecat waits.
+  return withSandbox(town, rig, name, () => finishWork(town, opts, id, workDir, actor));
+}
+
+async function finishWork(
+  town: Town,
+  opts: DoneOptions,
+  id: AgentIdentity,
+  workDir: string,
+  actor: string,
+): Promise<DoneResult> {
+  const status = opts.status ?? "COMPLETED";
+  const rig = id.rig!;
+  const name = id.name!;
+  const address = addressOf(id);
+  const prefix = town.prefixOf(rig);
   await clearStaleGitLocks(workDir);
   const ledger = openRigLedger(town, rig);
   try {
@@ -418,6 +433,7 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
       ...(result.closed ? { closed: true } : {}),
     });
 
+    testPause("done:hook-released");
     // The sandbox is kept for the next assignment: once the work is on origin (or there was
     // none), leave it clean and detached at the default branch, and drop the local branch.
     // Escalated or deferred work stays checked out for whoever resumes it.

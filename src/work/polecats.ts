@@ -200,6 +200,16 @@ export function withPolecatPool<T>(town: Town, rig: string, fn: () => Promise<T>
   return withFileLock(poolLock(town, rig), fn, 60_000);
 }
 
+/**
+ * Runs `fn` as the only process changing a polecat's sandbox (its HEAD, index and files).
+ * gt done releases the hook before it tidies the sandbox, so a sling may pick the polecat
+ * while done is still checking out there: two git checkouts in one worktree interleave their
+ * HEAD and index writes and leave an index that silently deletes files on the next commit.
+ */
+export function withSandbox<T>(town: Town, rig: string, name: string, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(join(town.rigDir(rig), ".runtime", "locks", `sandbox-${name}.lock`), fn, 120_000);
+}
+
 interface NamepoolState {
   overflow_next?: number;
 }
@@ -475,7 +485,20 @@ export async function prepareSandbox(
   beadId: string,
   actor: string,
   opts: SandboxOptions = {},
-): Promise<{ workDir: string; branch: string; reused: boolean; rescued?: RescuedWork }> {
+): Promise<PreparedSandbox> {
+  return withSandbox(town, rig, name, () => prepareSandboxHeld(town, rig, name, beadId, actor, opts));
+}
+
+type PreparedSandbox = { workDir: string; branch: string; reused: boolean; rescued?: RescuedWork };
+
+async function prepareSandboxHeld(
+  town: Town,
+  rig: string,
+  name: string,
+  beadId: string,
+  actor: string,
+  opts: SandboxOptions,
+): Promise<PreparedSandbox> {
   const id = polecatId(rig, name);
   const workDir = workDirOf(town.root, id);
   const rigDir = town.rigDir(rig);
@@ -614,6 +637,16 @@ export interface NukeResult {
  * the agent bead; nuke marks it nuked.
  */
 export async function nukePolecat(
+  town: Town,
+  provider: RuntimeProvider,
+  rig: string,
+  name: string,
+  opts: { force?: boolean; actor: string },
+): Promise<NukeResult> {
+  return withSandbox(town, rig, name, () => nukePolecatHeld(town, provider, rig, name, opts));
+}
+
+async function nukePolecatHeld(
   town: Town,
   provider: RuntimeProvider,
   rig: string,

@@ -83,13 +83,19 @@ describe("no lost work", () => {
   };
 
   /** Starts a gt command that stops at `point` (test-only pause); resolves once it is there. */
-  const startPaused = async (args: string[], point: string, pauseMs?: number) => {
+  const startPaused = async (
+    args: string[],
+    point: string,
+    pauseMs?: number,
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  ) => {
     const marker = join(town.scratch, `pause-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     const child = spawn(GT, args, {
-      cwd: town.root,
+      cwd: opts.cwd ?? town.root,
       env: {
         ...process.env,
         ...town.env,
+        ...opts.env,
         GT_TEST_PAUSE: point,
         GT_TEST_PAUSE_FILE: marker,
         ...(pauseMs ? { GT_TEST_PAUSE_MS: String(pauseMs) } : {}),
@@ -441,6 +447,29 @@ describe("no lost work", () => {
     const third = await bd(["create", "into an empty dir", "--silent"]);
     const o3 = await slingOk([third, `alpha/${s.polecat}`, "--no-start"]);
     assert.equal(git(o3.work_dir, "symbolic-ref", "--short", "HEAD"), o3.branch);
+  });
+
+  it("a sling reusing a polecat whose gt done is still tidying its sandbox waits for it", async () => {
+    // Found by the chaos run: done had released the hook, the sling switched the sandbox, and
+    // done's own checkout then interleaved with it; the next commit deleted a merged file.
+    const first = await bd(["create", "finishing", "--silent"]);
+    const s = await slingOk([first, "alpha", "--no-start"]);
+    commitIn(s.work_dir, "finishing.txt", "f\n");
+    const done = await startPaused(["done"], "done:hook-released", 1500, {
+      cwd: s.work_dir,
+      env: polecatEnv(s.polecat!),
+    });
+    const next = await bd(["create", "next on the same polecat", "--silent"]);
+    const o = await slingOk([next, `alpha/${s.polecat}`, "--no-start"]);
+    const d = await done.finish();
+    assert.equal(d.code, 0, d.stderr);
+    assert.equal(o.polecat, s.polecat);
+    const head = execFileSync("git", ["symbolic-ref", "-q", "--short", "HEAD"], {
+      cwd: o.work_dir,
+      encoding: "utf8",
+    }).trim();
+    assert.equal(head, o.branch, "the sandbox stays on the new bead's branch");
+    assert.equal(git(o.work_dir, "status", "--porcelain"), "", "index and files match the new branch");
   });
 
   it("a refinery killed after landing finishes deleting the merged branches on its next run", async () => {
