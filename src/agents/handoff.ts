@@ -10,8 +10,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sendMail } from "../comms/mail.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { logEvent, readEvents } from "../events/log.ts";
 import { gtExecutable } from "../package-paths.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
+import { startAgentSession } from "../sessions/session.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import {
   type AgentIdentity,
@@ -24,10 +26,8 @@ import {
 import { openLedgerFor } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { type DoneResult, runDone } from "../work/done.ts";
-import { logEvent, readEvents } from "../work/events.ts";
 import { hookOf } from "../work/hook.ts";
 import { HANDOFF_MARKER } from "./prime.ts";
-import { startAgentSession } from "./session.ts";
 
 const COOLDOWN_MS = 2 * 60_000;
 

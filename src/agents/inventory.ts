@@ -1,6 +1,5 @@
 import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
 import { ensureLedgerRecords } from "../town/agent-beads.ts";
-import { crewNames } from "../town/crew.ts";
 import {
   type AgentIdentity,
   addressOf,
@@ -10,9 +9,9 @@ import {
   workDirOf,
 } from "../town/identity.ts";
 import { openLedgerFor } from "../town/ledgers.ts";
+import { knownAgents } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import { HOOKED } from "../work/hook.ts";
-import { polecatNames } from "../work/polecats.ts";
 
 export type AgentState = "running" | "zombie" | "stopped";
 
@@ -31,17 +30,6 @@ export interface AgentStatus {
   hook: string | null;
   hook_title: string | null;
   work_dir: string;
-}
-
-/** Every agent the town has a place for: town roles, then per rig witness, refinery, crew, polecats. */
-export function knownAgents(town: Town, rigs: string[] = town.rigNames()): AgentIdentity[] {
-  const out: AgentIdentity[] = [{ role: "mayor" }, { role: "deacon" }];
-  for (const rig of rigs) {
-    out.push({ role: "witness", rig }, { role: "refinery", rig });
-    for (const name of crewNames(town, rig)) out.push({ role: "crew", rig, name });
-    for (const name of polecatNames(town, rig)) out.push({ role: "polecat", rig, name });
-  }
-  return out;
 }
 
 interface LedgerFacts {

@@ -6,10 +6,12 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSyn
 import { basename, join } from "node:path";
 import { listEscalations } from "../comms/escalation.ts";
 import { unreadMail } from "../comms/mailbox.ts";
+import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { safeText } from "../terminal-text.ts";
 import { ensureLedgerRecords } from "../town/agent-beads.ts";
+import { resolveAgent } from "../town/agent-resolve.ts";
 import {
   type AgentIdentity,
   addressOf,
@@ -21,9 +23,7 @@ import {
 import { openRigLedger, openTownLedger } from "../town/ledgers.ts";
 import type { RoleName } from "../town/roles.ts";
 import { findTownRoot, NotInTownError, Town } from "../town/workspace.ts";
-import { logEvent } from "../work/events.ts";
 import { findHookedWork } from "../work/hook.ts";
-import { resolveAgent } from "./resolve.ts";
 import { loadRoleTemplate, renderTemplate, type TemplateVars } from "./templates.ts";
 
 export interface PrimeOptions {
@@ -57,7 +57,7 @@ export interface PrimeResult {
 
 export const SESSION_ID_FILE = "session_id";
 export const HANDOFF_MARKER = "handoff_to_successor";
-export { EVENTS_FILE } from "../work/events.ts";
+export { EVENTS_FILE } from "../events/log.ts";
 
 const FAST_SOURCES = new Set(["compact", "resume"]);
 

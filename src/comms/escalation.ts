@@ -7,12 +7,12 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { NotFoundError, ValidationError } from "../errors.ts";
+import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { readJsonFile } from "../town/json-file.ts";
 import { openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
-import { logEvent } from "../work/events.ts";
 import { sendMail } from "./mail.ts";
 
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;

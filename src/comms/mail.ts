@@ -5,14 +5,14 @@
 // never travels in the JSONL export (it is lost with the database, by design); permanent
 // mail is exported like any bead (the town ledger does not count `message` as infrastructure).
 import { randomBytes } from "node:crypto";
-import { knownAgents } from "../agents/inventory.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
+import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { addressOf, parseAddress } from "../town/identity.ts";
 import { openTownLedger } from "../town/ledgers.ts";
+import { knownAgents } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
-import { logEvent } from "../work/events.ts";
 import { MESSAGE_TYPE, READ_LABEL } from "./mailbox.ts";
 
 export const MAIL_LABEL = "gt:message";

@@ -19,16 +19,17 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { BUILTIN_PRESETS } from "../agents/presets.ts";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
+import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
+import { pollerPidFile } from "../sessions/nudge-poller.ts";
 import { safeText } from "../terminal-text.ts";
 import { ensureLedgerRecords } from "../town/agent-beads.ts";
+import { BUILTIN_PRESETS } from "../town/agent-presets.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, sessionNameOf } from "../town/identity.ts";
 import { openLedgerFor } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
 import type { Town } from "../town/workspace.ts";
-import { logEvent } from "../work/events.ts";
 
 export type NudgeMode = "wait-idle" | "queue" | "immediate";
 export type NudgePriority = "normal" | "urgent";
@@ -300,38 +301,6 @@ export async function nudge(
     attempts: r.attempts,
     ...(r.ok ? {} : { detail: "typed and submitted, but the session showed no reaction" }),
   };
-}
-
-/** Agents whose runtime has a prompt hook that hands over queued nudges (gt mail check --inject). */
-export function drainsOwnQueue(hooksProvider: string, provider: string): boolean {
-  return hooksProvider === "claude" || hooksProvider === "copilot" || provider === "script";
-}
-
-function pollerPidFile(town: Town, session: string): string {
-  return join(town.runtimeDir, "nudge_poller", `${session}.pid`);
-}
-
-/** Starts the background drainer for a session whose agent has no prompt hook (once per session). */
-export function startNudgePoller(town: Town, session: string, gtPath: string, env: NodeJS.ProcessEnv): void {
-  const pidFile = pollerPidFile(town, session);
-  try {
-    const pid = Number(readFileSync(pidFile, "utf8").trim());
-    if (pid > 0) {
-      process.kill(pid, 0);
-      return; // one is already watching this session
-    }
-  } catch {
-    // none, or a stale pid file
-  }
-  mkdirSync(join(town.runtimeDir, "nudge_poller"), { recursive: true });
-  const child = spawn(gtPath, ["nudge-poller", session], {
-    cwd: town.root,
-    env: { ...env, GT_TOWN_ROOT: town.root },
-    detached: true,
-    stdio: "ignore",
-  });
-  child.unref();
-  if (child.pid) writeFileSync(pidFile, `${child.pid}\n`);
 }
 
 /**

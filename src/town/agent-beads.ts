@@ -8,12 +8,11 @@
 // rigs.json, the agents as directories — so they are re-derived from there: one "ensure"
 // path (ensureLedgerRecords) serves both creation (install, rig add, crew add) and repair
 // (status, prime, and any write of agent facts that finds its bead missing).
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf } from "./identity.ts";
 import { ledgerOwner } from "./ledgers.ts";
+import { agentsOfLedger } from "./roster.ts";
 import type { Town } from "./workspace.ts";
 
 export const AGENT_LABEL = "gt:agent";
@@ -88,39 +87,6 @@ export async function ensureRigBead(ledger: SqliteLedger, rig: RigFacts, actor: 
     },
     actor,
   );
-}
-
-function subdirs(dir: string, keep: (name: string) => boolean = () => true): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith(".") && keep(d.name))
-    .map((d) => d.name)
-    .sort();
-}
-
-/** Crew members of a rig: directories under <rig>/crew holding a clone. */
-export function crewOnDisk(town: Town, rig: string): string[] {
-  const dir = join(town.rigDir(rig), "crew");
-  return subdirs(dir, (n) => existsSync(join(dir, n, ".git")));
-}
-
-/** Polecats of a rig: directories under <rig>/polecats (a sandbox may be gone; the polecat stays). */
-export function polecatsOnDisk(town: Town, rig: string): string[] {
-  return subdirs(join(town.rigDir(rig), "polecats"));
-}
-
-/**
- * The agents whose beads live in one ledger and that exist: mayor and deacon for the town
- * ledger; witness, refinery, crew and polecats (those with a directory) for a rig's.
- */
-export function agentsOfLedger(town: Town, rig: string | undefined): AgentIdentity[] {
-  if (!rig) return [{ role: "mayor" }, { role: "deacon" }];
-  return [
-    { role: "witness", rig },
-    { role: "refinery", rig },
-    ...crewOnDisk(town, rig).map((name): AgentIdentity => ({ role: "crew", rig, name })),
-    ...polecatsOnDisk(town, rig).map((name): AgentIdentity => ({ role: "polecat", rig, name })),
-  ];
 }
 
 function rigFactsOf(town: Town, rig: string): RigFacts {

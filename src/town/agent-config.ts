@@ -2,9 +2,9 @@
 // user agent definitions live under `agents` in the town's settings/config.json, and the
 // default under `default_agent`. Built-ins can be overridden there but never removed.
 
-import { type AgentEntry, DEFAULT_AGENT, isBuiltinAgent } from "../agents/presets.ts";
-import { agentDefinition, type ListedAgent } from "../agents/resolve.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { type AgentEntry, DEFAULT_AGENT, isBuiltinAgent } from "./agent-presets.ts";
+import { agentDefinition, type ListedAgent } from "./agent-resolve.ts";
 import { loadTownSettings, saveTownSettings, settingsFile } from "./settings.ts";
 
 const AGENT_NAME = /^[a-z][a-z0-9_-]*$/;

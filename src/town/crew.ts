@@ -5,12 +5,13 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { AGENT_RUNTIME_EXCLUDES, addExcludes, clone, git, workingState } from "../adapters/git.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import { crewOnDisk, ensureAgentBead } from "./agent-beads.ts";
+import { ensureAgentBead } from "./agent-beads.ts";
 import { type AgentIdentity, agentBeadIdOf, workDirOf } from "./identity.ts";
 import { writeJsonFile } from "./json-file.ts";
 import { openRigLedger, rigBeadsDir } from "./ledgers.ts";
 import { withFileLock } from "./lock.ts";
 import { checkNameLength, RESERVED_NAMES } from "./namepool.ts";
+import { crewNames } from "./roster.ts";
 import type { Town } from "./workspace.ts";
 
 export const DEFAULT_CREW_NAME = "max";
@@ -100,10 +101,6 @@ export async function crewMember(town: Town, rig: string, name: string): Promise
     throw new NotFoundError(name, `no crew member "${name}" in rig ${rig}`);
   const state = await workingState(path);
   return { rig, name, path, branch: state.branch, dirty: state.dirty, unpushed: state.unpushed };
-}
-
-export function crewNames(town: Town, rig: string): string[] {
-  return crewOnDisk(town, rig);
 }
 
 export async function listCrew(town: Town, rig?: string): Promise<CrewMember[]> {

@@ -3,7 +3,7 @@
 // file written by Go Gas Town loads here and survives a save.
 import { join } from "node:path";
 import { z } from "zod";
-import { agentEntrySchema } from "../agents/presets.ts";
+import { agentEntrySchema } from "./agent-presets.ts";
 import { readJsonFile, writeJsonFile } from "./json-file.ts";
 
 /** Roles an agent can be chosen for (`role_agents` keys). */

@@ -6,12 +6,12 @@
 // processes notice at once, it lands once and its owner gets one message.
 import { randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { addressOf, parseAddress } from "../town/identity.ts";
 import { openLedgerFor, openTownLedger, rigOfBead } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
-import { logEvent } from "./events.ts";
 
 export const CONVOY_TYPE = "convoy";
 export const CONVOY_PREFIX = "hq-cv-";

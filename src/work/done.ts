@@ -8,8 +8,10 @@ import { clearStaleGitLocks, git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
 import { noticeToWitness, sendMail } from "../comms/mail.ts";
 import { ConflictError, GasTownError, NotFoundError, ValidationError } from "../errors.ts";
+import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import { testPause } from "../test-pause.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import {
   type AgentIdentity,
@@ -21,8 +23,6 @@ import {
 } from "../town/identity.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
-import { testPause } from "../test-pause.ts";
-import { logEvent } from "./events.ts";
 import { findHookedWork, HOOKED } from "./hook.ts";
 import { createMergeRequest } from "./merge-requests.ts";
 import {

@@ -2,6 +2,7 @@
 // `hooked` and its assignee is X's address. The hook may live in the agent's rig ledger
 // or in the town ledger (work slung to the mayor, or cross-rig work).
 import { ConflictError } from "../errors.ts";
+import { logEvent } from "../events/log.ts";
 import type { Issue, IssueWithCounts } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { processAlive } from "../process-alive.ts";
@@ -9,7 +10,6 @@ import { recordAgentFacts } from "../town/agent-beads.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, parseAddress } from "../town/identity.ts";
 import { openLedgerFor, openLedgerOfBead, openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
-import { logEvent } from "./events.ts";
 
 export const HOOKED = "hooked";
 

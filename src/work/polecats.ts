@@ -17,6 +17,7 @@ import { AGENT_RUNTIME_EXCLUDES, addExcludes, clearStaleGitLocks, git, gitOk } f
 import { runCommand } from "../adapters/process.ts";
 import { noticeToWitness } from "../comms/mail.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
@@ -25,9 +26,9 @@ import { type AgentIdentity, addressOf, agentBeadIdOf, sessionNameOf, workDirOf 
 import { openRigLedger } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
 import { allocateName, checkNameLength, POOL_SIZE, RESERVED_NAMES, themeMembers } from "../town/namepool.ts";
+import { polecatNames, polecatsDir } from "../town/roster.ts";
 import { loadRigSettings } from "../town/settings.ts";
 import type { Town } from "../town/workspace.ts";
-import { logEvent } from "./events.ts";
 import { HOOKED } from "./hook.ts";
 
 export type PolecatState = "working" | "idle" | "done" | "stuck" | "zombie";
@@ -54,20 +55,6 @@ const NAME_RE = /^[a-z0-9][a-z0-9_]*$/;
 
 export function polecatId(rig: string, name: string): AgentIdentity {
   return { role: "polecat", rig, name };
-}
-
-function polecatsDir(town: Town, rig: string): string {
-  return join(town.rigDir(rig), "polecats");
-}
-
-/** Names with a sandbox directory, sorted. */
-export function polecatNames(town: Town, rig: string): string[] {
-  const dir = polecatsDir(town, rig);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith("."))
-    .map((d) => d.name)
-    .sort();
 }
 
 export function validatePolecatName(name: string): string {

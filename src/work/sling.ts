@@ -4,14 +4,14 @@
 // transaction, so of two slings racing for one bead exactly one wins.
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { startAgentSession } from "../agents/session.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
+import { startAgentSession } from "../sessions/session.ts";
 import { testPause } from "../test-pause.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
-import { crewNames } from "../town/crew.ts";
 import {
   type AgentIdentity,
   addressOf,
@@ -22,9 +22,9 @@ import {
   workDirOf,
 } from "../town/identity.ts";
 import { openLedgerFor, openLedgerOfBead } from "../town/ledgers.ts";
+import { crewNames, polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import { convoysTracking, createConvoy } from "./convoys.ts";
-import { logEvent } from "./events.ts";
 import {
   HOOKED,
   type SlingStage,
@@ -36,7 +36,6 @@ import {
 import {
   findIdlePolecat,
   polecatId,
-  polecatNames,
   poolFacts,
   prepareSandbox,
   refreshSharedRepo,

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { agentDefinition } from "../../src/agents/resolve.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../src/errors.ts";
 import {
   getDefaultAgent,
@@ -11,6 +10,7 @@ import {
   setDefaultAgent,
   splitCommandLine,
 } from "../../src/town/agent-config.ts";
+import { agentDefinition } from "../../src/town/agent-resolve.ts";
 import { ConfigFileError } from "../../src/town/json-file.ts";
 import {
   loadAgentRegistry,

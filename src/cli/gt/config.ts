@@ -1,8 +1,8 @@
 // gt config: agent definitions and the town's default agent.
 import type { Command } from "commander";
-import { listAgents } from "../../agents/resolve.ts";
 import { NotFoundError } from "../../errors.ts";
 import { getDefaultAgent, removeAgent, setAgent, setDefaultAgent } from "../../town/agent-config.ts";
+import { listAgents } from "../../town/agent-resolve.ts";
 import { act, type GtGroup } from "./program.ts";
 
 export const configGroup: GtGroup = {

@@ -1,9 +1,10 @@
 // gt crew: long-lived workspaces for people and named agents.
 import type { Command } from "commander";
 import { agentStatuses } from "../../agents/inventory.ts";
-import { startAgentSession, stopAgentSession } from "../../agents/session.ts";
-import { addCrew, crewNames, DEFAULT_CREW_NAME, listCrew, removeCrew, rigOfCrew } from "../../town/crew.ts";
+import { startAgentSession, stopAgentSession } from "../../sessions/session.ts";
+import { addCrew, DEFAULT_CREW_NAME, listCrew, removeCrew, rigOfCrew } from "../../town/crew.ts";
 import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
+import { crewNames } from "../../town/roster.ts";
 import type { GtContext } from "./context.ts";
 import { rigArgument, startAndReport } from "./lifecycle.ts";
 import { act, type GtGroup } from "./program.ts";

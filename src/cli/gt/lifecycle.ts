@@ -2,8 +2,8 @@
 // witness and refinery (one per rig). One factory, driven by the role table.
 import type { Command } from "commander";
 import { agentStatuses } from "../../agents/inventory.ts";
-import { startAgentSession, stopAgentSession } from "../../agents/session.ts";
 import { NotFoundError, ValidationError } from "../../errors.ts";
+import { startAgentSession, stopAgentSession } from "../../sessions/session.ts";
 import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import { ROLES, type RoleName } from "../../town/roles.ts";
 import type { GtContext } from "./context.ts";

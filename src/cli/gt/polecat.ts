@@ -3,13 +3,8 @@
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { callerActor } from "../../town/identity.ts";
-import {
-  listPolecats,
-  nukePolecat,
-  type PolecatInfo,
-  polecatInfo,
-  polecatNames,
-} from "../../work/polecats.ts";
+import { polecatNames } from "../../town/roster.ts";
+import { listPolecats, nukePolecat, type PolecatInfo, polecatInfo } from "../../work/polecats.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";

@@ -1,11 +1,11 @@
 // gt prime (role context for the agent in this session), gt hooks sync (runtime hook
 // settings), gt script-agent (hidden).
 import type { Command } from "commander";
-import { syncHooks } from "../../agents/hooks.ts";
 import { buildPrime } from "../../agents/prime.ts";
 import { ScriptAgent } from "../../agents/script-agent.ts";
-import { terminalMessages } from "../../agents/terminal-input.ts";
 import { ValidationError } from "../../errors.ts";
+import { syncHooks } from "../../sessions/hooks.ts";
+import { terminalMessages } from "../../sessions/terminal-input.ts";
 import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
 import { act, type GtGroup } from "./program.ts";

@@ -9,7 +9,7 @@ import {
   DEFAULT_AGENT,
   expandAgentEnv,
   mergeAgentConfig,
-} from "../../src/agents/presets.ts";
+} from "../../src/town/agent-presets.ts";
 
 const preset = (name: string): AgentConfig => {
   const p = BUILTIN_PRESETS[name];

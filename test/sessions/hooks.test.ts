@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { describe, it } from "node:test";
-import { ensureRoleHooks, type HookSet, mergeHookSets, syncHooks } from "../../src/agents/hooks.ts";
 import { gtExecutable } from "../../src/package-paths.ts";
+import { ensureRoleHooks, type HookSet, mergeHookSets, syncHooks } from "../../src/sessions/hooks.ts";
 import { Town } from "../../src/town/workspace.ts";
 import { scratchDir } from "../helpers/temp.ts";
 

@@ -5,11 +5,12 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { drainsOwnQueue, startNudgePoller } from "../comms/nudge.ts";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
 import { gtExecutable } from "../package-paths.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
+import { expandAgentEnv } from "../town/agent-presets.ts";
+import { resolveAgent } from "../town/agent-resolve.ts";
 import {
   type AgentIdentity,
   addressOf,
@@ -24,8 +25,7 @@ import { locate, openLedgerFor, rigBeadsDir } from "../town/ledgers.ts";
 import { ROLES } from "../town/roles.ts";
 import type { Town } from "../town/workspace.ts";
 import { ensureRoleHooks } from "./hooks.ts";
-import { expandAgentEnv } from "./presets.ts";
-import { resolveAgent } from "./resolve.ts";
+import { drainsOwnQueue, startNudgePoller } from "./nudge-poller.ts";
 
 export interface StartOptions {
   /** `--agent`: run this preset instead of the configured one. */

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { listAgents, type ResolveRequest, resolveAgent } from "../../src/agents/resolve.ts";
 import { NotFoundError } from "../../src/errors.ts";
+import { listAgents, type ResolveRequest, resolveAgent } from "../../src/town/agent-resolve.ts";
 import { ConfigFileError } from "../../src/town/json-file.ts";
 import { scratchDir } from "../helpers/temp.ts";
 

@@ -6,11 +6,11 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { gtExecutable } from "../package-paths.ts";
+import { resolveAgent } from "../town/agent-resolve.ts";
 import { settingsDirOf } from "../town/identity.ts";
 import { parseJson } from "../town/json-file.ts";
 import { ROLES, type RoleName } from "../town/roles.ts";
 import type { Town } from "../town/workspace.ts";
-import { resolveAgent } from "./resolve.ts";
 
 const hookCommandSchema = z.looseObject({ type: z.string().default("command"), command: z.string() });
 const matcherEntrySchema = z.looseObject({

@@ -2,7 +2,16 @@
 // the spec's ladder that names one (flag > crew overrides > role overrides > rig agent >
 // town default > claude); the definition from rig, then town, then the built-in presets.
 import { NotFoundError } from "../errors.ts";
-import { ConfigFileError } from "../town/json-file.ts";
+import {
+  type AgentConfig,
+  type AgentEntry,
+  BUILTIN_PRESETS,
+  baseConfigFor,
+  DEFAULT_AGENT,
+  isBuiltinAgent,
+  mergeAgentConfig,
+} from "./agent-presets.ts";
+import { ConfigFileError } from "./json-file.ts";
 import {
   type AgentRole,
   agentRegistryFile,
@@ -12,16 +21,7 @@ import {
   type RigSettings,
   settingsFile,
   type TownSettings,
-} from "../town/settings.ts";
-import {
-  type AgentConfig,
-  type AgentEntry,
-  BUILTIN_PRESETS,
-  baseConfigFor,
-  DEFAULT_AGENT,
-  isBuiltinAgent,
-  mergeAgentConfig,
-} from "./presets.ts";
+} from "./settings.ts";
 
 export interface ResolveRequest {
   townRoot: string;
