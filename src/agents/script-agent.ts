@@ -257,7 +257,15 @@ export class ScriptAgent {
       await store.addComment(id, addressOf(this.id!), `script-agent needs help: ${reason}`);
     });
     if (this.id?.role !== "polecat") return;
-    const r = await this.gt(["done", "--issue", bead.id, "--status", "ESCALATED"]);
+    const r = await this.gt([
+      "done",
+      "--issue",
+      bead.id,
+      "--status",
+      "ESCALATED",
+      "--message",
+      `script-agent needs help: ${reason}`,
+    ]);
     this.logOutput(r);
     if (r.exitCode !== 0) this.log(`script-agent: gt done --status ESCALATED failed (exit ${r.exitCode})`);
   }

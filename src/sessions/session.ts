@@ -77,6 +77,29 @@ function rigDirOf(town: Town, id: AgentIdentity): string | undefined {
   return id.rig ? town.rigDir(id.rig) : undefined;
 }
 
+/** The agent a role runs when started with `override` (the --agent flag), by name. */
+export function agentNameFor(town: Town, id: AgentIdentity, override?: string): string {
+  return resolveAgent({
+    townRoot: town.root,
+    rigDir: rigDirOf(town, id),
+    role: id.role,
+    crewName: id.role === "crew" ? id.name : undefined,
+    override,
+  }).name;
+}
+
+/** The agent an agent's latest session was started with (recorded on its agent bead). */
+export async function lastStartedAgentOf(town: Town, id: AgentIdentity): Promise<string | undefined> {
+  const ledger = openLedgerFor(town, id.rig);
+  try {
+    const bead = await ledger.getIssue(agentBeadIdOf(id, id.rig ? town.prefixOf(id.rig) : undefined));
+    const agent = (bead?.metadata as Record<string, unknown> | undefined)?.agent;
+    return typeof agent === "string" ? agent : undefined;
+  } finally {
+    await ledger.close();
+  }
+}
+
 export async function startAgentSession(
   town: Town,
   provider: RuntimeProvider,

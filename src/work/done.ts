@@ -6,6 +6,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import { clearStaleGitLocks, git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
+import { escalate, listEscalations } from "../comms/escalation.ts";
 import { noticeToWitness, sendMail } from "../comms/mail.ts";
 import { ConflictError, GasTownError, NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
@@ -48,6 +49,8 @@ export interface DoneOptions {
   target?: string;
   /** Who the ledger changes are recorded under (default: the polecat's address). */
   actor?: string;
+  /** Why (ESCALATED: what help is needed; default: the bead's latest comment). */
+  message?: string;
 }
 
 export interface DoneResult {
@@ -58,6 +61,8 @@ export interface DoneResult {
   branch: string | null;
   commit_sha: string | null;
   merge_request: string | null;
+  /** ESCALATED: the escalation filed for a person (gt escalate list), reused on a retry. */
+  escalation: string | null;
   /** The merge request already existed (gt done ran twice for the same commit). */
   already_submitted: boolean;
   auto_committed: boolean;
@@ -229,6 +234,34 @@ export async function pushBranch(workDir: string, branch: string, sha: string): 
 }
 
 /** Drops the polecat's local branch once every commit on it is on origin (the sandbox moved on). */
+/** Files (or, on a retry, finds) the escalation for a bead a polecat cannot finish. */
+async function escalateStuckWork(
+  town: Town,
+  issue: Issue,
+  address: string,
+  actor: string,
+  why: string,
+): Promise<string> {
+  const open = (await listEscalations(town)).find(
+    (e) => e.related === issue.id && e.source === address && e.status !== "closed",
+  );
+  if (open) return open.id;
+  const e = await escalate(town, {
+    summary: `${address} needs help with ${issue.id}: ${issue.title}`,
+    severity: "medium",
+    reason: [
+      why || "The polecat gave up without saying why.",
+      "",
+      `Bead ${issue.id} is blocked (label gt:escalated); the polecat's branch and sandbox are kept.`,
+      `Fix what it needs (e.g. bd update ${issue.id} -d ...), then gt sling ${issue.id} again.`,
+    ].join("\n"),
+    related: issue.id,
+    source: address,
+    actor,
+  });
+  return e.id;
+}
+
 async function dropPushedBranch(workDir: string, branch: string): Promise<void> {
   const left = await runCommand("git", ["log", "--oneline", `refs/heads/${branch}`, "--not", "--remotes"], {
     cwd: workDir,
@@ -291,6 +324,7 @@ async function finishWork(
         branch: (meta.branch as string | undefined) ?? branch,
         commit_sha: (meta.commit_sha as string | undefined) ?? null,
         merge_request: meta.merge_request,
+        escalation: null,
         already_submitted: true,
         auto_committed: false,
         pushed: false,
@@ -313,6 +347,7 @@ async function finishWork(
       branch,
       commit_sha: null,
       merge_request: null,
+      escalation: null,
       already_submitted: false,
       auto_committed: autoCommitted,
       pushed: false,
@@ -395,6 +430,10 @@ async function finishWork(
       }
     } else if (status === "ESCALATED") {
       await ledger.updateIssue(issue.id, { status: "blocked", add_labels: ["gt:escalated"] }, actor);
+      // The witness hears of it too, but a person must see it: gt escalate list, the mayor's
+      // inbox (the default route), gt status.
+      const why = opts.message?.trim() || (await ledger.comments(issue.id)).at(-1)?.text || "";
+      result.escalation = await escalateStuckWork(town, issue, address, actor, why);
     } else {
       await ledger.updateIssue(issue.id, { status: "open", assignee: null }, actor);
     }

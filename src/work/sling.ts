@@ -9,7 +9,7 @@ import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
-import { startAgentSession } from "../sessions/session.ts";
+import { agentNameFor, lastStartedAgentOf, startAgentSession } from "../sessions/session.ts";
 import { testPause } from "../test-pause.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import {
@@ -83,7 +83,7 @@ export interface SlingOutcome {
   branch: string | null;
   work_dir: string;
   /** What happened to the agent's session: started, nudged (already running), or nothing. */
-  session_action: "started" | "nudged" | "none";
+  session_action: "started" | "restarted" | "nudged" | "none";
   /** Who had the bead before a forced re-sling. */
   previous_holder: string | null;
 }
@@ -420,6 +420,10 @@ async function recordSlingStage(
   }
 }
 
+async function runsOtherAgent(town: Town, id: AgentIdentity, agent: string): Promise<boolean> {
+  return (await lastStartedAgentOf(town, id)) !== agentNameFor(town, id, agent);
+}
+
 /** After hooking: sandbox, agent-bead facts, then a session started or nudged. */
 async function launch(
   town: Town,
@@ -472,7 +476,10 @@ async function launch(
   let sessionAction: SlingOutcome["session_action"] = "none";
   if (!opts.noStart && existsSync(workDir)) {
     const note = `[GAS TOWN] ${displayName(id)} <- ${opts.actor} • assigned: ${issue.id}. Run \`gt prime --hook\` and start on your hook.${opts.message ? ` ${opts.message}` : ""}`;
-    if ((await provider.isAlive(session)) && !freshWorktree) {
+    const running = (await provider.isAlive(session)) && !freshWorktree;
+    // An idle polecat running another agent than --agent asks for gets a new session.
+    const otherAgent = running && opts.agent !== undefined && (await runsOtherAgent(town, id, opts.agent));
+    if (running && !otherAgent) {
       await provider.sendText(session, note);
       sessionAction = "nudged";
     } else if (id.role === "polecat" || plan.action === "resumed") {
@@ -485,7 +492,7 @@ async function launch(
         branch: branch ?? undefined,
         readyTimeoutMs: opts.readyTimeoutMs,
       });
-      sessionAction = "started";
+      sessionAction = otherAgent ? "restarted" : "started";
       if (opts.message) await provider.sendText(session, opts.message);
     }
   }
@@ -558,6 +565,16 @@ export async function sling(
     !existsSync(workDirOf(town.root, resolved.id))
   )
     throw new NotFoundError(addressOf(resolved.id), `${addressOf(resolved.id)} has no workspace`);
+  if (resolved.kind === "agent" && resolved.id.role !== "polecat" && opts.agent && !opts.noStart) {
+    // Restarting a crew member's or a patrol's live session would cut its work short.
+    const id = resolved.id;
+    const live = await provider.isAlive(sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined));
+    if (live && (await runsOtherAgent(town, id, opts.agent)))
+      throw new ConflictError(
+        "agent_mismatch",
+        `${addressOf(id)} is running ${(await lastStartedAgentOf(town, id)) ?? "another agent"}, not ${opts.agent}; stop its session first (gt crew stop, gt mayor stop, ...), or sling without --agent`,
+      );
+  }
 
   const rigForFetch =
     resolved.kind === "rig" ? resolved.rig : resolved.id.role === "polecat" ? resolved.id.rig : undefined;

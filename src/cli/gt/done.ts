@@ -33,6 +33,10 @@ export const doneGroup: GtGroup = {
       )
       .option("--issue <id>", "the bead you finished (default: what is on your hook)")
       .option("--target <branch>", "branch to merge into (default: the rig's default branch)")
+      .option(
+        "-m, --message <text>",
+        "ESCALATED: what help you need (default: your latest comment on the bead)",
+      )
       .option("--json", "JSON output")
       .hook("preAction", () => recoverWorkingDirectory(process.env))
       .action(
@@ -46,6 +50,7 @@ export const doneGroup: GtGroup = {
             status: status as DoneStatus,
             issue: opts.issue as string | undefined,
             target: opts.target as string | undefined,
+            message: opts.message as string | undefined,
           });
           // The refinery hears of the new merge request now rather than at its next poll.
           if (r.merge_request && !r.already_submitted)
@@ -71,6 +76,7 @@ export const doneGroup: GtGroup = {
             );
           } else if (r.status === "ESCALATED") {
             ctx.out(`⚠ ${r.issue} escalated: blocked until someone helps (your branch ${r.branch} is kept)`);
+            ctx.out(`🚨 Escalation ${r.escalation} filed: a person sees it in gt escalate list`);
           } else {
             ctx.out(`⏸ ${r.issue} deferred: back to open for later`);
           }
