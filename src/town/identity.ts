@@ -61,7 +61,10 @@ export function displayName(id: AgentIdentity): string {
  */
 export function parseAddress(address: string): AgentIdentity {
   const parts = address.replace(/\/+$/, "").split("/");
-  const bad = () => new ValidationError(`invalid agent address "${address}"`);
+  const bad = () =>
+    new ValidationError(
+      `invalid agent address "${address}": use mayor, deacon, <rig>/witness, <rig>/refinery, <rig>/crew/<name> or <rig>/polecats/<name> (<rig>/<name> for short)`,
+    );
   if (parts.some((p) => p === "")) throw bad();
   if (parts.length === 1) {
     if (parts[0] === "mayor" || parts[0] === "deacon") return { role: parts[0] };

@@ -8,7 +8,7 @@ import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { processAlive } from "../process-alive.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, parseAddress } from "../town/identity.ts";
-import { openLedgerFor, openLedgerOfBead, openTownLedger } from "../town/ledgers.ts";
+import { GT_CUSTOM_TYPES, openLedgerFor, openLedgerOfBead, openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 
 export const HOOKED = "hooked";
@@ -89,7 +89,7 @@ export async function unhookBead(
     const id = await ledger.resolveId(beadId);
     await ledger.updateIssue(id, { status: "open", assignee: null }, opts.actor, (cur) => {
       if (cur.status !== HOOKED || !cur.assignee)
-        throw new ConflictError("not_hooked", `${cur.id} is not on anyone's hook (status ${cur.status})`);
+        throw new ConflictError("not_hooked", notHookedMessage(cur));
       if (opts.from && cur.assignee !== opts.from)
         throw new ConflictError("not_hooked", `${cur.id} is on ${cur.assignee}'s hook, not ${opts.from}'s`);
       from = cur.assignee;
@@ -101,6 +101,16 @@ export async function unhookBead(
   await forgetHook(town, from, beadId, opts.actor);
   logEvent(town.root, "unhook", opts.actor, { bead: beadId, target: from });
   return { bead: beadId, from };
+}
+
+/** Why `gt unsling` cannot take this bead: its status, who holds it, and what to do instead. */
+function notHookedMessage(cur: Issue): string {
+  const give = `bd update ${cur.id} --status open --assignee ""`;
+  if (cur.status === HOOKED)
+    return `${cur.id} is hooked but assigned to no one; to make it open again: ${give}`;
+  if (!cur.assignee)
+    return `${cur.id} is not on anyone's hook: it is ${cur.status} and unassigned, so there is nothing to unsling`;
+  return `${cur.id} is not on anyone's hook: it is ${cur.status}, assigned to ${cur.assignee}; ask ${cur.assignee} about it, or give it back yourself: ${give}`;
 }
 
 /** Clears `hook_bead` on the holder's agent bead when it still names this bead. */
@@ -140,8 +150,12 @@ export interface TownReadyIssue extends IssueWithCounts {
   rig: string | null;
 }
 
-/** Town bookkeeping beads: tracked by the town, never work for an agent to pick up. */
-const NOT_WORK = ["convoy", "message", "merge-request", "escalation", "agent", "rig", "role", "event"];
+/**
+ * Town bookkeeping beads: tracked by the town, never work for an agent to pick up. Every type
+ * Gas Town registers is one (convoy, merge-request, message, agent, rig, slot, queue, ...), so
+ * the list is that one; a new type of work would be registered by bd, not by Gas Town.
+ */
+const NOT_WORK: string[] = [...GT_CUSTOM_TYPES];
 
 /** Ready work in the town ledger and every rig's, most urgent first (`gt ready`). */
 export async function townReady(town: Town, opts: { limit?: number } = {}): Promise<TownReadyIssue[]> {

@@ -39,9 +39,13 @@ export function statusIcon(status: string): string {
   return STATUS_ICON[status] ?? "◇";
 }
 
-/** `● P2`, bd's rendered priority. */
+/**
+ * `P2`, the rendered priority. bd draws a dot before it, told apart from the status icons
+ * only by its colour; we never colour, so the dot would read as the legend's "● blocked" on
+ * every row. Without it, ● means blocked and nothing else.
+ */
 export function pri(p: number): string {
-  return `● P${p}`;
+  return `P${p}`;
 }
 
 function badge(type: string): string {
@@ -53,7 +57,7 @@ export function feedback(id: string, title?: string): string {
   return title ? `${one(id)} — ${one(title)}` : one(id);
 }
 
-/** The pretty row used by tree lists and ready: `○ bd-a1b ● P2 [epic] Title`. */
+/** The pretty row used by tree lists and ready: `○ bd-a1b P2 [epic] Title`. */
 export function prettyRow(i: Issue): string {
   if (i.status === "closed")
     return `${statusIcon(i.status)} ${one(i.id)} ${pri(i.priority)} ${one(i.issue_type)} ${one(i.title)}`;
@@ -63,7 +67,7 @@ export function prettyRow(i: Issue): string {
 /** The compact row of `bd list --flat`. */
 export function flatRow(i: IssueWithCounts, blockedBy: string[], blocks: string[]): string {
   const icon = i.status === "open" && blockedBy.length > 0 ? "●" : statusIcon(i.status);
-  const p = i.status === "closed" ? `P${i.priority}` : pri(i.priority);
+  const p = pri(i.priority);
   const extra: string[] = [];
   if (i.parent) extra.push(`parent: ${one(i.parent)}`);
   if (blockedBy.length > 0) extra.push(`blocked by: ${blockedBy.map(one).join(", ")}`);

@@ -31,12 +31,18 @@ export const configGroup: GtGroup = {
       );
     agent
       .command("get <name>")
+      .alias("show")
       .description("One agent's definition")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, [name]) => {
-          const a = listAgents(ctx.town().root).find((x) => x.name === name);
-          if (!a) throw new NotFoundError(name!, `unknown agent "${name}"`);
+          const agents = listAgents(ctx.town().root);
+          const a = agents.find((x) => x.name === name);
+          if (!a)
+            throw new NotFoundError(
+              name!,
+              `unknown agent "${name}" (agents: ${agents.map((x) => x.name).join(", ")})`,
+            );
           if (ctx.json) return ctx.printJson(a);
           ctx.out(`${a.name}: ${[a.command, ...a.args].join(" ")} (${a.builtin ? "built-in" : a.source})`);
         }),

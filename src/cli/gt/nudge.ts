@@ -14,6 +14,7 @@ import { ValidationError } from "../../errors.ts";
 import { addressOf, callerActor, callerIdentity, parseAddress } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
 import { act, type GtGroup } from "./program.ts";
+import { resolveAgent } from "./targets.ts";
 
 const MODES: NudgeMode[] = ["wait-idle", "queue", "immediate"];
 
@@ -65,12 +66,14 @@ export const nudgeGroup: GtGroup = {
     common(
       p
         .command("nudge <target> [message...]")
-        .description("Put text into a live agent's session: gt nudge gastown/toast 'check your hook'"),
+        .description(
+          "Put text into a live agent's session: gt nudge gastown/polecats/toast 'check your hook'",
+        ),
     ).action(
       act(async (ctx, [target, ...words], opts) => {
         const town = ctx.town();
         const text = await messageOf(words, opts.stdin === true);
-        const r = await nudge(town, ctx.provider(), parseAddress(target!), text, {
+        const r = await nudge(town, ctx.provider(), resolveAgent(town, target!), text, {
           sender: callerActor(town.root, ctx.env, ctx.cwd),
           ...options(opts),
         });

@@ -2,38 +2,44 @@
 
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
-import { callerActor } from "../../town/identity.ts";
+import { addressOf, callerActor } from "../../town/identity.ts";
 import { polecatNames } from "../../town/roster.ts";
-import { listPolecats, nukePolecat, type PolecatInfo, polecatInfo } from "../../work/polecats.ts";
+import { listPolecats, nukePolecat, type PolecatInfo, polecatId, polecatInfo } from "../../work/polecats.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
+import { resolvePolecat } from "./targets.ts";
 
 const STATE_ICON: Record<string, string> = { working: "●", idle: "○", done: "◐", stuck: "⚠", zombie: "✗" };
 
 function formatPolecat(p: PolecatInfo): string {
   const hook = p.hook ? `  hook: ${p.hook} ${oneLine(p.hook_title)}`.trimEnd() : "";
-  return `${STATE_ICON[p.state] ?? "?"} 😺 ${`${p.rig}/${p.name}`.padEnd(24)} ${p.state.padEnd(8)} ${p.session}${hook}`;
+  return `${STATE_ICON[p.state] ?? "?"} 😺 ${p.address.padEnd(28)} ${p.state.padEnd(8)} ${p.session}${hook}`;
 }
 
-/** `rig/name`, `rig/polecats/name`, or `rig` with --all. */
+/** `rig/polecats/name`, `rig/name`, or `rig` with --all. */
 function polecatTargets(ctx: GtContext, words: string[], all: boolean): Array<{ rig: string; name: string }> {
   const town = ctx.town();
   const out: Array<{ rig: string; name: string }> = [];
   for (const w of words) {
-    const parts = w.split("/").filter(Boolean);
-    if (parts.length === 1 && all) {
-      town.rig(parts[0]!);
-      for (const name of polecatNames(town, parts[0]!)) out.push({ rig: parts[0]!, name });
+    const rig = w.replace(/\/+$/, "");
+    if (!rig.includes("/") && town.rigNames().includes(rig)) {
+      if (!all)
+        throw new ValidationError(
+          `"${rig}" is a rig: name a polecat as ${rig}/polecats/<name>, or use --all for every polecat of ${rig}`,
+        );
+      for (const name of polecatNames(town, rig)) out.push({ rig, name });
       continue;
     }
-    const name =
-      parts.length === 2 ? parts[1] : parts.length === 3 && parts[1] === "polecats" ? parts[2] : undefined;
-    if (!name) throw new ValidationError(`name a polecat as <rig>/<name> (or <rig> --all), not "${w}"`);
-    town.rig(parts[0]!);
-    out.push({ rig: parts[0]!, name });
+    if (all && !rig.includes("/")) town.rig(rig); // unknown rig: the error names the rigs
+    out.push(resolvePolecat(town, w));
   }
   return out;
+}
+
+/** The canonical address of a polecat, as every command prints it. */
+function polecatAddress(rig: string, name: string): string {
+  return addressOf(polecatId(rig, name));
 }
 
 export const polecatGroup: GtGroup = {
@@ -46,7 +52,8 @@ export const polecatGroup: GtGroup = {
       .option("--all", "every rig (the default without a rig)")
       .option("--json", "JSON output")
       .action(
-        act(async (ctx, [rig]) => {
+        act(async (ctx, [given]) => {
+          const rig = given?.replace(/\/+$/, "");
           const rows = await listPolecats(ctx.town(), ctx.provider(), rig);
           if (ctx.json) return ctx.printJson(rows);
           if (rows.length === 0) return ctx.out(rig ? `No polecats in ${rig}` : "No polecats in this town");
@@ -58,8 +65,8 @@ export const polecatGroup: GtGroup = {
       .option("--json", "JSON output")
       .action(
         act(async (ctx, [target]) => {
-          const [t] = polecatTargets(ctx, [target!], false);
-          const info = await polecatInfo(ctx.town(), ctx.provider(), t!.rig, t!.name);
+          const t = resolvePolecat(ctx.town(), target!);
+          const info = await polecatInfo(ctx.town(), ctx.provider(), t.rig, t.name);
           if (ctx.json) return ctx.printJson(info);
           ctx.out(formatPolecat(info));
           ctx.out(`  address   ${info.address}`);
@@ -90,7 +97,9 @@ export const polecatGroup: GtGroup = {
           const done = [];
           for (const t of polecatTargets(ctx, words, opts.all === true)) {
             if (verb === "remove" && (await polecatInfo(town, ctx.provider(), t.rig, t.name)).session_alive)
-              throw new ValidationError(`${t.rig}/${t.name} is running; stop it or use gt polecat nuke`);
+              throw new ValidationError(
+                `${polecatAddress(t.rig, t.name)} is running; stop it or use gt polecat nuke`,
+              );
             done.push(
               await nukePolecat(town, ctx.provider(), t.rig, t.name, {
                 force: verb === "nuke" && opts.force === true,
@@ -101,7 +110,7 @@ export const polecatGroup: GtGroup = {
           if (ctx.json) return ctx.printJson(done);
           for (const d of done)
             ctx.out(
-              `💥 ${d.rig}/${d.name} ${verb === "nuke" ? "nuked" : "removed"}${d.deleted_branch ? ` (branch ${d.deleted_branch} deleted)` : ""}${d.released_hook ? `; ${d.released_hook} back to open` : ""}`,
+              `💥 ${polecatAddress(d.rig, d.name)} ${verb === "nuke" ? "nuked" : "removed"}${d.deleted_branch ? ` (branch ${d.deleted_branch} deleted)` : ""}${d.released_hook ? `; ${d.released_hook} back to open` : ""}`,
             );
         }),
       );

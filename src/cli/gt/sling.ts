@@ -2,12 +2,13 @@
 
 import type { Command } from "commander";
 import { GasTownError, ValidationError } from "../../errors.ts";
-import { addressOf, callerActor, callerIdentity, parseAddress } from "../../town/identity.ts";
+import { addressOf, callerActor, callerIdentity } from "../../town/identity.ts";
 import { hookOf, townReady, unhookBead } from "../../work/hook.ts";
 import { type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
+import { looksLikeAddress, resolveAgent } from "./targets.ts";
 
 class SlingError extends GasTownError {
   constructor(message: string) {
@@ -42,7 +43,7 @@ function slingOptions(ctx: GtContext, opts: Record<string, unknown>): SlingOptio
 
 function printSling(ctx: GtContext, report: SlingReport, dryRun: boolean): void {
   for (const o of report.outcomes) {
-    const where = o.polecat ? `polecat ${o.rig}/${o.polecat}` : o.target;
+    const where = o.target;
     if (o.action === "would-hook") ctx.out(`○ Would hook ${o.bead} "${oneLine(o.title)}" on ${where}`);
     else if (o.action === "already-hooked")
       ctx.out(`○ ${o.bead} is already on ${o.target}'s hook (nothing to do)`);
@@ -94,13 +95,27 @@ export const slingGroup: GtGroup = {
     const hook = p
       .command("hook")
       .alias("work")
-      .description("Show or change what is on an agent's hook")
-      .argument("[bead]", "attach this bead (without starting the agent)")
+      .description(
+        "Show or change what is on an agent's hook: gt hook [agent] shows it, gt hook <bead> [agent] attaches",
+      )
+      .argument(
+        "[bead]",
+        "attach this bead (without starting the agent); an agent address alone shows its hook",
+      )
       .argument("[target]", "whose hook (default: yours)")
       .option("--force", "replace what is hooked there")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, [bead, target], opts) => {
+          // `gt hook rig/polecats/toast` (an address, not a bead): show that agent's hook.
+          if (
+            bead &&
+            target === undefined &&
+            (looksLikeAddress(bead) || ctx.town().rigNames().includes(bead))
+          )
+            return show(ctx, bead);
+          if (bead && target && looksLikeAddress(bead) && !looksLikeAddress(target))
+            throw new ValidationError(`the bead comes first: gt hook ${target} ${bead}`);
           if (bead) return attach(ctx, bead, target, opts);
           return show(ctx, undefined);
         }),
@@ -129,7 +144,9 @@ export const slingGroup: GtGroup = {
 
     p.command("unsling [bead] [target]")
       .alias("unhook")
-      .description("Take work off a hook: the bead goes back to open and unassigned")
+      .description(
+        "Take work off a hook: the bead goes back to open and unassigned (gt unsling <agent>: all of its hook)",
+      )
       .option("--json", "JSON output")
       .action(act(async (ctx, [bead, target]) => detach(ctx, bead, target)));
 
@@ -154,7 +171,7 @@ export const slingGroup: GtGroup = {
 
 function whoseHook(ctx: GtContext, agent: string | undefined) {
   const town = ctx.town();
-  if (agent) return parseAddress(agent);
+  if (agent) return resolveAgent(town, agent);
   const id = callerIdentity(town.root, ctx.env, ctx.cwd);
   if (!id)
     throw new ValidationError(
@@ -186,12 +203,17 @@ async function attach(
 
 async function detach(ctx: GtContext, bead: string | undefined, agent: string | undefined) {
   const town = ctx.town();
+  // `gt unsling rig/polecats/toast`: an address alone means everything on that agent's hook.
+  if (bead && agent === undefined && (looksLikeAddress(bead) || town.rigNames().includes(bead))) {
+    agent = bead;
+    bead = undefined;
+  }
   const actor = callerActor(town.root, ctx.env, ctx.cwd);
   let beads: string[];
   let from: string | undefined;
   if (bead) {
     beads = [bead];
-    from = agent ? addressOf(parseAddress(agent)) : undefined;
+    from = agent ? addressOf(resolveAgent(town, agent)) : undefined;
   } else {
     const id = whoseHook(ctx, agent);
     from = addressOf(id);
