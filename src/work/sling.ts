@@ -112,6 +112,10 @@ export function resolveSlingTarget(town: Town, target: string | undefined, opts:
   const name =
     parts.length === 2 ? parts[1]! : parts.length === 3 && parts[1] === "polecats" ? parts[2]! : undefined;
   if (!name) throw new ValidationError(`unknown sling target "${target}"`);
+  // The short form names whoever has that name in the rig: a crew member is never shadowed
+  // by a new polecat of the same name.
+  if (parts.length === 2 && crewNames(town, rig).includes(name) && !polecatNames(town, rig).includes(name))
+    return { kind: "agent", id: { role: "crew", rig, name } };
   validatePolecatName(name);
   return { kind: "agent", id: polecatId(rig, name) };
 }

@@ -37,9 +37,9 @@ describe("gt sling", () => {
 
   before(async () => {
     town = await newTown("subprocess");
-    const r1 = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "alpha-src"))]);
+    const r1 = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "alpha-src")), "--mirror"]);
     assert.equal(r1.code, 0, r1.stderr);
-    const r2 = await town.gt(["rig", "add", "beta", makeRepo(join(town.scratch, "beta-src"))]);
+    const r2 = await town.gt(["rig", "add", "beta", makeRepo(join(town.scratch, "beta-src")), "--mirror"]);
     assert.equal(r2.code, 0, r2.stderr);
     assert.equal((await town.gt(["crew", "add", "max", "--rig", "alpha"])).code, 0);
   });
@@ -139,6 +139,15 @@ describe("gt sling", () => {
     });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /polecats may not sling/);
+  });
+
+  it("the short form rig/name reaches a crew member of that name, not a new polecat", async () => {
+    const id = await newBead("for max");
+    const r = await town.gtJson<Report>(["sling", id, "alpha/max", "--no-start"]);
+    assert.equal(r.outcomes[0]!.target, "alpha/crew/max");
+    assert.equal((await show(id)).assignee, "alpha/crew/max");
+    assert.ok(!existsSync(join(town.root, "alpha", "polecats", "max")), "no polecat named max was made");
+    await town.gtJson(["unsling", id]);
   });
 
   it("two slings racing for one bead: exactly one wins", async () => {

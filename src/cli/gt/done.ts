@@ -58,7 +58,7 @@ export const doneGroup: GtGroup = {
               ctx.town(),
               ctx.provider(),
               r.rig,
-              `MR ${r.merge_request} from ${r.rig}/${r.polecat}`,
+              `MR ${r.merge_request} from ${r.rig}/polecats/${r.polecat}`,
             ).catch(() => false);
           if (ctx.json) return ctx.printJson(r);
           if (r.auto_committed) ctx.out("💾 Saved uncommitted work in an auto-save commit");
@@ -80,7 +80,7 @@ export const doneGroup: GtGroup = {
           } else {
             ctx.out(`⏸ ${r.issue} deferred: back to open for later`);
           }
-          ctx.out(`😺 ${r.rig}/${r.polecat} is idle; the sandbox is kept for the next assignment`);
+          ctx.out(`😺 ${r.rig}/polecats/${r.polecat} is idle; the sandbox is kept for the next assignment`);
         }),
       );
   },
