@@ -19,6 +19,9 @@ export default defineConfig({
   sourcemap: false,
   removeNodeProtocol: false,
   noExternal: [/.*/],
+  // The sources are ESM and find their own files through import.meta.filename; in the
+  // CommonJS bundle the same thing is __filename (esbuild would otherwise leave it empty).
+  define: { "import.meta.filename": "__filename", "import.meta.dirname": "__dirname" },
   esbuildPlugins: [
     {
       name: "lazy-child-process-for-commander",

@@ -8,8 +8,9 @@ let root: string | undefined;
 /** The package root (the directory holding package.json and bin/). */
 export function packageRoot(): string {
   if (root) return root;
-  // In the CommonJS bundle __filename is dist/gt.cjs; in ESM sources it is undefined.
-  const here = typeof __filename === "string" ? __filename : import.meta.filename;
+  // In the ESM sources this file's own path; in the CommonJS bundle tsup.config.ts defines
+  // import.meta.filename as __filename, i.e. dist/gt.cjs (or dist/bd.cjs).
+  const here = import.meta.filename;
   let dir = dirname(here);
   while (!existsSync(join(dir, "package.json")) || !existsSync(join(dir, "bin", "gt"))) {
     const up = dirname(dir);

@@ -152,7 +152,7 @@ export async function startAgentSession(
     ...expandAgentEnv(cfg.env, process.env),
   };
   await provider.start({ name: session, cwd: workDir, command, env });
-  await waitUntilReady(provider, session, resolved.name, cfg, opts.readyTimeoutMs ?? 30_000);
+  await waitUntilReady(provider, session, resolved.name, cfg, opts.readyTimeoutMs ?? 30_000, town.runtimeDir);
   if (cfg.prompt_mode !== "arg") await provider.sendText(session, prompt.replace(/\n/g, " "));
   // Without a prompt hook nothing would hand this agent its queued nudges: a poller does.
   if (!drainsOwnQueue(cfg.hooks.provider, cfg.provider))
@@ -178,6 +178,7 @@ async function waitUntilReady(
   agent: string,
   cfg: { ready_prompt_prefix?: string; ready_delay_ms: number },
   timeoutMs: number,
+  runtimeDir: string,
 ): Promise<void> {
   const prefix = cfg.ready_prompt_prefix;
   const deadline = Date.now() + (prefix ? cfg.ready_delay_ms || timeoutMs : cfg.ready_delay_ms);
@@ -185,9 +186,14 @@ async function waitUntilReady(
     if (!(await provider.isAlive(session))) {
       const out = (await provider.capture(session, 20).catch(() => "")).trim().split("\n").filter(Boolean);
       await provider.stop(session).catch(() => false);
+      // Where the whole story is: the script agent's transcript, or the subprocess output.
+      const log = [
+        join(runtimeDir, "agent-logs", `${session}.jsonl`),
+        join(runtimeDir, "sessions", session, "output.log"),
+      ].find((f) => existsSync(f));
       throw new GasTownError(
         "agent_exited",
-        `${agent} exited while starting session ${session}${out.length ? `: ${out[out.length - 1]}` : ""}`,
+        `${agent} exited while starting session ${session}${out.length ? `: ${out[out.length - 1]}` : ""}${log ? ` (full log: ${log})` : ""}`,
       );
     }
     if (prefix) {

@@ -1,5 +1,5 @@
 // gt prime (role context for the agent in this session), gt hooks sync (runtime hook
-// settings), gt script-agent (hidden).
+// settings), gt script-agent (hidden; its --help documents the protocol).
 import type { Command } from "commander";
 import { buildPrime } from "../../agents/prime.ts";
 import { ScriptAgent } from "../../agents/script-agent.ts";
@@ -31,6 +31,32 @@ function _callerIdentity(ctx: GtContext): AgentIdentity {
     throw new ValidationError("no agent identity here (set GT_ROLE or run inside an agent's directory)");
   return id;
 }
+
+const FENCE = "`".repeat(3);
+const SCRIPT_AGENT_HELP = `
+A stand-in for an LLM coding agent that follows the same protocol, so tests and
+demos drive a real town without a model. Started by a session whose agent is
+"script" (gt sling <bead> <rig> --agent script, gt crew start ... --agent script);
+it reads its role from GT_ROLE or its directory. Its protocol:
+
+  1. gt prime --hook, as a SessionStart hook would.
+  2. For the bead on its hook: run the first fenced block tagged sh or bash
+     (${FENCE}sh, ${FENCE}bash; also ${FENCE}shell or ~~~ fences) of the bead's
+     description with "sh -e" (or "bash -e") in its working directory (a
+     polecat's worktree).
+  3. Commit whatever changed, if anything (Gas Town's own files left out), with
+     the message "<bead title> (<bead id>)" and the session's git identity.
+  4. A polecat then runs gt done (push, merge request); any other role closes
+     the bead itself (landing its convoys).
+  5. No sh/bash block, or the script exits non-zero: it asks for help instead,
+     a comment "script-agent needs help: <reason>" on the bead and, for a
+     polecat, gt done --status ESCALATED.
+  6. Then it waits: each line typed or nudged into the session starts a turn
+     (mail, then the hook again); "exit" ends it. A bead is tried once per
+     sling.
+
+Everything it prints, and every nudge, is kept in
+<town>/.runtime/agent-logs/<session>.jsonl.`;
 
 export const primeGroup: GtGroup = {
   names: ["prime", "hooks", "script-agent"],
@@ -80,7 +106,10 @@ export const primeGroup: GtGroup = {
         }),
       );
     p.command("script-agent", { hidden: true })
-      .description("The built-in script agent (runs inside an agent session)")
+      .description(
+        "The built-in script agent: runs the first ```sh or ```bash block of its hooked bead in its worktree, commits, then gt done",
+      )
+      .addHelpText("after", SCRIPT_AGENT_HELP)
       .action(
         act(async (ctx) => {
           // Like a TUI: raw keys (no 4 KB line limit, no signals from typed bytes) and
