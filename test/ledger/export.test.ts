@@ -76,6 +76,10 @@ describe("JSONL auto-export", () => {
         return seed % n;
       };
       const ids: string[] = [];
+      // The mix includes writes the ledger must refuse (a fourth level of children, an issue
+      // depending on itself); each must be refused with its own message, and every other
+      // write must succeed.
+      const refused = { depth: 0, selfDependency: 0 };
       for (let step = 0; step < 250; step++) {
         const pick = () => ids[rand(ids.length)]!;
         const op = ids.length < 5 ? 0 : rand(7);
@@ -88,28 +92,40 @@ describe("JSONL auto-export", () => {
               )
             ).id,
           );
-        else if (op === 1)
-          ids.push(
-            (await t.store.createIssue({ title: `c${step}`, parent: pick() }, "me").catch(() => ({ id: "" })))
-              .id,
-          );
-        else if (op === 2)
+        else if (op === 1) {
+          const parent = pick();
+          const depth = parent.split(".").length - 1; // children are <parent>.<n>
+          if (depth >= 3) {
+            await assert.rejects(
+              t.store.createIssue({ title: `c${step}`, parent }, "me"),
+              /maximum hierarchy depth \(3\) exceeded/,
+              `step ${step}: child of ${parent}`,
+            );
+            refused.depth++;
+          } else ids.push((await t.store.createIssue({ title: `c${step}`, parent }, "me")).id);
+        } else if (op === 2)
           await t.store.updateIssue(pick(), { title: `u${step}`, add_labels: [`l${rand(3)}`] }, "me");
-        else if (op === 3)
-          await t.store
-            .addDependency({ issue_id: pick(), depends_on_id: pick(), type: "related" }, "me")
-            .catch(() => {});
-        else if (op === 4) await t.store.addComment(pick(), "amy", `c${step}`);
-        else if (op === 5) await t.store.closeIssue(pick(), { force: true }, "me").catch(() => {});
+        else if (op === 3) {
+          const [from, to] = [pick(), pick()];
+          const add = t.store.addDependency({ issue_id: from, depends_on_id: to, type: "related" }, "me");
+          if (from === to) {
+            await assert.rejects(add, /cannot add self-dependency/, `step ${step}: ${from} on itself`);
+            refused.selfDependency++;
+          } else await add;
+        } else if (op === 4) await t.store.addComment(pick(), "amy", `c${step}`);
+        else if (op === 5) await t.store.closeIssue(pick(), { force: true }, "me");
         else {
           const victim = ids.splice(rand(ids.length), 1)[0]!;
-          await t.store.deleteIssue(victim, "me").catch(() => {});
+          await t.store.deleteIssue(victim, "me");
         }
-        for (let i = ids.length - 1; i >= 0; i--) if (!ids[i]) ids.splice(i, 1);
         if (step % 25 === 24)
           assert.equal(readFileSync(t.jsonl, "utf8"), await t.full(), `after step ${step}`);
       }
       assert.equal(readFileSync(t.jsonl, "utf8"), await t.full());
+      assert.ok(
+        refused.depth > 0 && refused.selfDependency > 0,
+        `both refusals exercised: ${JSON.stringify(refused)}`,
+      );
     } finally {
       await t.cleanup();
     }

@@ -51,8 +51,12 @@ describe("polecat name pools", () => {
     assert.equal(chooseTheme("b", ["mad-max"]), "minerals");
     assert.equal(chooseTheme("c", ["mad-max", "minerals"]), "wasteland");
     const all = ["mad-max", "minerals", "wasteland"];
-    assert.ok(all.includes(chooseTheme("d", all)));
-    assert.equal(chooseTheme("d", all), chooseTheme("d", all), "stable when all are taken");
+    // All taken: a hash of the rig name picks one, the same for that name whatever order the
+    // used themes come in, and different names spread over the themes.
+    assert.equal(chooseTheme("d", all), "minerals");
+    assert.equal(chooseTheme("d", [...all].reverse()), "minerals", "stable when all are taken");
+    assert.equal(chooseTheme("e", all), "wasteland");
+    assert.equal(chooseTheme("f", all), "mad-max");
   });
 
   it("allocates in theme order, then numbers from 51 that are never reused", () => {
