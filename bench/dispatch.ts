@@ -71,7 +71,7 @@ sh("git", ["init", "-q", "-b", "main"], src);
 sh("git", ["add", "-A"], src);
 sh("git", ["-c", "user.name=b", "-c", "user.email=b@e", "commit", "-qm", "first"], src);
 sh(GT, ["install", town, "--name", "bench"], dir);
-sh(GT, ["rig", "add", "proj", src], town);
+sh(GT, ["rig", "add", "proj", src, "--mirror"], town);
 const rigDir = join(town, "proj");
 
 // Each bead's task keeps its polecat busy (and idle on the CPU) until the run ends.

@@ -1,8 +1,11 @@
 // A rig's merge-queue settings: `merge_queue` in <rig>/settings/config.json. Validated on
 // load (a bad value names the file, the key and the problem) and filled with defaults.
+import { join } from "node:path";
 import { z } from "zod";
+import { ValidationError } from "../errors.ts";
 import { ConfigFileError } from "../town/json-file.ts";
-import { loadRigSettings, settingsFile } from "../town/settings.ts";
+import { withFileLock } from "../town/lock.ts";
+import { loadRigSettings, saveRigSettings, settingsFile } from "../town/settings.ts";
 
 const command = z.string().trim().min(1).optional();
 
@@ -57,4 +60,91 @@ export function loadMergeQueueConfig(rigDir: string): MergeQueueConfig {
     );
   }
   return parsed.data;
+}
+
+/** The merge-queue keys `gt rig config` sets, in the order `show` lists them. */
+export const MERGE_QUEUE_KEYS = Object.keys(mergeQueueSchema.shape) as Array<keyof MergeQueueConfig>;
+
+/** `test_command` or `merge_queue.test_command` → `test_command`; an unknown key is an error. */
+export function mergeQueueKey(key: string): keyof MergeQueueConfig {
+  const bare = key.startsWith("merge_queue.") ? key.slice("merge_queue.".length) : key;
+  if ((MERGE_QUEUE_KEYS as string[]).includes(bare)) return bare as keyof MergeQueueConfig;
+  throw new ValidationError(`unknown rig setting "${key}" (settings: ${MERGE_QUEUE_KEYS.join(", ")})`);
+}
+
+/** What a key's default is: its type decides how a command-line value is read. */
+function kindOf(key: keyof MergeQueueConfig): "command" | "boolean" | "number" | "choice" {
+  if (key.endsWith("_command")) return "command";
+  const d = mergeQueueSchema.parse({})[key];
+  if (typeof d === "boolean") return "boolean";
+  if (typeof d === "number") return "number";
+  return "choice";
+}
+
+/** Reads a command-line value as the key's type and checks it as the settings file would. */
+export function parseMergeQueueValue(key: keyof MergeQueueConfig, raw: string): unknown {
+  const kind = kindOf(key);
+  let value: unknown = raw;
+  if (kind === "boolean") {
+    if (!["true", "false", "yes", "no", "on", "off"].includes(raw.toLowerCase()))
+      throw new ValidationError(`merge_queue.${key} is true or false, not "${raw}"`);
+    value = ["true", "yes", "on"].includes(raw.toLowerCase());
+  } else if (kind === "number") {
+    value = raw.trim() === "" ? Number.NaN : Number(raw);
+    if (!Number.isFinite(value)) throw new ValidationError(`merge_queue.${key} is a number, not "${raw}"`);
+  }
+  const r = mergeQueueSchema.shape[key].safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const why =
+      issue.code === "invalid_type" && issue.expected === "int"
+        ? "must be a whole number"
+        : issue.message.toLowerCase();
+    throw new ValidationError(`invalid merge_queue.${key} "${raw}": ${why}`);
+  }
+  return r.data;
+}
+
+export interface MergeQueueSetting {
+  key: string;
+  value: unknown;
+  /** Set in the rig's settings file (false: the default applies). */
+  set: boolean;
+}
+
+/** Every merge-queue setting of a rig: its value in effect and whether the rig sets it. */
+export function mergeQueueSettings(rigDir: string): MergeQueueSetting[] {
+  const cfg = loadMergeQueueConfig(rigDir);
+  const own = ((loadRigSettings(rigDir) as { merge_queue?: Record<string, unknown> }).merge_queue ??
+    {}) as Record<string, unknown>;
+  return MERGE_QUEUE_KEYS.map((k) => ({ key: `merge_queue.${k}`, value: cfg[k] ?? null, set: k in own }));
+}
+
+/**
+ * Sets (or, with value undefined, removes) one merge-queue key in <rig>/settings/config.json,
+ * keeping every other setting; the file is only written when the result loads cleanly.
+ */
+export async function writeMergeQueueSetting(
+  rigDir: string,
+  key: string,
+  raw: string | undefined,
+): Promise<MergeQueueSetting> {
+  const k = mergeQueueKey(key);
+  const value = raw === undefined ? undefined : parseMergeQueueValue(k, raw);
+  return withFileLock(join(rigDir, ".runtime", "locks", "settings.lock"), async () => {
+    const settings = loadRigSettings(rigDir);
+    const mq = { ...((settings.merge_queue ?? {}) as Record<string, unknown>) };
+    if (value === undefined) delete mq[k];
+    else mq[k] = value;
+    const checked = mergeQueueSchema.safeParse(mq);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      throw new ConfigFileError(
+        settingsFile(rigDir),
+        `${["merge_queue", ...issue.path].join(".")}: ${issue.message} (fix it with gt rig config set)`,
+      );
+    }
+    saveRigSettings(rigDir, { ...settings, merge_queue: mq });
+    return { key: `merge_queue.${k}`, value: checked.data[k] ?? null, set: value !== undefined };
+  });
 }

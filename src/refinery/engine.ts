@@ -12,18 +12,21 @@ import { join } from "node:path";
 import { clearStaleGitLocks, git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
 import { noticeToWitness } from "../comms/mail.ts";
-import { ConflictError, GasTownError } from "../errors.ts";
+import { ConflictError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { testPause } from "../test-pause.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
+import { workingRepoOf } from "../town/rig.ts";
 import type { Town } from "../town/workspace.ts";
 import { landConvoysAfterClose } from "../work/convoys.ts";
 import { listMergeRequests, type MergeRequest, MR_TYPE, readMergeRequest } from "../work/merge-requests.ts";
 import { loadMergeQueueConfig, type MergeQueueConfig } from "./config.ts";
 import { describeFailure, type GateFailure, runGates } from "./gates.ts";
+import { gitReasonLine, LandingError, type NewLandingFailure, recordLandingFailure } from "./landing.ts";
 import { mergeQueue } from "./queue.ts";
+import { syncWorkingRepo, type WorkingRepoSync } from "./working-repo.ts";
 
 export interface LandedMr {
   mr: string;
@@ -58,6 +61,8 @@ export interface RunReport {
   recovered: string[];
   /** Target branch → its commit after this run. */
   targets: Record<string, string>;
+  /** A mirrored rig: how the user's working repository and the mirror were put in step. */
+  working_repo: (Omit<WorkingRepoSync, "problem"> & { problem: string | null }) | null;
 }
 
 export interface Ctx {
@@ -320,8 +325,13 @@ async function land(c: Ctx, target: string, entries: StackEntry[]): Promise<void
         { unset_metadata: ["landing_commit", "landing_target", "phase"] },
         c.actor,
       );
-    const why = push.stderr.trim().split("\n").pop() ?? "push failed";
-    throw new GasTownError("push_failed", `cannot push ${target} to origin: ${why}`);
+    throw new LandingError({
+      stage: "push",
+      target,
+      summary: `cannot push ${target} to origin: ${gitReasonLine(push.stderr)}`,
+      reason: push.stderr.trim() || `git push exited ${push.exitCode}`,
+      mrs: entries.map((e) => e.mr.id),
+    });
   }
   await git(c.bare, ["update-ref", `refs/remotes/origin/${target}`, top]);
   await advanceLocalBranch(c, target, top);
@@ -494,36 +504,81 @@ export async function runQueueOnce(town: Town, rig: string, opts: RunOptions): P
   const report = emptyReport(rig);
   return withRefinery(town, rig, opts.actor, report, opts.log, async (c) => {
     if (!c.cfg.enabled) return report;
-    await git(c.bare, ["fetch", "--quiet", "--prune", "origin"]);
-    const queue = await mergeQueue(town, c.ledger);
-    await recover(c, queue);
-    await finishBranchCleanups(c);
-    const byTarget = new Map<string, MergeRequest[]>();
-    for (const mr of queue) {
-      if (report.recovered.includes(mr.id)) continue;
-      const stale = await staleReason(c, mr);
-      if (stale) {
-        await dropStale(c, mr, stale);
-        continue;
-      }
-      const t = mr.target || town.rigConfig(rig).default_branch;
-      byTarget.set(t, [...(byTarget.get(t) ?? []), { ...mr, target: t }]);
+    const rigDir = town.rigDir(rig);
+    let problem: NewLandingFailure | null;
+    try {
+      problem = await workQueue(c);
+    } catch (e) {
+      recordLandingFailure(rigDir, failureOf(e));
+      throw e;
     }
-    for (const [target, mrs] of byTarget) {
-      await processTarget(c, target, mrs);
-      const head = await revParse(c.bare, `refs/remotes/origin/${target}`);
-      if (head) report.targets[target] = head;
-    }
-    if (report.batches > 0 || report.dropped.length > 0 || report.recovered.length > 0)
-      logEvent(town.root, "merge_queue_run", opts.actor, {
-        rig,
-        batches: report.batches,
-        gate_runs: report.gate_runs,
-        landed: report.landed.length,
-        rejected: report.rejected.length,
-      });
+    const recorded = recordLandingFailure(rigDir, problem);
+    if (recorded) c.log(`refinery: ⚠ ${recorded.summary}`);
     return report;
   });
+}
+
+/** What a round that threw leaves for gt status: the landing step that failed, or the error. */
+function failureOf(e: unknown): NewLandingFailure {
+  if (e instanceof LandingError) return e.failure;
+  const message = e instanceof Error ? e.message : String(e);
+  const output = (e as { result?: { stderr?: string; stdout?: string } }).result;
+  const reason = (output?.stderr || output?.stdout || "").trim();
+  return { stage: "run", target: null, summary: message, reason: reason || message, mrs: [] };
+}
+
+/** Puts a mirrored rig's working repository and mirror in step; reports it on the run. */
+async function syncWorking(c: Ctx): Promise<NewLandingFailure | null> {
+  const working = workingRepoOf(c.town, c.rig);
+  if (!working) return null;
+  const branch = c.town.rigConfig(c.rig).default_branch;
+  const r = await syncWorkingRepo(working.mirror, working.path, branch, c.env);
+  const prev = c.report.working_repo;
+  c.report.working_repo = {
+    path: r.path,
+    branch: r.branch,
+    pulled: r.pulled ?? prev?.pulled ?? null,
+    delivered: r.delivered ?? prev?.delivered ?? null,
+    problem: r.problem?.summary ?? null,
+  };
+  if (r.pulled) c.log(`refinery: took your ${branch} at ${short(r.pulled)} from ${r.path}`);
+  if (r.delivered) c.log(`refinery: fast-forwarded ${branch} in ${r.path} to ${short(r.delivered)}`);
+  return r.problem;
+}
+
+/** One round: the queue worked to the end; returns what keeps the working repository behind. */
+async function workQueue(c: Ctx): Promise<NewLandingFailure | null> {
+  const { town, rig, report } = c;
+  await syncWorking(c);
+  await git(c.bare, ["fetch", "--quiet", "--prune", "origin"]);
+  const queue = await mergeQueue(town, c.ledger);
+  await recover(c, queue);
+  await finishBranchCleanups(c);
+  const byTarget = new Map<string, MergeRequest[]>();
+  for (const mr of queue) {
+    if (report.recovered.includes(mr.id)) continue;
+    const stale = await staleReason(c, mr);
+    if (stale) {
+      await dropStale(c, mr, stale);
+      continue;
+    }
+    const t = mr.target || town.rigConfig(rig).default_branch;
+    byTarget.set(t, [...(byTarget.get(t) ?? []), { ...mr, target: t }]);
+  }
+  for (const [target, mrs] of byTarget) {
+    await processTarget(c, target, mrs);
+    const head = await revParse(c.bare, `refs/remotes/origin/${target}`);
+    if (head) report.targets[target] = head;
+  }
+  if (report.batches > 0 || report.dropped.length > 0 || report.recovered.length > 0)
+    logEvent(town.root, "merge_queue_run", c.actor, {
+      rig,
+      batches: report.batches,
+      gate_runs: report.gate_runs,
+      landed: report.landed.length,
+      rejected: report.rejected.length,
+    });
+  return syncWorking(c);
 }
 
 /** Why an MR can never land as it is (dropped with a note rather than retried forever). */
@@ -602,5 +657,6 @@ export function emptyReport(rig: string): RunReport {
     dropped: [],
     recovered: [],
     targets: {},
+    working_repo: null,
   };
 }

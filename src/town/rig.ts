@@ -1,8 +1,17 @@
 // Rigs: one git project under management. `addRig` builds the whole rig tree (shared bare
 // repo, canonical clone, refinery worktree, ledger, agent beads) and registers it only
 // when everything worked; on any failure the half-made rig is removed again.
+//
+// A local *working* (non-bare) repository cannot be the rig's origin: git refuses pushes to
+// its checked-out branch, so the refinery could never land there, and every polecat branch
+// would be pushed into the user's own repository. Such a source is refused unless the user
+// passes `mirror`: then gt clones the branch into a bare mirror inside the rig, which is the
+// rig's origin (polecat branches and merges go there), and the refinery keeps the user's
+// branch and the mirror in step (src/refinery/working-repo.ts). The user's repository's
+// config is never changed.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   AGENT_RUNTIME_EXCLUDES,
   addExcludes,
@@ -11,8 +20,10 @@ import {
   git,
   hasCommits,
   headBranch,
+  isLocalPath,
   normaliseSource,
 } from "../adapters/git.ts";
+import { runCommand } from "../adapters/process.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
 import { parseConfigFile } from "../ledger/config-file.ts";
 import { initLedger, prefixOfJsonl, readRoutes } from "../ledger/discovery.ts";
@@ -39,6 +50,7 @@ const RESERVED_RIG_NAMES = new Set([
 
 const RIG_GITIGNORE = `# Gas Town rig container: only config travels
 .repo.git/
+.mirror.git/
 .land-worktree/
 .beads/
 .claude/
@@ -76,7 +88,15 @@ export interface AddRigOptions {
   cwd: string;
   version: string;
   actor?: string;
+  /**
+   * The source is a local working repository: keep a bare mirror of its branch as the
+   * rig's origin and fast-forward the branch in the user's repository after each merge.
+   */
+  mirror?: boolean;
 }
+
+/** Where a mirrored rig keeps its bare mirror of the user's working repository. */
+export const MIRROR_DIR = ".mirror.git";
 
 export interface RigSummary {
   name: string;
@@ -87,6 +107,8 @@ export interface RigSummary {
   beads_path: string;
   namepool_theme: string;
   added_at: string;
+  /** The user's working repository a mirrored rig delivers merges to (git_url is the mirror). */
+  working_repo: string | null;
 }
 
 /** Prefixes already used in the town (rigs.json and the route table), without hyphens. */
@@ -137,6 +159,12 @@ export async function addRig(
     const rigDir = town.rigDir(name);
     if (existsSync(rigDir)) throw new ConflictError("rig_exists", `${rigDir} already exists`);
     const url = await normaliseSource(source, opts.cwd);
+    const working = await workingRepoPath(url);
+    if (working && !opts.mirror) throw new ValidationError(workingRepoRefusal(working));
+    if (opts.mirror && !working)
+      throw new ValidationError(
+        `--mirror is for a local working repository; ${url} is not one and takes pushes as it is (drop --mirror)`,
+      );
     const taken = takenPrefixes(town);
     let prefix = opts.prefix ? validatePrefix(opts.prefix) : uniquePrefix(name, taken);
     if (opts.prefix && taken.has(prefix))
@@ -144,17 +172,19 @@ export async function addRig(
 
     mkdirSync(rigDir, { recursive: true });
     try {
-      const built = await buildRigTree(town, name, url, prefix, taken, opts);
+      const origin = working ? await makeMirror(working, join(rigDir, MIRROR_DIR), opts.branch) : url;
+      const built = await buildRigTree(town, name, origin, prefix, taken, { ...opts, working });
       prefix = built.prefix;
       const summary: RigSummary = {
         name,
         prefix,
-        git_url: url,
+        git_url: origin,
         default_branch: built.branch,
         path: rigDir,
         beads_path: built.routePath,
         namepool_theme: built.theme,
         added_at: new Date().toISOString(),
+        working_repo: working ?? null,
       };
       await register(town, summary);
       return summary;
@@ -165,13 +195,64 @@ export async function addRig(
   });
 }
 
+/**
+ * The local path of a source that is a working (non-bare) repository, else undefined: a
+ * plain path or a file:// URL whose repository has a work tree.
+ */
+export async function workingRepoPath(url: string): Promise<string | undefined> {
+  let path: string | undefined;
+  if (/^file:\/\//i.test(url)) {
+    try {
+      path = fileURLToPath(url);
+    } catch {
+      return undefined;
+    }
+  } else if (isLocalPath(url)) path = url;
+  if (!path || !existsSync(path)) return undefined;
+  const r = await runCommand("git", ["rev-parse", "--is-bare-repository"], { cwd: path });
+  return r.exitCode === 0 && r.stdout.trim() === "false" ? path : undefined;
+}
+
+/** The one-line refusal for a working repository added without --mirror, naming the fixes. */
+export function workingRepoRefusal(path: string): string {
+  return (
+    `${path} is a working repository (not bare): git refuses pushes to its checked-out branch, ` +
+    `so the refinery could never merge there. Pass --mirror to let gt keep a bare mirror inside ` +
+    `the rig for polecat branches and fast-forward your branch after each merge (your ` +
+    `repository's config is not changed), or add a bare clone instead (git clone --bare ${path} ${path}.git)`
+  );
+}
+
+/** Clones the user's branch into a bare mirror (read-only on the user's repository). */
+async function makeMirror(working: string, mirror: string, wanted: string | undefined): Promise<string> {
+  if (!(await hasCommits(working)))
+    throw new ValidationError(`${working} has no commits yet; commit something before adding it as a rig`);
+  const branch = wanted ?? (await headBranch(working));
+  if (!branch)
+    throw new ValidationError(
+      `${working} has a detached HEAD; check out the branch gt should merge into, or pass --branch`,
+    );
+  if (!(await branchExists(working, branch)))
+    throw new ValidationError(`branch "${branch}" not found in ${working}`);
+  await clone(working, mirror, ["--bare", "--single-branch", "--no-tags", "--branch", branch]);
+  return mirror;
+}
+
+/** The user's working repository a mirrored rig delivers to, and the mirror; else undefined. */
+export function workingRepoOf(town: Town, rig: string): { path: string; mirror: string } | undefined {
+  const cfg = town.rigConfig(rig) as { working_repo?: unknown; git_url: string };
+  return typeof cfg.working_repo === "string" && cfg.working_repo
+    ? { path: cfg.working_repo, mirror: cfg.git_url }
+    : undefined;
+}
+
 async function buildRigTree(
   town: Town,
   name: string,
   url: string,
   wantedPrefix: string,
   taken: Set<string>,
-  opts: AddRigOptions,
+  opts: AddRigOptions & { working?: string },
 ): Promise<{ prefix: string; branch: string; routePath: string; theme: string }> {
   const rigDir = town.rigDir(name);
   const bare = join(rigDir, ".repo.git");
@@ -251,6 +332,7 @@ async function buildRigTree(
     default_branch: branch,
     created_at: now,
     beads: { prefix },
+    ...(opts.working ? { working_repo: opts.working } : {}),
   });
   const theme = chooseTheme(name, usedThemes(town));
   writeJsonFile(join(rigDir, "settings", "config.json"), {
@@ -316,6 +398,7 @@ export function rigSummary(town: Town, name: string): RigSummary {
     beads_path: entry.beads.repo ?? name,
     namepool_theme: theme,
     added_at: entry.added_at,
+    working_repo: typeof cfg.working_repo === "string" ? cfg.working_repo : null,
   };
 }
 

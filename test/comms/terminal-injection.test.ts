@@ -36,7 +36,7 @@ describe("control characters in stored text", () => {
 
   before(async () => {
     town = await newTown("subprocess");
-    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "project"))]);
+    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "project")), "--mirror"]);
     assert.equal(r.code, 0, r.stderr);
     bead = await bdOk(town, rigDir(), [
       "create",

@@ -48,10 +48,17 @@ for (const provider of ["tmux", "subprocess"] as ProviderKind[]) {
         "add",
         "alpha",
         alphaSrc,
+        "--mirror",
       ]);
       assert.equal(alpha.prefix, "al");
       assert.equal(alpha.default_branch, "main");
-      const beta = await town.gtJson<{ prefix: string }>(["rig", "add", "beta", `file://${betaSrc}`]);
+      const beta = await town.gtJson<{ prefix: string }>([
+        "rig",
+        "add",
+        "beta",
+        `file://${betaSrc}`,
+        "--mirror",
+      ]);
       assert.equal(beta.prefix, "bx", "a project that tracks beads keeps its prefix");
 
       for (const p of [".repo.git", "mayor/rig/README.md", "refinery/rig/README.md", "witness", "polecats"]) {
@@ -209,7 +216,7 @@ for (const provider of ["tmux", "subprocess"] as ProviderKind[]) {
           dir: "gamma",
         },
         {
-          args: ["rig", "add", "gamma", src, "--branch", "nosuch"],
+          args: ["rig", "add", "gamma", src, "--mirror", "--branch", "nosuch"],
           pattern: /branch "nosuch" not found/,
           dir: "gamma",
         },

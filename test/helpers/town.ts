@@ -154,7 +154,7 @@ export function agentTranscript(town: TestTown, session: string): TranscriptLine
 export async function townWithRunningCrew(provider: ProviderKind = "tmux"): Promise<TestTown> {
   const town = await newTown(provider);
   const steps = [
-    ["rig", "add", "alpha", makeRepo(join(town.scratch, "src"))],
+    ["rig", "add", "alpha", makeRepo(join(town.scratch, "src")), "--mirror"],
     ["crew", "add", "max", "--rig", "alpha"],
     ["crew", "start", "max", "--rig", "alpha", "--agent", "script"],
   ];

@@ -45,7 +45,7 @@ describe("a town whose beads.db files are deleted", () => {
 
   before(async () => {
     town = await newTown("subprocess");
-    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "project"))]);
+    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "project")), "--mirror"]);
     assert.equal(r.code, 0, r.stderr);
   });
   after(async () => {
@@ -134,7 +134,7 @@ describe("a town whose beads.db files are deleted", () => {
         updated_at: "2025-01-01T00:00:00Z",
       })}\n`,
     });
-    const r = await town.gt(["rig", "add", "beta", project]);
+    const r = await town.gt(["rig", "add", "beta", project, "--mirror"]);
     assert.equal(r.code, 0, r.stderr);
     const ledgerDir = join(town.root, "beta", "mayor", "rig", ".beads");
     deleteDatabase(ledgerDir);

@@ -68,8 +68,8 @@ describe("town workspace", () => {
 
   it("adds rigs concurrently without losing a registration", async () => {
     const [a, b] = await Promise.all([
-      addRig(town, "gastown", src, { cwd: tmp.dir, version: "test" }),
-      addRig(town, "beads", src, { cwd: tmp.dir, version: "test" }),
+      addRig(town, "gastown", src, { cwd: tmp.dir, version: "test", mirror: true }),
+      addRig(town, "beads", src, { cwd: tmp.dir, version: "test", mirror: true }),
     ]);
     assert.equal(a.prefix, "gt");
     assert.equal(b.prefix, "be");
@@ -97,7 +97,7 @@ describe("town workspace", () => {
 
   it("rejects a taken --prefix and leaves no rig behind", async () => {
     await assert.rejects(
-      addRig(town, "third", src, { cwd: tmp.dir, version: "test", prefix: "gt" }),
+      addRig(town, "third", src, { cwd: tmp.dir, version: "test", prefix: "gt", mirror: true }),
       /already used/,
     );
     assert.ok(!existsSync(town.path("third")));
@@ -125,7 +125,7 @@ describe("town workspace", () => {
       "README.md": "# p\n",
       ".beads/config.yaml": 'issue-prefix: "cfg"\n',
     });
-    const r = await addRig(town, "configured", proj, { cwd: tmp.dir, version: "test" });
+    const r = await addRig(town, "configured", proj, { cwd: tmp.dir, version: "test", mirror: true });
     assert.equal(r.prefix, "cfg");
   });
 

@@ -38,7 +38,7 @@ describe("gt convoy", () => {
   before(async () => {
     town = await newTown("subprocess");
     for (const rig of ["alpha", "beta"]) {
-      const r = await town.gt(["rig", "add", rig, makeRepo(join(town.scratch, `${rig}-src`))]);
+      const r = await town.gt(["rig", "add", rig, makeRepo(join(town.scratch, `${rig}-src`)), "--mirror"]);
       assert.equal(r.code, 0, r.stderr);
     }
   });

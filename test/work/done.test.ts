@@ -87,7 +87,9 @@ describe("gt done", () => {
 
   before(async () => {
     town = await newTown("subprocess");
-    project = makeRepo(join(town.scratch, "project"));
+    // A bare origin, as a hosted remote is: the test reads the branches gt done pushes there.
+    project = join(town.scratch, "project.git");
+    execFileSync("git", ["clone", "--quiet", "--bare", makeRepo(join(town.scratch, "project")), project]);
     const r = await town.gt(["rig", "add", "alpha", project]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await town.gt(["crew", "add", "max", "--rig", "alpha"])).code, 0);
@@ -351,7 +353,7 @@ describe("merge-request beads", () => {
 
   before(async () => {
     town = await newTown("subprocess");
-    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "project"))]);
+    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "project")), "--mirror"]);
     assert.equal(r.code, 0, r.stderr);
     rigDir = join(town.root, "alpha");
   });

@@ -1,17 +1,19 @@
 // gt refinery run-once/queue/serve and gt mq: the merge queue from the command line.
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
-import { ValidationError } from "../../errors.ts";
+import { agentStatuses } from "../../agents/inventory.ts";
+import { NotFoundError, ValidationError } from "../../errors.ts";
 import { loadMergeQueueConfig } from "../../refinery/config.ts";
 import { type RunReport, runQueueOnce } from "../../refinery/engine.ts";
+import { describeLandingFailure, type LandingFailure, readLandingFailure } from "../../refinery/landing.ts";
 import { postMerge, rejectByHand, retryMergeRequest, submitBranch } from "../../refinery/manual.ts";
 import { mergeQueue } from "../../refinery/queue.ts";
 import { wakeRefinery } from "../../refinery/wake.ts";
-import { callerActor } from "../../town/identity.ts";
+import { addressOf, callerActor } from "../../town/identity.ts";
 import { openRigLedger } from "../../town/ledgers.ts";
 import { getMergeRequest } from "../../work/merge-requests.ts";
 import type { GtContext } from "./context.ts";
-import { oneLine } from "./format.ts";
+import { formatAgentLine, oneLine } from "./format.ts";
 import { lifecycleGroup, rigArgument } from "./lifecycle.ts";
 import { act, type GtGroup } from "./program.ts";
 
@@ -24,6 +26,11 @@ function printReport(ctx: GtContext, r: RunReport): void {
   for (const id of r.retried) ctx.out(`↻ retried ${id} on the new target`);
   for (const d of r.dropped) ctx.out(`○ dropped ${d.mr}: ${d.reason}`);
   for (const id of r.recovered) ctx.out(`✓ finished ${id}, landed by an interrupted run`);
+  const w = r.working_repo;
+  if (w?.pulled) ctx.out(`↓ took your ${w.branch} at ${w.pulled.slice(0, 8)} from ${oneLine(w.path)}`);
+  if (w?.delivered)
+    ctx.out(`↑ fast-forwarded ${w.branch} in ${oneLine(w.path)} to ${w.delivered.slice(0, 8)}`);
+  if (w?.problem) ctx.out(`⚠ ${oneLine(w.problem)}`);
   ctx.out(
     `🏭 ${r.rig}: ${r.landed.length} merged, ${r.rejected.length} rejected in ${r.batches} batch(es), ${r.gate_runs} gate run(s)`,
   );
@@ -39,9 +46,19 @@ async function queueRows(ctx: GtContext, rig: string) {
   }
 }
 
+/** The rig's landing failure, or null: the stable `landing_failure` field of the status views. */
+export function landingFailure(ctx: GtContext, rig: string): LandingFailure | null {
+  return readLandingFailure(ctx.town().rigDir(rig));
+}
+
+function printLandingFailure(ctx: GtContext, f: LandingFailure | null, indent = ""): void {
+  if (f) for (const line of describeLandingFailure(f)) ctx.out(`${indent}${line}`);
+}
+
 async function showQueue(ctx: GtContext, rig: string) {
   const rows = await queueRows(ctx, rig);
   if (ctx.json) return ctx.printJson(rows);
+  printLandingFailure(ctx, landingFailure(ctx, rig));
   if (rows.length === 0) return ctx.out(`📭 ${rig}: the merge queue is empty`);
   ctx.out(`📬 ${rig}: ${rows.length} merge request(s), next first`);
   for (const m of rows)
@@ -66,7 +83,8 @@ async function serve(ctx: GtContext, rig: string): Promise<void> {
       const r = await runQueueOnce(town, rig, { actor, log: (l) => ctx.out(l) });
       if (r.batches > 0 || r.dropped.length > 0 || r.recovered.length > 0) printReport(ctx, r);
     } catch (e) {
-      ctx.out(`refinery: this round failed: ${(e as Error).message}`);
+      ctx.out(`refinery: this round failed: ${oneLine((e as Error).message)}`);
+      printLandingFailure(ctx, landingFailure(ctx, rig), "refinery: ");
     }
     const wait = new Promise<"poll">((res) =>
       setTimeout(() => res("poll"), cfg.poll_interval_seconds * 1000),
@@ -83,7 +101,36 @@ async function serve(ctx: GtContext, rig: string): Promise<void> {
   ctx.out("refinery: bye");
 }
 
+/** The rig's refinery agent, with the merge queue's state (what gt refinery status shows). */
+async function refineryStatus(ctx: GtContext, rig: string) {
+  const town = ctx.town();
+  const address = addressOf({ role: "refinery", rig });
+  const agent = (await agentStatuses(town, ctx.provider(), { rigs: [rig] })).find(
+    (a) => a.address === address,
+  );
+  if (!agent) throw new NotFoundError(address, `no agent ${address}`);
+  const pending = (await queueRows(ctx, rig)).length;
+  return { ...agent, pending, landing_failure: landingFailure(ctx, rig) };
+}
+
 function extendRefinery(cmd: Command): void {
+  // The shared lifecycle status says only whether the session runs; the refinery's also
+  // says whether it can land, so a refinery retrying a rejected push never looks healthy.
+  const generic = cmd.commands.findIndex((c) => c.name() === "status");
+  if (generic >= 0) (cmd.commands as Command[]).splice(generic, 1);
+  cmd
+    .command("status [rig]")
+    .description("Whether the refinery is running, its queue, and why it cannot land (if it cannot)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [rig]) => {
+        const s = await refineryStatus(ctx, rigArgument(ctx, rig));
+        if (ctx.json) return ctx.printJson(s);
+        ctx.out(formatAgentLine(s));
+        ctx.out(`  ${s.pending} merge request(s) waiting`);
+        printLandingFailure(ctx, s.landing_failure, "  ");
+      }),
+    );
   cmd
     .command("run-once [rig]")
     .description("Work the merge queue once, in the foreground: batches, gates, bisection, landing")
@@ -145,15 +192,35 @@ export const mqGroup: GtGroup = {
           );
         }),
       );
-    mq.command("status <mr> [rig]")
-      .description("One merge request in detail")
+    mq.command("status [mr-or-rig] [rig]")
+      .description("The queue's state and why it cannot land (a rig), or one merge request in detail")
       .option("--json", "JSON output")
       .action(
-        act(async (ctx, [id, rig]) => {
-          const mr = await findMr(ctx, rigArgument(ctx, rig), id!);
-          if (ctx.json) return ctx.printJson(mr);
+        act(async (ctx, [first, second]) => {
+          const town = ctx.town();
+          if (!first || (!second && town.rigs().rigs[first])) {
+            const rig = rigArgument(ctx, first);
+            const rows = await queueRows(ctx, rig);
+            const status = {
+              rig,
+              pending: rows.length,
+              next: rows[0]?.id ?? null,
+              landing_failure: landingFailure(ctx, rig),
+            };
+            if (ctx.json) return ctx.printJson(status);
+            ctx.out(
+              `${status.landing_failure ? "⚠" : "✓"} ${rig}: ${status.pending} merge request(s) waiting${status.next ? `, next ${status.next}` : ""}`,
+            );
+            return printLandingFailure(ctx, status.landing_failure, "  ");
+          }
+          const rig = rigArgument(ctx, second);
+          const mr = await findMr(ctx, rig, first);
+          // An MR still in the queue waits on whatever keeps the refinery from landing.
+          const detail = { ...mr, landing_failure: mr.status === "closed" ? null : landingFailure(ctx, rig) };
+          if (ctx.json) return ctx.printJson(detail);
           for (const [k, v] of Object.entries(mr))
             if (v !== undefined) ctx.out(`${k.padEnd(13)} ${oneLine(String(v))}`);
+          printLandingFailure(ctx, detail.landing_failure);
         }),
       );
     mq.command("submit")

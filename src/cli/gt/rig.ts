@@ -1,9 +1,11 @@
-// gt rig: add, list, status, remove.
+// gt rig: add, list, status, remove, config.
 import type { Command } from "commander";
 import { type AgentStatus, agentStatuses } from "../../agents/inventory.ts";
 import { ConflictError } from "../../errors.ts";
+import { mergeQueueKey, mergeQueueSettings, writeMergeQueueSetting } from "../../refinery/config.ts";
 import { addRig, listRigs, removeRig, rigSummary } from "../../town/rig.ts";
-import { formatAgentLine } from "./format.ts";
+import type { GtContext } from "./context.ts";
+import { formatAgentLine, oneLine } from "./format.ts";
 import { act, GT_VERSION, type GtGroup } from "./program.ts";
 
 export const rigGroup: GtGroup = {
@@ -15,12 +17,17 @@ export const rigGroup: GtGroup = {
       .description("Add a rig from a git URL or a local repository path")
       .option("--prefix <prefix>", "bead prefix (default: derived from the name)")
       .option("--branch <branch>", "default branch (default: the repository's HEAD)")
+      .option(
+        "--mirror",
+        "the source is a local working repository: keep a bare mirror of it inside the rig for polecat branches and fast-forward its branch after each merge",
+      )
       .option("--json", "JSON output")
       .action(
         act(async (ctx, [name, source], opts) => {
           const r = await addRig(ctx.town(), name!, source!, {
             prefix: opts.prefix as string | undefined,
             branch: opts.branch as string | undefined,
+            mirror: opts.mirror === true,
             cwd: ctx.cwd,
             version: GT_VERSION,
           });
@@ -29,6 +36,12 @@ export const rigGroup: GtGroup = {
             `✓ Rig ${r.name} added (prefix ${r.prefix}-, branch ${r.default_branch}, polecat names: ${r.namepool_theme})`,
           );
           ctx.out(`  ${r.path}`);
+          if (r.working_repo) {
+            ctx.out(`  polecat branches go to the mirror ${oneLine(r.git_url)}, never to your repository;`);
+            ctx.out(
+              `  after each merge the refinery fast-forwards ${r.default_branch} in ${oneLine(r.working_repo)} (or: git pull ${oneLine(r.git_url)} ${r.default_branch})`,
+            );
+          }
         }),
       );
     rig
@@ -41,7 +54,7 @@ export const rigGroup: GtGroup = {
           const rigs = listRigs(ctx.town());
           if (ctx.json) return ctx.printJson(rigs);
           if (rigs.length === 0) return ctx.out("No rigs yet (gt rig add <name> <git-url|path>)");
-          for (const r of rigs) ctx.out(`${r.name}  ${r.prefix}-  ${r.default_branch}  ${r.git_url}`);
+          for (const r of rigs) ctx.out(`${r.name}  ${r.prefix}-  ${r.default_branch}  ${source(r)}`);
         }),
       );
     rig
@@ -59,7 +72,7 @@ export const rigGroup: GtGroup = {
           }));
           if (ctx.json) return ctx.printJson(name ? out[0] : out);
           for (const r of out) {
-            ctx.out(`${r.name} (${r.prefix}-, ${r.default_branch}) ${r.git_url}`);
+            ctx.out(`${r.name} (${r.prefix}-, ${r.default_branch}) ${source(r)}`);
             for (const a of r.agents as AgentStatus[]) ctx.out(`  ${formatAgentLine(a)}`);
           }
         }),
@@ -90,5 +103,77 @@ export const rigGroup: GtGroup = {
           ctx.out(`✓ Rig ${r.name} removed from the town (files kept at ${r.path})`);
         }),
       );
+    registerConfig(rig);
   },
 };
+
+/** Where a rig's work comes from and goes: its origin, or the user's repository and its mirror. */
+function source(r: { git_url: string; working_repo: string | null }): string {
+  return oneLine(r.working_repo ? `${r.working_repo} (mirrored at ${r.git_url})` : r.git_url);
+}
+
+function printSetting(ctx: GtContext, s: { key: string; value: unknown; set: boolean }): void {
+  const value = s.value === null ? "(none)" : typeof s.value === "string" ? s.value : JSON.stringify(s.value);
+  ctx.out(`${s.key.padEnd(36)} ${oneLine(value)}${s.set ? "" : "  (default)"}`);
+}
+
+/** gt rig config: a rig's merge-queue settings without editing settings/config.json. */
+function registerConfig(rig: Command): void {
+  const config = rig
+    .command("config")
+    .description("A rig's settings (the merge queue's gates and behaviour in settings/config.json)");
+  config
+    .command("show <rig>")
+    .alias("list")
+    .description("Every setting of the rig, with its value in effect")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name]) => {
+        const town = ctx.town();
+        const settings = mergeQueueSettings(town.rigDir(town.rig(name!).name));
+        if (ctx.json) return ctx.printJson(settings);
+        for (const s of settings) printSetting(ctx, s);
+      }),
+    );
+  config
+    .command("get <rig> <key>")
+    .description("One setting's value in effect (e.g. test_command)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name, key]) => {
+        const town = ctx.town();
+        const k = `merge_queue.${mergeQueueKey(key!)}`;
+        const s = mergeQueueSettings(town.rigDir(town.rig(name!).name)).find((x) => x.key === k)!;
+        if (ctx.json) return ctx.printJson(s);
+        ctx.out(
+          s.value === null ? "" : typeof s.value === "string" ? oneLine(s.value) : JSON.stringify(s.value),
+        );
+      }),
+    );
+  config
+    .command("set <rig> <key> <value>")
+    .description('Set one setting: gt rig config set myrig test_command "npm test"')
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name, key, value]) => {
+        const town = ctx.town();
+        const s = await writeMergeQueueSetting(town.rigDir(town.rig(name!).name), key!, value!);
+        if (ctx.json) return ctx.printJson(s);
+        ctx.out(
+          `✓ ${name} ${s.key} = ${typeof s.value === "string" ? oneLine(s.value) : JSON.stringify(s.value)}`,
+        );
+      }),
+    );
+  config
+    .command("unset <rig> <key>")
+    .description("Remove one setting, so its default applies again")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name, key]) => {
+        const town = ctx.town();
+        const s = await writeMergeQueueSetting(town.rigDir(town.rig(name!).name), key!, undefined);
+        if (ctx.json) return ctx.printJson(s);
+        ctx.out(`✓ ${name} ${s.key} unset (now ${s.value === null ? "none" : JSON.stringify(s.value)})`);
+      }),
+    );
+}

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { agentStatuses, resolveSessionTarget } from "../../agents/inventory.ts";
 import { NotFoundError } from "../../errors.ts";
+import { describeLandingFailure, readLandingFailure } from "../../refinery/landing.ts";
 import { listRigs } from "../../town/rig.ts";
 import { configuredProvider } from "../../town/runtime-choice.ts";
 import type { GtContext } from "./context.ts";
@@ -101,7 +102,12 @@ export const statusGroup: GtGroup = {
           const town = ctx.town();
           const info = town.townJson();
           const agents = await agentStatuses(town, ctx.provider());
-          const rigs = listRigs(town).map((r) => ({ ...r, agents: agents.filter((a) => a.rig === r.name) }));
+          const rigs = listRigs(town).map((r) => ({
+            ...r,
+            agents: agents.filter((a) => a.rig === r.name),
+            // Why the rig's refinery cannot land (null when it can): a stuck queue is not healthy.
+            landing_failure: readLandingFailure(r.path),
+          }));
           const status = {
             town: { name: info.name, root: town.root, owner: info.owner ?? "" },
             provider: ctx.provider().kind,
@@ -111,6 +117,7 @@ export const statusGroup: GtGroup = {
               agents_running: agents.filter((a) => a.running).length,
               zombies: agents.filter((a) => a.state === "zombie").length,
               hooked: agents.filter((a) => a.hook).length,
+              landing_failures: rigs.filter((r) => r.landing_failure).length,
             },
             agents: agents.filter((a) => a.rig === null),
             rigs,
@@ -118,12 +125,14 @@ export const statusGroup: GtGroup = {
           if (ctx.json) return ctx.printJson(status);
           ctx.out(`Town ${status.town.name}  ${status.town.root}  [${status.provider}]`);
           ctx.out(
-            `${status.summary.rigs} rig(s), ${status.summary.agents_running} agent(s) running, ${status.summary.hooked} hooked${status.summary.zombies ? `, ${status.summary.zombies} zombie(s)` : ""}\n`,
+            `${status.summary.rigs} rig(s), ${status.summary.agents_running} agent(s) running, ${status.summary.hooked} hooked${status.summary.zombies ? `, ${status.summary.zombies} zombie(s)` : ""}${status.summary.landing_failures ? `, ${status.summary.landing_failures} rig(s) cannot land` : ""}\n`,
           );
           for (const a of status.agents) ctx.out(formatAgentLine(a));
           for (const r of rigs) {
             ctx.out(`\n${r.name} (${r.prefix}-, ${r.default_branch})`);
             for (const a of r.agents) ctx.out(`  ${formatAgentLine(a)}`);
+            if (r.landing_failure)
+              for (const l of describeLandingFailure(r.landing_failure)) ctx.out(`  ${l}`);
           }
         }),
       );
