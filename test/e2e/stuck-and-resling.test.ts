@@ -88,6 +88,17 @@ describe("a stuck polecat, escalated and slung again", () => {
     assert.ok(e, `an escalation about ${stuck} in ${JSON.stringify(open)}`);
     assert.equal(e.source, `alpha/polecats/${polecat}`);
     assert.match(e.reason, /exited with status 3/);
+    const status = await town.gtJson<{
+      summary: { escalations: number };
+      escalations: Array<{ id: string }>;
+    }>(["status", "--json"]);
+    assert.ok(
+      status.escalations.some((x) => x.id === e.id),
+      "gt status lists it",
+    );
+    assert.equal(status.summary.escalations, status.escalations.length);
+    const text = await town.gt(["status"]);
+    assert.match(text.stdout, new RegExp(`🚨 ${e.id} \\[medium\\]`));
     // The default route mails the mayor.
     const inbox = await town.gtJson<Array<{ subject: string }>>([
       "mail",
@@ -120,7 +131,9 @@ describe("a stuck polecat, escalated and slung again", () => {
     ]);
     const o = await sling([next, `alpha/polecats/${polecat}`, "--agent", "script-b"]);
     assert.equal(o.session_action, "restarted");
-    const agentBead = JSON.parse(await bd(["show", `${next.slice(0, next.lastIndexOf("-"))}-alpha-polecat-${polecat}`, "--json"])) as Bead[];
+    const agentBead = JSON.parse(
+      await bd(["show", `${next.slice(0, next.lastIndexOf("-"))}-alpha-polecat-${polecat}`, "--json"]),
+    ) as Bead[];
     assert.equal(agentBead[0]?.metadata?.agent, "script-b");
     await eventually(async () => (await show(next)).status === "closed", 60_000, "the bead to merge");
   });

@@ -1,12 +1,13 @@
 // gt session (list/peek/attach), gt peek, gt agents, gt status: looking at what runs.
 import type { Command } from "commander";
 import { agentStatuses, resolveSessionTarget } from "../../agents/inventory.ts";
+import { listEscalations } from "../../comms/escalation.ts";
 import { NotFoundError } from "../../errors.ts";
 import { describeLandingFailure, readLandingFailure } from "../../refinery/landing.ts";
 import { listRigs } from "../../town/rig.ts";
 import { configuredProvider } from "../../town/runtime-choice.ts";
 import type { GtContext } from "./context.ts";
-import { formatAgentLine } from "./format.ts";
+import { formatAgentLine, oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
 
 async function peek(ctx: GtContext, target: string, lines: number): Promise<void> {
@@ -102,6 +103,7 @@ export const statusGroup: GtGroup = {
           const town = ctx.town();
           const info = town.townJson();
           const agents = await agentStatuses(town, ctx.provider());
+          const escalations = await listEscalations(town);
           const rigs = listRigs(town).map((r) => ({
             ...r,
             agents: agents.filter((a) => a.rig === r.name),
@@ -118,15 +120,28 @@ export const statusGroup: GtGroup = {
               zombies: agents.filter((a) => a.state === "zombie").length,
               hooked: agents.filter((a) => a.hook).length,
               landing_failures: rigs.filter((r) => r.landing_failure).length,
+              escalations: escalations.length,
             },
+            // Open escalations: work an agent could not finish waits on a person.
+            escalations: escalations.map((e) => ({
+              id: e.id,
+              severity: e.severity,
+              summary: e.summary,
+              source: e.source,
+              related: e.related,
+              acknowledged: e.acknowledged,
+            })),
             agents: agents.filter((a) => a.rig === null),
             rigs,
           };
           if (ctx.json) return ctx.printJson(status);
           ctx.out(`Town ${status.town.name}  ${status.town.root}  [${status.provider}]`);
           ctx.out(
-            `${status.summary.rigs} rig(s), ${status.summary.agents_running} agent(s) running, ${status.summary.hooked} hooked${status.summary.zombies ? `, ${status.summary.zombies} zombie(s)` : ""}${status.summary.landing_failures ? `, ${status.summary.landing_failures} rig(s) cannot land` : ""}\n`,
+            `${status.summary.rigs} rig(s), ${status.summary.agents_running} agent(s) running, ${status.summary.hooked} hooked${status.summary.zombies ? `, ${status.summary.zombies} zombie(s)` : ""}${status.summary.landing_failures ? `, ${status.summary.landing_failures} rig(s) cannot land` : ""}${escalations.length ? `, ${escalations.length} escalation(s) open` : ""}\n`,
           );
+          for (const e of status.escalations)
+            ctx.out(`🚨 ${e.id} [${e.severity}${e.acknowledged ? ", acked" : ""}] ${oneLine(e.summary)}`);
+          if (status.escalations.length) ctx.out("   (gt escalate show <id>; gt escalate ack <id>)\n");
           for (const a of status.agents) ctx.out(formatAgentLine(a));
           for (const r of rigs) {
             ctx.out(`\n${r.name} (${r.prefix}-, ${r.default_branch})`);
