@@ -314,6 +314,7 @@ async function land(c: Ctx, target: string, entries: StackEntry[]): Promise<void
   const top = entries[entries.length - 1]!.tip;
   for (const e of entries)
     await setMeta(c, e.mr.id, { phase: "merging", landing_commit: e.tip, landing_target: target });
+  testPause("refinery:merging");
   const push = await runCommand("git", ["push", "--quiet", "origin", `${top}:refs/heads/${target}`], {
     cwd: c.bare,
     env: c.env,
@@ -333,6 +334,7 @@ async function land(c: Ctx, target: string, entries: StackEntry[]): Promise<void
       mrs: entries.map((e) => e.mr.id),
     });
   }
+  testPause("refinery:pushed");
   await git(c.bare, ["update-ref", `refs/remotes/origin/${target}`, top]);
   await advanceLocalBranch(c, target, top);
   for (const e of entries) await finishLanded(c, e.mr, e.tip, target, { deleteBranch: false });

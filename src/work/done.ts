@@ -385,6 +385,7 @@ async function finishWork(
         assertPushable(branch, name, target);
         const sha = (await git(workDir, ["rev-parse", "HEAD"])).trim();
         await pushBranch(workDir, branch, sha);
+        testPause("done:pushed");
         result.pushed = true;
         result.commit_sha = sha;
         if (noMerge) {
@@ -418,6 +419,7 @@ async function finishWork(
             issue.priority,
             actor,
           );
+          testPause("done:mr-filed");
           result.merge_request = filed.mr.id;
           result.already_submitted = !filed.created;
           // The bead waits for the refinery (which closes it on merge); it is off the hook.

@@ -10,6 +10,7 @@
 // rename and commit, a git checkout, a hand edit). Lines bd does not read (`jsonl_kept`)
 // stay where they were, byte for byte, through patches and full exports alike.
 import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { testPause } from "../../test-pause.ts";
 import { issuesToJsonl, jsonlLine, writeJsonlFile } from "../jsonl.ts";
 import { type Comment, ISSUE_FIELDS, type Issue } from "../model.ts";
 import type { ExportOptions } from "../store.ts";
@@ -363,7 +364,9 @@ export function refreshJsonl(
   writeJsonlFile(path, out, (tmp) => {
     if (opts.markPending) writeFileSync(pendingPath(path), `${stored ?? ""} ${fingerprint(tmp) ?? ""}`);
     else rmSync(pendingPath(path), { force: true });
+    testPause("ledger:jsonl-written");
   });
+  testPause("ledger:jsonl-renamed");
   db.run("DELETE FROM export_pending");
   db.run("DELETE FROM local_metadata WHERE key = ?", STALE_KEY);
   recordFingerprint(db, fingerprint(path));

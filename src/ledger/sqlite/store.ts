@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { AmbiguousIdError, ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
 import { lazyCrypto } from "../../lazy.ts";
 import { safeText } from "../../terminal-text.ts";
+import { testPause } from "../../test-pause.ts";
 import { parseConfigFile, travelsInFile, updateConfigFile } from "../config-file.ts";
 import {
   DEFAULT_ID_LENGTH,
@@ -279,6 +280,7 @@ export class SqliteLedger implements LedgerStore {
         }
         return result;
       });
+      if (outermost) testPause("ledger:committed");
       if (outermost) this.flushFiles();
       return result;
     } finally {
