@@ -309,6 +309,7 @@ async function hookOne(
     }
     const address = addressOf(id!);
     const expected = holder;
+    testPause("sling:checked"); // tests hold two slings here, both having read, neither written
     try {
       if (id!.role === "polecat") await clearPolecatHook(ledger, address, issue.id, opts.actor);
       const meta: Record<string, unknown> = {

@@ -1,10 +1,11 @@
 // gt sling through the real executable, hooking without sessions (--no-start) so each case
 // looks at the ledger, the worktrees and the guards; sessions are covered end to end.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { run } from "../helpers/bd.ts";
+import { GT, run } from "../helpers/bd.ts";
 import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Outcome {
@@ -129,7 +130,8 @@ describe("gt sling", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /al-nope/);
     r = await town.gt(["sling", held, "nowhere/x/y/z"]);
-    assert.notEqual(r.code, 0);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'Error: unknown sling target "nowhere/x/y/z" (no rig nowhere)\n');
   });
 
   it("polecats may not sling", async () => {
@@ -151,18 +153,70 @@ describe("gt sling", () => {
   });
 
   it("two slings racing for one bead: exactly one wins", async () => {
+    // Forced interleaving: both slings are held at the point between reading the bead and
+    // hooking it (test pause "sling:checked"; each is frozen with SIGSTOP the moment it gets
+    // there), so both have seen the bead free before either writes. Only the re-check inside
+    // the write transaction can then stop the second from hooking it too.
     const id = await newBead("contested");
-    const [a, b] = await Promise.all([
-      town.gt(["sling", id, "alpha/crew/max", "--no-start", "--json"]),
-      town.gt(["sling", id, "alpha", "--no-start", "--json"]),
-    ]);
-    const wins = [a, b].filter((r) => r.code === 0 && JSON.parse(r.stdout).outcomes[0]?.action === "hooked");
-    assert.equal(wins.length, 1, `a: ${a.code} ${a.stderr} b: ${b.code} ${b.stderr}`);
-    const loser = [a, b].find((r) => !wins.includes(r))!;
+    const contenders = [
+      ["sling", id, "alpha/crew/max", "--no-start", "--json"],
+      ["sling", id, "alpha", "--no-start", "--json"],
+    ].map((args, i) => {
+      const marker = join(town.scratch, `race-${id}-${i}`);
+      const child = spawn(GT, args, {
+        cwd: town.root,
+        env: {
+          ...process.env,
+          ...town.env,
+          GT_TEST_PAUSE: "sling:checked",
+          GT_TEST_PAUSE_FILE: marker,
+          GT_TEST_PAUSE_MS: "2000",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => {
+        stdout += d;
+      });
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number>((r) => child.once("exit", (code) => r(code ?? -1)));
+      return { marker, exited, result: async () => ({ code: await exited, stdout, stderr }) };
+    });
+    const held: number[] = [];
+    try {
+      const deadline = Date.now() + 30_000;
+      for (const c of contenders) {
+        while (!existsSync(c.marker)) {
+          assert.ok(Date.now() < deadline, "both slings reach the pause point");
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        const pid = Number(readFileSync(c.marker, "utf8").trim());
+        process.kill(pid, "SIGSTOP");
+        held.push(pid);
+      }
+      // Both have read the bead; neither has hooked it.
+      assert.equal((await show(id)).status, "open", "neither sling wrote before both had read");
+    } finally {
+      for (const pid of held) process.kill(pid, "SIGCONT");
+    }
+    const [a, b] = await Promise.all(contenders.map((c) => c.result()));
+    const wins = [a!, b!].filter(
+      (r) => r.code === 0 && JSON.parse(r.stdout).outcomes[0]?.action === "hooked",
+    );
+    assert.equal(
+      wins.length,
+      1,
+      `a: ${a!.code} ${a!.stdout} ${a!.stderr} b: ${b!.code} ${b!.stdout} ${b!.stderr}`,
+    );
+    const loser = [a!, b!].find((r) => !wins.includes(r))!;
     assert.equal(loser.code, 1);
+    const winner = JSON.parse(wins[0]!.stdout).outcomes[0] as Outcome;
+    assert.match(loser.stderr, new RegExp(`${id} was just hooked by ${winner.target}`));
     const bead = await show(id);
     assert.equal(bead.status, "hooked");
-    const winner = JSON.parse(wins[0]!.stdout).outcomes[0] as Outcome;
     assert.equal(bead.assignee, winner.target);
   });
 
