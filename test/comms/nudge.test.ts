@@ -14,7 +14,7 @@ import { agentTranscript, bdOk, eventually, type TestTown, townWithRunningCrew }
 
 describe("nudge text and queue (units)", () => {
   it("shows control characters instead of sending them; keeps newlines; tab is a space", () => {
-    assert.equal(sanitizeNudge("a\tb\r\nc\x1b[31m\x03\x7f"), "a b\nc\u241b[31m\u2403\u2421");
+    assert.equal(sanitizeNudge("a\tb\r\nc\x1b[31m\x03\x7f\x9b2J"), "a b\nc\u241b[31m\u2403\u2421\ufffd2J");
   });
 
   it("reads pasted text whole, lines by Enter, and Ctrl-U clears", async () => {
@@ -43,10 +43,25 @@ describe("gt nudge on tmux", () => {
 
   it("delivers hostile text as exactly that text, and nothing in it runs", async () => {
     const marker = join(town.scratch, "pwned");
+    const shell = `He said "hi" & 'bye'; $(touch ${marker}) \`touch ${marker}\` ; echo done`;
     const hostile = [
-      `He said "hi" & 'bye'; $(touch ${marker}) \`touch ${marker}\` ; echo done`,
+      shell,
       "second line with tmux key names: Enter C-c Escape M-x {Up} ^C",
       "escape bytes: \x1b[31mred\x1b[0m and \x03 and \x1b]0;title\x07 end",
+      // What could end the bracketed paste early and type the rest as keys: the paste-end
+      // marker, a carriage return (Enter), ^C, and C1 CSI (0x9b) standing in for ESC [.
+      "paste breakout: \x1b[201~ then\r typed after CR; \x1b[201~\r\x03; CSI \x9b2J and \x9b201~ and tab\there\r",
+      "last line",
+    ].join("\n");
+    // Written out by hand, not computed by the sanitiser under test: every control character
+    // shown as its picture (ESC \u241b, ^C \u2403, BEL \u2407, a C1 code \ufffd), CR gone,
+    // tab a space, newlines kept.
+    const expected = [
+      shell,
+      "second line with tmux key names: Enter C-c Escape M-x {Up} ^C",
+      "escape bytes: \u241b[31mred\u241b[0m and \u2403 and \u241b]0;title\u2407 end",
+      "paste breakout: \u241b[201~ then typed after CR; \u241b[201~\u2403; CSI \ufffd2J and \ufffd201~ and tab here",
+      "last line",
     ].join("\n");
     const sent = spawnSync(GT, ["nudge", "alpha/crew/max", "--stdin", "--json"], {
       cwd: town.root,
@@ -59,12 +74,16 @@ describe("gt nudge on tmux", () => {
     const got = await eventually(
       async () =>
         transcript("al-crew-max")
-          .filter((x) => x.kind === "nudge")
+          .filter((x) => x.kind === "nudge" && x.text.startsWith("He said"))
           .pop(),
       10_000,
       "the nudge in max's transcript",
     );
-    assert.equal(got?.text, sanitizeNudge(hostile));
+    assert.equal(got?.text, expected);
+    // Nothing the agent read at any point held a raw control byte: no ESC, ^C, CR or C1 code
+    // got through, not even as a fragment of the message submitted on its own.
+    for (const line of transcript("al-crew-max"))
+      assert.doesNotMatch(line.text, /[\x1b\x03\r\x80-\x9f]/, `raw control byte in ${JSON.stringify(line)}`);
     assert.ok(!existsSync(marker), "nothing in the message was run");
   });
 
