@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { killGroups, sessionGroups } from "../test/helpers/procs.ts";
 import { heading, ms, nowMs, ratio, summarize, table } from "./lib.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -50,9 +51,11 @@ function timed(fn: () => void): number {
   return nowMs() - t0;
 }
 
+/** Ends the town's sessions and everything their agents started (the detached task shells too). */
 function cleanup(): void {
+  const groups = sessionGroups(town, socket);
   if (tmuxOk) spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
-  spawnSync("pkill", ["-f", `${dir}/`], { stdio: "ignore" });
+  killGroups(groups);
   rmSync(dir, { recursive: true, force: true });
 }
 process.on("exit", cleanup);

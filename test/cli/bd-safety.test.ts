@@ -5,6 +5,7 @@
 // - the ledger's config travels in .beads/config.yaml and comes back with the database;
 // - stored text is shown with control characters made visible, in every human output;
 // - input that is not UTF-8 and IDs git could not use are refused with one line.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -1,5 +1,6 @@
 // End-to-end tests of the bd command line: the real bin/bd, run by absolute path in temp
 // directories, checked through its exit codes, stdout/stderr and --json output.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";

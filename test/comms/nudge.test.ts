@@ -1,6 +1,7 @@
 // Nudges into real tmux sessions running the script agent: hostile text arrives as exactly
 // that text (control characters shown, never acted on), long text arrives whole, and
 // nudges to a busy agent queue and are handed over in order at its next turn.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";

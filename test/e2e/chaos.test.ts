@@ -5,6 +5,7 @@
 // the database, beads closed / open / on one live hook, merged means on the target, no
 // polecat commit lost, origin's main moved forward by the refinery only, the convoy landed.
 // CHAOS_ROUNDS and CHAOS_SEED change the run (the seed replays a failure).
+import "../helpers/bd.ts"; // a private HOME and git identity (./isolation.ts), and a fresh dist/
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { formatReport, runChaos, totalViolations } from "../../scripts/chaos/run.ts";

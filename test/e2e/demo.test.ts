@@ -28,6 +28,11 @@ function blankHome(dir: string): NodeJS.ProcessEnv {
   return {
     HOME: home,
     XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_CACHE_HOME: join(home, ".cache"),
+    XDG_DATA_HOME: join(home, ".local", "share"),
+    GT_HOME: home,
+    // The helpers' global config carries a test identity: point git at the empty home's.
+    GIT_CONFIG_GLOBAL: join(home, ".gitconfig"),
     GIT_CONFIG_NOSYSTEM: "1",
     // Unset (child_process drops undefined values), as on a machine that never set them.
     GIT_AUTHOR_NAME: undefined,

@@ -1,13 +1,20 @@
 // Test helpers: temp directories and running the real bd executable (bin/bd, by absolute path).
+// Loading this module isolates the process from the developer's home (./isolation.ts) and
+// rebuilds dist/ when src/ changed since the last build (./build.ts), so bin/gt and bin/bd
+// run the code under test.
+import "./isolation.ts";
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureFreshBuild } from "./build.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const BD = join(ROOT, "bin", "bd");
 export const GT = join(ROOT, "bin", "gt");
+
+ensureFreshBuild(ROOT);
 
 export interface RunResult {
   code: number;
@@ -21,7 +28,10 @@ export function tempDir(prefix = "bd-test-"): { dir: string; cleanup: () => void
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Runs bd with args in `cwd`; never throws on a non-zero exit. */
+/**
+ * Runs bd with args in `cwd`; never throws on a non-zero exit. Like every run here it
+ * inherits this process's isolated environment (its own HOME, git identity, GT_HOME).
+ */
 export function bd(
   cwd: string,
   args: string[],

@@ -1,4 +1,5 @@
 // Temp directories for a test file, all removed when the file's tests are over.
+import "./isolation.ts";
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

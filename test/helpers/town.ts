@@ -1,10 +1,14 @@
 // Building towns for tests: real git repositories, a real town made by `gt install`, and
 // a private runtime per test (its own tmux socket, or the subprocess provider), all torn
-// down afterwards. gt runs by absolute path, as agents run it.
+// down afterwards. gt runs by absolute path, as agents run it. Each town has its own home
+// (HOME, XDG dirs, git identity, GT_HOME) in its temp dir: its gt commands, its tmux server
+// and the agents in it never see the developer's.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BD, GT, type RunResult, run, tempDir } from "./bd.ts";
+import { isolatedHome } from "./isolation.ts";
+import { killGroups, sessionGroups } from "./procs.ts";
 
 export type ProviderKind = "tmux" | "subprocess";
 
@@ -26,6 +30,7 @@ export interface TestTown {
   root: string;
   /** Scratch space next to the town (source repos live here). */
   scratch: string;
+  /** What every gt/bd run of this town gets over the process's: its own HOME, XDG dirs, git identity, GT_HOME, runtime. */
   env: NodeJS.ProcessEnv;
   provider: ProviderKind;
   gt(args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
@@ -33,28 +38,21 @@ export interface TestTown {
   cleanup(): Promise<void>;
 }
 
-/** Kills every session of a town: its tmux server, or its detached subprocess groups. */
+/**
+ * Kills every session of a town and whatever its agents started, detached groups included
+ * (a script agent's task shell): found by parentage before the tmux server goes.
+ */
 function teardownRuntime(root: string, socket: string): void {
+  const groups = sessionGroups(root, socket);
   try {
     execFileSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
   } catch {
     // no server was started
   }
+  killGroups(groups);
   // tmux leaves its socket file behind after kill-server; remove it so /tmp does not fill up.
   const uid = process.getuid?.() ?? 0;
   rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`, socket), { force: true });
-  const sessions = join(root, ".runtime", "sessions");
-  if (!existsSync(sessions)) return;
-  for (const name of readdirSync(sessions)) {
-    const meta = join(sessions, name, "meta.json");
-    if (!existsSync(meta)) continue;
-    try {
-      const pid = Number(JSON.parse(readFileSync(meta, "utf8")).pid);
-      if (pid > 0) process.kill(-pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
 }
 
 /** A new town installed with `gt install` in a temp dir, using the given runtime provider. */
@@ -65,9 +63,9 @@ export async function newTown(provider: ProviderKind = "tmux"): Promise<TestTown
   mkdirSync(scratch);
   const socket = `gt-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const env: NodeJS.ProcessEnv = {
+    ...isolatedHome(join(t.dir, "home")),
     GT_TMUX_SOCKET: socket,
     GT_RUNTIME_PROVIDER: provider,
-    GT_HOME: join(t.dir, "home"),
     GT_ROLE: "",
     GT_TOWN_ROOT: "",
     GT_ROOT: "",

@@ -3,16 +3,18 @@
 // through the real executable. 16 MRs with one that breaks the test gate and one that
 // conflicts: 14 land in one push or a few, the bad one is rejected with the gate's output,
 // and bisection keeps the gate runs near 1 + 2·log2(16).
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { openLedger } from "../../src/ledger/discovery.ts";
 import { locate } from "../../src/town/ledgers.ts";
 import { createMergeRequest } from "../../src/work/merge-requests.ts";
 import { BD, GT, run } from "../helpers/bd.ts";
-import { makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { groupAlive, killGroups, processGroupsUnder } from "../helpers/procs.ts";
+import { eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Report {
   batches: number;
@@ -238,7 +240,10 @@ describe("the refinery", () => {
   });
 
   it("a refinery killed mid-batch leaves the target untouched; the next run lands the batch", async () => {
-    const rig = await bareRig("zeta", { test_command: "sleep 20" });
+    // The gate writes its shell's pid (the leader of the process group the refinery runs it
+    // in) before it blocks, so the test knows exactly which processes are the gate.
+    const gatePid = join(town.scratch, "zeta-gate.pid");
+    const rig = await bareRig("zeta", { test_command: `echo $$ > ${gatePid}; sleep 20` });
     const subs = [
       await submit(rig, "zeta", "polecat/z/a@1", { "a.txt": "ok\n" }),
       await submit(rig, "zeta", "polecat/z/b@1", { "b.txt": "ok\n" }),
@@ -250,16 +255,18 @@ describe("the refinery", () => {
       stdio: "ignore",
     });
     // Kill it while the gate runs on the stacked batch.
-    const t0 = Date.now();
-    while (Date.now() - t0 < 15_000) {
-      const ps = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
-      if (ps.includes("sleep 20")) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const gate = await eventually(
+      async () => (existsSync(gatePid) ? Number(readFileSync(gatePid, "utf8").trim()) : 0),
+      15_000,
+      "the gate to start",
+    );
+    assert.ok(groupAlive(gate), "the gate is running when the refinery is killed");
+    assert.ok(processGroupsUnder([child.pid!]).includes(gate), "the gate is the refinery's own child group");
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
-    // The gate ran in its own process group; it outlives the killed refinery, so end it here.
-    spawnSync("pkill", ["-f", "^sleep 20$"]);
+    // The gate ran in its own process group; it outlives the killed refinery, so end that group here.
+    assert.ok(groupAlive(gate), "the gate's group outlived the refinery");
+    killGroups([gate]);
     assert.equal(git(rig.origin, "rev-parse", "main"), mainBefore, "no half batch on the target");
     for (const s of subs) assert.equal((await show(rig.rigDir, s.mr)).status, "open");
 

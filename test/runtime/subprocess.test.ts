@@ -1,5 +1,6 @@
 // Runs the RuntimeProvider conformance suite against the subprocess provider (a temp state
 // dir per test), plus what only it has: the log and FIFO on disk, and attach via streams.
+import "../helpers/isolation.ts"; // the sessions started here get a private HOME
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 // Runs the RuntimeProvider conformance suite against tmux (a private socket per test, its
 // server killed afterwards; the default tmux server is never touched), plus the tmux
 // adapter's socket naming and shell quoting.
+import "../helpers/isolation.ts"; // the tmux servers started here get a private HOME (no ~/.tmux.conf)
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";

@@ -1,5 +1,6 @@
 // The cross-process file lock that guards the refinery, the polecat pool and the town's
 // registry files: a holder killed at any moment must never leave a lock nobody can take.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { type ChildProcess, type ChildProcessByStdio, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";

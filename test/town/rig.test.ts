@@ -1,4 +1,5 @@
 // The town's workspace domain, in-process: install, rigs, crew — with real git repositories.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";

@@ -1,6 +1,7 @@
 // Convoys through the real gt and bd: tracking beads of two rigs, landing when the last
 // one closes (whoever closes it), one landing message however many checkers race, reopening
 // on add, auto-convoys from gt sling, and bad input that leaves nothing behind.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";

@@ -1,6 +1,7 @@
 // gt done through the real executable, from inside polecat worktrees set up by gt sling
 // (--no-start: the test plays the agent). What must hold: the work reaches origin before
 // the merge request exists, a failure leaves the bead hooked, and nothing else is touched.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";

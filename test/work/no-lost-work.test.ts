@@ -3,6 +3,7 @@
 // an idle sandbox with commits on a detached HEAD, a sling killed half-way, a worktree
 // deleted by hand, a refinery killed after landing), driven through the real executables.
 // Kills happen at exact points through the test-only GT_TEST_PAUSE hook (src/test-pause.ts).
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
