@@ -6,7 +6,11 @@
 //   moment, kill it there or race it.
 // Without these variables (every real run) a no-op. Each call passes a different point, and
 // this list names them all (grep testPause src/ to check it):
+//   sling:checked         src/work/sling.ts: hookOne has read the bead and chosen the agent,
+//                         nothing written yet
 //   sling:hooked          src/work/sling.ts: the bead is hooked, its sandbox and session not made
+//   sandbox:switched      src/work/polecats.ts: a reused sandbox checked out the bead's branch,
+//                         not yet verified clean
 //   done:pushed           src/work/done.ts: the branch is on origin, no merge request filed yet
 //   done:mr-filed         src/work/done.ts: the merge request is filed, the bead still on the hook
 //   done:hook-released    src/work/done.ts: the hook is released, the sandbox not yet tidied

@@ -21,6 +21,7 @@ import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
+import { testPause } from "../test-pause.ts";
 import { ensureAgentBead } from "../town/agent-beads.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, sessionNameOf, workDirOf } from "../town/identity.ts";
 import { openRigLedger } from "../town/ledgers.ts";
@@ -300,8 +301,8 @@ interface ChangedPath {
 }
 
 /** Uncommitted changes in a worktree that are real work (runtime files do not count). */
-async function changedPaths(dir: string): Promise<ChangedPath[]> {
-  const out = await git(dir, ["status", "--porcelain", "-z", "--untracked-files=all"]);
+async function changedPaths(dir: string, untracked: "all" | "no" = "all"): Promise<ChangedPath[]> {
+  const out = await git(dir, ["status", "--porcelain", "-z", `--untracked-files=${untracked}`]);
   const changes: ChangedPath[] = [];
   const fields = out.split("\0");
   for (let i = 0; i < fields.length; i++) {
@@ -519,6 +520,8 @@ async function prepareSandboxHeld(
       else if (await originHas(branch))
         await git(workDir, ["checkout", "--quiet", "--no-track", "-b", branch, `origin/${branch}`]);
       else await git(workDir, ["checkout", "--quiet", "--no-track", "-b", branch, from]);
+      testPause("sandbox:switched");
+      await settleSwitchedSandbox(town, rig, name, workDir, branch, actor);
     }
     reused = true;
   } else {
@@ -556,6 +559,36 @@ async function prepareSandboxHeld(
   }
   if (!reused) logEvent(town.root, "spawn", actor, { rig, polecat: name });
   return { workDir, branch, reused, ...(rescued ? { rescued } : {}) };
+}
+
+/**
+ * A sandbox just switched to a bead's branch must hold exactly that branch's tree: everything
+ * it held before was saved by the rescue, so any difference now is damage, not work. The
+ * chaos run found switched sandboxes whose index and files had lost a file of the new branch
+ * (a file another polecat had merged), which the agent's next `git add -A` committed as a
+ * deletion; the writer that races the checkout is not identified. Reset such a sandbox to its
+ * branch head and say so; refuse the sling if it will not come clean.
+ */
+async function settleSwitchedSandbox(
+  town: Town,
+  rig: string,
+  name: string,
+  workDir: string,
+  branch: string,
+  actor: string,
+): Promise<void> {
+  // Tracked files only: an untracked file loses nothing (the agent's commit would add it).
+  const tracked = async () => (await changedPaths(workDir, "no")).map((c) => c.path);
+  const damaged = await tracked();
+  if (damaged.length === 0) return;
+  await git(workDir, ["reset", "--quiet", "--hard", "HEAD"]);
+  const left = await tracked();
+  logEvent(town.root, "sandbox_repaired", actor, { rig, polecat: name, branch, paths: damaged, left });
+  if (left.length > 0)
+    throw new ConflictError(
+      "sandbox_unclean",
+      `${rig}/polecats/${name}'s sandbox does not match ${branch} after switching (${left.slice(0, 3).join(", ")}); nothing was started`,
+    );
 }
 
 /**

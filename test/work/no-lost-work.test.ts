@@ -473,6 +473,29 @@ describe("no lost work", () => {
     assert.equal(git(o.work_dir, "status", "--porcelain"), "", "index and files match the new branch");
   });
 
+  it("a sandbox damaged while it is switched to the next bead is reset to that bead's branch", async () => {
+    // Found by the chaos run (seed 7, rounds 66 and 95): right after the switch the index and
+    // files lacked a file of the new branch, and the agent's `git add -A` committed its deletion.
+    const first = await bd(["create", "before the switch", "--silent"]);
+    const s = await slingOk([first, "alpha", "--no-start"]);
+    commitIn(s.work_dir, "before.txt", "b\n");
+    const done = await town.gt(["done"], { cwd: s.work_dir, env: polecatEnv(s.polecat!) });
+    assert.equal(done.code, 0, done.stderr);
+    const next = await bd(["create", "after the switch", "--silent"]);
+    const paused = await startPaused(
+      ["sling", next, `alpha/${s.polecat}`, "--no-start", "--no-convoy", "--json"],
+      "sandbox:switched",
+      1500,
+    );
+    git(s.work_dir, "rm", "-q", "README.md"); // the damage: a tracked file gone from index and disk
+    const r = await paused.finish();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(git(s.work_dir, "status", "--porcelain", "--untracked-files=no"), "");
+    assert.equal(readFileSync(join(s.work_dir, "README.md"), "utf8"), "# project\n");
+    const events = readFileSync(join(town.root, ".events.jsonl"), "utf8");
+    assert.match(events, /"type":"sandbox_repaired".*"README\.md"/);
+  });
+
   it("a refinery killed after landing finishes deleting the merged branches on its next run", async () => {
     // Earlier slings woke the rig's refinery; this case runs it by hand.
     assert.equal((await town.gt(["refinery", "stop", "alpha"])).code, 0);
