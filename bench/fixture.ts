@@ -21,6 +21,7 @@ import type { Issue } from "../src/ledger/model.ts";
 import { INSERT_ISSUE_SQL, issueToParams } from "../src/ledger/sqlite/rows.ts";
 import { SCHEMA_VERSION, schemaSql } from "../src/ledger/sqlite/schema.ts";
 import { SqliteLedger } from "../src/ledger/sqlite/store.ts";
+import { processAlive } from "../test/helpers/procs.ts";
 import { nowMs, prng } from "./lib.ts";
 
 /** Bump when the generator changes so cached fixtures are rebuilt. */
@@ -547,7 +548,7 @@ export function pruneCache(cacheDir: string): string[] {
   for (const name of readdirSync(cacheDir)) {
     // Temp and per-run directories carry the pid of the bench that made them.
     const pid = Number(/(?:\.tmp-|^run-)(\d+)$/.exec(name)?.[1] ?? Number.NaN);
-    const orphan = Number.isInteger(pid) && pid !== process.pid && !alive(pid);
+    const orphan = Number.isInteger(pid) && pid !== process.pid && !processAlive(pid);
     const stale =
       orphan ||
       (name.startsWith("fixture-") && !name.includes(".tmp-") && !name.startsWith(`fixture-${key}-`));
@@ -557,13 +558,4 @@ export function pruneCache(cacheDir: string): string[] {
     }
   }
   return removed;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

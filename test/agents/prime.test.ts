@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { buildPrime, EVENTS_FILE, HANDOFF_MARKER, SESSION_ID_FILE } from "../../src/agents/prime.ts";
 import { unreadMail } from "../../src/comms/mailbox.ts";
-import { initLedger } from "../../src/ledger/discovery.ts";
 import type { CreateIssueInput } from "../../src/ledger/store.ts";
 import { openRigLedger, openTownLedger } from "../../src/town/ledgers.ts";
 import { NotInTownError, Town } from "../../src/town/workspace.ts";
+import { handMadeTown } from "../helpers/hand-made-town.ts";
 import { scratchDir } from "../helpers/temp.ts";
 
 /** Paths of every agent's working dir in the fixture town. */
@@ -20,23 +20,7 @@ interface Fixture {
 
 /** A town by hand: town.json, rigs.json, town ledger, rig "gastown" (prefix gt) with a ledger. */
 function makeTown(): Fixture {
-  const root = scratchDir("gt-prime-");
-  mkdirSync(join(root, "mayor"));
-  const now = new Date().toISOString();
-  writeFileSync(
-    join(root, "mayor", "town.json"),
-    JSON.stringify({ type: "town", version: 2, name: "t", created_at: now }),
-  );
-  writeFileSync(
-    join(root, "mayor", "rigs.json"),
-    JSON.stringify({
-      version: 1,
-      rigs: { gastown: { git_url: "https://example.com/g.git", added_at: now, beads: { prefix: "gt" } } },
-    }),
-  );
-  initLedger(root, { prefix: "hq", version: "test" });
-  mkdirSync(join(root, "gastown"));
-  initLedger(join(root, "gastown"), { prefix: "gt", version: "test" });
+  const root = handMadeTown("gt-prime-", { ledgers: true });
   const dirs = {
     mayor: join(root, "mayor"),
     deacon: join(root, "deacon"),

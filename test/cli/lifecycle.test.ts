@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { processAlive } from "../helpers/procs.ts";
 import { eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Status {
@@ -21,18 +22,9 @@ interface Status {
   agent: string | null;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Whether `pid` is gone, or only a zombie waiting for its parent (as ps shows it). */
 function ended(pid: number): boolean {
-  if (!alive(pid)) return true;
+  if (!processAlive(pid)) return true;
   try {
     return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z") ?? false;
   } catch {
@@ -96,14 +88,14 @@ describe("gt deacon and gt witness start/status/stop (subprocess runtime)", () =
       assert.equal(running.agent, "sleeper");
       const pid = running.pid!;
       assert.ok(pid > 1, `pid ${pid}`);
-      assert.ok(alive(pid), "the session's process runs");
+      assert.ok(processAlive(pid), "the session's process runs");
       const childFile = join(town.scratch, `child-${pidName}.pid`);
       const child = await eventually(
         async () => (existsSync(childFile) ? Number(readFileSync(childFile, "utf8").trim()) : 0),
         10_000,
         "the agent's child pid",
       );
-      assert.ok(alive(child), "the agent's child runs");
+      assert.ok(processAlive(child), "the agent's child runs");
 
       // The human line says the same.
       const line = await town.gt([role, "status", ...rigArgs]);

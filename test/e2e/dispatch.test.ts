@@ -5,10 +5,18 @@
 // stays hooked, `gt polecat list` calls it a zombie, and slinging it again resumes the work.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, eventually, makeRepo, mergeRequestBeads, newTown, type TestTown } from "../helpers/town.ts";
+import {
+  addBareRig,
+  bdOk,
+  eventually,
+  makeRepo,
+  mergeRequestBeads,
+  newTown,
+  type TestTown,
+} from "../helpers/town.ts";
 
 interface Bead {
   id: string;
@@ -41,14 +49,10 @@ describe("the dispatch loop on tmux", () => {
     town = await newTown("tmux");
     // The project's origin is a bare repository, as a hosted remote would be.
     const seed = makeRepo(join(town.scratch, "seed"), { "README.md": "# project\n" });
-    project = join(town.scratch, "project.git");
-    execFileSync("git", ["clone", "--quiet", "--bare", seed, project]);
-    const r = await town.gt(["rig", "add", "alpha", project]);
-    assert.equal(r.code, 0, r.stderr);
-    const settingsFile = join(rigDir(), "settings", "config.json");
-    const settings = JSON.parse(readFileSync(settingsFile, "utf8"));
-    settings.merge_queue = { test_command: "test -f README.md", poll_interval_seconds: 2 };
-    writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+    project = await addBareRig(town, "alpha", {
+      seed,
+      mergeQueue: { test_command: "test -f README.md", poll_interval_seconds: 2 },
+    });
     const started = await town.gt(["refinery", "start", "alpha"]);
     assert.equal(started.code, 0, started.stderr);
   });

@@ -4,11 +4,10 @@
 // polecat, which picks it up and gets it merged; a sling asking that idle polecat for another
 // agent gets a new session running that agent, never a silent nudge to the old one.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { addBareRig, bdOk, eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Bead {
   id: string;
@@ -47,14 +46,7 @@ describe("a stuck polecat, escalated and slung again", () => {
   before(async () => {
     town = await newTown("tmux");
     const seed = makeRepo(join(town.scratch, "seed"), { "README.md": "# project\n" });
-    const origin = join(town.scratch, "project.git");
-    execFileSync("git", ["clone", "--quiet", "--bare", seed, origin]);
-    const r = await town.gt(["rig", "add", "alpha", origin]);
-    assert.equal(r.code, 0, r.stderr);
-    const file = join(rigDir(), "settings", "config.json");
-    const settings = JSON.parse(readFileSync(file, "utf8"));
-    settings.merge_queue = { test_command: "true", poll_interval_seconds: 2 };
-    writeFileSync(file, JSON.stringify(settings, null, 2));
+    await addBareRig(town, "alpha", { seed, mergeQueue: { test_command: "true", poll_interval_seconds: 2 } });
     // A second agent the town knows: the script agent under another name.
     mkdirSync(join(town.root, "settings"), { recursive: true });
     writeFileSync(

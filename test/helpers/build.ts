@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join, relative } from "node:path";
+import { processAlive } from "./procs.ts";
 
 /** What the bundles are built from, relative to the checkout (directories are walked). */
 export const BUILD_INPUTS = [
@@ -72,15 +73,6 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Runs `fn` holding the lock directory `lock` (made with mkdir, which only one process
  * wins). A lock whose holder has died is taken over; waits at most `timeoutMs`.
@@ -101,7 +93,7 @@ export function withBuildLock<T>(lock: string, fn: () => T, timeoutMs = 180_000)
     } catch {
       // just made, its pid not written yet (or gone already)
     }
-    if (holder > 0 && !alive(holder)) {
+    if (holder > 0 && !processAlive(holder)) {
       rmSync(lock, { recursive: true, force: true });
       continue;
     }

@@ -72,6 +72,16 @@ export function killGroups(groups: number[]): void {
   }
 }
 
+/** Whether process `pid` exists (a zombie too; EPERM: it exists but is not ours). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Whether a process group still has a live member. */
 export function groupAlive(pgid: number): boolean {
   try {

@@ -26,6 +26,28 @@ export function makeRepo(dir: string, files: Record<string, string> = { "README.
   return dir;
 }
 
+/** git in `dir`, its output trimmed; throws (with git's stderr) when git fails. */
+export function git(dir: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
+}
+
+/** Writes `file` in the worktree `dir` and commits it alone as "add <file>"; returns the new HEAD. */
+export function commitIn(dir: string, file: string, text: string): string {
+  writeFileSync(join(dir, file), text);
+  git(dir, "add", file);
+  git(dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", `add ${file}`);
+  return git(dir, "rev-parse", "HEAD");
+}
+
+/** The commit `ref` names in the repository `repo`, or undefined when there is no such ref. */
+export function refSha(repo: string, ref: string): string | undefined {
+  try {
+    return git(repo, "rev-parse", "--verify", "-q", ref);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface TestTown {
   root: string;
   /** Scratch space next to the town (source repos live here). */
@@ -93,6 +115,53 @@ export async function newTown(provider: ProviderKind = "tmux"): Promise<TestTown
       t.cleanup();
     },
   };
+}
+
+/**
+ * Adds rig `name` on a bare origin, as a hosted remote is: `<scratch>/project.git`, cloned
+ * from `seed` (by default a new one-commit repository). With `mergeQueue`, that becomes the
+ * rig's merge_queue settings. Returns the origin's path.
+ */
+export async function addBareRig(
+  town: TestTown,
+  name: string,
+  opts: { seed?: string; mergeQueue?: Record<string, unknown> } = {},
+): Promise<string> {
+  const origin = join(town.scratch, "project.git");
+  const seed = opts.seed ?? makeRepo(join(town.scratch, "project"));
+  execFileSync("git", ["clone", "--quiet", "--bare", seed, origin]);
+  const r = await town.gt(["rig", "add", name, origin]);
+  if (r.code !== 0) throw new Error(`gt rig add ${name} failed (${r.code}): ${r.stderr}`);
+  if (opts.mergeQueue) {
+    const file = join(town.root, name, "settings", "config.json");
+    const settings = JSON.parse(readFileSync(file, "utf8"));
+    settings.merge_queue = opts.mergeQueue;
+    writeFileSync(file, JSON.stringify(settings, null, 2));
+  }
+  return origin;
+}
+
+/** What `gt sling --json` reports for a bead hooked on a new polecat. */
+export interface Slung {
+  bead: string;
+  polecat: string;
+  branch: string;
+  work_dir: string;
+}
+
+/**
+ * A new bead (`bd create <title> --silent <createArgs>`) slung at `rig` with no session
+ * (--no-start, --no-convoy): its polecat's worktree, for the test to work in as the agent.
+ */
+export async function slingNew(
+  town: TestTown,
+  rig: string,
+  title: string,
+  createArgs: string[] = [],
+): Promise<Slung> {
+  const id = await bdOk(town, join(town.root, rig), ["create", title, "--silent", ...createArgs]);
+  const report = await town.gtJson<{ outcomes: Slung[] }>(["sling", id, rig, "--no-start", "--no-convoy"]);
+  return report.outcomes[0]!;
 }
 
 /** Polls `probe` until it returns a truthy value or `timeoutMs` passes. */

@@ -20,6 +20,7 @@ import { DatabaseSync } from "node:sqlite";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import { BD, bd, bdJson, freshLedger, ROOT } from "../helpers/bd.ts";
+import { type CrashResult, runCrashingAt } from "../helpers/fault-points.ts";
 
 interface IssueJson {
   id: string;
@@ -91,24 +92,8 @@ async function listIds(dir: string): Promise<string[]> {
 }
 
 /** Runs bd with GT_TEST_CRASH=<point>; resolves with the signal that ended it. */
-function bdCrashingAt(
-  dir: string,
-  args: string[],
-  point: string,
-): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BD, args, {
-      cwd: dir,
-      env: { ...process.env, BEADS_ACTOR: "tester", GT_TEST_CRASH: point },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, stderr }));
-  });
+function bdCrashingAt(dir: string, args: string[], point: string): Promise<CrashResult> {
+  return runCrashingAt(BD, dir, args, point, { BEADS_ACTOR: "tester" });
 }
 
 const POINTS = ["ledger:committed", "ledger:jsonl-written", "ledger:jsonl-renamed"] as const;

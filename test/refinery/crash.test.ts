@@ -6,24 +6,28 @@
 // `gt refinery run-once` lands each merge request exactly once (its files enter the target
 // in one commit), closes it and its bead, and tidies its branch; the run after that does nothing.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { GT } from "../helpers/bd.ts";
-import { bdOk, makeRepo, mergeRequestBeads, newTown, type TestTown } from "../helpers/town.ts";
+import { runCrashingAt } from "../helpers/fault-points.ts";
+import {
+  addBareRig,
+  bdOk,
+  commitIn,
+  git,
+  mergeRequestBeads,
+  newTown,
+  refSha,
+  type Slung,
+  slingNew,
+  type TestTown,
+} from "../helpers/town.ts";
 
 interface Bead {
   id: string;
   status: string;
   close_reason?: string;
   metadata?: Record<string, unknown>;
-}
-interface Slung {
-  bead: string;
-  polecat: string;
-  branch: string;
-  work_dir: string;
 }
 interface Report {
   landed: Array<{ mr: string; source_issue: string }>;
@@ -42,15 +46,7 @@ describe("the refinery killed in a landing window", () => {
   const rigDir = () => join(town.root, "alpha");
   const bd = (args: string[]) => bdOk(town, rigDir(), args);
   const show = async (id: string) => (JSON.parse(await bd(["show", id, "--json"])) as Bead[])[0]!;
-  const git = (dir: string, ...args: string[]) =>
-    execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
-  const originHas = (ref: string) => {
-    try {
-      return git(origin, "rev-parse", "--verify", "-q", ref);
-    } catch {
-      return undefined;
-    }
-  };
+  const originHas = (ref: string) => refSha(origin, ref);
   /** The commits of main carrying `file`'s commit (by its message): one per landing, an empty re-pick included. */
   const landingsOf = (file: string) =>
     git(origin, "log", "--format=%s", "main")
@@ -60,19 +56,9 @@ describe("the refinery killed in a landing window", () => {
 
   /** A bead slung at the rig, one file committed in its sandbox, handed over with gt done. */
   const submit = async (name: string): Promise<Submitted> => {
-    const id = await bd(["create", name, "--silent"]);
-    const slung = await town.gtJson<{ outcomes: Slung[] }>([
-      "sling",
-      id,
-      "alpha",
-      "--no-start",
-      "--no-convoy",
-    ]);
-    const s = slung.outcomes[0]!;
+    const s = await slingNew(town, "alpha", name);
     const file = `${name}.txt`;
-    writeFileSync(join(s.work_dir, file), `${name}\n`);
-    git(s.work_dir, "add", file);
-    git(s.work_dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", `add ${file}`);
+    commitIn(s.work_dir, file, `${name}\n`);
     const r = await town.gt(["done", "--json"], {
       cwd: s.work_dir,
       env: { GT_ROLE: "polecat", GT_RIG: "alpha", GT_POLECAT: s.polecat },
@@ -84,20 +70,8 @@ describe("the refinery killed in a landing window", () => {
   };
 
   /** `gt refinery run-once`, SIGKILLed by itself at `point`. */
-  const runCrashingAt = (point: string) =>
-    new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(GT, ["refinery", "run-once", "alpha"], {
-        cwd: town.root,
-        env: { ...process.env, ...town.env, GT_TEST_CRASH: point },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d;
-      });
-      child.once("error", reject);
-      child.once("close", (code, signal) => resolve({ code, signal, stderr }));
-    });
+  const refineryCrashingAt = (point: string) =>
+    runCrashingAt(GT, town.root, ["refinery", "run-once", "alpha"], point, town.env);
 
   /** Each MR landed once, closed as merged with its bead, its branch gone; a further run does nothing. */
   async function assertLandedOnce(subs: Submitted[]) {
@@ -124,14 +98,7 @@ describe("the refinery killed in a landing window", () => {
 
   before(async () => {
     town = await newTown("subprocess");
-    origin = join(town.scratch, "project.git");
-    execFileSync("git", ["clone", "--quiet", "--bare", makeRepo(join(town.scratch, "project")), origin]);
-    const r = await town.gt(["rig", "add", "alpha", origin]);
-    assert.equal(r.code, 0, r.stderr);
-    const file = join(rigDir(), "settings", "config.json");
-    const settings = JSON.parse(readFileSync(file, "utf8"));
-    settings.merge_queue = { test_command: "true" };
-    writeFileSync(file, JSON.stringify(settings, null, 2));
+    origin = await addBareRig(town, "alpha", { mergeQueue: { test_command: "true" } });
   });
   after(async () => {
     await town?.cleanup();
@@ -140,7 +107,7 @@ describe("the refinery killed in a landing window", () => {
   it("killed after writing the landing marks (refinery:merging): the next run lands the batch once", async () => {
     const subs = [await submit("merging-a"), await submit("merging-b")];
     const before = originHas("refs/heads/main");
-    const r = await runCrashingAt("refinery:merging");
+    const r = await refineryCrashingAt("refinery:merging");
     assert.equal(
       r.signal,
       "SIGKILL",
@@ -167,7 +134,7 @@ describe("the refinery killed in a landing window", () => {
 
   it("killed after the push (refinery:pushed): the next run finishes the landing, without landing again", async () => {
     const subs = [await submit("pushed-a"), await submit("pushed-b")];
-    const r = await runCrashingAt("refinery:pushed");
+    const r = await refineryCrashingAt("refinery:pushed");
     assert.equal(
       r.signal,
       "SIGKILL",

@@ -9,22 +9,14 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { mergeQueueSchema } from "../../src/refinery/config.ts";
 import { describeFailure, runGates } from "../../src/refinery/gates.ts";
+import { processAlive } from "../helpers/procs.ts";
 import { scratchDir } from "../helpers/temp.ts";
 
 const config = (over: Record<string, unknown>) => mergeQueueSchema.parse(over);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 async function gone(pid: number, ms = 3000): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (alive(pid)) {
+  while (processAlive(pid)) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 50));
   }

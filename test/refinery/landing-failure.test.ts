@@ -3,11 +3,10 @@
 // and gt status (text and --json's `landing_failure`) show the failure with every line of
 // git's reason, counting the rounds; once origin takes the push, the failure is gone.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { addBareRig, git, newTown, slingNew, type TestTown } from "../helpers/town.ts";
 
 interface LandingFailure {
   stage: string;
@@ -31,9 +30,6 @@ done
 exit 0
 `;
 
-const git = (dir: string, ...args: string[]) =>
-  execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
-
 describe("a refinery whose push is rejected", () => {
   let town: TestTown;
   let origin: string;
@@ -42,18 +38,11 @@ describe("a refinery whose push is rejected", () => {
 
   before(async () => {
     town = await newTown("subprocess");
-    origin = join(town.scratch, "project.git");
-    execFileSync("git", ["clone", "--quiet", "--bare", makeRepo(join(town.scratch, "seed")), origin]);
-    const added = await town.gt(["rig", "add", "alpha", origin]);
-    assert.equal(added.code, 0, added.stderr);
+    origin = await addBareRig(town, "alpha");
     writeFileSync(hook(), HOOK);
     chmodSync(hook(), 0o755);
 
-    const rigDir = join(town.root, "alpha");
-    const id = await bdOk(town, rigDir, ["create", "blocked work", "--silent"]);
-    const s = await town.gt(["sling", id, "alpha", "--no-start", "--no-convoy", "--json"]);
-    assert.equal(s.code, 0, s.stderr);
-    const o = JSON.parse(s.stdout).outcomes[0] as { polecat: string; work_dir: string };
+    const o = await slingNew(town, "alpha", "blocked work");
     writeFileSync(join(o.work_dir, "work.txt"), "work\n");
     git(o.work_dir, "add", "work.txt");
     git(o.work_dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "work");

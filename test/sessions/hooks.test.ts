@@ -6,25 +6,12 @@ import { describe, it } from "node:test";
 import { gtExecutable } from "../../src/package-paths.ts";
 import { ensureRoleHooks, type HookSet, mergeHookSets, syncHooks } from "../../src/sessions/hooks.ts";
 import { Town } from "../../src/town/workspace.ts";
+import { handMadeTown } from "../helpers/hand-made-town.ts";
 import { scratchDir } from "../helpers/temp.ts";
 
 /** A town with rig "gastown", and an empty GT_HOME (no base or override files). */
 function makeTown(): { town: Town; root: string; env: NodeJS.ProcessEnv; home: string } {
-  const root = scratchDir("gt-hooks-");
-  const now = new Date().toISOString();
-  mkdirSync(join(root, "mayor"));
-  writeFileSync(
-    join(root, "mayor", "town.json"),
-    JSON.stringify({ type: "town", version: 2, name: "t", created_at: now }),
-  );
-  writeFileSync(
-    join(root, "mayor", "rigs.json"),
-    JSON.stringify({
-      version: 1,
-      rigs: { gastown: { git_url: "https://example.com/g.git", added_at: now, beads: { prefix: "gt" } } },
-    }),
-  );
-  mkdirSync(join(root, "gastown"));
+  const root = handMadeTown("gt-hooks-");
   const home = scratchDir("gt-home-");
   return { town: new Town(root), root, env: { GT_HOME: home }, home };
 }

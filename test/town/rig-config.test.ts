@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { addBareRig, newTown, slingNew, type TestTown } from "../helpers/town.ts";
 
 interface Setting {
   key: string;
@@ -20,10 +20,7 @@ describe("gt rig config", () => {
 
   before(async () => {
     town = await newTown("subprocess");
-    const origin = join(town.scratch, "project.git");
-    execFileSync("git", ["clone", "--quiet", "--bare", makeRepo(join(town.scratch, "seed")), origin]);
-    const r = await town.gt(["rig", "add", "alpha", origin]);
-    assert.equal(r.code, 0, r.stderr);
+    await addBareRig(town, "alpha");
   });
   after(async () => {
     await town?.cleanup();
@@ -99,11 +96,7 @@ describe("gt rig config", () => {
   it("the refinery runs the gate that was set", async () => {
     await town.gtJson(["rig", "config", "set", "alpha", "test_command", "echo gate-ran-here; exit 3"]);
     await town.gtJson(["rig", "config", "unset", "alpha", "run_tests"]); // the first test turned it off
-    const rigDir = join(town.root, "alpha");
-    const id = await bdOk(town, rigDir, ["create", "gated work", "--silent"]);
-    const s = await town.gt(["sling", id, "alpha", "--no-start", "--no-convoy", "--json"]);
-    assert.equal(s.code, 0, s.stderr);
-    const o = JSON.parse(s.stdout).outcomes[0] as { polecat: string; work_dir: string };
+    const o = await slingNew(town, "alpha", "gated work");
     writeFileSync(join(o.work_dir, "w.txt"), "w\n");
     execFileSync("git", ["add", "w.txt"], { cwd: o.work_dir });
     execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "w"], {

@@ -9,14 +9,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { commitIn, git, makeRepo, newTown, slingNew, type TestTown } from "../helpers/town.ts";
 
-interface Outcome {
-  bead: string;
-  polecat: string;
-  branch: string;
-  work_dir: string;
-}
 interface LandingFailure {
   stage: string;
   target: string | null;
@@ -34,15 +28,6 @@ interface RunReport {
   } | null;
 }
 
-const git = (dir: string, ...args: string[]) =>
-  execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
-const commitIn = (dir: string, file: string, text: string) => {
-  writeFileSync(join(dir, file), text);
-  git(dir, "add", file);
-  git(dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", `add ${file}`);
-  return git(dir, "rev-parse", "HEAD");
-};
-
 describe("a rig on a local working repository", () => {
   let town: TestTown;
   let project: string;
@@ -55,10 +40,7 @@ describe("a rig on a local working repository", () => {
 
   /** A bead slung to a new polecat (not started), a commit of `file`, and gt done. */
   const deliverBead = async (title: string, file: string) => {
-    const id = await bdOk(town, rigDir(), ["create", title, "--silent"]);
-    const s = await town.gt(["sling", id, "app", "--no-start", "--no-convoy", "--json"]);
-    assert.equal(s.code, 0, s.stderr);
-    const o = (JSON.parse(s.stdout) as { outcomes: Outcome[] }).outcomes[0]!;
+    const o = await slingNew(town, "app", title);
     commitIn(o.work_dir, file, `${title}\n`);
     const done = await town.gt(["done"], {
       cwd: o.work_dir,

@@ -6,12 +6,23 @@
 // next gt done finishes the hand-over; there is exactly one merge request for the work, and
 // the refinery lands it (nothing lost, nothing twice).
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { GT } from "../helpers/bd.ts";
-import { bdOk, makeRepo, mergeRequestBeads, newTown, type TestTown } from "../helpers/town.ts";
+import { runCrashingAt } from "../helpers/fault-points.ts";
+import {
+  addBareRig,
+  bdOk,
+  commitIn,
+  git,
+  mergeRequestBeads,
+  newTown,
+  refSha,
+  type Slung,
+  slingNew,
+  type TestTown,
+} from "../helpers/town.ts";
 
 interface Bead {
   id: string;
@@ -28,12 +39,6 @@ interface DoneResult {
   already_submitted: boolean;
   pushed: boolean;
 }
-interface Slung {
-  bead: string;
-  polecat: string;
-  branch: string;
-  work_dir: string;
-}
 
 describe("gt done killed in a crash window", () => {
   let town: TestTown;
@@ -41,51 +46,14 @@ describe("gt done killed in a crash window", () => {
   const rigDir = () => join(town.root, "alpha");
   const bd = (args: string[]) => bdOk(town, rigDir(), args);
   const show = async (id: string) => (JSON.parse(await bd(["show", id, "--json"])) as Bead[])[0]!;
-  const git = (dir: string, ...args: string[]) =>
-    execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
-  const originHas = (ref: string) => {
-    try {
-      return git(origin, "rev-parse", "--verify", "-q", ref);
-    } catch {
-      return undefined;
-    }
-  };
+  const originHas = (ref: string) => refSha(origin, ref);
   const mrsOf = async (bead: string) =>
     (await mergeRequestBeads<Bead>(town, rigDir())).filter((m) => m.metadata?.source_issue === bead);
   const polecatEnv = (s: Slung) => ({ GT_ROLE: "polecat", GT_RIG: "alpha", GT_POLECAT: s.polecat });
 
-  const slingNew = async (title: string): Promise<Slung> => {
-    const id = await bd(["create", title, "--silent"]);
-    const report = await town.gtJson<{ outcomes: Slung[] }>([
-      "sling",
-      id,
-      "alpha",
-      "--no-start",
-      "--no-convoy",
-    ]);
-    return report.outcomes[0]!;
-  };
-  const commitIn = (dir: string, file: string, text: string) => {
-    writeFileSync(join(dir, file), text);
-    git(dir, "add", file);
-    git(dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", `add ${file}`);
-  };
-
   /** gt done in the polecat's sandbox, SIGKILLed by itself at `point`. */
   const doneCrashingAt = (s: Slung, point: string) =>
-    new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(GT, ["done"], {
-        cwd: s.work_dir,
-        env: { ...process.env, ...town.env, ...polecatEnv(s), GT_TEST_CRASH: point },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d;
-      });
-      child.once("error", reject);
-      child.once("close", (code, signal) => resolve({ code, signal, stderr }));
-    });
+    runCrashingAt(GT, s.work_dir, ["done"], point, { ...town.env, ...polecatEnv(s) });
   const done = async (s: Slung, args: string[] = []) => {
     const r = await town.gt(["done", "--json", ...args], { cwd: s.work_dir, env: polecatEnv(s) });
     assert.equal(r.code, 0, r.stderr);
@@ -125,21 +93,14 @@ describe("gt done killed in a crash window", () => {
 
   before(async () => {
     town = await newTown("subprocess");
-    origin = join(town.scratch, "project.git");
-    execFileSync("git", ["clone", "--quiet", "--bare", makeRepo(join(town.scratch, "project")), origin]);
-    const r = await town.gt(["rig", "add", "alpha", origin]);
-    assert.equal(r.code, 0, r.stderr);
-    const file = join(rigDir(), "settings", "config.json");
-    const settings = JSON.parse(readFileSync(file, "utf8"));
-    settings.merge_queue = { test_command: "true" };
-    writeFileSync(file, JSON.stringify(settings, null, 2));
+    origin = await addBareRig(town, "alpha", { mergeQueue: { test_command: "true" } });
   });
   after(async () => {
     await town?.cleanup();
   });
 
   it("killed after the push (done:pushed): the next gt done files the merge request, once", async () => {
-    const s = await slingNew("pushed then killed");
+    const s = await slingNew(town, "alpha", "pushed then killed");
     commitIn(s.work_dir, "pushed.txt", "pushed\n");
     writeFileSync(join(s.work_dir, "unsaved.txt"), "never committed by hand\n");
     const r = await doneCrashingAt(s, "done:pushed");
@@ -161,7 +122,7 @@ describe("gt done killed in a crash window", () => {
   });
 
   it("killed after filing the merge request (done:mr-filed): the next gt done takes that one", async () => {
-    const s = await slingNew("filed then killed");
+    const s = await slingNew(town, "alpha", "filed then killed");
     commitIn(s.work_dir, "filed.txt", "filed\n");
     const r = await doneCrashingAt(s, "done:mr-filed");
     assert.equal(r.signal, "SIGKILL", `gt done did not reach done:mr-filed (exit ${r.code}): ${r.stderr}`);

@@ -3,7 +3,6 @@
 // the merge request exists, a failure leaves the bead hooked, and nothing else is touched.
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -17,7 +16,18 @@ import {
   readMergeRequest,
 } from "../../src/work/merge-requests.ts";
 import { GT, run } from "../helpers/bd.ts";
-import { bdOk, makeRepo, mergeRequestBeads, newTown, type TestTown } from "../helpers/town.ts";
+import {
+  addBareRig,
+  bdOk,
+  commitIn,
+  git,
+  makeRepo,
+  mergeRequestBeads,
+  newTown,
+  type Slung,
+  slingNew,
+  type TestTown,
+} from "../helpers/town.ts";
 
 interface Bead {
   id: string;
@@ -43,12 +53,6 @@ interface DoneResult {
   no_merge: boolean;
   closed: boolean;
 }
-interface Slung {
-  bead: string;
-  polecat: string;
-  branch: string;
-  work_dir: string;
-}
 
 describe("gt done", () => {
   let town: TestTown;
@@ -57,21 +61,7 @@ describe("gt done", () => {
   const bd = (args: string[]) => bdOk(town, rigDir(), args);
   const show = async (id: string) => (JSON.parse(await bd(["show", id, "--json"])) as Bead[])[0]!;
   const mergeRequests = () => mergeRequestBeads<Bead>(town, rigDir());
-  const gitIn = (dir: string, ...args: string[]) =>
-    execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
 
-  /** A bead slung at the rig (no session): the polecat's worktree, ready for the test to work in. */
-  const slingNew = async (title: string, createArgs: string[] = []): Promise<Slung> => {
-    const id = await bd(["create", title, "--silent", ...createArgs]);
-    const report = await town.gtJson<{ outcomes: Slung[] }>([
-      "sling",
-      id,
-      "alpha",
-      "--no-start",
-      "--no-convoy",
-    ]);
-    return report.outcomes[0]!;
-  };
   const polecatEnv = (s: Slung, extra: NodeJS.ProcessEnv = {}) => ({
     GT_ROLE: "polecat",
     GT_RIG: "alpha",
@@ -80,19 +70,11 @@ describe("gt done", () => {
   });
   const done = (s: Slung, args: string[] = [], extra: NodeJS.ProcessEnv = {}) =>
     town.gt(["done", ...args], { cwd: s.work_dir, env: polecatEnv(s, extra) });
-  const commitIn = (dir: string, file: string, text: string) => {
-    writeFileSync(join(dir, file), text);
-    gitIn(dir, "add", file);
-    gitIn(dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", `add ${file}`);
-  };
 
   before(async () => {
     town = await newTown("subprocess");
     // A bare origin, as a hosted remote is: the test reads the branches gt done pushes there.
-    project = join(town.scratch, "project.git");
-    execFileSync("git", ["clone", "--quiet", "--bare", makeRepo(join(town.scratch, "project")), project]);
-    const r = await town.gt(["rig", "add", "alpha", project]);
-    assert.equal(r.code, 0, r.stderr);
+    project = await addBareRig(town, "alpha");
     assert.equal((await town.gt(["crew", "add", "max", "--rig", "alpha"])).code, 0);
   });
   after(async () => {
@@ -100,7 +82,7 @@ describe("gt done", () => {
   });
 
   it("saves, pushes and verifies the branch, files the merge request and goes idle", async () => {
-    const s = await slingNew("real work", ["-p", "1"]);
+    const s = await slingNew(town, "alpha", "real work", ["-p", "1"]);
     commitIn(s.work_dir, "feature.txt", "feature\n");
     writeFileSync(join(s.work_dir, "forgotten.txt"), "left uncommitted\n");
     mkdirSync(join(s.work_dir, ".claude"), { recursive: true });
@@ -116,8 +98,8 @@ describe("gt done", () => {
     assert.ok(res.auto_committed && res.pushed);
 
     // origin (the project) has the branch at the submitted commit, with both files and no runtime files.
-    assert.equal(gitIn(project, "rev-parse", `refs/heads/${s.branch}`), res.commit_sha);
-    const files = gitIn(project, "ls-tree", "-r", "--name-only", res.commit_sha!).split("\n");
+    assert.equal(git(project, "rev-parse", `refs/heads/${s.branch}`), res.commit_sha);
+    const files = git(project, "ls-tree", "-r", "--name-only", res.commit_sha!).split("\n");
     assert.ok(files.includes("feature.txt") && files.includes("forgotten.txt"), files.join(","));
     assert.ok(!files.some((f) => f.startsWith(".claude") || f.startsWith(".beads")), files.join(","));
 
@@ -156,10 +138,10 @@ describe("gt done", () => {
     assert.equal(agent.metadata?.merge_request, res.merge_request);
     assert.ok(agent.metadata?.completion_time);
     // The sandbox is clean, detached at main, and the pushed local branch is gone.
-    assert.equal(gitIn(s.work_dir, "status", "--porcelain", "--untracked-files=no"), "");
-    assert.equal(gitIn(s.work_dir, "rev-parse", "HEAD"), gitIn(project, "rev-parse", "main"));
-    assert.throws(() => gitIn(s.work_dir, "symbolic-ref", "-q", "HEAD"));
-    assert.throws(() => gitIn(s.work_dir, "rev-parse", "--verify", "-q", `refs/heads/${s.branch}`));
+    assert.equal(git(s.work_dir, "status", "--porcelain", "--untracked-files=no"), "");
+    assert.equal(git(s.work_dir, "rev-parse", "HEAD"), git(project, "rev-parse", "main"));
+    assert.throws(() => git(s.work_dir, "symbolic-ref", "-q", "HEAD"));
+    assert.throws(() => git(s.work_dir, "rev-parse", "--verify", "-q", `refs/heads/${s.branch}`));
     const events = readFileSync(join(town.root, ".events.jsonl"), "utf8")
       .split("\n")
       .filter(Boolean)
@@ -190,7 +172,7 @@ describe("gt done", () => {
   });
 
   it("refuses to submit nothing, and a failed push leaves the bead hooked", async () => {
-    const s = await slingNew("nothing yet");
+    const s = await slingNew(town, "alpha", "nothing yet");
     let r = await done(s);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^Error: nothing to submit/);
@@ -198,11 +180,11 @@ describe("gt done", () => {
 
     commitIn(s.work_dir, "work.txt", "work\n");
     const bare = join(rigDir(), ".repo.git");
-    gitIn(bare, "remote", "set-url", "origin", join(town.scratch, "gone.git"));
+    git(bare, "remote", "set-url", "origin", join(town.scratch, "gone.git"));
     try {
       r = await done(s);
     } finally {
-      gitIn(bare, "remote", "set-url", "origin", project);
+      git(bare, "remote", "set-url", "origin", project);
     }
     assert.equal(r.code, 1);
     assert.match(r.stderr, /push of .* failed.*stays on your hook/);
@@ -218,7 +200,7 @@ describe("gt done", () => {
   });
 
   it("a stale session changes nothing; only polecats may run it", async () => {
-    const s = await slingNew("generations");
+    const s = await slingNew(town, "alpha", "generations");
     commitIn(s.work_dir, "gen.txt", "gen\n");
     await bd(["update", `al-alpha-polecat-${s.polecat}`, "--set-metadata", "run_id=current-run"]);
     let r = await done(s, [], { GT_RUN: "older-run" });
@@ -236,7 +218,7 @@ describe("gt done", () => {
   });
 
   it("ESCALATED blocks the bead and keeps the branch; DEFERRED puts it back", async () => {
-    const stuck = await slingNew("too hard");
+    const stuck = await slingNew(town, "alpha", "too hard");
     commitIn(stuck.work_dir, "partial.txt", "half\n");
     let r = await done(stuck, ["--status", "ESCALATED", "--json"]);
     assert.equal(r.code, 0, r.stderr);
@@ -244,7 +226,7 @@ describe("gt done", () => {
     assert.equal(bead.status, "blocked");
     assert.ok(bead.labels?.includes("gt:escalated"));
     assert.equal(
-      gitIn(stuck.work_dir, "symbolic-ref", "--short", "HEAD"),
+      git(stuck.work_dir, "symbolic-ref", "--short", "HEAD"),
       stuck.branch,
       "work kept checked out",
     );
@@ -260,7 +242,7 @@ describe("gt done", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /unpushed/);
 
-    const later = await slingNew("not now");
+    const later = await slingNew(town, "alpha", "not now");
     r = await done(later, ["--status", "deferred"]);
     assert.equal(r.code, 0, r.stderr);
     bead = await show(later.bead);
@@ -269,8 +251,8 @@ describe("gt done", () => {
   });
 
   it("acts only on the polecat's own worktree, and finds it again when the cwd is gone", async () => {
-    const a = await slingNew("mine");
-    const b = await slingNew("theirs");
+    const a = await slingNew(town, "alpha", "mine");
+    const b = await slingNew(town, "alpha", "theirs");
     commitIn(a.work_dir, "a.txt", "a\n");
     // a's identity inside b's worktree (or a crew clone): refused, nothing changes.
     for (const dir of [b.work_dir, join(rigDir(), "crew", "max")]) {
@@ -299,7 +281,7 @@ describe("gt done", () => {
   });
 
   it("no_merge beads: nothing to merge closes the bead; a branch is pushed for review without an MR", async () => {
-    const report = await slingNew("write a report");
+    const report = await slingNew(town, "alpha", "write a report");
     await bd(["update", report.bead, "--set-metadata", "no_merge=true"]);
     let r = await done(report, ["--json"]);
     assert.equal(r.code, 0, r.stderr);
@@ -313,7 +295,7 @@ describe("gt done", () => {
       "polecat idle",
     );
 
-    const review = await slingNew("try an idea");
+    const review = await slingNew(town, "alpha", "try an idea");
     await bd([
       "update",
       review.bead,
@@ -328,7 +310,7 @@ describe("gt done", () => {
     res = JSON.parse(r.stdout) as DoneResult;
     assert.ok(res.pushed && res.no_merge && !res.closed);
     assert.equal(res.merge_request, null);
-    assert.equal(gitIn(project, "rev-parse", `refs/heads/${review.branch}`), res.commit_sha);
+    assert.equal(git(project, "rev-parse", `refs/heads/${review.branch}`), res.commit_sha);
     const bead = await show(review.bead);
     assert.equal(bead.status, "in_progress");
     assert.equal(bead.metadata?.ready_for_review, true);

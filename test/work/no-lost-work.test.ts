@@ -5,7 +5,7 @@
 // Kills happen at exact points through the test-only GT_TEST_PAUSE hook (src/test-pause.ts).
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -13,8 +13,18 @@ import { after, before, describe, it } from "node:test";
 import { openLedger } from "../../src/ledger/discovery.ts";
 import { locate } from "../../src/town/ledgers.ts";
 import { createMergeRequest } from "../../src/work/merge-requests.ts";
-import { GT } from "../helpers/bd.ts";
-import { bdOk, eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { startPaused } from "../helpers/fault-points.ts";
+import {
+  addBareRig,
+  bdOk,
+  commitIn,
+  eventually,
+  git,
+  makeRepo,
+  newTown,
+  refSha,
+  type TestTown,
+} from "../helpers/town.ts";
 
 interface Outcome {
   bead: string;
@@ -41,14 +51,6 @@ describe("no lost work", () => {
   const rigDir = () => join(town.root, "alpha");
   const bd = (args: string[]) => bdOk(town, rigDir(), args);
   const show = async (id: string) => (JSON.parse(await bd(["show", id, "--json"])) as Bead[])[0]!;
-  const git = (dir: string, ...args: string[]) =>
-    execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
-  const commitIn = (dir: string, file: string, text: string) => {
-    writeFileSync(join(dir, file), text);
-    git(dir, "add", file);
-    git(dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", `add ${file}`);
-    return git(dir, "rev-parse", "HEAD");
-  };
   const sling = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     town.gt(["sling", ...args, "--json", "--no-convoy"], { env });
   const slingOk = async (args: string[]) => {
@@ -59,13 +61,7 @@ describe("no lost work", () => {
     return report.outcomes[0]!;
   };
   const polecatEnv = (name: string) => ({ GT_ROLE: "polecat", GT_RIG: "alpha", GT_POLECAT: name });
-  const originHas = (ref: string) => {
-    try {
-      return git(origin, "rev-parse", "--verify", "-q", ref);
-    } catch {
-      return undefined;
-    }
-  };
+  const originHas = (ref: string) => refSha(origin, ref);
 
   /** Runs `fn` with the rig's merge queue switched off, so nothing merges meanwhile. */
   const withMergeQueueOff = async (fn: () => Promise<void>) => {
@@ -83,58 +79,12 @@ describe("no lost work", () => {
     assert.equal(r.code, 0, r.stderr);
   };
 
-  /** Starts a gt command that stops at `point` (test-only pause); resolves once it is there. */
-  const startPaused = async (
-    args: string[],
-    point: string,
-    pauseMs?: number,
-    opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-  ) => {
-    const marker = join(town.scratch, `pause-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-    const child = spawn(GT, args, {
-      cwd: opts.cwd ?? town.root,
-      env: {
-        ...process.env,
-        ...town.env,
-        ...opts.env,
-        GT_TEST_PAUSE: point,
-        GT_TEST_PAUSE_FILE: marker,
-        ...(pauseMs ? { GT_TEST_PAUSE_MS: String(pauseMs) } : {}),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<number>((r) => child.once("exit", (code) => r(code ?? -1)));
-    await eventually(async () => existsSync(marker), 20_000, `gt ${args[0]} to reach ${point}`);
-    return {
-      kill: async () => {
-        child.kill("SIGKILL");
-        await exited;
-      },
-      finish: async () => ({ code: await exited, stdout, stderr }),
-    };
-  };
-
   before(async () => {
     town = await newTown("subprocess");
     const seed = makeRepo(join(town.scratch, "seed"), { "README.md": "# project\n" });
     git(seed, "branch", "release");
     git(seed, "branch", "stage");
-    origin = join(town.scratch, "project.git");
-    execFileSync("git", ["clone", "--quiet", "--bare", seed, origin]);
-    const r = await town.gt(["rig", "add", "alpha", origin]);
-    assert.equal(r.code, 0, r.stderr);
-    const file = join(rigDir(), "settings", "config.json");
-    const settings = JSON.parse(readFileSync(file, "utf8"));
-    settings.merge_queue = { test_command: "true" };
-    writeFileSync(file, JSON.stringify(settings, null, 2));
+    origin = await addBareRig(town, "alpha", { seed, mergeQueue: { test_command: "true" } });
   });
   after(async () => {
     await town?.cleanup();
@@ -276,6 +226,7 @@ describe("no lost work", () => {
 
     const id = await bd(["create", "interrupted", "--silent", "-d", "```sh\necho done > resumed.txt\n```"]);
     const paused = await startPaused(
+      town,
       ["sling", id, `alpha/${first.polecat}`, "--agent", "script", "--no-convoy"],
       "sling:hooked",
     );
@@ -312,9 +263,10 @@ describe("no lost work", () => {
 
       const id = await bd(["create", "racing the sandbox", "--silent", "-d", "```sh\necho r > r.txt\n```"]);
       const paused = await startPaused(
+        town,
         ["sling", id, `alpha/${name}`, "--agent", "script", "--no-convoy"],
         "sling:hooked",
-        3000,
+        { pauseMs: 3000 },
       );
       // The bead is hooked, its sandbox not made yet: an agent looking at its hook now must wait.
       const nudge = await town.gt([
@@ -366,7 +318,11 @@ describe("no lost work", () => {
 
   it("a sling at a polecat rolls back the hook a killed sling left there", async () => {
     const d = await bd(["create", "left half-slung", "--silent"]);
-    const paused = await startPaused(["sling", d, "alpha", "--no-start", "--no-convoy"], "sling:hooked");
+    const paused = await startPaused(
+      town,
+      ["sling", d, "alpha", "--no-start", "--no-convoy"],
+      "sling:hooked",
+    );
     await paused.kill();
     const held = await show(d);
     assert.equal(held.status, "hooked");
@@ -390,9 +346,10 @@ describe("no lost work", () => {
     const id = await bd(["create", "raced", "--silent"]);
     // The first sling stops for a moment right after hooking; the second runs meanwhile.
     const slow = await startPaused(
+      town,
       ["sling", id, "alpha", "--no-start", "--no-convoy", "--json"],
       "sling:hooked",
-      2500,
+      { pauseMs: 2500 },
     );
     const fast = await sling([id, "alpha", "--no-start"]);
     assert.equal(fast.code, 0, fast.stderr);
@@ -456,7 +413,8 @@ describe("no lost work", () => {
     const first = await bd(["create", "finishing", "--silent"]);
     const s = await slingOk([first, "alpha", "--no-start"]);
     commitIn(s.work_dir, "finishing.txt", "f\n");
-    const done = await startPaused(["done"], "done:hook-released", 1500, {
+    const done = await startPaused(town, ["done"], "done:hook-released", {
+      pauseMs: 1500,
       cwd: s.work_dir,
       env: polecatEnv(s.polecat!),
     });
@@ -483,9 +441,10 @@ describe("no lost work", () => {
     assert.equal(done.code, 0, done.stderr);
     const next = await bd(["create", "after the switch", "--silent"]);
     const paused = await startPaused(
+      town,
       ["sling", next, `alpha/${s.polecat}`, "--no-start", "--no-convoy", "--json"],
       "sandbox:switched",
-      1500,
+      { pauseMs: 1500 },
     );
     git(s.work_dir, "rm", "-q", "README.md"); // the damage: a tracked file gone from index and disk
     const r = await paused.finish();
@@ -505,7 +464,7 @@ describe("no lost work", () => {
     const done = await town.gt(["done"], { cwd: s.work_dir, env: polecatEnv(s.polecat!) });
     assert.equal(done.code, 0, done.stderr);
     assert.ok(originHas(`refs/heads/${s.branch}`));
-    const run = await startPaused(["refinery", "run-once", "alpha"], "refinery:landed");
+    const run = await startPaused(town, ["refinery", "run-once", "alpha"], "refinery:landed");
     await run.kill();
     assert.equal((await show(id)).status, "closed", "landed and closed before the kill");
     assert.ok(originHas(`refs/heads/${s.branch}`), "killed before tidying");

@@ -12,7 +12,6 @@ import { describe, it } from "node:test";
 import { unreadMail } from "../../src/comms/mailbox.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { EVENTS_FILE } from "../../src/events/log.ts";
-import { initLedger } from "../../src/ledger/discovery.ts";
 import { openTownLedger } from "../../src/town/ledgers.ts";
 import { Town } from "../../src/town/workspace.ts";
 import {
@@ -27,6 +26,7 @@ import {
   validatePolecatName,
   workLeftIn,
 } from "../../src/work/polecats.ts";
+import { handMadeTown } from "../helpers/hand-made-town.ts";
 import { scratchDir } from "../helpers/temp.ts";
 import { makeRepo } from "../helpers/town.ts";
 
@@ -252,26 +252,7 @@ describe("unpushedCommits", () => {
 describe("rescueUnsavedWork", () => {
   /** A town by hand: town.json, rigs.json, the town ledger and rig gastown (prefix gt) with its ledger. */
   function handTown(): Town {
-    const root = scratchDir("gt-polecat-town-");
-    mkdirSync(join(root, "mayor"));
-    const now = new Date().toISOString();
-    writeFileSync(
-      join(root, "mayor", "town.json"),
-      JSON.stringify({ type: "town", version: 2, name: "t", created_at: now }),
-    );
-    writeFileSync(
-      join(root, "mayor", "rigs.json"),
-      JSON.stringify({
-        version: 1,
-        rigs: {
-          gastown: { git_url: "https://example.invalid/g.git", added_at: now, beads: { prefix: "gt" } },
-        },
-      }),
-    );
-    initLedger(root, { prefix: "hq", version: "test" });
-    mkdirSync(join(root, "gastown"));
-    initLedger(join(root, "gastown"), { prefix: "gt", version: "test" });
-    return new Town(root);
+    return new Town(handMadeTown("gt-polecat-town-", { ledgers: true }));
   }
 
   function events(town: Town): Array<{ type: string; payload: Record<string, unknown> }> {

@@ -1,11 +1,11 @@
 // gt sling through the real executable, hooking without sessions (--no-start) so each case
 // looks at the ledger, the worktrees and the guards; sessions are covered end to end.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { GT, run } from "../helpers/bd.ts";
+import { run } from "../helpers/bd.ts";
+import { spawnPaused } from "../helpers/fault-points.ts";
 import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Outcome {
@@ -161,30 +161,7 @@ describe("gt sling", () => {
     const contenders = [
       ["sling", id, "alpha/crew/max", "--no-start", "--json"],
       ["sling", id, "alpha", "--no-start", "--json"],
-    ].map((args, i) => {
-      const marker = join(town.scratch, `race-${id}-${i}`);
-      const child = spawn(GT, args, {
-        cwd: town.root,
-        env: {
-          ...process.env,
-          ...town.env,
-          GT_TEST_PAUSE: "sling:checked",
-          GT_TEST_PAUSE_FILE: marker,
-          GT_TEST_PAUSE_MS: "2000",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => {
-        stdout += d;
-      });
-      child.stderr.on("data", (d) => {
-        stderr += d;
-      });
-      const exited = new Promise<number>((r) => child.once("exit", (code) => r(code ?? -1)));
-      return { marker, exited, result: async () => ({ code: await exited, stdout, stderr }) };
-    });
+    ].map((args) => spawnPaused(town, args, "sling:checked", { pauseMs: 2000 }));
     const held: number[] = [];
     try {
       const deadline = Date.now() + 30_000;
@@ -202,7 +179,7 @@ describe("gt sling", () => {
     } finally {
       for (const pid of held) process.kill(pid, "SIGCONT");
     }
-    const [a, b] = await Promise.all(contenders.map((c) => c.result()));
+    const [a, b] = await Promise.all(contenders.map((c) => c.finish()));
     const wins = [a!, b!].filter(
       (r) => r.code === 0 && JSON.parse(r.stdout).outcomes[0]?.action === "hooked",
     );
