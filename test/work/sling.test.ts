@@ -166,11 +166,14 @@ describe("gt sling", () => {
     try {
       const deadline = Date.now() + 30_000;
       for (const c of contenders) {
-        while (!existsSync(c.marker)) {
+        // The marker exists a moment before its pid is written: never signal pid 0 (our group).
+        const pidIn = (file: string) => (existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : 0);
+        let pid = pidIn(c.marker);
+        while (!(pid > 0)) {
           assert.ok(Date.now() < deadline, "both slings reach the pause point");
           await new Promise((r) => setTimeout(r, 5));
+          pid = pidIn(c.marker);
         }
-        const pid = Number(readFileSync(c.marker, "utf8").trim());
         process.kill(pid, "SIGSTOP");
         held.push(pid);
       }
