@@ -227,7 +227,25 @@ export interface UserRecord {
   fixed: Set<string>;
 }
 
+/** Sandboxes a sling found damaged after switching them and reset (the event log says so). */
+export function noteSandboxRepairs(w: World, t: Tally): void {
+  const log = join(w.root, ".events.jsonl");
+  if (!existsSync(log)) return;
+  for (const line of readFileSync(log, "utf8").split("\n")) {
+    if (!line.includes('"sandbox_repaired"')) continue;
+    try {
+      const e = JSON.parse(line) as { payload?: { rig?: string; polecat?: string; paths?: string[] } };
+      t.notes.push(
+        `sandbox repaired after a switch: ${e.payload?.rig}/polecats/${e.payload?.polecat} (${(e.payload?.paths ?? []).join(", ")})`,
+      );
+    } catch {
+      // a torn last line: the log is append-only and a kill may cut it
+    }
+  }
+}
+
 export async function checkRound(w: World, rec: Recorder, user: UserRecord, t: Tally): Promise<void> {
+  noteSandboxRepairs(w, t);
   // (a) every ledger of the town.
   await checkLedger(t, w, "town", join(w.root, ".beads"));
   const ledgers = new Map<string, Row[]>();

@@ -158,9 +158,11 @@ export function formatReport(r: ChaosReport): string {
   if (r.errors.length > 0) lines.push(`  harness errors: ${r.errors.length}`);
   const rebased = r.notes.filter((n) => n.includes("its change is on main")).length;
   const caughtUp = r.notes.filter((n) => n.includes("caught up")).length;
+  const repaired = r.notes.filter((n) => n.includes("sandbox repaired")).length;
   lines.push(
     `  polecat commits checked: those on no ref but landed on main as the refinery's rebased copy: ${rebased}`,
     `  ledgers whose issues.jsonl lagged and caught up on the next bd command: ${caughtUp}`,
+    `  sandboxes found damaged right after a switch and reset before their agent started: ${repaired}`,
   );
   lines.push("", "  the user's recovery actions");
   for (const a of ACTIONS)
