@@ -26,7 +26,13 @@ export function agentBin(agent: RealAgent): string {
 }
 
 function installedVersion(agent: RealAgent): string | undefined {
-  const pkgJson = join(AGENT_CACHE, agent, "node_modules", ...AGENT_PINS[agent].pkg.split("/"), "package.json");
+  const pkgJson = join(
+    AGENT_CACHE,
+    agent,
+    "node_modules",
+    ...AGENT_PINS[agent].pkg.split("/"),
+    "package.json",
+  );
   try {
     return JSON.parse(readFileSync(pkgJson, "utf8")).version;
   } catch {
@@ -43,7 +49,10 @@ export function installAgent(agent: RealAgent): string {
   const stage = `${final}.installing-${process.pid}`;
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  writeFileSync(join(stage, "package.json"), `${JSON.stringify({ private: true, name: `gt-test-${agent}` })}\n`);
+  writeFileSync(
+    join(stage, "package.json"),
+    `${JSON.stringify({ private: true, name: `gt-test-${agent}` })}\n`,
+  );
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-save", `${pin.pkg}@${pin.version}`], {
     cwd: stage,
     stdio: ["ignore", "inherit", "inherit"],
@@ -54,7 +63,9 @@ export function installAgent(agent: RealAgent): string {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const wanted = (process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(AGENT_PINS)) as RealAgent[];
+  const wanted = (
+    process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(AGENT_PINS)
+  ) as RealAgent[];
   for (const a of wanted) {
     if (!(a in AGENT_PINS)) {
       console.error(`install: unknown agent ${a} (known: ${Object.keys(AGENT_PINS).join(", ")})`);
