@@ -441,6 +441,42 @@ export function runConformance(name: string, factory: StoreFactory): void {
         assert.ok(claimed.started_at);
         assert.equal((await s.claimIssue(a.id, "amy")).assignee, "amy", "re-claiming is idempotent");
         await rejects(s.claimIssue(a.id, "bob"), "already_claimed");
+        const after = await s.getIssue(a.id);
+        assert.equal(after?.assignee, "amy", "a refused claim changes nothing");
+        assert.equal(after?.status, "in_progress");
+      });
+
+      t("claim refuses what is not open, and work assigned to someone else", async (s) => {
+        const closed = await s.createIssue({ title: "done" }, ME);
+        await s.closeIssue(closed.id, {}, ME);
+        await rejects(s.claimIssue(closed.id, "amy"), "not_open");
+        assert.equal((await s.getIssue(closed.id))?.assignee ?? null, null);
+        const blocked = await s.createIssue({ title: "blocked" }, ME);
+        await s.updateIssue(blocked.id, { status: "blocked" }, ME);
+        await rejects(s.claimIssue(blocked.id, "amy"), /status blocked/);
+        // Assigned but not started: still someone else's.
+        const bobs = await s.createIssue({ title: "bob's", assignee: "bob" }, ME);
+        await rejects(s.claimIssue(bobs.id, "amy"), /already claimed by bob/);
+        assert.equal((await s.getIssue(bobs.id))?.status, "open");
+        // Assigned to me and open: claiming starts it.
+        const mine = await s.createIssue({ title: "mine", assignee: "amy" }, ME);
+        const started = await s.claimIssue(mine.id, "amy");
+        assert.equal(started.status, "in_progress");
+        assert.equal(started.assignee, "amy");
+        // In progress with nobody on it: not open, not claimable.
+        const orphan = await s.createIssue({ title: "orphan" }, ME);
+        await s.updateIssue(orphan.id, { status: "in_progress" }, ME);
+        await rejects(s.claimIssue(orphan.id, "amy"), "not_open");
+        await assert.rejects(s.claimIssue("zz-nope", "amy"));
+      });
+
+      t("re-claiming one's own started work writes nothing", async (s) => {
+        const a = await s.createIssue({ title: "a" }, ME);
+        const first = await s.claimIssue(a.id, "amy");
+        const eventsBefore = (await s.events(a.id)).length;
+        const again = await s.claimIssue(a.id, "amy");
+        assert.equal(again.updated_at, first.updated_at);
+        assert.equal((await s.events(a.id)).length, eventsBefore);
       });
 
       t("dependent records list edges pointing at an ID, even one stored elsewhere", async (s) => {
