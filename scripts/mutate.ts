@@ -45,7 +45,14 @@ export const MODULES: Module[] = [
     targets: [
       {
         file: "src/work/sling.ts",
-        functions: ["checkSlingable", "holderIsDead", "holderOf", "clearPolecatHook", "hookOne", "releaseHook"],
+        functions: [
+          "checkSlingable",
+          "holderIsDead",
+          "holderOf",
+          "clearPolecatHook",
+          "hookOne",
+          "releaseHook",
+        ],
       },
       { file: "src/town/namepool.ts", functions: ["chooseTheme", "allocateName"] },
     ],
@@ -162,7 +169,10 @@ async function runModule(m: Module): Promise<{ score: Score; survivors: string[]
   const valid = killed + timeout + survived;
   const survivors = results
     .filter((r) => r.status === "Survived" || r.status === "NoCoverage")
-    .map((r) => `${r.fileName.replace(`${ROOT}/`, "")}:${r.location.start.line} ${r.mutatorName}: ${r.replacement ?? ""}`);
+    .map(
+      (r) =>
+        `${r.fileName.replace(`${ROOT}/`, "")}:${r.location.start.line} ${r.mutatorName}: ${r.replacement ?? ""}`,
+    );
   return {
     score: {
       module: m.name,
@@ -182,12 +192,16 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes("--list")) {
     for (const m of MODULES)
-      console.log(`${m.name}: ${m.what}\n  code:  ${mutateSpecs(m.targets).join(" ")}\n  tests: ${m.tests.join(" ")}`);
+      console.log(
+        `${m.name}: ${m.what}\n  code:  ${mutateSpecs(m.targets).join(" ")}\n  tests: ${m.tests.join(" ")}`,
+      );
     return;
   }
   const unknown = args.filter((a) => !MODULES.some((m) => m.name === a));
   if (unknown.length) {
-    console.error(`mutate: unknown module ${unknown.join(", ")} (known: ${MODULES.map((m) => m.name).join(", ")})`);
+    console.error(
+      `mutate: unknown module ${unknown.join(", ")} (known: ${MODULES.map((m) => m.name).join(", ")})`,
+    );
     process.exit(2);
   }
   const chosen = args.length ? MODULES.filter((m) => args.includes(m.name)) : MODULES;
