@@ -12,7 +12,7 @@ const LAYERS = [
   ["work"],
   ["refinery"],
   ["agents"],
-  ["demo"],
+  ["demo", "doctor"],
   ["cli"],
 ];
 
