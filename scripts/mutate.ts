@@ -56,7 +56,7 @@ export const MODULES: Module[] = [
       },
       { file: "src/town/namepool.ts", functions: ["chooseTheme", "allocateName"] },
     ],
-    tests: ["test/work/sling.test.ts", "test/town/naming.test.ts", "test/work/sling-cas.test.ts"],
+    tests: ["test/work/sling.test.ts", "test/town/naming.test.ts"],
   },
   {
     name: "claim",
@@ -90,7 +90,7 @@ export const MODULES: Module[] = [
     name: "jsonl",
     what: "JSONL export and import",
     targets: [{ file: "src/ledger/jsonl.ts" }, { file: "src/ledger/sqlite/export.ts" }],
-    tests: ["test/ledger/export.test.ts", "test/ledger/crash.test.ts", "test/ledger/sqlite.test.ts"],
+    tests: ["test/ledger/jsonl.test.ts", "test/ledger/export.test.ts", "test/ledger/sqlite.test.ts"],
   },
 ];
 
