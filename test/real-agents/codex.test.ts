@@ -1,0 +1,349 @@
+// Real Codex (@openai/codex, pinned in install.ts) driven offline against the fake OpenAI
+// Responses API: print mode, and interactively in real tmux started directly (not through gt
+// yet): its startup screens on a fresh home and the keys that pass them, the idle and busy
+// screens gt will detect, a pasted prompt running a scripted shell command, its hooks
+// (hooks.json SessionStart / UserPromptSubmit / Stop, `notify`), and the token usage its
+// transcript records. The screen strings asserted here are the ones gt's preset relies on:
+// a Codex release that changes them fails these tests.
+import "../helpers/isolation.ts";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { startResponsesServer } from "../helpers/model-server/openai-responses.ts";
+import type { LoggedRequest } from "../helpers/model-server/script.ts";
+import { scratchDir } from "../helpers/temp.ts";
+import { writeCodexHome } from "./agent-homes.ts";
+import { AgentPane, assertNoProcessesIn, runToExit, until } from "./agent-pane.ts";
+import { installAgent } from "./install.ts";
+
+/** The input line of an idle Codex (the placeholder of an empty prompt). */
+export const CODEX_PROMPT_LINE = "› Ask Codex to do anything";
+/** What a busy Codex shows: `• Working (2s • esc to interrupt)`. */
+export const CODEX_BUSY = /^• Working \(\d+s • esc to interrupt\)$/m;
+
+/**
+ * Whether a Codex screen is idle: the prompt line followed by exactly two status lines (model
+ * and directory, then the key hints), and no busy marker. The prompt line is also drawn while
+ * busy, so the busy marker must be absent too.
+ */
+export function codexIdle(screen: string): boolean {
+  const lines = screen.split("\n").filter((l) => l.trim());
+  const at = lines.lastIndexOf(CODEX_PROMPT_LINE);
+  return (
+    at >= 0 &&
+    at === lines.length - 3 &&
+    /^ {2}gpt-fake default · \//.test(lines[at + 1]!) &&
+    /^ {2}← for agents · \? for shortcuts/.test(lines[at + 2]!) &&
+    !screen.includes("esc to interrupt")
+  );
+}
+
+/** A shell script that records its stdin in `out` (written aside, then renamed) and prints `say` (hook output for the model). */
+function hookScript(dir: string, name: string, out: string, say = ""): string {
+  const path = join(dir, `${name}.sh`);
+  writeFileSync(
+    path,
+    `#!/bin/sh\ncat > '${out}.part'\nmv '${out}.part' '${out}'\n${say ? `echo '${say}'\n` : ""}`,
+  );
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** A `notify` program: Codex passes the event as its last argument; one JSON line each. */
+function notifyScript(dir: string, out: string): string {
+  const path = join(dir, "notify.sh");
+  writeFileSync(path, `#!/bin/sh\nfor last; do :; done\nprintf '%s\\n' "$last" >> '${out}'\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+function gitRepo(prefix: string): string {
+  const dir = scratchDir(prefix);
+  execFileSync("git", ["init", "-q", dir]);
+  return dir;
+}
+
+/** The items of a Responses request's input. */
+function inputOf(r: LoggedRequest): Array<Record<string, unknown>> {
+  return ((r.body as { input?: Array<Record<string, unknown>> }).input ?? []).filter(Boolean);
+}
+
+/** The usage the server reported for the agent's turns (side queries excluded). */
+function turnUsage(requests: LoggedRequest[]) {
+  const sum = { input: 0, cached: 0, output: 0 };
+  for (const r of requests) {
+    const u = r.reply!.usage;
+    sum.input += u.input + u.cacheRead;
+    sum.cached += u.cacheRead;
+    sum.output += u.output;
+  }
+  return sum;
+}
+
+let codex = "";
+before(() => {
+  codex = installAgent("codex");
+});
+
+describe("Codex, offline against the fake Responses API", () => {
+  it("codex exec runs the scripted shell call and prints the final text", async (t) => {
+    const server = await startResponsesServer([
+      { shell: ["echo made-by-codex > made.txt"] },
+      { when: "Process exited with code 0", text: "Codex finished the file." },
+    ]);
+    t.after(() => server.close());
+    const work = scratchDir("gt-codex-work-");
+    const env = writeCodexHome(scratchDir("gt-codex-home-"), { serverUrl: server.url });
+    const t0 = Date.now();
+    const res = await runToExit(
+      [codex, "exec", "Make the file", "--dangerously-bypass-approvals-and-sandbox", "--skip-git-repo-check"],
+      { cwd: work, env },
+    );
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /Codex finished the file\./);
+    assert.equal(readFileSync(join(work, "made.txt"), "utf8"), "made-by-codex\n");
+
+    const turns = server.log.modelRequests;
+    assert.equal(turns.length, 2, "one request per model turn");
+    // The shell tool Codex offers, and its argument shape (the server relies on it).
+    const tools = (
+      turns[0]!.body as { tools: Array<{ name?: string; parameters?: { properties?: object } }> }
+    ).tools;
+    const exec = tools.find((t) => t.name === "exec_command");
+    assert.ok(exec && "cmd" in (exec.parameters?.properties ?? {}), "exec_command takes {cmd}");
+    const second = inputOf(turns[1]!);
+    const call = second.find((i) => i.type === "function_call");
+    const output = second.find((i) => i.type === "function_call_output");
+    assert.equal(call?.name, "exec_command");
+    assert.deepEqual(JSON.parse(String(call?.arguments)), { cmd: "echo made-by-codex > made.txt" });
+    assert.equal(output?.call_id, call?.call_id, "the next request carried the tool result");
+    assert.match(String(output?.output), /Process exited with code 0/);
+    console.log(`codex exec: ${Date.now() - t0} ms`);
+  });
+
+  it("in tmux as gt would start it: idle screen, busy marker, a pasted prompt runs a command; hooks, notify and the transcript's usage", async (t) => {
+    const work = gitRepo("gt-codex-work-");
+    const out = scratchDir("gt-codex-hooks-");
+    const home = scratchDir("gt-codex-home-");
+    const server = await startResponsesServer([
+      // Held at a gate until the test has seen the busy screen.
+      {
+        when: "write the file",
+        shell: ["while [ ! -e go ]; do sleep 0.05; done; echo from-tmux > made.txt"],
+      },
+      { when: "Process exited with code 0", text: "The file is written." },
+    ]);
+    t.after(() => server.close());
+    const env = writeCodexHome(home, {
+      serverUrl: server.url,
+      trusted: [work],
+      notify: [notifyScript(out, join(out, "notify.jsonl"))],
+      hooks: {
+        hooks: {
+          SessionStart: [
+            {
+              hooks: [
+                {
+                  type: "command",
+                  command: hookScript(out, "start", join(out, "start.json"), "PRIME-FROM-SESSION-START"),
+                },
+              ],
+            },
+          ],
+          UserPromptSubmit: [
+            {
+              hooks: [
+                {
+                  type: "command",
+                  command: hookScript(out, "prompt", join(out, "prompt.json"), "MAIL-FROM-PROMPT-HOOK"),
+                },
+              ],
+            },
+          ],
+          Stop: [{ hooks: [{ type: "command", command: hookScript(out, "stop", join(out, "stop.json")) }] }],
+        },
+      },
+    });
+    const t0 = Date.now();
+    const pane = await AgentPane.start({
+      command: [
+        codex,
+        "--no-daemon",
+        "--dangerously-bypass-approvals-and-sandbox",
+        "--dangerously-bypass-hook-trust",
+      ],
+      cwd: work,
+      env,
+    });
+    try {
+      // Pre-trusted folder and hooks bypassed: no dialog, straight to the idle prompt.
+      const idle = await pane.waitFor(codexIdle, "the idle Codex prompt");
+      const tReady = Date.now() - t0;
+      assert.doesNotMatch(idle, /Trust this folder|Hooks need review/);
+      assert.match(idle, /^ {2}>_ OpenAI Codex \(v0\.171\.0\)$/m);
+
+      await pane.submit("Please write the file");
+      const busy = await pane.waitFor(CODEX_BUSY, "the busy marker");
+      assert.ok(!codexIdle(busy), "a busy screen is not idle, although it still draws the prompt line");
+      assert.ok(busy.includes(CODEX_PROMPT_LINE), "the prompt line is drawn while busy");
+      writeFileSync(join(work, "go"), "");
+      const done = await pane.waitFor(
+        (s) => s.includes("• The file is written.") && codexIdle(s),
+        "the turn's end",
+      );
+      assert.match(done, /^• Ran while \[ ! -e go \]/m);
+      assert.equal(readFileSync(join(work, "made.txt"), "utf8"), "from-tmux\n");
+
+      // What the model was shown: the prompt, the hooks' output (developer messages), then the tool result.
+      const turns = server.log.modelRequests;
+      assert.equal(turns.length, 2);
+      const first = inputOf(turns[0]!);
+      const developer = (say: string) =>
+        first.some((i) => i.role === "developer" && JSON.stringify(i.content).includes(say));
+      assert.ok(
+        developer("PRIME-FROM-SESSION-START"),
+        "SessionStart output reaches the model as a developer message",
+      );
+      assert.ok(
+        developer("MAIL-FROM-PROMPT-HOOK"),
+        "UserPromptSubmit output reaches the model as a developer message",
+      );
+      assert.ok(
+        first.some((i) => i.role === "user" && JSON.stringify(i.content).includes("Please write the file")),
+      );
+      const result = inputOf(turns[1]!).find((i) => i.type === "function_call_output");
+      assert.match(String(result?.output), /Process exited with code 0/);
+
+      // Turn end: the Stop hook (once, with the transcript path) and notify.
+      await until(
+        () => existsSync(join(out, "stop.json")) && existsSync(join(out, "notify.jsonl")),
+        "Stop hook and notify",
+      );
+      const stop = JSON.parse(readFileSync(join(out, "stop.json"), "utf8"));
+      assert.equal(stop.hook_event_name, "Stop");
+      assert.equal(stop.last_assistant_message, "The file is written.");
+      assert.equal(stop.cwd, work);
+      const start = JSON.parse(readFileSync(join(out, "start.json"), "utf8"));
+      assert.equal(start.hook_event_name, "SessionStart");
+      assert.equal(start.source, "startup");
+      assert.equal(start.transcript_path, stop.transcript_path);
+      // notify: one JSON argument per finished turn; the thread-title query gets one too.
+      const notified = () =>
+        readFileSync(join(out, "notify.jsonl"), "utf8")
+          .split("\n")
+          .filter((l) => l.endsWith("}"))
+          .map((l) => JSON.parse(l));
+      await until(
+        () => notified().some((n) => n["last-assistant-message"] === "The file is written."),
+        "notify of our turn",
+      );
+      const ours = notified().find((n) => n["last-assistant-message"] === "The file is written.");
+      assert.equal(ours.type, "agent-turn-complete");
+      assert.deepEqual(ours["input-messages"], ["Please write the file"]);
+      assert.equal(ours["thread-id"], stop.session_id);
+
+      // The transcript: $CODEX_HOME/sessions/YYYY/MM/DD/rollout-<ts>-<id>.jsonl, usage in token_count events.
+      const transcript = String(stop.transcript_path);
+      assert.ok(transcript.startsWith(join(home, "sessions")), transcript);
+      assert.match(transcript, /\/sessions\/\d{4}\/\d{2}\/\d{2}\/rollout-[^/]+\.jsonl$/);
+      const expected = turnUsage(turns);
+      await until(
+        () => {
+          const counts = readFileSync(transcript, "utf8")
+            .split("\n")
+            .filter((l) => l.endsWith("}"))
+            .map((l) => JSON.parse(l))
+            .filter((e) => e.type === "event_msg" && e.payload?.type === "token_count" && e.payload.info);
+          const total = counts.at(-1)?.payload.info.total_token_usage;
+          return (
+            total?.input_tokens === expected.input &&
+            total?.cached_input_tokens === expected.cached &&
+            total?.output_tokens === expected.output
+          );
+        },
+        `token_count totals ${JSON.stringify(expected)} in ${transcript}`,
+      );
+      console.log(`codex in tmux: ready after ${tReady} ms, whole test ${Date.now() - t0} ms`);
+    } finally {
+      await pane.stop();
+    }
+    await assertNoProcessesIn(work);
+  });
+
+  it("on a fresh home shows the folder trust screen (Enter) and Hooks need review (Down, Enter)", async (t) => {
+    const work = gitRepo("gt-codex-work-");
+    const home = scratchDir("gt-codex-home-");
+    const out = scratchDir("gt-codex-hooks-");
+    const server = await startResponsesServer([{ text: "Hello from the script." }]);
+    t.after(() => server.close());
+    const env = writeCodexHome(home, {
+      serverUrl: server.url,
+      hooks: {
+        hooks: {
+          SessionStart: [
+            {
+              hooks: [
+                { type: "command", command: hookScript(out, "start", join(out, "start.json"), "HOOK-RAN") },
+              ],
+            },
+          ],
+        },
+      },
+    });
+    const pane = await AgentPane.start({
+      command: [codex, "--no-daemon", "--dangerously-bypass-approvals-and-sandbox"],
+      cwd: work,
+      env,
+    });
+    try {
+      // The bypass flag does not skip folder trust for a git repository.
+      const trust = await pane.waitStable((s) => s.includes("Trust this folder?"), "the folder trust screen");
+      assert.match(trust, /^ {2}Folder access$/m);
+      assert.ok(trust.split("\n").includes(`  ${work}`), trust);
+      assert.match(trust, /^› 1\. Trust and continue$/m);
+      assert.match(trust, /^ {2}2\. Back to Agent Command Center$/m);
+      assert.match(trust, /^ {2}enter continue · esc back$/m);
+      assert.ok(!codexIdle(trust));
+
+      const hooks = await pane.answer(
+        "Trust this folder?",
+        "Enter",
+        "Hooks need review",
+        "the hook review screen",
+      );
+      assert.match(hooks, /^ {2}1 hook is new or changed\.$/m);
+      assert.match(hooks, /^› 1\. Review hooks$/m);
+      assert.match(hooks, /^ {2}2\. Trust all and continue$/m);
+      assert.match(hooks, /^ {2}3\. Continue without trusting \(hooks won't run\)$/m);
+      assert.match(hooks, /^ {2}enter confirm · esc skip$/m);
+      assert.ok(!codexIdle(hooks));
+      await pane.answer(
+        /^› 1\. Review hooks$/m,
+        "Down",
+        /^› 2\. Trust all and continue$/m,
+        "trust-all selected",
+      );
+      await pane.answer(
+        /^› 2\. Trust all and continue$/m,
+        "Enter",
+        codexIdle,
+        "the idle prompt after the dialogs",
+      );
+
+      // Both decisions are saved in config.toml.
+      const config = readFileSync(join(home, "config.toml"), "utf8");
+      assert.ok(config.includes(`[projects."${work}"]\ntrust_level = "trusted"`), config);
+      assert.match(config, /\[hooks\.state\."[^"]*hooks\.json:session_start:0:0"\]\ntrusted_hash = "sha256:/);
+
+      // The trusted hook runs.
+      await pane.submit("say hello");
+      await pane.waitFor((s) => s.includes("• Hello from the script.") && codexIdle(s), "the reply");
+      assert.ok(server.log.find("HOOK-RAN"), "the trusted SessionStart hook's output reached the model");
+    } finally {
+      await pane.stop();
+    }
+    await assertNoProcessesIn(work);
+  });
+});
