@@ -52,7 +52,7 @@ export function tidyOutput(raw: string, lines: number): string {
 
 // ---- processes -------------------------------------------------------------------------
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   ppid: number;
   sid: number;
@@ -99,7 +99,8 @@ export function isRunning(pid: number, startTime?: string): boolean {
   return !startTime || st.startTime === startTime;
 }
 
-function liveProcesses(): ProcStat[] {
+/** Every live process (Linux /proc; zombies left out). */
+export function liveProcesses(): ProcStat[] {
   const out: ProcStat[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

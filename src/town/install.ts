@@ -73,7 +73,8 @@ const ESCALATION_DEFAULTS = {
   max_reescalations: 2,
 };
 
-function daemonDefaults() {
+/** mayor/daemon.json as gt install writes it (rig add then lists each rig under witness and refinery). */
+export function daemonDefaults() {
   return {
     type: "daemon-patrol-config",
     version: 1,

@@ -362,7 +362,8 @@ async function register(town: Town, rig: RigSummary): Promise<void> {
   });
 }
 
-function writeRoutes(file: string, routes: Array<{ prefix: string; path: string }>): void {
+/** Replaces a routes.jsonl (through a temp file and a rename). */
+export function writeRoutes(file: string, routes: Array<{ prefix: string; path: string }>): void {
   mkdirSync(join(file, ".."), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, routes.map((r) => `${JSON.stringify({ prefix: r.prefix, path: r.path })}\n`).join(""));

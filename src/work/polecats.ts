@@ -278,7 +278,8 @@ export async function refreshSharedRepo(town: Town, rig: string): Promise<void> 
   await gitOk(join(town.rigDir(rig), ".repo.git"), ["fetch", "--quiet", "origin"]);
 }
 
-async function startPoint(bare: string, branch: string): Promise<string> {
+/** Where new work starts: origin's copy of `branch` when the shared repo has fetched one, else its own. */
+export async function startPoint(bare: string, branch: string): Promise<string> {
   return (await gitOk(bare, ["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${branch}`]))
     ? `origin/${branch}`
     : branch;
@@ -445,14 +446,26 @@ export async function rescueUnsavedWork(
 /**
  * Makes a leftover directory where a worktree should be harmless: git worktree add needs the
  * path free. An empty one goes; one with files is moved aside (never deleted: it may be work).
+ * Returns where it was moved.
  */
-function clearStaleWorkDir(workDir: string): void {
-  if (!existsSync(workDir)) return;
+export function clearStaleWorkDir(workDir: string): string | undefined {
+  if (!existsSync(workDir)) return undefined;
   if (readdirSync(workDir).length === 0) {
     rmSync(workDir, { recursive: true, force: true });
-    return;
+    return undefined;
   }
-  renameSync(workDir, `${workDir}.orphaned-${Date.now().toString(36)}`);
+  const aside = `${workDir}.orphaned-${Date.now().toString(36)}`;
+  renameSync(workDir, aside);
+  return aside;
+}
+
+/**
+ * Runs `fn` as the only process adding or pruning worktrees of the rig's shared repo: git
+ * names a worktree's admin dir after the path's last part (the rig name, for every polecat)
+ * and picks free suffixes racily, so concurrent adds in one repo must take turns.
+ */
+export function withWorktreeAdds<T>(town: Town, rig: string, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(join(town.rigDir(rig), ".runtime", "locks", "worktree-add.lock"), fn);
 }
 
 export interface SandboxOptions {
@@ -529,9 +542,7 @@ async function prepareSandboxHeld(
     clearStaleWorkDir(workDir);
     // --no-track: setting an upstream writes the shared config file, which parallel slings
     // would fight over (config.lock); polecat branches are pushed explicitly by gt done.
-    // git names a worktree's admin dir after the path's last part (the rig name, for every
-    // polecat) and picks free suffixes racily: concurrent adds in one repo must take turns.
-    await withFileLock(join(rigDir, ".runtime", "locks", "worktree-add.lock"), async () => {
+    await withWorktreeAdds(town, rig, async () => {
       // A worktree deleted by hand is still registered until pruned, and blocks its path.
       await gitOk(bare, ["worktree", "prune"]);
       if (await localHas(branch)) await git(bare, ["worktree", "add", "--quiet", workDir, branch]);

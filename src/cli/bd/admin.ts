@@ -5,6 +5,7 @@ import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { findLedger, initLedger, prefixFromDirName, prefixOfJsonl } from "../../ledger/discovery.ts";
+import { ledgerHealth } from "../../ledger/health.ts";
 import { issuesToJsonl, parseJsonlBytes, readJsonlFile, writeJsonlFile } from "../../ledger/jsonl.ts";
 import type { Issue } from "../../ledger/model.ts";
 import { checkImportedIssue, missingSections } from "../../ledger/validate.ts";
@@ -284,69 +285,7 @@ async function preflight(ctx: BdContext) {
  * something needs a person.
  */
 async function doctor(ctx: BdContext) {
-  const store = ctx.ledger();
-  const checks: Array<{ name: string; ok: boolean; detail: string; lines?: string[] }> = [];
-  const integrity = await store.integrityCheck();
-  const total = await store.countIssues({ all: true, includeInfra: true, includeTemplates: true });
-  checks.push({
-    name: "database",
-    ok: integrity.length === 1 && integrity[0] === "ok",
-    detail:
-      integrity.length === 1 && integrity[0] === "ok"
-        ? `${total} issues, integrity ok`
-        : integrity.join("; "),
-  });
-  const jsonl = await store.inspectJsonl();
-  const unreadable: Array<{ file: string; line: number; reason: string }> = [];
-  if (jsonl) {
-    const file = shownPath(ctx, jsonl.path);
-    for (const u of jsonl.unreadable) unreadable.push({ file, line: u.line, reason: u.reason });
-    checks.push({
-      name: "issues.jsonl lines",
-      ok: unreadable.length === 0,
-      detail:
-        unreadable.length === 0
-          ? jsonl.exists
-            ? "every line readable"
-            : "no file yet"
-          : `${unreadable.length} unreadable line(s), kept as they are and not imported; fix or remove them by hand`,
-      lines: unreadable.map((u) => `${u.file}:${u.line}: ${u.reason}`),
-    });
-    if (jsonl.autoExport) {
-      const behind = jsonl.missing.length + jsonl.differing.length;
-      checks.push({
-        name: "issues.jsonl sync",
-        ok: behind === 0 && jsonl.extra.length === 0,
-        detail:
-          behind === 0 && jsonl.extra.length === 0
-            ? "in step with the database"
-            : [
-                jsonl.missing.length > 0 ? `${jsonl.missing.length} issue(s) missing from the file` : "",
-                jsonl.differing.length > 0
-                  ? `${jsonl.differing.length} issue(s) differ from the database`
-                  : "",
-                jsonl.extra.length > 0 ? `${jsonl.extra.length} issue(s) only in the file` : "",
-              ]
-                .filter(Boolean)
-                .join(", "),
-        lines: [...jsonl.missing, ...jsonl.differing, ...jsonl.extra].slice(0, 20),
-      });
-    } else {
-      checks.push({ name: "issues.jsonl sync", ok: true, detail: "auto-export off (bd export to refresh)" });
-    }
-  }
-  const config = await store.inspectConfigFile();
-  if (config) {
-    checks.push({
-      name: "config.yaml",
-      ok: config.exists && config.differing.length === 0,
-      detail: !config.exists
-        ? "missing: the ledger's settings do not travel with issues.jsonl (any bd write creates it)"
-        : config.differing.length === 0
-          ? "in step with the database"
-          : `differs from the database for ${config.differing.join(", ")}`,
-    });
-  }
+  const { checks, unreadable } = await ledgerHealth(ctx.ledger(), (p) => shownPath(ctx, p));
   const ok = checks.every((c) => c.ok);
   if (ctx.json) {
     ctx.printJson({ ok, checks: checks.map(({ lines: _l, ...c }) => c), unreadable_lines: unreadable });

@@ -4,6 +4,7 @@ import { configGroup } from "./config.ts";
 import { convoyGroup } from "./convoy.ts";
 import { crewGroup } from "./crew.ts";
 import { demoGroup } from "./demo.ts";
+import { doctorGroup } from "./doctor.ts";
 import { doneGroup } from "./done.ts";
 import { escalateGroup } from "./escalate.ts";
 import { handoffGroup } from "./handoff.ts";
@@ -57,6 +58,7 @@ const GROUPS: GtGroup[] = [
   escalateGroup,
   handoffGroup,
   demoGroup,
+  doctorGroup,
   slingGroup,
   polecatGroup,
   doneGroup,
