@@ -57,7 +57,7 @@ async function hookDrift(town: Town, env: NodeJS.ProcessEnv): Promise<Drift> {
       absent: written.filter((p) => !existsSync(p)),
       refused: result.skipped
         .filter((s) => s.reason.includes("not a valid settings file"))
-        .map((s) => `${s.target}: ${s.reason.replaceAll(scratch, town.root)}`),
+        .map((s) => `${s.target}: ${s.reason.replaceAll(`${scratch}/`, "")}`),
     };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
