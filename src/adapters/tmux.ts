@@ -67,8 +67,10 @@ const NO_SESSION = /can't find (session|window|pane)|session not found/i;
  * remain-on-exit. `trap : INT` keeps Ctrl-C for the agent: a handler, unlike an ignored
  * signal, is reset for the child, and the script survives an agent that handles it.
  */
-function paneScript(command: string[]): string {
-  return `trap : INT; ${shellJoin(command)}; s=$?; sleep 0.2 2>/dev/null; exit $s`;
+function paneScript(command: string[], unset: string[]): string {
+  const names = unset.filter((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  const clear = names.length ? `unset ${names.join(" ")} 2>/dev/null; ` : "";
+  return `${clear}trap : INT; ${shellJoin(command)}; s=$?; sleep 0.2 2>/dev/null; exit $s`;
 }
 
 export interface PaneState {
@@ -93,8 +95,13 @@ export class Tmux {
 
   /** Runs one tmux command, or several in one invocation (joined by tmux's ';'). */
   private run(...commands: string[][]): Promise<RunResult> {
+    return this.runWith(undefined, ...commands);
+  }
+
+  /** `run` with the tmux client itself started with `env` (undefined: gt's own). */
+  private runWith(env: NodeJS.ProcessEnv | undefined, ...commands: string[][]): Promise<RunResult> {
     const args = commands.map((c) => c.map(tmuxArg)).flatMap((c, i) => (i === 0 ? c : [";", ...c]));
-    return runCommand("tmux", ["-L", this.socket, ...args], { timeoutMs: 15_000 });
+    return runCommand("tmux", ["-L", this.socket, ...args], { timeoutMs: 15_000, ...(env ? { env } : {}) });
   }
 
   /** Runs a command; a missing session or server is `undefined`, any other failure throws. */
@@ -106,19 +113,28 @@ export class Tmux {
   }
 
   /**
-   * Creates a detached session running `command` with `env` given to its first process,
-   * and keeps the pane after the command exits so its last output stays readable
-   * (remain-on-exit, set in the same tmux invocation so even an instant exit is kept).
+   * Creates a detached session running `command` with `env` given to its first process
+   * (over the server's global environment, less the `unset` names), and keeps the pane
+   * after the command exits so its last output stays readable (remain-on-exit, set in the
+   * same tmux invocation so even an instant exit is kept). tmux gives a new pane the PATH of
+   * the client that asked for it, whatever `-e` says: the client runs with `env.PATH`.
    */
-  async newSession(name: string, cwd: string, command: string[], env: Record<string, string>): Promise<void> {
+  async newSession(
+    name: string,
+    cwd: string,
+    command: string[],
+    env: Record<string, string>,
+    unset: string[] = [],
+  ): Promise<void> {
+    const client = env.PATH === undefined ? undefined : { ...process.env, PATH: env.PATH };
     const envArgs = Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
     const create = [
       ...["new-session", "-d", "-s", name, "-c", cwd, "-x", "220", "-y", "50", ...envArgs],
-      ...["/bin/sh", "-c", paneScript(command)],
+      ...["/bin/sh", "-c", paneScript(command, unset)],
     ];
     const keepDead = ["set-option", "-w", "-t", `=${name}:`, "remain-on-exit", "on"];
     for (let attempt = 1; ; attempt++) {
-      const r = await this.run(create, keepDead);
+      const r = await this.runWith(client, create, keepDead);
       if (r.exitCode === 0) return;
       if (/duplicate session/i.test(r.stderr))
         throw new ConflictError("session_exists", `session ${name} already running`);
@@ -127,6 +143,25 @@ export class Tmux {
         throw new CommandError("tmux new-session", r);
       await sleep(50 * attempt);
     }
+  }
+
+  /**
+   * The server's global environment (what every new pane starts from), or undefined when
+   * no server runs. A value holding a newline is not told apart from the lines after it.
+   */
+  async globalEnvironment(): Promise<Map<string, string> | undefined> {
+    const out = await this.query(["show-environment", "-g"]);
+    if (out === undefined) return undefined;
+    const vars = new Map<string, string>();
+    let last: string | undefined;
+    for (const line of out.split("\n")) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(line);
+      if (m) {
+        vars.set(m[1]!, m[2]!);
+        last = m[1];
+      } else if (last && line && !line.startsWith("-")) vars.set(last, `${vars.get(last)}\n${line}`);
+    }
+    return vars;
   }
 
   async hasSession(name: string): Promise<boolean> {

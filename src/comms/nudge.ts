@@ -5,7 +5,6 @@
 // made safe (control characters shown, never acted on), pasted as one bracketed paste,
 // submitted, and the pane is checked for a reaction; Enter is retried a bounded number of
 // times and a delivery that did not take is reported, not assumed.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   existsSync,
@@ -23,9 +22,12 @@ import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { pollerPidFile } from "../sessions/nudge-poller.ts";
+import { looksIdle, type ScreenRules } from "../sessions/screen.ts";
+import { clearIdle, markedIdle } from "../sessions/turn-state.ts";
 import { safeText } from "../terminal-text.ts";
 import { ensureLedgerRecords } from "../town/agent-beads.ts";
 import { BUILTIN_PRESETS } from "../town/agent-presets.ts";
+import { agentDefinition } from "../town/agent-resolve.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, sessionNameOf } from "../town/identity.ts";
 import { openLedgerFor } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
@@ -155,22 +157,31 @@ export function formatDrained(items: QueuedNudge[]): string {
   return lines.join("\n");
 }
 
-/** What the agent bead says: the agent it runs (for its idle prompt) and do-not-disturb. */
-async function recipientFacts(
-  town: Town,
-  id: AgentIdentity,
-): Promise<{ readyPrefix?: string; dnd: boolean }> {
+/**
+ * What the agent bead says: the agent it runs (whose preset tells how its screen reads when
+ * idle; undefined when it has no prompt detection) and do-not-disturb.
+ */
+async function recipientFacts(town: Town, id: AgentIdentity): Promise<{ rules?: ScreenRules; dnd: boolean }> {
   const ledger = openLedgerFor(town, id.rig);
   try {
     const bead = await ledger.getIssue(agentBeadIdOf(id, id.rig ? town.prefixOf(id.rig) : undefined));
     const meta = (bead?.metadata as Record<string, unknown> | undefined) ?? {};
-    const agent = meta.agent;
-    const prefix =
-      typeof agent === "string" ? BUILTIN_PRESETS[agent]?.ready_prompt_prefix || undefined : undefined;
-    return { ...(prefix ? { readyPrefix: prefix } : {}), dnd: meta.dnd === true };
+    const rules = typeof meta.agent === "string" ? screenRulesOf(town, id, meta.agent) : undefined;
+    return { ...(rules ? { rules } : {}), dnd: meta.dnd === true };
   } finally {
     await ledger.close();
   }
+}
+
+/** The agent's definition as this town has it (a user entry over the built-in), else the built-in. */
+function screenRulesOf(town: Town, id: AgentIdentity, agent: string): ScreenRules | undefined {
+  let cfg: ScreenRules | undefined;
+  try {
+    cfg = agentDefinition(town.root, agent, id.rig ? town.rigDir(id.rig) : undefined);
+  } catch {
+    cfg = BUILTIN_PRESETS[agent];
+  }
+  return cfg?.ready_prompt_prefix ? cfg : undefined;
 }
 
 /** Turns do-not-disturb on or off for an agent (nudges then wait in its queue). */
@@ -191,29 +202,35 @@ export async function isDnd(town: Town, id: AgentIdentity): Promise<boolean> {
   return (await recipientFacts(town, id)).dnd;
 }
 
-function lastLine(screen: string): string {
-  return (
-    screen
-      .split("\n")
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .pop() ?? ""
-  );
-}
-
-/** Idle = the ready prompt is the last thing on screen on two polls 200 ms apart. */
-async function isIdle(provider: RuntimeProvider, session: string, prefix: string): Promise<boolean> {
+/**
+ * Idle = the agent's own turn-end hook left its idle marker, or (for agents without one, or
+ * whose last turn ended without it) its screen reads idle on two polls 200 ms apart, which
+ * skips the short gaps between tool calls.
+ */
+async function isIdle(
+  town: Town,
+  provider: RuntimeProvider,
+  session: string,
+  rules: ScreenRules,
+): Promise<boolean> {
+  if (markedIdle(town.runtimeDir, session)) return true;
   for (let i = 0; i < 2; i++) {
-    if (!lastLine(await provider.capture(session, 20)).startsWith(prefix)) return false;
+    if (!looksIdle(await provider.capture(session, 50), rules)) return false;
     if (i === 0) await sleep(200);
   }
   return true;
 }
 
-async function waitIdle(provider: RuntimeProvider, session: string, prefix: string, timeoutMs: number) {
+async function waitIdle(
+  town: Town,
+  provider: RuntimeProvider,
+  session: string,
+  rules: ScreenRules,
+  timeoutMs: number,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await isIdle(provider, session, prefix)) return true;
+    if (await isIdle(town, provider, session, rules)) return true;
     if (Date.now() > deadline) return false;
     await sleep(150);
   }
@@ -231,6 +248,8 @@ async function deliver(
   text: string,
 ): Promise<{ ok: boolean; attempts: number }> {
   return withFileLock(join(queueDir(town, session), ".lock"), async () => {
+    // From here the agent has work: the next nudge waits for its next turn end.
+    clearIdle(town.runtimeDir, session);
     const before = await provider.capture(session, 30);
     await provider.pressKey(session, "C-u");
     await provider.paste(session, text);
@@ -286,10 +305,9 @@ export async function nudge(
     return queue("not running: it reads its queue when it starts");
   }
   if (mode === "wait-idle") {
-    const prefix = facts.readyPrefix;
-    if (!prefix)
+    if (!facts.rules)
       mode = "immediate"; // no prompt detection for this agent: deliver now
-    else if (!(await waitIdle(provider, session, prefix, opts.idleTimeoutMs ?? 15_000)))
+    else if (!(await waitIdle(town, provider, session, facts.rules, opts.idleTimeoutMs ?? 15_000)))
       return queue("busy: delivered at its next turn");
   }
   const r = await deliver(town, provider, session, text);
@@ -318,7 +336,7 @@ export async function runNudgePoller(
     while (await provider.isAlive(session)) {
       if (queuedCount(town, session) > 0) {
         const facts = await recipientFacts(town, id);
-        const idle = !facts.readyPrefix || (await waitIdle(provider, session, facts.readyPrefix, 3000));
+        const idle = !facts.rules || (await waitIdle(town, provider, session, facts.rules, 3000));
         if (idle && !facts.dnd) {
           const block = formatDrained(drainNudges(town, session));
           if (block) await deliver(town, provider, session, block).catch(() => undefined);

@@ -4,6 +4,20 @@
 
 export type ProviderKind = "tmux" | "subprocess";
 
+/** Keys a session can be sent one at a time (tmux key names): submit, clear, and menu moves. */
+export const SESSION_KEYS = [
+  "Enter",
+  "C-u",
+  "Up",
+  "Down",
+  "Left",
+  "Right",
+  "Escape",
+  "Tab",
+  "Space",
+] as const;
+export type SessionKey = (typeof SESSION_KEYS)[number];
+
 /** What to run: a named session with its own working directory and environment. */
 export interface SessionSpec {
   /** Session name, unique per town: `hq-mayor`, `gt-witness`, `gt-crew-max`, `gt-toast`. */
@@ -12,7 +26,10 @@ export interface SessionSpec {
   cwd: string;
   /** argv of the first process (program first). Never passed through a shell by the caller. */
   command: string[];
-  /** Environment the first process (and all its children) start with, on top of the provider's own. */
+  /**
+   * Environment the first process (and all its children) start with, on top of the
+   * environment of the process that starts the session (never a long-lived server's own).
+   */
   env: Record<string, string>;
 }
 
@@ -47,8 +64,8 @@ export interface RuntimeProvider {
    * newlines stay inside the message and nothing in it is read as a key or a command.
    */
   paste(name: string, text: string): Promise<void>;
-  /** Presses one key in the session: Enter submits the input line, C-u clears it. */
-  pressKey(name: string, key: "Enter" | "C-u"): Promise<void>;
+  /** Presses one key in the session: Enter submits the input line, C-u clears it, arrows move in menus. */
+  pressKey(name: string, key: SessionKey): Promise<void>;
   /** The last `lines` lines of what the session printed (its pane or its log), trailing blanks trimmed. */
   capture(name: string, lines?: number): Promise<string>;
   /** Connects the caller's terminal to the session until it detaches or ends; returns an exit code. */

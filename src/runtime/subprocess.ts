@@ -24,7 +24,7 @@ import type { Readable, Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runChecked } from "../adapters/process.ts";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
-import type { RuntimeProvider, SessionInfo, SessionSpec } from "./provider.ts";
+import type { RuntimeProvider, SessionInfo, SessionKey, SessionSpec } from "./provider.ts";
 import {
   checkSpec,
   DEFAULT_CAPTURE_LINES,
@@ -56,6 +56,19 @@ interface Paths {
 
 // Start time recorded when the process was already gone before we could read it.
 const EXITED = "exited";
+
+/** What a terminal sends for each key, written into the session's input FIFO. */
+const KEY_BYTES: Record<SessionKey, string> = {
+  Enter: "\n",
+  "C-u": "\x15",
+  Up: "\x1b[A",
+  Down: "\x1b[B",
+  Right: "\x1b[C",
+  Left: "\x1b[D",
+  Escape: "\x1b",
+  Tab: "\t",
+  Space: " ",
+};
 
 export class SubprocessProvider implements RuntimeProvider {
   readonly kind = "subprocess" as const;
@@ -179,10 +192,10 @@ export class SubprocessProvider implements RuntimeProvider {
     await writeFifo(name, this.paths(name).input, `\x1b[200~${text}\x1b[201~`);
   }
 
-  async pressKey(name: string, key: "Enter" | "C-u"): Promise<void> {
+  async pressKey(name: string, key: SessionKey): Promise<void> {
     const meta = this.readMeta(name);
     if (!meta || !this.alive(meta)) throw new NotFoundError(name, `session ${name} is not running`);
-    await writeFifo(name, this.paths(name).input, key === "Enter" ? "\n" : "\x15");
+    await writeFifo(name, this.paths(name).input, KEY_BYTES[key]);
   }
 
   /** Works for stopped sessions too, as long as their output.log is there. */

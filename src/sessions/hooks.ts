@@ -125,8 +125,8 @@ function shellQuote(s: string): string {
   return /^[A-Za-z0-9_/.:@%+=,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-function command(cmd: string): MatcherEntry[] {
-  return [{ matcher: "", hooks: [{ type: "command", command: cmd }] }];
+function command(...cmds: string[]): MatcherEntry[] {
+  return [{ matcher: "", hooks: cmds.map((c) => ({ type: "command", command: c })) }];
 }
 
 /** What every role gets without any user files. */
@@ -135,10 +135,12 @@ export function defaultHooks(role: RoleName): HookSet {
   const prime = `${gt} prime --hook`;
   const mail = `${gt} mail check --inject`;
   // Autonomous roles read their mail as soon as they start; interactive ones at each prompt.
+  // The turn hooks keep the idle marker nudges trust before the screen (turn-state.ts).
   return {
     SessionStart: command(ROLES[role].autonomous ? `${prime} && ${mail}` : prime),
     PreCompact: command(prime),
-    UserPromptSubmit: command(mail),
+    UserPromptSubmit: command(`${gt} hooks turn busy`, mail),
+    Stop: command(`${gt} hooks turn idle`),
   };
 }
 

@@ -2,14 +2,15 @@
 // install its hooks, build the command, the environment and the startup "beacon", start
 // it on the town's runtime provider, and wait until it is ready (or report why it died).
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, realpathSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
+import { logEvent } from "../events/log.ts";
 import { gtExecutable } from "../package-paths.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
-import { expandAgentEnv } from "../town/agent-presets.ts";
+import { type AgentConfig, expandAgentEnv, type StartupScreen } from "../town/agent-presets.ts";
 import { resolveAgent } from "../town/agent-resolve.ts";
 import {
   type AgentIdentity,
@@ -26,6 +27,8 @@ import { ROLES } from "../town/roles.ts";
 import type { Town } from "../town/workspace.ts";
 import { ensureRoleHooks } from "./hooks.ts";
 import { drainsOwnQueue, startNudgePoller } from "./nudge-poller.ts";
+import { showsPrompt, startupScreenOn } from "./screen.ts";
+import { clearIdle } from "./turn-state.ts";
 
 export interface StartOptions {
   /** `--agent`: run this preset instead of the configured one. */
@@ -71,6 +74,12 @@ function runtimeSelection(env: NodeJS.ProcessEnv): Record<string, string> {
     if (v) out[key] = v;
   }
   return out;
+}
+
+/** `dir` is `root` or below it, symlinks resolved. */
+function isInside(dir: string, root: string): boolean {
+  const rel = relative(realpathSync(root), realpathSync(dir));
+  return rel === "" || (!rel.startsWith("..") && !rel.startsWith("/"));
 }
 
 function rigDirOf(town: Town, id: AgentIdentity): string | undefined {
@@ -151,8 +160,18 @@ export async function startAgentSession(
     ...runtimeSelection(process.env),
     ...expandAgentEnv(cfg.env, process.env),
   };
+  clearIdle(town.runtimeDir, session); // a marker left by an earlier session says nothing of this one
   await provider.start({ name: session, cwd: workDir, command, env });
-  await waitUntilReady(provider, session, resolved.name, cfg, opts.readyTimeoutMs ?? 30_000, town.runtimeDir);
+  await waitUntilReady({
+    provider,
+    session,
+    agent: resolved.name,
+    cfg,
+    timeoutMs: opts.readyTimeoutMs ?? 30_000,
+    runtimeDir: town.runtimeDir,
+    inTown: isInside(workDir, town.root),
+    townRoot: town.root,
+  });
   if (cfg.prompt_mode !== "arg") await provider.sendText(session, prompt.replace(/\n/g, " "));
   // Without a prompt hook nothing would hand this agent its queued nudges: a poller does.
   if (!drainsOwnQueue(cfg.hooks.provider, cfg.provider))
@@ -172,36 +191,138 @@ export async function startAgentSession(
   return { address: addressOf(id), session, agent: resolved.name, workDir, provider: provider.kind };
 }
 
-async function waitUntilReady(
+/** Why a start failed at a startup screen: the session is stopped and this is thrown. */
+async function failAtScreen(
   provider: RuntimeProvider,
   session: string,
-  agent: string,
-  cfg: { ready_prompt_prefix?: string; ready_delay_ms: number },
-  timeoutMs: number,
-  runtimeDir: string,
-): Promise<void> {
-  const prefix = cfg.ready_prompt_prefix;
-  const deadline = Date.now() + (prefix ? cfg.ready_delay_ms || timeoutMs : cfg.ready_delay_ms);
+  code: string,
+  message: string,
+): Promise<never> {
+  await provider.stop(session).catch(() => false);
+  throw new GasTownError(code, message);
+}
+
+interface ReadyContext {
+  provider: RuntimeProvider;
+  session: string;
+  agent: string;
+  cfg: AgentConfig;
+  timeoutMs: number;
+  runtimeDir: string;
+  /** The session's working directory is inside the town (trust may be granted). */
+  inTown: boolean;
+  townRoot: string;
+}
+
+/** Polls the screen until `text` shows (true) or `ms` pass (false). */
+async function screenShows(c: ReadyContext, text: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
   for (;;) {
-    if (!(await provider.isAlive(session))) {
-      const out = (await provider.capture(session, 20).catch(() => "")).trim().split("\n").filter(Boolean);
-      await provider.stop(session).catch(() => false);
-      // Where the whole story is: the script agent's transcript, or the subprocess output.
-      const log = [
-        join(runtimeDir, "agent-logs", `${session}.jsonl`),
-        join(runtimeDir, "sessions", session, "output.log"),
-      ].find((f) => existsSync(f));
-      throw new GasTownError(
-        "agent_exited",
-        `${agent} exited while starting session ${session}${out.length ? `: ${out[out.length - 1]}` : ""}${log ? ` (full log: ${log})` : ""}`,
-      );
-    }
-    if (prefix) {
+    if ((await c.provider.capture(c.session, 50)).includes(text)) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(100);
+  }
+}
+
+/**
+ * Gets past one startup screen as the preset says (pressing its keys) or fails the start
+ * with the preset's words: a login screen is "<agent> needs login: <how>", never "started".
+ */
+async function passScreen(c: ReadyContext, screen: StartupScreen, times: number): Promise<void> {
+  const { provider, session, agent } = c;
+  const at = `${agent} stopped at its ${screen.name} screen`;
+  if (screen.action === "login")
+    return failAtScreen(
+      provider,
+      session,
+      "agent_needs_login",
+      `${agent} needs login: ${screen.how ?? screen.name}`,
+    );
+  if (screen.action === "fail")
+    return failAtScreen(provider, session, "agent_blocked", `${at}: ${screen.how ?? ""}`);
+  if ((screen.if_arg && !c.cfg.args.includes(screen.if_arg)) || (screen.if_in_town && !c.inTown))
+    return failAtScreen(
+      provider,
+      session,
+      "agent_blocked",
+      `${at}: ${screen.how ?? "gt will not answer it here"}`,
+    );
+  if (times > 3)
+    return failAtScreen(
+      provider,
+      session,
+      "agent_blocked",
+      `${at}: it stays after gt answered it ${times - 1} times`,
+    );
+  logEvent(
+    c.townRoot,
+    "startup_screen",
+    "gt",
+    { session, agent, screen: screen.name, action: "accept" },
+    "audit",
+  );
+  for (const key of screen.keys ?? []) {
+    if (typeof key === "string") await provider.pressKey(session, key);
+    else if (!(await screenShows(c, key.expect, 5000)))
+      return failAtScreen(provider, session, "agent_blocked", `${at}: "${key.expect}" never showed`);
+  }
+  // Give the agent a moment to draw what comes next before the screen is read again.
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    await sleep(150);
+    if (!(await provider.isAlive(session))) return;
+    if (startupScreenOn(await provider.capture(session, 50), c.cfg)?.name !== screen.name) return;
+  }
+}
+
+async function exitedWhileStarting(c: ReadyContext): Promise<never> {
+  const { provider, session, agent, runtimeDir } = c;
+  const out = (await provider.capture(session, 20).catch(() => "")).trim().split("\n").filter(Boolean);
+  await provider.stop(session).catch(() => false);
+  // Where the whole story is: the script agent's transcript, or the subprocess output.
+  const log = [
+    join(runtimeDir, "agent-logs", `${session}.jsonl`),
+    join(runtimeDir, "sessions", session, "output.log"),
+  ].find((f) => existsSync(f));
+  throw new GasTownError(
+    "agent_exited",
+    `${agent} exited while starting session ${session}${out.length ? `: ${out[out.length - 1]}` : ""}${log ? ` (full log: ${log})` : ""}`,
+  );
+}
+
+/**
+ * Waits for the agent's input prompt (seen on two polls in a row), answering the startup
+ * screens its preset lists on the way. Without a prompt prefix it waits `ready_delay_ms`;
+ * with one it waits that long for the prompt (counted again after each screen passed) and
+ * then goes on as if ready.
+ */
+async function waitUntilReady(c: ReadyContext): Promise<void> {
+  const { provider, session, cfg } = c;
+  const prefix = cfg.ready_prompt_prefix;
+  const span = prefix ? cfg.ready_delay_ms || c.timeoutMs : cfg.ready_delay_ms;
+  let deadline = Date.now() + span;
+  const readsScreen = prefix !== undefined || (cfg.startup_screens?.length ?? 0) > 0;
+  const passed = new Map<string, number>();
+  let promptSeen = false;
+  for (;;) {
+    if (!(await provider.isAlive(session))) return exitedWhileStarting(c);
+    if (readsScreen) {
       const screen = await provider.capture(session, 50);
-      if (screen.split("\n").some((l) => l.trimStart().startsWith(prefix))) return;
+      const dialog = startupScreenOn(screen, cfg);
+      if (dialog) {
+        const times = (passed.get(dialog.name) ?? 0) + 1;
+        passed.set(dialog.name, times);
+        await passScreen(c, dialog, times);
+        deadline = Date.now() + span;
+        promptSeen = false;
+        continue;
+      }
+      const prompt = showsPrompt(screen, cfg);
+      if (prompt && promptSeen) return;
+      promptSeen = prompt;
     }
     if (Date.now() >= deadline) return;
-    await sleep(100);
+    await sleep(promptSeen ? 200 : 100);
   }
 }
 

@@ -3,6 +3,7 @@
 // schemas that read such user entries and the merge of a user entry over its base preset.
 import { basename } from "node:path";
 import { z } from "zod";
+import { SESSION_KEYS, type SessionKey } from "../runtime/provider.ts";
 
 export const HOOK_PROVIDERS = [
   "claude",
@@ -40,6 +41,32 @@ export interface NonInteractive {
   output_flag?: string;
 }
 
+/**
+ * A screen an agent may show before its input prompt, and what gt does about it when it
+ * starts the agent unattended. Screens are tried in order on every poll while the session
+ * starts; the first whose `match` strings are all on the screen is handled.
+ */
+export interface StartupScreen {
+  /** Names the screen in messages: "trust folder", "bypass-permissions warning". */
+  name: string;
+  /** The screen is showing when every one of these strings is on it. */
+  match: string[];
+  /**
+   * accept: press `keys` to get past it. login: the agent cannot work until someone logs it
+   * in; the start fails with "<agent> needs login: <how>". fail: it cannot start unattended;
+   * the start fails with "<agent> stopped at its <name> screen: <how>".
+   */
+  action: "accept" | "login" | "fail";
+  /** accept: keys pressed in order; `{expect}` first waits for that text (else the start fails). */
+  keys?: Array<SessionKey | { expect: string }>;
+  /** accept only when the preset's own args include this flag; otherwise it fails. */
+  if_arg?: string;
+  /** accept only when the session's working directory is inside the town; otherwise it fails. */
+  if_in_town?: boolean;
+  /** What the user should do about it (login, fail, and an accept whose condition is not met). */
+  how?: string;
+}
+
 export interface AgentConfig {
   provider: string;
   command: string;
@@ -50,7 +77,17 @@ export interface AgentConfig {
   prompt_mode: "arg" | "none";
   /** Process names that mean "the agent is alive" in the pane. */
   process_names: string[];
+  /** The input prompt: ready (and idle) when a line starts with it, leading spaces aside. */
   ready_prompt_prefix?: string;
+  /**
+   * How many non-empty lines the agent draws below its input line (rules, a status footer):
+   * the prompt counts only that close to the bottom. Default 0: the prompt is the last line.
+   */
+  prompt_lines_below?: number;
+  /** Text that, anywhere in the prompt's bottom lines, means a turn is running ("esc to interrupt"). */
+  busy_markers?: string[];
+  /** Dialogs shown before the prompt (trust, login, warnings) and how to get past them. */
+  startup_screens?: StartupScreen[];
   /** With a prompt prefix: the longest wait for it; without: a fixed delay. */
   ready_delay_ms: number;
   resume: AgentResume;
@@ -64,6 +101,50 @@ export interface AgentConfig {
 
 export const DEFAULT_AGENT = "claude";
 
+const CLAUDE_LOGIN =
+  "run `claude` once in a terminal with the same CLAUDE_CONFIG_DIR and finish its setup (or give the agent ANTHROPIC_AUTH_TOKEN in its env)";
+
+/** Claude Code's screens before its prompt, as version 2.1 shows them with a fresh config dir. */
+const CLAUDE_SCREENS: StartupScreen[] = [
+  {
+    name: "first-run setup",
+    match: ["Choose the text style that looks best with your terminal"],
+    action: "login",
+    how: CLAUDE_LOGIN,
+  },
+  {
+    name: "first-run security notes",
+    match: ["Security notes:", "Press Enter to continue"],
+    action: "login",
+    how: CLAUDE_LOGIN,
+  },
+  { name: "login method", match: ["Select login method"], action: "login", how: CLAUDE_LOGIN },
+  { name: "not logged in", match: ["Not logged in", "Run /login"], action: "login", how: CLAUDE_LOGIN },
+  {
+    name: "custom API key",
+    match: ["Detected a custom API key"],
+    action: "fail",
+    how: "it asks whether to use ANTHROPIC_API_KEY (default No); give the key as ANTHROPIC_AUTH_TOKEN instead, or approve it once by running `claude` in a terminal",
+  },
+  {
+    name: "trust folder",
+    match: ["Yes, I trust this folder"],
+    action: "accept",
+    keys: [{ expect: "❯ 1. Yes, I trust this folder" }, "Enter"],
+    if_in_town: true,
+    how: "gt trusts only folders inside the town; run `claude` there once and trust it yourself",
+  },
+  {
+    // Its default is "No, exit": a stray Enter ends the agent, so the choice is checked first.
+    name: "bypass-permissions warning",
+    match: ["Bypass Permissions mode", "Yes, I accept"],
+    action: "accept",
+    keys: ["Down", { expect: "❯ 2. Yes, I accept" }, "Enter"],
+    if_arg: "--dangerously-skip-permissions",
+    how: "the agent's own args do not ask for --dangerously-skip-permissions, so gt will not accept the warning for it",
+  },
+];
+
 const CLAUDE: AgentConfig = {
   provider: "claude",
   command: "claude",
@@ -72,6 +153,10 @@ const CLAUDE: AgentConfig = {
   prompt_mode: "arg",
   process_names: ["node", "claude"],
   ready_prompt_prefix: "❯ ",
+  // Below the input line: a rule, then a footer of one or two lines (mode, notices).
+  prompt_lines_below: 4,
+  busy_markers: ["esc to interrupt"],
+  startup_screens: CLAUDE_SCREENS,
   ready_delay_ms: 10_000,
   resume: { style: "flag", value: "--resume" },
   session_id_env: "CLAUDE_SESSION_ID",
@@ -246,6 +331,20 @@ const hooksSchema = z.looseObject({
   informational: z.boolean().optional(),
 });
 
+const startupScreenSchema = z
+  .looseObject({
+    name: z.string().min(1),
+    match: z.array(z.string().min(1)).min(1),
+    action: z.enum(["accept", "login", "fail"]),
+    keys: z.array(z.union([z.enum(SESSION_KEYS), z.looseObject({ expect: z.string().min(1) })])).optional(),
+    if_arg: z.string().optional(),
+    if_in_town: z.boolean().optional(),
+    how: z.string().optional(),
+  })
+  .refine((s) => s.action !== "accept" || (s.keys?.length ?? 0) > 0, {
+    message: "an accept screen needs keys",
+  });
+
 const entryShape = z.looseObject({
   provider: z.string().min(1).optional(),
   command: z.string().min(1).optional(),
@@ -255,6 +354,9 @@ const entryShape = z.looseObject({
   prompt_mode: z.enum(["arg", "none"]).optional(),
   process_names: z.array(z.string()).optional(),
   ready_prompt_prefix: z.string().optional(),
+  prompt_lines_below: z.number().int().nonnegative().optional(),
+  busy_markers: z.array(z.string().min(1)).optional(),
+  startup_screens: z.array(startupScreenSchema).optional(),
   ready_delay_ms: z.number().int().nonnegative().optional(),
   resume: z
     .looseObject({ style: z.enum(["flag", "subcommand", "none"]), value: z.string().optional() })

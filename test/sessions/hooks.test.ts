@@ -51,7 +51,12 @@ describe("gt hooks sync (claude)", () => {
       `${gt} prime --hook && ${gt} mail check --inject`,
     ]);
     assert.deepEqual(commandsOf(polecat, "PreCompact"), [`${gt} prime --hook`]);
-    assert.deepEqual(commandsOf(polecat, "UserPromptSubmit"), [`${gt} mail check --inject`]);
+    assert.deepEqual(commandsOf(polecat, "UserPromptSubmit"), [
+      `${gt} hooks turn busy`,
+      `${gt} mail check --inject`,
+    ]);
+    // The turn hooks keep the idle marker nudges read before the screen.
+    assert.deepEqual(commandsOf(polecat, "Stop"), [`${gt} hooks turn idle`]);
     assert.deepEqual(polecat.SessionStart, [
       {
         matcher: "",
@@ -61,7 +66,10 @@ describe("gt hooks sync (claude)", () => {
     // Interactive roles get mail on each prompt, not at session start.
     const mayor = hooksOf(settings(root, "mayor"));
     assert.deepEqual(commandsOf(mayor, "SessionStart"), [`${gt} prime --hook`]);
-    assert.deepEqual(commandsOf(mayor, "UserPromptSubmit"), [`${gt} mail check --inject`]);
+    assert.deepEqual(commandsOf(mayor, "UserPromptSubmit"), [
+      `${gt} hooks turn busy`,
+      `${gt} mail check --inject`,
+    ]);
   });
 
   it("keeps keys it does not own and reports unchanged files on a second run", async () => {
@@ -160,7 +168,10 @@ describe("gt hooks sync (other agents)", () => {
       version: 1,
       hooks: {
         sessionStart: [{ type: "command", bash: `${gt} prime --hook && ${gt} mail check --inject` }],
-        userPromptSubmitted: [{ type: "command", bash: `${gt} mail check --inject` }],
+        userPromptSubmitted: [
+          { type: "command", bash: `${gt} hooks turn busy` },
+          { type: "command", bash: `${gt} mail check --inject` },
+        ],
       },
     });
   });

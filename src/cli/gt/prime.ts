@@ -6,6 +6,7 @@ import { ScriptAgent } from "../../agents/script-agent.ts";
 import { ValidationError } from "../../errors.ts";
 import { syncHooks } from "../../sessions/hooks.ts";
 import { terminalMessages } from "../../sessions/terminal-input.ts";
+import { clearIdle, markIdle } from "../../sessions/turn-state.ts";
 import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
 import { act, type GtGroup } from "./program.ts";
@@ -103,6 +104,20 @@ export const primeGroup: GtGroup = {
           for (const f of r.written) ctx.out(`✓ wrote ${f}`);
           if (r.unchanged.length) ctx.out(`  ${r.unchanged.length} file(s) already up to date`);
           for (const s of r.skipped) ctx.out(`  skipped ${s.target}: ${s.reason}`);
+        }),
+      );
+    hooks
+      .command("turn <state>", { hidden: true })
+      .description("Called by an agent's own hooks: idle at the end of its turn, busy when a prompt arrives")
+      .action(
+        act(async (ctx, [state]) => {
+          if (state !== "idle" && state !== "busy")
+            throw new ValidationError(`unknown state "${state}" (idle, busy)`);
+          const session = ctx.env.GT_SESSION;
+          if (!session) return; // not a gt session: nothing to record
+          const runtimeDir = ctx.town().runtimeDir;
+          if (state === "idle") markIdle(runtimeDir, session);
+          else clearIdle(runtimeDir, session);
         }),
       );
     p.command("script-agent", { hidden: true })
