@@ -2,7 +2,7 @@
 // right after it runs (later checks then see the repaired town) and runs it again to see
 // that the repair held. A check that throws is reported as an error, never the end of
 // the run.
-import type { RuntimeProvider } from "../runtime/provider.ts";
+import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
 import { ConfigFileError } from "../town/json-file.ts";
 import { townRuntime } from "../town/runtime-choice.ts";
 import type { Town } from "../town/workspace.ts";
@@ -78,15 +78,18 @@ export interface DoctorOptions {
   /** Age below which a process whose session is gone is not yet an orphan (default 10 s). */
   processGraceMs?: number;
   checks?: readonly DoctorCheck[];
-  /** Called as each check finishes (for output that streams). */
-  onResult?: (r: CheckResult) => void;
 }
 
 export const DEFAULT_PROCESS_GRACE_MS = 10_000;
 
 function contextFor(town: Town, opts: DoctorOptions): DoctorContext {
   const env = opts.env ?? process.env;
-  let provider = opts.provider;
+  let chosen = opts.provider;
+  const provider = () => {
+    chosen ??= townRuntime(town, env).provider;
+    return chosen;
+  };
+  let listed: Promise<SessionInfo[]> | undefined;
   return {
     town,
     env,
@@ -96,9 +99,12 @@ function contextFor(town: Town, opts: DoctorOptions): DoctorContext {
       if (!opts.rig) return all;
       return all.includes(opts.rig) ? [opts.rig] : [];
     },
-    provider: () => {
-      provider ??= townRuntime(town, env).provider;
-      return provider;
+    provider,
+    // Listed once when only looking; with --fix a repair may have stopped a session.
+    sessions: () => {
+      if (opts.fix) return provider().list();
+      listed ??= provider().list();
+      return listed;
     },
     processGraceMs: opts.processGraceMs ?? DEFAULT_PROCESS_GRACE_MS,
   };
@@ -162,13 +168,19 @@ async function checkAndFix(check: DoctorCheck, ctx: DoctorContext, fix: boolean)
   );
 }
 
+/**
+ * Runs the checks. Looking only, they run at once (most of their time is spent waiting on
+ * git and the file system); with --fix one after another, so each repair is in place
+ * before the checks after it look.
+ */
 export async function runDoctor(town: Town, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const ctx = contextFor(town, opts);
+  const list = opts.checks ?? CHECKS;
   const checks: CheckResult[] = [];
-  for (const check of opts.checks ?? CHECKS) {
-    const r = await checkAndFix(check, ctx, opts.fix === true);
-    checks.push(r);
-    opts.onResult?.(r);
+  if (opts.fix) {
+    for (const check of list) checks.push(await checkAndFix(check, ctx, true));
+  } else {
+    checks.push(...(await Promise.all(list.map((check) => checkAndFix(check, ctx, false)))));
   }
   return { checks, summary: summarize(checks) };
 }

@@ -1,7 +1,16 @@
 // Runtime hook settings in step with what `gt hooks sync` would write. The sync itself is
 // the judge: it runs on a scratch copy of the town's settings and hook files, so what it
 // would change is known without touching the town, and --fix is the real sync.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  type Dirent,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+} from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { syncHooks } from "../sessions/hooks.ts";
@@ -23,10 +32,17 @@ function settingsDirs(town: Town): string[] {
   return dirs.map((d) => relative(town.root, d));
 }
 
+/** Copies a file, or a directory's files (settings dirs are flat), when it exists. */
 function copyIfThere(from: string, to: string): void {
-  if (!existsSync(from)) return;
-  mkdirSync(dirname(to), { recursive: true });
-  cpSync(from, to, { recursive: true });
+  let entries: Dirent[] | undefined;
+  try {
+    entries = readdirSync(from, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+  }
+  mkdirSync(entries ? to : dirname(to), { recursive: true });
+  if (!entries) return copyFileSync(from, to);
+  for (const e of entries) if (e.isFile()) copyFileSync(join(from, e.name), join(to, e.name));
 }
 
 interface Drift {
@@ -60,7 +76,8 @@ async function hookDrift(town: Town, env: NodeJS.ProcessEnv): Promise<Drift> {
         .map((s) => `${s.target}: ${s.reason.replaceAll(`${scratch}/`, "")}`),
     };
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    // Asynchronously: removing a tree blocks for tens of milliseconds the other checks can use.
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 

@@ -23,7 +23,7 @@ export const orphanSessionsCheck: DoctorCheck = {
   description: "every session on the town's runtime belongs to an agent the town has",
   async run(ctx) {
     const { town } = ctx;
-    const sessions = await ctx.provider().list();
+    const sessions = await ctx.sessions();
     const known = agentSessions(ctx);
     const orphans = sessions.filter((s) => !known.has(s.name));
     if (orphans.length === 0) return ok(`${sessions.length} session(s), each an agent of the town`);
@@ -167,7 +167,7 @@ export const orphanProcessesCheck: DoctorCheck = {
   description: "no agent process of the town outlives its session",
   async run(ctx) {
     if (!hasProcFs()) return ok("not checked: this system has no /proc");
-    const live = new Set((await ctx.provider().list()).filter((s) => s.alive).map((s) => s.name));
+    const live = new Set((await ctx.sessions()).filter((s) => s.alive).map((s) => s.name));
     const found = orphanedAgentProcesses(ctx.town.root, live, ctx.processGraceMs);
     if (found.length === 0) return ok("no agent process outlives its session");
     // Stopping the top of each orphaned tree takes its descendants with it.

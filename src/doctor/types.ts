@@ -1,7 +1,7 @@
 // What a doctor check is: a name, a category, and a run that says what it found and, when
 // --fix can repair that, how. Checks are small objects listed in one stable order
 // (checks.ts); the runner (doctor.ts) runs, fixes and re-runs them.
-import type { RuntimeProvider } from "../runtime/provider.ts";
+import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
 import type { Town } from "../town/workspace.ts";
 
 export type CheckStatus = "ok" | "warning" | "error";
@@ -42,6 +42,8 @@ export interface DoctorContext {
   rigs(): string[];
   /** The town's runtime provider (built on first use: it reads the town settings). */
   provider(): RuntimeProvider;
+  /** The provider's sessions (listed once per run when nothing is being fixed). */
+  sessions(): Promise<SessionInfo[]>;
   /** An agent process whose session is gone counts as orphaned only once it is this old. */
   processGraceMs: number;
 }
