@@ -62,11 +62,21 @@ async function explain(town: TestTown, server: AnthropicServer): Promise<void> {
   }
 }
 
-async function tmuxHas(town: TestTown, session: string): Promise<boolean> {
+/** Whether `session` runs, as gt sees it. */
+async function sessionAlive(town: TestTown, session: string): Promise<boolean> {
   const r = await town.gt(["session", "list", "--json"]);
   return (JSON.parse(r.stdout) as Array<{ name: string; alive: boolean }>).some(
     (s) => s.name === session && s.alive,
   );
+}
+
+/** The idle marker Claude's Stop hook leaves in the town when a turn ends. */
+const idleMarker = (town: TestTown, session: string) =>
+  join(town.root, ".runtime", "agent-state", `${session}.idle`);
+
+/** Waits until the agent in `session` has ended its turn (its Stop hook ran). */
+async function turnEnded(town: TestTown, session: string): Promise<void> {
+  await eventually(async () => existsSync(idleMarker(town, session)), 30_000, `${session} to end its turn`);
 }
 
 describe("Claude Code in real tmux, offline", () => {
@@ -141,6 +151,219 @@ describe("Claude Code in real tmux, offline", () => {
       const events = readFileSync(join(town.root, ".events.jsonl"), "utf8");
       assert.match(events, /"screen":"trust folder"/);
       assert.match(events, /"screen":"bypass-permissions warning"/);
+    });
+  });
+
+  describe("a crew member running Claude", () => {
+    let town: TestTown;
+    let server: AnthropicServer;
+    const session = "al-crew-max";
+    before(async () => {
+      town = await newTown("tmux");
+      await addBareRig(town, "alpha");
+      server = await startAnthropicServer();
+      const env = claudeEnv(server, claudeConfigDir(town));
+      configureClaude(town, env);
+      // Two more ways a user's Claude may be set up, as agents of their own.
+      const fresh = join(town.scratch, "never-run");
+      mkdirSync(fresh);
+      const { ANTHROPIC_AUTH_TOKEN, ...noToken } = env;
+      const file = join(town.root, "settings", "config.json");
+      const settings = JSON.parse(readFileSync(file, "utf8"));
+      settings.agents["claude-never-run"] = { command: claudeBin, env: { ...env, CLAUDE_CONFIG_DIR: fresh } };
+      settings.agents["claude-api-key"] = {
+        command: claudeBin,
+        env: {
+          ...noToken,
+          ANTHROPIC_API_KEY: `sk-ant-${ANTHROPIC_AUTH_TOKEN}`,
+          CLAUDE_CONFIG_DIR: claudeConfigDir(town, "api-key-config"),
+        },
+      };
+      writeFileSync(file, JSON.stringify(settings, null, 2));
+      const r = await town.gt(["crew", "add", "max", "--rig", "alpha"]);
+      assert.equal(r.code, 0, r.stderr);
+    });
+    after(async () => {
+      if (process.env.EXPLAIN_REAL_AGENTS) await explain(town, server);
+      await town?.cleanup();
+      await server?.close();
+    });
+
+    it("a Claude that never ran fails to start with 'needs login', and one asking about an API key fails too", async () => {
+      const never = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude-never-run"]);
+      assert.notEqual(never.code, 0);
+      assert.match(never.stderr, /claude-never-run needs login: run `claude` once in a terminal/);
+      assert.equal(never.stderr.trim().split("\n").length, 1, never.stderr);
+      assert.equal(await sessionAlive(town, session), false, "no session is left behind");
+
+      const apiKey = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude-api-key"]);
+      assert.notEqual(apiKey.code, 0);
+      assert.match(
+        apiKey.stderr,
+        /claude-api-key stopped at its custom API key screen: .*ANTHROPIC_AUTH_TOKEN/,
+      );
+      assert.equal(await sessionAlive(town, session), false);
+      assert.equal(server.log.modelRequests.length, 0, "neither reached the model");
+    });
+
+    it("starts past the trust and bypass dialogs and is reported started only at its prompt", async () => {
+      const r = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude"]);
+      assert.equal(r.code, 0, r.stderr);
+      const screen = (await town.gt(["session", "peek", session, "50"])).stdout;
+      assert.doesNotMatch(screen, /trust this folder|Bypass Permissions mode/);
+      const answered = readFileSync(join(town.root, ".events.jsonl"), "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"startup_screen"') && l.includes('"agent":"claude"'));
+      assert.deepEqual(
+        answered.map((l) => JSON.parse(l).payload.screen),
+        ["trust folder", "bypass-permissions warning"],
+      );
+      assert.match(screen, /bypass permissions on/, "Claude's own footer: it runs past the warning");
+      const beacon = await server.log.waitFor(
+        (r) => isModelTurn(r) && lastUserText(r).includes("[GAS TOWN] crew max"),
+      );
+      assert.match(beacon.raw, /You are .*max/, "primed by its SessionStart hook");
+      await turnEnded(town, session);
+    });
+
+    it("a default gt nudge reaches the idle agent at once, in its next request", async () => {
+      await turnEnded(town, session);
+      const since = server.log.mark();
+      const t0 = Date.now();
+      const r = await town.gtJson<{ outcome: string }>([
+        "nudge",
+        "alpha/crew/max",
+        "Please look at ticket NUDGE-7F3",
+      ]);
+      assert.equal(r.outcome, "delivered");
+      const got = await server.log.waitFor((q) => isModelTurn(q) && lastUserText(q).includes("NUDGE-7F3"), {
+        since,
+        timeoutMs: 30_000,
+      });
+      console.log(`# nudge to model: ${got.at - t0} ms`);
+      assert.ok(got.at - t0 < 10_000, "delivered while idle, not after the 15 s busy wait");
+    });
+
+    it("a mail notice reaches it too when only its screen says it is idle", async () => {
+      await turnEnded(town, session);
+      rmSync(idleMarker(town, session)); // as after a turn its Stop hook did not see (Esc)
+      const since = server.log.mark();
+      const r = await town.gtJson<{ notified: boolean }>([
+        "mail",
+        "send",
+        "alpha/crew/max",
+        "-s",
+        "Build is red MAIL-9QX",
+        "-m",
+        "see the log",
+      ]);
+      assert.equal(r.notified, true);
+      const got = await server.log.waitFor(
+        (q) =>
+          isModelTurn(q) && lastUserText(q).includes("New mail from") && lastUserText(q).includes("MAIL-9QX"),
+        { since, timeoutMs: 30_000 },
+      );
+      // The prompt hook put the unread mail beside it, as a system message of the same request.
+      const messages = (got.body as { messages: Array<{ role: string; content: unknown }> }).messages;
+      assert.ok(
+        messages.some((m) => m.role === "system" && JSON.stringify(m.content).includes("unread message")),
+        "gt mail check --inject output in the request",
+      );
+    });
+
+    it("queued nudges and unread mail reach the model through the prompt hook, as a system message", async () => {
+      await turnEnded(town, session);
+      const queued = await town.gtJson<{ outcome: string }>([
+        "nudge",
+        "alpha/crew/max",
+        "--mode",
+        "queue",
+        "Queued for your next turn QUEUED-5KD",
+      ]);
+      assert.equal(queued.outcome, "queued");
+      const quiet = await town.gt([
+        "mail",
+        "send",
+        "alpha/crew/max",
+        "-s",
+        "Quiet note MAIL-Q1",
+        "-m",
+        "x",
+        "--no-notify",
+      ]);
+      assert.equal(quiet.code, 0, quiet.stderr);
+      assert.equal(server.log.find("QUEUED-5KD"), undefined, "nothing typed while it was queued");
+
+      const since = server.log.mark();
+      const next = await town.gtJson<{ outcome: string }>(["nudge", "alpha/crew/max", "Carry on NEXT-2"]);
+      assert.equal(next.outcome, "delivered");
+      const got = await server.log.waitFor((q) => isModelTurn(q) && lastUserText(q).includes("NEXT-2"), {
+        since,
+        timeoutMs: 30_000,
+      });
+      const system = (got.body as { messages: Array<{ role: string; content: unknown }> }).messages
+        .filter((m) => m.role === "system")
+        .map((m) => JSON.stringify(m.content))
+        .join("\n");
+      assert.match(system, /UserPromptSubmit hook success/);
+      assert.match(system, /queued nudge\(s\)[\s\S]*QUEUED-5KD/);
+      assert.match(system, /MAIL-Q1/);
+    });
+  });
+
+  describe("a session's environment comes from the gt that starts it", () => {
+    let town: TestTown;
+    let first: AnthropicServer;
+    let second: AnthropicServer;
+    before(async () => {
+      town = await newTown("tmux");
+      await addBareRig(town, "alpha");
+      [first, second] = await Promise.all([startAnthropicServer(), startAnthropicServer()]);
+      configureClaude(town, {}); // the binary only: the endpoint comes from the caller's environment
+      for (const name of ["max", "nux"]) {
+        const r = await town.gt(["crew", "add", name, "--rig", "alpha"]);
+        assert.equal(r.code, 0, r.stderr);
+      }
+    });
+    after(async () => {
+      if (process.env.EXPLAIN_REAL_AGENTS) await explain(town, second);
+      await town?.cleanup();
+      await Promise.all([first?.close(), second?.close()]);
+    });
+
+    it("a later gt with another endpoint and config dir starts its agent on those, not the tmux server's", async () => {
+      // The first start brings up the town's tmux server with its environment.
+      const firstEnv = {
+        ...claudeEnv(first, claudeConfigDir(town, "first-config")),
+        STALE_SETTING: "first gt",
+      };
+      const a = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude"], {
+        env: firstEnv,
+      });
+      assert.equal(a.code, 0, a.stderr);
+      await first.log.waitFor("[GAS TOWN] crew max");
+
+      const secondConfig = claudeConfigDir(town, "second-config");
+      second.script.push(
+        {
+          when: "[GAS TOWN] crew nux",
+          shell: [
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+            'printf "seen: %s|%s|%s" "$ANTHROPIC_BASE_URL" "$CLAUDE_CONFIG_DIR" "${STALE_SETTING:-unset}"',
+          ],
+        },
+        { text: "noted" },
+      );
+      const b = await town.gt(["crew", "start", "nux", "--rig", "alpha", "--agent", "claude"], {
+        env: claudeEnv(second, secondConfig),
+      });
+      assert.equal(b.code, 0, b.stderr);
+      const report = await second.log.waitFor(
+        (r) => isModelTurn(r) && lastUserText(r).includes("seen: "),
+        30_000,
+      );
+      assert.match(lastUserText(report), new RegExp(`seen: ${second.url}\\|${secondConfig}\\|unset`));
+      assert.equal(first.log.find("crew nux"), undefined, "nothing of nux reached the first endpoint");
     });
   });
 });
