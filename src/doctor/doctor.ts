@@ -52,7 +52,6 @@ export interface CheckResult {
   fixable: boolean;
   /** --fix repaired it and the check now passes. */
   fixed: boolean;
-  elapsed_ms: number;
 }
 
 export interface DoctorSummary {
@@ -125,13 +124,7 @@ async function runOne(check: DoctorCheck, ctx: DoctorContext): Promise<Finding> 
   }
 }
 
-function resultOf(
-  check: DoctorCheck,
-  f: Finding,
-  started: number,
-  fixed = false,
-  extra: string[] = [],
-): CheckResult {
+function resultOf(check: DoctorCheck, f: Finding, fixed = false, extra: string[] = []): CheckResult {
   const fixable = fixed || f.fix !== undefined;
   return {
     name: check.name,
@@ -139,30 +132,27 @@ function resultOf(
     status: f.status,
     message: fixed ? `${f.message} (fixed)` : f.message,
     details: [...extra, ...(f.details ?? [])],
-    hint: f.status === "ok" ? null : (f.hint ?? (f.fix ? "run gt doctor --fix" : null)),
+    hint: f.status === "ok" ? null : f.hint || (f.fix ? "run gt doctor --fix" : null),
     fixable,
     fixed,
-    elapsed_ms: Math.round(performance.now() - started),
   };
 }
 
 /** Runs one check, and with `fix` its repair and the check again. */
 async function checkAndFix(check: DoctorCheck, ctx: DoctorContext, fix: boolean): Promise<CheckResult> {
-  const started = performance.now();
   const found = await runOne(check, ctx);
-  if (!fix || found.status === "ok" || !found.fix) return resultOf(check, found, started);
+  if (!fix || found.status === "ok" || !found.fix) return resultOf(check, found);
   let did: string[];
   try {
     did = await found.fix();
   } catch (e) {
-    return resultOf(check, found, started, false, [`fix failed: ${problemOf(e)}`]);
+    return resultOf(check, found, false, [`fix failed: ${problemOf(e)}`]);
   }
   const after = await runOne(check, ctx);
-  if (after.status === "ok") return resultOf(check, after, started, true, did);
+  if (after.status === "ok") return resultOf(check, after, true, did);
   return resultOf(
     check,
     after,
-    started,
     false,
     did.map((d) => `fix: ${d}`),
   );

@@ -41,8 +41,8 @@ function copyIfThere(from: string, to: string): void {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
   }
   mkdirSync(entries ? to : dirname(to), { recursive: true });
-  if (!entries) return copyFileSync(from, to);
-  for (const e of entries) if (e.isFile()) copyFileSync(join(from, e.name), join(to, e.name));
+  if (!entries) copyFileSync(from, to);
+  else for (const e of entries) if (e.isFile()) copyFileSync(join(from, e.name), join(to, e.name));
 }
 
 interface Drift {

@@ -27,9 +27,16 @@ import { ok, problemOf, shown, worst } from "./util.ts";
 interface LedgerFindings {
   status: CheckStatus;
   details: string[];
+  /** What a person does about what --fix cannot repair. */
+  hints: string[];
   /** A ledger whose database is lost or unsound, and the JSONL it can be rebuilt from. */
   rebuild?: () => Promise<string[]>;
 }
+
+const REBUILD_HINT =
+  "gt doctor --fix rebuilds a broken database from its issues.jsonl (kept aside, never deleted)";
+const BACKUP_HINT = "a database with no issues.jsonl to rebuild it from needs restoring from a backup";
+const LINES_HINT = "fix or remove the lines named by hand (bd doctor in that ledger lists them too)";
 
 function isDir(p: string): boolean {
   try {
@@ -48,7 +55,13 @@ async function inspectLedger(ctx: DoctorContext, rig: string | undefined): Promi
   try {
     loc = locate(beadsDir);
   } catch (e) {
-    return { status: "error", details: [`${label}: ${problemOf(e)}`] };
+    return {
+      status: "error",
+      details: [`${label}: ${problemOf(e)}`],
+      hints: [
+        "restore the canonical clone's .beads the rig's .beads/redirect points to (see beads-redirects)",
+      ],
+    };
   }
   const rebuild = existsSync(loc.jsonlPath) ? () => rebuildLedger(ctx, rig, loc) : undefined;
   let ledger: SqliteLedger;
@@ -58,6 +71,7 @@ async function inspectLedger(ctx: DoctorContext, rig: string | undefined): Promi
     return {
       status: "error",
       details: [`${label}: ${shown(town, loc.dbPath)} does not open: ${problemOf(e)}`],
+      hints: rebuild ? [] : [BACKUP_HINT],
       ...(rebuild ? { rebuild } : {}),
     };
   }
@@ -72,7 +86,11 @@ async function inspectLedger(ctx: DoctorContext, rig: string | undefined): Promi
       details.push(`${label}: ${c.name}: ${c.detail}`, ...(c.lines ?? []).map((l) => `  ${l}`));
     }
     const unsound = health.checks.some((c) => c.name === "database" && !c.ok);
-    return { status, details, ...(unsound && rebuild ? { rebuild } : {}) };
+    const hints = [
+      ...(unsound && !rebuild ? [BACKUP_HINT] : []),
+      ...(health.unreadable.length > 0 ? [LINES_HINT] : []),
+    ];
+    return { status, details, hints, ...(unsound && rebuild ? { rebuild } : {}) };
   } finally {
     await ledger.close();
   }
@@ -124,13 +142,13 @@ export const ledgersCheck: DoctorCheck = {
     let status: CheckStatus = "ok";
     const details: string[] = [];
     const rebuilds: Array<() => Promise<string[]>> = [];
-    let unrebuildable = false;
+    const hints = new Set<string>();
     for (const rig of targets) {
       const f = await inspectLedger(ctx, rig);
       status = worst(status, f.status);
       details.push(...f.details);
       if (f.rebuild) rebuilds.push(f.rebuild);
-      else if (f.status === "error") unrebuildable = true;
+      for (const h of f.hints) hints.add(h);
     }
     if (status === "ok") return ok(`${targets.length} ledger(s) open, integrity ok, issues.jsonl readable`);
     const first = details.find((d) => !d.startsWith("  ")) ?? "";
@@ -138,12 +156,7 @@ export const ledgersCheck: DoctorCheck = {
       status,
       message: details.filter((d) => !d.startsWith("  ")).length > 1 ? `${first} (and more)` : first,
       details,
-      hint:
-        rebuilds.length > 0
-          ? `gt doctor --fix rebuilds a broken database from its issues.jsonl (kept aside, never deleted)${unrebuildable ? "; a database with no issues.jsonl needs restoring from a backup" : ""}`
-          : status === "error"
-            ? "restore the database from a backup (there is no issues.jsonl to rebuild it from)"
-            : "fix or remove the lines named by hand; bd doctor in that rig lists them too",
+      hint: [...(rebuilds.length > 0 ? [REBUILD_HINT] : []), ...hints].join("; "),
       ...(rebuilds.length > 0
         ? {
             fix: async () => {

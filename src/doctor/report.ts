@@ -55,20 +55,3 @@ export function formatReport(report: DoctorReport, opts: { verbose?: boolean } =
     lines.push("", fixed.length > 0 ? "✓ All remaining checks passed" : "✓ All checks passed");
   return lines;
 }
-
-/** The --json shape: stable keys, no timings. */
-export function reportJson(report: DoctorReport) {
-  return {
-    checks: report.checks.map((c) => ({
-      name: c.name,
-      category: c.category,
-      status: c.status,
-      message: c.message,
-      details: c.details,
-      hint: c.hint,
-      fixable: c.fixable,
-      fixed: c.fixed,
-    })),
-    summary: report.summary,
-  };
-}

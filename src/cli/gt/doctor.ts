@@ -1,7 +1,7 @@
 // gt doctor: health checks over the whole town, each with its repair under --fix.
 import type { Command } from "commander";
 import { runDoctor } from "../../doctor/doctor.ts";
-import { formatReport, reportJson } from "../../doctor/report.ts";
+import { formatReport } from "../../doctor/report.ts";
 import { callerActor } from "../../town/identity.ts";
 import { act, type GtGroup } from "./program.ts";
 
@@ -27,7 +27,8 @@ export const doctorGroup: GtGroup = {
             env: ctx.env,
             actor: callerActor(town.root, ctx.env, ctx.cwd),
           });
-          if (ctx.json) ctx.printJson(reportJson(report));
+          // --json: {checks: [{name, category, status, message, details, hint, fixable, fixed}], summary}
+          if (ctx.json) ctx.printJson(report);
           else for (const line of formatReport(report, { verbose: opts.verbose === true })) ctx.out(line);
           return report.summary.errors > 0 ? 1 : 0;
         }),
