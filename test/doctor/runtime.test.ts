@@ -206,7 +206,7 @@ describe("gt doctor: disk space and the report", () => {
   });
 
   it("prints failures and warnings again with what to do, and what was fixed", () => {
-    const base = { details: [], fixable: false, fixed: false, elapsed_ms: 0 };
+    const base = { details: [], fixable: false, fixed: false };
     const lines = formatReport({
       checks: [
         { ...base, name: "town-config", category: "Core", status: "ok", message: "fine", hint: null },
