@@ -76,7 +76,7 @@ async function inspectLedger(ctx: DoctorContext, rig: string | undefined): Promi
     };
   }
   try {
-    const health = await ledgerHealth(ledger, (p) => shown(town, p));
+    const health = await ledgerHealth(ledger, (p) => shown(town, p), { full: true });
     let status: CheckStatus = "ok";
     const details: string[] = [];
     for (const c of health.checks) {

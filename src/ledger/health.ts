@@ -24,13 +24,17 @@ export interface LedgerHealth {
   unreadable: UnreadableLine[];
 }
 
-/** Runs every ledger check; `show` turns a file path into the form the caller prints. */
+/**
+ * Runs every ledger check; `show` turns a file path into the form the caller prints, `full`
+ * runs SQLite's whole integrity check instead of its quick one.
+ */
 export async function ledgerHealth(
   store: SqliteLedger,
   show: (path: string) => string = (p) => p,
+  opts: { full?: boolean } = {},
 ): Promise<LedgerHealth> {
   const checks: LedgerCheck[] = [];
-  const integrity = await store.integrityCheck();
+  const integrity = await store.integrityCheck(opts.full === true);
   const sound = integrity.length === 1 && integrity[0] === "ok";
   const total = sound
     ? await store.countIssues({ all: true, includeInfra: true, includeTemplates: true })

@@ -92,6 +92,27 @@ describe("gt doctor: config files", () => {
     await expectClean(town);
   });
 
+  it("writes a missing rigs.json again, and leaves out a rig removed with gt rig remove", async () => {
+    const removed = await town.gt(["rig", "remove", "beta"]);
+    assert.equal(removed.code, 0, removed.stderr);
+    const file = join(town.root, "mayor", "rigs.json");
+    rmSync(file);
+    const c = checkOf(await doctorJson(town), "rigs-registry");
+    assert.equal(c.status, "error");
+    assert.equal(c.message, "mayor/rigs.json is missing (2 rig(s) on disk)");
+    const fixed = checkOf(await doctorJson(town, ["--fix"]), "rigs-registry");
+    assert.equal(fixed.fixed, true);
+    assert.ok(fixed.details.includes("left out (no route, removed earlier): beta"), fixed.details.join("\n"));
+    assert.deepEqual(Object.keys(JSON.parse(readFileSync(file, "utf8")).rigs), ["alpha"]);
+    await expectClean(town);
+    const back = await town.gt(["rig", "add", "beta", join(town.scratch, "project.git")]);
+    assert.notEqual(back.code, 0, "beta's directory is still there: gt rig add refuses it");
+    rmSync(join(town.root, "beta"), { recursive: true, force: true });
+    const again = await town.gt(["rig", "add", "beta", join(town.scratch, "project.git")]);
+    assert.equal(again.code, 0, again.stderr);
+    await expectClean(town);
+  });
+
   it("rebuilds town.json keeping what is still readable of it", async () => {
     const file = join(town.root, "mayor", "town.json");
     writeFileSync(file, '{"type": "town", "version": 2, "name": "testtown", "owner": "o@x", "created_at": ');

@@ -2,7 +2,7 @@
 // hand (git still lists it) is pruned and rebuilt on the bead's branch with its commit; an
 // idle polecat's sandbox is rebuilt detached at the default branch; a sandbox git no
 // longer knows (its admin dir gone) is moved aside with its uncommitted file and rebuilt; a
-// deleted refinery worktree comes back; excludes taken out of info/exclude are added again.
+// .git link git can repair itself is repaired in place; a deleted refinery worktree comes back; excludes taken out of info/exclude are added again.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -97,6 +97,22 @@ describe("gt doctor: worktrees and excludes", () => {
     );
     assert.equal(git(slung.work_dir, "symbolic-ref", "--short", "HEAD"), slung.branch);
     assert.equal(existsSync(join(slung.work_dir, "unsaved.txt")), false);
+    await expectClean(town);
+  });
+
+  it("lets git repair a sandbox whose .git link broke, keeping it and its uncommitted work in place", async () => {
+    const name = readdirSync(join(town.root, "alpha", "polecats")).sort()[0]!;
+    const dir = join(town.root, "alpha", "polecats", name, "alpha");
+    const head = git(dir, "rev-parse", "HEAD");
+    writeFileSync(join(dir, "draft.txt"), "in progress\n");
+    writeFileSync(join(dir, ".git"), "gitdir: /nonexistent/worktrees/alpha\n"); // a town moved from elsewhere
+    assert.equal(checkOf(await doctorJson(town), "worktrees").status, "error");
+    const fixed = checkOf(await doctorJson(town, ["--fix"]), "worktrees");
+    assert.equal(fixed.fixed, true, fixed.details.join("\n"));
+    assert.deepEqual(fixed.details, [`repaired git's links for alpha/polecats/${name}/alpha`]);
+    assert.equal(git(dir, "rev-parse", "HEAD"), head);
+    assert.equal(readFileSync(join(dir, "draft.txt"), "utf8"), "in progress\n");
+    rmSync(join(dir, "draft.txt"));
     await expectClean(town);
   });
 
