@@ -185,9 +185,10 @@ export class Tmux {
     return (await this.paneState(name))?.pid;
   }
 
-  /** The pane's text with `lines` lines of history, wrapped lines joined. */
+  /** The pane's text with `lines` lines of history (0: the visible screen only), wrapped lines joined. */
   async capturePane(name: string, lines: number): Promise<string> {
-    const out = await this.query(["capture-pane", "-p", "-J", "-t", `=${name}:`, "-S", `-${lines}`]);
+    const history = lines > 0 ? ["-S", `-${lines}`] : [];
+    const out = await this.query(["capture-pane", "-p", "-J", "-t", `=${name}:`, ...history]);
     if (out === undefined) throw new NotFoundError(name, `no session ${name}`);
     return out;
   }

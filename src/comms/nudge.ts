@@ -215,7 +215,7 @@ async function isIdle(
 ): Promise<boolean> {
   if (markedIdle(town.runtimeDir, session)) return true;
   for (let i = 0; i < 2; i++) {
-    if (!looksIdle(await provider.capture(session, 50), rules)) return false;
+    if (!looksIdle(await provider.screen(session), rules)) return false;
     if (i === 0) await sleep(200);
   }
   return true;

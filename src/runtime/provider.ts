@@ -68,6 +68,12 @@ export interface RuntimeProvider {
   pressKey(name: string, key: SessionKey): Promise<void>;
   /** The last `lines` lines of what the session printed (its pane or its log), trailing blanks trimmed. */
   capture(name: string, lines?: number): Promise<string>;
+  /**
+   * What the session's terminal shows now, without the scrollback above it: a screen that
+   * was replaced (a dialog answered, a cleared menu) is not read again. A provider with no
+   * terminal gives its latest output.
+   */
+  screen(name: string): Promise<string>;
   /** Connects the caller's terminal to the session until it detaches or ends; returns an exit code. */
   attach(name: string): Promise<number>;
   /** Every session this provider knows of in this town, alive or zombie. */

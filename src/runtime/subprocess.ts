@@ -29,6 +29,7 @@ import {
   checkSpec,
   DEFAULT_CAPTURE_LINES,
   DEFAULT_GRACE_MS,
+  DEFAULT_SCREEN_LINES,
   hasProcFs,
   isRunning,
   isValidSessionName,
@@ -196,6 +197,11 @@ export class SubprocessProvider implements RuntimeProvider {
     const meta = this.readMeta(name);
     if (!meta || !this.alive(meta)) throw new NotFoundError(name, `session ${name} is not running`);
     await writeFifo(name, this.paths(name).input, KEY_BYTES[key]);
+  }
+
+  /** No terminal here: the latest output stands for the screen. */
+  async screen(name: string): Promise<string> {
+    return this.capture(name, DEFAULT_SCREEN_LINES);
   }
 
   /** Works for stopped sessions too, as long as their output.log is there. */

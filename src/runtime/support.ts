@@ -8,6 +8,8 @@ import type { SessionSpec } from "./provider.ts";
 
 export const DEFAULT_GRACE_MS = 3000;
 export const DEFAULT_CAPTURE_LINES = 100;
+/** The rows of a session's terminal (tmux sessions are created 50 high). */
+export const DEFAULT_SCREEN_LINES = 50;
 
 // Letters, digits, '_' and '-': safe as a tmux target (no '.' or ':') and as a directory name.
 const SESSION_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$/;

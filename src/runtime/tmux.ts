@@ -5,7 +5,14 @@
 import { Tmux } from "../adapters/tmux.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { RuntimeProvider, SessionInfo, SessionKey, SessionSpec } from "./provider.ts";
-import { checkSpec, DEFAULT_CAPTURE_LINES, DEFAULT_GRACE_MS, stopProcesses, tidyOutput } from "./support.ts";
+import {
+  checkSpec,
+  DEFAULT_CAPTURE_LINES,
+  DEFAULT_GRACE_MS,
+  DEFAULT_SCREEN_LINES,
+  stopProcesses,
+  tidyOutput,
+} from "./support.ts";
 
 // What tmux prints in a pane whose process exited; not the agent's output.
 const DEAD_PANE_NOTE = /(^|\n)Pane is dead \([^\n]*\)\s*$/;
@@ -86,6 +93,11 @@ export class TmuxProvider implements RuntimeProvider {
   async capture(name: string, lines = DEFAULT_CAPTURE_LINES): Promise<string> {
     const raw = await this.tmux.capturePane(name, lines);
     return tidyOutput(raw.replace(DEAD_PANE_NOTE, ""), lines);
+  }
+
+  async screen(name: string): Promise<string> {
+    const raw = await this.tmux.capturePane(name, 0);
+    return tidyOutput(raw.replace(DEAD_PANE_NOTE, ""), DEFAULT_SCREEN_LINES);
   }
 
   async attach(name: string): Promise<number> {

@@ -218,7 +218,7 @@ interface ReadyContext {
 async function screenShows(c: ReadyContext, text: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if ((await c.provider.capture(c.session, 50)).includes(text)) return true;
+    if ((await c.provider.screen(c.session)).includes(text)) return true;
     if (Date.now() > deadline) return false;
     await sleep(100);
   }
@@ -271,7 +271,7 @@ async function passScreen(c: ReadyContext, screen: StartupScreen, times: number)
   while (Date.now() < deadline) {
     await sleep(150);
     if (!(await provider.isAlive(session))) return;
-    if (startupScreenOn(await provider.capture(session, 50), c.cfg)?.name !== screen.name) return;
+    if (startupScreenOn(await provider.screen(session), c.cfg)?.name !== screen.name) return;
   }
 }
 
@@ -307,7 +307,7 @@ async function waitUntilReady(c: ReadyContext): Promise<void> {
   for (;;) {
     if (!(await provider.isAlive(session))) return exitedWhileStarting(c);
     if (readsScreen) {
-      const screen = await provider.capture(session, 50);
+      const screen = await provider.screen(session);
       const dialog = startupScreenOn(screen, cfg);
       if (dialog) {
         const times = (passed.get(dialog.name) ?? 0) + 1;

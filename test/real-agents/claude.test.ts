@@ -3,6 +3,7 @@
 // model was shown is read from the server's request log. Claude's config dir is fresh per
 // town with only its first-run setup done (as on the machine of someone who ran `claude`
 // once), so every start meets the trust and bypass-permissions dialogs gt must answer.
+import "../helpers/isolation.ts"; // before anything else: Claude and gt get the test's own HOME
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

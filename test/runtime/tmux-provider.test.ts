@@ -1,7 +1,8 @@
-// A tmux session's environment comes from the gt that starts it, not from the long-lived
-// server: a server started with one value of a variable, a session started later from a
-// process with another value (or without it) sees the later process's environment, PATH
-// included (which tmux takes from its client, not from -e).
+// What the tmux provider does beyond the shared conformance suite. A session's environment
+// comes from the gt that starts it, not from the long-lived server: a server started with
+// one value of a variable, a session started later from a process with another value (or
+// without it) sees the later process's environment, PATH included (which tmux takes from its
+// client, not from -e). And `screen` is the visible pane only, without the scrollback.
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -77,5 +78,29 @@ describe("tmux sessions take gt's environment", () => {
     const d = environmentDelta({ A: "1", B: "new", C: "3", TERM: "xterm", PWD: "/x" }, server);
     assert.deepEqual(d.set, { B: "new", C: "3" });
     assert.deepEqual(d.unset, ["GONE"]);
+  });
+});
+
+describe("tmux screen", () => {
+  const socket = `gt-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  after(() => {
+    try {
+      execFileSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
+    } catch {
+      // already gone
+    }
+    rmSync(join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`, socket), {
+      force: true,
+    });
+  });
+
+  it("shows what the pane shows now; a screen cleared into the scrollback is only in capture", async () => {
+    const tmux = new TmuxProvider({ socket });
+    const script = "printf 'old dialog\\n'; sleep 0.3; printf '\\033[2J\\033[Hnew prompt\\n'; sleep 30";
+    await tmux.start({ name: "s", cwd: tmpdir(), command: ["sh", "-c", script], env: {} });
+    await eventually(async () => (await tmux.screen("s")).includes("new prompt"));
+    assert.doesNotMatch(await tmux.screen("s"), /old dialog/);
+    assert.match(await tmux.capture("s", 100), /old dialog/, "tmux keeps the cleared screen as history");
+    await tmux.stop("s", { graceMs: 0 });
   });
 });
