@@ -310,6 +310,48 @@ describe("Claude Code in real tmux, offline", () => {
       assert.match(system, /queued nudge\(s\)[\s\S]*QUEUED-5KD/);
       assert.match(system, /MAIL-Q1/);
     });
+    it("gt handoff from Claude: the successor session gets the hook and the handoff note", async () => {
+      await turnEnded(town, session);
+      const id = await bdOk(town, join(town.root, "alpha"), ["create", "Refactor the parser", "--silent"]);
+      const hooked = await town.gt(["sling", id, "alpha/max", "--no-start", "--no-convoy"]);
+      assert.equal(hooked.code, 0, hooked.stderr);
+      server.script.push(
+        {
+          when: "HANDOFF-GO",
+          shell: ['gt handoff -s "Parser halfway" -m "Resume at step 3 HANDOFF-NOTE-8"'],
+        },
+        {
+          // The successor: its prompt hook listed the note's id; it reads it.
+          when: "TOOK OVER FROM A HANDOFF",
+          shell: (input) => [
+            `gt mail read ${/(\S+): 🤝 HANDOFF: Parser halfway/.exec(input)?.[1] ?? "missing-id"}`,
+          ],
+        },
+        { text: "Carrying on with the parser." },
+      );
+      const since = server.log.mark();
+      const go = await town.gtJson<{ outcome: string }>([
+        "nudge",
+        "alpha/crew/max",
+        "Hand off now HANDOFF-GO",
+      ]);
+      assert.equal(go.outcome, "delivered");
+      const first = await server.log.waitFor(
+        (q) => isModelTurn(q) && lastUserText(q).includes("TOOK OVER FROM A HANDOFF"),
+        { since, timeoutMs: 60_000 },
+      );
+      const input = lastUserText(first);
+      assert.match(input, /\[GAS TOWN\] crew max \(rig: alpha\) <- alpha\/crew\/max • .* • handoff/);
+      assert.ok(input.includes(id) && input.includes("Refactor the parser"), "the hook is in its prime");
+      const read = await server.log.waitFor(
+        (q) => isModelTurn(q) && lastUserText(q).includes("HANDOFF-NOTE-8"),
+        {
+          since: server.log.entries.indexOf(first) + 1,
+          timeoutMs: 30_000,
+        },
+      );
+      assert.match(lastUserText(read), /Resume at step 3 HANDOFF-NOTE-8/);
+    });
   });
 
   describe("a session's environment comes from the gt that starts it", () => {

@@ -21,8 +21,12 @@ export interface ScriptTurn {
   when?: string | RegExp;
   /** Text of the reply (before the tool calls, when both). */
   text?: string;
-  /** Shell commands the model asks the agent to run, one tool call each, in this order. */
-  shell?: string[];
+  /**
+   * Shell commands the model asks the agent to run, one tool call each, in this order; or a
+   * function of the input (the request's lastUserText) when a command needs what the agent
+   * just showed, such as an id.
+   */
+  shell?: string[] | ((input: string) => string[]);
 }
 
 /** What a wire adapter extracts from a request body. */
@@ -92,7 +96,8 @@ export class ScriptedModel {
     if (!turn || !matches(turn.when, req.lastUserText))
       return { text: IDLE_TEXT, shell: [], source: "idle", usage: usageFor("idle") };
     const index = this.next++;
-    return { text: turn.text ?? "", shell: turn.shell ?? [], source: index, usage: usageFor(index) };
+    const shell = typeof turn.shell === "function" ? turn.shell(req.lastUserText) : (turn.shell ?? []);
+    return { text: turn.text ?? "", shell, source: index, usage: usageFor(index) };
   }
 }
 
