@@ -23,7 +23,7 @@ import {
   type Town,
 } from "../town/workspace.ts";
 import type { DoctorCheck, Finding } from "./types.ts";
-import { keepAside, ok, problemOf, salvageStrings, shown } from "./util.ts";
+import { inTurn, keepAside, ok, problemOf, salvageStrings, shown } from "./util.ts";
 
 function rigsLock(town: Town): string {
   return join(town.runtimeDir, "locks", "rigs.lock");
@@ -223,15 +223,7 @@ function configFinding(
         : rebuildable.length > 0
           ? `gt doctor --fix rebuilds ${rebuildable.map((b) => b.file).join(", ")}; ${SETTINGS_HINT}`
           : SETTINGS_HINT,
-    ...(rebuildable.length > 0
-      ? {
-          fix: async () => {
-            const did: string[] = [];
-            for (const b of rebuildable) did.push(...(await b.rebuild!()));
-            return did;
-          },
-        }
-      : {}),
+    ...(rebuildable.length > 0 ? { fix: () => inTurn(rebuildable, (b) => b.rebuild!()) } : {}),
   };
 }
 

@@ -22,7 +22,7 @@ import { writeRoutes } from "../town/rig.ts";
 import { crewNames, polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import type { CheckStatus, DoctorCheck, DoctorContext, Finding } from "./types.ts";
-import { ok, problemOf, shown, worst } from "./util.ts";
+import { inTurn, ok, problemOf, shown, worst } from "./util.ts";
 
 interface LedgerFindings {
   status: CheckStatus;
@@ -157,15 +157,7 @@ export const ledgersCheck: DoctorCheck = {
       message: details.filter((d) => !d.startsWith("  ")).length > 1 ? `${first} (and more)` : first,
       details,
       hint: [...(rebuilds.length > 0 ? [REBUILD_HINT] : []), ...hints].join("; "),
-      ...(rebuilds.length > 0
-        ? {
-            fix: async () => {
-              const did: string[] = [];
-              for (const r of rebuilds) did.push(...(await r()));
-              return did;
-            },
-          }
-        : {}),
+      ...(rebuilds.length > 0 ? { fix: () => inTurn(rebuilds, (r) => r()) } : {}),
     };
   },
 };

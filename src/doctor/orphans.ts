@@ -7,7 +7,7 @@ import { hasProcFs, isRunning, liveProcesses, type ProcStat, stopProcesses } fro
 import { sessionNameOf } from "../town/identity.ts";
 import { knownAgents } from "../town/roster.ts";
 import type { DoctorCheck, DoctorContext } from "./types.ts";
-import { ok } from "./util.ts";
+import { inTurn, ok } from "./util.ts";
 
 /** Session names of every agent the town has a place for. */
 function agentSessions(ctx: DoctorContext): Set<string> {
@@ -44,12 +44,10 @@ export const orphanSessionsCheck: DoctorCheck = {
           : "stop the crew session yourself once nobody works in it",
       ...(stoppable.length > 0
         ? {
-            fix: async () => {
-              const did: string[] = [];
-              for (const s of stoppable)
-                if (await ctx.provider().stop(s.name)) did.push(`stopped session ${s.name}`);
-              return did;
-            },
+            fix: () =>
+              inTurn(stoppable, async (s) =>
+                (await ctx.provider().stop(s.name)) ? [`stopped session ${s.name}`] : [],
+              ),
           }
         : {}),
     };
@@ -181,15 +179,13 @@ export const orphanProcessesCheck: DoctorCheck = {
       message: `${found.length} agent process(es) outlive their session: ${[...new Set(found.map((p) => p.session))].join(", ")}`,
       details,
       hint: "gt doctor --fix stops them (SIGTERM, then SIGKILL) with everything they started",
-      fix: async () => {
-        const did: string[] = [];
-        for (const r of roots) {
-          if (!isRunning(r.pid, r.startTime)) continue;
+      fix: () =>
+        inTurn(roots, async (r) => {
+          // The same process still (its pid may have been reused since it was found).
+          if (!isRunning(r.pid, r.startTime)) return [];
           await stopProcesses(r.pid, true, 2000);
-          did.push(`stopped pid ${r.pid} and what it started (session ${r.session})`);
-        }
-        return did;
-      },
+          return [`stopped pid ${r.pid} and what it started (session ${r.session})`];
+        }),
     };
   },
 };

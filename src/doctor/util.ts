@@ -60,3 +60,13 @@ export function salvageStrings(file: string, keys: string[]): Record<string, str
   }
   return out;
 }
+
+/** Runs repairs one after another (they may touch the same files); what each says it did. */
+export async function inTurn<T>(
+  items: readonly T[],
+  repair: (item: T) => Promise<string[]>,
+): Promise<string[]> {
+  const did: string[] = [];
+  for (const item of items) did.push(...(await repair(item)));
+  return did;
+}

@@ -23,7 +23,7 @@ import {
 } from "../work/polecats.ts";
 import { writeLedgerRedirect } from "./ledger-checks.ts";
 import type { CheckStatus, DoctorCheck, DoctorContext } from "./types.ts";
-import { ok, shown, worst } from "./util.ts";
+import { inTurn, ok, shown, worst } from "./util.ts";
 
 function sharedRepo(town: Town, rig: string): string {
   return join(town.rigDir(rig), ".repo.git");
@@ -235,11 +235,7 @@ export const worktreesCheck: DoctorCheck = {
       message: problems.length === 1 ? details[0]! : `${problems.length} worktrees need repair`,
       details,
       hint: "gt doctor --fix rebuilds each (a hooked bead's sandbox on its branch, others detached at the default branch); a stray directory is moved aside, never deleted",
-      fix: async () => {
-        const did: string[] = [];
-        for (const w of problems) did.push(...(await restoreWorktree(ctx, w)));
-        return did;
-      },
+      fix: () => inTurn(problems, (w) => restoreWorktree(ctx, w)),
     };
   },
 };
