@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { addBareRig, commitIn, git, newTown, slingNew, type TestTown } from "../helpers/town.ts";
 import { checkOf, doctorJson, expectClean } from "./helpers.ts";
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("gt doctor: worktrees and excludes", () => {
   let town: TestTown;
@@ -47,7 +47,10 @@ describe("gt doctor: worktrees and excludes", () => {
     const fix = await town.gt(["doctor", "--fix"]);
     assert.equal(fix.code, 0, fix.stdout);
     assert.match(fix.stdout, /pruned alpha's shared repo's worktree list/);
-    assert.match(fix.stdout, new RegExp(`rebuilt \\S+ on ${escape(slung.branch)} for ${escape(slung.bead)}`));
+    assert.match(
+      fix.stdout,
+      new RegExp(`rebuilt \\S+ on ${literal(slung.branch)} for ${literal(slung.bead)}`),
+    );
     assert.equal(git(slung.work_dir, "rev-parse", "HEAD"), head);
     assert.equal(git(slung.work_dir, "symbolic-ref", "--short", "HEAD"), slung.branch);
     assert.equal(readFileSync(join(slung.work_dir, "work.txt"), "utf8"), "done so far\n");
