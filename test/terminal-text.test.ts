@@ -77,6 +77,9 @@ describe("decodeUtf8Strict", () => {
       (e: unknown) =>
         e instanceof InvalidUtf8Error && e.message === "--title is not valid UTF-8; re-encode it as UTF-8",
     );
-    assert.throws(() => decodeUtf8Strict(new Uint8Array([0xc3]), "stdin"), /^InvalidUtf8Error|stdin is not valid/);
+    assert.throws(
+      () => decodeUtf8Strict(new Uint8Array([0xc3]), "stdin"),
+      /^InvalidUtf8Error|stdin is not valid/,
+    );
   });
 });
