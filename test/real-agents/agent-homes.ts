@@ -62,10 +62,11 @@ export interface GeminiHomeOptions {
   /** Extra settings merged at the top level (e.g. hooks). */
   settings?: Record<string, unknown>;
   /**
-   * false: write no settings.json and do not set the trust variable, as on a fresh machine
-   * (the trust, auth and API key screens appear).
+   * As on a machine where gemini never ran: no auth type chosen and no trust variable, so the
+   * folder trust, auth picker and API key screens appear. Updates and usage statistics stay
+   * off, so even then only loopback is contacted.
    */
-  configured?: boolean;
+  fresh?: boolean;
 }
 
 /**
@@ -75,18 +76,17 @@ export interface GeminiHomeOptions {
 export function writeGeminiHome(home: string, opts: GeminiHomeOptions): Record<string, string> {
   const dotGemini = join(home, ".gemini");
   mkdirSync(dotGemini, { recursive: true });
-  const env: Record<string, string> = {
-    GEMINI_CLI_HOME: home,
-    GOOGLE_GEMINI_BASE_URL: opts.serverUrl,
-    GEMINI_API_KEY: "fake-gemini-key",
-  };
-  if (opts.configured === false) return env;
   const settings = {
-    security: { auth: { selectedType: "gemini-api-key" } },
+    ...(opts.fresh ? {} : { security: { auth: { selectedType: "gemini-api-key" } } }),
     general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
     privacy: { usageStatisticsEnabled: false },
     ...opts.settings,
   };
   writeFileSync(join(dotGemini, "settings.json"), `${JSON.stringify(settings, null, 2)}\n`);
-  return { ...env, GEMINI_CLI_TRUST_WORKSPACE: "true" };
+  return {
+    GEMINI_CLI_HOME: home,
+    GOOGLE_GEMINI_BASE_URL: opts.serverUrl,
+    GEMINI_API_KEY: "fake-gemini-key",
+    ...(opts.fresh ? {} : { GEMINI_CLI_TRUST_WORKSPACE: "true" }),
+  };
 }

@@ -139,24 +139,34 @@ export class AgentPane {
   /**
    * Answers a dialog: waits until the screen shows `on` and has stopped changing (a TUI may
    * draw a dialog a moment before it reads keys), presses `key`, and waits for `expect`. A key
-   * the agent dropped is pressed again, but only while the dialog is still on the screen
-   * unchanged after a generous pause, so a slow agent never gets it twice.
+   * the agent dropped is pressed again (twice at most), but only when the screen has stayed
+   * exactly as it was for 8 s, so a slow agent that is redrawing never gets it twice.
    */
   async answer(
     on: string | RegExp,
     key: string,
     expect: string | RegExp | ((s: string) => boolean),
     what: string,
-  ) {
+    timeoutMs = 45_000,
+  ): Promise<string> {
     const shows = (s: string) => (typeof on === "string" ? s.includes(on) : on.test(s));
     let before = await this.waitStable(shows, what);
-    for (let attempt = 0; ; attempt++) {
-      await this.keys(key);
+    const deadline = Date.now() + timeoutMs;
+    await this.keys(key);
+    for (let presses = 1; ; ) {
       try {
-        return await this.waitFor(expect, `${what} (after ${key})`, attempt < 3 ? 8_000 : 30_000);
+        return await this.waitFor(
+          expect,
+          `${what} (after ${key})`,
+          Math.max(0, Math.min(8_000, deadline - Date.now())),
+        );
       } catch (e) {
+        if (Date.now() >= deadline || (await this.dead())) throw e;
         const now = await this.screen();
-        if (attempt >= 3 || now !== before || !shows(now)) throw e;
+        if (now === before && shows(now) && presses < 3) {
+          await this.keys(key);
+          presses++;
+        }
         before = now;
       }
     }
@@ -173,11 +183,27 @@ export class AgentPane {
     }
   }
 
-  /** Pastes a one-line prompt, waits until the input shows it, then presses Enter. */
-  async submit(text: string): Promise<void> {
+  /**
+   * Submits a one-line prompt as gt nudges: bracketed paste, then Enter once the screen shows
+   * the text and has settled, then waits until `accepted` (e.g. the empty input's placeholder
+   * is back). An Enter the agent took as part of the paste (Gemini CLI turns an Enter handled
+   * within 30 ms of a paste into a newline) leaves the text in the input: Enter is pressed
+   * again then, and only then.
+   */
+  async submit(text: string, accepted: (screen: string) => boolean): Promise<string> {
     await this.paste(text);
-    await this.waitFor(text, "the pasted prompt in the input", 15_000);
-    await this.keys("Enter");
+    await this.waitStable((s) => s.includes(text), "the pasted prompt in the input");
+    for (let presses = 1; ; presses++) {
+      await this.keys("Enter");
+      try {
+        return await this.waitFor(accepted, "the prompt submitted", presses < 3 ? 10_000 : 30_000);
+      } catch (e) {
+        if (presses >= 3 || (await this.dead())) throw e;
+        const now = await this.waitStable(() => true, "a settled screen");
+        if (accepted(now)) return now;
+        if (!now.includes(text)) throw e;
+      }
+    }
   }
 
   /**
