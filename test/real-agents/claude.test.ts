@@ -105,7 +105,7 @@ describe("Claude Code in real tmux, offline", () => {
       await server?.close();
     });
 
-    it("primes the model with the bead, which edits, commits and runs gt done; the refinery merges it", async () => {
+    it("primes the model with the bead, which edits, commits and runs gt done; the refinery merges it; gt costs has its tokens", async () => {
       const rig = join(town.root, "alpha");
       const id = await bdOk(town, rig, [
         "create",
@@ -148,6 +148,31 @@ describe("Claude Code in real tmux, offline", () => {
         5_000,
       );
       assert.ok(afterDone);
+      // gt costs reads the polecat's usage from Claude's own transcript: what the server
+      // reported for each model turn (title side queries are not in the transcript).
+      const polecat = (JSON.parse(sling.stdout) as { outcomes: Array<{ polecat: string }> }).outcomes[0]!
+        .polecat;
+      const sent = server.log.totalUsage(isModelTurn);
+      const want = {
+        input_tokens: sent.input,
+        output_tokens: sent.output,
+        cache_read_input_tokens: sent.cacheRead,
+        cache_creation_input_tokens: sent.cacheCreation,
+        replies: server.log.modelRequests.length,
+      };
+      type Costs = { sessions: Array<Record<string, unknown>>; total: Record<string, number> };
+      const costs = await eventually(
+        async () => {
+          const c = await town.gtJson<Costs>(["costs", "--actor", `alpha/polecats/${polecat}`]);
+          return c.total.replies === want.replies ? c : undefined;
+        },
+        15_000,
+        "the transcript to hold every reply",
+      );
+      assert.ok(costs);
+      assert.deepEqual(costs.total, want);
+      assert.equal(costs.sessions.length, 1);
+      assert.match(String(costs.sessions[0]!.transcript), /\/projects\/.*\.jsonl$/);
       // Both dialogs a fresh config shows were met and answered by gt, not pre-seeded.
       const events = readFileSync(join(town.root, ".events.jsonl"), "utf8");
       assert.match(events, /"screen":"trust folder"/);

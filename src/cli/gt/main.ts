@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { configGroup } from "./config.ts";
 import { convoyGroup } from "./convoy.ts";
+import { costsGroup } from "./costs.ts";
 import { crewGroup } from "./crew.ts";
 import { demoGroup } from "./demo.ts";
 import { doctorGroup } from "./doctor.ts";
@@ -63,6 +64,7 @@ const GROUPS: GtGroup[] = [
   polecatGroup,
   doneGroup,
   convoyGroup,
+  costsGroup,
   versionGroup,
 ];
 

@@ -6,6 +6,7 @@ import { ScriptAgent } from "../../agents/script-agent.ts";
 import { ValidationError } from "../../errors.ts";
 import { syncHooks } from "../../sessions/hooks.ts";
 import { terminalMessages } from "../../sessions/terminal-input.ts";
+import { recordTranscript } from "../../sessions/transcripts.ts";
 import { clearIdle, markIdle } from "../../sessions/turn-state.ts";
 import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
@@ -108,7 +109,9 @@ export const primeGroup: GtGroup = {
       );
     hooks
       .command("turn <state>", { hidden: true })
-      .description("Called by an agent's own hooks: idle at the end of its turn, busy when a prompt arrives")
+      .description(
+        "Called by an agent's own hooks: idle at the end of its turn, busy when a prompt arrives (stdin: the hook's JSON, for the transcript's path)",
+      )
       .action(
         act(async (ctx, [state]) => {
           if (state !== "idle" && state !== "busy")
@@ -118,6 +121,12 @@ export const primeGroup: GtGroup = {
           const runtimeDir = ctx.town().runtimeDir;
           if (state === "idle") markIdle(runtimeDir, session);
           else clearIdle(runtimeDir, session);
+          // The hook's input names the agent's transcript, which gt costs reads.
+          recordTranscript(runtimeDir, await readStdinIfPiped(), {
+            actor: ctx.env.GT_ROLE ?? "",
+            session,
+            agent: ctx.env.GT_AGENT ?? "",
+          });
         }),
       );
     p.command("script-agent", { hidden: true })

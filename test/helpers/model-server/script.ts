@@ -169,11 +169,11 @@ export class RequestLog {
     }
   }
 
-  /** The usage of every reply sent so far, added up. */
-  totalUsage(): Usage {
+  /** The usage of the replies sent so far (all, or those `which` picks), added up. */
+  totalUsage(which: (e: LoggedRequest) => boolean = () => true): Usage {
     const sum: Usage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
     for (const e of this.entries) {
-      if (!e.reply) continue;
+      if (!e.reply || !which(e)) continue;
       for (const k of Object.keys(sum) as (keyof Usage)[]) sum[k] += e.reply.usage[k];
     }
     return sum;
