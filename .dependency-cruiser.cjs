@@ -11,6 +11,7 @@ const LAYERS = [
   ["comms"],
   ["work"],
   ["refinery"],
+  ["watch"],
   ["agents"],
   ["demo", "doctor"],
   ["cli"],
