@@ -4,7 +4,7 @@
 // it started. Every tmux call is asynchronous, so a fake model server living in the same
 // process keeps answering while a test waits on the screen.
 import "../helpers/isolation.ts";
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -71,8 +71,20 @@ export class AgentPane {
       .split("\n")
       .map(Number)
       .filter((n) => n > 0);
+    // A test process ended by an uncaught error (an EPIPE on stdout, say) still takes its
+    // agents with it; a fatal signal does not.
+    process.on("exit", pane.onExit);
     return pane;
   }
+
+  private readonly onExit = () => {
+    killGroups([...new Set([...this.panePids, ...processGroupsUnder(this.panePids)])]);
+    try {
+      execFileSync("tmux", ["-S", this.socket, "kill-server"], { stdio: "ignore" });
+    } catch {
+      // already gone
+    }
+  };
 
   private tmux(...args: string[]) {
     return run("tmux", ["-S", this.socket, ...args], { encoding: "utf8" });
@@ -211,6 +223,7 @@ export class AgentPane {
    * that ignores the terminal going away is still ended), then the tmux server.
    */
   async stop(): Promise<void> {
+    process.off("exit", this.onExit);
     killGroups([...new Set([...this.panePids, ...processGroupsUnder(this.panePids)])]);
     await this.tmux("kill-server").catch(() => undefined);
   }
