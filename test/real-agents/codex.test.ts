@@ -184,7 +184,7 @@ describe("Codex, offline against the fake Responses API", () => {
       assert.doesNotMatch(idle, /Trust this folder|Hooks need review/);
       assert.match(idle, /^ {2}>_ OpenAI Codex \(v0\.171\.0\)$/m);
 
-      await pane.submit("Please write the file");
+      await pane.submit("Please write the file", (s) => s.includes(CODEX_PROMPT_LINE));
       const busy = await pane.waitFor(CODEX_BUSY, "the busy marker");
       assert.ok(!codexIdle(busy), "a busy screen is not idle, although it still draws the prompt line");
       assert.ok(busy.includes(CODEX_PROMPT_LINE), "the prompt line is drawn while busy");
@@ -338,7 +338,7 @@ describe("Codex, offline against the fake Responses API", () => {
       assert.match(config, /\[hooks\.state\."[^"]*hooks\.json:session_start:0:0"\]\ntrusted_hash = "sha256:/);
 
       // The trusted hook runs.
-      await pane.submit("say hello");
+      await pane.submit("say hello", (s) => s.includes(CODEX_PROMPT_LINE));
       await pane.waitFor((s) => s.includes("• Hello from the script.") && codexIdle(s), "the reply");
       assert.ok(server.log.find("HOOK-RAN"), "the trusted SessionStart hook's output reached the model");
     } finally {
