@@ -277,7 +277,41 @@ export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult
   const actor = opts.actor ?? addressOf(id);
   const workDir = await locateWorktree(town, rig, name, opts);
   // The hook is released before the sandbox is tidied: a sling reusing this polecat waits.
-  return withSandbox(town, rig, name, () => finishWork(town, opts, id, workDir, actor));
+  return withSandbox(town, rig, name, () =>
+    withDoneIntent(town, id, actor, () => finishWork(town, opts, id, workDir, actor)),
+  );
+}
+
+/**
+ * Marks gt done as under way on the agent bead (`done_intent`, its start time) for the whole
+ * run, cleared however it ends. A mark left behind means the process died or hangs inside
+ * gt done: the witness patrol's stuck-in-done and done-intent-dead.
+ */
+async function withDoneIntent<T>(
+  town: Town,
+  id: AgentIdentity,
+  actor: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const mark = async (value: string | null) => {
+    const ledger = openRigLedger(town, id.rig!);
+    try {
+      await recordAgentFacts(
+        ledger,
+        agentBeadIdOf(id, town.prefixOf(id.rig!)),
+        { done_intent: value },
+        actor,
+      );
+    } finally {
+      await ledger.close();
+    }
+  };
+  await mark(new Date().toISOString());
+  try {
+    return await fn();
+  } finally {
+    await mark(null).catch(() => undefined);
+  }
 }
 
 async function finishWork(

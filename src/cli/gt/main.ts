@@ -13,6 +13,7 @@ import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
 import { mailGroup } from "./mail.ts";
 import { nudgeGroup } from "./nudge.ts";
+import { patrolGroup } from "./patrol.ts";
 import { polecatGroup } from "./polecat.ts";
 import { primeGroup } from "./prime.ts";
 import { act, GT_VERSION, type GtGroup, runGt } from "./program.ts";
@@ -62,6 +63,7 @@ const GROUPS: GtGroup[] = [
   doctorGroup,
   slingGroup,
   polecatGroup,
+  patrolGroup,
   doneGroup,
   convoyGroup,
   costsGroup,

@@ -1,0 +1,100 @@
+// gt patrol scan: the witness's deterministic detector of zombies, stalls, unnoticed
+// completions and orphaned beads (report, or --act to fix); gt heartbeat: an agent's own
+// word on how it is doing, which the patrol believes while it is fresh.
+import type { Command } from "commander";
+import { ConflictError, ValidationError } from "../../errors.ts";
+import { callerActor, callerIdentity } from "../../town/identity.ts";
+import { writeHeartbeat } from "../../watch/heartbeat.ts";
+import { type Finding, runPatrol, unwatchedRigs } from "../../watch/patrol.ts";
+import type { GtContext } from "./context.ts";
+import { oneLine } from "./format.ts";
+import { act, type GtGroup } from "./program.ts";
+
+/** --rig, else --unwatched's rigs, else the caller's own rig, else every rig. */
+async function rigsToScan(ctx: GtContext, opts: Record<string, unknown>): Promise<string[]> {
+  const town = ctx.town();
+  const given = typeof opts.rig === "string" ? opts.rig.replace(/\/+$/, "") : undefined;
+  if (given !== undefined) town.rig(given); // unknown rig: the error names the rigs
+  if (opts.unwatched) {
+    const unwatched = await unwatchedRigs(town, ctx.provider());
+    return given ? unwatched.filter((r) => r === given) : unwatched;
+  }
+  if (given) return [given];
+  const own = callerIdentity(town.root, ctx.env, ctx.cwd)?.rig;
+  return own && town.rigNames().includes(own) ? [own] : town.rigNames();
+}
+
+const MARK: Record<string, string> = { report: "⚠", none: "·" };
+
+function formatFinding(f: Finding): string {
+  const mark = f.acted ? "✓" : (MARK[f.action] ?? "✗");
+  const bead = f.bead ? ` ${f.bead}` : "";
+  return `  ${mark} ${f.class.padEnd(26)} ${f.agent}${bead}  [${f.action}${f.acted ? "" : f.action === "report" || f.action === "none" ? "" : ", not applied"}]\n      ${oneLine(f.detail)}`;
+}
+
+export const patrolGroup: GtGroup = {
+  names: ["patrol", "heartbeat"],
+  register(p: Command) {
+    const patrol = p
+      .command("patrol")
+      .description("The witness patrol: find (and fix) what went wrong with polecats");
+    patrol
+      .command("scan")
+      .description(
+        "Scan polecats for zombies, stalls, unnoticed completions and orphaned beads; --act applies the fixes",
+      )
+      .option("--rig <rig>", "scan this rig (default: your own rig, else every rig)")
+      .option("--act", "restart, stop, reset, escalate and reap as the findings say (default: report only)")
+      .option("--notify", "mail the rig's witness the findings that are new")
+      .option("--unwatched", "only rigs whose witness is not running (the deacon's and daemon's backstop)")
+      .option(
+        "--json",
+        "JSON output: {findings: [{class, agent, bead, session, action, acted, detail}], summary}",
+      )
+      .action(
+        act(async (ctx, _args, opts) => {
+          const town = ctx.town();
+          const caller = callerIdentity(town.root, ctx.env, ctx.cwd);
+          if (opts.act && caller?.role === "polecat")
+            throw new ConflictError("polecat_patrol", "polecats do not patrol; their witness does");
+          const rigs = await rigsToScan(ctx, opts);
+          const report = await runPatrol(town, ctx.provider(), {
+            rigs,
+            act: opts.act === true,
+            notify: opts.notify === true,
+            actor: callerActor(town.root, ctx.env, ctx.cwd),
+            caller,
+          });
+          if (ctx.json) return ctx.printJson(report);
+          const s = report.summary;
+          const where = s.rigs.length ? s.rigs.join(", ") : "no rigs";
+          ctx.out(
+            `Patrol of ${where}: ${s.polecats} polecat(s), ${s.findings} finding(s)${s.act ? `, ${s.acted} acted on` : ""} in ${s.duration_ms} ms`,
+          );
+          for (const f of report.findings) ctx.out(formatFinding(f));
+          if (!s.act && report.findings.some((f) => f.action !== "report" && f.action !== "none"))
+            ctx.out("  (report only: gt patrol scan --act applies the actions)");
+          if (s.notified) ctx.out(`  ${s.notified} finding(s) mailed to the witness`);
+        }),
+      );
+    p.command("heartbeat <state>")
+      .description("Tell the patrol how you are doing: working, idle, stuck (asks for help) or exiting")
+      .option("--context <text>", "a short note (what you are stuck on)")
+      .option("--bead <id>", "the bead it is about")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [state], opts) => {
+          const session = ctx.env.GT_SESSION;
+          if (!session)
+            throw new ValidationError("gt heartbeat runs inside an agent's session (GT_SESSION is not set)");
+          const beat = writeHeartbeat(ctx.town().runtimeDir, session, {
+            state: state ?? "",
+            context: opts.context as string | undefined,
+            bead: opts.bead as string | undefined,
+          });
+          if (ctx.json) return ctx.printJson({ session, ...beat });
+          ctx.out(`♥ ${session}: ${beat.state}${beat.context ? ` (${oneLine(beat.context)})` : ""}`);
+        }),
+      );
+  },
+};
