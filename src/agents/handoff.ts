@@ -126,11 +126,17 @@ export async function respawnSession(town: Town, provider: RuntimeProvider, addr
   const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
   await sleep(300); // let the caller (maybe inside the session) finish printing
   await provider.stop(session).catch(() => false);
-  return startAgentSession(town, provider, id, {
-    agent: typeof facts.agent === "string" ? facts.agent : undefined,
-    sender: address,
-    topic,
-  });
+  try {
+    return await startAgentSession(town, provider, id, {
+      agent: typeof facts.agent === "string" ? facts.agent : undefined,
+      sender: address,
+      topic,
+    });
+  } catch (e) {
+    // Run detached with no terminal: the event log is the only place this can be told.
+    logEvent(town.root, "respawn_failed", address, { session, topic, error: (e as Error).message });
+    throw e;
+  }
 }
 
 export interface PastSession {

@@ -63,6 +63,26 @@ async function explain(town: TestTown, server: AnthropicServer): Promise<void> {
   }
 }
 
+/**
+ * `it`, but a failing test prints what went on (the model's requests, the town's events,
+ * every screen) before it fails; EXPLAIN_REAL_AGENTS=1 prints it after passing tests too.
+ */
+function itExplained(
+  name: string,
+  ctx: () => { town: TestTown; server: AnthropicServer },
+  body: () => Promise<void>,
+): void {
+  it(name, async () => {
+    try {
+      await body();
+    } catch (e) {
+      const { town, server } = ctx();
+      await explain(town, server).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
 /** Whether `session` runs, as gt sees it. */
 async function sessionAlive(town: TestTown, session: string): Promise<boolean> {
   const r = await town.gt(["session", "list", "--json"]);
@@ -105,79 +125,83 @@ describe("Claude Code in real tmux, offline", () => {
       await server?.close();
     });
 
-    it("primes the model with the bead, which edits, commits and runs gt done; the refinery merges it; gt costs has its tokens", async () => {
-      const rig = join(town.root, "alpha");
-      const id = await bdOk(town, rig, [
-        "create",
-        "Add a greeting",
-        "-d",
-        "Write greeting.txt saying hello from claude",
-        "--silent",
-      ]);
-      server.script.push(
-        {
-          when: id,
-          shell: [
-            "echo 'hello from claude' > greeting.txt && git add greeting.txt && git commit -qm 'Add a greeting' && git log --oneline -1",
-          ],
-        },
-        { when: "Add a greeting", shell: ["gt done"] },
-        { text: "Done: the greeting is merged once the refinery lands it." },
-      );
-      const t0 = Date.now();
-      const sling = await town.gt(["sling", id, "alpha", "--agent", "claude", "--json"]);
-      assert.equal(sling.code, 0, sling.stderr);
-      const started = Date.now() - t0;
+    itExplained(
+      "primes the model with the bead, which edits, commits and runs gt done; the refinery merges it; gt costs has its tokens",
+      () => ({ town, server }),
+      async () => {
+        const rig = join(town.root, "alpha");
+        const id = await bdOk(town, rig, [
+          "create",
+          "Add a greeting",
+          "-d",
+          "Write greeting.txt saying hello from claude",
+          "--silent",
+        ]);
+        server.script.push(
+          {
+            when: id,
+            shell: [
+              "echo 'hello from claude' > greeting.txt && git add greeting.txt && git commit -qm 'Add a greeting' && git log --oneline -1",
+            ],
+          },
+          { when: "Add a greeting", shell: ["gt done"] },
+          { text: "Done: the greeting is merged once the refinery lands it." },
+        );
+        const t0 = Date.now();
+        const sling = await town.gt(["sling", id, "alpha", "--agent", "claude", "--json"]);
+        assert.equal(sling.code, 0, sling.stderr);
+        const started = Date.now() - t0;
 
-      // The first request the model gets carries the prime: the hooked bead's id, title and description.
-      const first = await server.log.waitFor(isModelTurn, 30_000);
-      for (const text of [id, "Add a greeting", "Write greeting.txt saying hello from claude"])
-        assert.ok(first.raw.includes(text), `the first model request shows ${text}`);
-      console.log(`# sling took ${started} ms; first model request ${first.at - t0} ms after sling began`);
+        // The first request the model gets carries the prime: the hooked bead's id, title and description.
+        const first = await server.log.waitFor(isModelTurn, 30_000);
+        for (const text of [id, "Add a greeting", "Write greeting.txt saying hello from claude"])
+          assert.ok(first.raw.includes(text), `the first model request shows ${text}`);
+        console.log(`# sling took ${started} ms; first model request ${first.at - t0} ms after sling began`);
 
-      await eventually(
-        async () =>
-          (JSON.parse(await bdOk(town, rig, ["show", id, "--json"])) as Bead[])[0]?.status === "closed",
-        60_000,
-        "the bead merged and closed",
-      );
-      assert.equal(git(origin, "show", "main:greeting.txt"), "hello from claude");
-      // gt done ran inside Claude's Bash tool: its output came back to the model.
-      const afterDone = await server.log.waitFor(
-        (r) => isModelTurn(r) && lastUserText(r).includes(id),
-        5_000,
-      );
-      assert.ok(afterDone);
-      // gt costs reads the polecat's usage from Claude's own transcript: what the server
-      // reported for each model turn (title side queries are not in the transcript).
-      const polecat = (JSON.parse(sling.stdout) as { outcomes: Array<{ polecat: string }> }).outcomes[0]!
-        .polecat;
-      const sent = server.log.totalUsage(isModelTurn);
-      const want = {
-        input_tokens: sent.input,
-        output_tokens: sent.output,
-        cache_read_input_tokens: sent.cacheRead,
-        cache_creation_input_tokens: sent.cacheCreation,
-        replies: server.log.modelRequests.length,
-      };
-      type Costs = { sessions: Array<Record<string, unknown>>; total: Record<string, number> };
-      const costs = await eventually(
-        async () => {
-          const c = await town.gtJson<Costs>(["costs", "--actor", `alpha/polecats/${polecat}`]);
-          return c.total.replies === want.replies ? c : undefined;
-        },
-        15_000,
-        "the transcript to hold every reply",
-      );
-      assert.ok(costs);
-      assert.deepEqual(costs.total, want);
-      assert.equal(costs.sessions.length, 1);
-      assert.match(String(costs.sessions[0]!.transcript), /\/projects\/.*\.jsonl$/);
-      // Both dialogs a fresh config shows were met and answered by gt, not pre-seeded.
-      const events = readFileSync(join(town.root, ".events.jsonl"), "utf8");
-      assert.match(events, /"screen":"trust folder"/);
-      assert.match(events, /"screen":"bypass-permissions warning"/);
-    });
+        await eventually(
+          async () =>
+            (JSON.parse(await bdOk(town, rig, ["show", id, "--json"])) as Bead[])[0]?.status === "closed",
+          60_000,
+          "the bead merged and closed",
+        );
+        assert.equal(git(origin, "show", "main:greeting.txt"), "hello from claude");
+        // gt done ran inside Claude's Bash tool: its output came back to the model.
+        const afterDone = await server.log.waitFor(
+          (r) => isModelTurn(r) && lastUserText(r).includes(id),
+          5_000,
+        );
+        assert.ok(afterDone);
+        // gt costs reads the polecat's usage from Claude's own transcript: what the server
+        // reported for each model turn (title side queries are not in the transcript).
+        const polecat = (JSON.parse(sling.stdout) as { outcomes: Array<{ polecat: string }> }).outcomes[0]!
+          .polecat;
+        const sent = server.log.totalUsage(isModelTurn);
+        const want = {
+          input_tokens: sent.input,
+          output_tokens: sent.output,
+          cache_read_input_tokens: sent.cacheRead,
+          cache_creation_input_tokens: sent.cacheCreation,
+          replies: server.log.modelRequests.length,
+        };
+        type Costs = { sessions: Array<Record<string, unknown>>; total: Record<string, number> };
+        const costs = await eventually(
+          async () => {
+            const c = await town.gtJson<Costs>(["costs", "--actor", `alpha/polecats/${polecat}`]);
+            return c.total.replies === want.replies ? c : undefined;
+          },
+          15_000,
+          "the transcript to hold every reply",
+        );
+        assert.ok(costs);
+        assert.deepEqual(costs.total, want);
+        assert.equal(costs.sessions.length, 1);
+        assert.match(String(costs.sessions[0]!.transcript), /\/projects\/.*\.jsonl$/);
+        // Both dialogs a fresh config shows were met and answered by gt, not pre-seeded.
+        const events = readFileSync(join(town.root, ".events.jsonl"), "utf8");
+        assert.match(events, /"screen":"trust folder"/);
+        assert.match(events, /"screen":"bypass-permissions warning"/);
+      },
+    );
   });
 
   describe("a crew member running Claude", () => {
@@ -215,168 +239,202 @@ describe("Claude Code in real tmux, offline", () => {
       await server?.close();
     });
 
-    it("a Claude that never ran fails to start with 'needs login', and one asking about an API key fails too", async () => {
-      const never = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude-never-run"]);
-      assert.notEqual(never.code, 0);
-      assert.match(never.stderr, /claude-never-run needs login: run `claude` once in a terminal/);
-      assert.equal(never.stderr.trim().split("\n").length, 1, never.stderr);
-      assert.equal(await sessionAlive(town, session), false, "no session is left behind");
+    itExplained(
+      "a Claude that never ran fails to start with 'needs login', and one asking about an API key fails too",
+      () => ({ town, server }),
+      async () => {
+        const never = await town.gt([
+          "crew",
+          "start",
+          "max",
+          "--rig",
+          "alpha",
+          "--agent",
+          "claude-never-run",
+        ]);
+        assert.notEqual(never.code, 0);
+        assert.match(never.stderr, /claude-never-run needs login: run `claude` once in a terminal/);
+        assert.equal(never.stderr.trim().split("\n").length, 1, never.stderr);
+        assert.equal(await sessionAlive(town, session), false, "no session is left behind");
 
-      const apiKey = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude-api-key"]);
-      assert.notEqual(apiKey.code, 0);
-      assert.match(
-        apiKey.stderr,
-        /claude-api-key stopped at its custom API key screen: .*ANTHROPIC_AUTH_TOKEN/,
-      );
-      assert.equal(await sessionAlive(town, session), false);
-      assert.equal(server.log.modelRequests.length, 0, "neither reached the model");
-    });
+        const apiKey = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude-api-key"]);
+        assert.notEqual(apiKey.code, 0);
+        assert.match(
+          apiKey.stderr,
+          /claude-api-key stopped at its custom API key screen: .*ANTHROPIC_AUTH_TOKEN/,
+        );
+        assert.equal(await sessionAlive(town, session), false);
+        assert.equal(server.log.modelRequests.length, 0, "neither reached the model");
+      },
+    );
 
-    it("starts past the trust and bypass dialogs and is reported started only at its prompt", async () => {
-      const r = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude"]);
-      assert.equal(r.code, 0, r.stderr);
-      const screen = (await town.gt(["session", "peek", session, "50"])).stdout;
-      assert.doesNotMatch(screen, /trust this folder|Bypass Permissions mode/);
-      const answered = readFileSync(join(town.root, ".events.jsonl"), "utf8")
-        .split("\n")
-        .filter((l) => l.includes('"startup_screen"') && l.includes('"agent":"claude"'));
-      assert.deepEqual(
-        answered.map((l) => JSON.parse(l).payload.screen),
-        ["trust folder", "bypass-permissions warning"],
-      );
-      assert.match(screen, /bypass permissions on/, "Claude's own footer: it runs past the warning");
-      const beacon = await server.log.waitFor(
-        (r) => isModelTurn(r) && lastUserText(r).includes("[GAS TOWN] crew max"),
-      );
-      assert.match(beacon.raw, /You are .*max/, "primed by its SessionStart hook");
-      await turnEnded(town, session);
-    });
+    itExplained(
+      "starts past the trust and bypass dialogs and is reported started only at its prompt",
+      () => ({ town, server }),
+      async () => {
+        const r = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude"]);
+        assert.equal(r.code, 0, r.stderr);
+        const screen = (await town.gt(["session", "peek", session, "50"])).stdout;
+        assert.doesNotMatch(screen, /trust this folder|Bypass Permissions mode/);
+        const answered = readFileSync(join(town.root, ".events.jsonl"), "utf8")
+          .split("\n")
+          .filter((l) => l.includes('"startup_screen"') && l.includes('"agent":"claude"'));
+        assert.deepEqual(
+          answered.map((l) => JSON.parse(l).payload.screen),
+          ["trust folder", "bypass-permissions warning"],
+        );
+        assert.match(screen, /bypass permissions on/, "Claude's own footer: it runs past the warning");
+        const beacon = await server.log.waitFor(
+          (r) => isModelTurn(r) && lastUserText(r).includes("[GAS TOWN] crew max"),
+        );
+        assert.match(beacon.raw, /You are .*max/, "primed by its SessionStart hook");
+        await turnEnded(town, session);
+      },
+    );
 
-    it("a default gt nudge reaches the idle agent at once, in its next request", async () => {
-      await turnEnded(town, session);
-      const since = server.log.mark();
-      const t0 = Date.now();
-      const r = await town.gtJson<{ outcome: string }>([
-        "nudge",
-        "alpha/crew/max",
-        "Please look at ticket NUDGE-7F3",
-      ]);
-      assert.equal(r.outcome, "delivered");
-      const got = await server.log.waitFor((q) => isModelTurn(q) && lastUserText(q).includes("NUDGE-7F3"), {
-        since,
-        timeoutMs: 30_000,
-      });
-      console.log(`# nudge to model: ${got.at - t0} ms`);
-      assert.ok(got.at - t0 < 10_000, "delivered while idle, not after the 15 s busy wait");
-    });
-
-    it("a mail notice reaches it too when only its screen says it is idle", async () => {
-      await turnEnded(town, session);
-      rmSync(idleMarker(town, session)); // as after a turn its Stop hook did not see (Esc)
-      const since = server.log.mark();
-      const r = await town.gtJson<{ notified: boolean }>([
-        "mail",
-        "send",
-        "alpha/crew/max",
-        "-s",
-        "Build is red MAIL-9QX",
-        "-m",
-        "see the log",
-      ]);
-      assert.equal(r.notified, true);
-      const got = await server.log.waitFor(
-        (q) =>
-          isModelTurn(q) && lastUserText(q).includes("New mail from") && lastUserText(q).includes("MAIL-9QX"),
-        { since, timeoutMs: 30_000 },
-      );
-      // The prompt hook put the unread mail beside it, as a system message of the same request.
-      const messages = (got.body as { messages: Array<{ role: string; content: unknown }> }).messages;
-      assert.ok(
-        messages.some((m) => m.role === "system" && JSON.stringify(m.content).includes("unread message")),
-        "gt mail check --inject output in the request",
-      );
-    });
-
-    it("queued nudges and unread mail reach the model through the prompt hook, as a system message", async () => {
-      await turnEnded(town, session);
-      const queued = await town.gtJson<{ outcome: string }>([
-        "nudge",
-        "alpha/crew/max",
-        "--mode",
-        "queue",
-        "Queued for your next turn QUEUED-5KD",
-      ]);
-      assert.equal(queued.outcome, "queued");
-      const quiet = await town.gt([
-        "mail",
-        "send",
-        "alpha/crew/max",
-        "-s",
-        "Quiet note MAIL-Q1",
-        "-m",
-        "x",
-        "--no-notify",
-      ]);
-      assert.equal(quiet.code, 0, quiet.stderr);
-      assert.equal(server.log.find("QUEUED-5KD"), undefined, "nothing typed while it was queued");
-
-      const since = server.log.mark();
-      const next = await town.gtJson<{ outcome: string }>(["nudge", "alpha/crew/max", "Carry on NEXT-2"]);
-      assert.equal(next.outcome, "delivered");
-      const got = await server.log.waitFor((q) => isModelTurn(q) && lastUserText(q).includes("NEXT-2"), {
-        since,
-        timeoutMs: 30_000,
-      });
-      const system = (got.body as { messages: Array<{ role: string; content: unknown }> }).messages
-        .filter((m) => m.role === "system")
-        .map((m) => JSON.stringify(m.content))
-        .join("\n");
-      assert.match(system, /UserPromptSubmit hook success/);
-      assert.match(system, /queued nudge\(s\)[\s\S]*QUEUED-5KD/);
-      assert.match(system, /MAIL-Q1/);
-    });
-    it("gt handoff from Claude: the successor session gets the hook and the handoff note", async () => {
-      await turnEnded(town, session);
-      const id = await bdOk(town, join(town.root, "alpha"), ["create", "Refactor the parser", "--silent"]);
-      const hooked = await town.gt(["sling", id, "alpha/max", "--no-start", "--no-convoy"]);
-      assert.equal(hooked.code, 0, hooked.stderr);
-      server.script.push(
-        {
-          when: "HANDOFF-GO",
-          shell: ['gt handoff -s "Parser halfway" -m "Resume at step 3 HANDOFF-NOTE-8"'],
-        },
-        {
-          // The successor: its prompt hook listed the note's id; it reads it.
-          when: "TOOK OVER FROM A HANDOFF",
-          shell: (input) => [
-            `gt mail read ${/(\S+): 🤝 HANDOFF: Parser halfway/.exec(input)?.[1] ?? "missing-id"}`,
-          ],
-        },
-        { text: "Carrying on with the parser." },
-      );
-      const since = server.log.mark();
-      const go = await town.gtJson<{ outcome: string }>([
-        "nudge",
-        "alpha/crew/max",
-        "Hand off now HANDOFF-GO",
-      ]);
-      assert.equal(go.outcome, "delivered");
-      const first = await server.log.waitFor(
-        (q) => isModelTurn(q) && lastUserText(q).includes("TOOK OVER FROM A HANDOFF"),
-        { since, timeoutMs: 60_000 },
-      );
-      const input = lastUserText(first);
-      assert.match(input, /\[GAS TOWN\] crew max \(rig: alpha\) <- alpha\/crew\/max • .* • handoff/);
-      assert.ok(input.includes(id) && input.includes("Refactor the parser"), "the hook is in its prime");
-      const read = await server.log.waitFor(
-        (q) => isModelTurn(q) && lastUserText(q).includes("HANDOFF-NOTE-8"),
-        {
-          since: server.log.entries.indexOf(first) + 1,
+    itExplained(
+      "a default gt nudge reaches the idle agent at once, in its next request",
+      () => ({ town, server }),
+      async () => {
+        await turnEnded(town, session);
+        const since = server.log.mark();
+        const t0 = Date.now();
+        const r = await town.gtJson<{ outcome: string }>([
+          "nudge",
+          "alpha/crew/max",
+          "Please look at ticket NUDGE-7F3",
+        ]);
+        assert.equal(r.outcome, "delivered");
+        const got = await server.log.waitFor((q) => isModelTurn(q) && lastUserText(q).includes("NUDGE-7F3"), {
+          since,
           timeoutMs: 30_000,
-        },
-      );
-      assert.match(lastUserText(read), /Resume at step 3 HANDOFF-NOTE-8/);
-    });
+        });
+        console.log(`# nudge to model: ${got.at - t0} ms`);
+        assert.ok(got.at - t0 < 10_000, "delivered while idle, not after the 15 s busy wait");
+      },
+    );
+
+    itExplained(
+      "a mail notice reaches it too when only its screen says it is idle",
+      () => ({ town, server }),
+      async () => {
+        await turnEnded(town, session);
+        rmSync(idleMarker(town, session)); // as after a turn its Stop hook did not see (Esc)
+        const since = server.log.mark();
+        const r = await town.gtJson<{ notified: boolean }>([
+          "mail",
+          "send",
+          "alpha/crew/max",
+          "-s",
+          "Build is red MAIL-9QX",
+          "-m",
+          "see the log",
+        ]);
+        assert.equal(r.notified, true);
+        const got = await server.log.waitFor(
+          (q) =>
+            isModelTurn(q) &&
+            lastUserText(q).includes("New mail from") &&
+            lastUserText(q).includes("MAIL-9QX"),
+          { since, timeoutMs: 30_000 },
+        );
+        // The prompt hook put the unread mail beside it, as a system message of the same request.
+        const messages = (got.body as { messages: Array<{ role: string; content: unknown }> }).messages;
+        assert.ok(
+          messages.some((m) => m.role === "system" && JSON.stringify(m.content).includes("unread message")),
+          "gt mail check --inject output in the request",
+        );
+      },
+    );
+
+    itExplained(
+      "queued nudges and unread mail reach the model through the prompt hook, as a system message",
+      () => ({ town, server }),
+      async () => {
+        await turnEnded(town, session);
+        const queued = await town.gtJson<{ outcome: string }>([
+          "nudge",
+          "alpha/crew/max",
+          "--mode",
+          "queue",
+          "Queued for your next turn QUEUED-5KD",
+        ]);
+        assert.equal(queued.outcome, "queued");
+        const quiet = await town.gt([
+          "mail",
+          "send",
+          "alpha/crew/max",
+          "-s",
+          "Quiet note MAIL-Q1",
+          "-m",
+          "x",
+          "--no-notify",
+        ]);
+        assert.equal(quiet.code, 0, quiet.stderr);
+        assert.equal(server.log.find("QUEUED-5KD"), undefined, "nothing typed while it was queued");
+
+        const since = server.log.mark();
+        const next = await town.gtJson<{ outcome: string }>(["nudge", "alpha/crew/max", "Carry on NEXT-2"]);
+        assert.equal(next.outcome, "delivered");
+        const got = await server.log.waitFor((q) => isModelTurn(q) && lastUserText(q).includes("NEXT-2"), {
+          since,
+          timeoutMs: 30_000,
+        });
+        const system = (got.body as { messages: Array<{ role: string; content: unknown }> }).messages
+          .filter((m) => m.role === "system")
+          .map((m) => JSON.stringify(m.content))
+          .join("\n");
+        assert.match(system, /UserPromptSubmit hook success/);
+        assert.match(system, /queued nudge\(s\)[\s\S]*QUEUED-5KD/);
+        assert.match(system, /MAIL-Q1/);
+      },
+    );
+    itExplained(
+      "gt handoff from Claude: the successor session gets the hook and the handoff note",
+      () => ({ town, server }),
+      async () => {
+        await turnEnded(town, session);
+        const id = await bdOk(town, join(town.root, "alpha"), ["create", "Refactor the parser", "--silent"]);
+        const hooked = await town.gt(["sling", id, "alpha/max", "--no-start", "--no-convoy"]);
+        assert.equal(hooked.code, 0, hooked.stderr);
+        server.script.push(
+          {
+            when: "HANDOFF-GO",
+            shell: ['gt handoff -s "Parser halfway" -m "Resume at step 3 HANDOFF-NOTE-8"'],
+          },
+          {
+            // The successor: its prompt hook listed the note's id; it reads it.
+            when: "TOOK OVER FROM A HANDOFF",
+            shell: (input) => [
+              `gt mail read ${/(\S+): 🤝 HANDOFF: Parser halfway/.exec(input)?.[1] ?? "missing-id"}`,
+            ],
+          },
+          { text: "Carrying on with the parser." },
+        );
+        const since = server.log.mark();
+        const go = await town.gtJson<{ outcome: string }>([
+          "nudge",
+          "alpha/crew/max",
+          "Hand off now HANDOFF-GO",
+        ]);
+        assert.equal(go.outcome, "delivered");
+        const first = await server.log.waitFor(
+          (q) => isModelTurn(q) && lastUserText(q).includes("TOOK OVER FROM A HANDOFF"),
+          { since, timeoutMs: 60_000 },
+        );
+        const input = lastUserText(first);
+        assert.match(input, /\[GAS TOWN\] crew max \(rig: alpha\) <- alpha\/crew\/max • .* • handoff/);
+        assert.ok(input.includes(id) && input.includes("Refactor the parser"), "the hook is in its prime");
+        const read = await server.log.waitFor(
+          (q) => isModelTurn(q) && lastUserText(q).includes("HANDOFF-NOTE-8"),
+          {
+            since: server.log.entries.indexOf(first) + 1,
+            timeoutMs: 30_000,
+          },
+        );
+        assert.match(lastUserText(read), /Resume at step 3 HANDOFF-NOTE-8/);
+      },
+    );
   });
 
   describe("a session's environment comes from the gt that starts it", () => {
@@ -399,39 +457,43 @@ describe("Claude Code in real tmux, offline", () => {
       await Promise.all([first?.close(), second?.close()]);
     });
 
-    it("a later gt with another endpoint and config dir starts its agent on those, not the tmux server's", async () => {
-      // The first start brings up the town's tmux server with its environment.
-      const firstEnv = {
-        ...claudeEnv(first, claudeConfigDir(town, "first-config")),
-        STALE_SETTING: "first gt",
-      };
-      const a = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude"], {
-        env: firstEnv,
-      });
-      assert.equal(a.code, 0, a.stderr);
-      await first.log.waitFor("[GAS TOWN] crew max");
+    itExplained(
+      "a later gt with another endpoint and config dir starts its agent on those, not the tmux server's",
+      () => ({ town, server: second }),
+      async () => {
+        // The first start brings up the town's tmux server with its environment.
+        const firstEnv = {
+          ...claudeEnv(first, claudeConfigDir(town, "first-config")),
+          STALE_SETTING: "first gt",
+        };
+        const a = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude"], {
+          env: firstEnv,
+        });
+        assert.equal(a.code, 0, a.stderr);
+        await first.log.waitFor("[GAS TOWN] crew max");
 
-      const secondConfig = claudeConfigDir(town, "second-config");
-      second.script.push(
-        {
-          when: "[GAS TOWN] crew nux",
-          shell: [
-            // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-            'printf "seen: %s|%s|%s" "$ANTHROPIC_BASE_URL" "$CLAUDE_CONFIG_DIR" "${STALE_SETTING:-unset}"',
-          ],
-        },
-        { text: "noted" },
-      );
-      const b = await town.gt(["crew", "start", "nux", "--rig", "alpha", "--agent", "claude"], {
-        env: claudeEnv(second, secondConfig),
-      });
-      assert.equal(b.code, 0, b.stderr);
-      const report = await second.log.waitFor(
-        (r) => isModelTurn(r) && lastUserText(r).includes("seen: "),
-        30_000,
-      );
-      assert.match(lastUserText(report), new RegExp(`seen: ${second.url}\\|${secondConfig}\\|unset`));
-      assert.equal(first.log.find("crew nux"), undefined, "nothing of nux reached the first endpoint");
-    });
+        const secondConfig = claudeConfigDir(town, "second-config");
+        second.script.push(
+          {
+            when: "[GAS TOWN] crew nux",
+            shell: [
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+              'printf "seen: %s|%s|%s" "$ANTHROPIC_BASE_URL" "$CLAUDE_CONFIG_DIR" "${STALE_SETTING:-unset}"',
+            ],
+          },
+          { text: "noted" },
+        );
+        const b = await town.gt(["crew", "start", "nux", "--rig", "alpha", "--agent", "claude"], {
+          env: claudeEnv(second, secondConfig),
+        });
+        assert.equal(b.code, 0, b.stderr);
+        const report = await second.log.waitFor(
+          (r) => isModelTurn(r) && lastUserText(r).includes("seen: "),
+          30_000,
+        );
+        assert.match(lastUserText(report), new RegExp(`seen: ${second.url}\\|${secondConfig}\\|unset`));
+        assert.equal(first.log.find("crew nux"), undefined, "nothing of nux reached the first endpoint");
+      },
+    );
   });
 });
