@@ -4,6 +4,7 @@
 // and the same clock give the same findings, so every rule is tested without a town.
 import type { Issue } from "../ledger/model.ts";
 import { HOOKED, slingInFlight } from "../work/hook.ts";
+import { readMergeRequest } from "../work/merge-requests.ts";
 import type { PatrolThresholds } from "./patrol-config.ts";
 import { meta, type PolecatFacts, type RigFacts, timeOf } from "./patrol-facts.ts";
 
@@ -313,9 +314,14 @@ function classifyIdle(p: PolecatFacts, facts: RigFacts, t: PatrolThresholds, now
     stopping = true;
   }
   if (typeof p.agent.exit_type === "string" && p.agent.exit_type) {
-    const mrId = typeof p.agent.merge_request === "string" ? p.agent.merge_request : undefined;
+    // The merge request is this completion's only when it COMPLETED (the fact outlives it).
+    const mrId =
+      p.agent.exit_type === "COMPLETED" && typeof p.agent.merge_request === "string"
+        ? p.agent.merge_request
+        : undefined;
     const mr = mrId ? facts.beads.get(mrId) : undefined;
     const pending = mr !== undefined && mr.status !== "closed" && mr.status !== "tombstone";
+    const finished = mr ? readMergeRequest(mr).source_issue || null : null;
     out.push({
       finding: finding(
         p,
@@ -324,7 +330,7 @@ function classifyIdle(p: PolecatFacts, facts: RigFacts, t: PatrolThresholds, now
         pending
           ? `finished (${p.agent.exit_type}) with ${mrId} waiting: make sure the refinery has it`
           : `finished (${p.agent.exit_type}); now idle`,
-        heldId ?? null,
+        finished,
       ),
       polecat: p,
     });

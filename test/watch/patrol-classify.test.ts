@@ -224,7 +224,11 @@ describe("patrol verdicts", () => {
   });
 
   it("completion discovery: finished work with its MR waiting → make sure the refinery has it; else acknowledge", () => {
-    const mr = bead("al-mr1", { status: "open", issue_type: "merge-request" });
+    const mr = bead("al-mr1", {
+      status: "open",
+      issue_type: "merge-request",
+      metadata: { source_issue: "al-1" },
+    });
     const finished = polecat({
       agent: {
         agent_state: "idle",
@@ -233,9 +237,13 @@ describe("patrol verdicts", () => {
         completion_time: ago(5_000),
       },
     });
-    assert.deepEqual(brief(scan([finished], { beads: new Map([["al-mr1", mr]]) })), [
-      "completion:wake-refinery",
-    ]);
+    const waiting = scan([finished], { beads: new Map([["al-mr1", mr]]) });
+    assert.deepEqual(brief(waiting), ["completion:wake-refinery"]);
+    assert.equal(waiting[0]!.bead, "al-1", "the bead its merge request is for");
+    const escalated = polecat({ agent: { ...finished.agent, exit_type: "ESCALATED" } });
+    const e = scan([escalated], { beads: new Map([["al-mr1", mr]]) });
+    assert.deepEqual(brief(e), ["completion:acknowledge"], "an older MR is not this completion's");
+    assert.equal(e[0]!.bead, null);
     const merged = { ...mr, status: "closed" as const };
     assert.deepEqual(brief(scan([finished], { beads: new Map([["al-mr1", merged]]) })), [
       "completion:acknowledge",
