@@ -16,6 +16,7 @@ import { ConflictError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { testPause } from "../test-pause.ts";
+import { activeEstop } from "../town/estop.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
 import { workingRepoOf } from "../town/rig.ts";
@@ -311,6 +312,8 @@ async function advanceLocalBranch(c: Ctx, target: string, top: string): Promise<
 /** Lands a green prefix of the stack: one push of its top moves the target over all of it. */
 async function land(c: Ctx, target: string, entries: StackEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  // An e-stop raised while the gates ran: nothing lands; the MRs wait in the queue.
+  if (activeEstop(c.town.root, c.rig)) throw new EstopHold();
   const top = entries[entries.length - 1]!.tip;
   for (const e of entries)
     await setMeta(c, e.mr.id, { phase: "merging", landing_commit: e.tip, landing_target: target });
@@ -504,6 +507,11 @@ export async function runQueueOnce(town: Town, rig: string, opts: RunOptions): P
   if (!existsSync(join(worktree, ".git")))
     throw new ConflictError("no_refinery_worktree", `rig ${rig} has no refinery worktree at ${worktree}`);
   const report = emptyReport(rig);
+  const held = () => opts.log?.("refinery: e-stop is on: landing nothing until gt thaw");
+  if (activeEstop(town.root, rig)) {
+    held();
+    return report;
+  }
   return withRefinery(town, rig, opts.actor, report, opts.log, async (c) => {
     if (!c.cfg.enabled) return report;
     const rigDir = town.rigDir(rig);
@@ -511,6 +519,10 @@ export async function runQueueOnce(town: Town, rig: string, opts: RunOptions): P
     try {
       problem = await workQueue(c);
     } catch (e) {
+      if (e instanceof EstopHold) {
+        held();
+        return report;
+      }
       recordLandingFailure(rigDir, failureOf(e));
       throw e;
     }
@@ -518,6 +530,13 @@ export async function runQueueOnce(town: Town, rig: string, opts: RunOptions): P
     if (recorded) c.log(`refinery: ⚠ ${recorded.summary}`);
     return report;
   });
+}
+
+/** An e-stop stood when a batch was about to land (town/estop.ts). */
+class EstopHold extends ConflictError {
+  constructor() {
+    super("estop", "e-stop is on: landing nothing until gt thaw");
+  }
 }
 
 /** What a round that threw leaves for gt status: the landing step that failed, or the error. */

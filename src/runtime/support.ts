@@ -101,6 +101,16 @@ export function isRunning(pid: number, startTime?: string): boolean {
   return !startTime || st.startTime === startTime;
 }
 
+/** The state letter of a process (R, S, D, T for stopped, Z, ...), or undefined when it is gone. */
+export function processState(pid: number): string | undefined {
+  return procStat(pid)?.state;
+}
+
+/** The pid of a process's parent (Linux), or undefined when it is gone. */
+export function parentPid(pid: number): number | undefined {
+  return procStat(pid)?.ppid;
+}
+
 /** Every live process (Linux /proc; zombies left out). */
 export function liveProcesses(): ProcStat[] {
   const out: ProcStat[] = [];
@@ -138,6 +148,18 @@ function sessionMembers(leader: number, leaderAlive: boolean): Map<number, strin
   // Never ourselves: a session may stop itself from inside (`gt` run by the agent).
   found.delete(process.pid);
   return found;
+}
+
+/**
+ * Sends `signal` to every process a live session owns (its leader, descendants and the
+ * members of its session) without stopping it: the e-stop's SIGTSTP/SIGSTOP and SIGCONT.
+ * Returns the pids signalled.
+ */
+export function signalSession(leader: number, signal: NodeJS.Signals): number[] {
+  if (!(leader > 1)) return [];
+  const members = sessionMembers(leader, isRunning(leader));
+  signalAll(members, undefined, signal);
+  return [...members.keys()];
 }
 
 function signalAll(targets: Map<number, string>, group: number | undefined, signal: NodeJS.Signals): void {

@@ -27,7 +27,8 @@ import { runCommand } from "../adapters/process.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
 import { parseConfigFile } from "../ledger/config-file.ts";
 import { initLedger, prefixOfJsonl, readRoutes } from "../ledger/discovery.ts";
-import { ensureLedgerRecords } from "./agent-beads.ts";
+import { ensureLedgerRecords, rigBeadIdOf } from "./agent-beads.ts";
+import { activeEstop } from "./estop.ts";
 import { writeJsonFile } from "./json-file.ts";
 import { openRigLedger } from "./ledgers.ts";
 import { withFileLock } from "./lock.ts";
@@ -424,4 +425,98 @@ export async function removeRig(town: Town, name: string): Promise<RigSummary> {
     });
     return summary;
   });
+}
+
+// ---- park and dock ---------------------------------------------------------------------
+// Two ways to keep a rig quiet (spec: gt rig park/dock). Parked is local to this town: a
+// file in the rig's .runtime. Docked is the rig's own, global state: the `status:docked`
+// label on its rig bead. Either way no session of the rig is started by gt up, gt rig start
+// or the daemon, and no work is slung at it. An e-stop (town/estop.ts) refuses slings too.
+
+export const DOCKED_LABEL = "status:docked";
+
+export interface ParkedInfo {
+  at: string;
+  by: string;
+}
+
+function parkedFile(town: Town, rig: string): string {
+  return join(town.rigDir(rig), ".runtime", "parked.json");
+}
+
+/** When and by whom the rig was parked; undefined when it is not parked. */
+export function parkedInfo(town: Town, rig: string): ParkedInfo | undefined {
+  const file = parkedFile(town, rig);
+  if (!existsSync(file)) return undefined;
+  try {
+    const raw = JSON.parse(readFileSync(file, "utf8")) as Partial<ParkedInfo>;
+    return { at: String(raw.at ?? ""), by: String(raw.by ?? "") };
+  } catch {
+    return { at: "", by: "" }; // a damaged file still parks the rig: quiet is the safe side
+  }
+}
+
+/** Parks or unparks a rig; false when it already was in that state. */
+export function setParked(town: Town, rig: string, parked: boolean, by: string): boolean {
+  town.rig(rig);
+  const file = parkedFile(town, rig);
+  if (parked === existsSync(file)) return false;
+  if (parked) writeJsonFile(file, { at: new Date().toISOString(), by });
+  else rmSync(file, { force: true });
+  return true;
+}
+
+/** Whether the rig bead carries the docked label. */
+export async function isDocked(town: Town, rig: string): Promise<boolean> {
+  const ledger = openRigLedger(town, rig);
+  try {
+    const bead = await ledger.getIssue(rigBeadIdOf(town.prefixOf(rig), rig));
+    return bead?.labels?.includes(DOCKED_LABEL) ?? false;
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Docks or undocks a rig on its rig bead (made again if a rebuilt ledger lost it); false when unchanged. */
+export async function setDocked(town: Town, rig: string, docked: boolean, actor: string): Promise<boolean> {
+  town.rig(rig);
+  const ledger = openRigLedger(town, rig);
+  try {
+    await ensureLedgerRecords(town, ledger, rig, { actor });
+    const id = rigBeadIdOf(town.prefixOf(rig), rig);
+    const has = (await ledger.getIssue(id))?.labels?.includes(DOCKED_LABEL) ?? false;
+    if (has === docked) return false;
+    await ledger.updateIssue(
+      id,
+      docked ? { add_labels: [DOCKED_LABEL] } : { remove_labels: [DOCKED_LABEL] },
+      actor,
+    );
+    return true;
+  } finally {
+    await ledger.close();
+  }
+}
+
+export type RigHold = "parked" | "docked";
+
+/** Why the rig takes no sessions and no work (docked before parked), or undefined when it does. */
+export async function rigHold(town: Town, rig: string): Promise<RigHold | undefined> {
+  if (await isDocked(town, rig)) return "docked";
+  return parkedInfo(town, rig) ? "parked" : undefined;
+}
+
+/** Throws a one-line ConflictError when the rig is parked, docked or under an e-stop. */
+export async function assertRigTakesWork(town: Town, rig: string): Promise<void> {
+  const hold = await rigHold(town, rig);
+  if (hold)
+    throw new ConflictError(
+      `rig_${hold}`,
+      `rig ${rig} is ${hold}: it takes no new work (gt rig ${hold === "parked" ? "unpark" : "undock"} ${rig})`,
+    );
+  const stop = activeEstop(town.root, rig);
+  if (stop)
+    throw new ConflictError(
+      "estop",
+      `e-stop is on${stop.rig ? ` for rig ${rig}` : ""}${stop.reason ? ` (${stop.reason})` : ""}: nothing is slung until gt thaw${stop.rig ? ` --rig ${rig}` : ""}`,
+    );
 }

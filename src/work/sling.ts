@@ -12,6 +12,7 @@ import type { RuntimeProvider } from "../runtime/provider.ts";
 import { agentNameFor, lastStartedAgentOf, startAgentSession } from "../sessions/session.ts";
 import { testPause } from "../test-pause.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
+import { activeEstop } from "../town/estop.ts";
 import {
   type AgentIdentity,
   addressOf,
@@ -22,6 +23,7 @@ import {
   workDirOf,
 } from "../town/identity.ts";
 import { openLedgerFor, openLedgerOfBead } from "../town/ledgers.ts";
+import { assertRigTakesWork } from "../town/rig.ts";
 import { crewNames, polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import { convoysTracking, createConvoy } from "./convoys.ts";
@@ -559,6 +561,13 @@ export async function sling(
   if (opts.caller?.role === "polecat" && !(opts.attachOnly && (target === undefined || target === ".")))
     throw new ConflictError("polecat_sling", "polecats may not sling work; ask your witness or the mayor");
   const resolved = resolveSlingTarget(town, target, opts);
+  // A parked or docked rig takes no work; an e-stop takes none anywhere it holds.
+  const targetRig = resolved.kind === "rig" ? resolved.rig : resolved.id.rig;
+  if (!opts.dryRun && !opts.attachOnly) {
+    if (targetRig) await assertRigTakesWork(town, targetRig);
+    else if (activeEstop(town.root))
+      throw new ConflictError("estop", "e-stop is on: nothing is slung until gt thaw");
+  }
   if (resolved.kind === "agent" && beads.length > 1)
     throw new ValidationError(
       `an agent has one hook: sling several beads at a rig, not at ${addressOf(resolved.id)}`,

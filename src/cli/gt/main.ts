@@ -4,6 +4,7 @@ import { configGroup } from "./config.ts";
 import { convoyGroup } from "./convoy.ts";
 import { costsGroup } from "./costs.ts";
 import { crewGroup } from "./crew.ts";
+import { daemonGroup } from "./daemon.ts";
 import { demoGroup } from "./demo.ts";
 import { doctorGroup } from "./doctor.ts";
 import { doneGroup } from "./done.ts";
@@ -21,6 +22,7 @@ import { mqGroup, refineryGroup } from "./refinery.ts";
 import { rigGroup } from "./rig.ts";
 import { agentsGroup, sessionGroup, statusGroup } from "./session.ts";
 import { slingGroup } from "./sling.ts";
+import { estopGroup, upGroup } from "./up.ts";
 
 // The launcher turns Node's compile cache on for us; agents we start need not inherit it.
 delete process.env.NODE_COMPILE_CACHE;
@@ -67,6 +69,9 @@ const GROUPS: GtGroup[] = [
   doneGroup,
   convoyGroup,
   costsGroup,
+  daemonGroup,
+  upGroup,
+  estopGroup,
   versionGroup,
 ];
 

@@ -8,8 +8,10 @@ import { syncHooks } from "../../sessions/hooks.ts";
 import { terminalMessages } from "../../sessions/terminal-input.ts";
 import { recordTranscript } from "../../sessions/transcripts.ts";
 import { clearIdle, markIdle } from "../../sessions/turn-state.ts";
+import { activeEstop, type EstopInfo } from "../../town/estop.ts";
 import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
+import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
 
 async function readStdinIfPiped(): Promise<string | undefined> {
@@ -60,6 +62,15 @@ it reads its role from GT_ROLE or its directory. Its protocol:
 Everything it prints, and every nudge, is kept in
 <town>/.runtime/agent-logs/<session>.jsonl.`;
 
+/** What gt prime says first while an e-stop stands. */
+function estopBanner(stop: EstopInfo): string {
+  const scope = stop.rig ? `rig ${stop.rig}` : "the town";
+  return [
+    `⛔ E-STOP: ${scope} is frozen since ${stop.at}${stop.reason ? ` (${oneLine(stop.reason)})` : ""}.`,
+    "Start nothing new: no commits, no pushes, no gt done, no slings. Wait until a person runs gt thaw.",
+  ].join("\n");
+}
+
 export const primeGroup: GtGroup = {
   names: ["prime", "hooks", "script-agent"],
   register(p: Command) {
@@ -78,19 +89,23 @@ export const primeGroup: GtGroup = {
             source: opts.source as string | undefined,
             stdinJson: hookMode ? await readStdinIfPiped() : undefined,
           });
+          // An e-stop comes first: whatever else the context says, the agent waits.
+          const stop = activeEstop(r.townRoot, r.rig);
+          const text = stop ? `${estopBanner(stop)}\n\n${r.text}` : r.text;
           if (ctx.json)
             return ctx.printJson({
               address: r.address,
               role: r.role,
               rig: r.rig ?? null,
               town_root: r.townRoot,
+              estop: stop ?? null,
               hooked: r.hooked ? { id: r.hooked.id, title: r.hooked.title } : null,
               unread_mail: r.unreadMail,
               session_id: r.sessionId ?? null,
               fast_path: r.fastPath,
-              text: r.text,
+              text,
             });
-          ctx.out(r.text);
+          ctx.out(text);
         }),
       );
     const hooks = p.command("hooks").description("Agent runtime hooks (settings files outside your repos)");

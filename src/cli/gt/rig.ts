@@ -1,9 +1,24 @@
-// gt rig: add, list, status, remove, config.
+// gt rig: add, list, status, remove, config; start/stop/restart of a rig's agents, and
+// park/unpark, dock/undock (a held rig gets no sessions and no work).
 import type { Command } from "commander";
 import { type AgentStatus, agentStatuses } from "../../agents/inventory.ts";
 import { ConflictError } from "../../errors.ts";
 import { mergeQueueKey, mergeQueueSettings, writeMergeQueueSetting } from "../../refinery/config.ts";
-import { addRig, listRigs, removeRig, rigSummary } from "../../town/rig.ts";
+import { activeEstop } from "../../town/estop.ts";
+import { callerActor } from "../../town/identity.ts";
+import {
+  addRig,
+  assertRigTakesWork,
+  listRigs,
+  parkedInfo,
+  type RigHold,
+  removeRig,
+  rigHold,
+  rigSummary,
+} from "../../town/rig.ts";
+import { daemonLiveness } from "../../watch/daemon-files.ts";
+import { holdRig, releaseRig, startRig, stopRig } from "../../watch/rig-lifecycle.ts";
+import type { ServiceResult } from "../../watch/town-lifecycle.ts";
 import type { GtContext } from "./context.ts";
 import { formatAgentLine, oneLine } from "./format.ts";
 import { act, GT_VERSION, type GtGroup } from "./program.ts";
@@ -66,13 +81,23 @@ export const rigGroup: GtGroup = {
           const town = ctx.town();
           const names = name ? [town.rig(name).name] : town.rigNames();
           const agents = await agentStatuses(town, ctx.provider(), { rigs: names });
-          const out = names.map((n) => ({
-            ...rigSummary(town, n),
-            agents: agents.filter((a) => a.rig === n),
-          }));
+          const out = [];
+          for (const n of names) {
+            const stop = activeEstop(town.root, n);
+            out.push({
+              ...rigSummary(town, n),
+              state: (await rigHold(town, n)) ?? "active",
+              parked: parkedInfo(town, n) ?? null,
+              estop: stop ? { at: stop.at, reason: stop.reason, town_wide: stop.rig === null } : null,
+              agents: agents.filter((a) => a.rig === n),
+            });
+          }
           if (ctx.json) return ctx.printJson(name ? out[0] : out);
           for (const r of out) {
-            ctx.out(`${r.name} (${r.prefix}-, ${r.default_branch}) ${source(r)}`);
+            const marks = [r.state === "active" ? "" : r.state, r.estop ? "e-stop" : ""].filter(Boolean);
+            ctx.out(
+              `${r.name} (${r.prefix}-, ${r.default_branch}) ${source(r)}${marks.length ? `  [${marks.join(", ")}]` : ""}`,
+            );
             for (const a of r.agents as AgentStatus[]) ctx.out(`  ${formatAgentLine(a)}`);
           }
         }),
@@ -104,8 +129,134 @@ export const rigGroup: GtGroup = {
         }),
       );
     registerConfig(rig);
+    registerLifecycle(rig);
   },
 };
+
+/** One line per agent (or the JSON list); 1 when one of them failed. */
+function printRows(ctx: GtContext, rows: ServiceResult[], indent = ""): number {
+  if (ctx.json) ctx.printJson(rows);
+  else for (const r of rows) ctx.out(`${indent}${r.ok ? "✓" : "✗"} ${r.name}: ${oneLine(r.detail)}`);
+  return rows.some((r) => !r.ok) ? 1 : 0;
+}
+
+/** gt rig start/stop/restart/park/unpark/dock/undock. */
+function registerLifecycle(rig: Command): void {
+  const actor = (ctx: GtContext) => callerActor(ctx.town().root, ctx.env, ctx.cwd);
+  rig
+    .command("start <rigs...>")
+    .alias("boot")
+    .description("Start the rigs' witness and refinery (refused for a parked or docked rig)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, names) => {
+        const town = ctx.town();
+        for (const n of names) town.rig(n);
+        const rows: ServiceResult[] = [];
+        for (const n of names) rows.push(...(await startRig(town, ctx.provider(), n, actor(ctx))));
+        return printRows(ctx, rows);
+      }),
+    );
+  rig
+    .command("stop <rigs...>")
+    .description("Stop the rigs' witness, refinery and polecat sessions (hooks and sandboxes stay)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, names) => {
+        const town = ctx.town();
+        for (const n of names) town.rig(n);
+        const rows: ServiceResult[] = [];
+        for (const n of names) rows.push(...(await stopRig(town, ctx.provider(), n, { polecats: true })));
+        const code = printRows(ctx, rows);
+        if (!ctx.json && daemonLiveness(town).state === "running")
+          ctx.out(
+            `  the daemon starts the witness and refinery again; gt rig park ${names.join(" ")} keeps them stopped`,
+          );
+        return code;
+      }),
+    );
+  rig
+    .command("restart <rigs...>")
+    .description("Stop the rigs' witness and refinery, then start them again")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, names) => {
+        const town = ctx.town();
+        for (const n of names) await assertStartable(town, n);
+        const rows: ServiceResult[] = [];
+        for (const n of names) {
+          await stopRig(town, ctx.provider(), n, { polecats: false });
+          rows.push(...(await startRig(town, ctx.provider(), n, actor(ctx))));
+        }
+        return printRows(ctx, rows);
+      }),
+    );
+  const hold = (name: string, what: RigHold, many: boolean, blurb: string) =>
+    rig
+      .command(`${name} ${many ? "<rigs...>" : "<rig>"}`)
+      .description(blurb)
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, names) => {
+          const town = ctx.town();
+          for (const n of names) town.rig(n);
+          const results = [];
+          for (const n of names) results.push(await holdRig(town, ctx.provider(), n, what, actor(ctx)));
+          if (ctx.json) return ctx.printJson(many ? results : results[0]);
+          for (const r of results) {
+            ctx.out(
+              r.changed
+                ? `✓ Rig ${r.rig} ${what}${what === "parked" ? " (local only)" : ""}`
+                : `• Rig ${r.rig} is already ${what}`,
+            );
+            printRows(ctx, r.stopped, "  ");
+            if (r.changed) ctx.out("  no sessions start and no work is slung here until it is released");
+          }
+        }),
+      );
+  const release = (name: string, what: RigHold, many: boolean, blurb: string) =>
+    rig
+      .command(`${name} ${many ? "<rigs...>" : "<rig>"}`)
+      .description(blurb)
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, names) => {
+          const town = ctx.town();
+          for (const n of names) town.rig(n);
+          const results = [];
+          for (const n of names)
+            results.push({ rig: n, changed: await releaseRig(town, n, what, actor(ctx)) });
+          if (ctx.json) return ctx.printJson(many ? results : results[0]);
+          const daemon = daemonLiveness(town).state === "running";
+          for (const r of results)
+            ctx.out(
+              r.changed
+                ? `✓ Rig ${r.rig} ${name}ed: ${daemon ? "the daemon starts its agents" : `gt rig start ${r.rig} starts its agents`}`
+                : `• Rig ${r.rig} was not ${what}`,
+            );
+        }),
+      );
+  hold(
+    "park",
+    "parked",
+    true,
+    "Park rigs: stop their witness and refinery; nothing starts there until unparked (this town only)",
+  );
+  release("unpark", "parked", true, "Unpark rigs: the daemon and gt up start their agents again");
+  hold(
+    "dock",
+    "docked",
+    false,
+    "Dock a rig (on its rig bead): stop its witness, refinery and polecats until undocked",
+  );
+  release("undock", "docked", false, "Undock a rig: the daemon and gt up start its agents again");
+}
+
+/** A rig whose agents may be started now (not parked, docked or under an e-stop). */
+async function assertStartable(town: ReturnType<GtContext["town"]>, name: string): Promise<void> {
+  town.rig(name);
+  await assertRigTakesWork(town, name);
+}
 
 /** Where a rig's work comes from and goes: its origin, or the user's repository and its mirror. */
 function source(r: { git_url: string; working_repo: string | null }): string {

@@ -4,8 +4,10 @@ import { agentStatuses, resolveSessionTarget } from "../../agents/inventory.ts";
 import { listEscalations } from "../../comms/escalation.ts";
 import { NotFoundError } from "../../errors.ts";
 import { describeLandingFailure, readLandingFailure } from "../../refinery/landing.ts";
-import { listRigs } from "../../town/rig.ts";
+import { readEstop } from "../../town/estop.ts";
+import { listRigs, rigHold } from "../../town/rig.ts";
 import { configuredProvider } from "../../town/runtime-choice.ts";
+import { daemonLiveness } from "../../watch/daemon-files.ts";
 import type { GtContext } from "./context.ts";
 import { formatAgentLine, oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
@@ -104,16 +106,28 @@ export const statusGroup: GtGroup = {
           const info = town.townJson();
           const agents = await agentStatuses(town, ctx.provider());
           const escalations = await listEscalations(town);
-          const rigs = listRigs(town).map((r) => ({
-            ...r,
-            agents: agents.filter((a) => a.rig === r.name),
-            // Why the rig's refinery cannot land (null when it can): a stuck queue is not healthy.
-            landing_failure: readLandingFailure(r.path),
-          }));
+          const rigs = [];
+          for (const r of listRigs(town))
+            rigs.push({
+              ...r,
+              // active, parked or docked: a held rig gets no sessions and no work.
+              state: (await rigHold(town, r.name)) ?? "active",
+              estop: readEstop(town.root, r.name) ?? null,
+              agents: agents.filter((a) => a.rig === r.name),
+              // Why the rig's refinery cannot land (null when it can): a stuck queue is not healthy.
+              landing_failure: readLandingFailure(r.path),
+            });
+          const estop = readEstop(town.root) ?? null;
+          const daemon = daemonLiveness(town);
           const status = {
             town: { name: info.name, root: town.root, owner: info.owner ?? "" },
             provider: ctx.provider().kind,
             configured_provider: configuredProvider(town, ctx.env),
+            estop,
+            daemon: {
+              running: daemon.state === "running",
+              pid: daemon.state === "running" ? daemon.pid : null,
+            },
             summary: {
               rigs: rigs.length,
               agents_running: agents.filter((a) => a.running).length,
@@ -136,6 +150,15 @@ export const statusGroup: GtGroup = {
           };
           if (ctx.json) return ctx.printJson(status);
           ctx.out(`Town ${status.town.name}  ${status.town.root}  [${status.provider}]`);
+          if (estop)
+            ctx.out(
+              `⛔ E-STOP since ${estop.at}${estop.reason ? ` (${oneLine(estop.reason)})` : ""}: every agent but the mayor is frozen (gt thaw)`,
+            );
+          ctx.out(
+            status.daemon.running
+              ? `daemon: running (pid ${status.daemon.pid})`
+              : "daemon: not running (gt up)",
+          );
           ctx.out(
             `${status.summary.rigs} rig(s), ${status.summary.agents_running} agent(s) running, ${status.summary.hooked} hooked${status.summary.zombies ? `, ${status.summary.zombies} zombie(s)` : ""}${status.summary.landing_failures ? `, ${status.summary.landing_failures} rig(s) cannot land` : ""}${escalations.length ? `, ${escalations.length} escalation(s) open` : ""}\n`,
           );
@@ -144,7 +167,10 @@ export const statusGroup: GtGroup = {
           if (status.escalations.length) ctx.out("   (gt escalate show <id>; gt escalate ack <id>)\n");
           for (const a of status.agents) ctx.out(formatAgentLine(a));
           for (const r of rigs) {
-            ctx.out(`\n${r.name} (${r.prefix}-, ${r.default_branch})`);
+            const marks = [r.state === "active" ? "" : r.state, r.estop ? "⛔ e-stop" : ""].filter(Boolean);
+            ctx.out(
+              `\n${r.name} (${r.prefix}-, ${r.default_branch})${marks.length ? `  [${marks.join(", ")}]` : ""}`,
+            );
             for (const a of r.agents) ctx.out(`  ${formatAgentLine(a)}`);
             if (r.landing_failure)
               for (const l of describeLandingFailure(r.landing_failure)) ctx.out(`  ${l}`);

@@ -1,0 +1,134 @@
+// The daemon's timings and limits: `daemon` in the town's settings/config.json, each a
+// duration ("30s", "10m") or a count, filled with the spec's defaults (§4.1) and validated
+// on load (a bad value names the file and the key). Tests set them in milliseconds' worth
+// so a crash loop plays out in seconds. Which roles the daemon keeps running comes from
+// mayor/daemon.json (the patrols gt install and gt rig add write).
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { durationMs } from "../comms/escalation.ts";
+import { ConfigFileError } from "../town/json-file.ts";
+import { loadTownSettings, settingsFile } from "../town/settings.ts";
+import { DAEMON_JSON, type Town } from "../town/workspace.ts";
+
+const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h");
+
+export const daemonSettingsSchema = z.strictObject({
+  /** The backstop: a reconcile this often even when nothing woke the daemon. */
+  recovery_heartbeat_interval: duration.default("3m"),
+  /** How often the daemon looks whether a session's processes still run (a /proc read, no tmux). */
+  session_check_interval: duration.default("1s"),
+  /** Changes arriving this close together are reconciled once. */
+  wake_debounce: duration.default("150ms"),
+  /** The wait after the first restart of an agent; it doubles with each further restart ... */
+  restart_backoff_initial: duration.default("30s"),
+  /** ... up to this. */
+  restart_backoff_max: duration.default("10m"),
+  /** This many restarts within crash_loop_window is a crash loop: the agent is quarantined. */
+  crash_loop_restarts: z.number().int().min(1).default(5),
+  crash_loop_window: duration.default("15m"),
+  /** An agent that ran this long since its last restart starts over with no backoff. */
+  stable_after: duration.default("30m"),
+  /** This many session deaths within mass_death_window is recorded as a mass_death event. */
+  mass_death_count: z.number().int().min(2).default(3),
+  mass_death_window: duration.default("30s"),
+  /** The daemon's log is rotated past this size (bytes), keeping this many old files. */
+  log_max_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(5 * 1024 * 1024),
+  log_keep: z.number().int().min(1).max(20).default(3),
+});
+export type DaemonSettings = z.output<typeof daemonSettingsSchema>;
+
+/** The timings in milliseconds, as the daemon uses them. */
+export interface DaemonTimings {
+  heartbeatMs: number;
+  sessionCheckMs: number;
+  debounceMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  crashLoopRestarts: number;
+  crashLoopWindowMs: number;
+  stableAfterMs: number;
+  massDeathCount: number;
+  massDeathWindowMs: number;
+  logMaxBytes: number;
+  logKeep: number;
+}
+
+function toTimings(s: DaemonSettings): DaemonTimings {
+  return {
+    heartbeatMs: durationMs(s.recovery_heartbeat_interval),
+    sessionCheckMs: durationMs(s.session_check_interval),
+    debounceMs: durationMs(s.wake_debounce),
+    backoffInitialMs: durationMs(s.restart_backoff_initial),
+    backoffMaxMs: durationMs(s.restart_backoff_max),
+    crashLoopRestarts: s.crash_loop_restarts,
+    crashLoopWindowMs: durationMs(s.crash_loop_window),
+    stableAfterMs: durationMs(s.stable_after),
+    massDeathCount: s.mass_death_count,
+    massDeathWindowMs: durationMs(s.mass_death_window),
+    logMaxBytes: s.log_max_bytes,
+    logKeep: s.log_keep,
+  };
+}
+
+export const DEFAULT_TIMINGS: DaemonTimings = toTimings(daemonSettingsSchema.parse({}));
+
+/** The town's daemon timings; a bad value is a ConfigFileError naming the key. */
+export function loadDaemonTimings(town: Town): DaemonTimings {
+  const raw = (loadTownSettings(town.root) as { daemon?: unknown }).daemon ?? {};
+  const parsed = daemonSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigFileError(settingsFile(town.root), `daemon.${issue.path.join(".")}: ${issue.message}`);
+  }
+  return toTimings(parsed.data);
+}
+
+/** Which patrol roles the daemon keeps alive (mayor/daemon.json), and for which rigs. */
+export interface PatrolRoles {
+  deacon: boolean;
+  /** Rigs whose witness the daemon keeps running; undefined: every rig. */
+  witness: Set<string> | undefined | false;
+  refinery: Set<string> | undefined | false;
+}
+
+interface PatrolEntry {
+  enabled?: unknown;
+  rigs?: unknown;
+}
+
+function roleRigs(entry: PatrolEntry | undefined): Set<string> | undefined | false {
+  if (!entry) return undefined;
+  if (entry.enabled === false) return false;
+  return Array.isArray(entry.rigs) ? new Set(entry.rigs.map(String)) : undefined;
+}
+
+/**
+ * The patrols of mayor/daemon.json. A missing or unreadable file means the defaults (every
+ * role on, every rig): the daemon keeps the town running rather than stop over a bad file.
+ */
+export function loadPatrolRoles(town: Town): PatrolRoles {
+  let patrols: Record<string, PatrolEntry> = {};
+  try {
+    const raw = JSON.parse(readFileSync(town.path(DAEMON_JSON), "utf8")) as {
+      patrols?: Record<string, PatrolEntry>;
+    };
+    patrols = raw.patrols ?? {};
+  } catch {
+    // defaults
+  }
+  return {
+    deacon: patrols.deacon?.enabled !== false,
+    witness: roleRigs(patrols.witness),
+    refinery: roleRigs(patrols.refinery),
+  };
+}
+
+/** Whether a rig's witness or refinery is one the daemon keeps alive. */
+export function patrolsRig(roles: PatrolRoles, role: "witness" | "refinery", rig: string): boolean {
+  const rigs = roles[role];
+  return rigs !== false && (rigs === undefined || rigs.has(rig));
+}

@@ -1,0 +1,119 @@
+// A rig's agents as a group (gt rig start/stop/restart/park/unpark/dock/undock). Start runs
+// its witness and refinery (refused for a parked, docked or e-stopped rig); stop ends them
+// and its polecats' sessions (hooks and sandboxes stay). Park and dock record the hold
+// first — so the daemon, woken by the event, never restarts what is being stopped — then
+// stop the patrols (dock: the polecats too). Unpark and undock lift the hold; the daemon
+// then brings the patrols back (gt rig start does at once).
+import { logEvent } from "../events/log.ts";
+import type { RuntimeProvider } from "../runtime/provider.ts";
+import { type AgentIdentity, addressOf, sessionNameOf } from "../town/identity.ts";
+import { assertRigTakesWork, type RigHold, setDocked, setParked } from "../town/rig.ts";
+import { polecatNames } from "../town/roster.ts";
+import type { Town } from "../town/workspace.ts";
+import type { PlannedAgent } from "./reconcile.ts";
+import { startPlanned } from "./start-agent.ts";
+import { type ServiceResult, serviceName } from "./town-lifecycle.ts";
+
+function patrols(rig: string): AgentIdentity[] {
+  return [
+    { role: "witness", rig },
+    { role: "refinery", rig },
+  ];
+}
+
+function planned(town: Town, id: AgentIdentity, why: string): PlannedAgent {
+  return { id, address: addressOf(id), session: sessionNameOf(id, town.prefixOf(id.rig!)), why };
+}
+
+function row(id: AgentIdentity, ok: boolean, detail: string): ServiceResult {
+  return { name: serviceName(id), type: id.role, rig: id.rig ?? null, ok, detail };
+}
+
+/** Starts the rig's witness and refinery (those not running). */
+export async function startRig(
+  town: Town,
+  provider: RuntimeProvider,
+  rig: string,
+  actor: string,
+): Promise<ServiceResult[]> {
+  town.rig(rig);
+  await assertRigTakesWork(town, rig);
+  const out: ServiceResult[] = [];
+  for (const id of patrols(rig)) {
+    const agent = planned(town, id, "gt rig start");
+    if (await provider.isAlive(agent.session)) {
+      out.push(row(id, true, `already running (${agent.session})`));
+      continue;
+    }
+    try {
+      const s = await startPlanned(town, provider, agent, { sender: actor, topic: "start" });
+      out.push(row(id, true, `started ${s.session} (${s.agent})`));
+    } catch (e) {
+      out.push(row(id, false, (e as Error).message.split("\n")[0]!));
+    }
+  }
+  return out;
+}
+
+/** Stops the rig's witness and refinery, and with `polecats` its polecats' sessions. */
+export async function stopRig(
+  town: Town,
+  provider: RuntimeProvider,
+  rig: string,
+  opts: { polecats: boolean },
+): Promise<ServiceResult[]> {
+  town.rig(rig);
+  const ids: AgentIdentity[] = [
+    ...(opts.polecats
+      ? polecatNames(town, rig).map((name): AgentIdentity => ({ role: "polecat", rig, name }))
+      : []),
+    ...patrols(rig).reverse(),
+  ];
+  const out: ServiceResult[] = [];
+  for (const id of ids) {
+    const session = sessionNameOf(id, town.prefixOf(rig));
+    try {
+      const stopped = await provider.stop(session);
+      if (stopped || id.role !== "polecat") out.push(row(id, true, stopped ? "stopped" : "not running"));
+    } catch (e) {
+      out.push(row(id, false, (e as Error).message.split("\n")[0]!));
+    }
+  }
+  return out;
+}
+
+export interface HoldResult {
+  rig: string;
+  hold: RigHold;
+  /** False when the rig already was (or was not) held that way. */
+  changed: boolean;
+  stopped: ServiceResult[];
+}
+
+/** Parks or docks a rig (the hold first, then its agents stopped). */
+export async function holdRig(
+  town: Town,
+  provider: RuntimeProvider,
+  rig: string,
+  hold: RigHold,
+  actor: string,
+): Promise<HoldResult> {
+  town.rig(rig);
+  const changed =
+    hold === "parked" ? setParked(town, rig, true, actor) : await setDocked(town, rig, true, actor);
+  if (changed) logEvent(town.root, `rig_${hold}`, actor, { rig }, "feed");
+  const stopped = (await stopRig(town, provider, rig, { polecats: hold === "docked" })).filter(
+    (r) => r.detail !== "not running",
+  );
+  return { rig, hold, changed, stopped };
+}
+
+/** Unparks or undocks a rig; its agents are not started here (the daemon or gt rig start does). */
+export async function releaseRig(town: Town, rig: string, hold: RigHold, actor: string): Promise<boolean> {
+  town.rig(rig);
+  const changed =
+    hold === "parked" ? setParked(town, rig, false, actor) : await setDocked(town, rig, false, actor);
+  if (changed)
+    logEvent(town.root, hold === "parked" ? "rig_unparked" : "rig_undocked", actor, { rig }, "feed");
+  return changed;
+}
