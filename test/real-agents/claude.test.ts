@@ -83,6 +83,18 @@ function itExplained(
   });
 }
 
+/** Ends a town and its servers; EXPLAIN_REAL_AGENTS=1 first tells what went on (last server's log). */
+async function tearDown(town: TestTown | undefined, ...servers: Array<AnthropicServer | undefined>) {
+  const last = servers.at(-1);
+  if (process.env.EXPLAIN_REAL_AGENTS && town && last) await explain(town, last);
+  await town?.cleanup();
+  await Promise.all(servers.map((s) => s?.close()));
+}
+
+/** `gt crew start <name> --rig alpha --agent <agent>`, with extra environment for that gt. */
+const startCrew = (town: TestTown, name: string, agent: string, env: NodeJS.ProcessEnv = {}) =>
+  town.gt(["crew", "start", name, "--rig", "alpha", "--agent", agent], { env });
+
 /** Whether `session` runs, as gt sees it. */
 async function sessionAlive(town: TestTown, session: string): Promise<boolean> {
   const r = await town.gt(["session", "list", "--json"]);
@@ -119,11 +131,7 @@ describe("Claude Code in real tmux, offline", () => {
       const r = await town.gt(["refinery", "start", "alpha"]);
       assert.equal(r.code, 0, r.stderr);
     });
-    after(async () => {
-      if (process.env.EXPLAIN_REAL_AGENTS) await explain(town, server);
-      await town?.cleanup();
-      await server?.close();
-    });
+    after(() => tearDown(town, server));
 
     itExplained(
       "primes the model with the bead, which edits, commits and runs gt done; the refinery merges it; gt costs has its tokens",
@@ -233,31 +241,19 @@ describe("Claude Code in real tmux, offline", () => {
       const r = await town.gt(["crew", "add", "max", "--rig", "alpha"]);
       assert.equal(r.code, 0, r.stderr);
     });
-    after(async () => {
-      if (process.env.EXPLAIN_REAL_AGENTS) await explain(town, server);
-      await town?.cleanup();
-      await server?.close();
-    });
+    after(() => tearDown(town, server));
 
     itExplained(
       "a Claude that never ran fails to start with 'needs login', and one asking about an API key fails too",
       () => ({ town, server }),
       async () => {
-        const never = await town.gt([
-          "crew",
-          "start",
-          "max",
-          "--rig",
-          "alpha",
-          "--agent",
-          "claude-never-run",
-        ]);
+        const never = await startCrew(town, "max", "claude-never-run");
         assert.notEqual(never.code, 0);
         assert.match(never.stderr, /claude-never-run needs login: run `claude` once in a terminal/);
         assert.equal(never.stderr.trim().split("\n").length, 1, never.stderr);
         assert.equal(await sessionAlive(town, session), false, "no session is left behind");
 
-        const apiKey = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude-api-key"]);
+        const apiKey = await startCrew(town, "max", "claude-api-key");
         assert.notEqual(apiKey.code, 0);
         assert.match(
           apiKey.stderr,
@@ -272,7 +268,7 @@ describe("Claude Code in real tmux, offline", () => {
       "starts past the trust and bypass dialogs and is reported started only at its prompt",
       () => ({ town, server }),
       async () => {
-        const r = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude"]);
+        const r = await startCrew(town, "max", "claude");
         assert.equal(r.code, 0, r.stderr);
         const screen = (await town.gt(["session", "peek", session, "50"])).stdout;
         assert.doesNotMatch(screen, /trust this folder|Bypass Permissions mode/);
@@ -451,11 +447,7 @@ describe("Claude Code in real tmux, offline", () => {
         assert.equal(r.code, 0, r.stderr);
       }
     });
-    after(async () => {
-      if (process.env.EXPLAIN_REAL_AGENTS) await explain(town, second);
-      await town?.cleanup();
-      await Promise.all([first?.close(), second?.close()]);
-    });
+    after(() => tearDown(town, first, second));
 
     itExplained(
       "a later gt with another endpoint and config dir starts its agent on those, not the tmux server's",
@@ -466,9 +458,7 @@ describe("Claude Code in real tmux, offline", () => {
           ...claudeEnv(first, claudeConfigDir(town, "first-config")),
           STALE_SETTING: "first gt",
         };
-        const a = await town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", "claude"], {
-          env: firstEnv,
-        });
+        const a = await startCrew(town, "max", "claude", firstEnv);
         assert.equal(a.code, 0, a.stderr);
         await first.log.waitFor("[GAS TOWN] crew max");
 
@@ -483,9 +473,7 @@ describe("Claude Code in real tmux, offline", () => {
           },
           { text: "noted" },
         );
-        const b = await town.gt(["crew", "start", "nux", "--rig", "alpha", "--agent", "claude"], {
-          env: claudeEnv(second, secondConfig),
-        });
+        const b = await startCrew(town, "nux", "claude", claudeEnv(second, secondConfig));
         assert.equal(b.code, 0, b.stderr);
         const report = await second.log.waitFor(
           (r) => isModelTurn(r) && lastUserText(r).includes("seen: "),

@@ -133,15 +133,19 @@ export const primeGroup: GtGroup = {
             throw new ValidationError(`unknown state "${state}" (idle, busy)`);
           const session = ctx.env.GT_SESSION;
           if (!session) return; // not a gt session: nothing to record
-          const runtimeDir = ctx.town().runtimeDir;
-          if (state === "idle") markIdle(runtimeDir, session);
-          else clearIdle(runtimeDir, session);
-          // The hook's input names the agent's transcript, which gt costs reads.
-          recordTranscript(runtimeDir, await readStdinIfPiped(), {
-            actor: ctx.env.GT_ROLE ?? "",
-            session,
-            agent: ctx.env.GT_AGENT ?? "",
-          });
+          try {
+            const runtimeDir = ctx.town().runtimeDir;
+            if (state === "idle") markIdle(runtimeDir, session);
+            else clearIdle(runtimeDir, session);
+            // The hook's input names the agent's transcript, which gt costs reads.
+            recordTranscript(runtimeDir, await readStdinIfPiped(), {
+              actor: ctx.env.GT_ROLE ?? "",
+              session,
+              agent: ctx.env.GT_AGENT ?? "",
+            });
+          } catch {
+            // A hook must not disturb the agent's turn: without the marker its screen decides.
+          }
         }),
       );
     p.command("script-agent", { hidden: true })
