@@ -89,6 +89,8 @@ export function loadDaemonTimings(town: Town): DaemonTimings {
 
 /** Which patrol roles the daemon keeps alive (mayor/daemon.json), and for which rigs. */
 export interface PatrolRoles {
+  /** The mayor runs unless mayor/daemon.json switches it off (`patrols.mayor.enabled: false`). */
+  mayor: boolean;
   deacon: boolean;
   /** Rigs whose witness the daemon keeps running; undefined: every rig. */
   witness: Set<string> | undefined | false;
@@ -121,6 +123,7 @@ export function loadPatrolRoles(town: Town): PatrolRoles {
     // defaults
   }
   return {
+    mayor: patrols.mayor?.enabled !== false,
     deacon: patrols.deacon?.enabled !== false,
     witness: roleRigs(patrols.witness),
     refinery: roleRigs(patrols.refinery),

@@ -122,6 +122,7 @@ export class Daemon {
       `daemon started (pid ${process.pid}, ${this.provider.kind}; heartbeat ${this.t.heartbeatMs}ms, session check ${this.t.sessionCheckMs}ms)`,
     );
     logEvent(this.town.root, "daemon_started", ACTOR, { pid: process.pid }, "audit");
+    this.syncWatchers();
     this.timers.push(setInterval(() => this.heartbeat(), this.t.heartbeatMs));
     this.timers.push(setInterval(() => this.checkSessions(), this.t.sessionCheckMs));
     this.wake("start", 0);
@@ -318,8 +319,12 @@ export class Daemon {
     const waits = actions.filter((a) => a.kind === "wait").map((a) => a.untilMs);
     if (waits.length) this.wake("backoff over", Math.max(0, Math.min(...waits) - Date.now()));
     if (actions.some((a) => a.kind === "start" || a.kind === "stop")) {
-      // What was started or stopped is tracked from the sessions as they are now.
-      this.track(new Map((await this.provider.list()).map((s) => [s.name, s])));
+      // Starting takes a while: sessions may have died meanwhile. They are deaths too, and
+      // another pass restarts them; what runs now is what checkSessions watches.
+      const now2 = new Map((await this.provider.list()).map((s) => [s.name, s]));
+      const died = this.noticeDeaths(now2, plan.want, Date.now());
+      this.track(now2);
+      if (died > 0) this.wake("deaths during the pass", 0);
     }
     this.witnessesDown(plan.want, sessions);
     this.finishPass(now);
@@ -438,11 +443,13 @@ export class Daemon {
    * Agents that should run, seen alive last time and not now: deaths (a session the daemon
    * stopped, or one of an agent nobody needs running any more, is not one).
    */
-  private noticeDeaths(sessions: ReadonlyMap<string, SessionInfo>, want: PlannedAgent[], now: number): void {
+  private noticeDeaths(sessions: ReadonlyMap<string, SessionInfo>, want: PlannedAgent[], now: number): number {
     const wanted = new Set(want.map((a) => a.session));
+    let died = 0;
     for (const name of this.tracked.keys()) {
       if (sessions.get(name)?.alive) continue;
       if (this.stoppedByUs.delete(name) || !wanted.has(name)) continue;
+      died++;
       this.deaths.push({ at: now, session: name });
       this.log.write(`session ${name} died`);
       logEvent(this.town.root, "session_death", ACTOR, { session: name }, "audit");
@@ -465,6 +472,7 @@ export class Daemon {
         "feed",
       );
     }
+    return died;
   }
 
   /** Remembers the live sessions' pids (and the tmux server's panes) for checkSessions. */

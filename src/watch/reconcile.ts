@@ -127,10 +127,10 @@ export async function townPlan(town: Town): Promise<TownPlan> {
   const unwanted: PlannedAgent[] = [];
   const holds = new Map<string, RigHold>();
   const frozenRigs = new Set<string>();
-  want.push(planned(town, { role: "mayor" }, "town"));
-  (roles.deacon ? want : unwanted).push(
-    planned(town, { role: "deacon" }, roles.deacon ? "town" : "deacon patrol off"),
-  );
+  for (const role of ["mayor", "deacon"] as const)
+    (roles[role] ? want : unwanted).push(
+      planned(town, { role }, roles[role] ? "town" : `${role} switched off`),
+    );
   for (const rig of town.rigNames()) {
     if (readEstopFor(town, rig)) frozenRigs.add(rig);
     const hold = await rigHold(town, rig);
