@@ -2,7 +2,9 @@
 // protocol, so tests and demos can drive a whole town without a model. It primes itself,
 // reads its hook, runs the first ```sh/```bash block of the hooked bead in its worktree,
 // commits what changed and runs `gt done` — or asks for help (`gt done --status ESCALATED`
-// with the error as a bead comment). Then it waits for nudges, like a live agent.
+// with the error as a bead comment). Then it waits for nudges, like a live agent. As a
+// witness (or deacon) it also patrols without a model: every cycle it runs `gt patrol scan
+// --act` for its rig (the deacon: for rigs whose witness is down) and logs what was fixed.
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +14,7 @@ import { gtExecutable } from "../package-paths.ts";
 import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../town/ledgers.ts";
 import { Town } from "../town/workspace.ts";
+import { DEFAULT_THRESHOLDS, loadPatrolThresholds } from "../watch/patrol-config.ts";
 import { landConvoysAfterClose } from "../work/convoys.ts";
 import { findHookedWork } from "../work/hook.ts";
 import { RUNTIME_PATHSPECS } from "../work/polecats.ts";
@@ -49,6 +52,8 @@ function assignmentOf(bead: Issue): string {
 export class ScriptAgent {
   private readonly io: ScriptAgentIO;
   private readonly attempted = new Set<string>();
+  /** The findings of the last patrol (witness, deacon), so only news is logged. */
+  private patrolSeen = new Set<string>();
   private readonly id: AgentIdentity | undefined;
   private readonly town: Town | undefined;
 
@@ -97,6 +102,7 @@ export class ScriptAgent {
     await this.checkHook();
     await this.checkMail();
     this.log(`${READY_LINE}: waiting for work (nudge me; type "exit" to stop)`);
+    const stopPatrol = this.startPatrol();
     for await (const raw of this.io.input) {
       const text = raw.trim();
       if (!text) continue;
@@ -109,7 +115,69 @@ export class ScriptAgent {
       if (await this.checkHook()) await this.checkMail();
       this.log(`${READY_LINE}: waiting for work`);
     }
+    stopPatrol();
     this.log("script-agent: bye");
+  }
+
+  /** The patrol a witness or deacon runs between nudges; returns what stops it. */
+  private startPatrol(): () => void {
+    const town = this.town;
+    const id = this.id;
+    if (!town || !id || (id.role !== "witness" && id.role !== "deacon")) return () => undefined;
+    const args =
+      id.role === "witness"
+        ? ["patrol", "scan", "--rig", id.rig!, "--act", "--json"]
+        : ["patrol", "scan", "--unwatched", "--act", "--json"];
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const cycle = async () => {
+      await this.patrolOnce(args);
+      if (stopped) return;
+      let interval = DEFAULT_THRESHOLDS.intervalMs;
+      try {
+        interval = loadPatrolThresholds(town).intervalMs; // read each cycle: a changed setting applies
+      } catch (e) {
+        this.log(`script-agent: patrol settings: ${(e as Error).message}`);
+      }
+      timer = setTimeout(() => void cycle(), interval);
+    };
+    timer = setTimeout(() => void cycle(), 0);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }
+
+  private async patrolOnce(args: string[]): Promise<void> {
+    const r = await this.gt(args);
+    let report: { findings?: Array<Record<string, unknown>>; summary?: Record<string, unknown> } = {};
+    try {
+      report = JSON.parse(r.stdout) as typeof report;
+    } catch {
+      // not a report: the error line on stderr says why
+    }
+    if (r.exitCode !== 0 || !report.summary) {
+      this.log(
+        `script-agent: patrol failed (exit ${r.exitCode}): ${r.stderr.trim().split("\n").pop() ?? ""}`,
+      );
+      return;
+    }
+    const findings = report.findings ?? [];
+    // What was acted on, or is new since the last cycle: a quiet or unchanged cycle leaves no
+    // line, so the transcript stays readable.
+    const keys = new Set(findings.map((f) => `${String(f.class)}|${String(f.agent)}|${String(f.bead)}`));
+    const news = findings.filter(
+      (f) =>
+        f.acted === true || !this.patrolSeen.has(`${String(f.class)}|${String(f.agent)}|${String(f.bead)}`),
+    );
+    this.patrolSeen = keys;
+    if (news.length === 0) return;
+    const acted = findings.filter((f) => f.acted === true).length;
+    this.log(`script-agent: patrol: ${findings.length} finding(s), ${acted} acted on`);
+    for (const f of news)
+      this.log(
+        `  patrol: ${String(f.class)} ${String(f.agent)}${f.bead ? ` ${String(f.bead)}` : ""} ${f.acted ? "→" : "-"} ${String(f.action)}: ${String(f.detail)}`,
+      );
   }
 
   private async gt(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
