@@ -55,6 +55,16 @@ export async function startRig(
   return out;
 }
 
+/** The rig's agents a stop ends, in order: polecats (if asked), refinery, witness. */
+function stopOrder(town: Town, rig: string, polecats: boolean): AgentIdentity[] {
+  return [
+    ...(polecats
+      ? polecatNames(town, rig).map((name): AgentIdentity => ({ role: "polecat", rig, name }))
+      : []),
+    ...patrols(rig).reverse(),
+  ];
+}
+
 /** Stops the rig's witness and refinery, and with `polecats` its polecats' sessions. */
 export async function stopRig(
   town: Town,
@@ -63,14 +73,8 @@ export async function stopRig(
   opts: { polecats: boolean },
 ): Promise<ServiceResult[]> {
   town.rig(rig);
-  const ids: AgentIdentity[] = [
-    ...(opts.polecats
-      ? polecatNames(town, rig).map((name): AgentIdentity => ({ role: "polecat", rig, name }))
-      : []),
-    ...patrols(rig).reverse(),
-  ];
   const out: ServiceResult[] = [];
-  for (const id of ids) {
+  for (const id of stopOrder(town, rig, opts.polecats)) {
     const session = sessionNameOf(id, town.prefixOf(rig));
     try {
       const stopped = await provider.stop(session);
@@ -99,12 +103,20 @@ export async function holdRig(
   actor: string,
 ): Promise<HoldResult> {
   town.rig(rig);
+  // What runs now is what the hold stops, whoever gets there first: this command or the
+  // daemon, which the hold's event wakes.
+  const alive = new Set((await provider.list()).filter((s) => s.alive).map((s) => s.name));
+  const ran = new Set(
+    stopOrder(town, rig, hold === "docked")
+      .filter((id) => alive.has(sessionNameOf(id, town.prefixOf(rig))))
+      .map(serviceName),
+  );
   const changed =
     hold === "parked" ? setParked(town, rig, true, actor) : await setDocked(town, rig, true, actor);
   if (changed) logEvent(town.root, `rig_${hold}`, actor, { rig }, "feed");
-  const stopped = (await stopRig(town, provider, rig, { polecats: hold === "docked" })).filter(
-    (r) => r.detail !== "not running",
-  );
+  const stopped = (await stopRig(town, provider, rig, { polecats: hold === "docked" }))
+    .filter((r) => !r.ok || ran.has(r.name))
+    .map((r) => (r.ok ? { ...r, detail: "stopped" } : r));
   return { rig, hold, changed, stopped };
 }
 
