@@ -261,25 +261,20 @@ async function passScreen(c: ReadyContext, screen: StartupScreen, times: number)
     { session, agent, screen: screen.name, action: "accept" },
     "audit",
   );
-  // Each key is pressed on the screen as it was just read, and the last one must be seen to
-  // take (the screen changes) before anything else is pressed: a slow agent still showing an
-  // answered dialog must never get its answer twice, since the second Enter would land on
-  // whatever comes next ("No, exit" by default on Claude's bypass warning).
-  let before = await provider.screen(session);
+  // Keys go in order, each `expect` checked on the screen first; then gt waits for the dialog
+  // to go before it reads on. A slow agent still showing an answered dialog (or drawing it
+  // once more on its way out) must never get the answer twice: the second Enter would land
+  // on whatever comes next ("No, exit" by default on Claude's bypass warning).
   for (const key of screen.keys ?? []) {
-    if (typeof key !== "string") {
-      if (!(await screenShows(c, key.expect, 5000)))
-        return failAtScreen(provider, session, "agent_blocked", `${at}: "${key.expect}" never showed`);
-      continue;
-    }
-    before = await provider.screen(session);
-    await provider.pressKey(session, key);
+    if (typeof key === "string") await provider.pressKey(session, key);
+    else if (!(await screenShows(c, key.expect, 5000)))
+      return failAtScreen(provider, session, "agent_blocked", `${at}: "${key.expect}" never showed`);
   }
   const deadline = Date.now() + 20_000;
   for (;;) {
     await sleep(150);
     if (!(await provider.isAlive(session))) return;
-    if ((await provider.screen(session)) !== before) return;
+    if (startupScreenOn(await provider.screen(session), c.cfg)?.name !== screen.name) return;
     if (Date.now() > deadline)
       return failAtScreen(provider, session, "agent_blocked", `${at}: it did not react to gt's answer`);
   }
