@@ -98,6 +98,7 @@ const startCrew = (town: TestTown, name: string, agent: string, env: NodeJS.Proc
 /** Whether `session` runs, as gt sees it. */
 async function sessionAlive(town: TestTown, session: string): Promise<boolean> {
   const r = await town.gt(["session", "list", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
   return (JSON.parse(r.stdout) as Array<{ name: string; alive: boolean }>).some(
     (s) => s.name === session && s.alive,
   );

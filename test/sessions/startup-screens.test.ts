@@ -18,6 +18,7 @@ describe("startup screens (a stand-in TUI in real tmux)", () => {
   const start = (agent: string) => town.gt(["crew", "start", "max", "--rig", "alpha", "--agent", agent]);
   const alive = async () => {
     const r = await town.gt(["session", "list", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
     return (JSON.parse(r.stdout) as Array<{ name: string; alive: boolean }>).some(
       (s) => s.name === "al-crew-max" && s.alive,
     );
@@ -93,6 +94,7 @@ describe("startup screens (a stand-in TUI in real tmux)", () => {
   });
 
   it("rejects a screen entry that cannot be answered", async () => {
+    await town.gt(["crew", "stop", "max", "--rig", "alpha"]); // whatever an earlier test left
     const file = join(town.root, "settings", "config.json");
     const settings = JSON.parse(readFileSync(file, "utf8"));
     settings.agents["stub-plan"].startup_screens[0].keys = [];
