@@ -24,8 +24,9 @@ import { openRigLedger } from "../town/ledgers.ts";
 import { crewNames, polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import { HOOKED } from "../work/hook.ts";
-import { polecatId, unpushedCommits, workLeftIn } from "../work/polecats.ts";
+import { polecatId } from "../work/polecats.ts";
 import { type Heartbeat, readHeartbeat } from "./heartbeat.ts";
+import { repoRefs, unsavedWork } from "./patrol-sandbox.ts";
 import { type PatrolState, screenChangedAt } from "./patrol-state.ts";
 
 export interface SessionFacts {
@@ -106,6 +107,15 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
   return out;
 }
 
+/** `fn` run once, on first call, however many callers wait for it. */
+function lazyAsync<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= fn();
+    return p;
+  };
+}
+
 /** Whether the agent an address names still exists in the town (a person is never an orphan's holder). */
 export function agentExists(town: Town, id: AgentIdentity): boolean {
   if (!id.rig) return true;
@@ -179,8 +189,9 @@ async function gatherWith(input: GatherInput, ledger: SqliteLedger): Promise<Rig
     ]),
   );
   const rules = new Map<string, AgentConfig | null>();
+  const refs = lazyAsync(() => repoRefs(join(town.rigDir(rig), ".repo.git")));
 
-  const polecats = await mapLimit(names, 4, async (name): Promise<PolecatFacts> => {
+  const polecats = await mapLimit(names, 6, async (name): Promise<PolecatFacts> => {
     const id = polecatId(rig, name);
     const address = addressOf(id);
     const session = sessionNameOf(id, prefix);
@@ -219,9 +230,16 @@ async function gatherWith(input: GatherInput, ledger: SqliteLedger): Promise<Rig
     };
     if (sandbox.exists && hook) sandbox.lastCommitAt = await lastCommitAt(workDir);
     else if (sandbox.exists && !timeOf(agent.done_intent) && agent.agent_state !== "nuked") {
-      sandbox.dirty = await workLeftIn(workDir).catch(() => []);
-      if (sandbox.dirty.length === 0) sandbox.unpushed = (await unpushedCommits(workDir, name)).length;
+      const unsaved = await unsavedWork(workDir, name, refs, {
+        cached: state.sandboxes[name],
+        activeAt: lastActivity,
+        now,
+      });
+      state.sandboxes[name] = unsaved;
+      sandbox.dirty = unsaved.dirty;
+      sandbox.unpushed = unsaved.unpushed;
     }
+    if (hook || !sandbox.exists) delete state.sandboxes[name];
     return {
       rig,
       name,

@@ -1,11 +1,13 @@
 // What one patrol leaves for the next, per rig, in `.runtime/patrol/<rig>.json`: each live
 // session's screen digest and when it last changed (the activity signal every runtime can
-// give), and which findings were already reported and notified (so a receipt or a mail is
+// give), the last answer about each idle sandbox's unsaved work, and which findings were already reported and notified (so a receipt or a mail is
 // written when something is new, not on every cycle). Losing the file loses nothing that
-// matters: a screen first seen counts as active now, which only delays a reap or a report.
+// matters: a screen first seen counts as active now, which only delays a reap or a report,
+// and a sandbox is asked of git again.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { SandboxVerdict } from "./patrol-sandbox.ts";
 
 export interface PatrolState {
   /** session → digest of its screen and when that digest was first seen. */
@@ -14,6 +16,8 @@ export interface PatrolState {
   seen: Record<string, string>;
   /** Finding keys → when they were last mailed with --notify. */
   notified: Record<string, string>;
+  /** Idle polecat → the last answer about its sandbox's unsaved work. */
+  sandboxes: Record<string, SandboxVerdict>;
 }
 
 function stateFile(runtimeDir: string, rig: string): string {
@@ -21,7 +25,7 @@ function stateFile(runtimeDir: string, rig: string): string {
 }
 
 export function emptyState(): PatrolState {
-  return { screens: {}, seen: {}, notified: {} };
+  return { screens: {}, seen: {}, notified: {}, sandboxes: {} };
 }
 
 export function loadPatrolState(runtimeDir: string, rig: string): PatrolState {
@@ -32,6 +36,7 @@ export function loadPatrolState(runtimeDir: string, rig: string): PatrolState {
       screens: obj(raw.screens) as PatrolState["screens"],
       seen: obj(raw.seen) as PatrolState["seen"],
       notified: obj(raw.notified) as PatrolState["notified"],
+      sandboxes: obj(raw.sandboxes) as PatrolState["sandboxes"],
     };
   } catch {
     return emptyState(); // none yet, or torn: start over

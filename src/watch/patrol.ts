@@ -143,8 +143,10 @@ async function patrolRig(
   const findings = planned.map((p) => p.finding);
   keepReceipts(town, rig, opts, findings, state);
   const notified = opts.notify ? await notifyWitness(town, rig, opts, findings, state) : 0;
-  // Screens of sessions that are gone say nothing any more.
+  // Screens of sessions that are gone, and sandboxes of polecats that are gone, say nothing.
   for (const s of Object.keys(state.screens)) if (!sessions.get(s)?.alive) delete state.screens[s];
+  const names = new Set(facts.polecats.map((p) => p.name));
+  for (const n of Object.keys(state.sandboxes)) if (!names.has(n)) delete state.sandboxes[n];
   savePatrolState(town.runtimeDir, rig, state);
   return { findings, polecats: facts.polecats.length, notified };
 }

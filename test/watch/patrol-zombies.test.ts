@@ -106,6 +106,13 @@ describe("the zombie classes on a real town", () => {
     const mail = await t.inbox("alpha/witness");
     assert.ok(mail.some((m) => m.subject === `RESCUED ${closedOn.polecat}`));
     assert.equal((await t.scan()).findings.filter((f) => f.class === "idle-dirty-sandbox").length, 0);
+
+    // A commit no remote has counts too.
+    commitIn(closedOn.work_dir, "more.txt", "the other half\n");
+    const unpushed = (await t.scan(["--act"])).findings.find((f) => f.class === "idle-dirty-sandbox");
+    assert.match(unpushed?.detail ?? "", /1 unpushed commit/);
+    assert.equal(unpushed?.acted, true, unpushed?.detail);
+    assert.equal(git(t.origin, "show", `${branch}:more.txt`), "the other half");
   });
 
   it("self-reported-stuck: an agent's 'stuck' heartbeat is escalated once; its bead stays on the hook", async () => {
