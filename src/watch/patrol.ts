@@ -7,6 +7,7 @@
 import { noticeToWitness } from "../comms/mail.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
+import { activeEstop } from "../town/estop.ts";
 import { type AgentIdentity, sessionNameOf } from "../town/identity.ts";
 import type { Town } from "../town/workspace.ts";
 import { type ActContext, actOn } from "./patrol-act.ts";
@@ -39,6 +40,8 @@ export interface PatrolSummary {
   scanned_at: string;
   rigs: string[];
   act: boolean;
+  /** Rigs an e-stop holds: scanned, nothing acted on. */
+  estop: string[];
   polecats: number;
   findings: number;
   acted: number;
@@ -125,11 +128,14 @@ async function patrolRig(
   sessions: Map<string, SessionInfo>,
   opts: PatrolOptions,
   thresholds: PatrolThresholds,
-): Promise<{ findings: Finding[]; polecats: number; notified: number }> {
+): Promise<{ findings: Finding[]; polecats: number; notified: number; frozen: boolean }> {
   const state = loadPatrolState(town.runtimeDir, rig);
   const facts = await gatherRigFacts({ town, provider, rig, sessions, state, now: Date.now() });
   const planned = classifyRig(facts, thresholds);
-  if (opts.act) {
+  // Under an e-stop nothing is restarted, stopped or reset: the frozen sessions are alive
+  // and keep their work; the findings are reported.
+  const frozen = activeEstop(town.root, rig) !== undefined;
+  if (opts.act && !frozen) {
     const ctx: ActContext = {
       town,
       provider,
@@ -148,7 +154,7 @@ async function patrolRig(
   const names = new Set(facts.polecats.map((p) => p.name));
   for (const n of Object.keys(state.sandboxes)) if (!names.has(n)) delete state.sandboxes[n];
   savePatrolState(town.runtimeDir, rig, state);
-  return { findings, polecats: facts.polecats.length, notified };
+  return { findings, polecats: facts.polecats.length, notified, frozen };
 }
 
 /** Scans the rigs (and with `act` fixes what it finds), one rig after another. */
@@ -165,11 +171,13 @@ export async function runPatrol(
   const findings: Finding[] = [];
   let polecats = 0;
   let notified = 0;
+  const frozen: string[] = [];
   for (const rig of rigs) {
     const r = await patrolRig(town, provider, rig, sessions, opts, thresholds);
     findings.push(...r.findings);
     polecats += r.polecats;
     notified += r.notified;
+    if (r.frozen) frozen.push(rig);
   }
   const byClass: Record<string, number> = {};
   for (const f of findings) byClass[f.class] = (byClass[f.class] ?? 0) + 1;
@@ -179,6 +187,7 @@ export async function runPatrol(
       scanned_at: new Date().toISOString(),
       rigs,
       act: opts.act === true,
+      estop: frozen,
       polecats,
       findings: findings.length,
       acted: findings.filter((f) => f.acted).length,

@@ -41,6 +41,7 @@ export interface PatrolReport {
   summary: {
     rigs: string[];
     act: boolean;
+    estop: string[];
     polecats: number;
     findings: number;
     acted: number;

@@ -147,6 +147,28 @@ describe("the zombie classes on a real town", () => {
     );
   });
 
+  it("under an e-stop the patrol reports and acts on nothing; after gt thaw it restarts", async () => {
+    const bead = await t.gatedTask("task h", join(t.town.scratch, "gate-h"), "h.txt");
+    const s = await t.sling(bead, {}, "alpha/toast");
+    await t.running(s.session);
+    t.kill(s.session);
+    const stop = await t.town.gt(["estop", "--rig", "alpha", "-r", "patrol test"]);
+    assert.equal(stop.code, 0, stop.stderr);
+    await sleep(1100);
+    const held = await t.scan(["--act"]);
+    assert.deepEqual(held.summary.estop, ["alpha"]);
+    const f = held.findings.find((x) => x.bead === bead);
+    assert.equal(f?.class, "session-dead-active");
+    assert.equal(f.acted, false);
+    assert.equal(held.summary.acted, 0, "nothing acted on while frozen");
+    assert.equal(t.alive(s.session), false);
+    assert.equal((await t.town.gt(["thaw", "--rig", "alpha"])).code, 0);
+    const after = await t.scan(["--act"]);
+    assert.deepEqual(after.summary.estop, []);
+    assert.equal(after.findings.find((x) => x.bead === bead)?.acted, true);
+    assert.equal(t.alive(s.session), true);
+  });
+
   it("orphaned bead: hooked on a polecat that no longer exists → open again, the witness and the dispatcher told", async () => {
     const bead = await t.bd(["create", "task g", "--silent"]);
     await t.bd([

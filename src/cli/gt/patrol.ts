@@ -71,6 +71,8 @@ export const patrolGroup: GtGroup = {
           ctx.out(
             `Patrol of ${where}: ${s.polecats} polecat(s), ${s.findings} finding(s)${s.act ? `, ${s.acted} acted on` : ""} in ${s.duration_ms} ms`,
           );
+          if (s.act && s.estop.length)
+            ctx.out(`  ⏸ e-stop holds ${s.estop.join(", ")}: nothing acted on there (gt thaw)`);
           for (const f of report.findings) ctx.out(formatFinding(f));
           if (!s.act && report.findings.some((f) => f.action !== "report" && f.action !== "none"))
             ctx.out("  (report only: gt patrol scan --act applies the actions)");
