@@ -255,9 +255,10 @@ function lowerBound(text: string, id: string, from: number, kept: Map<string, st
  * lines left where they are (`kept`: their text and anchor; a new line goes after the kept
  * lines anchored below it, as a full export places them). Binary search finds each line,
  * so a write costs one read and one write of the file, not a re-serialisation of every
- * issue. Undefined when the file is not in our format.
+ * issue. Undefined when the file is not in our format. Exported for its unit tests: a
+ * failed patch falls back to a full export, so only a direct test sees the patcher.
  */
-function patchLines(
+export function patchLines(
   text: string,
   touched: string[],
   fresh: Map<string, string>,
