@@ -94,7 +94,9 @@ describe("patchLines", () => {
     const text = file(...ids.map((id) => ours(id)));
     const touched = ["ex-0000", "ex-0077", "ex-0100", "ex-0251", "ex-0398"];
     const fresh = new Map(touched.map((id) => [id, ours(id, "new")]));
-    const expected = [...new Set([...ids, ...touched])].sort().map((id) => ours(id, touched.includes(id) ? "new" : id));
+    const expected = [...new Set([...ids, ...touched])]
+      .sort()
+      .map((id) => ours(id, touched.includes(id) ? "new" : id));
     assert.equal(patchLines(text, touched, fresh, noKept), file(...expected));
   });
 
@@ -252,7 +254,10 @@ describe("the export in a ledger", () => {
     const a = await store.createIssue({ title: "a" }, "me");
     const before = fingerprint(jsonl);
     assert.ok(before);
-    assert.equal(db.get<{ value: string }>("SELECT value FROM local_metadata WHERE key = ?", FINGERPRINT_KEY)?.value, before);
+    assert.equal(
+      db.get<{ value: string }>("SELECT value FROM local_metadata WHERE key = ?", FINGERPRINT_KEY)?.value,
+      before,
+    );
     refreshJsonl(db, jsonl, [], { markPending: false });
     assert.equal(fingerprint(jsonl), before, "in sync and nothing pending: not rewritten");
     await store.updateIssue(a.id, { title: "a2" }, "me");
@@ -260,7 +265,10 @@ describe("the export in a ledger", () => {
     assert.notEqual(after1, before);
     assert.match(readFileSync(jsonl, "utf8"), /"title":"a2"/);
     assert.equal(db.column("SELECT id FROM export_pending").length, 0, "pending cleared by the export");
-    assert.equal(db.get<{ value: string }>("SELECT value FROM local_metadata WHERE key = ?", FINGERPRINT_KEY)?.value, after1);
+    assert.equal(
+      db.get<{ value: string }>("SELECT value FROM local_metadata WHERE key = ?", FINGERPRINT_KEY)?.value,
+      after1,
+    );
   });
 
   it("the side file names the export it replaced and the file it wrote, so a lost commit is recognised", async () => {
@@ -274,16 +282,31 @@ describe("the export in a ledger", () => {
     assert.equal(readFileSync(`${jsonl}.pending`, "utf8"), `${stored} ${written}`);
     // As if the transaction that recorded `written` were lost: the database still holds `stored`.
     recordFingerprint(db, stored);
-    assert.equal(jsonlChangedOutside(db, jsonl), false, "our own renamed export is not a change from outside");
+    assert.equal(
+      jsonlChangedOutside(db, jsonl),
+      false,
+      "our own renamed export is not a change from outside",
+    );
     writeFileSync(`${jsonl}.pending`, `${stored} 1:2:3`);
-    assert.equal(jsonlChangedOutside(db, jsonl), true, "a side file for another file does not vouch for this one");
+    assert.equal(
+      jsonlChangedOutside(db, jsonl),
+      true,
+      "a side file for another file does not vouch for this one",
+    );
     refreshJsonl(db, jsonl, [], { markPending: false });
     assert.equal(existsSync(`${jsonl}.pending`), false, "a refresh without the mark removes the side file");
     assert.equal(jsonlChangedOutside(db, jsonl), false, "in sync after the refresh");
     writeFileSync(jsonl, "changed by git\n");
     assert.equal(jsonlChangedOutside(db, jsonl), true);
-    assert.equal(jsonlChangedOutside(db, join(jsonl, "..", "missing.jsonl")), false, "no file: nothing changed");
-    const fp = db.get<{ value: string }>("SELECT value FROM local_metadata WHERE key = ?", FINGERPRINT_KEY)?.value;
+    assert.equal(
+      jsonlChangedOutside(db, join(jsonl, "..", "missing.jsonl")),
+      false,
+      "no file: nothing changed",
+    );
+    const fp = db.get<{ value: string }>(
+      "SELECT value FROM local_metadata WHERE key = ?",
+      FINGERPRINT_KEY,
+    )?.value;
     recordFingerprint(db, undefined);
     assert.equal(
       db.get<{ value: string }>("SELECT value FROM local_metadata WHERE key = ?", FINGERPRINT_KEY)?.value,
