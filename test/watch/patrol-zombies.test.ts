@@ -5,7 +5,7 @@
 // GUPP), a bead held by a polecat that was removed (orphaned), and --notify telling the
 // witness once.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { GT } from "../helpers/bd.ts";
@@ -167,6 +167,44 @@ describe("the zombie classes on a real town", () => {
     assert.deepEqual(after.summary.estop, []);
     assert.equal(after.findings.find((x) => x.bead === bead)?.acted, true);
     assert.equal(t.alive(s.session), true);
+  });
+
+  it("startup-stall: a session that never reaches its prompt and goes quiet is reported", async () => {
+    // An agent whose ready prompt never shows (gt stops waiting for it after 300 ms).
+    const file = join(t.town.root, "settings", "config.json");
+    const settings = JSON.parse(readFileSync(file, "utf8"));
+    settings.agents = {
+      mute: {
+        command: "sh",
+        args: ["-c", "echo starting up; exec sleep 600"],
+        ready_prompt_prefix: "READY>",
+        ready_delay_ms: 300,
+      },
+    };
+    writeFileSync(file, JSON.stringify(settings, null, 2));
+    t.setPatrol({ spawn_grace: "1s", startup_stall: "1s", startup_activity: "1s" });
+    const bead = await t.bd(["create", "task m", "--silent"]);
+    const r = await t.town.gtJson<{ outcomes: Slung[] }>([
+      "sling",
+      bead,
+      "alpha/mute",
+      "--agent",
+      "mute",
+      "--no-convoy",
+    ]);
+    const s = r.outcomes[0]!;
+    assert.equal(t.alive(s.session), true);
+    await t.scan(); // the first look at its screen
+    await sleep(1200);
+    const f = (await t.scan(["--act"])).findings.find((x) => x.session === s.session);
+    assert.equal(f?.class, "startup-stall", JSON.stringify(f));
+    assert.equal(f.action, "report");
+    assert.equal(f.acted, false);
+    assert.match(f.detail, /without reaching its prompt/);
+    assert.equal(t.alive(s.session), true, "reported, not touched");
+    t.kill(s.session);
+    await t.bd(["update", bead, "--status", "open", "--unassign"]);
+    t.setPatrol({ spawn_grace: "1s" });
   });
 
   it("orphaned bead: hooked on a polecat that no longer exists → open again, the witness and the dispatcher told", async () => {
