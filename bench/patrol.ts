@@ -66,6 +66,9 @@ export async function patrolBenchTown(opts: { polecats: number; sessions: number
     if (tmuxOk) spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
     killGroups(groups);
     rmSync(dir, { recursive: true, force: true });
+    // tmux leaves its socket file behind after kill-server.
+    const uid = process.getuid?.() ?? 0;
+    rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`, socket), { force: true });
   };
   try {
     const src = join(dir, "project");
