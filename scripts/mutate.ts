@@ -98,7 +98,12 @@ export const MODULES: Module[] = [
     name: "jsonl",
     what: "JSONL export and import",
     targets: [{ file: "src/ledger/jsonl.ts" }, { file: "src/ledger/sqlite/export.ts" }],
-    tests: ["test/ledger/jsonl.test.ts", "test/ledger/export.test.ts", "test/ledger/sqlite.test.ts"],
+    tests: [
+      "test/ledger/jsonl.test.ts",
+      "test/ledger/export-parts.test.ts",
+      "test/ledger/export.test.ts",
+      "test/ledger/sqlite.test.ts",
+    ],
   },
 ];
 

@@ -271,6 +271,42 @@ describe("the export in a ledger", () => {
     );
   });
 
+  it("an in-sync file is patched, not exported again: untouched lines keep their bytes, touched ones in file order", async () => {
+    const { store, jsonl, db } = await open();
+    await store.setConfig("export.auto", "true");
+    const ids: string[] = [];
+    for (const t of ["a", "b", "c", "d"]) ids.push((await store.createIssue({ title: t }, "me")).id);
+    const [a, b, c, d] = [...ids].sort();
+    // An untouched line written differently from how bd writes it (extra field order), with
+    // the file then recorded as ours: only a patch can leave it as it is.
+    const lines = readFileSync(jsonl, "utf8").trimEnd().split("\n");
+    const odd = `{"_type":"issue","id":"${b}","title":"b","status":"open","x_note":"kept as written"}`;
+    writeFileSync(jsonl, `${lines.map((l) => (l.includes(`"id":"${b}"`) ? odd : l)).join("\n")}\n`);
+    recordFingerprint(db, fingerprint(jsonl));
+    // Two touched issues, noted in reverse order.
+    db.run("UPDATE issues SET title = 'd2' WHERE id = ?", d!);
+    db.run("UPDATE issues SET title = 'a2' WHERE id = ?", a!);
+    db.run("DELETE FROM export_pending");
+    db.run("INSERT INTO export_pending (id) VALUES (?), (?)", d!, a!);
+    refreshJsonl(db, jsonl, [], { markPending: false });
+    const out = readFileSync(jsonl, "utf8").trimEnd().split("\n");
+    assert.equal(out.length, 4);
+    assert.equal(out[1], odd, "the untouched line was not re-serialised");
+    assert.match(out[0]!, new RegExp(`"id":"${a}","title":"a2"`));
+    assert.match(out[3]!, new RegExp(`"id":"${d}","title":"d2"`));
+    assert.match(out[2]!, new RegExp(`"id":"${c}"`));
+    // Out of sync (the stale mark): the next refresh writes the whole file from the database.
+    db.run("INSERT INTO export_pending (id) VALUES (?)", c!);
+    db.run("INSERT INTO local_metadata (key, value) VALUES ('jsonl_stale', '1')");
+    refreshJsonl(db, jsonl, [], { markPending: false });
+    assert.doesNotMatch(readFileSync(jsonl, "utf8"), /x_note/, "a full export rewrites every line");
+    assert.equal(
+      db.get("SELECT 1 FROM local_metadata WHERE key = 'jsonl_stale'"),
+      undefined,
+      "stale mark cleared",
+    );
+  });
+
   it("the side file names the export it replaced and the file it wrote, so a lost commit is recognised", async () => {
     const { store, jsonl, db } = await open();
     await store.setConfig("export.auto", "true");

@@ -112,6 +112,11 @@ describe("parseJsonl", () => {
     assert.equal(comment.kind === "kept" && comment.text, "# a comment");
   });
 
+  it("a JSON value that is not an object (number, string, true) is kept as not a JSON object", () => {
+    for (const v of ["5", '"gt-a1"', "true"])
+      assert.deepEqual(parseJsonl(`${v}\n`).errors, [{ line: 1, reason: "not a JSON object" }], v);
+  });
+
   it("a file without a final newline still has its last line; an empty file has none", () => {
     assert.deepEqual(
       parseJsonl('{"id":"gt-a1","title":"x"}').issues.map((i) => i.id),
