@@ -151,15 +151,12 @@ function sessionMembers(leader: number, leaderAlive: boolean): Map<number, strin
 }
 
 /**
- * Sends `signal` to every process a live session owns (its leader, descendants and the
- * members of its session) without stopping it: the e-stop's SIGTSTP/SIGSTOP and SIGCONT.
- * Returns the pids signalled.
+ * Every process a session owns (its leader when alive, its descendants and the members of
+ * its session), for signals that do not end it: the e-stop's SIGSTOP and SIGCONT.
  */
-export function signalSession(leader: number, signal: NodeJS.Signals): number[] {
+export function sessionProcesses(leader: number): number[] {
   if (!(leader > 1)) return [];
-  const members = sessionMembers(leader, isRunning(leader));
-  signalAll(members, undefined, signal);
-  return [...members.keys()];
+  return [...sessionMembers(leader, isRunning(leader)).keys()];
 }
 
 function signalAll(targets: Map<number, string>, group: number | undefined, signal: NodeJS.Signals): void {

@@ -1,13 +1,13 @@
 // gt estop / gt thaw (spec §4.7): the sentinel first (town/estop.ts, the source of truth the
 // daemon, the refinery and gt sling read), then every session but the mayor's frozen with
 // its whole process tree — SIGTSTP, and SIGSTOP for what did not stop (a process in an
-// orphaned process group, as a tmux pane's are, ignores SIGTSTP) — context kept in memory.
+// orphaned process group, as a tmux pane's are, discards SIGTSTP) — context kept in memory.
 // Thaw lifts the sentinel, sends SIGCONT and queues each session a note to carry on.
 import { setTimeout as sleep } from "node:timers/promises";
 import { enqueueNudge } from "../comms/nudge.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
-import { processState, signalSession } from "../runtime/support.ts";
+import { processState, sessionProcesses } from "../runtime/support.ts";
 import { type EstopInfo, liftEstop, raiseEstop, readEstop } from "../town/estop.ts";
 import { sessionNameOf } from "../town/identity.ts";
 import { knownAgents } from "../town/roster.ts";
@@ -34,20 +34,32 @@ async function coveredSessions(town: Town, provider: RuntimeProvider, rig?: stri
   return all.filter((s) => names.has(s.name));
 }
 
-/** Stops one session's process tree; false when some process would not stop. */
-async function freeze(leader: number): Promise<boolean> {
-  const pids = signalSession(leader, "SIGTSTP");
-  const stopped = () => pids.every((p) => ["T", "t", undefined].includes(processState(p)));
-  for (let i = 0; i < 10 && !stopped(); i++) await sleep(20);
-  if (stopped()) return true;
+function signal(pids: number[], sig: NodeJS.Signals): void {
   for (const p of pids) {
-    if (processState(p) === "T") continue;
     try {
-      process.kill(p, "SIGSTOP");
+      process.kill(p, sig);
     } catch {
       // gone meanwhile
     }
   }
+}
+
+/**
+ * Stops one session's processes; false when some would not stop. A tmux pane's own process
+ * (the shell gt starts the agent from) is left running: tmux continues a pane process that
+ * stops, and its whole process group with it. That shell only waits for the agent.
+ */
+async function freeze(leader: number, spareLeader: boolean): Promise<boolean> {
+  const pids = sessionProcesses(leader).filter((p) => !(spareLeader && p === leader));
+  // Stopped, or gone (a zombie is a child that ended as its parent froze).
+  const stopped = () => pids.every((p) => ["T", "t", "Z", "X", undefined].includes(processState(p)));
+  signal(pids, "SIGTSTP");
+  for (let i = 0; i < 10 && !stopped(); i++) await sleep(20);
+  if (stopped()) return true;
+  signal(
+    pids.filter((p) => !["T", "Z"].includes(processState(p) ?? "Z")),
+    "SIGSTOP",
+  );
   for (let i = 0; i < 25 && !stopped(); i++) await sleep(20);
   return stopped();
 }
@@ -67,7 +79,7 @@ export async function raiseTownEstop(
       report.exempt.push(s.name);
       continue;
     }
-    if (await freeze(s.pid!)) report.frozen.push(s.name);
+    if (await freeze(s.pid!, provider.kind === "tmux")) report.frozen.push(s.name);
     else report.failed.push(s.name);
   }
   logEvent(
@@ -114,7 +126,7 @@ export async function thawTown(
         for (const id of knownAgents(town, [rig])) held.add(sessionNameOf(id, town.prefixOf(rig)));
   for (const s of await coveredSessions(town, provider, opts.rig)) {
     if (held.has(s.name) || EXEMPT.has(s.name)) continue;
-    signalSession(s.pid!, "SIGCONT");
+    signal(sessionProcesses(s.pid!), "SIGCONT");
     report.thawed.push(s.name);
     try {
       enqueueNudge(town, s.name, {
