@@ -22,7 +22,7 @@ import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { pollerPidFile } from "../sessions/nudge-poller.ts";
-import { looksIdle, type ScreenRules } from "../sessions/screen.ts";
+import { inputHolds, looksIdle, promptTaken, type ScreenRules, tracksInput } from "../sessions/screen.ts";
 import { clearIdle, markedIdle } from "../sessions/turn-state.ts";
 import { safeText } from "../terminal-text.ts";
 import { ensureLedgerRecords } from "../town/agent-beads.ts";
@@ -236,16 +236,38 @@ async function waitIdle(
   }
 }
 
+/** Polls the screen until `done` holds or `ms` pass; the last screen and whether it held. */
+async function watchScreen(
+  provider: RuntimeProvider,
+  session: string,
+  ms: number,
+  done: (screen: string) => boolean,
+): Promise<{ held: boolean; screen: string }> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const screen = await provider.screen(session);
+    if (done(screen)) return { held: true, screen };
+    if (Date.now() >= deadline) return { held: false, screen };
+    await sleep(100);
+  }
+}
+
 /**
- * Types one message and checks it was taken: clear the input line, paste the text, press
- * Enter, and watch the screen change; Enter is retried with backoff. Sessions are served one
- * nudge at a time across processes (a lock per session), so two nudges never interleave.
+ * Types one message and checks it was taken: clear the input line, paste the text, leave a
+ * gap, press Enter, and watch the screen. With the agent's screen rules the gap lasts until
+ * the pasted text shows in its input (an Enter that arrives with the paste becomes a
+ * newline in Gemini CLI), and the message counts as taken only when the agent shows its
+ * busy marker or its input is empty again; Enter is pressed again only while the text
+ * visibly still sits in the input. Without rules any change of the pane counts. Sessions are
+ * served one nudge at a time across processes (a lock per session), so two nudges never
+ * interleave.
  */
 async function deliver(
   town: Town,
   provider: RuntimeProvider,
   session: string,
   text: string,
+  rules?: ScreenRules,
 ): Promise<{ ok: boolean; attempts: number }> {
   return withFileLock(join(queueDir(town, session), ".lock"), async () => {
     // From here the agent has work: the next nudge waits for its next turn end.
@@ -253,16 +275,27 @@ async function deliver(
     const before = await provider.capture(session, 30);
     await provider.pressKey(session, "C-u");
     await provider.paste(session, text);
+    const known = rules && tracksInput(rules) ? rules : undefined;
+    if (known) await watchScreen(provider, session, 2000, (s) => inputHolds(s, known, text));
     await sleep(Math.min(2000, 100 + 25 * Math.ceil(text.length / 512)));
     let attempts = 0;
-    for (const backoff of [500, 1000, 2000]) {
+    for (const backoff of [1000, 2000, 4000]) {
       attempts++;
       await provider.pressKey(session, "Enter");
-      const deadline = Date.now() + backoff;
-      while (Date.now() < deadline) {
-        await sleep(100);
-        if ((await provider.capture(session, 30)) !== before) return { ok: true, attempts };
+      if (!known) {
+        const deadline = Date.now() + backoff;
+        while (Date.now() < deadline) {
+          await sleep(100);
+          if ((await provider.capture(session, 30)) !== before) return { ok: true, attempts };
+        }
+        continue;
       }
+      const seen = await watchScreen(provider, session, backoff, (s) => promptTaken(s, known, text) === true);
+      if (seen.held) return { ok: true, attempts };
+      // Not seen taken: Enter again only when the text is still in the input. Otherwise the
+      // agent shows something gt cannot read; any change then counts, as without rules.
+      if (!inputHolds(seen.screen, known, text))
+        return { ok: (await provider.capture(session, 30)) !== before, attempts };
     }
     return { ok: false, attempts };
   });
@@ -310,7 +343,7 @@ export async function nudge(
     else if (!(await waitIdle(town, provider, session, facts.rules, opts.idleTimeoutMs ?? 15_000)))
       return queue("busy: delivered at its next turn");
   }
-  const r = await deliver(town, provider, session, text);
+  const r = await deliver(town, provider, session, text, facts.rules);
   logEvent(town.root, "nudge", opts.sender, { target, mode, delivered: r.ok, attempts: r.attempts });
   return {
     target,
@@ -339,7 +372,7 @@ export async function runNudgePoller(
         const idle = !facts.rules || (await waitIdle(town, provider, session, facts.rules, 3000));
         if (idle && !facts.dnd) {
           const block = formatDrained(drainNudges(town, session));
-          if (block) await deliver(town, provider, session, block).catch(() => undefined);
+          if (block) await deliver(town, provider, session, block, facts.rules).catch(() => undefined);
         }
       }
       await sleep(intervalMs);

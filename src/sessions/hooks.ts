@@ -1,9 +1,20 @@
 // The domain of `gt hooks sync`: write each role's agent-CLI hook settings into the shared
 // parent directory its sessions use (mayor/, deacon/, <rig>/witness, <rig>/refinery,
 // <rig>/polecats, <rig>/crew), so `gt prime --hook` and `gt mail check --inject` run on their own.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { gtExecutable } from "../package-paths.ts";
 import { resolveAgent } from "../town/agent-resolve.ts";
@@ -33,7 +44,10 @@ export interface HookSyncResult {
 }
 
 export interface HookSyncOptions {
-  /** Where GT_HOME (base and override files) is read from; default process.env. */
+  /**
+   * Where GT_HOME (base and override files) is read from, and the agent's own home (Gemini
+   * CLI's GEMINI_CLI_HOME, whose settings gt's copy carries); default process.env.
+   */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -109,13 +123,15 @@ function syncTarget(town: Town, t: HookTarget, opts: EnsureHooksOptions, out: Ho
     return;
   }
   const path = join(t.dir, file.path);
-  const text = file.render(path, hooks);
+  const env = opts.env ?? process.env;
+  const text = file.render(path, hooks, env);
   if (typeof text !== "string") {
     out.skipped.push({ target: t.label, reason: text.error });
     return;
   }
   if (writeIfChanged(path, text)) out.written.push(path);
   else out.unchanged.push(path);
+  file.beside?.(dirname(path), env);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -205,14 +221,60 @@ interface HookFileWriter {
   /** Relative to the settings dir. */
   path: string;
   /** The full file text, or why it cannot be written. */
-  render(path: string, hooks: HookSet): string | { error: string };
+  render(path: string, hooks: HookSet, env: NodeJS.ProcessEnv): string | { error: string };
+  /** What else the file's directory needs (Gemini: links to the user's own files). */
+  beside?(dir: string, env: NodeJS.ProcessEnv): void;
 }
 
 function writerFor(provider: string): HookFileWriter | undefined {
   if (provider === "claude") return { path: join(".claude", "settings.json"), render: renderClaude };
   if (provider === "copilot")
     return { path: join(".github", "hooks", "gastown.json"), render: renderCopilot };
+  if (provider === "codex") return { path: join(".codex", "hooks.json"), render: renderCodex };
+  if (provider === "gemini")
+    return { path: join(".gemini", "settings.json"), render: renderGemini, beside: linkGeminiHome };
   return undefined;
+}
+
+/**
+ * How a session starts with its role's hooks, by hook provider: the arguments and
+ * environment that make the agent read the file `gt hooks sync` wrote in `settingsDir`.
+ * Claude: `--settings <file>`. Codex: the hooks inline as a `-c hooks=…` config override
+ * (the user's CODEX_HOME is left as it is, and its own hooks still run beside them), with
+ * --dangerously-bypass-hook-trust, since gt wrote these hooks itself. Gemini CLI: its home
+ * is the settings dir, whose .gemini/settings.json is the user's own settings plus gt's hooks.
+ */
+export function hookLaunch(
+  provider: string,
+  settingsDir: string,
+  env: NodeJS.ProcessEnv,
+): { args: string[]; env: Record<string, string> } {
+  if (provider === "claude")
+    return { args: ["--settings", join(settingsDir, ".claude", "settings.json")], env: {} };
+  if (provider === "codex") {
+    const file = join(settingsDir, ".codex", "hooks.json");
+    if (!existsSync(file)) return { args: [], env: {} };
+    const hooks = (JSON.parse(readFileSync(file, "utf8")) as { hooks?: unknown }).hooks ?? {};
+    return { args: ["--dangerously-bypass-hook-trust", "-c", `hooks=${tomlInline(hooks)}`], env: {} };
+  }
+  if (provider === "gemini" && existsSync(join(settingsDir, ".gemini", "settings.json")))
+    return { args: [], env: { GEMINI_CLI_HOME: settingsDir, [USER_GEMINI_HOME]: userGeminiHome(env) } };
+  return { args: [], env: {} };
+}
+
+/** A JSON value as one line of TOML (an inline table for objects), for a `-c key=value` override. */
+export function tomlInline(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return `[${v.map(tomlInline).join(",")}]`;
+  if (v && typeof v === "object") {
+    const key = (k: string) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k));
+    return `{${Object.entries(v)
+      .filter(([, x]) => x !== undefined && x !== null)
+      .map(([k, x]) => `${key(k)}=${tomlInline(x)}`)
+      .join(",")}}`;
+  }
+  throw new Error(`no TOML for ${String(v)}`);
 }
 
 /** Claude's settings.json: our `hooks` replaces theirs; every other key is left as it was. */
@@ -250,6 +312,114 @@ function renderCopilot(_path: string, hooks: HookSet): string {
     if (cmds.length) out[name] = [...(out[name] ?? []), ...cmds];
   }
   return `${JSON.stringify({ version: 1, hooks: out }, null, 2)}\n`;
+}
+
+/** Codex's hooks.json (Claude's shape; no matcher where ours is empty): the file is wholly ours. */
+function renderCodex(_path: string, hooks: HookSet): string {
+  const out: Record<string, Array<{ matcher?: string; hooks: HookCommand[] }>> = {};
+  for (const [event, entries] of Object.entries(hooks))
+    out[event] = entries.map((e) => ({
+      ...(e.matcher ? { matcher: e.matcher } : {}),
+      hooks: e.hooks.map((h) => ({ type: h.type, command: h.command })),
+    }));
+  return `${JSON.stringify({ hooks: out }, null, 2)}\n`;
+}
+
+/** Claude event → Gemini CLI event. */
+const GEMINI_EVENTS: Record<string, string> = {
+  SessionStart: "SessionStart",
+  UserPromptSubmit: "BeforeAgent",
+  Stop: "AfterAgent",
+  PreCompact: "PreCompress",
+};
+
+/** Gemini events whose hook output is meant for the model. */
+const GEMINI_CONTEXT_EVENTS = new Set(["SessionStart", "BeforeAgent", "PreCompress"]);
+
+/**
+ * Where a Gemini session's own home was before gt pointed GEMINI_CLI_HOME at its copy, so a
+ * gt run inside the session (a handoff) still finds the user's settings.
+ */
+const USER_GEMINI_HOME = "GT_USER_GEMINI_CLI_HOME";
+
+/** The Gemini CLI home a session would have without gt: GEMINI_CLI_HOME, else the user's home. */
+function userGeminiHome(env: NodeJS.ProcessEnv): string {
+  return env[USER_GEMINI_HOME] || env.GEMINI_CLI_HOME || homedir();
+}
+
+function userGeminiDir(env: NodeJS.ProcessEnv): string {
+  return join(userGeminiHome(env), ".gemini");
+}
+
+/**
+ * Gemini CLI's settings for a role: the user's own settings.json (from their Gemini home)
+ * with gt's hooks added to theirs, event by event. Gemini hands a hook's plain output to
+ * the model only as JSON (`hookSpecificOutput.additionalContext`), so each command whose
+ * output is context is piped through `gt hooks context <event>`.
+ */
+function renderGemini(path: string, hooks: HookSet, env: NodeJS.ProcessEnv): string | { error: string } {
+  const own = join(userGeminiDir(env), "settings.json");
+  let user: Record<string, unknown> = {};
+  if (own !== path && existsSync(own)) {
+    try {
+      const v: unknown = JSON.parse(readFileSync(own, "utf8"));
+      if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not a JSON object");
+      user = v as Record<string, unknown>;
+    } catch (e) {
+      return { error: `${own} is not a valid settings file (${(e as Error).message}); fix or remove it` };
+    }
+  }
+  const gt = shellQuote(gtExecutable());
+  const merged: Record<string, unknown[]> = {};
+  const theirs = (user.hooks ?? {}) as Record<string, unknown>;
+  for (const [event, list] of Object.entries(theirs)) if (Array.isArray(list)) merged[event] = [...list];
+  for (const [event, entries] of Object.entries(hooks)) {
+    const name = GEMINI_EVENTS[event];
+    if (!name) continue;
+    const context = GEMINI_CONTEXT_EVENTS.has(name);
+    for (const e of entries)
+      merged[name] = [
+        ...(merged[name] ?? []),
+        {
+          ...(e.matcher ? { matcher: e.matcher } : {}),
+          hooks: e.hooks.map((h) => ({
+            type: "command",
+            command: context ? `{ ${h.command}; } | ${gt} hooks context ${name}` : h.command,
+          })),
+        },
+      ];
+  }
+  return `${JSON.stringify({ ...user, hooks: merged }, null, 2)}\n`;
+}
+
+/**
+ * The rest of the role's Gemini home: a link to each of the user's own files (sign-in,
+ * trusted folders, transcripts, memory, extensions) that the copy does not have, so the
+ * agent finds everything but the settings where it would without gt.
+ */
+function linkGeminiHome(dir: string, env: NodeJS.ProcessEnv): void {
+  const own = userGeminiDir(env);
+  if (resolve(own) === resolve(dir) || !existsSync(own)) return;
+  for (const name of readdirSync(own)) {
+    if (name === "settings.json" || name.startsWith("settings.json.")) continue;
+    const at = join(dir, name);
+    const target = join(own, name);
+    let current: string | undefined;
+    try {
+      const st = lstatSync(at);
+      if (!st.isSymbolicLink()) continue; // the agent's own file in gt's copy: kept
+      current = readlinkSync(at);
+    } catch {
+      // nothing there yet
+    }
+    if (current === target) continue;
+    try {
+      if (current !== undefined) rmSync(at, { force: true });
+      symlinkSync(target, at);
+    } catch {
+      // another session's start linked it at the same moment
+    }
+  }
 }
 
 /** Writes through a temp file and a rename when the text differs; true if it wrote. */

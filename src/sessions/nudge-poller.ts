@@ -8,7 +8,7 @@ import type { Town } from "../town/workspace.ts";
 
 /** Agents whose runtime has a prompt hook that hands over queued nudges (gt mail check --inject). */
 export function drainsOwnQueue(hooksProvider: string, provider: string): boolean {
-  return hooksProvider === "claude" || hooksProvider === "copilot" || provider === "script";
+  return ["claude", "copilot", "codex", "gemini"].includes(hooksProvider) || provider === "script";
 }
 
 export function pollerPidFile(town: Town, session: string): string {

@@ -25,7 +25,7 @@ import {
 import { locate, openLedgerFor, rigBeadsDir } from "../town/ledgers.ts";
 import { ROLES } from "../town/roles.ts";
 import type { Town } from "../town/workspace.ts";
-import { ensureRoleHooks } from "./hooks.ts";
+import { ensureRoleHooks, hookLaunch } from "./hooks.ts";
 import { drainsOwnQueue, startNudgePoller } from "./nudge-poller.ts";
 import { showsPrompt, startupScreenOn } from "./screen.ts";
 import { clearIdle } from "./turn-state.ts";
@@ -130,17 +130,19 @@ export async function startAgentSession(
     override: opts.agent,
   });
   const cfg = resolved.config;
+  const agentEnv = expandAgentEnv(cfg.env, process.env);
+  // The agent's own settings (a Gemini home, say) come from the environment it will have.
+  const launchEnv = { ...process.env, ...agentEnv };
   await ensureRoleHooks(town, id.role, id.rig, {
     agent: opts.agent,
     crewName: id.role === "crew" ? id.name : undefined,
+    env: launchEnv,
   });
 
-  const args = [...cfg.args];
-  if (cfg.hooks.provider === "claude") {
-    args.push("--settings", join(settingsDirOf(town.root, id), ".claude", "settings.json"));
-  }
+  const hooks = hookLaunch(cfg.hooks.provider, settingsDirOf(town.root, id), launchEnv);
+  const args = [...cfg.args, ...hooks.args];
   const prompt = beacon(id, opts.sender ?? "gt", opts.topic ?? "start");
-  if (cfg.prompt_mode === "arg") args.push(prompt);
+  if (cfg.prompt_mode === "arg") args.push(...(cfg.prompt_flag ? [cfg.prompt_flag] : []), prompt);
   const command = [cfg.command === "gt" ? gtExecutable() : cfg.command, ...args];
 
   const runId = randomUUID();
@@ -158,7 +160,8 @@ export async function startAgentSession(
       gitEmail: town.townJson().owner || undefined,
     }),
     ...runtimeSelection(process.env),
-    ...expandAgentEnv(cfg.env, process.env),
+    ...agentEnv,
+    ...hooks.env,
   };
   clearIdle(town.runtimeDir, session); // a marker left by an earlier session says nothing of this one
   await provider.start({ name: session, cwd: workDir, command, env });
@@ -296,7 +299,8 @@ async function exitedWhileStarting(c: ReadyContext): Promise<never> {
 }
 
 /**
- * Waits for the agent's input prompt (seen on two polls in a row), answering the startup
+ * Waits for the agent's input prompt (up for `ready_confirm_ms`, default 200 ms, with no
+ * startup screen over it), answering the startup
  * screens its preset lists on the way. Without a prompt prefix it waits `ready_delay_ms`;
  * with one it waits that long for the prompt (counted again after each screen passed) and
  * then goes on as if ready.
@@ -308,7 +312,9 @@ async function waitUntilReady(c: ReadyContext): Promise<void> {
   let deadline = Date.now() + span;
   const readsScreen = prefix !== undefined || (cfg.startup_screens?.length ?? 0) > 0;
   const passed = new Map<string, number>();
-  let promptSeen = false;
+  const confirm = cfg.ready_confirm_ms ?? 200;
+  // Since when the prompt has been up, screen after screen (undefined: not up).
+  let promptSince: number | undefined;
   for (;;) {
     if (!(await provider.isAlive(session))) return exitedWhileStarting(c);
     if (readsScreen) {
@@ -319,15 +325,15 @@ async function waitUntilReady(c: ReadyContext): Promise<void> {
         passed.set(dialog.name, times);
         await passScreen(c, dialog, times);
         deadline = Date.now() + span;
-        promptSeen = false;
+        promptSince = undefined;
         continue;
       }
-      const prompt = showsPrompt(screen, cfg);
-      if (prompt && promptSeen) return;
-      promptSeen = prompt;
+      if (!showsPrompt(screen, cfg)) promptSince = undefined;
+      else if (promptSince === undefined) promptSince = Date.now();
+      else if (Date.now() - promptSince >= confirm) return;
     }
     if (Date.now() >= deadline) return;
-    await sleep(promptSeen ? 200 : 100);
+    await sleep(promptSince !== undefined ? 200 : 100);
   }
 }
 

@@ -1,5 +1,6 @@
 // Agents' own transcripts and the token usage in them. An agent whose hooks tell us where its
-// transcript is (Claude passes `transcript_path` to every hook) has it recorded once per
+// transcript is (Claude passes `transcript_path` to every hook, Codex to its Stop hook,
+// Gemini CLI to AfterAgent) has it recorded once per
 // agent session under `.runtime/transcripts/`; `gt costs` then reads the usage from those
 // files when asked, so a turn costs the agent nothing more than a file check.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -129,9 +130,89 @@ export function claudeTranscriptUsage(text: string): TranscriptUsage {
   return sum;
 }
 
+function jsonLines(text: string): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const v: unknown = JSON.parse(line);
+      if (v && typeof v === "object" && !Array.isArray(v)) out.push(v as Record<string, unknown>);
+    } catch {
+      // a line still being written
+    }
+  }
+  return out;
+}
+
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/**
+ * The usage in a Codex rollout (`$CODEX_HOME/sessions/YYYY/MM/DD/rollout-….jsonl`): after each
+ * model response Codex writes an `event_msg` of type `token_count` whose
+ * `info.total_token_usage` is the session's running total, so the last one is the sum; a
+ * reply is a total that moved. Codex counts cached tokens inside `input_tokens`; here, as
+ * for Claude, input is what was not read from the cache.
+ */
+export function codexTranscriptUsage(text: string): TranscriptUsage {
+  let replies = 0;
+  let last: Record<string, unknown> | undefined;
+  let lastKey = "";
+  for (const e of jsonLines(text)) {
+    const payload = obj(e.payload);
+    if (e.type !== "event_msg" || payload.type !== "token_count") continue;
+    const total = obj(obj(payload.info).total_token_usage);
+    if (Object.keys(total).length === 0) continue;
+    const key = JSON.stringify(total);
+    if (key === lastKey) continue; // the same total again (a rate-limit update)
+    lastKey = key;
+    last = total;
+    replies++;
+  }
+  const input = num(last?.input_tokens);
+  const cached = num(last?.cached_input_tokens);
+  return {
+    input_tokens: input - cached,
+    output_tokens: num(last?.output_tokens),
+    cache_read_input_tokens: cached,
+    cache_creation_input_tokens: 0,
+    replies,
+  };
+}
+
+/**
+ * The usage in a Gemini CLI chat (`…/.gemini/tmp/<project>/chats/session-….jsonl`): each
+ * `type: "gemini"` message carries its `tokens` {input, output, cached, thoughts, tool,
+ * total}; a message is written again when its tool calls are added, so the last line of
+ * each message id counts, once. Input counts cached tokens; here it is what was not cached.
+ * Thoughts are output the model was paid for.
+ */
+export function geminiTranscriptUsage(text: string): TranscriptUsage {
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const e of jsonLines(text)) {
+    if (e.type !== "gemini" || !e.tokens) continue;
+    byId.set(typeof e.id === "string" ? e.id : `line-${byId.size}`, obj(e.tokens));
+  }
+  const sum: TranscriptUsage = {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+    replies: byId.size,
+  };
+  for (const t of byId.values()) {
+    sum.input_tokens += num(t.input) - num(t.cached);
+    sum.cache_read_input_tokens += num(t.cached);
+    sum.output_tokens += num(t.output) + num(t.thoughts);
+  }
+  return sum;
+}
+
 /** Transcript formats by the agent preset's provider; agents not listed have no usage to read. */
 const USAGE_READERS: Record<string, (text: string) => TranscriptUsage> = {
   claude: claudeTranscriptUsage,
+  codex: codexTranscriptUsage,
+  gemini: geminiTranscriptUsage,
 };
 
 /** The usage in a transcript file written by an agent of `provider`; undefined when unreadable. */

@@ -75,6 +75,8 @@ export interface AgentConfig {
   initial_prompt?: string;
   /** arg: the startup prompt is the last CLI argument; none: it is sent as a nudge once ready. */
   prompt_mode: "arg" | "none";
+  /** With prompt_mode arg: the flag the prompt follows (Gemini CLI: `-i`, which keeps it interactive). */
+  prompt_flag?: string;
   /** Process names that mean "the agent is alive" in the pane. */
   process_names: string[];
   /** The input prompt: ready (and idle) when a line starts with it, leading spaces aside. */
@@ -84,12 +86,27 @@ export interface AgentConfig {
    * the prompt counts only that close to the bottom. Default 0: the prompt is the last line.
    */
   prompt_lines_below?: number;
+  /**
+   * How many it draws there at least (default 0): Codex draws its prompt with one hint line
+   * while it loads, and with its two status lines only once it is ready.
+   */
+  prompt_lines_below_min?: number;
   /** Text that, anywhere in the prompt's bottom lines, means a turn is running ("esc to interrupt"). */
   busy_markers?: string[];
+  /**
+   * How many non-empty lines above the prompt line are searched for busy markers (default 3):
+   * Gemini CLI draws its spinner over a badge, a rule and the input box's edge.
+   */
+  busy_lines_above?: number;
   /** Dialogs shown before the prompt (trust, login, warnings) and how to get past them. */
   startup_screens?: StartupScreen[];
   /** With a prompt prefix: the longest wait for it; without: a fixed delay. */
   ready_delay_ms: number;
+  /**
+   * How long the prompt must stay up, with no startup screen over it, before the start is
+   * reported (default 200 ms): Gemini CLI draws its prompt and only then may open its auth box.
+   */
+  ready_confirm_ms?: number;
   resume: AgentResume;
   session_id_env?: string;
   config_dir?: string;
@@ -167,6 +184,74 @@ const CLAUDE: AgentConfig = {
   non_interactive: { prompt_flag: "-p", output_flag: "--output-format json" },
 };
 
+const CODEX_LOGIN =
+  "run `codex login` once in a terminal with the same CODEX_HOME (or describe a model provider in its config.toml, or pass OPENAI_API_KEY with `codex login --with-api-key`)";
+
+/** Codex's screens before its prompt (0.171), with a fresh CODEX_HOME or a new folder. */
+const CODEX_SCREENS: StartupScreen[] = [
+  {
+    name: "sign-in",
+    match: ["Sign in with ChatGPT", "Choose how you want to use Codex"],
+    action: "login",
+    how: CODEX_LOGIN,
+  },
+  {
+    // Shown for a git repository Codex has not been told to trust, bypass flag or not.
+    name: "folder trust",
+    match: ["Trust this folder?", "Trust and continue"],
+    action: "accept",
+    keys: [{ expect: "› 1. Trust and continue" }, "Enter"],
+    if_in_town: true,
+    how: "gt trusts only folders inside the town; run `codex` there once and trust it yourself",
+  },
+  {
+    // gt's own hooks come with --dangerously-bypass-hook-trust, so this is about someone
+    // else's: gt never trusts hooks it did not write.
+    name: "hooks review",
+    match: ["Hooks need review", "Trust all and continue"],
+    action: "fail",
+    how: "hooks in your Codex config are new or changed; run `codex` once in a terminal and review them",
+  },
+];
+
+const GEMINI_LOGIN =
+  "give the agent GEMINI_API_KEY in its env (GOOGLE_GEMINI_BASE_URL for another endpoint), or run `gemini` once in a terminal and sign in";
+
+/** Gemini CLI's screens before its prompt (0.61), with a fresh home or a new folder. */
+const GEMINI_SCREENS: StartupScreen[] = [
+  {
+    // Trusting restarts the CLI ("restarting to apply the trust changes"), then it goes on.
+    name: "folder trust",
+    match: ["Do you trust the files in this folder?"],
+    action: "accept",
+    keys: [{ expect: "● 1. Trust folder" }, "Enter"],
+    if_in_town: true,
+    how: "gt trusts only folders inside the town; run `gemini` there once and trust it yourself",
+  },
+  {
+    // With GEMINI_API_KEY set the picker preselects the key and says it found one.
+    name: "auth method (API key found)",
+    match: ["How would you like to authenticate", "Existing API key detected (GEMINI_API_KEY)"],
+    action: "accept",
+    keys: [{ expect: "● 2. Use Gemini API Key" }, "Enter"],
+  },
+  { name: "auth method", match: ["How would you like to authenticate"], action: "login", how: GEMINI_LOGIN },
+  {
+    name: "API key (empty)",
+    match: ["Enter Gemini API Key", "Paste your API key here"],
+    action: "login",
+    how: GEMINI_LOGIN,
+  },
+  {
+    // Prefilled from GEMINI_API_KEY (the empty box is the entry above).
+    name: "API key",
+    match: ["Enter Gemini API Key", "Press Enter to submit"],
+    action: "accept",
+    keys: ["Enter"],
+  },
+  { name: "Google sign-in", match: ["Enter the authorization code"], action: "login", how: GEMINI_LOGIN },
+];
+
 /** Fields most non-Claude presets share; each preset below states only what differs. */
 function preset(p: Pick<AgentConfig, "provider" | "command"> & Partial<AgentConfig>): AgentConfig {
   return {
@@ -197,20 +282,48 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Readonly<AgentConfig>>> = 
     provider: "gemini",
     command: "gemini",
     args: ["--approval-mode", "yolo"],
+    // A prompt as a bare argument runs once and exits; after -i the CLI stays interactive.
+    prompt_flag: "-i",
+    process_names: ["gemini", "node"],
+    // The empty input's placeholder (YOLO mode); under it the box's edge and two status lines.
+    ready_prompt_prefix: "*   Type your message",
+    prompt_lines_below: 3,
+    prompt_lines_below_min: 2,
+    // The spinner (" ⠋ Thinking... (esc to cancel, 2s)", also a running hook's) sits over the
+    // YOLO badge, a rule and the box's top edge.
+    busy_markers: ["esc to cancel"],
+    busy_lines_above: 4,
+    startup_screens: GEMINI_SCREENS,
+    ready_delay_ms: 30_000,
+    ready_confirm_ms: 1_500,
     resume: { style: "flag", value: "--resume" },
     config_dir: ".gemini",
+    config_dir_env: "GEMINI_CLI_HOME",
     hooks: { provider: "gemini", dir: ".gemini", settings_file: "settings.json" },
     non_interactive: { prompt_flag: "-p", output_flag: "--output-format json" },
   }),
   codex: preset({
     provider: "codex",
     command: "codex",
-    args: ["--dangerously-bypass-approvals-and-sandbox"],
-    prompt_mode: "none",
+    // Without --no-daemon an interactive Codex hands its session to a background daemon. Its
+    // shell tool runs login shells by default, whose /etc/profile resets PATH and so loses
+    // the gt (and bd) that the session's PATH puts first.
+    args: ["--no-daemon", "--dangerously-bypass-approvals-and-sandbox", "-c", "allow_login_shell=false"],
+    process_names: ["codex", "node"],
+    // Idle: the prompt line (its placeholder when empty), then the model/directory line and
+    // the key hints. The prompt line stays drawn while a turn runs ("• Working (3s • esc to
+    // interrupt)" above it), so the busy marker must be absent too.
     ready_prompt_prefix: "› ",
-    ready_delay_ms: 3_000,
+    prompt_lines_below: 2,
+    // While it loads it shows the prompt with a single hint line, then maybe its trust screen.
+    prompt_lines_below_min: 2,
+    busy_markers: ["esc to interrupt"],
+    startup_screens: CODEX_SCREENS,
+    ready_delay_ms: 20_000,
     resume: { style: "subcommand", value: "resume" },
     config_dir: ".codex",
+    config_dir_env: "CODEX_HOME",
+    hooks: { provider: "codex", dir: ".codex", settings_file: "hooks.json" },
     non_interactive: { subcommand: "exec", output_flag: "--json" },
   }),
   cursor: preset({
@@ -352,12 +465,16 @@ const entryShape = z.looseObject({
   env: z.record(z.string(), z.string()).optional(),
   initial_prompt: z.string().optional(),
   prompt_mode: z.enum(["arg", "none"]).optional(),
+  prompt_flag: z.string().min(1).optional(),
   process_names: z.array(z.string()).optional(),
   ready_prompt_prefix: z.string().optional(),
   prompt_lines_below: z.number().int().nonnegative().optional(),
+  prompt_lines_below_min: z.number().int().nonnegative().optional(),
   busy_markers: z.array(z.string().min(1)).optional(),
+  busy_lines_above: z.number().int().nonnegative().optional(),
   startup_screens: z.array(startupScreenSchema).optional(),
   ready_delay_ms: z.number().int().nonnegative().optional(),
+  ready_confirm_ms: z.number().int().nonnegative().optional(),
   resume: z
     .looseObject({ style: z.enum(["flag", "subcommand", "none"]), value: z.string().optional() })
     .optional(),

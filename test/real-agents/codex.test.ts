@@ -10,12 +10,27 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { before, describe, it } from "node:test";
-import { startResponsesServer } from "../helpers/model-server/openai-responses.ts";
+import { after, before, describe, it } from "node:test";
+import {
+  neutralOf,
+  type ResponsesServer,
+  startResponsesServer,
+} from "../helpers/model-server/openai-responses.ts";
 import type { LoggedRequest } from "../helpers/model-server/script.ts";
 import { scratchDir } from "../helpers/temp.ts";
+import { addBareRig, bdOk, eventually, git, newTown, type TestTown } from "../helpers/town.ts";
 import { writeCodexHome } from "./agent-homes.ts";
 import { AgentPane, assertNoProcessesIn, runToExit, until } from "./agent-pane.ts";
+import {
+  type AgentServer,
+  answeredScreens,
+  type Bead,
+  type Costs,
+  configureAgent,
+  itExplained,
+  tearDown,
+  turnEnded,
+} from "./agent-town.ts";
 import { installAgent } from "./install.ts";
 
 /** The input line of an idle Codex (the placeholder of an empty prompt). */
@@ -345,5 +360,110 @@ describe("Codex, offline against the fake Responses API", () => {
       await pane.stop();
     }
     await assertNoProcessesIn(work);
+  });
+});
+
+// ---- Codex through gt ------------------------------------------------------------------
+
+const codexText = (body: unknown) => neutralOf(body as never).lastUserText;
+const isCodexTurn = (r: LoggedRequest) => r.reply !== undefined && r.reply.source !== "side";
+
+/** A CODEX_HOME pointed at `server`, with nothing trusted (gt meets the folder trust screen). */
+function codexHome(town: TestTown, server: AgentServer, name = "codex-home"): Record<string, string> {
+  return writeCodexHome(join(town.scratch, name), { serverUrl: server.url });
+}
+
+describe("Codex driven by gt in real tmux", () => {
+  describe("gt sling --agent codex: the whole loop", () => {
+    let town: TestTown;
+    let server: ResponsesServer;
+    let origin: string;
+    before(async () => {
+      town = await newTown("tmux");
+      origin = await addBareRig(town, "alpha", {
+        mergeQueue: { test_command: "test -f greeting.txt", poll_interval_seconds: 1 },
+      });
+      server = await startResponsesServer();
+      configureAgent(town, "codex", { command: codex, env: codexHome(town, server) });
+      const r = await town.gt(["refinery", "start", "alpha"]);
+      assert.equal(r.code, 0, r.stderr);
+    });
+    after(() => tearDown(town, server));
+
+    itExplained(
+      "primes the model with the bead, which edits, commits and runs gt done; the refinery merges it; gt costs has its tokens",
+      () => ({ town, server }),
+      codexText,
+      async () => {
+        const rig = join(town.root, "alpha");
+        const id = await bdOk(town, rig, [
+          "create",
+          "Add a greeting",
+          "-d",
+          "Write greeting.txt saying hello from codex",
+          "--silent",
+        ]);
+        server.script.push(
+          {
+            when: id,
+            shell: [
+              "echo 'hello from codex' > greeting.txt && git add greeting.txt && git commit -qm 'Add a greeting' && git log --oneline -1",
+            ],
+          },
+          { when: "Add a greeting", shell: ["gt done"] },
+          { text: "Done: the greeting is merged once the refinery lands it." },
+        );
+        const t0 = Date.now();
+        const sling = await town.gt(["sling", id, "alpha", "--agent", "codex", "--json"]);
+        assert.equal(sling.code, 0, sling.stderr);
+        const started = Date.now() - t0;
+
+        // The first request the model gets carries the prime (SessionStart hook, fired by the
+        // startup prompt): the hooked bead's id, title and description.
+        const first = await server.log.waitFor(isCodexTurn, 30_000);
+        for (const text of [id, "Add a greeting", "Write greeting.txt saying hello from codex"])
+          assert.ok(first.raw.includes(text), `the first model request shows ${text}`);
+        console.log(`# sling took ${started} ms; first model request ${first.at - t0} ms after sling began`);
+
+        await eventually(
+          async () =>
+            (JSON.parse(await bdOk(town, rig, ["show", id, "--json"])) as Bead[])[0]?.status === "closed",
+          60_000,
+          "the bead merged and closed",
+        );
+        assert.equal(git(origin, "show", "main:greeting.txt"), "hello from codex");
+        // gt costs reads the polecat's usage from Codex's rollout: the server's figures for
+        // each model turn, cached input apart (the Responses API has no cache writes).
+        const polecat = (JSON.parse(sling.stdout) as { outcomes: Array<{ polecat: string }> }).outcomes[0]!
+          .polecat;
+        const session = `al-${polecat}`;
+        await turnEnded(town, session);
+        const sent = server.log.totalUsage(isCodexTurn);
+        const want = {
+          input_tokens: sent.input,
+          output_tokens: sent.output,
+          cache_read_input_tokens: sent.cacheRead,
+          cache_creation_input_tokens: 0,
+          replies: server.log.modelRequests.length,
+        };
+        const costs = await eventually(
+          async () => {
+            const c = await town.gtJson<Costs>(["costs", "--actor", `alpha/polecats/${polecat}`]);
+            return c.total.replies === want.replies ? c : undefined;
+          },
+          15_000,
+          "the rollout to hold every reply",
+        );
+        assert.ok(costs);
+        assert.deepEqual(costs.total, want);
+        assert.equal(costs.sessions.length, 1);
+        assert.match(
+          String(costs.sessions[0]!.transcript),
+          /\/sessions\/\d{4}\/\d{2}\/\d{2}\/rollout-.*\.jsonl$/,
+        );
+        // The worktree is a git repository Codex never saw: gt answered its trust screen.
+        assert.deepEqual(answeredScreens(town, "codex"), ["folder trust"]);
+      },
+    );
   });
 });

@@ -1,10 +1,18 @@
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { describe, it } from "node:test";
 import { gtExecutable } from "../../src/package-paths.ts";
-import { ensureRoleHooks, type HookSet, mergeHookSets, syncHooks } from "../../src/sessions/hooks.ts";
+import {
+  ensureRoleHooks,
+  type HookSet,
+  hookLaunch,
+  mergeHookSets,
+  syncHooks,
+  tomlInline,
+} from "../../src/sessions/hooks.ts";
 import { Town } from "../../src/town/workspace.ts";
 import { handMadeTown } from "../helpers/hand-made-town.ts";
 import { scratchDir } from "../helpers/temp.ts";
@@ -150,14 +158,14 @@ describe("gt hooks sync (other agents)", () => {
       JSON.stringify({
         type: "town-settings",
         version: 1,
-        role_agents: { witness: "codex", refinery: "copilot" },
+        role_agents: { witness: "auggie", refinery: "copilot" },
       }),
     );
     const r = await syncHooks(town, { env });
     assert.deepEqual(r.skipped, [
       {
         target: "gastown/witness",
-        reason: "agent codex has no hook support; context comes from its startup prompt",
+        reason: "agent auggie has no hook support; context comes from its startup prompt",
       },
     ]);
     assert.equal(existsSync(settings(root, "gastown/witness")), false);
@@ -181,7 +189,108 @@ describe("gt hooks sync (other agents)", () => {
     const r = await ensureRoleHooks(town, "polecat", "gastown", { env });
     assert.deepEqual(r.written, [settings(root, "gastown/polecats")]);
     assert.equal(existsSync(settings(root, "mayor")), false);
-    const c = await ensureRoleHooks(town, "crew", "gastown", { env, agent: "codex" });
+    const c = await ensureRoleHooks(town, "crew", "gastown", { env, agent: "auggie" });
     assert.equal(c.skipped[0]?.target, "gastown/crew");
+  });
+});
+
+describe("gt hooks sync (codex, gemini)", () => {
+  it("writes Codex's hooks.json in the town and passes it inline with the hook-trust bypass, CODEX_HOME untouched", async () => {
+    const { town, root, env } = makeTown();
+    const codexHome = scratchDir("gt-codex-home-");
+    const r = await ensureRoleHooks(town, "crew", "gastown", {
+      env: { ...env, CODEX_HOME: codexHome },
+      agent: "codex",
+    });
+    const file = join(root, "gastown", "crew", ".codex", "hooks.json");
+    assert.deepEqual(r.written, [file]);
+    const gt = gtExecutable();
+    const hooks = readJson(file).hooks as Record<string, Array<{ matcher?: string; hooks: unknown[] }>>;
+    assert.deepEqual(Object.keys(hooks).sort(), ["PreCompact", "SessionStart", "Stop", "UserPromptSubmit"]);
+    assert.deepEqual(hooks.Stop, [{ hooks: [{ type: "command", command: `${gt} hooks turn idle` }] }]);
+    assert.deepEqual(readdirSync(codexHome), [], "nothing written in the user's CODEX_HOME");
+
+    const launch = hookLaunch("codex", join(root, "gastown", "crew"), env);
+    assert.deepEqual(launch.env, {});
+    assert.equal(launch.args[0], "--dangerously-bypass-hook-trust");
+    assert.equal(launch.args[1], "-c");
+    assert.equal(
+      launch.args[2],
+      `hooks={SessionStart=[{hooks=[{type="command",command="${gt} prime --hook"}]}],PreCompact=[{hooks=[{type="command",command="${gt} prime --hook"}]}],UserPromptSubmit=[{hooks=[{type="command",command="${gt} hooks turn busy"},{type="command",command="${gt} mail check --inject"}]}],Stop=[{hooks=[{type="command",command="${gt} hooks turn idle"}]}]}`,
+    );
+  });
+
+  it("writes a Gemini home for the role: the user's settings with gt's hooks added, their other files linked", async () => {
+    const { town, root, env } = makeTown();
+    const userHome = scratchDir("gt-gemini-user-");
+    mkdirSync(join(userHome, ".gemini"));
+    const theirHook = { hooks: [{ type: "command", command: "their-after-agent" }] };
+    writeFileSync(
+      join(userHome, ".gemini", "settings.json"),
+      JSON.stringify({
+        security: { auth: { selectedType: "gemini-api-key" } },
+        hooks: { AfterAgent: [theirHook] },
+      }),
+    );
+    writeFileSync(join(userHome, ".gemini", "oauth_creds.json"), "{}");
+    const geminiEnv = { ...env, GEMINI_CLI_HOME: userHome };
+    await ensureRoleHooks(town, "polecat", "gastown", { env: geminiEnv, agent: "gemini" });
+    const dir = join(root, "gastown", "polecats");
+    const file = join(dir, ".gemini", "settings.json");
+    const written = readJson(file) as {
+      security: unknown;
+      hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>>;
+    };
+    const gt = gtExecutable();
+    assert.deepEqual(written.security, { auth: { selectedType: "gemini-api-key" } });
+    assert.deepEqual(Object.keys(written.hooks).sort(), [
+      "AfterAgent",
+      "BeforeAgent",
+      "PreCompress",
+      "SessionStart",
+    ]);
+    // Their hook first, then gt's turn end.
+    assert.deepEqual(written.hooks.AfterAgent, [
+      theirHook,
+      { hooks: [{ type: "command", command: `${gt} hooks turn idle` }] },
+    ]);
+    // Output meant for the model goes through gt hooks context (Gemini reads only JSON).
+    assert.deepEqual(
+      written.hooks.SessionStart?.[0]?.hooks.map((h) => h.command),
+      [`{ ${gt} prime --hook && ${gt} mail check --inject; } | ${gt} hooks context SessionStart`],
+    );
+    assert.deepEqual(
+      written.hooks.BeforeAgent?.[0]?.hooks.map((h) => h.command),
+      [
+        `{ ${gt} hooks turn busy; } | ${gt} hooks context BeforeAgent`,
+        `{ ${gt} mail check --inject; } | ${gt} hooks context BeforeAgent`,
+      ],
+    );
+    assert.equal(
+      readlinkSync(join(dir, ".gemini", "oauth_creds.json")),
+      join(userHome, ".gemini", "oauth_creds.json"),
+    );
+    assert.deepEqual(JSON.parse(readFileSync(join(userHome, ".gemini", "settings.json"), "utf8")).hooks, {
+      AfterAgent: [theirHook],
+    });
+
+    // The session's home is the role's copy; a gt inside it (a handoff) still finds the user's.
+    const launch = hookLaunch("gemini", dir, geminiEnv);
+    assert.deepEqual(launch, { args: [], env: { GEMINI_CLI_HOME: dir, GT_USER_GEMINI_CLI_HOME: userHome } });
+    await ensureRoleHooks(town, "polecat", "gastown", { env: { ...env, ...launch.env }, agent: "gemini" });
+    assert.deepEqual((readJson(file) as typeof written).security, written.security);
+  });
+
+  it("gt hooks context wraps what is piped in as Gemini's additionalContext, and prints nothing for nothing", () => {
+    const run = (input: string) =>
+      execFileSync(gtExecutable(), ["hooks", "context", "BeforeAgent"], { input, encoding: "utf8" });
+    assert.deepEqual(JSON.parse(run("You have mail\n")), {
+      hookSpecificOutput: { hookEventName: "BeforeAgent", additionalContext: "You have mail" },
+    });
+    assert.equal(run(""), "");
+  });
+
+  it("tomlInline writes JSON as one line of TOML", () => {
+    assert.equal(tomlInline({ a: [1, 'x"y'], "b c": { d: true } }), '{a=[1,"x\\"y"],"b c"={d=true}}');
   });
 });

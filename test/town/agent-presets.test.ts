@@ -22,7 +22,13 @@ describe("built-in agent presets", () => {
     const expected: Record<string, string[]> = {
       claude: ["claude", "--dangerously-skip-permissions"],
       gemini: ["gemini", "--approval-mode", "yolo"],
-      codex: ["codex", "--dangerously-bypass-approvals-and-sandbox"],
+      codex: [
+        "codex",
+        "--no-daemon",
+        "--dangerously-bypass-approvals-and-sandbox",
+        "-c",
+        "allow_login_shell=false",
+      ],
       cursor: ["cursor-agent", "-f"],
       copilot: ["copilot", "--yolo"],
       opencode: ["opencode"],
@@ -54,11 +60,31 @@ describe("built-in agent presets", () => {
     assert.equal(claude.session_id_env, "CLAUDE_SESSION_ID");
 
     const codex = preset("codex");
-    assert.equal(codex.prompt_mode, "none");
+    assert.equal(codex.prompt_mode, "arg");
     assert.equal(codex.ready_prompt_prefix, "› ");
-    assert.equal(codex.ready_delay_ms, 3_000);
+    assert.equal(codex.prompt_lines_below, 2);
+    assert.equal(codex.prompt_lines_below_min, 2);
+    assert.deepEqual(codex.busy_markers, ["esc to interrupt"]);
+    assert.equal(codex.ready_delay_ms, 20_000);
     assert.equal(codex.resume.style, "subcommand");
     assert.equal(codex.instructions_file, "AGENTS.md");
+    assert.deepEqual(codex.hooks, { provider: "codex", dir: ".codex", settings_file: "hooks.json" });
+    assert.deepEqual(
+      codex.startup_screens?.map((s) => [s.name, s.action]),
+      [
+        ["sign-in", "login"],
+        ["folder trust", "accept"],
+        ["hooks review", "fail"],
+      ],
+    );
+
+    const gemini = preset("gemini");
+    assert.equal(gemini.prompt_flag, "-i");
+    assert.equal(gemini.ready_prompt_prefix, "*   Type your message");
+    assert.deepEqual(gemini.busy_markers, ["esc to cancel"]);
+    assert.equal(gemini.busy_lines_above, 4);
+    assert.equal(gemini.ready_confirm_ms, 1_500);
+    assert.deepEqual(gemini.hooks, { provider: "gemini", dir: ".gemini", settings_file: "settings.json" });
 
     const copilot = preset("copilot");
     assert.equal(copilot.hooks.provider, "copilot");
@@ -66,7 +92,7 @@ describe("built-in agent presets", () => {
     assert.equal(copilot.ready_delay_ms, 5_000);
     assert.equal(copilot.ready_prompt_prefix, undefined);
 
-    assert.equal(preset("gemini").ready_delay_ms, 5_000);
+    assert.equal(preset("gemini").ready_delay_ms, 30_000);
     assert.equal(preset("opencode").ready_delay_ms, 8_000);
     assert.equal(preset("opencode").resume.style, "none");
   });

@@ -148,6 +148,20 @@ export const primeGroup: GtGroup = {
           }
         }),
       );
+    hooks
+      .command("context <event>", { hidden: true })
+      .description(
+        "Hands what is piped in to the agent as its hook's context (Gemini CLI reads hook output only as JSON additionalContext)",
+      )
+      .action(
+        act(async (ctx, [event]) => {
+          const chunks: Buffer[] = [];
+          if (!process.stdin.isTTY) for await (const c of process.stdin) chunks.push(c as Buffer);
+          const text = Buffer.concat(chunks).toString("utf8").trim();
+          if (!text) return;
+          ctx.out(JSON.stringify({ hookSpecificOutput: { hookEventName: event, additionalContext: text } }));
+        }),
+      );
     p.command("script-agent", { hidden: true })
       .description(
         "The built-in script agent: runs the first ```sh or ```bash block of its hooked bead in its worktree, commits, then gt done",

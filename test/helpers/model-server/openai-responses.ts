@@ -77,27 +77,24 @@ function textOf(v: unknown): string {
 }
 
 /**
- * The neutral view of a Responses request: tools offered, and the last user text: the tool
- * outputs after the last user message when the request carries them, else that message.
+ * The neutral view of a Responses request: tools offered, and the last user text: everything
+ * the request carries after the model's last output item (its message or tool call): tool
+ * outputs, the user's message, and the developer messages Codex adds for hook output.
  */
 export function neutralOf(body: ResponsesBody): NeutralRequest {
   const hasTools = (body.tools?.length ?? 0) > 0;
   if (typeof body.input === "string") return { hasTools, lastUserText: body.input };
   const input = body.input ?? [];
-  const outputs: string[] = [];
+  const since: string[] = [];
   for (let i = input.length - 1; i >= 0; i--) {
     const item = input[i]!;
-    if (item.type === "function_call_output" || item.type === "custom_tool_call_output") {
-      outputs.unshift(textOf(item.output));
-      continue;
-    }
-    if (item.type === "function_call" || item.type === "custom_tool_call" || item.type === "reasoning")
-      continue;
-    if (outputs.length) break;
-    if (item.role === "user") return { hasTools, lastUserText: textOf(item.content) };
-    if (item.role === "assistant") break;
+    if (item.type === "function_call" || item.type === "custom_tool_call" || item.role === "assistant") break;
+    if (item.type === "reasoning") continue;
+    if (item.type === "function_call_output" || item.type === "custom_tool_call_output")
+      since.unshift(textOf(item.output));
+    else if (item.role === "user" || item.role === "developer") since.unshift(textOf(item.content));
   }
-  return { hasTools, lastUserText: outputs.join("\n") };
+  return { hasTools, lastUserText: since.filter(Boolean).join("\n") };
 }
 
 /** Every text a request carries (instructions, messages, tool calls and outputs): what the model was shown. */
