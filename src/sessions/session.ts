@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import { gtExecutable } from "../package-paths.ts";
-import type { RuntimeProvider } from "../runtime/provider.ts";
+import type { RuntimeProvider, SessionKey } from "../runtime/provider.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { type AgentConfig, expandAgentEnv, type StartupScreen } from "../town/agent-presets.ts";
 import { resolveAgent } from "../town/agent-resolve.ts";
@@ -264,22 +264,52 @@ async function passScreen(c: ReadyContext, screen: StartupScreen, times: number)
     { session, agent, screen: screen.name, action: "accept" },
     "audit",
   );
+  // A TUI may draw a dialog a moment before it reads keys: answer once the screen holds still.
+  await settledScreen(c, 3000);
   // Keys go in order, each `expect` checked on the screen first; then gt waits for the dialog
   // to go before it reads on. A slow agent still showing an answered dialog (or drawing it
   // once more on its way out) must never get the answer twice: the second Enter would land
-  // on whatever comes next ("No, exit" by default on Claude's bypass warning).
+  // on whatever comes next ("No, exit" by default on Claude's bypass warning). Only a key
+  // the agent plainly dropped (the very same screen for 8 s) is pressed again, twice at most.
+  let lastKey: SessionKey | undefined;
   for (const key of screen.keys ?? []) {
-    if (typeof key === "string") await provider.pressKey(session, key);
-    else if (!(await screenShows(c, key.expect, 5000)))
+    if (typeof key === "string") {
+      await provider.pressKey(session, key);
+      lastKey = key;
+    } else if (!(await screenShows(c, key.expect, 5000)))
       return failAtScreen(provider, session, "agent_blocked", `${at}: "${key.expect}" never showed`);
   }
   const deadline = Date.now() + 20_000;
+  let last = "";
+  let sameSince = Date.now();
+  let again = 0;
   for (;;) {
     await sleep(150);
     if (!(await provider.isAlive(session))) return;
-    if (startupScreenOn(await provider.screen(session), c.cfg)?.name !== screen.name) return;
+    const now = await provider.screen(session);
+    if (startupScreenOn(now, c.cfg)?.name !== screen.name) return;
+    if (now !== last) {
+      last = now;
+      sameSince = Date.now();
+    } else if (lastKey && again < 2 && Date.now() - sameSince > 8000) {
+      await provider.pressKey(session, lastKey);
+      again++;
+      sameSince = Date.now();
+    }
     if (Date.now() > deadline)
       return failAtScreen(provider, session, "agent_blocked", `${at}: it did not react to gt's answer`);
+  }
+}
+
+/** Waits (at most `ms`) until two reads of the screen 300 ms apart are the same. */
+async function settledScreen(c: ReadyContext, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  let last = await c.provider.screen(c.session);
+  while (Date.now() < deadline) {
+    await sleep(300);
+    const now = await c.provider.screen(c.session);
+    if (now === last) return;
+    last = now;
   }
 }
 

@@ -8,7 +8,7 @@
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -27,7 +27,10 @@ import {
   type Bead,
   type Costs,
   configureAgent,
+  idleMarker,
   itExplained,
+  sessionAlive,
+  startCrew,
   tearDown,
   turnEnded,
 } from "./agent-town.ts";
@@ -368,6 +371,22 @@ describe("Codex, offline against the fake Responses API", () => {
 const codexText = (body: unknown) => neutralOf(body as never).lastUserText;
 const isCodexTurn = (r: LoggedRequest) => r.reply !== undefined && r.reply.source !== "side";
 
+/** The user's own text in a request (the typed prompt, not the hooks' developer messages). */
+function userText(r: LoggedRequest): string {
+  return inputOf(r)
+    .filter((i) => i.role === "user")
+    .map((i) => JSON.stringify(i.content))
+    .join("\n");
+}
+
+/** What the hooks added to a request: Codex hands their output over as developer messages. */
+function developerText(r: LoggedRequest): string {
+  return inputOf(r)
+    .filter((i) => i.role === "developer")
+    .map((i) => JSON.stringify(i.content))
+    .join("\n");
+}
+
 /** A CODEX_HOME pointed at `server`, with nothing trusted (gt meets the folder trust screen). */
 function codexHome(town: TestTown, server: AgentServer, name = "codex-home"): Record<string, string> {
   return writeCodexHome(join(town.scratch, name), { serverUrl: server.url });
@@ -463,6 +482,276 @@ describe("Codex driven by gt in real tmux", () => {
         );
         // The worktree is a git repository Codex never saw: gt answered its trust screen.
         assert.deepEqual(answeredScreens(town, "codex"), ["folder trust"]);
+      },
+    );
+  });
+
+  describe("a crew member running Codex", () => {
+    let town: TestTown;
+    let server: ResponsesServer;
+    const session = "al-crew-max";
+    before(async () => {
+      town = await newTown("tmux");
+      await addBareRig(town, "alpha");
+      server = await startResponsesServer();
+      configureAgent(town, "codex", { command: codex, env: codexHome(town, server) });
+      // Two more ways a user's Codex may be set up, as agents of their own: never logged in
+      // (no model provider, no login), and one whose CODEX_HOME has hooks nobody reviewed,
+      // run without gt's hooks.
+      const never = join(town.scratch, "never-run");
+      mkdirSync(never);
+      writeFileSync(
+        join(never, "config.toml"),
+        "check_for_update_on_startup = false\n[analytics]\nenabled = false\n[features]\nplugins = false\n",
+      );
+      configureAgent(town, "codex-never-run", { command: codex, env: { CODEX_HOME: never } });
+      const theirs = writeCodexHome(join(town.scratch, "their-hooks"), {
+        serverUrl: server.url,
+        hooks: { hooks: { Stop: [{ hooks: [{ type: "command", command: "true" }] }] } },
+      });
+      configureAgent(town, "codex-their-hooks", { command: codex, env: theirs, hooks: { provider: "none" } });
+      const r = await town.gt(["crew", "add", "max", "--rig", "alpha"]);
+      assert.equal(r.code, 0, r.stderr);
+    });
+    after(() => tearDown(town, server));
+
+    itExplained(
+      "a Codex never logged in fails to start with 'needs login'; hooks gt did not write are never trusted by gt",
+      () => ({ town, server }),
+      codexText,
+      async () => {
+        const never = await startCrew(town, "max", "codex-never-run");
+        assert.notEqual(never.code, 0);
+        assert.match(never.stderr, /codex-never-run needs login: run `codex login` once in a terminal/);
+        assert.equal(never.stderr.trim().split("\n").length, 1, never.stderr);
+        assert.equal(await sessionAlive(town, session), false, "no session is left behind");
+
+        const theirs = await startCrew(town, "max", "codex-their-hooks");
+        assert.notEqual(theirs.code, 0);
+        assert.match(
+          theirs.stderr,
+          /codex-their-hooks stopped at its hooks review screen: hooks in your Codex config are new or changed/,
+        );
+        assert.equal(await sessionAlive(town, session), false);
+        assert.deepEqual(answeredScreens(town, "codex-their-hooks"), ["folder trust"]);
+        assert.equal(server.log.modelRequests.length, 0, "neither reached the model");
+      },
+    );
+
+    itExplained(
+      "starts past the folder trust screen, is reported started only at its prompt, and is primed by its SessionStart hook",
+      () => ({ town, server }),
+      codexText,
+      async () => {
+        const r = await startCrew(town, "max", "codex");
+        assert.equal(r.code, 0, r.stderr);
+        const screen = (await town.gt(["session", "peek", session, "50"])).stdout;
+        assert.doesNotMatch(screen, /Trust this folder|Hooks need review/);
+        assert.deepEqual(answeredScreens(town, "codex"), ["folder trust"]);
+        const beacon = await server.log.waitFor(
+          (q) => isCodexTurn(q) && codexText(q.body).includes("[GAS TOWN] crew max"),
+        );
+        assert.ok(
+          developerText(beacon).match(/You are .*max/),
+          "primed by its SessionStart hook, as a developer message",
+        );
+        await turnEnded(town, session);
+      },
+    );
+
+    itExplained(
+      "a default gt nudge reaches the idle agent at once, in its next request",
+      () => ({ town, server }),
+      codexText,
+      async () => {
+        await turnEnded(town, session);
+        const since = server.log.mark();
+        const t0 = Date.now();
+        const r = await town.gtJson<{ outcome: string; attempts: number }>([
+          "nudge",
+          "alpha/crew/max",
+          "Please look at ticket NUDGE-7F3",
+        ]);
+        assert.equal(r.outcome, "delivered");
+        assert.equal(r.attempts, 1);
+        const got = await server.log.waitFor((q) => isCodexTurn(q) && userText(q).includes("NUDGE-7F3"), {
+          since,
+          timeoutMs: 30_000,
+        });
+        console.log(`# nudge to model: ${got.at - t0} ms`);
+        assert.ok(got.at - t0 < 10_000, "delivered while idle, not after the 15 s busy wait");
+      },
+    );
+
+    itExplained(
+      "a mail notice reaches it too when only its screen says it is idle",
+      () => ({ town, server }),
+      codexText,
+      async () => {
+        await turnEnded(town, session);
+        rmSync(idleMarker(town, session)); // as after a turn its Stop hook did not see
+        const since = server.log.mark();
+        const r = await town.gtJson<{ notified: boolean }>([
+          "mail",
+          "send",
+          "alpha/crew/max",
+          "-s",
+          "Build is red MAIL-9QX",
+          "-m",
+          "see the log",
+        ]);
+        assert.equal(r.notified, true);
+        const got = await server.log.waitFor(
+          (q) => isCodexTurn(q) && userText(q).includes("New mail from") && userText(q).includes("MAIL-9QX"),
+          { since, timeoutMs: 30_000 },
+        );
+        assert.match(developerText(got), /unread message/, "gt mail check --inject output in the request");
+      },
+    );
+
+    itExplained(
+      "queued nudges and unread mail reach the model through the prompt hook, as a developer message",
+      () => ({ town, server }),
+      codexText,
+      async () => {
+        await turnEnded(town, session);
+        const queued = await town.gtJson<{ outcome: string }>([
+          "nudge",
+          "alpha/crew/max",
+          "--mode",
+          "queue",
+          "Queued for your next turn QUEUED-5KD",
+        ]);
+        assert.equal(queued.outcome, "queued");
+        const quiet = await town.gt([
+          "mail",
+          "send",
+          "alpha/crew/max",
+          "-s",
+          "Quiet note MAIL-Q1",
+          "-m",
+          "x",
+          "--no-notify",
+        ]);
+        assert.equal(quiet.code, 0, quiet.stderr);
+        assert.equal(server.log.find("QUEUED-5KD"), undefined, "nothing typed while it was queued");
+
+        const since = server.log.mark();
+        const next = await town.gtJson<{ outcome: string }>(["nudge", "alpha/crew/max", "Carry on NEXT-2"]);
+        assert.equal(next.outcome, "delivered");
+        const got = await server.log.waitFor((q) => isCodexTurn(q) && userText(q).includes("NEXT-2"), {
+          since,
+          timeoutMs: 30_000,
+        });
+        const developer = developerText(got);
+        assert.match(developer, /queued nudge\(s\)[\s\S]*QUEUED-5KD/);
+        assert.match(developer, /MAIL-Q1/);
+      },
+    );
+
+    itExplained(
+      "gt handoff from Codex: the successor session gets the hook and the handoff note",
+      () => ({ town, server }),
+      codexText,
+      async () => {
+        await turnEnded(town, session);
+        const id = await bdOk(town, join(town.root, "alpha"), ["create", "Refactor the parser", "--silent"]);
+        const hooked = await town.gt(["sling", id, "alpha/max", "--no-start", "--no-convoy"]);
+        assert.equal(hooked.code, 0, hooked.stderr);
+        server.script.push(
+          {
+            when: "HANDOFF-GO",
+            shell: ['gt handoff -s "Parser halfway" -m "Resume at step 3 HANDOFF-NOTE-8"'],
+          },
+          {
+            // The successor: its prompt hook listed the note's id; it reads it.
+            when: "TOOK OVER FROM A HANDOFF",
+            shell: (input) => [
+              `gt mail read ${/(\S+): 🤝 HANDOFF: Parser halfway/.exec(input)?.[1] ?? "missing-id"}`,
+            ],
+          },
+          { text: "Carrying on with the parser." },
+        );
+        const since = server.log.mark();
+        const go = await town.gtJson<{ outcome: string }>([
+          "nudge",
+          "alpha/crew/max",
+          "Hand off now HANDOFF-GO",
+        ]);
+        assert.equal(go.outcome, "delivered");
+        const first = await server.log.waitFor(
+          (q) => isCodexTurn(q) && codexText(q.body).includes("TOOK OVER FROM A HANDOFF"),
+          { since, timeoutMs: 60_000 },
+        );
+        const input = codexText(first.body);
+        assert.match(input, /\[GAS TOWN\] crew max \(rig: alpha\) <- alpha\/crew\/max • .* • handoff/);
+        assert.ok(input.includes(id) && input.includes("Refactor the parser"), "the hook is in its prime");
+        const read = await server.log.waitFor(
+          (q) => isCodexTurn(q) && codexText(q.body).includes("HANDOFF-NOTE-8"),
+          { since: server.log.entries.indexOf(first) + 1, timeoutMs: 30_000 },
+        );
+        assert.match(codexText(read.body), /Resume at step 3 HANDOFF-NOTE-8/);
+      },
+    );
+
+    itExplained(
+      "gt crew stop leaves no process of the agent behind",
+      () => ({ town, server }),
+      codexText,
+      async () => {
+        const r = await town.gt(["crew", "stop", "max", "--rig", "alpha"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(await sessionAlive(town, session), false);
+        await assertNoProcessesIn(join(town.root, "alpha", "crew", "max"));
+      },
+    );
+  });
+
+  describe("a session's environment comes from the gt that starts it", () => {
+    let town: TestTown;
+    let first: ResponsesServer;
+    let second: ResponsesServer;
+    before(async () => {
+      town = await newTown("tmux");
+      await addBareRig(town, "alpha");
+      [first, second] = await Promise.all([startResponsesServer(), startResponsesServer()]);
+      configureAgent(town, "codex", { command: codex }); // the endpoint comes from the caller's CODEX_HOME
+      for (const name of ["max", "nux"]) {
+        const r = await town.gt(["crew", "add", name, "--rig", "alpha"]);
+        assert.equal(r.code, 0, r.stderr);
+      }
+    });
+    after(() => tearDown(town, first, second));
+
+    itExplained(
+      "a later gt with another CODEX_HOME starts its agent on that one, not the tmux server's",
+      () => ({ town, server: second }),
+      codexText,
+      async () => {
+        const a = await startCrew(town, "max", "codex", {
+          ...codexHome(town, first, "first-home"),
+          STALE_SETTING: "first gt",
+        });
+        assert.equal(a.code, 0, a.stderr);
+        await first.log.waitFor("[GAS TOWN] crew max");
+
+        const secondHome = codexHome(town, second, "second-home");
+        second.script.push(
+          {
+            when: "[GAS TOWN] crew nux",
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+            shell: ['printf "seen: %s|%s" "$CODEX_HOME" "${STALE_SETTING:-unset}"'],
+          },
+          { text: "noted" },
+        );
+        const b = await startCrew(town, "nux", "codex", secondHome);
+        assert.equal(b.code, 0, b.stderr);
+        const report = await second.log.waitFor(
+          (r) => isCodexTurn(r) && codexText(r.body).includes("seen: "),
+          30_000,
+        );
+        assert.match(codexText(report.body), new RegExp(`seen: ${secondHome.CODEX_HOME}\\|unset`));
+        assert.equal(first.log.find("crew nux"), undefined, "nothing of nux reached the first endpoint");
       },
     );
   });
