@@ -96,6 +96,8 @@ describe("a crash-looping agent is quarantined and escalated", () => {
     const log = await town.gt(["daemon", "logs", "-n", "0"]);
     assert.equal((log.stdout.match(/start of alpha\/witness failed/g) ?? []).length, 5);
     assert.match(log.stdout, /alpha\/witness quarantined after 5 restarts in 60s .*: no more restarts/);
+    // With its witness down, the daemon patrols the rig itself.
+    assert.match(log.stdout, /witness of alpha is down: patrolled it \(\d+ finding\(s\), \d+ acted on\)/);
     // The rest of the town ran all along.
     const mayor = await town.gtJson<{ state: string }>(["mayor", "status"]);
     assert.equal(mayor.state, "running");

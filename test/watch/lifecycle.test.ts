@@ -138,6 +138,41 @@ describe("gt up and gt down", () => {
     await eventually(async () => (await bead(id)).status === "closed", 90_000, "the work to land");
     assert.equal(git(origin, "show", "main:out.txt"), "landed");
   });
+
+  it("gt shutdown stops the town and removes clean polecats, keeping crew; gt start brings back deacon and mayor", async () => {
+    const polecats = await town.gtJson<Array<{ name: string; work_dir: string }>>([
+      "polecat",
+      "list",
+      "alpha",
+    ]);
+    assert.equal(polecats.length, 1);
+    const down = await town.gt(["shutdown"]);
+    assert.equal(down.code, 0, down.stdout + down.stderr);
+    assert.match(down.stdout, new RegExp(`✓ Polecat alpha/polecats/${polecats[0]!.name}: removed`));
+    assert.match(down.stdout, /✓ Daemon: stopped/);
+    assert.ok(!down.stdout.includes("Crew (alpha/max)"), "crew is kept without --all");
+    assert.deepEqual(await town.gtJson(["polecat", "list", "alpha"]), []);
+    assert.equal(existsSync(polecats[0]!.work_dir), false);
+    const rig = await town.gtJson<{ agents: Array<{ address: string; state: string }> }>([
+      "rig",
+      "status",
+      "alpha",
+    ]);
+    assert.equal(rig.agents.find((a) => a.address === "alpha/crew/max")?.state, "running");
+
+    const start = await town.gtJson<UpReport>(["start"]);
+    assert.deepEqual(
+      start.services.map((s) => `${s.name}: ${s.detail.split(" ")[0]}`),
+      ["Deacon: started", "Mayor: started"],
+    );
+    assert.equal((await town.gtJson<{ state: string }>(["witness", "status", "alpha"])).state, "stopped");
+    const all = await town.gtJson<UpReport>(["start", "--all"]);
+    assert.deepEqual(
+      all.services.map((s) => `${s.name}: ${s.detail.split(" ")[0]}`),
+      ["Deacon: already", "Mayor: already", "Witness (alpha): started", "Refinery (alpha): started"],
+    );
+    assert.equal(town.daemonPid(), undefined, "gt start leaves the daemon to gt up");
+  });
 });
 
 describe("parked and docked rigs", () => {
