@@ -190,7 +190,11 @@ export class Daemon {
       return this.passing;
     }
     this.passing = this.pass(reason)
-      .catch((e) => this.log.write(`pass failed: ${(e as Error).message}`))
+      .catch((e) => {
+        // A runtime or ledger hiccup: try again soon rather than wait for the heartbeat.
+        this.log.write(`pass failed: ${(e as Error).message}`);
+        this.wake("retry after a failed pass", 5000);
+      })
       .finally(() => {
         this.passing = undefined;
         if (this.again && !this.stopping) {
@@ -443,7 +447,11 @@ export class Daemon {
    * Agents that should run, seen alive last time and not now: deaths (a session the daemon
    * stopped, or one of an agent nobody needs running any more, is not one).
    */
-  private noticeDeaths(sessions: ReadonlyMap<string, SessionInfo>, want: PlannedAgent[], now: number): number {
+  private noticeDeaths(
+    sessions: ReadonlyMap<string, SessionInfo>,
+    want: PlannedAgent[],
+    now: number,
+  ): number {
     const wanted = new Set(want.map((a) => a.session));
     let died = 0;
     for (const name of this.tracked.keys()) {

@@ -7,7 +7,7 @@
 import { ConflictError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
-import { readEstop } from "../town/estop.ts";
+import { activeEstop, readEstop } from "../town/estop.ts";
 import { type AgentIdentity, addressOf, sessionNameOf } from "../town/identity.ts";
 import { withFileLock } from "../town/lock.ts";
 import type { RoleName } from "../town/roles.ts";
@@ -215,7 +215,9 @@ export async function townDown(
           continue;
         }
         try {
-          await provider.stop(session);
+          // A frozen agent cannot act on SIGTERM until it is continued: it is killed outright.
+          const frozen = activeEstop(town.root, id.rig) !== undefined;
+          await provider.stop(session, frozen ? { graceMs: 0 } : {});
           out.push(result(id, true, "stopped"));
         } catch (e) {
           out.push(result(id, false, (e as Error).message.split("\n")[0]!));
