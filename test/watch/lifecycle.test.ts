@@ -1,7 +1,7 @@
 // The town's lifecycle on real tmux with script agents. gt up starts the daemon, deacon,
 // mayor, the rig's witness and refinery and the crew marked to start, and a second gt up
 // changes nothing. With a polecat in the middle of its work, gt down --all leaves no process
-// of the town in the process table (no tmux server, no daemon, no agent, no task shell) and
+// of the town in the process table (no tmux server, no daemon, no agent, no task shell, no nudge poller) and
 // the bead still on the polecat's hook; gt up brings the polecat back on it, and the work
 // lands. A parked or a docked rig gets no sessions (from gt up, gt rig start or the daemon)
 // and no slings; unparking and undocking let the daemon bring its agents back.
@@ -56,6 +56,18 @@ describe("gt up and gt down", () => {
     const settings = JSON.parse(readFileSync(file, "utf8"));
     settings.crew = { startup: ["max"] };
     writeFileSync(file, JSON.stringify(settings, null, 2));
+    // A mayor without a prompt hook: gt starts a nudge poller beside its session, one more
+    // process of the town that gt down must not leave behind.
+    town.settings((s) => {
+      s.agents = {
+        sleeper: {
+          command: "sh",
+          args: ["-c", "sleep 600 & echo READY; exec sleep 600"],
+          ready_prompt_prefix: "READY",
+        },
+      };
+      s.role_agents = { mayor: "sleeper" };
+    });
   });
   after(async () => {
     await town?.cleanup();
@@ -71,6 +83,10 @@ describe("gt up and gt down", () => {
     assert.match(up.services[0]!.detail, /^started \(pid \d+\)$/);
     for (const s of up.services.slice(1)) assert.match(s.detail, /^started /, s.name);
     assert.ok(processAlive(town.daemonPid()!));
+    assert.ok(
+      townProcesses(town).some((p) => / nudge-poller hq-mayor$/.test(p.argv)),
+      "the mayor's nudge poller runs",
+    );
 
     const again = await town.gtJson<UpReport>(["up"]);
     assert.equal(again.success, true);
@@ -115,6 +131,8 @@ describe("gt up and gt down", () => {
     ])
       assert.ok(down.stdout.includes(line), `${line} in\n${down.stdout}`);
     assert.match(down.stdout, /✓ Daemon: stopped \(was pid \d+\)/);
+    // The mayor's nudge poller outlives its session by up to a poll: gt down ends it.
+    assert.match(down.stdout, /✓ Leftover processes: ended \d+ \(.*hq-mayor.*\)/);
     // Nothing of the town runs: no tmux server, no daemon, no agent, no task shell.
     assert.equal(tmuxServerUp(town), false, "the town's tmux server is gone");
     await eventually(async () => townProcesses(town).length === 0, 5_000, "no process of the town").catch(
