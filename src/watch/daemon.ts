@@ -293,6 +293,10 @@ export class Daemon {
     const holder = shutdownHolder(this.town);
     if (holder) {
       this.say(`gt down (pid ${holder}) holds the shutdown lock: starting nothing`);
+      // What gt down stops is no death: forget the sessions, look again once it is done.
+      this.tracked.clear();
+      this.tmuxServer = undefined;
+      this.wake("waiting for gt down", 2000);
       return;
     }
     const sessions = new Map<string, SessionInfo>((await this.provider.list()).map((s) => [s.name, s]));

@@ -10,8 +10,10 @@ import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
 import { processState, sessionProcesses } from "../runtime/support.ts";
 import { type EstopInfo, liftEstop, raiseEstop, readEstop } from "../town/estop.ts";
 import { sessionNameOf } from "../town/identity.ts";
+import { withFileLock } from "../town/lock.ts";
 import { knownAgents } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
+import { daemonPaths } from "./daemon-files.ts";
 
 /** The mayor coordinates the recovery: never frozen. */
 const EXEMPT = new Set([sessionNameOf({ role: "mayor" })]);
@@ -74,14 +76,22 @@ export async function raiseTownEstop(
   const info = readEstop(town.root, opts.rig)!;
   const report: EstopReport = { raised, info, frozen: [], exempt: [], failed: [] };
   if (!raised) return report;
-  for (const s of await coveredSessions(town, provider, opts.rig)) {
-    if (EXEMPT.has(s.name)) {
-      report.exempt.push(s.name);
-      continue;
-    }
-    if (await freeze(s.pid!, provider.kind === "tmux")) report.frozen.push(s.name);
-    else report.failed.push(s.name);
-  }
+  // A daemon pass under way may be starting an agent: it finishes first, so that agent is
+  // frozen too; every later pass sees the sentinel and starts nothing.
+  await withFileLock(
+    daemonPaths(town).reconcile,
+    async () => {
+      for (const s of await coveredSessions(town, provider, opts.rig)) {
+        if (EXEMPT.has(s.name)) {
+          report.exempt.push(s.name);
+          continue;
+        }
+        if (await freeze(s.pid!, provider.kind === "tmux")) report.frozen.push(s.name);
+        else report.failed.push(s.name);
+      }
+    },
+    120_000,
+  );
   logEvent(
     town.root,
     "estop",

@@ -88,8 +88,15 @@ export async function daemonTown(
       return pid!;
     },
     async cleanup() {
-      const pid = daemonPid();
-      if (pid && processAlive(pid)) {
+      // The daemon of the pid file, and any other daemon of this town a failed test left.
+      const pids = new Set([
+        daemonPid(),
+        ...townProcesses(town)
+          .filter((p) => / daemon run/.test(p.argv))
+          .map((p) => p.pid),
+      ]);
+      for (const pid of pids) {
+        if (!pid || !processAlive(pid)) continue;
         try {
           process.kill(pid, "SIGKILL");
         } catch {

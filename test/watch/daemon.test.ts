@@ -5,9 +5,10 @@
 // is restarted within seconds, and three killed at once are a mass death, all restarted.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { processAlive } from "../helpers/procs.ts";
 import { eventually } from "../helpers/town.ts";
 import {
@@ -211,6 +212,34 @@ describe("the daemon keeps the town's agents running", () => {
     const log = await town.gt(["daemon", "logs"]);
     assert.match(log.stdout, /session al-witness died/);
     assert.match(log.stdout, /started alpha\/witness \(rig patrol; start 1 of this streak\)/);
+  });
+
+  it("while gt down holds the shutdown lock the daemon starts nothing; after it, it does", async () => {
+    const lock = join(town.root, "daemon", "shutdown.lock");
+    const holder = spawn("sleep", ["60"], { stdio: "ignore" }); // a live process standing for gt down
+    const before = await witness();
+    try {
+      writeFileSync(lock, String(holder.pid));
+      process.kill(await town.agentPid(before.session), "SIGKILL");
+      await sleep(2500);
+      assert.notEqual((await witness()).state, "running", "not restarted under the lock");
+      const log = await town.gt(["daemon", "logs"]);
+      assert.match(
+        log.stdout,
+        new RegExp(`gt down \\(pid ${holder.pid}\\) holds the shutdown lock: starting nothing`),
+      );
+    } finally {
+      rmSync(lock, { force: true });
+      holder.kill("SIGKILL");
+    }
+    await eventually(
+      async () => {
+        const s = await witness();
+        return s.state === "running" && s.pid !== before.pid;
+      },
+      20_000,
+      "the witness restarted once the lock is gone",
+    );
   });
 
   it("three agents killed at once: one mass_death event, and each is restarted", async () => {
