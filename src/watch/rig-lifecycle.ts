@@ -4,12 +4,15 @@
 // first — so the daemon, woken by the event, never restarts what is being stopped — then
 // stop the patrols (dock: the polecats too). Unpark and undock lift the hold; the daemon
 // then brings the patrols back (gt rig start does at once).
+import { ConflictError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { type AgentIdentity, addressOf, sessionNameOf } from "../town/identity.ts";
+import { withFileLock } from "../town/lock.ts";
 import { assertRigTakesWork, type RigHold, setDocked, setParked } from "../town/rig.ts";
 import { polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
+import { daemonPaths } from "./daemon-files.ts";
 import type { PlannedAgent } from "./reconcile.ts";
 import { startPlanned } from "./start-agent.ts";
 import { type ServiceResult, serviceName } from "./town-lifecycle.ts";
@@ -49,7 +52,9 @@ export async function startRig(
       const s = await startPlanned(town, provider, agent, { sender: actor, topic: "start" });
       out.push(row(id, true, `started ${s.session} (${s.agent})`));
     } catch (e) {
-      out.push(row(id, false, (e as Error).message.split("\n")[0]!));
+      // Started meanwhile by the daemon or someone else: running is what was asked.
+      if (e instanceof ConflictError) out.push(row(id, true, `already running (${agent.session})`));
+      else out.push(row(id, false, (e as Error).message.split("\n")[0]!));
     }
   }
   return out;
@@ -84,6 +89,28 @@ export async function stopRig(
     }
   }
   return out;
+}
+
+/**
+ * Stops the rig's witness and refinery and starts them again, holding the daemon's
+ * reconcile lock so that it does not restart them in between.
+ */
+export async function restartRig(
+  town: Town,
+  provider: RuntimeProvider,
+  rig: string,
+  actor: string,
+): Promise<ServiceResult[]> {
+  town.rig(rig);
+  await assertRigTakesWork(town, rig);
+  return withFileLock(
+    daemonPaths(town).reconcile,
+    async () => {
+      await stopRig(town, provider, rig, { polecats: false });
+      return startRig(town, provider, rig, actor);
+    },
+    120_000,
+  );
 }
 
 export interface HoldResult {

@@ -17,7 +17,7 @@ import {
   rigSummary,
 } from "../../town/rig.ts";
 import { daemonLiveness } from "../../watch/daemon-files.ts";
-import { holdRig, releaseRig, startRig, stopRig } from "../../watch/rig-lifecycle.ts";
+import { holdRig, releaseRig, restartRig, startRig, stopRig } from "../../watch/rig-lifecycle.ts";
 import type { ServiceResult } from "../../watch/town-lifecycle.ts";
 import type { GtContext } from "./context.ts";
 import { formatAgentLine, oneLine } from "./format.ts";
@@ -184,10 +184,7 @@ function registerLifecycle(rig: Command): void {
         const town = ctx.town();
         for (const n of names) await assertStartable(town, n);
         const rows: ServiceResult[] = [];
-        for (const n of names) {
-          await stopRig(town, ctx.provider(), n, { polecats: false });
-          rows.push(...(await startRig(town, ctx.provider(), n, actor(ctx))));
-        }
+        for (const n of names) rows.push(...(await restartRig(town, ctx.provider(), n, actor(ctx))));
         return printRows(ctx, rows);
       }),
     );
