@@ -4,7 +4,6 @@
 // first — so the daemon, woken by the event, never restarts what is being stopped — then
 // stop the patrols (dock: the polecats too). Unpark and undock lift the hold; the daemon
 // then brings the patrols back (gt rig start does at once).
-import { ConflictError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { type AgentIdentity, addressOf, sessionNameOf } from "../town/identity.ts";
@@ -14,8 +13,7 @@ import { polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import { daemonPaths } from "./daemon-files.ts";
 import type { PlannedAgent } from "./reconcile.ts";
-import { startPlanned } from "./start-agent.ts";
-import { type ServiceResult, serviceName } from "./town-lifecycle.ts";
+import { type ServiceResult, serviceName, startAgents } from "./town-lifecycle.ts";
 
 function patrols(rig: string): AgentIdentity[] {
   return [
@@ -41,23 +39,12 @@ export async function startRig(
 ): Promise<ServiceResult[]> {
   town.rig(rig);
   await assertRigTakesWork(town, rig);
-  const out: ServiceResult[] = [];
-  for (const id of patrols(rig)) {
-    const agent = planned(town, id, "gt rig start");
-    if (await provider.isAlive(agent.session)) {
-      out.push(row(id, true, `already running (${agent.session})`));
-      continue;
-    }
-    try {
-      const s = await startPlanned(town, provider, agent, { sender: actor, topic: "start" });
-      out.push(row(id, true, `started ${s.session} (${s.agent})`));
-    } catch (e) {
-      // Started meanwhile by the daemon or someone else: running is what was asked.
-      if (e instanceof ConflictError) out.push(row(id, true, `already running (${agent.session})`));
-      else out.push(row(id, false, (e as Error).message.split("\n")[0]!));
-    }
-  }
-  return out;
+  return startAgents(
+    town,
+    provider,
+    patrols(rig).map((id) => planned(town, id, "gt rig start")),
+    actor,
+  );
 }
 
 /** The rig's agents a stop ends, in order: polecats (if asked), refinery, witness. */

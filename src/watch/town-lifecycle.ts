@@ -56,7 +56,7 @@ async function sessionsOf(provider: RuntimeProvider): Promise<Map<string, Sessio
 }
 
 /** Starts the agents of `want` that are not running, one after another, in the plan's order. */
-async function startEach(
+export async function startAgents(
   town: Town,
   provider: RuntimeProvider,
   want: PlannedAgent[],
@@ -133,7 +133,7 @@ export async function townUp(
       }
       const plan = await townPlan(town);
       const want = plan.want.filter((a) => !(a.id.rig && plan.frozenRigs.has(a.id.rig)));
-      out.push(...(await startEach(town, provider, want, actor)), ...heldRigs(plan.holds));
+      out.push(...(await startAgents(town, provider, want, actor)), ...heldRigs(plan.holds));
     },
     PASS_WAIT_MS,
   );
@@ -156,7 +156,10 @@ export async function townStart(
         (a.id.role === "witness" || a.id.role === "refinery") &&
         !plan.frozenRigs.has(a.id.rig ?? "")),
   );
-  return [...(await startEach(town, provider, want, opts.actor)), ...(opts.all ? heldRigs(plan.holds) : [])];
+  return [
+    ...(await startAgents(town, provider, want, opts.actor)),
+    ...(opts.all ? heldRigs(plan.holds) : []),
+  ];
 }
 
 export interface DownOptions {
