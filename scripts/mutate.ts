@@ -6,6 +6,9 @@
 //   npm run mutate -- claim jsonl  only those modules
 //   npm run mutate -- --list       the modules, their code and their tests
 //
+// Reports land in reports/mutation/: <module>.json (Stryker's full report), summary.json, and
+// <module>.survivors.jsonl, written as each survivor is found.
+//
 // Stryker's TypeScript support cannot load TypeScript 7, so it runs with the TS preprocessor
 // off (tsconfigFile points nowhere) and the command test runner (node --test); coverage
 // analysis is off, hence every mutant runs the module's whole test set. Tests that drive
@@ -166,6 +169,9 @@ interface Score {
 async function runModule(m: Module): Promise<{ score: Score; survivors: string[] }> {
   const started = Date.now();
   const reportFile = join(ROOT, "reports", "mutation", `${m.name}.json`);
+  // Survivors as they are found (the JSON report only comes at the end of the run).
+  process.env.MUTATE_STREAM_FILE = join(ROOT, "reports", "mutation", `${m.name}.survivors.jsonl`);
+  writeFileSync(process.env.MUTATE_STREAM_FILE, "");
   const stryker = new Stryker({
     testRunner: "command",
     commandRunner: { command: `node --test --test-concurrency=1 ${m.tests.join(" ")}` },
@@ -176,7 +182,7 @@ async function runModule(m: Module): Promise<{ score: Score; survivors: string[]
     concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
     timeoutMS: 60_000,
     timeoutFactor: 2,
-    reporters: ["clear-text", "json", "progress-append-only"],
+    reporters: ["clear-text", "json", "progress-append-only", "stream-survivors"],
     jsonReporter: { fileName: reportFile },
     clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
     // One temp dir per module, so modules can be run side by side.
@@ -185,7 +191,7 @@ async function runModule(m: Module): Promise<{ score: Score; survivors: string[]
     // No dist in the sandbox: the test helpers then build it from the instrumented sources,
     // so what bin/gt runs carries the mutants too.
     ignorePatterns: ["dist", ".cache", "bench/.cache", "reports", ".stryker-tmp", "tmp"],
-    plugins: [],
+    plugins: [join(ROOT, "scripts", "mutate-stream-reporter.ts")],
     incremental: false,
   });
   const results = await stryker.runMutationTest();
