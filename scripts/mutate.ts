@@ -63,7 +63,7 @@ export const MODULES: Module[] = [
       },
       { file: "src/town/namepool.ts", functions: ["chooseTheme", "allocateName"] },
     ],
-    tests: ["test/work/sling.test.ts", "test/town/naming.test.ts"],
+    tests: ["test/work/sling.test.ts", "test/work/sling-guards.test.ts", "test/town/naming.test.ts"],
   },
   {
     name: "claim",

@@ -1,0 +1,142 @@
+// The branches of gt sling's decision that the main sling tests pass by: dry runs, the
+// takeover grace for a freshly hooked bead, who counts as a holder, a polecat already busy,
+// and the rollback when a sandbox cannot be made. Through the real executable, without
+// sessions (--no-start), each case reading the ledger afterwards.
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+
+interface Outcome {
+  bead: string;
+  previous_holder: string | null;
+  action: string;
+  target: string;
+  polecat: string | null;
+}
+interface Report {
+  outcomes: Outcome[];
+  failures: Array<{ bead: string; error: string }>;
+}
+
+describe("gt sling guards", () => {
+  let town: TestTown;
+  const bd = (args: string[]) => bdOk(town, join(town.root, "alpha"), args);
+  const newBead = (title: string) => bd(["create", title, "--silent"]);
+  const show = async (id: string) =>
+    (JSON.parse(await bd(["show", id, "--json"])) as Array<Record<string, unknown>>)[0]!;
+  const polecats = () => readdirSync(join(town.root, "alpha", "polecats")).filter((n) => !n.startsWith("."));
+
+  before(async () => {
+    town = await newTown("subprocess");
+    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "alpha-src")), "--mirror"]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    await town?.cleanup();
+  });
+
+  it("a dry run says what would happen and changes nothing", async () => {
+    const id = await newBead("dry");
+    const before = polecats();
+    const r = await town.gtJson<Report>(["sling", id, "alpha", "--no-start", "--dry-run"]);
+    assert.equal(r.outcomes[0]!.action, "would-hook");
+    assert.equal((await show(id)).status, "open");
+    assert.equal((await show(id)).assignee ?? null, null);
+    assert.deepEqual(polecats(), before, "no polecat made");
+    // Hooked on a polecat whose session is gone: a resume, which a dry run only announces.
+    const hooked = (await town.gtJson<Report>(["sling", id, "alpha", "--no-start"])).outcomes[0]!;
+    const slungAt = (await show(id)).metadata as Record<string, unknown>;
+    const again = await town.gtJson<Report>(["sling", id, "alpha", "--no-start", "--dry-run"]);
+    assert.equal(again.outcomes[0]!.action, "would-hook");
+    assert.equal(again.outcomes[0]!.polecat, hooked.polecat);
+    assert.deepEqual((await show(id)).metadata, slungAt, "the dry run took nothing over");
+  });
+
+  it("a bead hooked moments ago on a dead holder elsewhere is not taken without --force; an old one is", async () => {
+    const id = await newBead("grace");
+    await town.gtJson<Report>(["sling", id, "alpha/polecats/first", "--no-start"]);
+    // Another target: the holder (no session) is dead, but its hook is younger than the grace.
+    const r = await town.gt(["sling", id, "alpha/polecats/second", "--no-start"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /already on alpha\/polecats\/first's hook.*--force/);
+    assert.equal((await show(id)).assignee, "alpha/polecats/first");
+    assert.ok(
+      !existsSync(join(town.root, "alpha", "polecats", "second")),
+      "no polecat reserved for a refused sling",
+    );
+    // Hooked long ago: a dead holder loses it without --force, and is named.
+    await bd(["update", id, "--set-metadata", `slung_at=${new Date(Date.now() - 5 * 60_000).toISOString()}`]);
+    const taken = await town.gtJson<Report>(["sling", id, "alpha/polecats/second", "--no-start"]);
+    assert.equal(taken.outcomes[0]!.action, "hooked");
+    assert.equal(taken.outcomes[0]!.previous_holder, "alpha/polecats/first");
+    assert.equal((await show(id)).assignee, "alpha/polecats/second");
+  });
+
+  it("a person holding work in progress is never taken silently, however old the hook", async () => {
+    const id = await newBead("a person's");
+    await bd(["update", id, "--status", "in_progress", "--assignee", "amy"]);
+    await bd([
+      "update",
+      id,
+      "--set-metadata",
+      `slung_at=${new Date(Date.now() - 60 * 60_000).toISOString()}`,
+    ]);
+    const r = await town.gt(["sling", id, "alpha", "--no-start"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /already on amy's hook/);
+    assert.equal((await show(id)).assignee, "amy");
+    assert.equal((await show(id)).status, "in_progress");
+  });
+
+  it("an assignee on an open or blocked bead is not a holder: the bead is slung with no previous holder", async () => {
+    const id = await newBead("assigned, not started");
+    await bd(["update", id, "--assignee", "amy"]);
+    const r = await town.gtJson<Report>(["sling", id, "alpha", "--no-start"]);
+    assert.equal(r.outcomes[0]!.action, "hooked");
+    assert.equal(r.outcomes[0]!.previous_holder, null);
+  });
+
+  it("a deferred bead goes with --force", async () => {
+    const id = await newBead("later");
+    await bd(["defer", id, "--until", "+7d"]);
+    const r = await town.gtJson<Report>(["sling", id, "alpha", "--no-start", "--force"]);
+    assert.equal(r.outcomes[0]!.action, "hooked");
+    assert.equal((await show(id)).status, "hooked");
+  });
+
+  it("a polecat holding real work is busy: a second bead aimed at it is refused and stays open", async () => {
+    const first = await newBead("real work");
+    const o = (await town.gtJson<Report>(["sling", first, "alpha", "--no-start"])).outcomes[0]!;
+    const second = await newBead("more");
+    const r = await town.gt(["sling", second, `alpha/polecats/${o.polecat}`, "--no-start"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`already has ${first} on its hook`));
+    assert.equal((await show(second)).status, "open");
+    assert.equal((await show(second)).assignee ?? null, null);
+    assert.equal((await show(first)).assignee, `alpha/polecats/${o.polecat}`);
+  });
+
+  it("a sandbox that cannot be made puts the bead back as it was and removes the new polecat", async () => {
+    const id = await newBead("no sandbox");
+    // git runs post-checkout at the end of \`git worktree add\`; failing it fails the sandbox.
+    const hook = join(town.root, "alpha", ".repo.git", "hooks", "post-checkout");
+    mkdirSync(dirname(hook), { recursive: true });
+    writeFileSync(hook, "#!/bin/sh\necho 'sandbox refused by test hook' >&2\nexit 1\n", { mode: 0o755 });
+    const before = polecats();
+    try {
+      const r = await town.gt(["sling", id, "alpha/polecats/nosandbox", "--no-start"]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /sandbox refused by test hook|worktree/, r.stderr);
+      const bead = await show(id);
+      assert.equal(bead.status, "open");
+      assert.equal(bead.assignee ?? null, null);
+      assert.deepEqual(polecats(), before, "the reserved polecat is gone again");
+    } finally {
+      rmSync(hook, { force: true });
+    }
+    const ok = await town.gtJson<Report>(["sling", id, "alpha/polecats/nosandbox", "--no-start"]);
+    assert.equal(ok.outcomes[0]!.action, "hooked", "once git works again the same sling succeeds");
+  });
+});
