@@ -3,6 +3,7 @@
 // program took over is recognised by its nonce and that program left alone; a corrupt
 // state file is set aside and rebuilt. Then with the town up: an agent killed like a crash
 // is restarted within seconds, and three killed at once are a mass death, all restarted.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

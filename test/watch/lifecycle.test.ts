@@ -5,6 +5,7 @@
 // the bead still on the polecat's hook; gt up brings the polecat back on it, and the work
 // lands. A parked or a docked rig gets no sessions (from gt up, gt rig start or the daemon)
 // and no slings; unparking and undocking let the daemon bring its agents back.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
