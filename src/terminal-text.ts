@@ -14,7 +14,6 @@ export interface SafeTextOptions {
 
 /** True when `text` holds a character that safeText would change. */
 export function hasControlChars(text: string): boolean {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
   return /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(text);
 }
 
