@@ -18,7 +18,7 @@ import { NONCE_ENV, newNonce, tailDaemonLog } from "../../watch/daemon-files.ts"
 import type { GtContext } from "./context.ts";
 import { act, type GtGroup } from "./program.ts";
 
-function ago(iso: string | null, now = Date.now()): string {
+export function ago(iso: string | null, now = Date.now()): string {
   if (!iso) return "never";
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;

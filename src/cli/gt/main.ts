@@ -1,10 +1,12 @@
 // gt entry point: a thin CLI over the town, agents and runtime modules.
 import type { Command } from "commander";
+import { bootGroup } from "./boot.ts";
 import { configGroup } from "./config.ts";
 import { convoyGroup } from "./convoy.ts";
 import { costsGroup } from "./costs.ts";
 import { crewGroup } from "./crew.ts";
 import { daemonGroup } from "./daemon.ts";
+import { deaconGroup } from "./deacon.ts";
 import { demoGroup } from "./demo.ts";
 import { doctorGroup } from "./doctor.ts";
 import { doneGroup } from "./done.ts";
@@ -20,6 +22,7 @@ import { primeGroup } from "./prime.ts";
 import { act, GT_VERSION, type GtGroup, runGt } from "./program.ts";
 import { mqGroup, refineryGroup } from "./refinery.ts";
 import { rigGroup } from "./rig.ts";
+import { schedulerGroup } from "./scheduler.ts";
 import { agentsGroup, sessionGroup, statusGroup } from "./session.ts";
 import { slingGroup } from "./sling.ts";
 import { estopGroup, upGroup } from "./up.ts";
@@ -49,7 +52,8 @@ const GROUPS: GtGroup[] = [
   crewGroup,
   configGroup,
   lifecycleGroup("mayor"),
-  lifecycleGroup("deacon"),
+  deaconGroup,
+  bootGroup,
   lifecycleGroup("witness"),
   refineryGroup,
   mqGroup,
@@ -70,6 +74,7 @@ const GROUPS: GtGroup[] = [
   convoyGroup,
   costsGroup,
   daemonGroup,
+  schedulerGroup,
   upGroup,
   estopGroup,
   versionGroup,

@@ -1,0 +1,218 @@
+// What the deacon keeps on disk (spec §4.3, §4.6): its heartbeat (`deacon/heartbeat.json`,
+// written at the start of each patrol cycle; boot and the daemon read its age), the pause
+// file (`.runtime/deacon/paused.json`), and the memory of its rate limits — health checks
+// and force-kills per agent, re-dispatches per bead, feeds per convoy — in
+// `deacon/*-state.json`. A state file that cannot be read is set aside and begun again:
+// a lost count only allows one more attempt, never blocks the town.
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { writeJsonFile } from "../town/json-file.ts";
+import type { Town } from "../town/workspace.ts";
+
+export const deaconPaths = (town: Town) => ({
+  heartbeat: town.path("deacon", "heartbeat.json"),
+  health: town.path("deacon", "health-check-state.json"),
+  redispatch: town.path("deacon", "redispatch-state.json"),
+  feed: town.path("deacon", "feed-stranded-state.json"),
+  paused: join(town.runtimeDir, "deacon", "paused.json"),
+});
+
+/** Reads a state file; a missing one is `empty()`, an unreadable one is set aside first. */
+function loadState<S extends z.ZodType>(file: string, schema: S, empty: () => z.output<S>): z.output<S> {
+  if (!existsSync(file)) return empty();
+  try {
+    const r = schema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+    if (r.success) return r.data;
+  } catch {
+    // torn or not JSON: set aside below
+  }
+  try {
+    renameSync(file, `${file}.corrupt-${Date.now()}`);
+  } catch {
+    // gone meanwhile
+  }
+  return empty();
+}
+
+const time = z.string().nullable().default(null);
+
+// ---- heartbeat -------------------------------------------------------------------------
+
+export const deaconHeartbeatSchema = z.object({
+  timestamp: z.string(),
+  cycle: z.number().int().min(0).default(0),
+  last_action: z.string().nullable().default(null),
+  healthy: z.number().int().min(0).default(0),
+  unhealthy: z.number().int().min(0).default(0),
+});
+export type DeaconHeartbeat = z.output<typeof deaconHeartbeatSchema>;
+
+export function readDeaconHeartbeat(town: Town): DeaconHeartbeat | undefined {
+  const file = deaconPaths(town).heartbeat;
+  try {
+    const r = deaconHeartbeatSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+    return r.success && !Number.isNaN(Date.parse(r.data.timestamp)) ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the heartbeat: the cycle counts on from the last one. */
+export function touchDeaconHeartbeat(
+  town: Town,
+  beat: { action?: string; healthy?: number; unhealthy?: number } = {},
+  now = new Date(),
+): DeaconHeartbeat {
+  const prev = readDeaconHeartbeat(town);
+  const next: DeaconHeartbeat = {
+    timestamp: now.toISOString(),
+    cycle: (prev?.cycle ?? 0) + 1,
+    last_action: beat.action?.trim() || null,
+    healthy: beat.healthy ?? 0,
+    unhealthy: beat.unhealthy ?? 0,
+  };
+  writeJsonFile(deaconPaths(town).heartbeat, next);
+  return next;
+}
+
+export type HeartbeatHealth = "fresh" | "stale" | "very-stale" | "none";
+
+export function heartbeatHealth(
+  beat: DeaconHeartbeat | undefined,
+  t: { heartbeatStaleMs: number; heartbeatVeryStaleMs: number },
+  now = Date.now(),
+): { health: HeartbeatHealth; ageMs: number | null } {
+  if (!beat) return { health: "none", ageMs: null };
+  const ageMs = Math.max(0, now - Date.parse(beat.timestamp));
+  const health =
+    ageMs >= t.heartbeatVeryStaleMs ? "very-stale" : ageMs >= t.heartbeatStaleMs ? "stale" : "fresh";
+  return { health, ageMs };
+}
+
+// ---- pause -----------------------------------------------------------------------------
+
+export const pauseSchema = z.object({
+  paused_at: z.string(),
+  paused_by: z.string(),
+  reason: z.string().nullable().default(null),
+});
+export type DeaconPause = z.output<typeof pauseSchema>;
+
+export function readDeaconPause(town: Town): DeaconPause | undefined {
+  try {
+    const r = pauseSchema.safeParse(JSON.parse(readFileSync(deaconPaths(town).paused, "utf8")));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function pauseDeacon(town: Town, by: string, reason: string | undefined): DeaconPause {
+  const p: DeaconPause = {
+    paused_at: new Date().toISOString(),
+    paused_by: by,
+    reason: reason?.trim() || null,
+  };
+  writeJsonFile(deaconPaths(town).paused, p);
+  return p;
+}
+
+/** True when the deacon was paused. */
+export function resumeDeacon(town: Town): boolean {
+  const file = deaconPaths(town).paused;
+  const was = existsSync(file);
+  rmSync(file, { force: true });
+  return was;
+}
+
+// ---- health checks ---------------------------------------------------------------------
+
+const agentHealthSchema = z.object({
+  consecutive_failures: z.number().int().min(0).default(0),
+  last_ping: time,
+  last_response: time,
+  last_force_kill: time,
+  force_kills: z.number().int().min(0).default(0),
+});
+export type AgentHealth = z.output<typeof agentHealthSchema>;
+
+const healthStateSchema = z.object({
+  agents: z.record(z.string(), agentHealthSchema).default({}),
+  updated_at: time,
+});
+export type HealthState = z.output<typeof healthStateSchema>;
+
+export function emptyAgentHealth(): AgentHealth {
+  return agentHealthSchema.parse({});
+}
+
+export function loadHealthState(town: Town): HealthState {
+  return loadState(deaconPaths(town).health, healthStateSchema, () => ({ agents: {}, updated_at: null }));
+}
+
+export function saveHealthState(town: Town, s: HealthState): void {
+  writeJsonFile(deaconPaths(town).health, { ...s, updated_at: new Date().toISOString() });
+}
+
+// ---- re-dispatch -----------------------------------------------------------------------
+
+const beadRedispatchSchema = z.object({
+  attempts: z.number().int().min(0).default(0),
+  last_attempt: time,
+  last_rig: z.string().nullable().default(null),
+  last_error: z.string().nullable().default(null),
+  escalated_at: time,
+  escalation: z.string().nullable().default(null),
+});
+export type BeadRedispatch = z.output<typeof beadRedispatchSchema>;
+
+const redispatchStateSchema = z.object({
+  beads: z.record(z.string(), beadRedispatchSchema).default({}),
+  updated_at: time,
+});
+export type RedispatchState = z.output<typeof redispatchStateSchema>;
+
+export function emptyBeadRedispatch(): BeadRedispatch {
+  return beadRedispatchSchema.parse({});
+}
+
+export function loadRedispatchState(town: Town): RedispatchState {
+  return loadState(deaconPaths(town).redispatch, redispatchStateSchema, () => ({
+    beads: {},
+    updated_at: null,
+  }));
+}
+
+export function saveRedispatchState(town: Town, s: RedispatchState): void {
+  writeJsonFile(deaconPaths(town).redispatch, { ...s, updated_at: new Date().toISOString() });
+}
+
+// ---- stranded convoys ------------------------------------------------------------------
+
+const convoyFeedSchema = z.object({
+  feeds: z.number().int().min(0).default(0),
+  last_feed: time,
+});
+export type ConvoyFeed = z.output<typeof convoyFeedSchema>;
+
+const feedStateSchema = z.object({
+  convoys: z.record(z.string(), convoyFeedSchema).default({}),
+  updated_at: time,
+});
+export type FeedState = z.output<typeof feedStateSchema>;
+
+export function loadFeedState(town: Town): FeedState {
+  return loadState(deaconPaths(town).feed, feedStateSchema, () => ({ convoys: {}, updated_at: null }));
+}
+
+export function saveFeedState(town: Town, s: FeedState): void {
+  writeJsonFile(deaconPaths(town).feed, { ...s, updated_at: new Date().toISOString() });
+}
+
+/** Time left of a cooldown that began at `since` (0: over, or never began). */
+export function cooldownLeft(since: string | null, cooldownMs: number, now = Date.now()): number {
+  if (!since) return 0;
+  const t = Date.parse(since);
+  return Number.isNaN(t) ? 0 : Math.max(0, t + cooldownMs - now);
+}
