@@ -31,6 +31,8 @@ import {
 } from "./daemon-files.ts";
 import { runPatrol } from "./patrol.ts";
 import { type PlannedAgent, planReconcile, type ReconcileAction, townPlan } from "./reconcile.ts";
+import { type DispatchReport, dispatchQueue } from "./scheduler.ts";
+import { SCHEDULER_STATE } from "./scheduler-config.ts";
 import { startPlanned } from "./start-agent.ts";
 
 const ACTOR = "daemon";
@@ -213,6 +215,8 @@ export class Daemon {
     want.set(town.beadsDir, (n) => n === "issues.jsonl");
     want.set(town.path("mayor"), (n) => n === "rigs.json" || n === "daemon.json");
     want.set(town.path("settings"), (n) => n === "config.json");
+    // gt scheduler resume (and pause) is a change of this file.
+    want.set(town.runtimeDir, (n) => n === SCHEDULER_STATE);
     if (this.provider.kind === "subprocess") want.set(join(town.runtimeDir, "sessions"), () => true);
     for (const rig of town.rigNames()) {
       try {
@@ -335,7 +339,34 @@ export class Daemon {
       if (died > 0) this.wake("deaths during the pass", 0);
     }
     this.witnessesDown(plan.want, sessions);
+    await this.dispatchQueue();
     this.finishPass(now);
+  }
+
+  /**
+   * The scheduler's step (spec §5.2), after the town is reconciled: queued beads go as far
+   * as the cap allows. A dispatch changes the ledger, which wakes the next pass, so a queue
+   * drains batch by batch while polecats are free; a finishing polecat's gt done wakes it too.
+   */
+  private async dispatchQueue(): Promise<void> {
+    if (this.stopping || shutdownHolder(this.town)) return;
+    let r: DispatchReport;
+    try {
+      r = await dispatchQueue(this.town, this.provider, { actor: ACTOR, lockWaitMs: 0 });
+    } catch (e) {
+      this.log.write(`scheduler dispatch failed: ${(e as Error).message}`);
+      return;
+    }
+    if (r.busy) this.wake("the scheduler's lock was busy", 1000);
+    for (const l of r.left) this.log.write(`scheduler: ${l.bead} ${l.reason}`);
+    for (const d of r.dispatched)
+      this.log.write(`scheduler: dispatched ${d.bead} to ${d.rig}/polecats/${d.polecat}`);
+    for (const f of r.failed)
+      this.log.write(
+        `scheduler: dispatch of ${f.bead} failed (${f.failures}x${f.circuit_broken ? ", circuit-broken" : ""}): ${f.error}`,
+      );
+    if (r.retry_at) this.wake("scheduler retry", Math.max(0, Date.parse(r.retry_at) - Date.now()));
+    if (r.dispatched.length > 0) this.wake("scheduler dispatched");
   }
 
   private finishPass(now: number): void {

@@ -45,6 +45,7 @@ import {
   validatePolecatName,
   withPolecatPool,
 } from "./polecats.ts";
+import { LEAVE_QUEUE } from "./sling-queue.ts";
 
 /** Where slung work goes: a rig (a polecat of its choosing) or one named agent. */
 export type SlingTarget = { kind: "rig"; rig: string } | { kind: "agent"; id: AgentIdentity };
@@ -67,6 +68,8 @@ export interface SlingOptions {
   noStart?: boolean;
   /** Skip the auto-convoy ("Work: <title>") for beads no convoy tracks yet. */
   noConvoy?: boolean;
+  /** Beads of the same sling that wait in the scheduler's queue: they join its auto-convoy. */
+  convoyWith?: Issue[];
   /** `gt hook <bead>`: attaching to a hook, which a polecat may do for itself. */
   attachOnly?: boolean;
   readyTimeoutMs?: number;
@@ -127,7 +130,7 @@ function isDeferred(issue: Issue): boolean {
 }
 
 /** Guards that need no lock: the bead exists, is open for work and belongs with the target. */
-function checkSlingable(
+export function checkSlingable(
   issue: Issue,
   target: SlingTarget,
   beadRig: string | undefined,
@@ -171,7 +174,7 @@ function hookAgeMs(issue: Issue): number {
   return Number.isNaN(since) ? Number.POSITIVE_INFINITY : Date.now() - since;
 }
 
-function holderOf(issue: Issue): string | undefined {
+export function holderOf(issue: Issue): string | undefined {
   if (issue.status === HOOKED || issue.status === "in_progress") return issue.assignee || undefined;
   return undefined;
 }
@@ -323,7 +326,14 @@ async function hookOne(
       if (opts.args) meta.args = opts.args;
       await ledger.updateIssue(
         issue.id,
-        { status: HOOKED, assignee: address, set_metadata: meta, unset_metadata: ["branch"] },
+        {
+          status: HOOKED,
+          assignee: address,
+          set_metadata: meta,
+          // Hooked by any path, a queued bead leaves the scheduler's queue in the same write.
+          remove_labels: LEAVE_QUEUE.remove_labels,
+          unset_metadata: ["branch", ...(LEAVE_QUEUE.unset_metadata ?? [])],
+        },
         opts.actor,
         (cur) => {
           // Re-checked inside the write transaction: someone may have hooked it since we read it.
@@ -545,6 +555,12 @@ export interface SlingReport {
   failures: Array<{ bead: string; error: string }>;
 }
 
+/** Polecats may not sling (a polecat may only attach to its own hook). */
+export function assertMaySling(opts: SlingOptions, target: string | undefined): void {
+  if (opts.caller?.role === "polecat" && !(opts.attachOnly && (target === undefined || target === ".")))
+    throw new ConflictError("polecat_sling", "polecats may not sling work; ask your witness or the mayor");
+}
+
 /**
  * Slings each bead at the target. With a rig target every bead gets its own polecat; with
  * one agent as target only one bead can go (an agent has one hook). Failures of one bead do
@@ -558,8 +574,7 @@ export async function sling(
   opts: SlingOptions,
 ): Promise<SlingReport> {
   if (beads.length === 0) throw new ValidationError("nothing to sling: name at least one bead");
-  if (opts.caller?.role === "polecat" && !(opts.attachOnly && (target === undefined || target === ".")))
-    throw new ConflictError("polecat_sling", "polecats may not sling work; ask your witness or the mayor");
+  assertMaySling(opts, target);
   const resolved = resolveSlingTarget(town, target, opts);
   // A parked or docked rig takes no work; an e-stop takes none anywhere it holds.
   const targetRig = resolved.kind === "rig" ? resolved.rig : resolved.id.rig;
@@ -611,7 +626,13 @@ export async function sling(
 
   testPause("sling:hooked");
   const convoy =
-    opts.noConvoy || opts.dryRun || opts.attachOnly ? null : await autoConvoy(town, plans, opts.actor);
+    opts.noConvoy || opts.dryRun || opts.attachOnly
+      ? null
+      : await autoConvoy(
+          town,
+          [...plans.filter((p) => p.action === "hooked").map((p) => p.issue), ...(opts.convoyWith ?? [])],
+          opts.actor,
+        );
 
   const outcomes: SlingOutcome[] = [];
   const launchable = plans.filter((p) => p.action === "hooked" || p.action === "resumed");
@@ -668,13 +689,13 @@ async function wakeRefineries(town: Town, provider: RuntimeProvider, rigs: strin
 }
 
 /**
- * One convoy ("Work: <title>") for the newly hooked beads no open convoy tracks yet, so
+ * One convoy ("Work: <title>") for the newly slung beads no open convoy tracks yet, so
  * their progress shows and the batch lands together; its ID is stored on each bead.
  */
-async function autoConvoy(town: Town, plans: Plan[], actor: string): Promise<string | null> {
+export async function autoConvoy(town: Town, issues: Issue[], actor: string): Promise<string | null> {
   const fresh: Issue[] = [];
-  for (const p of plans.filter((p) => p.action === "hooked")) {
-    if ((await convoysTracking(town, p.issue.id)).length === 0) fresh.push(p.issue);
+  for (const issue of issues) {
+    if ((await convoysTracking(town, issue.id)).length === 0) fresh.push(issue);
   }
   if (fresh.length === 0) return null;
   const first = fresh[0]!;

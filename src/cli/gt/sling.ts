@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { GasTownError, ValidationError } from "../../errors.ts";
 import { addressOf, callerActor, callerIdentity } from "../../town/identity.ts";
+import { type ScheduledSlingReport, slingScheduled } from "../../watch/scheduler-sling.ts";
 import { hookOf, townReady, unhookBead } from "../../work/hook.ts";
 import { type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
 import type { GtContext } from "./context.ts";
@@ -41,7 +42,33 @@ function slingOptions(ctx: GtContext, opts: Record<string, unknown>): SlingOptio
   };
 }
 
-function printSling(ctx: GtContext, report: SlingReport, dryRun: boolean): void {
+/** `--max-concurrent N`: a whole number of polecats, at least 1. */
+function maxConcurrentOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(String(value)) || n < 1)
+    throw new ValidationError(
+      `--max-concurrent wants a whole number of polecats (1 or more), not "${value}"`,
+    );
+  return n;
+}
+
+function printQueued(ctx: GtContext, report: ScheduledSlingReport, dryRun: boolean): void {
+  const s = report.scheduler;
+  if (!s || report.queued.length === 0) return;
+  const verb = dryRun ? "Would queue" : "Queued";
+  for (const q of report.queued)
+    ctx.out(
+      `⏳ ${verb} ${q.bead} "${oneLine(q.title)}" for ${q.rig} (position ${q.position}${q.already ? ", already queued" : ""})`,
+    );
+  const limit = [s.max_polecats, s.max_concurrent ?? 0].filter((n) => n > 0);
+  const why = s.paused
+    ? "the scheduler is paused (gt scheduler resume)"
+    : `${Math.min(...limit)} polecat(s) at most; they go as polecats free up (gt scheduler list)`;
+  ctx.out(`   ${why}`);
+}
+
+function printSling(ctx: GtContext, report: SlingReport): void {
   for (const o of report.outcomes) {
     const where = o.target;
     if (o.action === "would-hook") ctx.out(`○ Would hook ${o.bead} "${oneLine(o.title)}" on ${where}`);
@@ -60,7 +87,6 @@ function printSling(ctx: GtContext, report: SlingReport, dryRun: boolean): void 
   for (const f of report.failures) ctx.warn(`✗ ${f.bead}: ${f.error}`);
   for (const rig of report.refineries_started)
     ctx.out(`🏭 started ${rig}'s refinery for the merge requests to come`);
-  if (dryRun) ctx.out("(dry run: nothing changed)");
 }
 
 export const slingGroup: GtGroup = {
@@ -77,17 +103,29 @@ export const slingGroup: GtGroup = {
       .option("--force", "take a bead hooked by someone else (they are told), or sling a deferred one")
       .option("--no-start", "hook only; do not start or nudge a session")
       .option("--no-convoy", "do not create a convoy for beads no convoy tracks yet")
+      .option(
+        "--max-concurrent <n>",
+        "with a rig: at most n polecats working town-wide; the other beads wait in the scheduler's queue",
+      )
       .option("-n, --dry-run", "show what would happen")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, words, opts) => {
+          const maxConcurrent = maxConcurrentOf(opts.maxConcurrent);
           const { beads, target } = splitBeadsAndTarget(ctx, words);
           const o = slingOptions(ctx, opts);
-          const report = await sling(ctx.town(), ctx.provider(), beads, target, o);
+          const report = await slingScheduled(ctx.town(), ctx.provider(), beads, target, {
+            ...o,
+            ...(maxConcurrent ? { maxConcurrent } : {}),
+          });
           // One bead that could not go: its reason is the one error line.
           if (beads.length === 1 && report.failures[0]) throw new SlingError(report.failures[0].error);
           if (ctx.json) ctx.printJson(report);
-          else printSling(ctx, report, o.dryRun === true);
+          else {
+            printSling(ctx, report);
+            printQueued(ctx, report, o.dryRun === true);
+            if (o.dryRun) ctx.out("(dry run: nothing changed)");
+          }
           if (report.failures.length > 0) return 1;
         }),
       );
