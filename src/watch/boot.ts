@@ -164,9 +164,12 @@ async function startDeacon(
   town: Town,
   provider: RuntimeProvider,
   last: BootStatus | undefined,
+  afterKill: boolean,
 ): Promise<string> {
   const since = last?.last_start ? Date.now() - Date.parse(last.last_start) : Number.POSITIVE_INFINITY;
-  if (since < START_COOLDOWN_MS)
+  // A session boot just killed is replaced at once; a deacon that keeps dying is the
+  // daemon's to restart, with its backoff and crash-loop quarantine.
+  if (since < START_COOLDOWN_MS && !afterKill)
     return `not started: boot started it ${Math.round(since / 1000)}s ago (the daemon restarts it with backoff)`;
   try {
     const s = await startPlanned(town, provider, DEACON, { sender: "boot", topic: "start" });
@@ -250,8 +253,8 @@ async function act(
   last: BootStatus | undefined,
   t: DeaconThresholds,
 ): Promise<string | null> {
-  const start = async () => {
-    const r = await startDeacon(town, provider, last);
+  const start = async (afterKill = false) => {
+    const r = await startDeacon(town, provider, last, afterKill);
     if (r.startsWith("started")) status.last_start = new Date().toISOString();
     return r;
   };
@@ -307,7 +310,7 @@ async function act(
         cooldownMs: t.forceKillCooldownMs,
         actor: "boot",
       });
-      const again = await start();
+      const again = await start(true);
       return `${verdict}; force-killed (${k.killed ? "session stopped" : "was gone"}); ${again}`;
     }
   }

@@ -9,6 +9,7 @@ import { daemonGroup } from "./daemon.ts";
 import { deaconGroup } from "./deacon.ts";
 import { demoGroup } from "./demo.ts";
 import { doctorGroup } from "./doctor.ts";
+import { dogGroup } from "./dog.ts";
 import { doneGroup } from "./done.ts";
 import { escalateGroup } from "./escalate.ts";
 import { handoffGroup } from "./handoff.ts";
@@ -54,6 +55,7 @@ const GROUPS: GtGroup[] = [
   lifecycleGroup("mayor"),
   deaconGroup,
   bootGroup,
+  dogGroup,
   lifecycleGroup("witness"),
   refineryGroup,
   mqGroup,
