@@ -13,8 +13,13 @@ import type { Issue } from "../ledger/model.ts";
 import { gtExecutable } from "../package-paths.ts";
 import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../town/ledgers.ts";
+import { townRuntime } from "../town/runtime-choice.ts";
 import { Town } from "../town/workspace.ts";
+import { DeaconRounds } from "../watch/deacon-patrol.ts";
+import { readDeaconPause, touchDeaconHeartbeat } from "../watch/deacon-state.ts";
+import { unwatchedRigs } from "../watch/patrol.ts";
 import { DEFAULT_THRESHOLDS, loadPatrolThresholds } from "../watch/patrol-config.ts";
+import { PatrolGate } from "../watch/patrol-quiet.ts";
 import { landConvoysAfterClose } from "../work/convoys.ts";
 import { findHookedWork } from "../work/hook.ts";
 import { RUNTIME_PATHSPECS } from "../work/polecats.ts";
@@ -119,19 +124,51 @@ export class ScriptAgent {
     this.log("script-agent: bye");
   }
 
-  /** The patrol a witness or deacon runs between nudges; returns what stops it. */
+  /**
+   * The patrol a witness or deacon runs between nudges; returns what stops it. Each cycle a
+   * gate (watch/patrol-quiet.ts) decides from file stats and the session list whether a
+   * scan could find anything new; only then does `gt patrol scan` run. The deacon first
+   * writes its heartbeat (unless paused, when it does nothing at all), patrols the rigs
+   * whose witness is down, then runs its rounds: re-dispatch, stranded convoys, health.
+   */
   private startPatrol(): () => void {
     const town = this.town;
     const id = this.id;
     if (!town || !id || (id.role !== "witness" && id.role !== "deacon")) return () => undefined;
-    const args =
-      id.role === "witness"
-        ? ["patrol", "scan", "--rig", id.rig!, "--act", "--json"]
-        : ["patrol", "scan", "--unwatched", "--act", "--json"];
+    const provider = townRuntime(town, this.io.env).provider;
+    const gate = new PatrolGate();
+    const rounds = id.role === "deacon" ? new DeaconRounds(town, provider) : undefined;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
+    let pausedSaid = false;
+    const scan = async (rigs: string[], args: string[]) => {
+      const v = await gate.check(town, provider, rigs);
+      if (!v.due) return;
+      gate.scanned(v, await this.patrolOnce(args));
+    };
+    const deaconCycle = async () => {
+      const paused = readDeaconPause(town);
+      if (paused) {
+        if (!pausedSaid)
+          this.log(
+            `script-agent: paused${paused.reason ? ` (${paused.reason})` : ""}: no patrol until gt deacon resume`,
+          );
+        pausedSaid = true;
+        return;
+      }
+      pausedSaid = false;
+      touchDeaconHeartbeat(town, { action: "patrol" });
+      const rigs = await unwatchedRigs(town, provider);
+      if (rigs.length) await scan(rigs, ["patrol", "scan", "--unwatched", "--act", "--json"]);
+      for (const line of await rounds!.run(this.io.env)) this.log(`script-agent: ${line}`);
+    };
     const cycle = async () => {
-      await this.patrolOnce(args);
+      try {
+        if (id.role === "deacon") await deaconCycle();
+        else await scan([id.rig!], ["patrol", "scan", "--rig", id.rig!, "--act", "--json"]);
+      } catch (e) {
+        this.log(`script-agent: patrol cycle failed: ${(e as Error).message}`);
+      }
       if (stopped) return;
       let interval = DEFAULT_THRESHOLDS.intervalMs;
       try {
@@ -148,7 +185,8 @@ export class ScriptAgent {
     };
   }
 
-  private async patrolOnce(args: string[]): Promise<void> {
+  /** One `gt patrol scan`; how many findings it reported (1 when it failed: look again next cycle). */
+  private async patrolOnce(args: string[]): Promise<number> {
     const r = await this.gt(args);
     let report: { findings?: Array<Record<string, unknown>>; summary?: Record<string, unknown> } = {};
     try {
@@ -160,7 +198,7 @@ export class ScriptAgent {
       this.log(
         `script-agent: patrol failed (exit ${r.exitCode}): ${r.stderr.trim().split("\n").pop() ?? ""}`,
       );
-      return;
+      return 1;
     }
     const findings = report.findings ?? [];
     // What was acted on, or is new since the last cycle: a quiet or unchanged cycle leaves no
@@ -171,13 +209,14 @@ export class ScriptAgent {
         f.acted === true || !this.patrolSeen.has(`${String(f.class)}|${String(f.agent)}|${String(f.bead)}`),
     );
     this.patrolSeen = keys;
-    if (news.length === 0) return;
+    if (news.length === 0) return findings.length;
     const acted = findings.filter((f) => f.acted === true).length;
     this.log(`script-agent: patrol: ${findings.length} finding(s), ${acted} acted on`);
     for (const f of news)
       this.log(
         `  patrol: ${String(f.class)} ${String(f.agent)}${f.bead ? ` ${String(f.bead)}` : ""} ${f.acted ? "→" : "-"} ${String(f.action)}: ${String(f.detail)}`,
       );
+    return findings.length;
   }
 
   private async gt(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {

@@ -166,7 +166,7 @@ async function setMeta(c: Ctx, id: string, meta: Record<string, unknown>): Promi
 }
 
 /** Label of a merged MR whose source branch still waits to be deleted (survives a killed run). */
-const BRANCH_CLEANUP_LABEL = "gt:branch-cleanup";
+export const BRANCH_CLEANUP_LABEL = "gt:branch-cleanup";
 
 /**
  * Branches the refinery must never delete: the default branch, every branch any merge

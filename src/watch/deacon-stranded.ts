@@ -8,6 +8,7 @@ import { openLedgerFor } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
 import type { Town } from "../town/workspace.ts";
 import { type ConvoyView, closeConvoy, listConvoys } from "../work/convoys.ts";
+import { QUEUED_LABEL } from "../work/sling-queue.ts";
 import { slingWithGt } from "./deacon-redispatch.ts";
 import { cooldownLeft, deaconPaths, loadFeedState, saveFeedState } from "./deacon-state.ts";
 
@@ -48,8 +49,14 @@ async function readyByRig(town: Town, v: ConvoyView): Promise<Map<string, string
     if (candidates.length === 0) continue;
     const ledger = openLedgerFor(town, rig);
     try {
-      const ids: string[] = [];
-      for (const t of candidates) if (!(await ledger.isBlocked(t.id))) ids.push(t.id);
+      // Ready as bd ready sees it (open, unblocked, not deferred), and not waiting in the
+      // scheduler's queue: those are dispatched when a polecat frees up, not fed here.
+      const ready = await ledger.ready({
+        status: "open",
+        ids: candidates.map((t) => t.id),
+        includeInfra: true,
+      });
+      const ids = ready.filter((b) => !b.assignee && !b.labels?.includes(QUEUED_LABEL)).map((b) => b.id);
       if (ids.length) out.set(rig, ids);
     } finally {
       await ledger.close();

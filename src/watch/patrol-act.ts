@@ -235,6 +235,13 @@ async function resetOrphan(ctx: ActContext, plan: Planned): Promise<string> {
     );
     if (sent) told.push(dispatcher);
   }
+  // The deacon re-dispatches recovered beads (gt deacon redispatch), within its limits.
+  if (!told.includes("deacon")) {
+    const sent = await sendMail(ctx.town, { from: ctx.actor, to: "deacon", subject, body }).catch(
+      () => undefined,
+    );
+    if (sent) told.push("deacon");
+  }
   const mailed = told.filter(Boolean);
   return `back to open${mailed.length ? `; told ${mailed.join(", ")}` : ""}`;
 }

@@ -8,7 +8,13 @@ import { type RunReport, runQueueOnce } from "../../refinery/engine.ts";
 import { describeLandingFailure, type LandingFailure, readLandingFailure } from "../../refinery/landing.ts";
 import { postMerge, rejectByHand, retryMergeRequest, submitBranch } from "../../refinery/manual.ts";
 import { mergeQueue } from "../../refinery/queue.ts";
-import { wakeRefinery } from "../../refinery/wake.ts";
+import {
+  QUEUE_BACKSTOP_MS,
+  queueFingerprint,
+  queueHasWork,
+  wakeRefinery,
+  watchQueueLedger,
+} from "../../refinery/wake.ts";
 import { addressOf, callerActor } from "../../town/identity.ts";
 import { openRigLedger } from "../../town/ledgers.ts";
 import { getMergeRequest } from "../../work/merge-requests.ts";
@@ -67,37 +73,74 @@ async function showQueue(ctx: GtContext, rig: string) {
     );
 }
 
-/** The long-running refinery: works the queue, then waits for a nudge or the poll interval. */
+/**
+ * The long-running refinery: works the queue, then sleeps until something may have changed
+ * (refinery/wake.ts): a nudge (gt done sends one per merge request) works the queue at once;
+ * a write to the rig ledger's issues.jsonl, or the poll interval, makes it look — file stats,
+ * then the queue in the ledger — and work it only when there is work; a full round runs at
+ * least every QUEUE_BACKSTOP_MS.
+ */
 async function serve(ctx: GtContext, rig: string): Promise<void> {
   const town = ctx.town();
   const actor = `${rig}/refinery`;
   const cfg = loadMergeQueueConfig(town.rigDir(rig));
   ctx.out(
-    `${REFINERY_READY}: watching ${rig}'s merge queue (poll every ${cfg.poll_interval_seconds}s; nudge me to look now)`,
+    `${REFINERY_READY}: watching ${rig}'s merge queue (looks every ${cfg.poll_interval_seconds}s and on every new merge request; nudge me to look now)`,
   );
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   let stdinOpen = true;
   let pendingLine: Promise<IteratorResult<string>> | undefined;
-  for (;;) {
+  let changed: () => void = () => undefined;
+  const stopWatch = watchQueueLedger(town, rig, () => changed());
+  let lastRound = 0;
+  /** The fingerprint after a round that left no work: while it holds, there is nothing to look at. */
+  let idle: string | undefined;
+  const roundNeeded = async (why: "start" | "nudge" | "poll" | "change"): Promise<boolean> => {
+    if (why === "start" || why === "nudge" || Date.now() - lastRound >= QUEUE_BACKSTOP_MS) return true;
+    const fp = queueFingerprint(town, rig);
+    if (fp === idle) return false;
     try {
-      const r = await runQueueOnce(town, rig, { actor, log: (l) => ctx.out(l) });
-      if (r.batches > 0 || r.dropped.length > 0 || r.recovered.length > 0) printReport(ctx, r);
-    } catch (e) {
-      ctx.out(`refinery: this round failed: ${oneLine((e as Error).message)}`);
-      printLandingFailure(ctx, landingFailure(ctx, rig), "refinery: ");
+      if (await queueHasWork(town, rig)) return true;
+    } catch {
+      return true; // cannot tell: the round finds out
     }
-    const wait = new Promise<"poll">((res) =>
-      setTimeout(() => res("poll"), cfg.poll_interval_seconds * 1000),
-    );
+    idle = fp;
+    return false;
+  };
+  let why: "start" | "nudge" | "poll" | "change" = "start";
+  for (;;) {
+    if (await roundNeeded(why)) {
+      try {
+        const r = await runQueueOnce(town, rig, { actor, log: (l) => ctx.out(l) });
+        if (r.batches > 0 || r.dropped.length > 0 || r.recovered.length > 0) printReport(ctx, r);
+      } catch (e) {
+        ctx.out(`refinery: this round failed: ${oneLine((e as Error).message)}`);
+        printLandingFailure(ctx, landingFailure(ctx, rig), "refinery: ");
+      }
+      lastRound = Date.now();
+      const fp = queueFingerprint(town, rig);
+      idle = (await queueHasWork(town, rig).catch(() => true)) ? undefined : fp;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const wait = new Promise<"poll" | "change">((res) => {
+      timer = setTimeout(() => res("poll"), cfg.poll_interval_seconds * 1000);
+      changed = () => res("change");
+    });
     if (stdinOpen) pendingLine ??= lines.next();
     const got = await Promise.race([wait, ...(stdinOpen && pendingLine ? [pendingLine] : [])]);
-    if (got !== "poll") {
-      pendingLine = undefined;
-      if (got.done) stdinOpen = false;
-      else if (["exit", "quit", "/exit"].includes(got.value.trim())) break;
-      else if (got.value.trim()) ctx.out(`refinery: nudged (${got.value.trim().slice(0, 80)})`);
+    clearTimeout(timer);
+    changed = () => undefined;
+    if (typeof got === "string") {
+      why = got;
+      continue;
     }
+    pendingLine = undefined;
+    why = "nudge";
+    if (got.done) stdinOpen = false;
+    else if (["exit", "quit", "/exit"].includes(got.value.trim())) break;
+    else if (got.value.trim()) ctx.out(`refinery: nudged (${got.value.trim().slice(0, 80)})`);
   }
+  stopWatch();
   ctx.out("refinery: bye");
 }
 
