@@ -22,8 +22,9 @@ import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { pollerPidFile } from "../sessions/nudge-poller.ts";
-import { inputHolds, looksIdle, promptTaken, type ScreenRules, tracksInput } from "../sessions/screen.ts";
+import { looksIdle, type ScreenRules } from "../sessions/screen.ts";
 import { clearIdle, markedIdle } from "../sessions/turn-state.ts";
+import { typeAndSubmit } from "../sessions/typing.ts";
 import { safeText } from "../terminal-text.ts";
 import { ensureLedgerRecords } from "../town/agent-beads.ts";
 import { BUILTIN_PRESETS } from "../town/agent-presets.ts";
@@ -236,31 +237,9 @@ async function waitIdle(
   }
 }
 
-/** Polls the screen until `done` holds or `ms` pass; the last screen and whether it held. */
-async function watchScreen(
-  provider: RuntimeProvider,
-  session: string,
-  ms: number,
-  done: (screen: string) => boolean,
-): Promise<{ held: boolean; screen: string }> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const screen = await provider.screen(session);
-    if (done(screen)) return { held: true, screen };
-    if (Date.now() >= deadline) return { held: false, screen };
-    await sleep(100);
-  }
-}
-
 /**
- * Types one message and checks it was taken: clear the input line, paste the text, leave a
- * gap, press Enter, and watch the screen. With the agent's screen rules the gap lasts until
- * the pasted text shows in its input (an Enter that arrives with the paste becomes a
- * newline in Gemini CLI), and the message counts as taken only when the agent shows its
- * busy marker or its input is empty again; Enter is pressed again only while the text
- * visibly still sits in the input. Without rules any change of the pane counts. Sessions are
- * served one nudge at a time across processes (a lock per session), so two nudges never
- * interleave.
+ * Types one message and checks it was taken (sessions/typing.ts). Sessions are served one
+ * nudge at a time across processes (a lock per session), so two nudges never interleave.
  */
 async function deliver(
   town: Town,
@@ -272,32 +251,7 @@ async function deliver(
   return withFileLock(join(queueDir(town, session), ".lock"), async () => {
     // From here the agent has work: the next nudge waits for its next turn end.
     clearIdle(town.runtimeDir, session);
-    const before = await provider.capture(session, 30);
-    await provider.pressKey(session, "C-u");
-    await provider.paste(session, text);
-    const known = rules && tracksInput(rules) ? rules : undefined;
-    if (known) await watchScreen(provider, session, 2000, (s) => inputHolds(s, known, text));
-    await sleep(Math.min(2000, 100 + 25 * Math.ceil(text.length / 512)));
-    let attempts = 0;
-    for (const backoff of [1000, 2000, 4000]) {
-      attempts++;
-      await provider.pressKey(session, "Enter");
-      if (!known) {
-        const deadline = Date.now() + backoff;
-        while (Date.now() < deadline) {
-          await sleep(100);
-          if ((await provider.capture(session, 30)) !== before) return { ok: true, attempts };
-        }
-        continue;
-      }
-      const seen = await watchScreen(provider, session, backoff, (s) => promptTaken(s, known, text) === true);
-      if (seen.held) return { ok: true, attempts };
-      // Not seen taken: Enter again only when the text is still in the input. Otherwise the
-      // agent shows something gt cannot read; any change then counts, as without rules.
-      if (!inputHolds(seen.screen, known, text))
-        return { ok: (await provider.capture(session, 30)) !== before, attempts };
-    }
-    return { ok: false, attempts };
+    return typeAndSubmit(provider, session, text, rules);
   });
 }
 

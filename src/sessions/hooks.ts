@@ -325,16 +325,18 @@ function renderCodex(_path: string, hooks: HookSet): string {
   return `${JSON.stringify({ hooks: out }, null, 2)}\n`;
 }
 
-/** Claude event → Gemini CLI event. */
+/**
+ * Claude event → Gemini CLI event. Not PreCompact: Gemini fires PreCompress before it checks,
+ * every turn, whether the chat needs compressing at all, and does not hand its output on.
+ */
 const GEMINI_EVENTS: Record<string, string> = {
   SessionStart: "SessionStart",
   UserPromptSubmit: "BeforeAgent",
   Stop: "AfterAgent",
-  PreCompact: "PreCompress",
 };
 
 /** Gemini events whose hook output is meant for the model. */
-const GEMINI_CONTEXT_EVENTS = new Set(["SessionStart", "BeforeAgent", "PreCompress"]);
+const GEMINI_CONTEXT_EVENTS = new Set(["SessionStart", "BeforeAgent"]);
 
 /**
  * Where a Gemini session's own home was before gt pointed GEMINI_CLI_HOME at its copy, so a
@@ -384,6 +386,9 @@ function renderGemini(path: string, hooks: HookSet, env: NodeJS.ProcessEnv): str
           ...(e.matcher ? { matcher: e.matcher } : {}),
           hooks: e.hooks.map((h) => ({
             type: "command",
+            // What its status line shows while the hook runs ("Executing Hook: <name>"): a
+            // short name keeps the busy marker after it on the screen.
+            name: h.command.replaceAll(gt, "gt"),
             command: context ? `{ ${h.command}; } | ${gt} hooks context ${name}` : h.command,
           })),
         },

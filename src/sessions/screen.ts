@@ -22,9 +22,39 @@ function nonEmptyLines(screen: string): string[] {
   return screen.split("\n").filter((l) => l.trim() !== "");
 }
 
-/** The first of the preset's startup screens that is showing, if any. */
+/**
+ * The preset's startup screen that is showing, if any: of those whose text is all there, the
+ * one drawn lowest (the latest), the first listed among equals. A screen whose text is still
+ * drawn above the agent's prompt, or above a later screen, is over: an agent that restarts
+ * once a dialog is answered (Gemini CLI after folder trust) draws anew under the old one.
+ */
 export function startupScreenOn(screen: string, rules: ScreenRules): StartupScreen | undefined {
-  return rules.startup_screens?.find((s) => s.match.every((m) => screen.includes(m)));
+  const lines = screen.split("\n");
+  let best: { s: StartupScreen; at: number } | undefined;
+  for (const s of rules.startup_screens ?? []) {
+    if (!s.match.every((m) => screen.includes(m))) continue;
+    const at = lowestLine(lines, s);
+    if (promptBelow(lines, at, rules)) continue;
+    if (!best || at > best.at) best = { s, at };
+  }
+  return best?.s;
+}
+
+/** The last line that holds one of the screen's texts. */
+function lowestLine(lines: string[], s: StartupScreen): number {
+  let last = -1;
+  for (const m of s.match) last = Math.max(last, lines.findLastIndex((l) => l.includes(m)));
+  return last;
+}
+
+/** The agent's prompt, as at the bottom of its ready screen, sits below line `at`. */
+function promptBelow(lines: string[], at: number, rules: ScreenRules): boolean {
+  const prefix = rules.ready_prompt_prefix;
+  if (!prefix) return false;
+  const after = nonEmptyLines(lines.slice(at + 1).join("\n"));
+  return (
+    promptDepth(after, prefix, rules.prompt_lines_below ?? Number.MAX_SAFE_INTEGER, rules.prompt_lines_below_min) >= 0
+  );
 }
 
 /**

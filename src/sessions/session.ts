@@ -2,13 +2,13 @@
 // install its hooks, build the command, the environment and the startup "beacon", start
 // it on the town's runtime provider, and wait until it is ready (or report why it died).
 import { randomUUID } from "node:crypto";
-import { existsSync, realpathSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
-import { logEvent } from "../events/log.ts";
+import { EVENTS_FILE, logEvent } from "../events/log.ts";
 import { gtExecutable } from "../package-paths.ts";
-import type { RuntimeProvider, SessionKey } from "../runtime/provider.ts";
+import type { RuntimeProvider } from "../runtime/provider.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { type AgentConfig, expandAgentEnv, type StartupScreen } from "../town/agent-presets.ts";
 import { resolveAgent } from "../town/agent-resolve.ts";
@@ -27,8 +27,9 @@ import { ROLES } from "../town/roles.ts";
 import type { Town } from "../town/workspace.ts";
 import { ensureRoleHooks, hookLaunch } from "./hooks.ts";
 import { drainsOwnQueue, startNudgePoller } from "./nudge-poller.ts";
-import { showsPrompt, startupScreenOn } from "./screen.ts";
+import { looksIdle, showsPrompt, startupScreenOn, tracksInput } from "./screen.ts";
 import { clearIdle } from "./turn-state.ts";
+import { typeAndSubmit } from "./typing.ts";
 
 export interface StartOptions {
   /** `--agent`: run this preset instead of the configured one. */
@@ -142,7 +143,7 @@ export async function startAgentSession(
   const hooks = hookLaunch(cfg.hooks.provider, settingsDirOf(town.root, id), launchEnv);
   const args = [...cfg.args, ...hooks.args];
   const prompt = beacon(id, opts.sender ?? "gt", opts.topic ?? "start");
-  if (cfg.prompt_mode === "arg") args.push(...(cfg.prompt_flag ? [cfg.prompt_flag] : []), prompt);
+  if (cfg.prompt_mode === "arg") args.push(prompt);
   const command = [cfg.command === "gt" ? gtExecutable() : cfg.command, ...args];
 
   const runId = randomUUID();
@@ -164,8 +165,9 @@ export async function startAgentSession(
     ...hooks.env,
   };
   clearIdle(town.runtimeDir, session); // a marker left by an earlier session says nothing of this one
+  const eventsAt = eventsSize(town.root);
   await provider.start({ name: session, cwd: workDir, command, env });
-  await waitUntilReady({
+  const ready: ReadyContext = {
     provider,
     session,
     agent: resolved.name,
@@ -174,8 +176,28 @@ export async function startAgentSession(
     runtimeDir: town.runtimeDir,
     inTown: isInside(workDir, town.root),
     townRoot: town.root,
-  });
-  if (cfg.prompt_mode !== "arg") await provider.sendText(session, prompt.replace(/\n/g, " "));
+    eventsAt,
+  };
+  await waitUntilReady(ready);
+  if (cfg.prompt_mode !== "arg") {
+    const text = prompt.replace(/\n/g, " ");
+    if (!tracksInput(cfg)) await provider.sendText(session, text);
+    else {
+      // An agent that primes itself by a SessionStart hook and adds its output to the chat
+      // when the hook ends (Gemini CLI) gets its prompt after that, once it reads idle.
+      if (primesByHook(cfg)) await sessionStartLogged(town.root, ready.eventsAt, addressOf(id), 20_000);
+      await waitLooksIdle(provider, session, cfg, 20_000);
+      const typed = await typeAndSubmit(provider, session, text, cfg);
+      if (!typed.ok)
+        logEvent(
+          town.root,
+          "startup_prompt_unverified",
+          "gt",
+          { session, attempts: typed.attempts },
+          "audit",
+        );
+    }
+  }
   // Without a prompt hook nothing would hand this agent its queued nudges: a poller does.
   if (!drainsOwnQueue(cfg.hooks.provider, cfg.provider))
     startNudgePoller(town, session, gtExecutable(), process.env);
@@ -192,6 +214,51 @@ export async function startAgentSession(
     await ledger.close();
   }
   return { address: addressOf(id), session, agent: resolved.name, workDir, provider: provider.kind };
+}
+
+/** Hook providers whose SessionStart hook runs gt prime (the files gt writes for them). */
+function primesByHook(cfg: AgentConfig): boolean {
+  return ["claude", "codex", "gemini", "copilot"].includes(cfg.hooks.provider);
+}
+
+function eventsSize(townRoot: string): number {
+  try {
+    return statSync(join(townRoot, EVENTS_FILE)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Waits (at most `ms`) until the event log, past `from`, has a session_start of `actor` (gt prime --hook). */
+async function sessionStartLogged(
+  townRoot: string,
+  from: number,
+  actor: string,
+  ms: number,
+): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  const needle = `"type":"session_start","actor":${JSON.stringify(actor)}`;
+  for (;;) {
+    const size = eventsSize(townRoot);
+    if (size > from) {
+      const buf = Buffer.alloc(size - from);
+      const fd = openSync(join(townRoot, EVENTS_FILE), "r");
+      try {
+        readSync(fd, buf, 0, buf.length, from);
+      } finally {
+        closeSync(fd);
+      }
+      if (buf.toString("utf8").includes(needle)) return true;
+    }
+    if (Date.now() > deadline) return false;
+    await sleep(100);
+  }
+}
+
+/** Waits (at most `ms`) until the session's screen reads idle (no busy marker by its prompt). */
+async function waitLooksIdle(provider: RuntimeProvider, session: string, cfg: AgentConfig, ms: number) {
+  const deadline = Date.now() + ms;
+  while (!looksIdle(await provider.screen(session), cfg) && Date.now() < deadline) await sleep(150);
 }
 
 /** Why a start failed at a startup screen: the session is stopped and this is thrown. */
@@ -215,6 +282,12 @@ interface ReadyContext {
   /** The session's working directory is inside the town (trust may be granted). */
   inTown: boolean;
   townRoot: string;
+  /**
+   * The event log's size when the agent's latest instance started: at the start, and again
+   * when a `wait` screen first shows (Gemini CLI restarts once it trusts a folder, and the
+   * instance that showed the dialog had already run its SessionStart hook).
+   */
+  eventsAt: number;
 }
 
 /** Polls the screen until `text` shows (true) or `ms` pass (false). */
@@ -234,6 +307,11 @@ async function screenShows(c: ReadyContext, text: string, ms: number): Promise<b
 async function passScreen(c: ReadyContext, screen: StartupScreen, times: number): Promise<void> {
   const { provider, session, agent } = c;
   const at = `${agent} stopped at its ${screen.name} screen`;
+  if (screen.action === "login" || screen.action === "fail") {
+    // A dialog may be drawn a moment before its content (Gemini CLI's key box, empty, then
+    // filled from GEMINI_API_KEY): decide on a screen that holds still.
+    if (startupScreenOn(await settledScreen(c, 3000), c.cfg)?.name !== screen.name) return;
+  }
   if (screen.action === "login")
     return failAtScreen(
       provider,
@@ -269,48 +347,33 @@ async function passScreen(c: ReadyContext, screen: StartupScreen, times: number)
   // Keys go in order, each `expect` checked on the screen first; then gt waits for the dialog
   // to go before it reads on. A slow agent still showing an answered dialog (or drawing it
   // once more on its way out) must never get the answer twice: the second Enter would land
-  // on whatever comes next ("No, exit" by default on Claude's bypass warning). Only a key
-  // the agent plainly dropped (the very same screen for 8 s) is pressed again, twice at most.
-  let lastKey: SessionKey | undefined;
+  // on whatever comes next ("No, exit" by default on Claude's bypass warning).
   for (const key of screen.keys ?? []) {
-    if (typeof key === "string") {
-      await provider.pressKey(session, key);
-      lastKey = key;
-    } else if (!(await screenShows(c, key.expect, 5000)))
+    if (typeof key === "string") await provider.pressKey(session, key);
+    else if (!(await screenShows(c, key.expect, 5000)))
       return failAtScreen(provider, session, "agent_blocked", `${at}: "${key.expect}" never showed`);
   }
   const deadline = Date.now() + 20_000;
-  let last = "";
-  let sameSince = Date.now();
-  let again = 0;
   for (;;) {
     await sleep(150);
     if (!(await provider.isAlive(session))) return;
-    const now = await provider.screen(session);
-    if (startupScreenOn(now, c.cfg)?.name !== screen.name) return;
-    if (now !== last) {
-      last = now;
-      sameSince = Date.now();
-    } else if (lastKey && again < 2 && Date.now() - sameSince > 8000) {
-      await provider.pressKey(session, lastKey);
-      again++;
-      sameSince = Date.now();
-    }
+    if (startupScreenOn(await provider.screen(session), c.cfg)?.name !== screen.name) return;
     if (Date.now() > deadline)
       return failAtScreen(provider, session, "agent_blocked", `${at}: it did not react to gt's answer`);
   }
 }
 
-/** Waits (at most `ms`) until two reads of the screen 300 ms apart are the same. */
-async function settledScreen(c: ReadyContext, ms: number): Promise<void> {
+/** Waits (at most `ms`) until two reads of the screen 300 ms apart are the same; the last read. */
+async function settledScreen(c: ReadyContext, ms: number): Promise<string> {
   const deadline = Date.now() + ms;
   let last = await c.provider.screen(c.session);
   while (Date.now() < deadline) {
     await sleep(300);
     const now = await c.provider.screen(c.session);
-    if (now === last) return;
+    if (now === last) return now;
     last = now;
   }
+  return last;
 }
 
 async function exitedWhileStarting(c: ReadyContext): Promise<never> {
@@ -342,6 +405,7 @@ async function waitUntilReady(c: ReadyContext): Promise<void> {
   let deadline = Date.now() + span;
   const readsScreen = prefix !== undefined || (cfg.startup_screens?.length ?? 0) > 0;
   const passed = new Map<string, number>();
+  const waiting = new Set<string>();
   const confirm = cfg.ready_confirm_ms ?? 200;
   // Since when the prompt has been up, screen after screen (undefined: not up).
   let promptSince: number | undefined;
@@ -350,6 +414,16 @@ async function waitUntilReady(c: ReadyContext): Promise<void> {
     if (readsScreen) {
       const screen = await provider.screen(session);
       const dialog = startupScreenOn(screen, cfg);
+      if (dialog?.action === "wait") {
+        // The agent is busy with something of its own (a restart): nothing to answer. A new
+        // instance of it runs its SessionStart hook again, after this first shows.
+        if (!waiting.has(dialog.name)) c.eventsAt = eventsSize(c.townRoot);
+        waiting.add(dialog.name);
+        promptSince = undefined;
+        if (Date.now() >= deadline) return;
+        await sleep(200);
+        continue;
+      }
       if (dialog) {
         const times = (passed.get(dialog.name) ?? 0) + 1;
         passed.set(dialog.name, times);

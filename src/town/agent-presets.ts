@@ -54,9 +54,10 @@ export interface StartupScreen {
   /**
    * accept: press `keys` to get past it. login: the agent cannot work until someone logs it
    * in; the start fails with "<agent> needs login: <how>". fail: it cannot start unattended;
-   * the start fails with "<agent> stopped at its <name> screen: <how>".
+   * the start fails with "<agent> stopped at its <name> screen: <how>". wait: the agent is
+   * busy on its own (restarting); gt waits for the screen to go, pressing nothing.
    */
-  action: "accept" | "login" | "fail";
+  action: "accept" | "login" | "fail" | "wait";
   /** accept: keys pressed in order; `{expect}` first waits for that text (else the start fails). */
   keys?: Array<SessionKey | { expect: string }>;
   /** accept only when the preset's own args include this flag; otherwise it fails. */
@@ -75,8 +76,6 @@ export interface AgentConfig {
   initial_prompt?: string;
   /** arg: the startup prompt is the last CLI argument; none: it is sent as a nudge once ready. */
   prompt_mode: "arg" | "none";
-  /** With prompt_mode arg: the flag the prompt follows (Gemini CLI: `-i`, which keeps it interactive). */
-  prompt_flag?: string;
   /** Process names that mean "the agent is alive" in the pane. */
   process_names: string[];
   /** The input prompt: ready (and idle) when a line starts with it, leading spaces aside. */
@@ -220,6 +219,13 @@ const GEMINI_LOGIN =
 /** Gemini CLI's screens before its prompt (0.61), with a fresh home or a new folder. */
 const GEMINI_SCREENS: StartupScreen[] = [
   {
+    // Drawn under the answered trust dialog, which stays on the screen until the new
+    // instance draws (seconds): the dialog is not to be answered again meanwhile.
+    name: "restart after trust",
+    match: ["Gemini CLI is restarting to apply the trust changes"],
+    action: "wait",
+  },
+  {
     // Trusting restarts the CLI ("restarting to apply the trust changes"), then it goes on.
     name: "folder trust",
     match: ["Do you trust the files in this folder?"],
@@ -243,13 +249,20 @@ const GEMINI_SCREENS: StartupScreen[] = [
     how: GEMINI_LOGIN,
   },
   {
-    // Prefilled from GEMINI_API_KEY (the empty box is the entry above).
+    // Prefilled from GEMINI_API_KEY (an empty box shows its placeholder lower down: above).
     name: "API key",
-    match: ["Enter Gemini API Key", "Press Enter to submit"],
+    match: ["Enter Gemini API Key"],
     action: "accept",
     keys: ["Enter"],
   },
-  { name: "Google sign-in", match: ["Enter the authorization code"], action: "login", how: GEMINI_LOGIN },
+  {
+    // With no key and no sign-in chosen, it starts Google's browser sign-in by itself.
+    name: "Google sign-in",
+    match: ["Logging in with Google"],
+    action: "login",
+    how: GEMINI_LOGIN,
+  },
+  { name: "Google sign-in code", match: ["Enter the authorization code"], action: "login", how: GEMINI_LOGIN },
 ];
 
 /** Fields most non-Claude presets share; each preset below states only what differs. */
@@ -282,16 +295,17 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Readonly<AgentConfig>>> = 
     provider: "gemini",
     command: "gemini",
     args: ["--approval-mode", "yolo"],
-    // A prompt as a bare argument runs once and exits; after -i the CLI stays interactive.
-    prompt_flag: "-i",
+    // Typed once it is idle: with `-i <prompt>` the prompt goes out while its SessionStart
+    // hook still runs, and the prime reaches the model only on the turn after.
+    prompt_mode: "none",
     process_names: ["gemini", "node"],
     // The empty input's placeholder (YOLO mode); under it the box's edge and two status lines.
     ready_prompt_prefix: "*   Type your message",
     prompt_lines_below: 3,
     prompt_lines_below_min: 2,
-    // The spinner (" ⠋ Thinking... (esc to cancel, 2s)", also a running hook's) sits over the
-    // YOLO badge, a rule and the box's top edge.
-    busy_markers: ["esc to cancel"],
+    // The spinner (" ⠋ Thinking... (esc to cancel, 2s)", or "Executing Hook: <name>" while a
+    // hook runs) sits over the YOLO badge, a rule and the box's top edge.
+    busy_markers: ["esc to cancel", "Executing Hook"],
     busy_lines_above: 4,
     startup_screens: GEMINI_SCREENS,
     ready_delay_ms: 30_000,
@@ -448,7 +462,7 @@ const startupScreenSchema = z
   .looseObject({
     name: z.string().min(1),
     match: z.array(z.string().min(1)).min(1),
-    action: z.enum(["accept", "login", "fail"]),
+    action: z.enum(["accept", "login", "fail", "wait"]),
     keys: z.array(z.union([z.enum(SESSION_KEYS), z.looseObject({ expect: z.string().min(1) })])).optional(),
     if_arg: z.string().optional(),
     if_in_town: z.boolean().optional(),
@@ -465,7 +479,6 @@ const entryShape = z.looseObject({
   env: z.record(z.string(), z.string()).optional(),
   initial_prompt: z.string().optional(),
   prompt_mode: z.enum(["arg", "none"]).optional(),
-  prompt_flag: z.string().min(1).optional(),
   process_names: z.array(z.string()).optional(),
   ready_prompt_prefix: z.string().optional(),
   prompt_lines_below: z.number().int().nonnegative().optional(),

@@ -7,14 +7,28 @@
 // Gemini CLI release that changes them fails these tests.
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { before, describe, it } from "node:test";
-import { startGeminiServer } from "../helpers/model-server/gemini.ts";
+import { after, before, describe, it } from "node:test";
+import { type GeminiServer, neutralOf, startGeminiServer } from "../helpers/model-server/gemini.ts";
 import type { LoggedRequest } from "../helpers/model-server/script.ts";
 import { scratchDir } from "../helpers/temp.ts";
+import { addBareRig, bdOk, eventually, git, newTown, type TestTown } from "../helpers/town.ts";
 import { writeGeminiHome } from "./agent-homes.ts";
 import { AgentPane, assertNoProcessesIn, runToExit, until } from "./agent-pane.ts";
+import {
+  type AgentServer,
+  answeredScreens,
+  type Bead,
+  type Costs,
+  configureAgent,
+  idleMarker,
+  itExplained,
+  sessionAlive,
+  startCrew,
+  tearDown,
+  turnEnded,
+} from "./agent-town.ts";
 import { installAgent } from "./install.ts";
 
 /** The input line of an idle Gemini CLI (the placeholder of an empty prompt, in YOLO mode). */
@@ -286,10 +300,11 @@ describe("Gemini CLI, offline against the fake Gemini API", () => {
       assert.match(auth, /│ {5}3\. Vertex AI +│/);
       assert.match(auth, /Existing API key detected \(GEMINI_API_KEY\)\./);
 
+      // The box is drawn empty first and filled from GEMINI_API_KEY a moment later.
       const key = await pane.answer(
         "● 2. Use Gemini API Key",
         "Enter",
-        "Enter Gemini API Key",
+        (s) => s.includes("Enter Gemini API Key") && s.includes("fake-gemini-key"),
         "API key box",
       );
       assert.match(key, /│ │ fake-gemini-key +│ │/, "the box is prefilled from GEMINI_API_KEY");
@@ -309,5 +324,425 @@ describe("Gemini CLI, offline against the fake Gemini API", () => {
       await pane.stop();
     }
     await assertNoProcessesIn(work);
+  });
+});
+
+// ---- Gemini CLI through gt -------------------------------------------------------------
+
+const geminiText = (body: unknown) => neutralOf(body as never).lastUserText;
+const isGeminiTurn = (r: LoggedRequest) => r.reply !== undefined && r.reply.source !== "side";
+
+/** What the hooks added to a request: Gemini CLI hands their context over as <hook_context> parts. */
+function hookContext(r: LoggedRequest): string {
+  return contentsOf(r)
+    .flatMap((c) => c.parts.map((p) => String(p.text ?? "")))
+    .filter((t) => t.includes("<hook_context>"))
+    .join("\n");
+}
+
+/**
+ * A Gemini home pointed at `server` as after a first run with an API key, but nothing
+ * trusted (gt meets the folder trust screen); `fresh`: as on a machine where gemini never ran.
+ */
+function geminiHome(
+  town: TestTown,
+  server: AgentServer,
+  name = "gemini-home",
+  opts: { fresh?: boolean } = {},
+): Record<string, string> {
+  const { GEMINI_CLI_TRUST_WORKSPACE: _, ...env } = writeGeminiHome(join(town.scratch, name), {
+    serverUrl: server.url,
+    ...opts,
+  });
+  return env;
+}
+
+describe("Gemini CLI driven by gt in real tmux", () => {
+  describe("gt sling --agent gemini: the whole loop", () => {
+    let town: TestTown;
+    let server: GeminiServer;
+    let origin: string;
+    before(async () => {
+      town = await newTown("tmux");
+      origin = await addBareRig(town, "alpha", {
+        mergeQueue: { test_command: "test -f greeting.txt", poll_interval_seconds: 1 },
+      });
+      server = await startGeminiServer();
+      configureAgent(town, "gemini", { command: gemini, env: geminiHome(town, server) });
+      const r = await town.gt(["refinery", "start", "alpha"]);
+      assert.equal(r.code, 0, r.stderr);
+    });
+    after(() => tearDown(town, server));
+
+    itExplained(
+      "primes the model with the bead, which edits, commits and runs gt done; the refinery merges it; gt costs has its tokens",
+      () => ({ town, server }),
+      geminiText,
+      async () => {
+        const rig = join(town.root, "alpha");
+        const id = await bdOk(town, rig, [
+          "create",
+          "Add a greeting",
+          "-d",
+          "Write greeting.txt saying hello from gemini",
+          "--silent",
+        ]);
+        server.script.push(
+          {
+            when: id,
+            shell: [
+              "echo 'hello from gemini' > greeting.txt && git add greeting.txt && git commit -qm 'Add a greeting' && git log --oneline -1",
+            ],
+          },
+          { when: "Add a greeting", shell: ["gt done"] },
+          { text: "Done: the greeting is merged once the refinery lands it." },
+        );
+        const t0 = Date.now();
+        const sling = await town.gt(["sling", id, "alpha", "--agent", "gemini", "--json"]);
+        assert.equal(sling.code, 0, sling.stderr);
+        const started = Date.now() - t0;
+
+        // The first request the model gets carries the prime (SessionStart hook context): the
+        // hooked bead's id, title and description.
+        const first = await server.log.waitFor(isGeminiTurn, 30_000);
+        for (const text of [id, "Add a greeting", "Write greeting.txt saying hello from gemini"])
+          assert.ok(
+            hookContext(first).includes(text),
+            `the first model request's hook context shows ${text}`,
+          );
+        console.log(`# sling took ${started} ms; first model request ${first.at - t0} ms after sling began`);
+
+        await eventually(
+          async () =>
+            (JSON.parse(await bdOk(town, rig, ["show", id, "--json"])) as Bead[])[0]?.status === "closed",
+          60_000,
+          "the bead merged and closed",
+        );
+        assert.equal(git(origin, "show", "main:greeting.txt"), "hello from gemini");
+        // gt costs reads the polecat's usage from Gemini's chat file: the server's figures for
+        // each model turn (routing and side queries are not in it), cached input apart.
+        const polecat = (JSON.parse(sling.stdout) as { outcomes: Array<{ polecat: string }> }).outcomes[0]!
+          .polecat;
+        await turnEnded(town, `al-${polecat}`);
+        const sent = server.log.totalUsage(isGeminiTurn);
+        const want = {
+          input_tokens: sent.input,
+          output_tokens: sent.output,
+          cache_read_input_tokens: sent.cacheRead,
+          cache_creation_input_tokens: 0,
+          replies: server.log.modelRequests.length,
+        };
+        const costs = await eventually(
+          async () => {
+            const c = await town.gtJson<Costs>(["costs", "--actor", `alpha/polecats/${polecat}`]);
+            return c.total.replies === want.replies ? c : undefined;
+          },
+          15_000,
+          "the chat file to hold every reply",
+        );
+        assert.ok(costs);
+        assert.deepEqual(costs.total, want);
+        assert.equal(costs.sessions.length, 1);
+        assert.match(String(costs.sessions[0]!.transcript), /\/chats\/session-[^/]+\.jsonl$/);
+        // The worktree is a folder Gemini never saw: gt answered its trust screen.
+        assert.deepEqual(answeredScreens(town, "gemini"), ["folder trust"]);
+      },
+    );
+  });
+
+  describe("a crew member running Gemini CLI", () => {
+    let town: TestTown;
+    let server: GeminiServer;
+    const session = "al-crew-max";
+    before(async () => {
+      town = await newTown("tmux");
+      await addBareRig(town, "alpha");
+      server = await startGeminiServer();
+      configureAgent(town, "gemini", { command: gemini, env: geminiHome(town, server) });
+      // Gemini as on a machine where it never ran, with and without a key to offer, and one
+      // told to use a key it was not given.
+      const { GEMINI_API_KEY: _, ...noKey } = geminiHome(town, server, "never-run", { fresh: true });
+      configureAgent(town, "gemini-never-run", { command: gemini, env: noKey });
+      configureAgent(town, "gemini-first-run", {
+        command: gemini,
+        env: geminiHome(town, server, "first-run", { fresh: true }),
+      });
+      const { GEMINI_API_KEY: __, ...lostKey } = geminiHome(town, server, "lost-key");
+      configureAgent(town, "gemini-lost-key", { command: gemini, env: lostKey });
+      const r = await town.gt(["crew", "add", "max", "--rig", "alpha"]);
+      assert.equal(r.code, 0, r.stderr);
+    });
+    after(() => tearDown(town, server));
+
+    itExplained(
+      "without GEMINI_API_KEY it fails to start with 'needs login', at the auth picker or the empty key box, no session left",
+      () => ({ town, server }),
+      geminiText,
+      async () => {
+        const never = await startCrew(town, "max", "gemini-never-run");
+        assert.notEqual(never.code, 0);
+        assert.match(never.stderr, /gemini-never-run needs login: give the agent GEMINI_API_KEY/);
+        assert.equal(never.stderr.trim().split("\n").length, 1, never.stderr);
+        assert.equal(await sessionAlive(town, session), false, "no session is left behind");
+        assert.deepEqual(answeredScreens(town, "gemini-never-run"), ["folder trust"]);
+
+        const lost = await startCrew(town, "max", "gemini-lost-key");
+        assert.notEqual(lost.code, 0);
+        assert.match(lost.stderr, /gemini-lost-key needs login: give the agent GEMINI_API_KEY/);
+        assert.equal(await sessionAlive(town, session), false);
+        assert.equal(server.log.modelRequests.length, 0, "neither reached the model");
+        await assertNoProcessesIn(join(town.root, "alpha", "crew", "max"));
+      },
+    );
+
+    itExplained(
+      "on a fresh home with a key, gt answers the auth picker and the key box, and reports the start at the prompt",
+      () => ({ town, server }),
+      geminiText,
+      async () => {
+        const r = await startCrew(town, "max", "gemini-first-run");
+        assert.equal(r.code, 0, r.stderr);
+        // The folder was trusted at the start before (the role's Gemini home keeps it: a home
+        // that never ran has no trusted folders file of its own to share).
+        assert.deepEqual(answeredScreens(town, "gemini-first-run"), [
+          "auth method (API key found)",
+          "API key",
+        ]);
+        const beacon = await server.log.waitFor(
+          (q) => isGeminiTurn(q) && geminiText(q.body).includes("[GAS TOWN] crew max"),
+        );
+        assert.match(hookContext(beacon), /You are .*max/, "primed by its SessionStart hook");
+        await turnEnded(town, session);
+        const stop = await town.gt(["crew", "stop", "max", "--rig", "alpha"]);
+        assert.equal(stop.code, 0, stop.stderr);
+      },
+    );
+
+    itExplained(
+      "starts with its settings, trusted folder, primed by its SessionStart hook",
+      () => ({ town, server }),
+      geminiText,
+      async () => {
+        const since = server.log.mark();
+        const r = await startCrew(town, "max", "gemini");
+        assert.equal(r.code, 0, r.stderr);
+        const screen = (await town.gt(["session", "peek", session, "50"])).stdout;
+        assert.doesNotMatch(screen, /Do you trust|How would you like to authenticate|Enter Gemini API Key/);
+        const beacon = await server.log.waitFor(
+          (q) => isGeminiTurn(q) && geminiText(q.body).includes("[GAS TOWN] crew max"),
+          { since },
+        );
+        assert.match(hookContext(beacon), /You are .*max/);
+        await turnEnded(town, session);
+      },
+    );
+
+    itExplained(
+      "a default gt nudge reaches the idle agent at once, in its next request",
+      () => ({ town, server }),
+      geminiText,
+      async () => {
+        await turnEnded(town, session);
+        const since = server.log.mark();
+        const t0 = Date.now();
+        const r = await town.gtJson<{ outcome: string }>([
+          "nudge",
+          "alpha/crew/max",
+          "Please look at ticket NUDGE-7F3",
+        ]);
+        assert.equal(r.outcome, "delivered");
+        const got = await server.log.waitFor(
+          (q) => isGeminiTurn(q) && geminiText(q.body).includes("NUDGE-7F3"),
+          {
+            since,
+            timeoutMs: 30_000,
+          },
+        );
+        console.log(`# nudge to model: ${got.at - t0} ms`);
+        assert.ok(got.at - t0 < 10_000, "delivered while idle, not after the 15 s busy wait");
+      },
+    );
+
+    itExplained(
+      "a mail notice reaches it too when only its screen says it is idle",
+      () => ({ town, server }),
+      geminiText,
+      async () => {
+        await turnEnded(town, session);
+        rmSync(idleMarker(town, session)); // as after a turn its AfterAgent hook did not see
+        const since = server.log.mark();
+        const r = await town.gtJson<{ notified: boolean }>([
+          "mail",
+          "send",
+          "alpha/crew/max",
+          "-s",
+          "Build is red MAIL-9QX",
+          "-m",
+          "see the log",
+        ]);
+        assert.equal(r.notified, true);
+        const got = await server.log.waitFor(
+          (q) =>
+            isGeminiTurn(q) &&
+            geminiText(q.body).includes("New mail from") &&
+            geminiText(q.body).includes("MAIL-9QX"),
+          { since, timeoutMs: 30_000 },
+        );
+        assert.match(hookContext(got), /unread message/, "gt mail check --inject output in the request");
+      },
+    );
+
+    itExplained(
+      "queued nudges and unread mail reach the model through the prompt hook, as hook context",
+      () => ({ town, server }),
+      geminiText,
+      async () => {
+        await turnEnded(town, session);
+        const queued = await town.gtJson<{ outcome: string }>([
+          "nudge",
+          "alpha/crew/max",
+          "--mode",
+          "queue",
+          "Queued for your next turn QUEUED-5KD",
+        ]);
+        assert.equal(queued.outcome, "queued");
+        const quiet = await town.gt([
+          "mail",
+          "send",
+          "alpha/crew/max",
+          "-s",
+          "Quiet note MAIL-Q1",
+          "-m",
+          "x",
+          "--no-notify",
+        ]);
+        assert.equal(quiet.code, 0, quiet.stderr);
+        assert.equal(server.log.find("QUEUED-5KD"), undefined, "nothing typed while it was queued");
+
+        const since = server.log.mark();
+        const next = await town.gtJson<{ outcome: string }>(["nudge", "alpha/crew/max", "Carry on NEXT-2"]);
+        assert.equal(next.outcome, "delivered");
+        const got = await server.log.waitFor(
+          (q) => isGeminiTurn(q) && geminiText(q.body).includes("NEXT-2"),
+          {
+            since,
+            timeoutMs: 30_000,
+          },
+        );
+        const context = hookContext(got);
+        assert.match(context, /queued nudge\(s\)[\s\S]*QUEUED-5KD/);
+        assert.match(context, /MAIL-Q1/);
+      },
+    );
+
+    itExplained(
+      "gt handoff from Gemini: the successor session gets the hook and the handoff note",
+      () => ({ town, server }),
+      geminiText,
+      async () => {
+        await turnEnded(town, session);
+        const id = await bdOk(town, join(town.root, "alpha"), ["create", "Refactor the parser", "--silent"]);
+        const hooked = await town.gt(["sling", id, "alpha/max", "--no-start", "--no-convoy"]);
+        assert.equal(hooked.code, 0, hooked.stderr);
+        server.script.push(
+          {
+            when: "HANDOFF-GO",
+            shell: ['gt handoff -s "Parser halfway" -m "Resume at step 3 HANDOFF-NOTE-8"'],
+          },
+          {
+            // The successor: its prompt hook listed the note's id; it reads it.
+            when: "TOOK OVER FROM A HANDOFF",
+            shell: (input) => [
+              `gt mail read ${/(\S+): 🤝 HANDOFF: Parser halfway/.exec(input)?.[1] ?? "missing-id"}`,
+            ],
+          },
+          { text: "Carrying on with the parser." },
+        );
+        const since = server.log.mark();
+        const go = await town.gtJson<{ outcome: string }>([
+          "nudge",
+          "alpha/crew/max",
+          "Hand off now HANDOFF-GO",
+        ]);
+        assert.equal(go.outcome, "delivered");
+        const first = await server.log.waitFor(
+          (q) => isGeminiTurn(q) && geminiText(q.body).includes("TOOK OVER FROM A HANDOFF"),
+          { since, timeoutMs: 60_000 },
+        );
+        const input = geminiText(first.body);
+        assert.match(input, /\[GAS TOWN\] crew max \(rig: alpha\) <- alpha\/crew\/max • .* • handoff/);
+        assert.ok(input.includes(id) && input.includes("Refactor the parser"), "the hook is in its prime");
+        const read = await server.log.waitFor(
+          (q) => isGeminiTurn(q) && geminiText(q.body).includes("HANDOFF-NOTE-8"),
+          { since: server.log.entries.indexOf(first) + 1, timeoutMs: 30_000 },
+        );
+        assert.match(geminiText(read.body), /Resume at step 3 HANDOFF-NOTE-8/);
+      },
+    );
+
+    itExplained(
+      "gt crew stop ends the agent's whole process tree (Gemini CLI outlives its killed pane)",
+      () => ({ town, server }),
+      geminiText,
+      async () => {
+        await turnEnded(town, session);
+        const r = await town.gt(["crew", "stop", "max", "--rig", "alpha"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(await sessionAlive(town, session), false);
+        await assertNoProcessesIn(join(town.root, "alpha", "crew", "max"));
+      },
+    );
+  });
+
+  describe("a session's environment comes from the gt that starts it", () => {
+    let town: TestTown;
+    let first: GeminiServer;
+    let second: GeminiServer;
+    before(async () => {
+      town = await newTown("tmux");
+      await addBareRig(town, "alpha");
+      [first, second] = await Promise.all([startGeminiServer(), startGeminiServer()]);
+      configureAgent(town, "gemini", { command: gemini }); // the endpoint comes from the caller's environment
+      for (const name of ["max", "nux"]) {
+        const r = await town.gt(["crew", "add", name, "--rig", "alpha"]);
+        assert.equal(r.code, 0, r.stderr);
+      }
+    });
+    after(() => tearDown(town, first, second));
+
+    itExplained(
+      "a later gt with another endpoint and home starts its agent on those, not the tmux server's",
+      () => ({ town, server: second }),
+      geminiText,
+      async () => {
+        // Folders trusted by the variable (this test is about the environment, not dialogs).
+        const home = (server: GeminiServer, name: string) =>
+          writeGeminiHome(join(town.scratch, name), { serverUrl: server.url });
+        const a = await startCrew(town, "max", "gemini", {
+          ...home(first, "first-home"),
+          STALE_SETTING: "first gt",
+        });
+        assert.equal(a.code, 0, a.stderr);
+        await first.log.waitFor("[GAS TOWN] crew max");
+
+        const secondEnv = home(second, "second-home");
+        second.script.push(
+          {
+            when: "[GAS TOWN] crew nux",
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+            shell: ['printf "seen: %s|%s" "$GOOGLE_GEMINI_BASE_URL" "${STALE_SETTING:-unset}"'],
+          },
+          { text: "noted" },
+        );
+        const b = await startCrew(town, "nux", "gemini", secondEnv);
+        assert.equal(b.code, 0, b.stderr);
+        const report = await second.log.waitFor(
+          (r) => isGeminiTurn(r) && geminiText(r.body).includes("seen: "),
+          30_000,
+        );
+        assert.match(geminiText(report.body), new RegExp(`seen: ${second.url}\\|unset`));
+        assert.equal(first.log.find("crew nux"), undefined, "nothing of nux reached the first endpoint");
+      },
+    );
   });
 });

@@ -252,7 +252,7 @@ describe("gt hooks sync (codex, gemini)", () => {
     // Their hook first, then gt's turn end.
     assert.deepEqual(written.hooks.AfterAgent, [
       theirHook,
-      { hooks: [{ type: "command", command: `${gt} hooks turn idle` }] },
+      { hooks: [{ type: "command", name: "gt hooks turn idle", command: `${gt} hooks turn idle` }] },
     ]);
     // Output meant for the model goes through gt hooks context (Gemini reads only JSON).
     assert.deepEqual(

@@ -79,9 +79,9 @@ describe("built-in agent presets", () => {
     );
 
     const gemini = preset("gemini");
-    assert.equal(gemini.prompt_flag, "-i");
+    assert.equal(gemini.prompt_mode, "none");
     assert.equal(gemini.ready_prompt_prefix, "*   Type your message");
-    assert.deepEqual(gemini.busy_markers, ["esc to cancel"]);
+    assert.deepEqual(gemini.busy_markers, ["esc to cancel", "Executing Hook"]);
     assert.equal(gemini.busy_lines_above, 4);
     assert.equal(gemini.ready_confirm_ms, 1_500);
     assert.deepEqual(gemini.hooks, { provider: "gemini", dir: ".gemini", settings_file: "settings.json" });

@@ -85,10 +85,19 @@ function partText(p: Part): string {
   return "";
 }
 
-/** The neutral view: tools declared, and the last user turn's text (function responses as JSON). */
+/**
+ * The neutral view: tools declared, and the text of the user turns since the model's last
+ * one (the prompt, hook context parts, function responses as JSON).
+ */
 export function neutralOf(body: GenerateBody): NeutralRequest {
-  const lastUser = [...(body.contents ?? [])].reverse().find((c) => c.role === "user");
-  const text = (lastUser?.parts ?? []).map(partText).filter(Boolean).join("\n");
+  const contents = body.contents ?? [];
+  let from = contents.length;
+  while (from > 0 && contents[from - 1]!.role !== "model") from--;
+  const text = contents
+    .slice(from)
+    .flatMap((c) => (c.parts ?? []).map(partText))
+    .filter(Boolean)
+    .join("\n");
   return { hasTools: declarationsOf(body).length > 0, lastUserText: text };
 }
 
