@@ -1,4 +1,5 @@
-// gt polecat: a rig's workers, their states, and removing them.
+// gt polecat: a rig's workers, their states, removing them, and their upkeep (git-state,
+// check-recovery, gc, prune, stale, identity).
 
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
@@ -7,6 +8,7 @@ import { polecatNames } from "../../town/roster.ts";
 import { listPolecats, nukePolecat, type PolecatInfo, polecatId, polecatInfo } from "../../work/polecats.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
+import { registerUpkeep } from "./polecat-upkeep.ts";
 import { act, type GtGroup } from "./program.ts";
 import { resolvePolecat } from "./targets.ts";
 
@@ -77,6 +79,7 @@ export const polecatGroup: GtGroup = {
           if (info.merge_request) ctx.out(`  last MR   ${info.merge_request}`);
         }),
       );
+    registerUpkeep(pc);
     for (const [verb, description] of [
       [
         "nuke",
