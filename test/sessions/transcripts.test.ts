@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { claudeTranscriptUsage, listTranscripts, recordTranscript } from "../../src/sessions/transcripts.ts";
+import {
+  claudeTranscriptUsage,
+  codexTranscriptUsage,
+  geminiTranscriptUsage,
+  listTranscripts,
+  recordTranscript,
+} from "../../src/sessions/transcripts.ts";
 
 const usage = (input: number, output: number) => ({
   input_tokens: input,
@@ -34,6 +40,65 @@ describe("Claude transcript usage", () => {
       output_tokens: 41,
       cache_read_input_tokens: 1000,
       cache_creation_input_tokens: 200,
+      replies: 2,
+    });
+  });
+});
+
+describe("Codex rollout usage", () => {
+  it("takes the last running total, counts a reply per total that moved, and input without the cached part", () => {
+    const count = (input: number, cached: number, output: number) =>
+      line({
+        type: "event_msg",
+        payload: {
+          type: "token_count",
+          info: {
+            total_token_usage: { input_tokens: input, cached_input_tokens: cached, output_tokens: output },
+            last_token_usage: {},
+          },
+        },
+      });
+    const text = [
+      line({ type: "session_meta", payload: { id: "t1" } }),
+      line({ type: "event_msg", payload: { type: "token_count", info: null } }), // rate limits only
+      count(1500, 500, 20),
+      count(1500, 500, 20), // the same total again
+      line({ type: "response_item", payload: { type: "message" } }),
+      count(3001, 1000, 41),
+      '{"type":"event_msg","payload":{"type":"token_co', // still being written
+    ].join("\n");
+    assert.deepEqual(codexTranscriptUsage(text), {
+      input_tokens: 2001,
+      output_tokens: 41,
+      cache_read_input_tokens: 1000,
+      cache_creation_input_tokens: 0,
+      replies: 2,
+    });
+  });
+});
+
+describe("Gemini chat usage", () => {
+  it("counts each message id once (its last line), input without the cached part, thoughts as output", () => {
+    const tokens = (input: number, cached: number, output: number, thoughts = 0) => ({
+      input,
+      output,
+      cached,
+      thoughts,
+      tool: 0,
+      total: input + output + thoughts,
+    });
+    const text = [
+      line({ type: "user", id: "u1", content: "go" }),
+      line({ type: "gemini", id: "g1", content: "", tokens: tokens(1500, 500, 20) }),
+      line({ type: "gemini", id: "g1", content: "", toolCalls: [{}], tokens: tokens(1500, 500, 20) }),
+      line({ type: "gemini", id: "g2", content: "done", tokens: tokens(1501, 500, 21, 4) }),
+      line({ type: "info", id: "i1", content: "note" }),
+    ].join("\n");
+    assert.deepEqual(geminiTranscriptUsage(text), {
+      input_tokens: 2001,
+      output_tokens: 45,
+      cache_read_input_tokens: 1000,
+      cache_creation_input_tokens: 0,
       replies: 2,
     });
   });
