@@ -43,7 +43,11 @@ export function startupScreenOn(screen: string, rules: ScreenRules): StartupScre
 /** The last line that holds one of the screen's texts. */
 function lowestLine(lines: string[], s: StartupScreen): number {
   let last = -1;
-  for (const m of s.match) last = Math.max(last, lines.findLastIndex((l) => l.includes(m)));
+  for (const m of s.match)
+    last = Math.max(
+      last,
+      lines.findLastIndex((l) => l.includes(m)),
+    );
   return last;
 }
 
@@ -53,7 +57,12 @@ function promptBelow(lines: string[], at: number, rules: ScreenRules): boolean {
   if (!prefix) return false;
   const after = nonEmptyLines(lines.slice(at + 1).join("\n"));
   return (
-    promptDepth(after, prefix, rules.prompt_lines_below ?? Number.MAX_SAFE_INTEGER, rules.prompt_lines_below_min) >= 0
+    promptDepth(
+      after,
+      prefix,
+      rules.prompt_lines_below ?? Number.MAX_SAFE_INTEGER,
+      rules.prompt_lines_below_min,
+    ) >= 0
   );
 }
 

@@ -262,7 +262,12 @@ const GEMINI_SCREENS: StartupScreen[] = [
     action: "login",
     how: GEMINI_LOGIN,
   },
-  { name: "Google sign-in code", match: ["Enter the authorization code"], action: "login", how: GEMINI_LOGIN },
+  {
+    name: "Google sign-in code",
+    match: ["Enter the authorization code"],
+    action: "login",
+    how: GEMINI_LOGIN,
+  },
 ];
 
 /** Fields most non-Claude presets share; each preset below states only what differs. */
