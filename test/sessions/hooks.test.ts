@@ -243,12 +243,7 @@ describe("gt hooks sync (codex, gemini)", () => {
     };
     const gt = gtExecutable();
     assert.deepEqual(written.security, { auth: { selectedType: "gemini-api-key" } });
-    assert.deepEqual(Object.keys(written.hooks).sort(), [
-      "AfterAgent",
-      "BeforeAgent",
-      "PreCompress",
-      "SessionStart",
-    ]);
+    assert.deepEqual(Object.keys(written.hooks).sort(), ["AfterAgent", "BeforeAgent", "SessionStart"]);
     // Their hook first, then gt's turn end.
     assert.deepEqual(written.hooks.AfterAgent, [
       theirHook,
