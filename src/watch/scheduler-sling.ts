@@ -146,9 +146,12 @@ export async function slingScheduled(
   const already = new Set<string>();
   const d = await withDispatchLock(town, 60_000, async () => {
     const queuedNow: Issue[] = [];
-    for (const { issue } of sorted.candidates) {
+    const base = Date.now();
+    for (const [i, { issue }] of sorted.candidates.entries()) {
       try {
         const r = await enqueueBead(town, rig, issue.id, {
+          // One ms apart: beads of equal priority go in the order they were named.
+          enqueued_at: new Date(base + i).toISOString(),
           enqueued_by: opts.actor,
           ...(opts.args ? { args: opts.args } : {}),
           ...(opts.message ? { message: opts.message } : {}),
@@ -203,9 +206,9 @@ async function dryRun(
 ): Promise<ScheduledSlingReport> {
   const s = report.scheduler!;
   const mine = new Set(sorted.candidates.map((c) => c.issue.id));
-  const now = new Date().toISOString();
+  const now = Date.now();
   const { queued } = await readQueue(town);
-  const virtual: QueuedBead[] = sorted.candidates.map(({ issue, blocked }) => ({
+  const virtual: QueuedBead[] = sorted.candidates.map(({ issue, blocked }, i) => ({
     id: issue.id,
     title: issue.title,
     priority: issue.priority,
@@ -214,7 +217,7 @@ async function dryRun(
     entry: {
       version: 1,
       rig,
-      enqueued_at: now,
+      enqueued_at: new Date(now + i).toISOString(),
       enqueued_by: opts.actor,
       dispatch_failures: 0,
       ...(s.max_concurrent ? { max_concurrent: s.max_concurrent } : {}),

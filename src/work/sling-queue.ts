@@ -145,7 +145,10 @@ export function byDispatchOrder(
   );
 }
 
-export type EnqueueFields = Omit<QueueEntry, "version" | "rig" | "enqueued_at" | "dispatch_failures">;
+export type EnqueueFields = Omit<QueueEntry, "version" | "rig" | "enqueued_at" | "dispatch_failures"> & {
+  /** When it joined the queue (default now); a batch passes its own, one ms apart, to keep its order. */
+  enqueued_at?: string;
+};
 
 /**
  * Puts a bead of `rig`'s ledger in the queue, as one compare-and-swap: it must be open (or
@@ -165,9 +168,9 @@ export async function enqueueBead(
     const entry: QueueEntry = {
       version: 1,
       rig,
-      enqueued_at: new Date().toISOString(),
       dispatch_failures: 0,
       ...fields,
+      enqueued_at: fields.enqueued_at ?? new Date().toISOString(),
     };
     const issue = await ledger.updateIssue(
       beadId,

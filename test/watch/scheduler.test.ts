@@ -196,6 +196,8 @@ describe("gt scheduler: capacity-controlled dispatch", () => {
     const human = await town.gt(["scheduler", "status"]);
     assert.match(human.stdout, /⏸ paused by /);
     assert.match(human.stdout, /queued 4 \(4 ready/);
+    const run = await town.gtJson<RunReport>(["scheduler", "run"]);
+    assert.deepEqual([run.paused, run.dispatched], [true, []]);
     // The daemon passes on the ledger changes; nothing is dispatched while paused.
     await sleep(2500);
     assert.deepEqual(holding(), []);
@@ -258,6 +260,30 @@ describe("gt scheduler: capacity-controlled dispatch", () => {
     const f = await create("F", "echo f > f.txt");
     const g = await create("G", "echo g > g.txt");
 
+    const dry = await town.gtJson<SlingReport>([
+      "sling",
+      e,
+      f,
+      g,
+      "alpha",
+      "--max-concurrent",
+      "1",
+      "--dry-run",
+    ]);
+    assert.deepEqual(
+      dry.outcomes.map((o) => [o.bead, o.action]),
+      [[e, "would-hook"]],
+    );
+    assert.deepEqual(
+      dry.queued.map((q) => [q.bead, q.position]),
+      [
+        [f, 1],
+        [g, 2],
+      ],
+    );
+    assert.equal((await bead(f)).status, "open");
+    assert.deepEqual(await list(), [], "a dry run queues nothing");
+
     const report = await town.gtJson<SlingReport>(["sling", e, f, g, "alpha", "--max-concurrent", "1"]);
     assert.deepEqual(
       report.outcomes.map((o) => [o.bead, o.action]),
@@ -283,10 +309,10 @@ describe("gt scheduler: capacity-controlled dispatch", () => {
     );
     assert.match((await town.gt(["scheduler", "status"])).stdout, /no daemon runs to dispatch the queue/);
 
-    const dry = await town.gtJson<RunReport>(["scheduler", "run", "--dry-run"]);
-    assert.deepEqual(dry.would_dispatch, []);
+    const dryRun = await town.gtJson<RunReport>(["scheduler", "run", "--dry-run"]);
+    assert.deepEqual(dryRun.would_dispatch, []);
     assert.deepEqual(
-      dry.waiting.map((w) => [w.bead, w.why]),
+      dryRun.waiting.map((w) => [w.bead, w.why]),
       [
         [f, "capacity"],
         [g, "capacity"],
