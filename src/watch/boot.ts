@@ -3,7 +3,7 @@
 // table, act, record. The decision (`decideBoot`) is a pure function of the facts:
 //
 //   gt down under way, e-stop, deacon switched off, paused, quarantined → nothing
-//   session dead                                   → START
+//   session dead                                   → START (the daemon's, when one runs)
 //   heartbeat (or, before its first, the session) younger than heartbeat_stale → nothing
 //   stale, under wake_after, no unread mail        → nothing
 //   stale, under wake_after, unread mail           → NUDGE
@@ -26,7 +26,7 @@ import { openTownLedger } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
 import type { Town } from "../town/workspace.ts";
 import { loadPatrolRoles } from "./daemon-config.ts";
-import { loadDaemonState, shutdownHolder } from "./daemon-files.ts";
+import { daemonLiveness, loadDaemonState, shutdownHolder } from "./daemon-files.ts";
 import { type DeaconThresholds, loadDeaconThresholds } from "./deacon-config.ts";
 import { forceKill, healthCheck } from "./deacon-health.ts";
 import { readDeaconHeartbeat, readDeaconPause } from "./deacon-state.ts";
@@ -50,6 +50,8 @@ export interface BootFacts {
   enabled: boolean;
   paused: boolean;
   quarantined: boolean;
+  /** The town's daemon runs: a dead deacon is its to restart, with its backoff. */
+  daemon: boolean;
   alive: boolean;
   /** Age of the deacon's heartbeat, else of its session; null when neither is known. */
   silentMs: number | null;
@@ -68,6 +70,11 @@ export function decideBoot(f: BootFacts, t: DeaconThresholds): { action: BootAct
     return {
       action: "nothing",
       reason: "the daemon quarantined the deacon (gt daemon clear-backoff deacon)",
+    };
+  if (!f.alive && f.daemon)
+    return {
+      action: "nothing",
+      reason: "the deacon is not running: the daemon restarts it (with its backoff)",
     };
   if (!f.alive) return { action: "start", reason: "the deacon's session is not running" };
   const silent = f.silentMs ?? 0;
@@ -146,6 +153,7 @@ async function gatherFacts(town: Town, provider: RuntimeProvider, session: strin
     enabled: loadPatrolRoles(town).deacon,
     paused: readDeaconPause(town) !== undefined,
     quarantined: Boolean(loadDaemonState(town).state.agents.deacon?.quarantined_at),
+    daemon: daemonLiveness(town).state === "running",
     alive,
     silentMs: Number.isNaN(since) ? null : Math.max(0, Date.now() - since),
     unreadMail: unread,

@@ -29,6 +29,7 @@ import {
   shutdownHolder,
   writePidFile,
 } from "./daemon-files.ts";
+import { startDogs } from "./dogs.ts";
 import { runPatrol } from "./patrol.ts";
 import { type PlannedAgent, planReconcile, type ReconcileAction, townPlan } from "./reconcile.ts";
 import { type DispatchReport, dispatchQueue } from "./scheduler.ts";
@@ -79,6 +80,8 @@ export class Daemon {
   private standing = "";
   private lastPatrol = new Map<string, number>();
   private patrolling: Promise<void> | undefined;
+  /** The maintenance dogs and boot's triage of the deacon (dogs.ts), on their own timers. */
+  private dogs: { stop(): Promise<void> } | undefined;
 
   constructor(opts: DaemonOptions) {
     this.town = opts.town;
@@ -128,6 +131,7 @@ export class Daemon {
     this.timers.push(setInterval(() => this.heartbeat(), this.t.heartbeatMs));
     this.timers.push(setInterval(() => this.checkSessions(), this.t.sessionCheckMs));
     this.wake("start", 0);
+    this.dogs = startDogs(this.town, this.provider, (line) => this.log.write(line));
   }
 
   /** Stops watching, lets a pass in flight finish, records the stop and releases the pid file. */
@@ -140,6 +144,7 @@ export class Daemon {
     this.watchers.clear();
     await this.passing?.catch(() => undefined);
     await this.patrolling;
+    await this.dogs?.stop();
     this.state.running = false;
     this.state.stopped_at = new Date().toISOString();
     this.save();

@@ -12,7 +12,6 @@ import { activeEstop } from "../town/estop.ts";
 import { type AgentIdentity, addressOf, sessionNameOf, workDirOf } from "../town/identity.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import { polecatNames } from "../town/roster.ts";
-import type { Town } from "../town/workspace.ts";
 import { HOOKED } from "../work/hook.ts";
 import { polecatGitEnv, RUNTIME_PATHSPECS, withSandbox, workLeftIn } from "../work/polecats.ts";
 import type { DogSettings } from "./dog-config.ts";
@@ -59,7 +58,13 @@ export async function checkpointSandbox(
   const gitEnv = { ...polecatGitEnv(env, addressOf(id)), GIT_INDEX_FILE: index };
   try {
     await git(workDir, ["read-tree", "HEAD"], gitEnv);
-    await git(workDir, ["add", "-A", "--", ".", ...RUNTIME_PATHSPECS], gitEnv);
+    // Everything git would take (ignored files stay out), then Gas Town's own files put back
+    // as HEAD has them: naming ignored paths to `git add` is an error, so they are not named.
+    await git(workDir, ["add", "-A", "--", "."], gitEnv);
+    for (const spec of RUNTIME_PATHSPECS) {
+      const path = spec.replace(/^:\(exclude\)/, "");
+      await runCommand("git", ["reset", "-q", "HEAD", "--", path], { cwd: workDir, env: gitEnv });
+    }
     const tree = await git(workDir, ["write-tree"], gitEnv);
     const head = await git(workDir, ["rev-parse", "HEAD"]);
     if (tree === (await git(workDir, ["rev-parse", "HEAD^{tree}"]))) return undefined;

@@ -5,8 +5,6 @@
 // lock or an e-stop stands. `gt dog run` runs one now. Every run is recorded in
 // `.runtime/dogs/<name>.json`; problems a dog finds that it did not find last time are
 // mailed to the deacon and logged as an event, once.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { runShell } from "../adapters/process.ts";
 import { durationMs } from "../comms/escalation.ts";
 import { sendMail } from "../comms/mail.ts";
