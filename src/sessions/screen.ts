@@ -24,9 +24,10 @@ function nonEmptyLines(screen: string): string[] {
 
 /**
  * The preset's startup screen that is showing, if any: of those whose text is all there, the
- * one drawn lowest (the latest), the first listed among equals. A screen whose text is still
- * drawn above the agent's prompt, or above a later screen, is over: an agent that restarts
- * once a dialog is answered (Gemini CLI after folder trust) draws anew under the old one.
+ * one drawn lowest (the latest), the first listed among equals. A screen `left_on_screen`
+ * (an agent that restarts once it is answered, as Gemini CLI after folder trust, draws anew
+ * under it) is over once the agent's prompt is drawn below it. (Other dialogs' menu cursors,
+ * "❯ 2. No", look like a prompt: for them it would not do.)
  */
 export function startupScreenOn(screen: string, rules: ScreenRules): StartupScreen | undefined {
   const lines = screen.split("\n");
@@ -34,7 +35,7 @@ export function startupScreenOn(screen: string, rules: ScreenRules): StartupScre
   for (const s of rules.startup_screens ?? []) {
     if (!s.match.every((m) => screen.includes(m))) continue;
     const at = lowestLine(lines, s);
-    if (promptBelow(lines, at, rules)) continue;
+    if (s.left_on_screen && promptBelow(lines, at, rules)) continue;
     if (!best || at > best.at) best = { s, at };
   }
   return best?.s;

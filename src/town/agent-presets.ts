@@ -66,6 +66,11 @@ export interface StartupScreen {
   if_in_town?: boolean;
   /** What the user should do about it (login, fail, and an accept whose condition is not met). */
   how?: string;
+  /**
+   * Its text stays drawn once it is over (the agent restarts and draws anew under it): it
+   * counts only while the agent's prompt is not drawn below it.
+   */
+  left_on_screen?: boolean;
 }
 
 export interface AgentConfig {
@@ -224,6 +229,7 @@ const GEMINI_SCREENS: StartupScreen[] = [
     name: "restart after trust",
     match: ["Gemini CLI is restarting to apply the trust changes"],
     action: "wait",
+    left_on_screen: true,
   },
   {
     // Trusting restarts the CLI ("restarting to apply the trust changes"), then it goes on.
@@ -233,6 +239,7 @@ const GEMINI_SCREENS: StartupScreen[] = [
     keys: [{ expect: "● 1. Trust folder" }, "Enter"],
     if_in_town: true,
     how: "gt trusts only folders inside the town; run `gemini` there once and trust it yourself",
+    left_on_screen: true,
   },
   {
     // With GEMINI_API_KEY set the picker preselects the key and says it found one.
@@ -472,6 +479,7 @@ const startupScreenSchema = z
     if_arg: z.string().optional(),
     if_in_town: z.boolean().optional(),
     how: z.string().optional(),
+    left_on_screen: z.boolean().optional(),
   })
   .refine((s) => s.action !== "accept" || (s.keys?.length ?? 0) > 0, {
     message: "an accept screen needs keys",

@@ -233,3 +233,17 @@ describe("Gemini CLI's screens by its preset", () => {
     );
   });
 });
+
+describe("a dialog whose menu cursor looks like the prompt", () => {
+  it("Claude's custom API key dialog stays its screen: only screens left on the screen end at a prompt below", () => {
+    const screen = `
+${"─".repeat(60)}
+  Detected a custom API key in your environment
+  ANTHROPIC_API_KEY: sk-ant-...fake-token-for-tests
+  Do you want to use this API key?
+    1. Yes
+  ❯ 2. No (recommended)
+  Enter to confirm · Esc to cancel`;
+    assert.equal(startupScreenOn(screen, BUILTIN_PRESETS.claude!)?.name, "custom API key");
+  });
+});
