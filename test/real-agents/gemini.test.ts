@@ -475,7 +475,7 @@ describe("Gemini CLI driven by gt in real tmux", () => {
     after(() => tearDown(town, server));
 
     itExplained(
-      "without GEMINI_API_KEY it fails to start with 'needs login', at the auth picker or the empty key box, no session left",
+      "without GEMINI_API_KEY it fails to start with 'needs login' (the Google sign-in it starts by itself, or the empty key box), no process left",
       () => ({ town, server }),
       geminiText,
       async () => {
