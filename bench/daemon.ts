@@ -139,13 +139,24 @@ function label(argv: string): string {
   if (argv.startsWith("/bin/sh -c trap")) return "pane shells";
   if (argv.includes("daemon run")) return "daemon";
   if (argv.startsWith("tmux")) return "tmux server";
-  if (argv.includes("refinery serve")) return "refineries (merge queue, polls every 30 s)";
-  if (argv.includes("script-agent")) return "agents (script; witnesses and deacon patrol every 60 s)";
+  if (argv.includes("refinery serve")) return "refineries (merge queue: file stats every 30 s)";
+  if (argv.includes("script-agent")) return "agents (script; witnesses and deacon: a patrol gate every 60 s)";
   return "other";
 }
 
-// Let the start settle (agents priming, the daemon's first passes), then measure.
+// Let the start settle, then measure the steady idle: the agents prime and record their
+// facts, the daemon makes its first passes, its dogs make their first round (30 s after it
+// starts), and the witnesses and deacon patrol twice (60 s apart: the first scan sees the
+// town still starting, the second what it wrote meanwhile; after that a patrol scans only
+// when something changes). What the dogs cost on their own intervals is measured below.
+const DOGS = ["boot", "wisp-reaper", "checkpoint", "jsonl-export", "doctor"];
 await sleep(10_000);
+for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(1000)) {
+  const r = spawnSync(GT, ["dog", "list", "--json"], { cwd: town, env, encoding: "utf8" });
+  const dogs = r.status === 0 ? (JSON.parse(r.stdout) as Array<{ name: string; state: unknown }>) : [];
+  if (DOGS.every((d) => dogs.find((x) => x.name === d)?.state)) break;
+}
+await sleep(65_000);
 const statusBefore = JSON.parse(sh(GT, ["daemon", "status", "--json"])) as {
   state: { reconcile_count: number };
 };
@@ -192,6 +203,39 @@ console.log(
 );
 console.log(
   `  daemon passes while idle: ${statusAfter.state.reconcile_count - statusBefore.state.reconcile_count} (heartbeat every 3 min; /proc check every 1 s)`,
+);
+
+// ---- the dogs, run by run --------------------------------------------------------------
+
+/** CPU time (s) of the children this process has waited for: what a spawnSync cost. */
+function childCpu(): number {
+  const f = readProc("self", "stat")
+    .slice(readProc("self", "stat").lastIndexOf(")") + 2)
+    .split(" ");
+  return (Number(f[13]) + Number(f[14])) / HZ;
+}
+const list = JSON.parse(sh(GT, ["dog", "list", "--json"])) as Array<{ name: string; interval_ms: number }>;
+const dogRows: string[][] = [];
+let dogShare = 0;
+for (const name of DOGS) {
+  const interval = list.find((d) => d.name === name)!.interval_ms;
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const before = childCpu();
+    sh(GT, ["dog", "run", name]);
+    runs.push(childCpu() - before);
+  }
+  const cpu = runs.sort((a, b) => a - b)[1]!;
+  const share = cpu / (interval / 1000);
+  dogShare += share;
+  dogRows.push([name, `${interval / 60_000} min`, `${cpu.toFixed(2)} s`, `${(share * 100).toFixed(3)}%`]);
+}
+console.log(
+  "\n  The dogs: CPU of one run (median of 3, as `gt dog run`, so with a gt process's start-up the daemon does not pay) and its share at the dog's interval",
+);
+console.log(table(["dog", "every", "CPU per run", "share"], dogRows));
+console.log(
+  `  whole town, idle plus the dogs' share: ${((total / HZ / wallS + dogShare) * 100).toFixed(3)}% of one core`,
 );
 
 // ---- death to restart ----------------------------------------------------------------
