@@ -29,7 +29,7 @@ export const mergeQueueSchema = z.object({
   batch_size: z.number().int().min(1).max(256).default(16),
   /** A gate running longer than this fails with "timeout". */
   gate_timeout_seconds: z.number().positive().default(600),
-  /** How often a running refinery looks at the queue without being nudged. */
+  /** How often a running refinery looks whether its queue changed (file stats; the queue is read only then). */
   poll_interval_seconds: z.number().positive().default(30),
 });
 
