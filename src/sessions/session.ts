@@ -164,6 +164,19 @@ export async function startAgentSession(
     ...agentEnv,
     ...hooks.env,
   };
+  // The run is recorded before the agent starts: a fast agent's first gt done checks its run
+  // against this record, and one written after the start would call that gt done stale.
+  const facts = openLedgerFor(town, id.rig);
+  try {
+    await recordAgentFacts(
+      facts,
+      agentBeadIdOf(id, rigPrefix),
+      { agent: resolved.name, session, run_id: runId, last_started: new Date().toISOString() },
+      addressOf(id),
+    );
+  } finally {
+    await facts.close();
+  }
   clearIdle(town.runtimeDir, session); // a marker left by an earlier session says nothing of this one
   const eventsAt = eventsSize(town.root);
   await provider.start({ name: session, cwd: workDir, command, env });
@@ -202,17 +215,6 @@ export async function startAgentSession(
   if (!drainsOwnQueue(cfg.hooks.provider, cfg.provider))
     startNudgePoller(town, session, gtExecutable(), process.env);
 
-  const ledger = openLedgerFor(town, id.rig);
-  try {
-    await recordAgentFacts(
-      ledger,
-      agentBeadIdOf(id, rigPrefix),
-      { agent: resolved.name, session, run_id: runId, last_started: new Date().toISOString() },
-      addressOf(id),
-    );
-  } finally {
-    await ledger.close();
-  }
   return { address: addressOf(id), session, agent: resolved.name, workDir, provider: provider.kind };
 }
 
