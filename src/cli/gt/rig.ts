@@ -188,51 +188,53 @@ function registerLifecycle(rig: Command): void {
         return printRows(ctx, rows);
       }),
     );
+  /** park/dock and unpark/undock: one or many rigs, checked first, each reported. */
+  const holdCommand = (
+    name: string,
+    many: boolean,
+    blurb: string,
+    run: (ctx: GtContext, names: string[]) => Promise<void>,
+  ) =>
+    rig
+      .command(`${name} ${many ? "<rigs...>" : "<rig>"}`)
+      .description(blurb)
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, names) => {
+          for (const n of names) ctx.town().rig(n);
+          await run(ctx, names);
+        }),
+      );
   const hold = (name: string, what: RigHold, many: boolean, blurb: string) =>
-    rig
-      .command(`${name} ${many ? "<rigs...>" : "<rig>"}`)
-      .description(blurb)
-      .option("--json", "JSON output")
-      .action(
-        act(async (ctx, names) => {
-          const town = ctx.town();
-          for (const n of names) town.rig(n);
-          const results = [];
-          for (const n of names) results.push(await holdRig(town, ctx.provider(), n, what, actor(ctx)));
-          if (ctx.json) return ctx.printJson(many ? results : results[0]);
-          for (const r of results) {
-            ctx.out(
-              r.changed
-                ? `✓ Rig ${r.rig} ${what}${what === "parked" ? " (local only)" : ""}`
-                : `• Rig ${r.rig} is already ${what}`,
-            );
-            printRows(ctx, r.stopped, "  ");
-            if (r.changed) ctx.out("  no sessions start and no work is slung here until it is released");
-          }
-        }),
-      );
+    holdCommand(name, many, blurb, async (ctx, names) => {
+      const town = ctx.town();
+      const results = [];
+      for (const n of names) results.push(await holdRig(town, ctx.provider(), n, what, actor(ctx)));
+      if (ctx.json) return ctx.printJson(many ? results : results[0]);
+      for (const r of results) {
+        ctx.out(
+          r.changed
+            ? `✓ Rig ${r.rig} ${what}${what === "parked" ? " (local only)" : ""}`
+            : `• Rig ${r.rig} is already ${what}`,
+        );
+        printRows(ctx, r.stopped, "  ");
+        if (r.changed) ctx.out("  no sessions start and no work is slung here until it is released");
+      }
+    });
   const release = (name: string, what: RigHold, many: boolean, blurb: string) =>
-    rig
-      .command(`${name} ${many ? "<rigs...>" : "<rig>"}`)
-      .description(blurb)
-      .option("--json", "JSON output")
-      .action(
-        act(async (ctx, names) => {
-          const town = ctx.town();
-          for (const n of names) town.rig(n);
-          const results = [];
-          for (const n of names)
-            results.push({ rig: n, changed: await releaseRig(town, n, what, actor(ctx)) });
-          if (ctx.json) return ctx.printJson(many ? results : results[0]);
-          const daemon = daemonLiveness(town).state === "running";
-          for (const r of results)
-            ctx.out(
-              r.changed
-                ? `✓ Rig ${r.rig} ${name}ed: ${daemon ? "the daemon starts its agents" : `gt rig start ${r.rig} starts its agents`}`
-                : `• Rig ${r.rig} was not ${what}`,
-            );
-        }),
-      );
+    holdCommand(name, many, blurb, async (ctx, names) => {
+      const town = ctx.town();
+      const results = [];
+      for (const n of names) results.push({ rig: n, changed: await releaseRig(town, n, what, actor(ctx)) });
+      if (ctx.json) return ctx.printJson(many ? results : results[0]);
+      const daemon = daemonLiveness(town).state === "running";
+      for (const r of results)
+        ctx.out(
+          r.changed
+            ? `✓ Rig ${r.rig} ${name}ed: ${daemon ? "the daemon starts its agents" : `gt rig start ${r.rig} starts its agents`}`
+            : `• Rig ${r.rig} was not ${what}`,
+        );
+    });
   hold(
     "park",
     "parked",
