@@ -31,6 +31,8 @@ export interface SessionSpec {
    * environment of the process that starts the session (never a long-lived server's own).
    */
   env: Record<string, string>;
+  /** Variables of the starting process's environment the first process must not get. */
+  unsetEnv?: readonly string[];
 }
 
 export interface SessionInfo {

@@ -34,6 +34,7 @@ import {
   isRunning,
   isValidSessionName,
   processStartTime,
+  sessionEnvironment,
   stopProcesses,
   tidyOutput,
 } from "./support.ts";
@@ -144,7 +145,7 @@ export class SubprocessProvider implements RuntimeProvider {
     try {
       child = spawn("/bin/sh", ["-c", 'exec "$@"', "sh", ...spec.command], {
         cwd: spec.cwd,
-        env: { ...process.env, ...spec.env },
+        env: sessionEnvironment(spec),
         detached: true,
         stdio: [input, out, out],
       });

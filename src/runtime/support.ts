@@ -33,6 +33,13 @@ export function checkSpec(spec: SessionSpec): void {
   if (!isDir) throw new ValidationError(`session ${spec.name}: working directory ${spec.cwd} does not exist`);
 }
 
+/** The environment a session's first process starts with: the starter's, the spec's on top, less its unsets. */
+export function sessionEnvironment(spec: SessionSpec): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
+  for (const k of spec.unsetEnv ?? []) delete env[k];
+  return env;
+}
+
 // CSI sequences, OSC strings (ended by BEL or ST), and the remaining two-byte escapes.
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_]/g;
 

@@ -10,6 +10,7 @@ import {
   DEFAULT_CAPTURE_LINES,
   DEFAULT_GRACE_MS,
   DEFAULT_SCREEN_LINES,
+  sessionEnvironment,
   stopProcesses,
   tidyOutput,
 } from "./support.ts";
@@ -50,7 +51,7 @@ export class TmuxProvider implements RuntimeProvider {
     const pane = await this.tmux.paneState(spec.name);
     if (pane && !pane.dead) throw new ConflictError("session_exists", `session ${spec.name} already running`);
     if (pane) await this.stop(spec.name, { graceMs: 0 });
-    const wanted = { ...process.env, ...spec.env };
+    const wanted = sessionEnvironment(spec);
     const server =
       (await this.tmux.globalEnvironment()) ?? new Map(Object.entries(process.env) as [string, string][]);
     const { set, unset } = environmentDelta(wanted, server);

@@ -179,7 +179,7 @@ export async function startAgentSession(
   }
   clearIdle(town.runtimeDir, session); // a marker left by an earlier session says nothing of this one
   const eventsAt = eventsSize(town.root);
-  await provider.start({ name: session, cwd: workDir, command, env });
+  await provider.start({ name: session, cwd: workDir, command, env, unsetEnv: cfg.env_unset });
   const ready: ReadyContext = {
     provider,
     session,

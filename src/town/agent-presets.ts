@@ -78,6 +78,11 @@ export interface AgentConfig {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /**
+   * Variables taken out of the session's environment: ones that make the agent leave its
+   * interactive mode, which a terminal session needs (Gemini CLI goes headless under CI=true).
+   */
+  env_unset?: string[];
   initial_prompt?: string;
   /** arg: the startup prompt is the last CLI argument; none: it is sent as a nudge once ready. */
   prompt_mode: "arg" | "none";
@@ -307,6 +312,9 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Readonly<AgentConfig>>> = 
     provider: "gemini",
     command: "gemini",
     args: ["--approval-mode", "yolo"],
+    // On a CI machine (CI=true or GITHUB_ACTIONS=true) Gemini CLI runs headless: no prompt,
+    // it exits at once. Its session is a terminal, so those never reach it.
+    env_unset: ["CI", "GITHUB_ACTIONS"],
     // Typed once it is idle: with `-i <prompt>` the prompt goes out while its SessionStart
     // hook still runs, and the prime reaches the model only on the turn after.
     prompt_mode: "none",
@@ -490,6 +498,7 @@ const entryShape = z.looseObject({
   command: z.string().min(1).optional(),
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
+  env_unset: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a variable name")).optional(),
   initial_prompt: z.string().optional(),
   prompt_mode: z.enum(["arg", "none"]).optional(),
   process_names: z.array(z.string()).optional(),

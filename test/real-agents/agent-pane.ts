@@ -20,8 +20,16 @@ export interface AgentPaneOptions {
   cwd: string;
   /** Added to this (isolated) process's environment for the tmux server and the agent. */
   env: Record<string, string>;
+  /** Taken out of that environment (a preset's env_unset, as gt does). */
+  unsetEnv?: readonly string[];
   width?: number;
   height?: number;
+}
+
+function paneEnvironment(opts: AgentPaneOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  for (const k of opts.unsetEnv ?? []) delete env[k];
+  return env;
 }
 
 export class AgentPane {
@@ -64,7 +72,7 @@ export class AgentPane {
         ...Object.entries(opts.env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
         ...opts.command,
       ],
-      { env: { ...process.env, ...opts.env } },
+      { env: paneEnvironment(opts) },
     );
     const { stdout } = await pane.tmux("list-panes", "-t", pane.target, "-F", "#{pane_pid}");
     pane.panePids = stdout

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { BUILTIN_PRESETS } from "../../src/town/agent-presets.ts";
 import { type GeminiServer, neutralOf, startGeminiServer } from "../helpers/model-server/gemini.ts";
 import type { LoggedRequest } from "../helpers/model-server/script.ts";
 import { scratchDir } from "../helpers/temp.ts";
@@ -30,6 +31,12 @@ import {
   turnEnded,
 } from "./agent-town.ts";
 import { installAgent } from "./install.ts";
+
+// As on a CI machine, where Gemini CLI would start headless (no prompt, exit at once): the
+// preset keeps these out of its sessions, and every interactive start below depends on that.
+process.env.CI = "true";
+process.env.GITHUB_ACTIONS = "true";
+const GEMINI_UNSET = BUILTIN_PRESETS.gemini!.env_unset;
 
 /** The input line of an idle Gemini CLI (the placeholder of an empty prompt, in YOLO mode). */
 export const GEMINI_PROMPT_LINE = " *   Type your message or @path/to/file";
@@ -185,7 +192,12 @@ describe("Gemini CLI, offline against the fake Gemini API", () => {
       },
     });
     const t0 = Date.now();
-    const pane = await AgentPane.start({ command: [gemini, "--approval-mode", "yolo"], cwd: work, env });
+    const pane = await AgentPane.start({
+      command: [gemini, "--approval-mode", "yolo"],
+      cwd: work,
+      env,
+      unsetEnv: GEMINI_UNSET,
+    });
     try {
       // Settings and the trust variable: no dialog, straight to the idle prompt.
       const idle = await pane.waitFor(geminiIdle, "the idle Gemini prompt");
@@ -276,7 +288,12 @@ describe("Gemini CLI, offline against the fake Gemini API", () => {
     const server = await startGeminiServer([{ text: "Hello from the script." }]);
     t.after(() => server.close());
     const env = writeGeminiHome(home, { serverUrl: server.url, fresh: true });
-    const pane = await AgentPane.start({ command: [gemini, "--approval-mode", "yolo"], cwd: work, env });
+    const pane = await AgentPane.start({
+      command: [gemini, "--approval-mode", "yolo"],
+      cwd: work,
+      env,
+      unsetEnv: GEMINI_UNSET,
+    });
     try {
       const trust = await pane.waitStable(
         (s) => s.includes("Do you trust the files in this folder?"),

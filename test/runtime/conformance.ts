@@ -99,6 +99,26 @@ export function runtimeConformance(name: string, factory: ProviderFactory): void
       assert.ok(out.split("\n").includes(c.dir), out);
     });
 
+    t("keeps the spec's unsetEnv out of the process, even when the starter has them", async (c) => {
+      process.env.GT_TEST_HEADLESS_SWITCH = "true";
+      try {
+        await c.p.start({
+          ...c.spec(
+            "gt-unset",
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+            ["sh", "-c", 'echo "switch=${GT_TEST_HEADLESS_SWITCH-none} kept=$KEPT"; sleep 60'],
+            {
+              KEPT: "yes",
+            },
+          ),
+          unsetEnv: ["GT_TEST_HEADLESS_SWITCH"],
+        });
+        await outputHas(c, "gt-unset", "switch=none kept=yes");
+      } finally {
+        delete process.env.GT_TEST_HEADLESS_SWITCH;
+      }
+    });
+
     t("lists live sessions with pid and creation time", async (c) => {
       const before = Date.now() - 2000;
       await c.p.start(c.spec("gt-one", ["sleep", "60"]));
