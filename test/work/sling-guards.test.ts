@@ -139,4 +139,40 @@ describe("gt sling guards", () => {
     const ok = await town.gtJson<Report>(["sling", id, "alpha/polecats/nosandbox", "--no-start"]);
     assert.equal(ok.outcomes[0]!.action, "hooked", "once git works again the same sling succeeds");
   });
+
+  it("a bead left on a polecat's hook by a sling killed before its sandbox goes back to open when the polecat gets other work", async () => {
+    const left = await newBead("left by a killed sling");
+    const o = (await town.gtJson<Report>(["sling", left, "alpha", "--no-start"])).outcomes[0]!;
+    const polecat = `alpha/polecats/${o.polecat}`;
+    // As a sling killed while hooking leaves it: its stage, and a process that is gone.
+    const dead = 2 ** 22 + 12345; // above the default pid_max: never a live process
+    await bd([
+      "update",
+      left,
+      "--set-metadata",
+      "sling_stage=hooking",
+      "--set-metadata",
+      `sling_pid=${dead}`,
+    ]);
+    const next = await newBead("the next work");
+    const r = await town.gtJson<Report>(["sling", next, polecat, "--no-start"]);
+    assert.equal(r.outcomes[0]!.action, "hooked");
+    const back = await show(left);
+    assert.equal(back.status, "open");
+    assert.equal(back.assignee ?? null, null);
+    const meta = (back.metadata ?? {}) as Record<string, unknown>;
+    for (const k of ["sling_pid", "sling_stage", "branch"])
+      assert.equal(meta[k], undefined, `${k} is cleared`);
+    assert.equal((await show(next)).assignee, polecat);
+    assert.equal((await show(next)).status, "hooked");
+
+    // Past the sandbox stage the bead is real work: the polecat is busy, nothing is rolled back.
+    await bd(["update", next, "--set-metadata", "sling_stage=ready", "--set-metadata", `sling_pid=${dead}`]);
+    const third = await newBead("one too many");
+    const busy = await town.gt(["sling", third, polecat, "--no-start"]);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, new RegExp(`already has ${next} on its hook`));
+    assert.equal((await show(next)).assignee, polecat);
+    assert.equal((await show(third)).status, "open");
+  });
 });
