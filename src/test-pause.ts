@@ -22,6 +22,7 @@
 //                         own-export marker written), issues.jsonl not yet replaced
 //   ledger:jsonl-renamed  src/ledger/sqlite/export.ts: issues.jsonl replaced, the export's
 //                         transaction (export_pending cleared, fingerprint) not committed
+//   lock:judged-stale     src/town/lock.ts: a lock's owner was judged gone, the lock not removed
 import { writeFileSync } from "node:fs";
 
 export function testPause(point: string): void {

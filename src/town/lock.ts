@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GasTownError } from "../errors.ts";
 import { processAlive } from "../process-alive.ts";
+import { testPause } from "../test-pause.ts";
 
 /** A lock file with no owner written in it for this long was left by a killed writer. */
 const EMPTY_LOCK_GRACE_MS = 5_000;
@@ -20,11 +21,10 @@ function ownerAlive(file: string): boolean {
   }
 }
 
-/**
- * Takes the lock by hard-linking a file that already holds our PID: the lock appears with its
- * owner in it or not at all, so a kill -9 can never leave an empty lock nobody can judge.
- */
-function tryAcquire(file: string): boolean {
+/** Creates `file` holding our PID, atomically; false when it exists already. */
+function linkOwned(file: string): boolean {
+  // Linked from a file that already holds our PID: the lock appears with its owner in it or
+  // not at all, so a kill -9 can never leave an empty lock nobody can judge.
   const mine = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   writeFileSync(mine, String(process.pid));
   try {
@@ -32,13 +32,6 @@ function tryAcquire(file: string): boolean {
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    if (!ownerAlive(file)) {
-      try {
-        unlinkSync(file);
-      } catch {
-        // someone else took it over first
-      }
-    }
     return false;
   } finally {
     try {
@@ -47,6 +40,49 @@ function tryAcquire(file: string): boolean {
       // already gone
     }
   }
+}
+
+function removeIfOwnerGone(file: string): void {
+  if (ownerAlive(file)) return;
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone meanwhile
+  }
+}
+
+/**
+ * Removes a lock judged stale. Between that judgement and the removal another process may
+ * have removed it and taken the lock anew, and a removal by name would break that live lock
+ * (two holders). So breakers take turns under `<file>.break` and judge again under it: while
+ * one holds it, only a dead owner's lock can be removed. `.break` is held for a few
+ * microseconds; one left by a breaker killed inside them is removed once its owner is gone.
+ */
+function breakStaleLock(file: string): void {
+  const breaker = `${file}.break`;
+  if (!linkOwned(breaker)) {
+    removeIfOwnerGone(breaker);
+    return;
+  }
+  try {
+    removeIfOwnerGone(file);
+  } finally {
+    try {
+      unlinkSync(breaker);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** One attempt at the lock; a lock whose owner is gone is removed for the next attempt. */
+function tryAcquire(file: string): boolean {
+  if (linkOwned(file)) return true;
+  if (!ownerAlive(file)) {
+    testPause("lock:judged-stale"); // tests let another process take the lock over here
+    breakStaleLock(file);
+  }
+  return false;
 }
 
 /** Runs `fn` holding the lock `file`; waits up to `timeoutMs` for another holder. */

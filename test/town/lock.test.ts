@@ -22,8 +22,11 @@ interface Contender {
 }
 
 /** A separate node process running lock-child.ts; it starts when sent "go". */
-function contender(args: string[]): Contender {
-  const child = spawn(process.execPath, [CHILD, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+function contender(args: string[], env: NodeJS.ProcessEnv = {}): Contender {
+  const child = spawn(process.execPath, [CHILD, ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   running.add(child);
   let out = "";
   let stderr = "";
@@ -60,6 +63,14 @@ async function startTogether(all: Contender[]): Promise<void> {
 }
 
 /** Fails (and kills what is left) instead of hanging when a contender never finishes. */
+async function eventually(ok: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function allExit(all: Contender[], ms: number) {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -153,5 +164,37 @@ describe("file lock", () => {
     for (const e of await allExit(waiting, 60_000)) assert.equal(e.code, 0, e.stderr);
     assert.equal(Number(readFileSync(counter, "utf8")), processes * times, "every increment kept");
     assert.equal(existsSync(lock), false, "released afterwards");
+  });
+
+  it("of two processes that judged the same dead holder's lock stale, only one gets the lock", async () => {
+    const dir = join(tmp.dir, "two-breakers");
+    mkdirSync(dir, { recursive: true });
+    const lock = join(dir, "pool.lock");
+    const counter = join(dir, "counter");
+    writeFileSync(counter, "0");
+    writeFileSync(lock, String(2 ** 22 + 4321)); // a holder that is gone (above the default pid_max)
+    const paused = join(dir, "paused");
+    // The first judges the lock stale and stops right there, before removing it.
+    const late = contender(["hold", lock, counter], {
+      GT_TEST_PAUSE: "lock:judged-stale",
+      GT_TEST_PAUSE_FILE: paused,
+      GT_TEST_PAUSE_MS: "1500",
+    });
+    await startTogether([late]);
+    await eventually(() => existsSync(paused));
+    // Meanwhile another removes the stale lock and takes it.
+    const first = contender(["hold", lock, counter]);
+    await startTogether([first]);
+    await first.saw("holding");
+    assert.equal(readFileSync(lock, "utf8"), String(first.child.pid));
+    // The paused one wakes up and goes on from its judgement: it must not remove a live lock.
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal(readFileSync(lock, "utf8"), String(first.child.pid), "the live holder keeps its lock");
+    const lateHolds = late.saw("holding").then(() => true);
+    assert.equal(await Promise.race([lateHolds, new Promise((r) => setTimeout(() => r(false), 300))]), false);
+    // Once the holder is gone, the waiting one gets it.
+    first.child.kill("SIGKILL");
+    await first.exited;
+    await late.saw("holding");
   });
 });
