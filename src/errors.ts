@@ -45,6 +45,16 @@ export class ConflictError extends GasTownError {
   }
 }
 
+/**
+ * An e-stop stands where an agent was to be started (src/town/estop.ts). Not a
+ * ConflictError: callers that take a conflict for "started meanwhile" must not take this so.
+ */
+export class EstopError extends GasTownError {
+  constructor(message: string) {
+    super("estop", message);
+  }
+}
+
 /** No ledger where one was expected. */
 export class NoLedgerError extends GasTownError {
   constructor(message = "no beads database found") {

@@ -13,7 +13,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent, readEvents } from "../events/log.ts";
 import { gtExecutable } from "../package-paths.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
-import { startAgentSession } from "../sessions/session.ts";
+import { assertMayStart, startAgentSession } from "../sessions/session.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import {
   type AgentIdentity,
@@ -125,6 +125,12 @@ export async function respawnSession(town: Town, provider: RuntimeProvider, addr
   const facts = await agentFacts(town, id);
   const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
   await sleep(300); // let the caller (maybe inside the session) finish printing
+  try {
+    assertMayStart(town, id); // under an e-stop the session stays as it is (frozen)
+  } catch (e) {
+    logEvent(town.root, "respawn_failed", address, { session, topic, error: (e as Error).message });
+    throw e;
+  }
   await provider.stop(session).catch(() => false);
   try {
     return await startAgentSession(town, provider, id, {

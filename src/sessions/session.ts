@@ -5,13 +5,14 @@ import { randomUUID } from "node:crypto";
 import { closeSync, existsSync, openSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
+import { ConflictError, EstopError, GasTownError, NotFoundError } from "../errors.ts";
 import { EVENTS_FILE, logEvent } from "../events/log.ts";
 import { gtExecutable } from "../package-paths.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { type AgentConfig, expandAgentEnv, type StartupScreen } from "../town/agent-presets.ts";
 import { resolveAgent } from "../town/agent-resolve.ts";
+import { activeEstop } from "../town/estop.ts";
 import {
   type AgentIdentity,
   addressOf,
@@ -110,12 +111,29 @@ export async function lastStartedAgentOf(town: Town, id: AgentIdentity): Promise
   }
 }
 
+/**
+ * No agent starts while an e-stop holds it (the town's, or its rig's), but the mayor, who
+ * coordinates the recovery. Every start goes through startAgentSession, which checks this;
+ * a command that stops a session before starting its replacement checks it first, so a
+ * frozen session is not lost to a start that would be refused.
+ */
+export function assertMayStart(town: Town, id: AgentIdentity): void {
+  if (ROLES[id.role].estopExempt) return;
+  const stop = activeEstop(town.root, id.rig);
+  if (!stop) return;
+  const scope = stop.rig ? `rig ${stop.rig} is` : "town is";
+  throw new EstopError(
+    `${scope} e-stopped${stop.reason ? ` (${stop.reason})` : ""}: ${addressOf(id)} not started (gt thaw${stop.rig ? ` --rig ${stop.rig}` : ""} to resume)`,
+  );
+}
+
 export async function startAgentSession(
   town: Town,
   provider: RuntimeProvider,
   id: AgentIdentity,
   opts: StartOptions = {},
 ): Promise<StartedSession> {
+  assertMayStart(town, id);
   const rigPrefix = id.rig ? town.prefixOf(id.rig) : undefined;
   const workDir = workDirOf(town.root, id);
   if (!existsSync(workDir)) throw new NotFoundError(addressOf(id), `workspace ${workDir} does not exist`);

@@ -23,6 +23,8 @@ export interface RoleDef {
   settingsDir: string;
   /** Autonomous roles get mail injected at session start; interactive ones on each prompt. */
   autonomous: boolean;
+  /** Runs on under an e-stop (the mayor coordinates the recovery): never frozen, may start. */
+  estopExempt?: true;
   emoji: string;
   /** One line on the job, for status displays. */
   summary: string;
@@ -39,6 +41,7 @@ export const ROLES: Readonly<Record<RoleName, RoleDef>> = {
     workDir: "mayor",
     settingsDir: "mayor",
     autonomous: false,
+    estopExempt: true,
     emoji: "🎩",
     summary: "town coordinator: plans work, slings it to rigs, watches convoys",
   },

@@ -8,7 +8,7 @@
 import { existsSync, type FSWatcher, readFileSync, rmSync, watch } from "node:fs";
 import { join } from "node:path";
 import { escalate } from "../comms/escalation.ts";
-import { ConflictError, GasTownError } from "../errors.ts";
+import { ConflictError, EstopError, GasTownError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
 import { hasProcFs, isRunning, parentPid, processStartTime } from "../runtime/support.ts";
@@ -426,8 +426,9 @@ export class Daemon {
         "feed",
       );
     } catch (e) {
-      if (e instanceof ConflictError) {
-        // Someone else (gt up, a sling, the witness) started it meanwhile: not a failure.
+      if (e instanceof ConflictError || e instanceof EstopError) {
+        // Someone else (gt up, a sling, the witness) started it meanwhile, or an e-stop was
+        // raised since the pass began: not a failure, nothing counted against the agent.
         this.state.agents[agent.address] = before ?? rec;
         if (!before) delete this.state.agents[agent.address];
         return;

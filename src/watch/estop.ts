@@ -11,12 +11,17 @@ import { processState, sessionProcesses } from "../runtime/support.ts";
 import { type EstopInfo, liftEstop, raiseEstop, readEstop } from "../town/estop.ts";
 import { sessionNameOf } from "../town/identity.ts";
 import { withFileLock } from "../town/lock.ts";
+import { ROLE_NAMES, ROLES } from "../town/roles.ts";
 import { knownAgents } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import { daemonPaths } from "./daemon-files.ts";
 
-/** The mayor coordinates the recovery: never frozen. */
-const EXEMPT = new Set([sessionNameOf({ role: "mayor" })]);
+/** The mayor coordinates the recovery: never frozen (roles.ts marks who is exempt). */
+const EXEMPT = new Set(
+  ROLE_NAMES.filter((r) => ROLES[r].estopExempt && ROLES[r].scope === "town").map((role) =>
+    sessionNameOf({ role }),
+  ),
+);
 
 export interface EstopReport {
   /** False when an e-stop already stood (nothing was signalled again). */

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { agentStatuses } from "../../agents/inventory.ts";
 import { NotFoundError, ValidationError } from "../../errors.ts";
-import { startAgentSession, stopAgentSession } from "../../sessions/session.ts";
+import { assertMayStart, startAgentSession, stopAgentSession } from "../../sessions/session.ts";
 import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import { ROLES, type RoleName } from "../../town/roles.ts";
 import type { GtContext } from "./context.ts";
@@ -79,6 +79,7 @@ export function lifecycleGroup(
         .action(
           act(async (ctx, [rig], opts) => {
             const id = identityFor(ctx, role, rig);
+            assertMayStart(ctx.town(), id); // a frozen session is not stopped for a start refused
             await stopAgentSession(ctx.town(), ctx.provider(), id);
             return startAndReport(ctx, id, opts.agent as string);
           }),
