@@ -3,8 +3,10 @@
 // crash, a kill or a lost disk costs at most one interval of work. The commit is made from
 // a separate index (the sandbox's own index, HEAD, branch and files are never touched, and
 // the bead's branch never gets a WIP commit); a snapshot equal to the last one is not
-// committed again. Runtime files (.beads/, agent settings) never go in. A rig under an
-// e-stop is skipped: nothing commits while it stands.
+// committed again. Runtime files (.beads/, agent settings) never go in. Each run also lets go
+// of the WIP branches whose work has a home (src/work/wip-branches.ts: the bead closed, or
+// nothing unsaved and nothing hooked), here and on origin. A rig under an e-stop is skipped:
+// nothing commits while it stands.
 import { existsSync, rmSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { runCommand } from "../adapters/process.ts";
@@ -13,11 +15,10 @@ import { type AgentIdentity, addressOf, sessionNameOf, workDirOf } from "../town
 import { openRigLedger } from "../town/ledgers.ts";
 import { polecatNames } from "../town/roster.ts";
 import { HOOKED } from "../work/hook.ts";
-import { polecatGitEnv, RUNTIME_PATHSPECS, withSandbox, workLeftIn } from "../work/polecats.ts";
+import { polecatGitEnv, RUNTIME_PATHSPECS, wipBranchOf, withSandbox, workLeftIn } from "../work/polecats.ts";
+import { sweepWipBranches } from "../work/wip-branches.ts";
 import type { DogSettings } from "./dog-config.ts";
 import type { DogContext, DogOutcome } from "./dog-state.ts";
-
-export const wipBranchOf = (polecat: string) => `polecat/${polecat}/wip`;
 
 export interface Checkpoint {
   polecat: string;
@@ -128,9 +129,18 @@ export async function checkpointPolecats(ctx: DogContext, _s: DogSettings): Prom
   const live = new Set((await ctx.provider.list()).filter((s) => s.alive).map((s) => s.name));
   const saved: Checkpoint[] = [];
   const problems: string[] = [];
+  const pruned: Array<{ rig: string; branch: string; reason: string }> = [];
   let scanned = 0;
   for (const rig of ctx.town.rigNames()) {
     if (activeEstop(ctx.town.root, rig)) continue;
+    try {
+      const sweep = await sweepWipBranches(ctx.town, rig, { remote: true, actor: "dog/checkpoint" });
+      for (const d of sweep.deleted) pruned.push({ rig, branch: d.branch, reason: d.reason });
+      for (const k of sweep.kept)
+        if (k.reason.startsWith("origin kept")) problems.push(`${rig}: ${k.reason}`);
+    } catch (e) {
+      problems.push(`${rig}: WIP branch sweep failed: ${(e as Error).message}`);
+    }
     for (const [name, bead] of await workingPolecats(ctx, rig, live)) {
       const id: AgentIdentity = { role: "polecat", rig, name };
       scanned++;
@@ -148,8 +158,8 @@ export async function checkpointPolecats(ctx: DogContext, _s: DogSettings): Prom
   }
   return {
     ok: problems.length === 0,
-    summary: `${scanned} working polecat(s), ${saved.length} checkpointed`,
+    summary: `${scanned} working polecat(s), ${saved.length} checkpointed${pruned.length ? `, ${pruned.length} WIP branch(es) let go` : ""}`,
     problems,
-    details: { checkpoints: saved },
+    details: { checkpoints: saved, wip_pruned: pruned },
   };
 }

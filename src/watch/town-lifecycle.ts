@@ -286,7 +286,7 @@ export async function removePolecats(
         out.push({
           polecat,
           removed: true,
-          detail: `removed${r.deleted_branch ? ` (branch ${r.deleted_branch} deleted)` : ""}${r.released_hook ? `, ${r.released_hook} back to open` : ""}`,
+          detail: `removed${r.deleted_branch ? ` (branch ${r.deleted_branch} deleted)` : ""}${r.deleted_wip ? ` (WIP checkpoint ${r.deleted_wip} deleted)` : ""}${r.released_hook ? `, ${r.released_hook} back to open` : ""}`,
         });
       } catch (e) {
         out.push({ polecat, removed: false, detail: `kept: ${(e as Error).message.split("\n")[0]}` });

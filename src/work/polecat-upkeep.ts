@@ -24,6 +24,7 @@ import {
   unpushedCommits,
   workLeftIn,
 } from "./polecats.ts";
+import { sweepWipBranches, type WipSweep, wipOwner } from "./wip-branches.ts";
 
 async function out(cwd: string, args: string[]): Promise<string | undefined> {
   const r = await runCommand("git", args, { cwd });
@@ -301,6 +302,17 @@ async function safeToDelete(
   return undefined;
 }
 
+/** A WIP sweep's verdicts in a branch report: origin's deletions under remote_deleted. */
+function addWipSweep(report: BranchReport, sweep: WipSweep): void {
+  for (const d of sweep.deleted) {
+    const why = `WIP checkpoint: ${d.reason}`;
+    if (d.local) report.deleted.push({ branch: d.branch, reason: why });
+    if (d.remote) report.remote_deleted.push({ branch: d.branch, reason: why });
+  }
+  for (const k of sweep.kept)
+    report.kept.push({ branch: k.branch, reason: `WIP checkpoint kept: ${k.reason}` });
+}
+
 /**
  * `gt polecat gc`: the rig's local polecat branches nothing uses any more — those of polecats
  * that are gone, and old ones of polecats working elsewhere now — deleted when their work is
@@ -327,6 +339,7 @@ export async function gcPolecatBranches(
     remote_kept: [],
   };
   for (const branch of await localPolecatBranches(bare)) {
+    if (wipOwner(branch)) continue; // by the WIP rule, below
     const use = inUse.get(branch);
     if (use) {
       report.kept.push({ branch, reason: use });
@@ -346,6 +359,10 @@ export async function gcPolecatBranches(
     }
     report.deleted.push({ branch, reason: `${why}; ${safe}` });
   }
+  addWipSweep(
+    report,
+    await sweepWipBranches(town, rig, { dryRun: opts.dryRun, remote: false, actor: opts.actor }),
+  );
   if (!opts.dryRun && report.deleted.length)
     logEvent(town.root, "polecat_gc", opts.actor, { rig, deleted: report.deleted.map((d) => d.branch) });
   return report;
@@ -382,6 +399,7 @@ export async function prunePolecatBranches(
     return m ? `landed by ${m.id}` : undefined;
   };
   for (const branch of await localPolecatBranches(bare)) {
+    if (wipOwner(branch)) continue; // by the WIP rule, below
     const use = inUse.get(branch);
     const why = use ? undefined : await merged(`refs/heads/${branch}`, branch);
     if (!why) {
@@ -407,6 +425,7 @@ export async function prunePolecatBranches(
     for (const line of refs) {
       const [short, sha] = line.split(" ") as [string, string];
       const branch = short.replace(/^origin\//, "");
+      if (wipOwner(branch)) continue;
       const use = inUse.get(branch);
       const why = use ? undefined : await merged(`refs/remotes/origin/${branch}`, branch);
       if (!why) {
@@ -437,6 +456,16 @@ export async function prunePolecatBranches(
       report.remote_deleted.push({ branch, reason: why });
     }
   }
+  // WIP checkpoints go by their own rule: once the work they hold has a home (the branches
+  // just pruned were merged, so their beads are closed), never before.
+  addWipSweep(
+    report,
+    await sweepWipBranches(town, rig, {
+      dryRun: opts.dryRun,
+      remote: opts.remote === true,
+      actor: opts.actor,
+    }),
+  );
   if (!opts.dryRun && (report.deleted.length || report.remote_deleted.length))
     logEvent(town.root, "polecat_prune", opts.actor, {
       rig,

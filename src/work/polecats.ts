@@ -653,11 +653,68 @@ export async function unpushedCommits(workDir: string, name: string): Promise<st
   return r.exitCode === 0 ? r.stdout.split("\n").filter(Boolean) : [];
 }
 
+/** The branch the checkpoint dog saves a polecat's uncommitted work on (src/watch/dog-checkpoint.ts). */
+export const wipBranchOf = (polecat: string) => `polecat/${polecat}/wip`;
+
+export interface WipDrop {
+  branch: string;
+  /** Deleted in the rig's shared repository. */
+  local: boolean;
+  /** Deleted on origin. */
+  remote: boolean;
+  /** Why origin kept it (refused, or it moved since it was seen). */
+  error: string | null;
+}
+
+/**
+ * Deletes a polecat's WIP branch in the rig's shared repository and (with `remote`) on origin,
+ * with a lease on the commit seen there, so a checkpoint pushed meanwhile stays. The caller
+ * has decided it holds nothing still needed. Without a trace of it here (no local branch, no
+ * remote-tracking ref) origin is not asked: nothing was saved for this polecat from this town.
+ */
+export async function dropWipBranch(
+  town: Town,
+  rig: string,
+  name: string,
+  opts: { remote: boolean },
+): Promise<WipDrop> {
+  const bare = join(town.rigDir(rig), ".repo.git");
+  const branch = wipBranchOf(name);
+  const drop: WipDrop = { branch, local: false, remote: false, error: null };
+  const shaOf = async (ref: string) => {
+    const r = await runCommand("git", ["rev-parse", "-q", "--verify", ref], { cwd: bare });
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  };
+  if (await shaOf(`refs/heads/${branch}`)) drop.local = await gitOk(bare, ["branch", "-D", branch]);
+  const tracking = `refs/remotes/origin/${branch}`;
+  const seen = await shaOf(tracking);
+  if (opts.remote && seen) {
+    const push = await runCommand(
+      "git",
+      [
+        "push",
+        "--quiet",
+        `--force-with-lease=refs/heads/${branch}:${seen}`,
+        "origin",
+        `:refs/heads/${branch}`,
+      ],
+      { cwd: bare, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" }, timeoutMs: 120_000 },
+    );
+    if (push.exitCode === 0) {
+      drop.remote = true;
+      await gitOk(bare, ["update-ref", "-d", tracking]);
+    } else drop.error = `origin kept ${branch}: ${(push.stderr || push.stdout).trim().split("\n").pop()}`;
+  }
+  return drop;
+}
+
 export interface NukeResult {
   rig: string;
   name: string;
   removed_worktree: boolean;
   deleted_branch: string | null;
+  /** Its WIP checkpoint branch, deleted here and on origin (only when nothing unsaved was left). */
+  deleted_wip: string | null;
   killed_session: boolean;
   released_hook: string | null;
 }
@@ -696,15 +753,15 @@ async function nukePolecatHeld(
     const hooked = (
       await ledger.listIssues({ statuses: [HOOKED], assignee: address, includeInfra: true })
     )[0];
+    const hasRepo = existsSync(join(workDir, ".git"));
+    const dirty = hasRepo ? await workLeftIn(workDir) : [];
+    const unpushed = await unpushedCommits(workDir, name);
     if (!opts.force) {
-      const hasRepo = existsSync(join(workDir, ".git"));
-      const dirty = hasRepo ? await workLeftIn(workDir) : [];
       if (dirty.length > 0)
         throw new ConflictError(
           "unsaved_work",
           `${rig}/${name} has ${dirty.length} uncommitted change(s); commit and gt done, or use --force`,
         );
-      const unpushed = await unpushedCommits(workDir, name);
       if (unpushed.length > 0)
         throw new ConflictError(
           "unpushed_work",
@@ -716,6 +773,10 @@ async function nukePolecatHeld(
           `${rig}/${name} still has ${hooked.id} on its hook; unsling it first, or use --force`,
         );
     }
+    // Nothing unsaved and nothing hooked: what a WIP checkpoint held was committed and pushed,
+    // or dropped by the polecat itself. Forced past unsaved work, the checkpoint may be the
+    // last copy of it: kept (the checkpoint dog lets it go once its bead is closed).
+    const wipObsolete = dirty.length === 0 && unpushed.length === 0 && !hooked;
     let killed = false;
     if (await provider.isAlive(session)) {
       await provider.stop(session);
@@ -736,6 +797,7 @@ async function nukePolecatHeld(
     let deleted: string | null = null;
     if (branch?.startsWith("polecat/") && (await gitOk(bare, ["branch", "-D", branch]))) deleted = branch;
     rmSync(dir, { recursive: true, force: true });
+    const wip = wipObsolete ? await dropWipBranch(town, rig, name, { remote: true }) : undefined;
     if (hooked) {
       await ledger.updateIssue(hooked.id, { status: "open", assignee: null }, opts.actor);
     }
@@ -753,6 +815,7 @@ async function nukePolecatHeld(
       name,
       removed_worktree: removed,
       deleted_branch: deleted,
+      deleted_wip: wip && (wip.local || wip.remote) ? wip.branch : null,
       killed_session: killed,
       released_hook: hooked?.id ?? null,
     };

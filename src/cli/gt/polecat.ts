@@ -113,7 +113,7 @@ export const polecatGroup: GtGroup = {
           if (ctx.json) return ctx.printJson(done);
           for (const d of done)
             ctx.out(
-              `💥 ${polecatAddress(d.rig, d.name)} ${verb === "nuke" ? "nuked" : "removed"}${d.deleted_branch ? ` (branch ${d.deleted_branch} deleted)` : ""}${d.released_hook ? `; ${d.released_hook} back to open` : ""}`,
+              `💥 ${polecatAddress(d.rig, d.name)} ${verb === "nuke" ? "nuked" : "removed"}${d.deleted_branch ? ` (branch ${d.deleted_branch} deleted)` : ""}${d.deleted_wip ? ` (WIP checkpoint ${d.deleted_wip} deleted)` : ""}${d.released_hook ? `; ${d.released_hook} back to open` : ""}`,
             );
         }),
       );
