@@ -69,5 +69,8 @@ describe("polecat name pools", () => {
     const second = allocateName(pool, new Set([...full, "51"]), first.overflowNext);
     assert.equal(second.name, "52");
     assert.equal(allocateName(pool, full, second.overflowNext).name, "53", "a released number is not reused");
+    // Numbers held by polecats already are skipped; a counter below the pool's end starts at 51.
+    assert.deepEqual(allocateName(pool, new Set([...full, "51", "52"])), { name: "53", overflowNext: 54 });
+    assert.deepEqual(allocateName(pool, full, 7), { name: "51", overflowNext: 52 });
   });
 });
