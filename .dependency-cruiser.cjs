@@ -5,7 +5,7 @@
 // and by `npm run arch` for a readable report.
 const LAYERS = [
   ["adapters", "ledger"],
-  ["runtime", "events"],
+  ["runtime", "events", "formulas"],
   ["town"],
   ["sessions"],
   ["comms"],
