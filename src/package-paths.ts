@@ -33,3 +33,8 @@ export function bdExecutable(): string {
 export function templatesDir(): string {
   return join(packageRoot(), "templates");
 }
+
+/** The built-in formulas shipped with the package (the last directory of the search path). */
+export function builtinFormulasDir(): string {
+  return join(packageRoot(), "formulas");
+}

@@ -3,7 +3,7 @@
 // substituted and the steps whose condition is false left out. The result is plain JSON: the
 // shape `bd cook` prints and what pouring a molecule will read.
 import type { FormulaLibrary } from "./library.ts";
-import { type FormulaOrigin, type LoadedFormula, originError, stepError } from "./parse.ts";
+import { type FormulaOrigin, type LoadedFormula, originError, stepError, varOrigin } from "./parse.ts";
 import { allSteps, copySteps, resolveFormula, stepNeeds } from "./resolve.ts";
 import type { Formula, Step, VarDef } from "./schema.ts";
 import { effectiveValues, evaluateCondition, placeholdersIn, substitute, varProblem } from "./vars.ts";
@@ -191,22 +191,23 @@ function checkValues(
   steps: readonly Step[],
 ): void {
   for (const [name, def] of Object.entries(f.vars)) {
+    const at = varOrigin(def) ?? origin;
     if (def.required && !Object.hasOwn(given, name))
-      throw originError(origin, ["vars", name], `var "${name}" is required (give --var ${name}=...)`);
+      throw originError(at, ["vars", name], `var "${name}" is required (give --var ${name}=...)`);
     const value = values[name];
     if (value === undefined) continue;
     const problem = varProblem(name, def, value);
     if (problem) {
       const key =
         def.enum && !def.enum.includes(value) ? "enum" : def.pattern !== undefined ? "pattern" : "type";
-      throw originError(origin, ["vars", name, key], problem);
+      throw originError(at, ["vars", name, key], problem);
     }
   }
   for (const name of used) {
     if (Object.hasOwn(values, name)) continue;
     if (Object.hasOwn(f.vars, name))
       throw originError(
-        origin,
+        varOrigin(f.vars[name]!) ?? origin,
         ["vars", name],
         `var "${name}" has no value and no default (give --var ${name}=...)`,
       );

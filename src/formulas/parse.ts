@@ -41,6 +41,13 @@ export interface LoadedFormula {
  */
 const stepOrigins = new WeakMap<object, { origin: FormulaOrigin; path: KeyPath }>();
 
+/** The file each var definition was written in (a var may come from a parent formula). */
+const varOrigins = new WeakMap<object, FormulaOrigin>();
+
+export function varOrigin(def: object): FormulaOrigin | undefined {
+  return varOrigins.get(def);
+}
+
 export function setStepOrigin(step: object, origin: FormulaOrigin, path: KeyPath): void {
   stepOrigins.set(step, { origin, path });
 }
@@ -123,8 +130,10 @@ export function parseFormula(text: string, file: string): LoadedFormula {
   }
   const f = checked.data;
   const vars: Record<string, VarDef> = {};
-  for (const [name, v] of Object.entries(f.vars ?? {}))
+  for (const [name, v] of Object.entries(f.vars ?? {})) {
     vars[name] = typeof v === "string" ? { default: v } : v;
+    varOrigins.set(vars[name], origin);
+  }
   for (const [name, v] of Object.entries(vars)) {
     if (v.pattern !== undefined) {
       try {

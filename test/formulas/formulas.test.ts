@@ -235,11 +235,19 @@ describe("cook: vars", () => {
     assert.deepEqual(run.values, { feature: "login" });
   });
 
-  it("a missing required var names the line of its definition", () => {
-    const { lib, dir } = libraryWith({ "shiny.formula.toml": SHINY });
+  it("a missing required var names the line of its definition, in the parent that wrote it", () => {
+    const { lib, dir } = libraryWith({
+      "shiny.formula.toml": SHINY,
+      "child.formula.toml": `formula = "child"\nextends = ["shiny"]\n`,
+    });
+    const expected = `${join(dir, "shiny.formula.toml")}:5: var "feature" is required (give --var feature=...)`;
     assert.equal(
       errorOf(() => cookFormula(lib, "shiny", "/", { mode: "runtime" })),
-      `${join(dir, "shiny.formula.toml")}:5: var "feature" is required (give --var feature=...)`,
+      expected,
+    );
+    assert.equal(
+      errorOf(() => cookFormula(lib, "child", "/", { mode: "runtime" })),
+      expected,
     );
   });
 
