@@ -1,9 +1,10 @@
 // Every command group of bd, in help order.
 import { ADMIN } from "./admin.ts";
+import { FORMULA } from "./formula.ts";
 import { GUIDE } from "./guide.ts";
 import { ISSUES } from "./issues.ts";
 import type { CommandGroup } from "./program.ts";
 import { QUERIES } from "./queries.ts";
 import { RELATIONS } from "./relations.ts";
 
-export const BD_GROUPS: CommandGroup[] = [ISSUES, QUERIES, RELATIONS, ADMIN, GUIDE];
+export const BD_GROUPS: CommandGroup[] = [ISSUES, QUERIES, RELATIONS, FORMULA, ADMIN, GUIDE];

@@ -12,6 +12,7 @@ import { doctorGroup } from "./doctor.ts";
 import { dogGroup } from "./dog.ts";
 import { doneGroup } from "./done.ts";
 import { escalateGroup } from "./escalate.ts";
+import { formulaGroup } from "./formula.ts";
 import { handoffGroup } from "./handoff.ts";
 import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
@@ -74,6 +75,7 @@ const GROUPS: GtGroup[] = [
   patrolGroup,
   doneGroup,
   convoyGroup,
+  formulaGroup,
   costsGroup,
   daemonGroup,
   schedulerGroup,
