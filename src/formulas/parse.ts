@@ -73,6 +73,17 @@ export function originError(
   return new FormulaError(origin.file, origin.lines.lineOf(path, value), problem);
 }
 
+/** Line maps are only needed for an error: built on the first question, not on every load. */
+function lazyLines(build: () => LineIndex): LineIndex {
+  let index: LineIndex | undefined;
+  return {
+    lineOf(path, value) {
+      index ??= build();
+      return index.lineOf(path, value);
+    },
+  };
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const key = issue.path.length ? issue.path.map(String).join(".") : "the file";
   return `${key}: ${issue.message}`;
@@ -102,12 +113,18 @@ export function parseFormula(text: string, file: string): LoadedFormula {
   let lines: LineIndex;
   if (file.endsWith(".json")) {
     try {
-      lines = indexJson(text);
       raw = JSON.parse(text);
     } catch (e) {
-      if (e instanceof JsonSyntaxError) throw new FormulaError(file, e.line, `not valid JSON: ${e.message}`);
+      // JSON.parse does not say which line; the strict scanner does.
+      try {
+        indexJson(text);
+      } catch (located) {
+        if (located instanceof JsonSyntaxError)
+          throw new FormulaError(file, located.line, `not valid JSON: ${located.message}`);
+      }
       throw new FormulaError(file, undefined, `not valid JSON: ${(e as Error).message}`);
     }
+    lines = lazyLines(() => indexJson(text));
   } else {
     try {
       raw = parseToml(text);
@@ -118,7 +135,7 @@ export function parseFormula(text: string, file: string): LoadedFormula {
       }
       throw e;
     }
-    lines = indexToml(text);
+    lines = lazyLines(() => indexToml(text));
   }
   const origin: FormulaOrigin = { file, lines };
   if (!raw || typeof raw !== "object" || Array.isArray(raw))
