@@ -19,6 +19,7 @@ import {
   type SlingOptions,
   type SlingReport,
   sling,
+  slingFailure,
 } from "../work/sling.ts";
 import {
   byDispatchOrder,
@@ -90,7 +91,7 @@ async function sortBeads(
         );
       out.candidates.push({ issue, blocked: await ledger.isBlocked(issue.id) });
     } catch (e) {
-      failures.push({ bead, error: e instanceof Error ? e.message : String(e) });
+      failures.push(slingFailure(bead, e));
     } finally {
       await ledger.close();
     }
@@ -162,7 +163,7 @@ export async function slingScheduled(
         if (r.already) already.add(issue.id);
         else queuedNow.push(r.issue);
       } catch (e) {
-        report.failures.push({ bead: issue.id, error: e instanceof Error ? e.message : String(e) });
+        report.failures.push(slingFailure(issue.id, e));
       }
     }
     if (!opts.noConvoy) report.convoy = await autoConvoy(town, queuedNow, opts.actor);
@@ -178,7 +179,7 @@ export async function slingScheduled(
       "another dispatch has held the scheduler's lock for a minute; nothing was queued, try again",
     );
   report.outcomes.push(...d.outcomes);
-  for (const f of d.failed) report.failures.push({ bead: f.bead, error: f.error });
+  for (const f of d.failed) report.failures.push({ bead: f.bead, error: f.error, code: "dispatch_failed" });
   const mine = new Set(sorted.candidates.map((c) => c.issue.id));
   const { queued } = await readQueue(town);
   queued.forEach((q, i) => {

@@ -4,7 +4,7 @@
 // transaction, so of two slings racing for one bead exactly one wins.
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { ConflictError, GasTownError, NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
@@ -552,7 +552,22 @@ export interface SlingReport {
   /** Rigs whose refinery was down and was started for the slung work. */
   refineries_started: string[];
   /** Beads that could not be slung, with the one-line reason. */
-  failures: Array<{ bead: string; error: string }>;
+  failures: SlingFailure[];
+}
+
+export interface SlingFailure {
+  bead: string;
+  error: string;
+  /** Why, for tools: already_hooked, closed, deferred, polecat_busy, …; "error" when unforeseen. */
+  code: string;
+}
+
+export function slingFailure(bead: string, e: unknown): SlingFailure {
+  return {
+    bead,
+    error: e instanceof Error ? e.message : String(e),
+    code: e instanceof GasTownError ? e.code : "error",
+  };
 }
 
 /** Polecats may not sling (a polecat may only attach to its own hook). */
@@ -620,7 +635,7 @@ export async function sling(
         : await hookOne(town, provider, bead, resolved, opts);
       plans.push(plan);
     } catch (e) {
-      failures.push({ bead, error: e instanceof Error ? e.message : String(e) });
+      failures.push(slingFailure(bead, e));
     }
   }
 
@@ -652,7 +667,7 @@ export async function sling(
       try {
         outcomes.push(await launch(town, provider, p, opts));
       } catch (e) {
-        failures.push({ bead: p.issue.id, error: e instanceof Error ? e.message : String(e) });
+        failures.push(slingFailure(p.issue.id, e));
       }
     }
   };

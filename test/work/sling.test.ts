@@ -20,7 +20,7 @@ interface Outcome {
 }
 interface Report {
   outcomes: Outcome[];
-  failures: Array<{ bead: string; error: string }>;
+  failures: Array<{ bead: string; error: string; code: string }>;
 }
 interface Polecat {
   name: string;
@@ -113,16 +113,34 @@ describe("gt sling", () => {
     assert.match(r.stderr, /deferred.*--force/);
     assert.equal((await show(deferred)).assignee ?? null, null);
 
+    // --json says why in a code tools can act on.
+    r = await town.gt(["sling", deferred, "alpha", "--no-start", "--json"]);
+    assert.equal(r.code, 1);
+    assert.equal((JSON.parse(r.stdout) as { code: string }).code, "deferred");
+
     const foreign = await newBead("beta work", join(town.root, "beta"));
     r = await town.gt(["sling", foreign, "alpha", "--no-start"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /belongs to rig beta/);
+    r = await town.gt(["sling", foreign, "alpha/polecats/nux", "--no-start"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /belongs to rig beta, not rig alpha/);
+    const townWork = await newBead("town work", town.root);
+    r = await town.gt(["sling", townWork, "alpha", "--no-start"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /belongs to the town ledger, not rig alpha/);
+    // A crew member takes work from any rig or the town.
+    const crewTakes = await town.gtJson<Report>(["sling", townWork, "alpha/crew/max", "--no-start"]);
+    assert.equal(crewTakes.outcomes[0]!.action, "hooked");
+    assert.equal((await show(townWork, town.root)).assignee, "alpha/crew/max");
 
     const held = await newBead("held by a person");
     await bd(["update", held, "--status", "hooked", "--assignee", "someone"]);
     r = await town.gt(["sling", held, "alpha", "--no-start"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /already on someone's hook.*--force/);
+    r = await town.gt(["sling", held, "alpha", "--no-start", "--json"]);
+    assert.equal((JSON.parse(r.stdout) as { code: string }).code, "already_hooked");
     const forced = await town.gtJson<Report>(["sling", held, "alpha", "--no-start", "--force"]);
     assert.equal(forced.outcomes[0]!.previous_holder, "someone");
 

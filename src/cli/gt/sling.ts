@@ -5,15 +5,16 @@ import { GasTownError, ValidationError } from "../../errors.ts";
 import { addressOf, callerActor, callerIdentity } from "../../town/identity.ts";
 import { type ScheduledSlingReport, slingScheduled } from "../../watch/scheduler-sling.ts";
 import { hookOf, townReady, unhookBead } from "../../work/hook.ts";
-import { type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
+import { type SlingFailure, type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
 import { looksLikeAddress, resolveAgent } from "./targets.ts";
 
+/** The one bead of a sling could not go: its reason and code become the command's error. */
 class SlingError extends GasTownError {
-  constructor(message: string) {
-    super("sling_failed", message);
+  constructor(f: SlingFailure) {
+    super(f.code, f.error);
   }
 }
 
@@ -119,7 +120,7 @@ export const slingGroup: GtGroup = {
             ...(maxConcurrent ? { maxConcurrent } : {}),
           });
           // One bead that could not go: its reason is the one error line.
-          if (beads.length === 1 && report.failures[0]) throw new SlingError(report.failures[0].error);
+          if (beads.length === 1 && report.failures[0]) throw new SlingError(report.failures[0]);
           if (ctx.json) ctx.printJson(report);
           else {
             printSling(ctx, report);
@@ -234,7 +235,7 @@ async function attach(
 ) {
   const o = { ...slingOptions(ctx, opts), noStart: true, attachOnly: true };
   const report = await sling(ctx.town(), ctx.provider(), [bead], target, o);
-  if (report.failures[0]) throw new SlingError(report.failures[0].error);
+  if (report.failures[0]) throw new SlingError(report.failures[0]);
   if (ctx.json) return ctx.printJson(report);
   for (const r of report.outcomes) ctx.out(`🪝 ${r.bead} on ${r.target}'s hook`);
 }
