@@ -2,8 +2,8 @@
 // (one per town), so Gas Town never touches the user's own tmux sessions. Also home to the
 // POSIX shell-quoting helpers, since tmux is where argv first becomes a shell string.
 import { createHash } from "node:crypto";
-import { realpathSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { realpathSync, rmSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { ConflictError, NotFoundError } from "../errors.ts";
@@ -242,6 +242,20 @@ export class Tmux {
 
   async killServer(): Promise<void> {
     await this.query(["kill-server"]);
+  }
+
+  /**
+   * Kills this socket's server and removes its socket file (kill-server leaves it behind);
+   * false when no server was running.
+   */
+  async endServer(): Promise<boolean> {
+    const r = await this.run(["list-sessions"]);
+    const running = r.exitCode === 0 || !NO_SERVER.test(r.stderr);
+    if (running) await this.killServer();
+    rmSync(join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`, this.socket), {
+      force: true,
+    });
+    return running;
   }
 
   /** Attaches the caller's terminal (stdio inherited); resolves with tmux's exit code. */

@@ -25,6 +25,7 @@ import {
 } from "../town/identity.ts";
 import { openLedgerFor } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
+import { shutdownHolder } from "../watch/daemon-files.ts";
 import { type DoneResult, runDone } from "../work/done.ts";
 import { hookOf } from "../work/hook.ts";
 import { HANDOFF_MARKER } from "./prime.ts";
@@ -127,6 +128,13 @@ export async function respawnSession(town: Town, provider: RuntimeProvider, addr
   await sleep(300); // let the caller (maybe inside the session) finish printing
   try {
     assertMayStart(town, id); // under an e-stop the session stays as it is (frozen)
+    // gt down / gt shutdown (a graceful one asks agents to hand off) stops it: no successor.
+    const down = shutdownHolder(town);
+    if (down)
+      throw new ConflictError(
+        "shutting_down",
+        `the town is shutting down (pid ${down}): no fresh session now`,
+      );
   } catch (e) {
     logEvent(town.root, "respawn_failed", address, { session, topic, error: (e as Error).message });
     throw e;

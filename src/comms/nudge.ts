@@ -222,6 +222,21 @@ async function isIdle(
   return true;
 }
 
+/**
+ * Whether the agent waits for input now (its idle marker, or its screen on two reads);
+ * undefined when that cannot be told (no session, or an agent with no prompt to read).
+ */
+export async function agentLooksIdle(
+  town: Town,
+  provider: RuntimeProvider,
+  id: AgentIdentity,
+): Promise<boolean | undefined> {
+  const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+  if (!(await provider.isAlive(session))) return undefined;
+  const { rules } = await recipientFacts(town, id);
+  return rules ? isIdle(town, provider, session, rules) : undefined;
+}
+
 async function waitIdle(
   town: Town,
   provider: RuntimeProvider,

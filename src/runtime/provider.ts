@@ -80,4 +80,16 @@ export interface RuntimeProvider {
   attach(name: string): Promise<number>;
   /** Every session this provider knows of in this town, alive or zombie. */
   list(): Promise<SessionInfo[]>;
+  /**
+   * Ends the town's own server, with whatever still runs on it (tmux: kill-server on the
+   * town's private socket, and its socket file removed). Providers without a server have none.
+   */
+  endServer?(): Promise<ServerEnd>;
+}
+
+export interface ServerEnd {
+  /** What was ended, for people: "tmux server (socket town-1a2b3c)". */
+  name: string;
+  /** False when no server was running. */
+  ended: boolean;
 }

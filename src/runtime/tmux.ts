@@ -4,7 +4,7 @@
 // the spec's), never what the long-lived server happened to start with.
 import { Tmux } from "../adapters/tmux.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
-import type { RuntimeProvider, SessionInfo, SessionKey, SessionSpec } from "./provider.ts";
+import type { RuntimeProvider, ServerEnd, SessionInfo, SessionKey, SessionSpec } from "./provider.ts";
 import {
   checkSpec,
   DEFAULT_CAPTURE_LINES,
@@ -104,6 +104,10 @@ export class TmuxProvider implements RuntimeProvider {
   async attach(name: string): Promise<number> {
     if (!(await this.tmux.hasSession(name))) throw new NotFoundError(name, `no session ${name}`);
     return this.tmux.attach(name);
+  }
+
+  async endServer(): Promise<ServerEnd> {
+    return { name: `tmux server (socket ${this.tmux.socket})`, ended: await this.tmux.endServer() };
   }
 
   async list(): Promise<SessionInfo[]> {

@@ -15,7 +15,7 @@ import { crewNames, polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import { nukePolecat } from "../work/polecats.ts";
 import { startDaemon, stopDaemon } from "./daemon-control.ts";
-import { daemonPaths } from "./daemon-files.ts";
+import { daemonLiveness, daemonPaths } from "./daemon-files.ts";
 import { type PlannedAgent, townPlan } from "./reconcile.ts";
 import { startPlanned } from "./start-agent.ts";
 import { endStrayProcesses, strayTownProcesses } from "./town-processes.ts";
@@ -168,10 +168,16 @@ export interface DownOptions {
   /** Crew too (gt shutdown keeps crew unless --all; gt down stops them). */
   crew: boolean;
   actor: string;
+  /** No grace period: every agent killed at once, not asked to exit first (gt down --force). */
+  force?: boolean;
+  /** At the end, the town's runtime server goes too, with whatever still runs on it (gt down --nuke). */
+  nuke?: boolean;
+  /** Runs under the shutdown lock before anything is stopped (gt shutdown --graceful's wait). */
+  beforeStop?: () => Promise<void>;
 }
 
 /** Every agent the town has a place for, in the order gt down stops them. */
-function stopOrder(town: Town, opts: DownOptions): AgentIdentity[] {
+export function stopOrder(town: Town, opts: Pick<DownOptions, "polecats" | "crew">): AgentIdentity[] {
   const rigs = town.rigNames();
   return [
     ...(opts.polecats
@@ -208,6 +214,7 @@ export async function townDown(
     async () => {
       // A pass that began before the lock finishes first; every later pass sees the lock.
       await withFileLock(p.reconcile, async () => undefined, PASS_WAIT_MS);
+      await opts.beforeStop?.();
       const sessions = await sessionsOf(provider);
       const known = new Set<string>();
       for (const id of stopOrder(town, opts)) {
@@ -220,7 +227,7 @@ export async function townDown(
         try {
           // A frozen agent cannot act on SIGTERM until it is continued: it is killed outright.
           const frozen = activeEstop(town.root, id.rig) !== undefined;
-          await provider.stop(session, frozen ? { graceMs: 0 } : {});
+          await provider.stop(session, frozen || opts.force ? { graceMs: 0 } : {});
           out.push(result(id, true, "stopped"));
         } catch (e) {
           out.push(result(id, false, (e as Error).message.split("\n")[0]!));
@@ -229,7 +236,7 @@ export async function townDown(
       if (opts.polecats && opts.crew) {
         for (const s of sessions.values()) {
           if (known.has(s.name)) continue;
-          await provider.stop(s.name).catch(() => false);
+          await provider.stop(s.name, opts.force ? { graceMs: 0 } : {}).catch(() => false);
           out.push({ name: `Session ${s.name}`, type: "processes", rig: null, ok: true, detail: "stopped" });
         }
       }
@@ -245,8 +252,9 @@ export async function townDown(
             ? "not running (stale pid file removed)"
             : "not running",
       });
+      if (opts.nuke) out.push(await endServer(provider));
       const live = new Set((await provider.list()).filter((s) => s.alive).map((s) => s.name));
-      const strays = await endStrayProcesses(strayTownProcesses(town.root, live));
+      const strays = await endStrayProcesses(strayTownProcesses(town.root, live), opts.force ? 0 : undefined);
       if (strays.length)
         out.push({
           name: "Leftover processes",
@@ -258,7 +266,91 @@ export async function townDown(
     },
     PASS_WAIT_MS,
   );
-  logEvent(town.root, "town_down", opts.actor, { polecats: opts.polecats }, "feed");
+  logEvent(town.root, "town_down", opts.actor, { polecats: opts.polecats, nuke: opts.nuke === true }, "feed");
+  return out;
+}
+
+/** gt down --nuke's last step: the runtime's server for this town, and all still on it. */
+async function endServer(provider: RuntimeProvider): Promise<ServiceResult> {
+  const row = (ok: boolean, detail: string): ServiceResult => ({
+    name: "Runtime server",
+    type: "processes",
+    rig: null,
+    ok,
+    detail,
+  });
+  if (!provider.endServer) return row(true, `none to end (the ${provider.kind} runtime has no server)`);
+  try {
+    const end = await provider.endServer();
+    return row(true, end.ended ? `killed the ${end.name}` : `no ${end.name} was running`);
+  } catch (e) {
+    return row(false, (e as Error).message.split("\n")[0]!);
+  }
+}
+
+/**
+ * gt down --dry-run: what gt down with these options would stop, in its order, changing
+ * nothing (no lock taken, no signal sent, no event logged).
+ */
+export async function planDown(
+  town: Town,
+  provider: RuntimeProvider,
+  opts: DownOptions,
+): Promise<ServiceResult[]> {
+  const sessions = await sessionsOf(provider);
+  const out: ServiceResult[] = [];
+  const known = new Set<string>();
+  for (const id of stopOrder(town, opts)) {
+    const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+    known.add(session);
+    const s = sessions.get(session);
+    if (!s) {
+      if (id.role !== "polecat" && id.role !== "crew") out.push(result(id, true, "not running"));
+      continue;
+    }
+    out.push(result(id, true, `would stop ${session}${s.alive ? "" : " (its agent already exited)"}`));
+  }
+  if (opts.polecats && opts.crew)
+    for (const s of sessions.values())
+      if (!known.has(s.name))
+        out.push({ name: `Session ${s.name}`, type: "processes", rig: null, ok: true, detail: "would stop" });
+  const d = daemonLiveness(town);
+  out.push({
+    name: "Daemon",
+    type: "daemon",
+    rig: null,
+    ok: true,
+    detail:
+      d.state === "running"
+        ? `would stop (pid ${d.pid})`
+        : d.state === "stale"
+          ? "not running (its stale pid file would be removed)"
+          : "not running",
+  });
+  if (opts.nuke)
+    out.push({
+      name: "Runtime server",
+      type: "processes",
+      rig: null,
+      ok: true,
+      detail: provider.endServer
+        ? `would kill the town's ${provider.kind} server, with whatever else runs on it`
+        : `none to end (the ${provider.kind} runtime has no server)`,
+    });
+  // What is left outside sessions now; the stops above would leave their processes' too.
+  const live = new Set([...sessions.values()].filter((s) => s.alive).map((s) => s.name));
+  // The daemon is listed above; a running one is no leftover.
+  const strays = strayTownProcesses(town.root, live).filter(
+    (p) => !(d.state === "running" && p.session === "(daemon)"),
+  );
+  if (strays.length)
+    out.push({
+      name: "Leftover processes",
+      type: "processes",
+      rig: null,
+      ok: true,
+      detail: `would end ${strays.length} (${[...new Set(strays.map((s) => s.session))].join(", ")})`,
+    });
   return out;
 }
 

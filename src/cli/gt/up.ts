@@ -3,7 +3,9 @@ import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { callerActor, parseAddress } from "../../town/identity.ts";
 import { raiseTownEstop, thawTown } from "../../watch/estop.ts";
+import { askToFinish, type GracefulReport } from "../../watch/graceful.ts";
 import {
+  planDown,
   removePolecats,
   type ServiceResult,
   townDown,
@@ -20,11 +22,18 @@ function actor(ctx: GtContext): string {
 }
 
 /** Prints one line per service (Gas Town's layout) or the JSON report; exit 1 when one failed. */
-function report(ctx: GtContext, services: ServiceResult[], quiet = false, done?: string): number {
+function report(
+  ctx: GtContext,
+  services: ServiceResult[],
+  quiet = false,
+  done?: string,
+  extra: Record<string, unknown> = {},
+): number {
   const failed = services.filter((s) => !s.ok).length;
   if (ctx.json) {
     ctx.printJson({
       success: failed === 0,
+      ...extra,
       services,
       summary: { total: services.length, ok: services.length - failed, failed },
     });
@@ -57,20 +66,31 @@ export const upGroup: GtGroup = {
       )
       .option("-p, --polecats", "also stop every polecat session")
       .option("-a, --all", "everything: polecats too, and any other session of the town")
+      .option("--nuke", "--all, then kill the town's tmux server with whatever else runs on it")
+      .option("-f, --force", "kill at once: no grace period for agents to exit")
+      .option("--dry-run", "print what would stop; change nothing")
       .option("-q, --quiet", "print only failures")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, _args, opts) => {
-          const services = await townDown(ctx.town(), ctx.provider(), {
-            polecats: opts.all === true || opts.polecats === true,
+          const nuke = opts.nuke === true;
+          const down = {
+            polecats: nuke || opts.all === true || opts.polecats === true,
             crew: true,
             actor: actor(ctx),
-          });
+            force: opts.force === true,
+            nuke,
+          };
+          const dryRun = opts.dryRun === true;
+          const services = dryRun
+            ? await planDown(ctx.town(), ctx.provider(), down)
+            : await townDown(ctx.town(), ctx.provider(), down);
           return report(
             ctx,
             services,
             opts.quiet === true,
-            "✓ All services stopped (gt up brings them back)",
+            dryRun ? "Dry run: nothing was stopped" : "✓ All services stopped (gt up brings them back)",
+            { dry_run: dryRun },
           );
         }),
       );
@@ -103,22 +123,45 @@ export const upGroup: GtGroup = {
       .option("-a, --all", "stop crew too")
       .option("--polecats-only", "only stop and remove polecats")
       .option("--nuclear", "remove polecats even with unsaved or hooked work (it is lost)")
+      .option("-g, --graceful", "first ask every agent to save its state, and wait for them (--wait)")
+      .option("-w, --wait <secs>", "with --graceful: the longest wait for agents to go idle or exit", "30")
       .option("-y, --yes", "accepted for Gas Town's scripts (gt shutdown never asks)")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, _args, opts) => {
           const town = ctx.town();
           const by = actor(ctx);
-          const services =
-            opts.polecatsOnly === true
-              ? []
-              : await townDown(town, ctx.provider(), { polecats: true, crew: opts.all === true, actor: by });
+          const waitS = Number(opts.wait);
+          if (!/^\d+$/.test(String(opts.wait)) || waitS > 3600)
+            throw new ValidationError(`--wait takes whole seconds, 0 to 3600 (got ${opts.wait})`);
+          const crew = opts.all === true;
+          const polecatsOnly = opts.polecatsOnly === true;
+          let graceful: GracefulReport | null = null;
+          const ask = async () => {
+            graceful = await askToFinish(town, ctx.provider(), {
+              polecats: true,
+              crew,
+              waitS,
+              actor: by,
+              ...(polecatsOnly ? { only: "polecats" as const } : {}),
+            });
+            if (!ctx.json) printGraceful(ctx, graceful);
+          };
+          if (opts.graceful === true && polecatsOnly) await ask();
+          const services = polecatsOnly
+            ? []
+            : await townDown(town, ctx.provider(), {
+                polecats: true,
+                crew,
+                actor: by,
+                ...(opts.graceful === true ? { beforeStop: ask } : {}),
+              });
           const polecats = await removePolecats(town, ctx.provider(), {
             nuclear: opts.nuclear === true,
             actor: by,
           });
           if (ctx.json) {
-            ctx.printJson({ services, polecats });
+            ctx.printJson({ services, polecats, graceful });
             return services.some((s) => !s.ok) ? 1 : 0;
           }
           const code = report(ctx, services);
@@ -130,6 +173,17 @@ export const upGroup: GtGroup = {
       );
   },
 };
+
+function printGraceful(ctx: GtContext, g: GracefulReport): void {
+  if (g.asked.length === 0) {
+    ctx.out("No agent running: nothing to wait for");
+    return;
+  }
+  ctx.out(`Asked ${g.asked.length} agent(s) to save their state; waited ${g.waited_s}s`);
+  for (const a of g.finished) ctx.out(`✓ ${a}: idle or exited`);
+  for (const a of g.still_busy) ctx.out(`⏳ ${a}: still busy when the wait ran out: stopped anyway`);
+  ctx.out("");
+}
 
 export const estopGroup: GtGroup = {
   names: ["estop", "thaw"],
