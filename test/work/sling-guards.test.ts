@@ -3,7 +3,7 @@
 // and the rollback when a sandbox cannot be made. Through the real executable, without
 // sessions (--no-start), each case reading the ledger afterwards.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
@@ -174,5 +174,51 @@ describe("gt sling guards", () => {
     assert.match(busy.stderr, new RegExp(`already has ${next} on its hook`));
     assert.equal((await show(next)).assignee, polecat);
     assert.equal((await show(third)).status, "open");
+  });
+
+  it("re-slinging at the same target changes nothing while the holder's session runs, and resumes once it is gone", async () => {
+    // An agent that only stays alive: its session is the running holder.
+    const file = join(town.root, "settings", "config.json");
+    const settings = JSON.parse(readFileSync(file, "utf8"));
+    settings.agents = {
+      ...settings.agents,
+      sleeper: {
+        command: "sleep",
+        args: ["600"],
+        prompt_mode: "none",
+        process_names: ["sleep"],
+        ready_delay_ms: 0,
+      },
+    };
+    writeFileSync(file, JSON.stringify(settings, null, 2));
+    const id = await newBead("held by a running agent");
+    const first = (await town.gtJson<Report>(["sling", id, "alpha", "--agent", "sleeper"])).outcomes[0]!;
+    const held = (await show(id)).metadata as Record<string, unknown>;
+    const again = (await town.gtJson<Report>(["sling", id, "alpha", "--no-start"])).outcomes[0]!;
+    assert.equal(again.action, "already-hooked");
+    assert.equal(again.polecat, first.polecat);
+    assert.deepEqual((await show(id)).metadata, held, "nothing taken over");
+    // Aimed at another polecat, the running holder keeps it even with an old hook.
+    await bd(["update", id, "--set-metadata", `slung_at=${new Date(Date.now() - 5 * 60_000).toISOString()}`]);
+    const other = await town.gt(["sling", id, "alpha/polecats/thief", "--no-start"]);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /already on alpha\/polecats\/.*'s hook.*--force/);
+
+    const sessions = await town.gtJson<Array<{ name: string; pid: number }>>(["session", "list", "--json"]);
+    const session = sessions.find((x) => x.name.endsWith(`-${first.polecat}`));
+    assert.ok(session, JSON.stringify(sessions));
+    process.kill(session.pid, "SIGKILL");
+    const resumed = (await town.gtJson<Report>(["sling", id, "alpha", "--no-start"])).outcomes[0]!;
+    assert.equal(resumed.action, "resumed");
+    assert.equal(resumed.polecat, first.polecat);
+  });
+
+  it("a holder in a rig that no longer exists is gone: an old hook is taken without --force", async () => {
+    const id = await newBead("held in a removed rig");
+    await bd(["update", id, "--status", "hooked", "--assignee", "gone/polecats/ghost"]);
+    await bd(["update", id, "--set-metadata", `slung_at=${new Date(Date.now() - 5 * 60_000).toISOString()}`]);
+    const r = await town.gtJson<Report>(["sling", id, "alpha", "--no-start"]);
+    assert.equal(r.outcomes[0]!.action, "hooked");
+    assert.equal(r.outcomes[0]!.previous_holder, "gone/polecats/ghost");
   });
 });
