@@ -74,7 +74,7 @@ describe("gt sling", () => {
     assert.match(events, new RegExp(`"type":"sling".*"bead":"${id}"`));
   });
 
-  it("slinging the same bead at the same rig again changes nothing while its holder runs, resumes a dead one", async () => {
+  it("slinging the same bead at the same rig again resumes its holder whose session is gone, no new polecat (a running holder: sling-guards)", async () => {
     const id = await newBead("again");
     const first = (await town.gtJson<Report>(["sling", id, "alpha", "--no-start"])).outcomes[0]!;
     const second = (await town.gtJson<Report>(["sling", id, "alpha", "--no-start"])).outcomes[0]!;
