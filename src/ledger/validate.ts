@@ -24,13 +24,24 @@ export interface Vocabulary {
   customStatuses: Map<string, StatusCategory>;
   customTypes: string[];
   infraTypes: string[];
+  /**
+   * Infrastructure types whose issues the JSONL export still carries (config
+   * `types.infra_exported`): hidden from lists, yet kept in the file that travels.
+   */
+  exportedInfraTypes: string[];
 }
 
 export const EMPTY_VOCABULARY: Vocabulary = {
   customStatuses: new Map(),
   customTypes: [],
   infraTypes: [...DEFAULT_INFRA_TYPES],
+  exportedInfraTypes: [],
 };
+
+/** The types the JSONL export leaves out: the infrastructure types not marked exported. */
+export function unexportedTypes(v: Vocabulary): string[] {
+  return v.infraTypes.filter((t) => !v.exportedInfraTypes.includes(t));
+}
 
 const CUSTOM_STATUS_RE = /^[a-z][a-z0-9_-]*$/;
 

@@ -31,6 +31,9 @@ export const GT_CUSTOM_STATUSES = ["staged_ready:active", "staged_warnings:activ
  */
 export const TOWN_INFRA_TYPES = DEFAULT_INFRA_TYPES.filter((t) => t !== "message");
 
+/** Infrastructure types Gas Town's ledgers export all the same (config `types.infra_exported`). */
+export const EXPORTED_INFRA_TYPES = ["rig"];
+
 export function locate(beadsDir: string): LedgerLocation {
   const real = followRedirect(beadsDir);
   return {
@@ -80,7 +83,7 @@ export function openRigLedger(town: Town, rig: string): SqliteLedger {
   return openManaged(town, rig, rigBeadsDir(town, rig));
 }
 
-const VOCABULARY_KEYS = ["types.custom", "status.custom", "types.infra"] as const;
+const VOCABULARY_KEYS = ["types.custom", "status.custom", "types.infra", "types.infra_exported"] as const;
 type VocabularyConfig = Partial<Record<(typeof VOCABULARY_KEYS)[number], string>>;
 
 function parseList(value: string | undefined): string[] {
@@ -93,7 +96,8 @@ function parseList(value: string | undefined): string[] {
 /**
  * The config writes that give a ledger Gas Town's vocabulary, none when it has it: custom
  * types and statuses are added to what is there (a name already present, in any category,
- * is kept as it is); in the town ledger `message` is taken out of the infrastructure types.
+ * is kept as it is); in the town ledger `message` is taken out of the infrastructure types;
+ * rig beads are exported (EXPORTED_INFRA_TYPES).
  */
 export function vocabularyChanges(cfg: VocabularyConfig, opts: { town: boolean }): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -105,6 +109,12 @@ export function vocabularyChanges(cfg: VocabularyConfig, opts: { town: boolean }
   };
   merge("types.custom", GT_CUSTOM_TYPES);
   merge("status.custom", GT_CUSTOM_STATUSES);
+  // Rig beads go to the JSONL although they are infrastructure: a rig's docked mark is on
+  // its rig bead and must survive a rebuild from the JSONL and travel with it. (Agent beads,
+  // rewritten on every session start, stay out: they are derived again from the agents.)
+  const exported = parseList(cfg["types.infra_exported"]);
+  const missing = EXPORTED_INFRA_TYPES.filter((t) => !exported.includes(t));
+  if (missing.length > 0) out.push(["types.infra_exported", [...exported, ...missing].join(",")]);
   if (opts.town) {
     const infra = cfg["types.infra"] === undefined ? [...DEFAULT_INFRA_TYPES] : parseList(cfg["types.infra"]);
     if (cfg["types.infra"] === undefined || infra.includes("message"))

@@ -65,6 +65,7 @@ import {
   normalizeTime,
   parseCustomStatuses,
   parseList,
+  unexportedTypes,
   type Vocabulary,
   validateDepType,
   validateLabel,
@@ -223,6 +224,7 @@ export class SqliteLedger implements LedgerStore {
       customStatuses: parseCustomStatuses(cfg["status.custom"]),
       customTypes: parseList(cfg["types.custom"]),
       infraTypes: infra !== undefined ? parseList(infra) : [...EMPTY_VOCABULARY.infraTypes],
+      exportedInfraTypes: parseList(cfg["types.infra_exported"]),
     };
   }
 
@@ -306,7 +308,7 @@ export class SqliteLedger implements LedgerStore {
         // A pull between our commit and now: take it in before replacing the file, and
         // leave no "own export" marker, so a lost transaction means importing it again.
         const absorbed = jsonlChangedOutside(this.db, path, current) && this.absorbJsonl(current);
-        refreshJsonl(this.db, path, this.vocab.infraTypes, { markPending: !absorbed });
+        refreshJsonl(this.db, path, unexportedTypes(this.vocab), { markPending: !absorbed });
       });
       if (configChanged) this.loadVocabulary();
     } catch (e) {
@@ -365,7 +367,7 @@ export class SqliteLedger implements LedgerStore {
         // Issues the export leaves out (wisps, templates, infrastructure types) are stored,
         // and their lines stay in the file as they were.
         const i = imported.issue;
-        if (i.ephemeral || i.is_template || this.vocab.infraTypes.includes(i.issue_type))
+        if (i.ephemeral || i.is_template || unexportedTypes(this.vocab).includes(i.issue_type))
           kept.push({ anchor, bytes: encoder.encode(e.text), line: e.line });
         anchor = i.id;
       } catch (err) {
@@ -510,7 +512,7 @@ export class SqliteLedger implements LedgerStore {
         out.unreadable.push({ line: e.line, reason: (err as Error).message });
       }
     }
-    for (const issue of exportIssues(this.db, this.vocab.infraTypes, {})) {
+    for (const issue of exportIssues(this.db, unexportedTypes(this.vocab), {})) {
       const line = inFile.get(issue.id);
       if (line === undefined) out.missing.push(issue.id);
       else if (line !== jsonlLine(issue)) out.differing.push(issue.id);
@@ -598,7 +600,7 @@ export class SqliteLedger implements LedgerStore {
   /** New vocabulary; a changed export filter means the whole JSONL is rewritten once. */
   private afterConfigChange(key: string): void {
     this.loadVocabulary();
-    if (key === "types.infra" && this.tracking) {
+    if ((key === "types.infra" || key === "types.infra_exported") && this.tracking) {
       this.write(() => markJsonlStale(this.db));
     }
   }
@@ -1855,7 +1857,7 @@ export class SqliteLedger implements LedgerStore {
   // ---------------------------------------------------------------- exchange
 
   async exportIssues(opts: ExportOptions = {}): Promise<Issue[]> {
-    return this.db.read(() => exportIssues(this.db, this.vocab.infraTypes, opts));
+    return this.db.read(() => exportIssues(this.db, unexportedTypes(this.vocab), opts));
   }
 
   /**
