@@ -5,9 +5,11 @@
 //   2. whole processes: `bd cook` of a generated 1,025-step formula (towers of Hanoi, 10
 //      disks: a chain of 1,023 moves between two checks) through bin/bd, compile and runtime
 //      mode, against `node -e 0` and `bd version` measured in the same rounds.
+//   3. pouring: `bd mol pour` of the same 1,025-step formula into a fresh ledger (goal: under
+//      1 s, about 25x node -e 0) and `bd ready --mol` on the molecule (goal: under 2x).
 // Options: --runs N (whole-process runs, default 9).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -165,6 +167,69 @@ console.log(
     jobs.map((j) => {
       const s = summarize(j.samples);
       return [j.label, ms(s.median), ms(s.p90), ratio(s.median, base)];
+    }),
+  ),
+);
+
+// ---------------------------------------------------------------- 3. pouring
+
+// An empty ledger made once and copied before each pour (the copy is not timed), so every
+// pour writes into the same fresh ledger.
+const emptyLedger = join(dir, "empty");
+mkdirSync(emptyLedger);
+const made = spawnSync(BD, ["init", "--prefix", "bench", "--quiet"], {
+  cwd: emptyLedger,
+  env,
+  encoding: "utf8",
+});
+if (made.status !== 0) throw new Error(`bd init failed: ${made.stderr}`);
+const pourJobs: Job[] = [
+  { label: "node -e 0 (baseline)", file: NODE, args: ["-e", "0"], samples: [] },
+  {
+    label: `bd mol pour <${hanoi.steps}-step file> (fresh ledger)`,
+    file: BD,
+    args: ["mol", "pour", file, "--json"],
+    samples: [],
+  },
+  { label: "bd ready --mol <its root> --json", file: BD, args: [], samples: [] },
+];
+for (let round = -1; round < RUNS; round++) {
+  const ledger = join(dir, `pour-${round + 1}`);
+  cpSync(emptyLedger, ledger, { recursive: true });
+  let root = "";
+  for (const job of pourJobs) {
+    const args = job.args.length > 0 ? job.args : ["ready", "--mol", root, "--json"];
+    const start = nowMs();
+    const r = spawnSync(job.file, args, { cwd: ledger, env, encoding: "utf8", maxBuffer: 1 << 26 });
+    const took = nowMs() - start;
+    if (r.status !== 0) throw new Error(`${job.label} failed: ${r.stderr}`);
+    if (job.args[1] === "pour") {
+      const poured = JSON.parse(r.stdout) as { root_id: string; created: number };
+      if (poured.created !== hanoi.steps + 1) throw new Error(`poured ${poured.created} beads`);
+      root = poured.root_id;
+    }
+    if (round >= 0) job.samples.push(took);
+  }
+  rmSync(ledger, { recursive: true, force: true });
+}
+const pourBase = summarize(pourJobs[0]!.samples).median;
+console.log(`\n  Pouring: median of ${RUNS} runs after 1 warm-up, each into a fresh copy of an empty ledger`);
+console.log(
+  table(
+    ["command", "median ms", "p90 ms", "vs node -e 0", "goal"],
+    pourJobs.map((j, i) => {
+      const s = summarize(j.samples);
+      const goal =
+        i === 1
+          ? s.median < 1000
+            ? "< 1 s: met"
+            : "< 1 s: MISSED"
+          : i === 2
+            ? s.median < 2 * pourBase
+              ? "< 2x: met"
+              : "< 2x: MISSED"
+            : "";
+      return [j.label, ms(s.median), ms(s.p90), ratio(s.median, pourBase), goal];
     }),
   ),
 );

@@ -3,8 +3,9 @@ import { ADMIN } from "./admin.ts";
 import { FORMULA } from "./formula.ts";
 import { GUIDE } from "./guide.ts";
 import { ISSUES } from "./issues.ts";
+import { MOL } from "./mol.ts";
 import type { CommandGroup } from "./program.ts";
 import { QUERIES } from "./queries.ts";
 import { RELATIONS } from "./relations.ts";
 
-export const BD_GROUPS: CommandGroup[] = [ISSUES, QUERIES, RELATIONS, FORMULA, ADMIN, GUIDE];
+export const BD_GROUPS: CommandGroup[] = [ISSUES, QUERIES, RELATIONS, FORMULA, MOL, ADMIN, GUIDE];
