@@ -130,6 +130,8 @@ export async function pourCooked(
         };
         if (s.gate) {
           const gateId = `${parentId}.gate-${s.id}`;
+          if ([...idOf.values()].includes(gateId))
+            throw new ValidationError(`step "${s.id}": its gate bead ${gateId} would have the id of a step`);
           const awaitId = s.gate.await_id ?? s.gate.id;
           issues.push({
             ...base(gateId, `Gate: ${s.gate.type}${awaitId ? ` ${awaitId}` : ""}`),

@@ -378,6 +378,79 @@ needs = ["{target}.refine"]
     ]);
   });
 
+  it("compose.map expands every step its glob selects; expand_vars fill an inline expansion's {vars}", () => {
+    const { lib } = libraryWith({
+      "rule-of-three.formula.toml": RULE_OF_THREE,
+      "m.formula.toml": `formula = "m"
+[[steps]]
+id = "api.build"
+title = "API"
+[[steps]]
+id = "web.build"
+title = "Web"
+[[steps]]
+id = "docs"
+title = "Docs"
+needs = ["api.build", "web.build"]
+expand = "rule-of-three"
+expand_vars = { focus = "readers" }
+[[compose.map]]
+select = "*.build"
+with = "rule-of-three"
+`,
+    });
+    const c = cookFormula(lib, "m", "/");
+    assert.deepEqual(graph(c), [
+      "api.build.draft <- ",
+      "api.build.refine <- api.build.draft",
+      "api.build.polish <- api.build.refine",
+      "web.build.draft <- ",
+      "web.build.refine <- web.build.draft",
+      "web.build.polish <- web.build.refine",
+      "docs.draft <- api.build.polish,web.build.polish",
+      "docs.refine <- docs.draft",
+      "docs.polish <- docs.refine",
+    ]);
+    assert.equal(allSteps(c.steps).find((s) => s.id === "docs.refine")!.title, "Refine for readers");
+    assert.equal(allSteps(c.steps).find((s) => s.id === "api.build.refine")!.title, "Refine for correctness");
+  });
+
+  it("a workflow's own advice applies to its own steps, and unknown keys survive the cook", () => {
+    const { lib } = libraryWith({
+      "own.formula.toml": `formula = "own"
+team_note = "kept at the top"
+[[steps]]
+id = "a"
+title = "A"
+house_key = { any = "thing" }
+[[steps]]
+id = "b"
+title = "B"
+needs = ["a"]
+[[advice]]
+target = "b"
+[advice.before]
+id = "check-{step.id}"
+title = "Check before {step.title}"
+`,
+    });
+    const c = cookFormula(lib, "own", "/");
+    assert.deepEqual(graph(c), ["a <- ", "check-b <- a", "b <- check-b"]);
+    assert.equal(c.steps[1]!.title, "Check before B");
+    assert.equal(c.team_note, "kept at the top");
+    assert.deepEqual({ ...(c.steps[0]!.house_key as object) }, { any: "thing" });
+  });
+
+  it("an error in steps written as inline tables still names the line", () => {
+    const { lib, dir } = libraryWith({
+      "inline.formula.toml": `formula = "inline"\nsteps = [\n  { id = "a", title = "A" },\n  { id = "b", title = "B", needs = ["ghost"] },\n]\n`,
+    });
+    assert.equal(
+      errorOf(() => cookFormula(lib, "inline", "/")),
+      `${join(dir, "inline.formula.toml")}:4: step "b" needs unknown step "ghost"`,
+    );
+  });
+
   it("an aspect puts its steps before, after and around the matching steps", () => {
     const { lib } = libraryWith({
       "shiny.formula.toml": SHINY,
