@@ -10,17 +10,20 @@ export type FormulaType = (typeof FORMULA_TYPES)[number];
 const stringList = z.array(z.string());
 const stringMap = z.record(z.string(), z.string());
 
+/** A number or true/false where text is meant (`default = 3`) is read as its text. */
+const textLike = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
 /** A var is either its default as a plain string or a table. */
 export const varDefSchema = z.looseObject({
   description: z.string().optional(),
-  default: z.string().optional(),
+  default: textLike.optional(),
   required: z.boolean().optional(),
-  enum: stringList.optional(),
+  enum: z.array(textLike).optional(),
   pattern: z.string().optional(),
   type: z.string().optional(),
 });
 export type VarDef = z.infer<typeof varDefSchema>;
-const varSchema = z.union([z.string(), varDefSchema]);
+const varSchema = z.union([textLike, varDefSchema]);
 
 export const gateSchema = z.looseObject({
   type: z.string(),

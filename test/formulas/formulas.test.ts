@@ -120,6 +120,18 @@ condition = "{{level}} == high"
     assert.equal(formula.source, "/x/full.formula.toml");
   });
 
+  it("reads a number or true/false written as a var's default or enum as text", () => {
+    const { formula } = parseFormula(
+      `formula = "n"\n[vars]\nretries = 3\nverbose = false\n[vars.level]\ndefault = 2\nenum = [1, 2, 3]\n`,
+      "n.formula.toml",
+    );
+    assert.deepEqual(formula.vars, {
+      retries: { default: "3" },
+      verbose: { default: "false" },
+      level: { default: "2", enum: ["1", "2", "3"] },
+    });
+  });
+
   it("infers the type from the content when the file leaves it out, as Gas Town does", () => {
     const kinds = {
       legs: `formula = "c"\n[[legs]]\nid = "a"\n`,
