@@ -75,6 +75,7 @@ const STARTUP_DIRECTIVE: Record<RoleName, string> = {
   polecat:
     "Check your mail (`gt mail inbox`) and wait: work reaches you by `gt sling`. Do not pick up work on your own.",
   crew: "Check your mail, then wait for instructions from the person you work with.",
+  dog: "Nothing is on your hook: run `gt dog done` so the deacon knows you are free. Do not look for work on your own.",
 };
 
 /** Builds everything `gt prime` prints, without printing it. */

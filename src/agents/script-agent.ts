@@ -252,9 +252,12 @@ export class ScriptAgent {
       return false;
     }
     const address = addressOf(this.id);
+    const town = this.town;
     const ledgers = this.id.rig
-      ? [openLedgerFor(this.town, this.id.rig), openTownLedger(this.town)]
-      : [openTownLedger(this.town)];
+      ? [openLedgerFor(town, this.id.rig), openTownLedger(town)]
+      : this.id.role === "dog" // a dog's job may come from any rig
+        ? [openTownLedger(town), ...town.rigNames().map((rig) => openLedgerFor(town, rig))]
+        : [openTownLedger(town)];
     let hooked: Issue[];
     try {
       hooked = await findHookedWork(ledgers, address, { forAgent: true });
@@ -281,6 +284,13 @@ export class ScriptAgent {
     const code = await this.runBlock(block);
     if (code !== 0) return this.escalate(bead, `the script exited with status ${code}`);
     await this.commit(bead);
+    if (this.id?.role === "dog") {
+      // A dog's work lands as it goes: gt dog done closes the bead and tells the deacon.
+      const r = await this.gt(["dog", "done", "-m", "done by script-agent"]);
+      this.logOutput(r);
+      if (r.exitCode !== 0) this.log(`script-agent: gt dog done failed (exit ${r.exitCode})`);
+      return;
+    }
     if (this.id?.role !== "polecat") {
       // Only polecats hand work to the refinery; everyone else closes what they finished.
       await this.onBead(bead.id, async (store, id) => {
@@ -363,6 +373,11 @@ export class ScriptAgent {
     await this.onBead(bead.id, async (store, id) => {
       await store.addComment(id, addressOf(this.id!), `script-agent needs help: ${reason}`);
     });
+    if (this.id?.role === "dog") {
+      const r = await this.gt(["dog", "done", "--failed", "-m", `script-agent could not do it: ${reason}`]);
+      this.logOutput(r);
+      return;
+    }
     if (this.id?.role !== "polecat") return;
     const r = await this.gt([
       "done",

@@ -63,11 +63,17 @@ export function parseAddress(address: string): AgentIdentity {
   const parts = address.replace(/\/+$/, "").split("/");
   const bad = () =>
     new ValidationError(
-      `invalid agent address "${address}": use mayor, deacon, <rig>/witness, <rig>/refinery, <rig>/crew/<name> or <rig>/polecats/<name> (<rig>/<name> for short)`,
+      `invalid agent address "${address}": use mayor, deacon, deacon/dogs/<name>, <rig>/witness, <rig>/refinery, <rig>/crew/<name> or <rig>/polecats/<name> (<rig>/<name> for short)`,
     );
   if (parts.some((p) => p === "")) throw bad();
   if (parts.length === 1) {
     if (parts[0] === "mayor" || parts[0] === "deacon") return { role: parts[0] };
+    throw bad();
+  }
+  // The deacon's dogs: deacon/dogs/<name> (boot, who lives in the kennel too, is no dog).
+  if (parts[0] === "deacon") {
+    if (parts.length === 3 && parts[1] === "dogs" && parts[2] !== "boot")
+      return { role: "dog", name: parts[2]! };
     throw bad();
   }
   const [rig, second, third] = parts as [string, string, string | undefined];
@@ -93,7 +99,14 @@ export function identityFromEnv(env: NodeJS.ProcessEnv): AgentIdentity | undefin
   if (role.includes("/") || role === "mayor" || role === "deacon") return parseAddress(role);
   if (!isRoleName(role)) return undefined;
   const rig = env.GT_RIG || undefined;
-  const name = role === "polecat" ? env.GT_POLECAT : role === "crew" ? env.GT_CREW : undefined;
+  const name =
+    role === "polecat"
+      ? env.GT_POLECAT
+      : role === "crew"
+        ? env.GT_CREW
+        : role === "dog"
+          ? env.GT_DOG
+          : undefined;
   if (ROLES[role].scope === "rig" && !rig) return undefined;
   if (ROLES[role].named && !name) return undefined;
   return { role, ...(rig ? { rig } : {}), ...(name ? { name } : {}) };
@@ -106,6 +119,8 @@ export function identityFromPath(townRoot: string, cwd: string): AgentIdentity |
   const parts = rel.split(sep);
   const [first, second, third] = parts as [string, string | undefined, string | undefined];
   if (first === "mayor") return { role: "mayor" };
+  if (first === "deacon" && second === "dogs" && third && third !== "boot")
+    return { role: "dog", name: third };
   if (first === "deacon") return { role: "deacon" };
   switch (second) {
     case "mayor":
@@ -193,5 +208,6 @@ export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
     if (input.branch) env.GT_BRANCH = input.branch;
   }
   if (id.role === "crew" && id.name) env.GT_CREW = id.name;
+  if (id.role === "dog" && id.name) env.GT_DOG = id.name;
   return env;
 }

@@ -3,7 +3,7 @@
 // called, whether they run on their own — is a row here, not an `if (role === ...)`.
 // Patterns use {town}-relative paths and the placeholders {rig}, {name}, {prefix}, {p}.
 
-export const ROLE_NAMES = ["mayor", "deacon", "witness", "refinery", "polecat", "crew"] as const;
+export const ROLE_NAMES = ["mayor", "deacon", "witness", "refinery", "polecat", "crew", "dog"] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
 
 export interface RoleDef {
@@ -109,6 +109,19 @@ export const ROLES: Readonly<Record<RoleName, RoleDef>> = {
     autonomous: false,
     emoji: "👷",
     summary: "long-lived workspace for a person or a named agent",
+  },
+  dog: {
+    role: "dog",
+    scope: "town",
+    named: true,
+    address: "deacon/dogs/{name}",
+    session: "hq-dog-{name}",
+    agentBead: "hq-dog-{name}",
+    workDir: "deacon/dogs/{name}",
+    settingsDir: "deacon/dogs",
+    autonomous: true,
+    emoji: "🐕",
+    summary: "the deacon's infra worker: runs the job on its hook, closes it, reports back",
   },
 };
 

@@ -1,7 +1,7 @@
 // The town's roster: which agents exist, read from the town's layout on disk (the town
 // roles, and per rig its witness, refinery, crew clones and polecat directories). Everything
 // that needs "who is here" (mail addressing, status, ledger repair) asks this one place.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentIdentity } from "./identity.ts";
 import type { Town } from "./workspace.ts";
@@ -30,11 +30,33 @@ export function polecatNames(town: Town, rig: string): string[] {
 }
 
 /**
- * The agents whose beads live in one ledger and that exist: mayor and deacon for the town
- * ledger; witness, refinery, crew and polecats (those with a directory) for a rig's.
+ * The deacon's dog agents: directories under deacon/dogs whose `.dog.json` says
+ * `"kind": "agent"` (command dogs and boot share the kennel).
+ */
+export function dogNames(town: Town): string[] {
+  const dir = join(town.root, "deacon", "dogs");
+  return subdirs(dir, (n) => {
+    try {
+      return (
+        (JSON.parse(readFileSync(join(dir, n, ".dog.json"), "utf8")) as { kind?: unknown }).kind === "agent"
+      );
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The agents whose beads live in one ledger and that exist: mayor, deacon and the dogs for
+ * the town ledger; witness, refinery, crew and polecats (those with a directory) for a rig's.
  */
 export function agentsOfLedger(town: Town, rig: string | undefined): AgentIdentity[] {
-  if (!rig) return [{ role: "mayor" }, { role: "deacon" }];
+  if (!rig)
+    return [
+      { role: "mayor" },
+      { role: "deacon" },
+      ...dogNames(town).map((name): AgentIdentity => ({ role: "dog", name })),
+    ];
   return [
     { role: "witness", rig },
     { role: "refinery", rig },

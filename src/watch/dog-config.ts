@@ -110,6 +110,14 @@ export function kennelDir(town: Town): string {
 
 const dogFile = (town: Town, name: string) => join(kennelDir(town), name, ".dog.json");
 
+function isAgentDog(file: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(file, "utf8")) as { kind?: unknown }).kind === "agent";
+  } catch {
+    return false;
+  }
+}
+
 /** The command dogs in the kennel; one whose file cannot be read is reported, not fatal. */
 export function commandDogs(town: Town): {
   dogs: CommandDog[];
@@ -121,6 +129,7 @@ export function commandDogs(town: Town): {
   if (!existsSync(dir)) return { dogs, broken };
   for (const d of readdirSync(dir, { withFileTypes: true })) {
     if (!d.isDirectory() || !existsSync(dogFile(town, d.name))) continue;
+    if (isAgentDog(dogFile(town, d.name))) continue; // a dog agent (watch/dog-agents.ts)
     try {
       dogs.push(
         parseJson(dogFile(town, d.name), readFileSync(dogFile(town, d.name), "utf8"), commandDogSchema),

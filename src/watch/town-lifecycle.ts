@@ -10,8 +10,8 @@ import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
 import { activeEstop, readEstop } from "../town/estop.ts";
 import { type AgentIdentity, addressOf, sessionNameOf } from "../town/identity.ts";
 import { withFileLock } from "../town/lock.ts";
-import type { RoleName } from "../town/roles.ts";
-import { crewNames, polecatNames } from "../town/roster.ts";
+import { ROLES, type RoleName } from "../town/roles.ts";
+import { crewNames, dogNames, polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import { nukePolecat } from "../work/polecats.ts";
 import { startDaemon, stopDaemon } from "./daemon-control.ts";
@@ -36,11 +36,12 @@ const TITLES: Record<RoleName, string> = {
   refinery: "Refinery",
   crew: "Crew",
   polecat: "Polecat",
+  dog: "Dog",
 };
 
 export function serviceName(id: AgentIdentity): string {
   const title = TITLES[id.role];
-  if (!id.rig) return title;
+  if (!id.rig) return id.name ? `${title} (${id.name})` : title;
   return id.name ? `${title} (${id.rig}/${id.name})` : `${title} (${id.rig})`;
 }
 
@@ -192,6 +193,7 @@ export function stopOrder(town: Town, opts: Pick<DownOptions, "polecats" | "crew
       : []),
     ...rigs.map((rig): AgentIdentity => ({ role: "refinery", rig })),
     ...rigs.map((rig): AgentIdentity => ({ role: "witness", rig })),
+    ...dogNames(town).map((name): AgentIdentity => ({ role: "dog", name })),
     { role: "mayor" },
     { role: "deacon" },
   ];
@@ -199,7 +201,7 @@ export function stopOrder(town: Town, opts: Pick<DownOptions, "polecats" | "crew
 
 /**
  * gt down: under the shutdown lock (after any daemon pass in flight), stops the agents in
- * order, then the daemon, then stray processes of the town. With `polecats`, sessions no
+ * order (the deacon's dogs before the mayor and deacon), then the daemon, then stray processes of the town. With `polecats`, sessions no
  * agent owns go too, so nothing of the town is left running.
  */
 export async function townDown(
@@ -221,7 +223,7 @@ export async function townDown(
         const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
         known.add(session);
         if (!sessions.has(session)) {
-          if (id.role !== "polecat" && id.role !== "crew") out.push(result(id, true, "not running"));
+          if (!ROLES[id.role].named) out.push(result(id, true, "not running"));
           continue;
         }
         try {
@@ -305,7 +307,7 @@ export async function planDown(
     known.add(session);
     const s = sessions.get(session);
     if (!s) {
-      if (id.role !== "polecat" && id.role !== "crew") out.push(result(id, true, "not running"));
+      if (!ROLES[id.role].named) out.push(result(id, true, "not running"));
       continue;
     }
     out.push(result(id, true, `would stop ${session}${s.alive ? "" : " (its agent already exited)"}`));

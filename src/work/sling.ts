@@ -24,7 +24,7 @@ import {
 } from "../town/identity.ts";
 import { openLedgerFor, openLedgerOfBead } from "../town/ledgers.ts";
 import { assertRigTakesWork } from "../town/rig.ts";
-import { crewNames, polecatNames } from "../town/roster.ts";
+import { crewNames, dogNames, polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import { convoysTracking, createConvoy } from "./convoys.ts";
 import {
@@ -105,6 +105,7 @@ export function resolveSlingTarget(town: Town, target: string | undefined, opts:
     return { kind: "rig", rig: target };
   }
   if (target === "mayor" || target === "mayor/") return { kind: "agent", id: { role: "mayor" } };
+  if (target.startsWith("deacon/dogs")) return dogTarget(town, target);
   const parts = target.replace(/\/$/, "").split("/");
   const rig = parts[0]!;
   if (!town.rigNames().includes(rig))
@@ -123,6 +124,16 @@ export function resolveSlingTarget(town: Town, target: string | undefined, opts:
     return { kind: "agent", id: { role: "crew", rig, name } };
   validatePolecatName(name);
   return { kind: "agent", id: polecatId(rig, name) };
+}
+
+/** `deacon/dogs/<name>`: a dog of the kennel (a pool sling, `deacon/dogs`, picks one first: watch/dog-agents.ts). */
+function dogTarget(town: Town, target: string): SlingTarget {
+  const name = /^deacon\/dogs\/([^/]+)\/?$/.exec(target)?.[1];
+  if (!name)
+    throw new ValidationError(`"${target}": name a dog (deacon/dogs/<name>), or let gt sling pick one`);
+  if (!dogNames(town).includes(name))
+    throw new NotFoundError(target, `no dog ${name} in the kennel (gt dog add ${name})`);
+  return { kind: "agent", id: { role: "dog", name } };
 }
 
 function isDeferred(issue: Issue): boolean {

@@ -1,9 +1,21 @@
 // gt dog: the daemon's maintenance dogs (boot, wisp-reaper, checkpoint, jsonl-export,
 // doctor) and command dogs a person adds. list and status show when each ran and what it
 // found; run runs one now; add and remove manage command dogs.
+
+import { spawn } from "node:child_process";
 import type { Command } from "commander";
-import { NotFoundError } from "../../errors.ts";
-import { callerActor } from "../../town/identity.ts";
+import { NotFoundError, ValidationError } from "../../errors.ts";
+import { gtExecutable } from "../../package-paths.ts";
+import { callerActor, callerIdentity } from "../../town/identity.ts";
+import { dogNames } from "../../town/roster.ts";
+import {
+  addDogAgent,
+  type DogAgent,
+  dogDone,
+  listDogAgents,
+  removeDogAgent,
+  stopDog,
+} from "../../watch/dog-agents.ts";
 import { addCommandDog, removeCommandDog } from "../../watch/dog-config.ts";
 import type { DogState } from "../../watch/dog-state.ts";
 import { type DogView, listDogs, runDog } from "../../watch/dogs.ts";
@@ -28,6 +40,11 @@ function dogLine(d: DogView): string {
   const last = d.state ? `ran ${ago(d.state.last_run_at)}: ${oneLine(d.state.last_summary)}` : "not run yet";
   const when = d.enabled ? `every ${every(d.interval_ms)}` : d.error ? "cannot run" : "off";
   return `${mark(d)} ${d.name.padEnd(14)} ${when.padEnd(11)} ${d.error ? oneLine(d.error) : last}`;
+}
+
+/** A dog agent in gt dog list --json, beside the maintenance dogs. */
+function agentView(a: DogAgent) {
+  return { ...a, kind: "agent" as const };
 }
 
 function findDog(ctx: GtContext, name: string): DogView {
@@ -55,8 +72,13 @@ export const dogGroup: GtGroup = {
       .action(
         act(async (ctx) => {
           const dogs = listDogs(ctx.town());
-          if (ctx.json) return ctx.printJson(dogs);
+          const agents = await listDogAgents(ctx.town(), ctx.provider());
+          if (ctx.json) return ctx.printJson([...dogs, ...agents.map(agentView)]);
           for (const d of dogs) ctx.out(dogLine(d));
+          for (const a of agents)
+            ctx.out(
+              `🐕 ${a.name.padEnd(14)} agent      ${a.state}${a.hook ? ` on ${a.hook}` : ""}${a.session_alive ? ` (session ${a.session})` : ""}`,
+            );
         }),
       );
     dog
@@ -101,14 +123,24 @@ export const dogGroup: GtGroup = {
       );
     dog
       .command("add <name>")
-      .description("Add a command dog: the daemon runs --run in the town's root every --every")
-      .requiredOption("--run <command>", "the shell command to run")
-      .requiredOption("--every <duration>", "how often (30s, 15m, 2h)")
+      .description(
+        "Add a dog: with --run and --every a command dog the daemon runs in the town's root; without, a dog agent for gt sling <bead> deacon/dogs/<name>",
+      )
+      .option("--run <command>", "the shell command to run")
+      .option("--every <duration>", "how often (30s, 15m, 2h)")
       .option("--timeout <duration>", "stop it after this long (default 10m)")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, [name], opts) => {
           const town = ctx.town();
+          if (opts.run === undefined) {
+            if (opts.every !== undefined || opts.timeout !== undefined)
+              throw new ValidationError("--every and --timeout are for command dogs: give --run too");
+            const a = await addDogAgent(town, name!, callerActor(town.root, ctx.env, ctx.cwd));
+            if (ctx.json) return ctx.printJson(a);
+            return ctx.out(`✓ dog ${a.address} added to the kennel (gt sling <bead> ${a.address})`);
+          }
+          if (opts.every === undefined) throw new ValidationError("a command dog needs --every");
           const d = addCommandDog(town, {
             name: name!,
             command: String(opts.run),
@@ -123,12 +155,59 @@ export const dogGroup: GtGroup = {
         }),
       );
     dog
+      .command("done [name]")
+      .description(
+        "A dog's job is finished: close the bead on its hook, tell the deacon (DOG_DONE nudge), end the dog's session",
+      )
+      .option("-m, --message <text>", "what came of it (the close reason, and in the nudge)")
+      .option("--failed", "the job could not be done: the bead goes back to open, the message as a comment")
+      .option("--keep-session", "do not end the dog's session")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [nameArg], opts) => {
+          const town = ctx.town();
+          const me = callerIdentity(town.root, ctx.env, ctx.cwd);
+          const name = nameArg ?? (me?.role === "dog" ? me.name : undefined);
+          if (!name) throw new ValidationError("which dog? run gt dog done in a dog's session, or name it");
+          const r = await dogDone(town, ctx.provider(), name, {
+            ...(opts.message ? { message: String(opts.message) } : {}),
+            failed: opts.failed === true,
+          });
+          // The caller may be inside the session: a detached gt ends it a moment later.
+          if (opts.keepSession !== true)
+            spawn(gtExecutable(), ["dog", "stop", name, "--after", "1000"], {
+              cwd: town.root,
+              env: { ...ctx.env, GT_TOWN_ROOT: town.root },
+              detached: true,
+              stdio: "ignore",
+            }).unref();
+          if (ctx.json) return ctx.printJson(r);
+          ctx.out(
+            r.bead
+              ? `✓ ${r.dog}: ${r.bead} ${r.outcome === "closed" ? "closed" : "back to open (failed)"}; the deacon is told (${r.deacon})`
+              : `✓ ${r.dog}: nothing was hooked; idle`,
+          );
+        }),
+      );
+    dog
+      .command("stop <name>", { hidden: true })
+      .description("Stop a dog agent's session")
+      .option("--after <ms>", "wait this long first", "0")
+      .action(
+        act(async (ctx, [name], opts) => {
+          await new Promise((r) => setTimeout(r, Number(opts.after) || 0));
+          const stopped = await stopDog(ctx.town(), ctx.provider(), name!);
+          ctx.out(stopped ? `✓ dog ${name} stopped` : `dog ${name} was not running`);
+        }),
+      );
+    dog
       .command("remove <name>")
       .description("Remove a command dog (built-in dogs are switched off in mayor/daemon.json instead)")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, [name]) => {
-          removeCommandDog(ctx.town(), name!);
+          if (dogNames(ctx.town()).includes(name!)) await removeDogAgent(ctx.town(), ctx.provider(), name!);
+          else removeCommandDog(ctx.town(), name!);
           if (ctx.json) return ctx.printJson({ removed: name });
           ctx.out(`✓ dog ${name} removed`);
         }),

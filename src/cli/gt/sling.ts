@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { GasTownError, ValidationError } from "../../errors.ts";
 import { addressOf, callerActor, callerIdentity } from "../../town/identity.ts";
+import { type DogSlingReport, isDogTarget, slingToDog } from "../../watch/dog-agents.ts";
 import { type ScheduledSlingReport, slingScheduled } from "../../watch/scheduler-sling.ts";
 import { hookOf, townReady, unhookBead } from "../../work/hook.ts";
 import { type SlingFailure, type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
@@ -95,7 +96,7 @@ export const slingGroup: GtGroup = {
   register(p: Command) {
     p.command("sling <beads...>")
       .description(
-        "Put beads on an agent's hook and start it: gt sling <bead...> [rig | rig/name | rig/crew/name | mayor | .]",
+        "Put beads on an agent's hook and start it: gt sling <bead...> [rig | rig/name | rig/crew/name | mayor | deacon/dogs[/name] | .]",
       )
       .option("-a, --args <text>", "instructions for the agent, stored on the bead")
       .option("-m, --message <text>", "extra text for the nudge")
@@ -104,6 +105,7 @@ export const slingGroup: GtGroup = {
       .option("--force", "take a bead hooked by someone else (they are told), or sling a deferred one")
       .option("--no-start", "hook only; do not start or nudge a session")
       .option("--no-convoy", "do not create a convoy for beads no convoy tracks yet")
+      .option("--create", "with deacon/dogs/<name>: add that dog to the kennel if it is not there")
       .option(
         "--max-concurrent <n>",
         "with a rig: at most n polecats working town-wide; the other beads wait in the scheduler's queue",
@@ -115,14 +117,22 @@ export const slingGroup: GtGroup = {
           const maxConcurrent = maxConcurrentOf(opts.maxConcurrent);
           const { beads, target } = splitBeadsAndTarget(ctx, words);
           const o = slingOptions(ctx, opts);
-          const report = await slingScheduled(ctx.town(), ctx.provider(), beads, target, {
-            ...o,
-            ...(maxConcurrent ? { maxConcurrent } : {}),
-          });
+          // A dog (deacon/dogs[/name]) is picked or added by the kennel; dogs skip the scheduler.
+          const report = isDogTarget(target)
+            ? await slingToDog(ctx.town(), ctx.provider(), beads, target!, {
+                ...o,
+                create: opts.create === true,
+              })
+            : await slingScheduled(ctx.town(), ctx.provider(), beads, target, {
+                ...o,
+                ...(maxConcurrent ? { maxConcurrent } : {}),
+              });
           // One bead that could not go: its reason is the one error line.
           if (beads.length === 1 && report.failures[0]) throw new SlingError(report.failures[0]);
           if (ctx.json) ctx.printJson(report);
           else {
+            const dog = (report as Partial<DogSlingReport>).dog;
+            if (dog?.added) ctx.out(`🐕 ${dog.address} added to the kennel`);
             printSling(ctx, report);
             printQueued(ctx, report, o.dryRun === true);
             if (o.dryRun) ctx.out("(dry run: nothing changed)");
