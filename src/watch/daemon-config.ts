@@ -9,6 +9,7 @@ import { durationMs } from "../comms/escalation.ts";
 import { ConfigFileError } from "../town/json-file.ts";
 import { loadTownSettings, settingsFile } from "../town/settings.ts";
 import { DAEMON_JSON, type Town } from "../town/workspace.ts";
+import type { PressureLimits } from "./pressure.ts";
 
 const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h");
 
@@ -38,6 +39,14 @@ export const daemonSettingsSchema = z.strictObject({
     .min(1024)
     .default(5 * 1024 * 1024),
   log_keep: z.number().int().min(1).max(20).default(3),
+  /** The pressure gate (watch/pressure.ts): the most 1-minute load per core; 0: off. */
+  pressure_max_load_per_core: z.number().min(0).default(0),
+  /** The least memory available to new sessions, in MiB; 0: off. */
+  pressure_min_free_memory_mb: z.number().int().min(0).default(0),
+  /** The most live sessions in the town; 0: off. */
+  pressure_max_sessions: z.number().int().min(0).default(0),
+  /** How soon the daemon looks again at starts the gate held back. */
+  pressure_retry: duration.default("30s"),
 });
 export type DaemonSettings = z.output<typeof daemonSettingsSchema>;
 
@@ -76,15 +85,30 @@ function toTimings(s: DaemonSettings): DaemonTimings {
 
 export const DEFAULT_TIMINGS: DaemonTimings = toTimings(daemonSettingsSchema.parse({}));
 
-/** The town's daemon timings; a bad value is a ConfigFileError naming the key. */
-export function loadDaemonTimings(town: Town): DaemonTimings {
+function loadDaemonSettings(town: Town): DaemonSettings {
   const raw = (loadTownSettings(town.root) as { daemon?: unknown }).daemon ?? {};
   const parsed = daemonSettingsSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigFileError(settingsFile(town.root), `daemon.${issue.path.join(".")}: ${issue.message}`);
   }
-  return toTimings(parsed.data);
+  return parsed.data;
+}
+
+/** The town's daemon timings; a bad value is a ConfigFileError naming the key. */
+export function loadDaemonTimings(town: Town): DaemonTimings {
+  return toTimings(loadDaemonSettings(town));
+}
+
+/** The pressure gate's limits, read again each pass (a change applies without a restart). */
+export function loadPressureLimits(town: Town): PressureLimits {
+  const s = loadDaemonSettings(town);
+  return {
+    maxLoadPerCore: s.pressure_max_load_per_core,
+    minFreeMemoryMb: s.pressure_min_free_memory_mb,
+    maxSessions: s.pressure_max_sessions,
+    retryMs: durationMs(s.pressure_retry),
+  };
 }
 
 /** Which patrol roles the daemon keeps alive (mayor/daemon.json), and for which rigs. */

@@ -17,7 +17,7 @@ import { locate, rigBeadsDir } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
 import type { Town } from "../town/workspace.ts";
 import { cleared, quarantine, recordStart, restartVerdict, settled } from "./backoff.ts";
-import { type DaemonTimings, loadDaemonTimings } from "./daemon-config.ts";
+import { type DaemonTimings, loadDaemonTimings, loadPressureLimits } from "./daemon-config.ts";
 import {
   DaemonLog,
   type DaemonState,
@@ -31,6 +31,7 @@ import {
 } from "./daemon-files.ts";
 import { startDogs } from "./dogs.ts";
 import { runPatrol } from "./patrol.ts";
+import { gateIsOff, isGated, type PressureLimits, pressureNow } from "./pressure.ts";
 import { type PlannedAgent, planReconcile, type ReconcileAction, townPlan } from "./reconcile.ts";
 import { type DispatchReport, dispatchQueue } from "./scheduler.ts";
 import { SCHEDULER_STATE } from "./scheduler-config.ts";
@@ -78,6 +79,8 @@ export class Daemon {
   private lastMassDeath = 0;
   /** What was last said about a standing condition (said once, not every pass). */
   private standing = "";
+  /** Starts the pressure gate holds back, with why (logged once per agent and condition). */
+  private deferred = new Map<string, string>();
   private lastPatrol = new Map<string, number>();
   private patrolling: Promise<void> | undefined;
   /** The maintenance dogs and boot's triage of the deacon (dogs.ts), on their own timers. */
@@ -323,9 +326,20 @@ export class Daemon {
     this.track(sessions);
     const actions = planReconcile(plan, sessions, this.state.agents, now, this.t);
     if (actions.some((a) => a.kind !== "wait")) this.log.write(`pass (${reason}): ${describe(actions)}`);
+    const limits = this.pressureLimits();
+    let live = [...sessions.values()].filter((x) => x.alive).length;
     for (const a of actions) {
       if (this.stopping || shutdownHolder(this.town)) break;
+      if (a.kind === "start" && limits && isGated(a.agent.id.role)) {
+        const why = pressureNow(limits, live);
+        if (why) {
+          this.deferStart(a.agent.address, why, limits.retryMs);
+          continue;
+        }
+      }
+      this.deferred.delete(a.agent.address);
       await this.apply(a);
+      if (a.kind === "start") live++;
     }
     // Agents that ran long enough since their last restart start over with no backoff.
     for (const agent of plan.want) {
@@ -344,8 +358,34 @@ export class Daemon {
       if (died > 0) this.wake("deaths during the pass", 0);
     }
     this.witnessesDown(plan.want, sessions);
-    await this.dispatchQueue();
+    const held = limits ? pressureNow(limits, live) : undefined;
+    if (held && limits) this.deferStart("the scheduler's queue", held, limits.retryMs);
+    else {
+      this.deferred.delete("the scheduler's queue");
+      await this.dispatchQueue();
+    }
     this.finishPass(now);
+  }
+
+  /** The pressure gate's limits; undefined when every check is off (or the settings are bad). */
+  private pressureLimits(): PressureLimits | undefined {
+    try {
+      const l = loadPressureLimits(this.town);
+      return gateIsOff(l) ? undefined : l;
+    } catch (e) {
+      this.say(`pressure gate off: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** A start the pressure gate held back: said once per condition, looked at again later. */
+  private deferStart(what: string, why: string, retryMs: number): void {
+    if (this.deferred.get(what) !== why) {
+      this.deferred.set(what, why);
+      this.log.write(`pressure: ${why}: start of ${what} deferred`);
+      logEvent(this.town.root, "daemon_start_deferred", ACTOR, { agent: what, why }, "audit");
+    }
+    this.wake("pressure retry", retryMs);
   }
 
   /**
