@@ -9,25 +9,14 @@
 //      running again (its daemon_start event, written once the new agent is at its prompt)
 //      and until the new session exists.
 // Goals (issue 13): under 0.5% of one core for the whole idle town; a restart within 5 s.
-import { execFileSync, spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { killGroups, sessionGroups } from "../test/helpers/procs.ts";
 import { heading, ms, nowMs, summarize, table } from "./lib.ts";
-
-const ROOT = resolve(import.meta.dirname, "..");
-const GT = join(ROOT, "bin", "gt");
+import { GT, scratchTown } from "./scratch-town.ts";
 
 const { values: args } = parseArgs({
   options: { seconds: { type: "string", default: "60" }, kills: { type: "string", default: "5" } },
@@ -42,25 +31,8 @@ if (spawnSync("tmux", ["-V"]).status !== 0 || !existsSync("/proc/self/stat")) {
   process.exit(0);
 }
 
-const dir = mkdtempSync(join(os.tmpdir(), "gt-bench-daemon-"));
-const socket = `gt-bench-daemon-${process.pid}`;
-const town = join(dir, "town");
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  GT_TMUX_SOCKET: socket,
-  GT_RUNTIME_PROVIDER: "tmux",
-  GT_HOME: join(dir, "home"),
-  GT_ROLE: "",
-  GT_TOWN_ROOT: "",
-  BD_ACTOR: "",
-  BEADS_DIR: "",
-  GIT_AUTHOR_NAME: "bench",
-  GIT_AUTHOR_EMAIL: "bench@example.invalid",
-  GIT_COMMITTER_NAME: "bench",
-  GIT_COMMITTER_EMAIL: "bench@example.invalid",
-};
-const sh = (cmd: string, argv: string[], cwd = town) =>
-  execFileSync(cmd, argv, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const st = scratchTown("daemon");
+const { town, sh, socket, env } = st;
 
 function daemonPid(): number | undefined {
   try {
@@ -71,34 +43,18 @@ function daemonPid(): number | undefined {
 }
 
 function cleanup(): void {
-  const d = daemonPid();
-  if (d) spawnSync("kill", ["-9", String(d)]);
-  const groups = sessionGroups(town, socket);
-  spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
-  killGroups(groups);
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
+  st.cleanup(() => {
+    const d = daemonPid();
+    if (d) spawnSync("kill", ["-9", String(d)]);
+  });
 }
 process.on("exit", cleanup);
 process.on("SIGINT", () => process.exit(130));
 
 // ---- the town ------------------------------------------------------------------------
 
-sh(GT, ["install", town, "--name", "bench"], dir);
-for (const rig of RIGS) {
-  const src = join(dir, `${rig}-src`);
-  mkdirSync(src);
-  writeFileSync(join(src, "README.md"), `# ${rig}\n`);
-  sh("git", ["init", "-q", "-b", "main"], src);
-  sh("git", ["add", "-A"], src);
-  sh("git", ["commit", "-qm", "first"], src);
-  sh("git", ["clone", "-q", "--bare", src, join(dir, `${rig}.git`)], dir);
-  sh(GT, ["rig", "add", rig, join(dir, `${rig}.git`)]);
-}
-const settingsFile = join(town, "settings", "config.json");
-const settings = JSON.parse(readFileSync(settingsFile, "utf8"));
-settings.default_agent = "script";
-writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+for (const rig of RIGS) st.addRig(rig, { bare: true });
+st.settings({ default_agent: "script" });
 sh(GT, ["up"]);
 
 // ---- CPU of the town's processes -----------------------------------------------------

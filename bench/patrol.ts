@@ -7,21 +7,15 @@
 // baseline in the same run `gt status --json` on the same town and `node -e 0`.
 // Options: --polecats N (50), --sessions N (5), --runs N (7).
 // patrolBenchTown() is the fixture alone, for another benchmark to time scans with.
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import os from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createProvider } from "../src/runtime/index.ts";
 import { Town } from "../src/town/workspace.ts";
 import { runPatrol } from "../src/watch/patrol.ts";
-import { killGroups, sessionGroups } from "../test/helpers/procs.ts";
 import { heading, ms, nowMs, ratio, summarize, table } from "./lib.ts";
-
-const ROOT = resolve(import.meta.dirname, "..");
-const GT = join(ROOT, "bin", "gt");
-const BD = join(ROOT, "bin", "bd");
-const NODE = join(ROOT, "node_modules", "node", "bin", "node");
+import { BD, GT, NODE, scratchTown } from "./scratch-town.ts";
 
 export interface PatrolBench {
   town: string;
@@ -41,62 +35,23 @@ export interface PatrolBench {
  * on a hooked bead in a live script-agent session, the rest idle.
  */
 export async function patrolBenchTown(opts: { polecats: number; sessions: number }): Promise<PatrolBench> {
-  const tmuxOk = spawnSync("tmux", ["-V"]).status === 0;
-  const dir = mkdtempSync(join(os.tmpdir(), "gt-bench-patrol-"));
-  const socket = `gt-bench-patrol-${process.pid}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    GT_TMUX_SOCKET: socket,
-    GT_RUNTIME_PROVIDER: tmuxOk ? "tmux" : "subprocess",
-    GT_HOME: join(dir, "home"),
-    GT_ROLE: "",
-    GT_TOWN_ROOT: "",
-    BD_ACTOR: "",
-    BEADS_DIR: "",
-    GIT_AUTHOR_NAME: "bench",
-    GIT_AUTHOR_EMAIL: "bench@example.invalid",
-    GIT_COMMITTER_NAME: "bench",
-    GIT_COMMITTER_EMAIL: "bench@example.invalid",
-  };
-  const town = join(dir, "town");
-  const sh = (cmd: string, argv: string[], cwd: string) =>
-    execFileSync(cmd, argv, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-  const cleanup = () => {
-    const groups = sessionGroups(town, socket);
-    if (tmuxOk) spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
-    killGroups(groups);
-    rmSync(dir, { recursive: true, force: true });
-    // tmux leaves its socket file behind after kill-server.
-    const uid = process.getuid?.() ?? 0;
-    rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`, socket), { force: true });
-  };
+  const st = scratchTown("patrol");
+  const { town, env, sh } = st;
   try {
-    const src = join(dir, "project");
-    mkdirSync(join(src, "src"), { recursive: true });
-    for (let i = 0; i < 40; i++)
-      writeFileSync(join(src, "src", `mod${i}.ts`), `export const v${i} = ${i};\n`);
-    writeFileSync(join(src, "README.md"), "# bench project\n");
-    sh("git", ["init", "-q", "-b", "main"], src);
-    sh("git", ["add", "-A"], src);
-    sh("git", ["commit", "-qm", "first"], src);
-    sh(GT, ["install", town, "--name", "bench"], dir);
-    sh(GT, ["rig", "add", "proj", src, "--mirror"], town);
-    const rigDir = join(town, "proj");
+    const rigDir = st.addRig("proj", { files: 40 });
     const task = "Keep busy until the benchmark ends.\n\n```sh\nsleep 600\n```\n";
     const beads = Array.from({ length: opts.polecats }, (_, i) =>
       sh(BD, ["create", `bench ${i}`, "-d", task, "--silent"], rigDir),
     );
-    const slung = JSON.parse(
-      sh(GT, ["sling", ...beads, "proj", "--no-start", "--no-convoy", "--json"], town),
-    ) as {
+    const slung = JSON.parse(sh(GT, ["sling", ...beads, "proj", "--no-start", "--no-convoy", "--json"])) as {
       outcomes: Array<{ bead: string; polecat: string }>;
     };
     const working = slung.outcomes.slice(0, opts.sessions);
-    for (const o of slung.outcomes.slice(opts.sessions)) sh(GT, ["unsling", o.bead], town);
+    for (const o of slung.outcomes.slice(opts.sessions)) sh(GT, ["unsling", o.bead]);
     for (const o of working)
-      sh(GT, ["sling", o.bead, `proj/${o.polecat}`, "--agent", "script", "--no-convoy"], town);
+      sh(GT, ["sling", o.bead, `proj/${o.polecat}`, "--agent", "script", "--no-convoy"]);
   } catch (e) {
-    cleanup();
+    st.cleanup();
     throw e;
   }
   // The in-process scan sees the same runtime as the town's gt commands.
@@ -108,11 +63,7 @@ export async function patrolBenchTown(opts: { polecats: number; sessions: number
     town,
     rig: "proj",
     env,
-    time(cmd, args) {
-      const t0 = nowMs();
-      execFileSync(cmd, args, { cwd: town, env, stdio: ["ignore", "ignore", "pipe"] });
-      return nowMs() - t0;
-    },
+    time: st.time,
     async scanInProcess() {
       const t0 = nowMs();
       const r = await runPatrol(t, provider, { rigs: ["proj"], actor: "bench" });
@@ -121,7 +72,7 @@ export async function patrolBenchTown(opts: { polecats: number; sessions: number
     forgetPatrolState() {
       rmSync(join(town, ".runtime", "patrol"), { recursive: true, force: true });
     },
-    cleanup,
+    cleanup: () => st.cleanup(),
   };
 }
 

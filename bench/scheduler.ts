@@ -8,21 +8,13 @@
 // raised by one: one bead slung through to its agent's prompt; by five with --batch 5).
 // Baselines in the same run: `node -e 0` and `gt status --json`.
 // Options: --queued N (50), --runs N (7).
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createProvider } from "../src/runtime/index.ts";
 import { Town } from "../src/town/workspace.ts";
 import { dispatchQueue } from "../src/watch/scheduler.ts";
-import { killGroups, sessionGroups } from "../test/helpers/procs.ts";
 import { heading, ms, nowMs, ratio, summarize, table } from "./lib.ts";
-
-const ROOT = resolve(import.meta.dirname, "..");
-const GT = join(ROOT, "bin", "gt");
-const BD = join(ROOT, "bin", "bd");
-const NODE = join(ROOT, "node_modules", "node", "bin", "node");
+import { BD, GT, NODE, scratchTown } from "./scratch-town.ts";
 
 const { values: args } = parseArgs({
   options: { queued: { type: "string", default: "50" }, runs: { type: "string", default: "7" } },
@@ -30,46 +22,10 @@ const { values: args } = parseArgs({
 const QUEUED = Number(args.queued);
 const RUNS = Number(args.runs);
 
-const tmuxOk = spawnSync("tmux", ["-V"]).status === 0;
-const dir = mkdtempSync(join(os.tmpdir(), "gt-bench-scheduler-"));
-const socket = `gt-bench-scheduler-${process.pid}`;
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  GT_TMUX_SOCKET: socket,
-  GT_RUNTIME_PROVIDER: tmuxOk ? "tmux" : "subprocess",
-  GT_HOME: join(dir, "home"),
-  GT_ROLE: "",
-  GT_TOWN_ROOT: "",
-  BD_ACTOR: "",
-  BEADS_DIR: "",
-  GIT_AUTHOR_NAME: "bench",
-  GIT_AUTHOR_EMAIL: "bench@example.invalid",
-  GIT_COMMITTER_NAME: "bench",
-  GIT_COMMITTER_EMAIL: "bench@example.invalid",
-};
-const town = join(dir, "town");
-const cleanup = () => {
-  const groups = sessionGroups(town, socket);
-  if (tmuxOk) spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
-  killGroups(groups);
-  rmSync(dir, { recursive: true, force: true });
-  const uid = process.getuid?.() ?? 0;
-  rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`, socket), { force: true });
-};
-process.on("exit", cleanup);
-const sh = (cmd: string, argv: string[], cwd = town) =>
-  execFileSync(cmd, argv, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-const time = (cmd: string, argv: string[]) => {
-  const t0 = nowMs();
-  execFileSync(cmd, argv, { cwd: town, env, stdio: ["ignore", "ignore", "pipe"] });
-  return nowMs() - t0;
-};
-const setScheduler = (s: Record<string, unknown>) => {
-  const file = join(town, "settings", "config.json");
-  const cfg = JSON.parse(readFileSync(file, "utf8"));
-  cfg.scheduler = s;
-  writeFileSync(file, JSON.stringify(cfg, null, 2));
-};
+const st = scratchTown("scheduler");
+const { town, env, sh, time } = st;
+process.on("exit", () => st.cleanup());
+const setScheduler = (scheduler: Record<string, unknown>) => st.settings({ scheduler });
 
 console.log(heading("gt scheduler dispatch benchmark"));
 console.log(
@@ -80,20 +36,9 @@ console.log(
 );
 
 const setup0 = nowMs();
-const src = join(dir, "project");
-mkdirSync(src, { recursive: true });
-writeFileSync(join(src, "README.md"), "# bench project\n");
-sh("git", ["init", "-q", "-b", "main"], src);
-sh("git", ["add", "-A"], src);
-sh("git", ["commit", "-qm", "first"], src);
-sh(GT, ["install", town, "--name", "bench"], dir);
-sh(GT, ["rig", "add", "proj", src, "--mirror"], town);
-const cfgFile = join(town, "settings", "config.json");
-const cfg = JSON.parse(readFileSync(cfgFile, "utf8"));
-cfg.default_agent = "script";
-writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
+const rigDir = st.addRig("proj");
+st.settings({ default_agent: "script" });
 setScheduler({ max_polecats: 2 });
-const rigDir = join(town, "proj");
 const task = "Keep busy until the benchmark ends.\n\n```sh\nsleep 600\n```\n";
 const create = (i: number) =>
   sh(BD, ["create", `bench ${i}`, "-d", task, "-p", String(i % 4), "--silent"], rigDir);
@@ -188,4 +133,4 @@ console.log(
     ],
   ),
 );
-cleanup();
+st.cleanup();
