@@ -8,6 +8,8 @@
 // this list names them all (grep testPause src/ to check it):
 //   sling:checked         src/work/sling.ts: hookOne has read the bead and chosen the agent,
 //                         nothing written yet
+//   sling:resume-checked  src/work/sling.ts: a re-sling decided to resume a dead holder's bead,
+//                         its compare-and-swap not written yet
 //   sling:hooked          src/work/sling.ts: the bead is hooked, its sandbox and session not made
 //   sandbox:switched      src/work/polecats.ts: a reused sandbox checked out the bead's branch,
 //                         not yet verified clean

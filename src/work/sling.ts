@@ -272,6 +272,7 @@ async function hookOne(
       if (opts.dryRun) return { issue, beadRig, id: heldBy, action: "would-hook" };
       // Take over the finishing as one compare-and-swap, so of two re-slings one resumes.
       const seenPid = slingProgress(issue).pid;
+      testPause("sling:resume-checked"); // tests let another re-sling resume it here
       const claimed = await ledger.updateIssue(
         issue.id,
         {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { startPaused } from "../helpers/fault-points.ts";
 import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Outcome {
@@ -197,6 +198,13 @@ describe("gt sling guards", () => {
     const again = (await town.gtJson<Report>(["sling", id, "alpha", "--no-start"])).outcomes[0]!;
     assert.equal(again.action, "already-hooked");
     assert.equal(again.polecat, first.polecat);
+    const byAddress = await town.gtJson<Report>([
+      "sling",
+      id,
+      `alpha/polecats/${first.polecat}`,
+      "--no-start",
+    ]);
+    assert.equal(byAddress.outcomes[0]!.action, "already-hooked", "named by its address, the same target");
     assert.deepEqual((await show(id)).metadata, held, "nothing taken over");
     // Aimed at another polecat, the running holder keeps it even with an old hook.
     await bd(["update", id, "--set-metadata", `slung_at=${new Date(Date.now() - 5 * 60_000).toISOString()}`]);
@@ -220,5 +228,56 @@ describe("gt sling guards", () => {
     const r = await town.gtJson<Report>(["sling", id, "alpha", "--no-start"]);
     assert.equal(r.outcomes[0]!.action, "hooked");
     assert.equal(r.outcomes[0]!.previous_holder, "gone/polecats/ghost");
+  });
+
+  it("a bead closed while a sling had chosen its polecat is not hooked, and the new polecat goes again", async () => {
+    const id = await newBead("closed while slinging");
+    const before = polecats();
+    const run = await startPaused(town, ["sling", id, "alpha", "--no-start"], "sling:checked", {
+      pauseMs: 1500,
+    });
+    await bd(["close", id]);
+    const r = await run.finish();
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `Error: ${id} was closed meanwhile\n`);
+    assert.equal((await show(id)).status, "closed");
+    assert.deepEqual(polecats(), before, "the polecat reserved for it is gone again");
+  });
+
+  it("while another sling of the bead is still under way, the same sling again changes nothing", async () => {
+    const id = await newBead("being slung");
+    const run = await startPaused(town, ["sling", id, "alpha", "--no-start", "--json"], "sling:hooked", {
+      pauseMs: 2000,
+    });
+    const again = await town.gtJson<Report>(["sling", id, "alpha", "--no-start"]);
+    assert.equal(again.outcomes[0]!.action, "already-hooked");
+    const first = await run.finish();
+    assert.equal(first.code, 0, first.stderr);
+    const outcome = (JSON.parse(first.stdout) as Report).outcomes[0]!;
+    assert.equal(outcome.action, "hooked");
+    assert.equal(again.outcomes[0]!.polecat, outcome.polecat);
+  });
+
+  it("of two re-slings resuming the same interrupted sling, one resumes and the other is told", async () => {
+    // At a crew member: no pool lock orders the two, only the compare-and-swap.
+    assert.equal((await town.gt(["crew", "add", "max", "--rig", "alpha"])).code, 0);
+    const id = await newBead("interrupted");
+    await town.gtJson<Report>(["sling", id, "alpha/crew/max", "--no-start"]);
+    const dead = 2 ** 22 + 777;
+    await bd(["update", id, "--set-metadata", "sling_stage=sandbox", "--set-metadata", `sling_pid=${dead}`]);
+    const late = await startPaused(
+      town,
+      ["sling", id, "alpha/crew/max", "--no-start"],
+      "sling:resume-checked",
+      {
+        pauseMs: 2000,
+      },
+    );
+    const first = await town.gtJson<Report>(["sling", id, "alpha/crew/max", "--no-start"]);
+    assert.equal(first.outcomes[0]!.action, "resumed");
+    const r = await late.finish();
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `Error: ${id} is being resumed by another sling\n`);
+    assert.equal((await show(id)).assignee, "alpha/crew/max");
   });
 });
