@@ -28,6 +28,7 @@ import { findHookedWork, HOOKED } from "./hook.ts";
 import { createMergeRequest } from "./merge-requests.ts";
 import {
   assertOwnedWorktree,
+  dropRuntimeEdits,
   isOwnPolecatBranch,
   isRuntimePath,
   polecatGitEnv,
@@ -514,6 +515,7 @@ async function finishWork(
     // Escalated or deferred work stays checked out for whoever resumes it.
     if (status === "COMPLETED" && (await workLeftIn(workDir)).length === 0) {
       const base = town.rigConfig(rig).default_branch;
+      await dropRuntimeEdits(workDir);
       const moved = await runCommand("git", ["checkout", "--quiet", "--detach", `origin/${base}`], {
         cwd: workDir,
       });

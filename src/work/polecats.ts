@@ -295,6 +295,19 @@ export function isRuntimePath(path: string): boolean {
   return RUNTIME_PATHS.some((p) => path === p.slice(0, -1) || path.startsWith(p));
 }
 
+/**
+ * Puts tracked runtime files (a project that commits its `.claude/settings.json`, say) back
+ * as committed. An agent's edits there are never work (no auto-save or rescue takes them),
+ * and left in place they make git refuse to switch the sandbox to its next branch.
+ */
+export async function dropRuntimeEdits(workDir: string): Promise<void> {
+  const paths = RUNTIME_PATHS.map((p) => p.replace(/\/$/, ""));
+  const edited = (await git(workDir, ["diff", "--name-only", "-z", "HEAD", "--", ...paths]))
+    .split("\0")
+    .filter(Boolean);
+  if (edited.length > 0) await git(workDir, ["checkout", "--quiet", "HEAD", "--", ...edited]);
+}
+
 interface ChangedPath {
   path: string;
   /** The working tree differs from the index (untracked, modified or deleted there). */
@@ -529,6 +542,7 @@ async function prepareSandboxHeld(
     await clearStaleGitLocks(workDir);
     if (head !== branch) {
       rescued = await rescueUnsavedWork(town, rig, name, workDir, actor);
+      await dropRuntimeEdits(workDir);
       if (await localHas(branch)) await git(workDir, ["checkout", "--quiet", branch]);
       else if (await originHas(branch))
         await git(workDir, ["checkout", "--quiet", "--no-track", "-b", branch, `origin/${branch}`]);

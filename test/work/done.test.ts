@@ -3,7 +3,7 @@
 // the merge request exists, a failure leaves the bead hooked, and nothing else is touched.
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { openLedger } from "../../src/ledger/discovery.ts";
@@ -317,6 +317,70 @@ describe("gt done", () => {
     assert.ok(!(await mergeRequests()).some((m) => m.metadata?.source_issue === review.bead));
     const mail = await town.gtJson<Array<{ subject: string }>>(["mail", "inbox", "--identity", "mayor"]);
     assert.ok(mail.some((m) => m.subject === `READY_FOR_REVIEW: ${review.bead}`));
+  });
+
+  it("the auto-save takes new and modified files, by the polecat's name; never deletions or a tracked runtime file", async () => {
+    const s = await slingNew(town, "alpha", "leftovers");
+    commitIn(s.work_dir, "keep.txt", "v1\n");
+    commitIn(s.work_dir, "doomed.txt", "still wanted\n");
+    mkdirSync(join(s.work_dir, ".claude"), { recursive: true });
+    writeFileSync(join(s.work_dir, ".claude", "tracked.json"), '{"v":1}\n');
+    git(s.work_dir, "add", "-f", ".claude/tracked.json");
+    git(s.work_dir, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "a project that tracks it");
+    const committed = git(s.work_dir, "rev-parse", "HEAD");
+    // Left over: a modified file, a new one, a deletion and an agent's edit of its own settings.
+    writeFileSync(join(s.work_dir, "keep.txt"), "v2\n");
+    writeFileSync(join(s.work_dir, "new.txt"), "new\n");
+    rmSync(join(s.work_dir, "doomed.txt"));
+    writeFileSync(join(s.work_dir, ".claude", "tracked.json"), '{"v":2}\n');
+
+    const r = await done(s, ["--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as DoneResult;
+    assert.equal(res.auto_committed, true);
+    const sha = res.commit_sha!;
+    assert.equal(git(project, "rev-parse", `${sha}^`), committed, "one auto-save commit on top");
+    assert.equal(git(project, "show", `${sha}:keep.txt`), "v2");
+    assert.equal(git(project, "show", `${sha}:new.txt`), "new");
+    assert.equal(git(project, "show", `${sha}:doomed.txt`), "still wanted", "a deletion is not saved");
+    assert.equal(git(project, "show", `${sha}:.claude/tracked.json`), '{"v":1}', "runtime edits stay out");
+    assert.equal(
+      git(project, "log", "-1", "--format=%an <%ae>|%s", sha),
+      `alpha/polecats/${s.polecat} <alpha.polecats.${s.polecat}@gastown.local>|auto-save: work on ${s.bead} left uncommitted by alpha/polecats/${s.polecat}`,
+    );
+
+    // The deletion is left for a person to see: the sandbox stays on the branch.
+    assert.equal(git(s.work_dir, "symbolic-ref", "--short", "HEAD"), s.branch);
+
+    // With everything committed there is nothing to save, and the sandbox goes back to main
+    // for reuse although the agent edited a tracked runtime file (which is not work).
+    const clean = await slingNew(town, "alpha", "all committed");
+    mkdirSync(join(clean.work_dir, ".claude"), { recursive: true });
+    writeFileSync(join(clean.work_dir, ".claude", "tracked.json"), '{"v":1}\n');
+    git(clean.work_dir, "add", "-f", ".claude/tracked.json");
+    commitIn(clean.work_dir, "done.txt", "done\n");
+    const head = git(clean.work_dir, "rev-parse", "HEAD");
+    writeFileSync(join(clean.work_dir, ".claude", "tracked.json"), '{"v":2}\n');
+    const c = await done(clean, ["--json"]);
+    assert.equal(c.code, 0, c.stderr);
+    const cres = JSON.parse(c.stdout) as DoneResult;
+    assert.equal(cres.auto_committed, false);
+    assert.equal(cres.commit_sha, head);
+    assert.equal(git(clean.work_dir, "rev-parse", "HEAD"), git(project, "rev-parse", "main"));
+    assert.throws(() => git(clean.work_dir, "symbolic-ref", "-q", "HEAD"), "detached, ready for reuse");
+
+    // The first sandbox (a deletion and a runtime edit left in it) takes its next bead too.
+    const next = await bd(["create", "next for the first", "--silent"]);
+    const r2 = await town.gtJson<{ outcomes: Array<{ action: string }> }>([
+      "sling",
+      next,
+      `alpha/polecats/${s.polecat}`,
+      "--no-start",
+      "--json",
+    ]);
+    assert.equal(r2.outcomes[0]!.action, "hooked");
+    assert.match(git(s.work_dir, "symbolic-ref", "--short", "HEAD"), new RegExp(`^polecat/${s.polecat}/`));
+    assert.notEqual(git(s.work_dir, "symbolic-ref", "--short", "HEAD"), s.branch);
   });
 });
 
