@@ -319,6 +319,34 @@ describe("gt done", () => {
     assert.ok(mail.some((m) => m.subject === `READY_FOR_REVIEW: ${review.bead}`));
   });
 
+  it("pushes only the polecat's own polecat/<name>/ branch: never another branch, another polecat's or the target", async () => {
+    const s = await slingNew(town, "alpha", "wrong branch");
+    const refused = async (branch: string, from: string, note = "") => {
+      git(s.work_dir, "checkout", "-q", "-B", branch, from);
+      commitIn(s.work_dir, `${branch.replaceAll("/", "-")}.txt`, "x\n");
+      const r = await done(s);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        `Error: gt done pushes only your own polecat/${s.polecat}/… branch, not ${branch}${note}; your commits stay here: move them with \`git checkout -b polecat/${s.polecat}/<bead>\` and run gt done again\n`,
+      );
+      assert.throws(
+        () => git(project, "rev-parse", "--verify", "-q", `refs/heads/${branch}`),
+        `${branch} not pushed`,
+      );
+    };
+    await refused("feature", s.branch);
+    await refused(`polecat/${s.polecat}x/other`, s.branch); // a name that only starts like ours
+    const main = git(project, "rev-parse", "main");
+    git(s.work_dir, "checkout", "-q", "-B", "main", "origin/main");
+    commitIn(s.work_dir, "direct.txt", "x\n");
+    const r = await done(s);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /, not main \(the merge target\); your commits stay here/);
+    assert.equal(git(project, "rev-parse", "main"), main, "main did not move");
+    assert.equal((await show(s.bead)).status, "hooked");
+  });
+
   it("the auto-save takes new and modified files, by the polecat's name; never deletions or a tracked runtime file", async () => {
     const s = await slingNew(town, "alpha", "leftovers");
     commitIn(s.work_dir, "keep.txt", "v1\n");
