@@ -182,12 +182,13 @@ describe("gt done", () => {
     const bare = join(rigDir(), ".repo.git");
     git(bare, "remote", "set-url", "origin", join(town.scratch, "gone.git"));
     try {
-      r = await done(s);
+      r = await done(s, ["--json"]);
     } finally {
       git(bare, "remote", "set-url", "origin", project);
     }
     assert.equal(r.code, 1);
     assert.match(r.stderr, /push of .* failed.*stays on your hook/);
+    assert.equal((JSON.parse(r.stdout) as { code: string }).code, "push_failed");
     assert.equal(r.stderr.trim().split("\n").length, 1);
     assert.equal((await show(s.bead)).status, "hooked");
     assert.ok(
@@ -317,6 +318,57 @@ describe("gt done", () => {
     assert.ok(!(await mergeRequests()).some((m) => m.metadata?.source_issue === review.bead));
     const mail = await town.gtJson<Array<{ subject: string }>>(["mail", "inbox", "--identity", "mayor"]);
     assert.ok(mail.some((m) => m.subject === `READY_FOR_REVIEW: ${review.bead}`));
+  });
+
+  it("a push origin accepted but does not show is not taken as pushed: no merge request, still hooked", async () => {
+    const s = await slingNew(town, "alpha", "vanishing push");
+    const sha = commitIn(s.work_dir, "vanish.txt", "x\n");
+    // origin's hook moves the pushed branch elsewhere right after accepting it.
+    const hook = join(project, "hooks", "post-receive");
+    writeFileSync(
+      hook,
+      '#!/bin/sh\nwhile read old new ref; do case "$ref" in refs/heads/polecat/*) git update-ref "$ref" "$(git rev-parse main)";; esac; done\n',
+      { mode: 0o755 },
+    );
+    let r: Awaited<ReturnType<typeof done>>;
+    try {
+      r = await done(s, ["--json"]);
+    } finally {
+      rmSync(hook, { force: true });
+    }
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `Error: origin does not show ${s.branch} at ${sha.slice(0, 8)} after the push; the bead stays on your hook\n`,
+    );
+    assert.equal((JSON.parse(r.stdout) as { code: string }).code, "push_unverified");
+    assert.equal((await show(s.bead)).status, "hooked");
+    assert.ok(!(await mergeRequests()).some((m) => m.metadata?.source_issue === s.bead), "no MR");
+    const again = await done(s, ["--json"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(git(project, "rev-parse", `refs/heads/${s.branch}`), sha);
+  });
+
+  it("a bead slung again after its merge request was rejected files a new one; another polecat's bead is refused", async () => {
+    const s = await slingNew(town, "alpha", "second attempt");
+    const other = await slingNew(town, "alpha", "someone else"); // slung while s is busy: another polecat
+    commitIn(s.work_dir, "again.txt", "x\n");
+    // Left from the rejected attempt: the old MR's id stays on the bead.
+    await bd(["update", s.bead, "--set-metadata", "merge_request=al-old-mr"]);
+    const r = await done(s, ["--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as DoneResult;
+    assert.equal(res.already_submitted, false);
+    assert.ok(res.merge_request && res.merge_request !== "al-old-mr", res.merge_request ?? "none");
+    assert.equal((await show(s.bead)).metadata?.merge_request, res.merge_request);
+
+    // Another polecat naming that submitted bead: not its work.
+    const wrong = await done(other, ["--issue", s.bead]);
+    assert.equal(wrong.code, 1);
+    assert.equal(
+      wrong.stderr,
+      `Error: ${s.bead} is not on your hook (status in_progress, held by alpha/polecats/${s.polecat})\n`,
+    );
   });
 
   it("pushes only the polecat's own polecat/<name>/ branch: never another branch, another polecat's or the target", async () => {
