@@ -1,5 +1,6 @@
 // Formulas as a library: loading TOML and JSON, errors that name file and line, extends,
 // compose.expand, aspects, conditions, vars in compile and runtime mode, the search path.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

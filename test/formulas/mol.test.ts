@@ -1,5 +1,6 @@
 // bd mol pour / bd mol wisp: a formula becomes a molecule root and one child bead per step,
 // wired by its needs, with gates as beads; wisps are ephemeral; a bad var creates nothing.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

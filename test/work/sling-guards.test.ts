@@ -2,6 +2,7 @@
 // takeover grace for a freshly hooked bead, who counts as a holder, a polecat already busy,
 // and the rollback when a sandbox cannot be made. Through the real executable, without
 // sessions (--no-start), each case reading the ledger afterwards.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
