@@ -132,13 +132,33 @@ export async function addBareRig(
   execFileSync("git", ["clone", "--quiet", "--bare", seed, origin]);
   const r = await town.gt(["rig", "add", name, origin]);
   if (r.code !== 0) throw new Error(`gt rig add ${name} failed (${r.code}): ${r.stderr}`);
-  if (opts.mergeQueue) {
-    const file = join(town.root, name, "settings", "config.json");
-    const settings = JSON.parse(readFileSync(file, "utf8"));
-    settings.merge_queue = opts.mergeQueue;
-    writeFileSync(file, JSON.stringify(settings, null, 2));
-  }
+  const mergeQueue = opts.mergeQueue;
+  if (mergeQueue)
+    changeSettings(
+      town,
+      (s) => {
+        s.merge_queue = mergeQueue;
+      },
+      name,
+    );
   return origin;
+}
+
+/**
+ * Edits the town's settings/config.json in place (or rig `rig`'s settings/config.json):
+ * `change` gets the parsed file and may mutate it; the file is written back whole.
+ */
+export function changeSettings(
+  town: TestTown,
+  change: (s: Record<string, unknown>) => void,
+  rig?: string,
+): void {
+  const file = rig
+    ? join(town.root, rig, "settings", "config.json")
+    : join(town.root, "settings", "config.json");
+  const settings = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  change(settings);
+  writeFileSync(file, JSON.stringify(settings, null, 2));
 }
 
 /** What `gt sling --json` reports for a bead hooked on a new polecat. */

@@ -8,10 +8,10 @@
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { addBareRig, bdOk, eventually, newTown, type TestTown } from "../helpers/town.ts";
+import { addBareRig, bdOk, changeSettings, eventually, newTown, type TestTown } from "../helpers/town.ts";
 
 interface Bead {
   id: string;
@@ -60,10 +60,9 @@ describe("dog agents: gt sling <bead> deacon/dogs", () => {
   before(async () => {
     town = await newTown("tmux");
     await addBareRig(town, "alpha");
-    const file = join(town.root, "settings", "config.json");
-    const s = JSON.parse(readFileSync(file, "utf8"));
-    s.default_agent = "script";
-    writeFileSync(file, JSON.stringify(s, null, 2));
+    changeSettings(town, (s) => {
+      s.default_agent = "script";
+    });
   });
   after(async () => {
     await town?.cleanup();

@@ -16,6 +16,7 @@ import { after, before, describe, it } from "node:test";
 import {
   addBareRig,
   bdOk,
+  changeSettings,
   commitIn,
   eventually,
   git,
@@ -112,10 +113,9 @@ describe("gt polecat upkeep", () => {
   before(async () => {
     town = await newTown("tmux");
     origin = await addBareRig(town, "alpha", { mergeQueue: { test_command: "true" } });
-    const file = join(town.root, "settings", "config.json");
-    const s = JSON.parse(readFileSync(file, "utf8"));
-    s.default_agent = "script";
-    writeFileSync(file, JSON.stringify(s, null, 2));
+    changeSettings(town, (s) => {
+      s.default_agent = "script";
+    });
     p1 = await slingNew(town, "alpha", "First task");
     p2 = await slingNew(town, "alpha", "Second task");
   });

@@ -8,12 +8,13 @@
 // --remote deletes it (a dry run first, changing nothing).
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   addBareRig,
   bdOk,
+  changeSettings,
   git,
   newTown,
   refSha,
@@ -59,10 +60,9 @@ describe("WIP checkpoint branches are let go once their work has a home", () => 
   before(async () => {
     town = await newTown("tmux");
     origin = await addBareRig(town, "alpha", { mergeQueue: { test_command: "true" } });
-    const file = join(town.root, "settings", "config.json");
-    const s = JSON.parse(readFileSync(file, "utf8"));
-    s.default_agent = "script";
-    writeFileSync(file, JSON.stringify(s, null, 2));
+    changeSettings(town, (s) => {
+      s.default_agent = "script";
+    });
   });
   after(async () => {
     await town?.cleanup();
