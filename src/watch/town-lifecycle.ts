@@ -18,7 +18,7 @@ import { startDaemon, stopDaemon } from "./daemon-control.ts";
 import { daemonLiveness, daemonPaths } from "./daemon-files.ts";
 import { type PlannedAgent, townPlan } from "./reconcile.ts";
 import { startPlanned } from "./start-agent.ts";
-import { endStrayProcesses, strayTownProcesses } from "./town-processes.ts";
+import { endStrayProcesses, strayTownProcesses, type TownProcess } from "./town-processes.ts";
 
 export interface ServiceResult {
   /** "Daemon", "Mayor", "Witness (alpha)", "Polecat (alpha/toast)", ... */
@@ -47,6 +47,18 @@ export function serviceName(id: AgentIdentity): string {
 
 function result(id: AgentIdentity, ok: boolean, detail: string): ServiceResult {
   return { name: serviceName(id), type: id.role, rig: id.rig ?? null, ok, detail };
+}
+
+/** The row for processes of the town left outside any session, by the sessions they came from. */
+function leftoverRow(verb: "ended" | "would end", strays: TownProcess[]): ServiceResult {
+  const from = [...new Set(strays.map((p) => p.session))].join(", ");
+  return {
+    name: "Leftover processes",
+    type: "processes",
+    rig: null,
+    ok: true,
+    detail: `${verb} ${strays.length} (${from})`,
+  };
 }
 
 /** How long gt up and gt down wait for a daemon pass in flight (it may be starting an agent). */
@@ -257,14 +269,7 @@ export async function townDown(
       if (opts.nuke) out.push(await endServer(provider));
       const live = new Set((await provider.list()).filter((s) => s.alive).map((s) => s.name));
       const strays = await endStrayProcesses(strayTownProcesses(town.root, live), opts.force ? 0 : undefined);
-      if (strays.length)
-        out.push({
-          name: "Leftover processes",
-          type: "processes",
-          rig: null,
-          ok: true,
-          detail: `ended ${strays.length} (${[...new Set(strays.map((s) => s.session))].join(", ")})`,
-        });
+      if (strays.length) out.push(leftoverRow("ended", strays));
     },
     PASS_WAIT_MS,
   );
@@ -345,14 +350,7 @@ export async function planDown(
   const strays = strayTownProcesses(town.root, live).filter(
     (p) => !(d.state === "running" && p.session === "(daemon)"),
   );
-  if (strays.length)
-    out.push({
-      name: "Leftover processes",
-      type: "processes",
-      rig: null,
-      ok: true,
-      detail: `would end ${strays.length} (${[...new Set(strays.map((s) => s.session))].join(", ")})`,
-    });
+  if (strays.length) out.push(leftoverRow("would end", strays));
   return out;
 }
 
