@@ -234,7 +234,6 @@ export async function pushBranch(workDir: string, branch: string, sha: string): 
     );
 }
 
-/** Drops the polecat's local branch once every commit on it is on origin (the sandbox moved on). */
 /** Files (or, on a retry, finds) the escalation for a bead a polecat cannot finish. */
 async function escalateStuckWork(
   town: Town,
@@ -263,6 +262,7 @@ async function escalateStuckWork(
   return e.id;
 }
 
+/** Drops the polecat's local branch once every commit on it is on origin (the sandbox moved on). */
 async function dropPushedBranch(workDir: string, branch: string): Promise<void> {
   const left = await runCommand("git", ["log", "--oneline", `refs/heads/${branch}`, "--not", "--remotes"], {
     cwd: workDir,
