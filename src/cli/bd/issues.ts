@@ -317,6 +317,7 @@ async function close(ctx: BdContext, given: string[], o: Record<string, unknown>
     closed.map((i) => i.id),
     actor,
   );
+  if (o.continue) return continueAfterClose(ctx, closed);
   if (ctx.json) {
     ctx.printJson(o.suggestNext ? { closed, unblocked: [...unblocked] } : closed);
   } else if (o.suggestNext && unblocked.size > 0) {
@@ -328,6 +329,21 @@ async function close(ctx: BdContext, given: string[], o: Record<string, unknown>
     }
   }
   return failures > 0 && closed.length === 0 ? 1 : 0;
+}
+
+/** `bd close <step> --continue`: claim the molecule's next ready step (src/formulas/molecule.ts). */
+async function continueAfterClose(ctx: BdContext, closed: Array<{ id: string }>) {
+  const last = closed[closed.length - 1]!;
+  const { store } = await ctx.resolve(last.id);
+  const { continueMolecule } = await import("../../formulas/molecule.ts");
+  const res = await continueMolecule(store, last.id, ctx.actor());
+  if (res.next) ctx.touch(res.next.id);
+  if (ctx.json)
+    return ctx.printJson({ closed, next: res.next, molecule_id: res.molecule_id, complete: res.complete });
+  if (!res.molecule_id) ctx.out(`${last.id} is not a step of a molecule: no next step`);
+  else if (res.next) ctx.out(`→ Next step claimed: ${feedback(res.next.id, res.next.title)}`);
+  else if (res.complete) ctx.out(`✓ Molecule ${res.molecule_id} has no steps left`);
+  else ctx.out(`No ready step in molecule ${res.molecule_id} (the rest wait on blockers)`);
 }
 
 /**
@@ -536,7 +552,7 @@ function registerIssues(program: Command): void {
     .option("-f, --force", "close even with open blockers or open children")
     .option("--session <id>", "session that closed it (default: $CLAUDE_SESSION_ID)")
     .option("--suggest-next", "show issues unblocked by this close")
-    .option("--continue", "accepted for compatibility")
+    .option("--continue", "then claim the next ready step of the molecule")
     .action(act(close));
 
   program
