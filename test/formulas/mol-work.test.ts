@@ -85,3 +85,68 @@ describe("bd close --continue", () => {
     assert.equal(r.molecule_id, null);
   });
 });
+
+interface Progress {
+  molecule_id: string;
+  molecule_title: string;
+  assignee: string | null;
+  current_step: string | null;
+  next_step: string | null;
+  steps: Array<{ issue: { id: string }; status: string; is_current: boolean }>;
+  completed: number;
+  total: number;
+}
+
+describe("bd mol current / progress / show", () => {
+  it("current --json is beads' array shape; without an id it finds the actor's molecule", async () => {
+    const { dir, root } = await poured();
+    await bdJson(dir, ["close", `${root}.first`, "--continue"]);
+    const [p] = await bdJson<Progress[]>(dir, ["mol", "current", root]);
+    assert.equal(p!.molecule_id, root);
+    assert.equal(p!.molecule_title, "chain");
+    assert.equal(p!.current_step, `${root}.second`);
+    assert.equal(p!.next_step, null);
+    assert.deepEqual(
+      p!.steps.map((s) => [s.issue.id.replace(`${root}.`, ""), s.status, s.is_current]),
+      [
+        ["first", "done", false],
+        ["second", "current", true],
+        ["third", "pending", false],
+      ],
+    );
+    assert.equal(p!.completed, 1);
+    assert.equal(p!.total, 3);
+    // No id: the molecules whose steps the actor has in progress.
+    const mine = await bdJson<Progress[]>(dir, ["mol", "current"]);
+    assert.deepEqual(
+      mine.map((m) => m.molecule_id),
+      [root],
+    );
+    assert.deepEqual(await bdJson<Progress[]>(dir, ["mol", "current", "--for", "someone-else"]), []);
+  });
+
+  it("progress prints a checklist with the current step marked and n/total; show lists the steps", async () => {
+    const { dir, root } = await poured();
+    await bdJson(dir, ["close", `${root}.first`, "--continue"]);
+    const r = await bd(dir, ["mol", "progress", root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\(1\/3 done\)/);
+    assert.match(r.stdout, new RegExp(`\\[x\\] ${root}\\.first`));
+    assert.match(r.stdout, new RegExp(`\\[>\\] ${root}\\.second  Second  ← current`));
+    assert.match(r.stdout, new RegExp(`\\[ \\] ${root}\\.third`));
+    const s = await bdJson<{ molecule: { id: string }; steps: Array<{ id: string; state: string }> }>(dir, [
+      "mol",
+      "show",
+      root,
+    ]);
+    assert.equal(s.molecule.id, root);
+    assert.deepEqual(
+      s.steps.map((x) => `${x.id.replace(`${root}.`, "")}:${x.state}`),
+      ["first:done", "second:current", "third:pending"],
+    );
+    // A bead that is not a molecule: one line, non-zero.
+    const bad = await bd(dir, ["mol", "progress", `${root}.first`]);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, `Error: ${root}.first is not a molecule (it is a task)\n`);
+  });
+});

@@ -1,15 +1,20 @@
-// bd mol pour / bd mol wisp: a formula cooked in runtime mode and written as a molecule
-// (src/formulas/pour.ts). The rest of bd mol (bond, current, progress, squash, burn, wisp
-// list/gc) comes with the molecule work that builds on this.
+// bd mol: pour / wisp (a formula cooked in runtime mode and written as a molecule,
+// src/formulas/pour.ts), and working with poured molecules: current, progress, show
+// (read through moleculeProgress), squash, burn, bond, wisp list/gc (src/formulas/molecule.ts).
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { cookFormula } from "../../formulas/cook.ts";
 import { FormulaLibrary } from "../../formulas/library.ts";
+import { currentMolecules, requireMolecule } from "../../formulas/molecule.ts";
 import { type PourResult, pourCooked } from "../../formulas/pour.ts";
+import { type MoleculeProgress, moleculeProgress } from "../../formulas/progress.ts";
 import { parseVarFlags } from "../../formulas/vars.ts";
+import type { Issue } from "../../ledger/model.ts";
+import type { LedgerStore } from "../../ledger/store.ts";
 import { formulaLibraryFor } from "../formula-view.ts";
 import type { BdContext } from "./context.ts";
+import { one } from "./format.ts";
 import { act, type CommandGroup } from "./program.ts";
 
 function repeat(value: string, previous: string[] = []): string[] {
@@ -42,6 +47,82 @@ async function pour(ctx: BdContext, formulaArg: string, o: Record<string, unknow
   const what = ephemeral ? "wisp" : "molecule";
   ctx.out(`✓ ${cooked.formula} poured as ${what} ${result.root_id} (${result.created} beads)`);
   if (!o.rootOnly) ctx.out(`  next: bd ready --mol ${result.root_id}`);
+}
+
+/** The molecule root an argument names, in the ledger that holds it. */
+async function molecule(ctx: BdContext, raw: string): Promise<{ store: LedgerStore; root: Issue }> {
+  const { store, id } = await ctx.resolve(raw);
+  return { store, root: await requireMolecule(store, id) };
+}
+
+function checklist(p: MoleculeProgress): string[] {
+  const mark: Record<string, string> = {
+    done: "[x]",
+    current: "[>]",
+    ready: "[ ]",
+    blocked: "[!]",
+    pending: "[ ]",
+  };
+  const lines = [`${one(p.molecule_id)}: ${one(p.molecule_title)}  (${p.completed}/${p.total} done)`];
+  for (const s of p.steps) {
+    const note = s.is_current ? "  ← current" : s.status === "blocked" ? "  (blocked)" : "";
+    lines.push(
+      `${"  ".repeat(s.depth + 1)}${mark[s.status]} ${one(s.issue.id)}  ${one(s.issue.title)}${note}`,
+    );
+  }
+  return lines;
+}
+
+async function current(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  let found: MoleculeProgress[];
+  if (args[0]) {
+    const { store, root } = await molecule(ctx, args[0]);
+    found = [await moleculeProgress(store, root.id)];
+  } else {
+    found = await currentMolecules(ctx.ledger(), (o.for as string | undefined) ?? ctx.actor());
+  }
+  if (ctx.json) return ctx.printJson(found);
+  if (found.length === 0) return ctx.out("No molecule in progress");
+  for (const p of found) {
+    ctx.out(checklist(p).join("\n"));
+    ctx.out(p.current_step ? `  current: ${one(p.current_step)}` : `  next: ${one(p.next_step ?? "none")}`);
+  }
+}
+
+async function progress(ctx: BdContext, args: string[]) {
+  const { store, root } = await molecule(ctx, args[0]!);
+  const p = await moleculeProgress(store, root.id);
+  if (ctx.json) return ctx.printJson(p);
+  ctx.out(checklist(p).join("\n"));
+}
+
+async function show(ctx: BdContext, args: string[]) {
+  const { store, root } = await molecule(ctx, args[0]!);
+  const p = await moleculeProgress(store, root.id);
+  const gates = await store.listIssues({
+    parent: root.id,
+    types: ["gate"],
+    all: true,
+    ephemeral: true,
+    limit: 0,
+  });
+  if (ctx.json)
+    return ctx.printJson({
+      molecule: root,
+      steps: p.steps.map((s) => ({ ...s.issue, state: s.status, depth: s.depth })),
+      gates,
+      completed: p.completed,
+      total: p.total,
+    });
+  ctx.out(`${one(root.id)} [molecule${root.ephemeral ? ", wisp" : ""}] ${one(root.title)} (${root.status})`);
+  if (root.source_formula) ctx.out(`  formula: ${one(root.source_formula)}`);
+  if (root.assignee) ctx.out(`  assignee: ${one(root.assignee)}`);
+  ctx.out(checklist(p).slice(1).join("\n"));
+  for (const g of gates)
+    ctx.out(
+      `  gate ${one(g.id)} (${g.await_type ?? "?"}${g.await_id ? ` ${one(g.await_id)}` : ""}): ${g.status}`,
+    );
+  ctx.out(`${p.completed}/${p.total} steps done`);
 }
 
 function registerMol(program: Command): void {
@@ -77,6 +158,22 @@ function registerMol(program: Command): void {
       return pour(ctx, formula, o, true);
     }),
   );
+  mol
+    .command("current")
+    .description("Where the molecules you work on stand (the steps, the current one marked)")
+    .argument("[molecule]", "a molecule root (default: those with your steps in progress or assigned to you)")
+    .option("--for <who>", "whose molecules (default: the actor)")
+    .action(act(current));
+  mol
+    .command("progress")
+    .description("A molecule's checklist: steps done, current and to come, and n/total")
+    .argument("<molecule>", "molecule root ID")
+    .action(act(progress));
+  mol
+    .command("show")
+    .description("A molecule: its root, its steps in order and its gates")
+    .argument("<molecule>", "molecule root ID")
+    .action(act(show));
 }
 
 export const MOL: CommandGroup = { names: ["mol", "molecule"], register: registerMol };
