@@ -100,3 +100,110 @@ export async function currentMolecules(store: LedgerStore, actor: string): Promi
   }
   return out;
 }
+
+/** Every bead under a molecule root (steps, nested steps, gates), wisps and templates too. */
+async function beadsUnder(store: LedgerStore, rootId: string): Promise<Issue[]> {
+  return store.listIssues({
+    parent: rootId,
+    all: true,
+    ephemeral: true,
+    includeTemplates: true,
+    includeInfra: true,
+    limit: 0,
+  });
+}
+
+/** Deletes beads deepest first (their edges go with them). */
+async function deleteAll(store: LedgerStore, ids: string[], actor: string): Promise<void> {
+  const depth = (id: string) => id.split(".").length;
+  for (const id of [...ids].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1)))
+    await store.deleteIssue(id, actor);
+}
+
+export interface SquashOptions {
+  /** The agent's own summary, put first in the digest. */
+  summary?: string | undefined;
+  /** Keep the step beads (wisps among them become persistent) instead of deleting them. */
+  keepChildren?: boolean;
+  actor: string;
+}
+
+export interface SquashResult {
+  molecule_id: string;
+  digest_id: string;
+  /** Steps summarised in the digest. */
+  squashed: number;
+  /** Beads deleted (steps and gates), or none with keepChildren. */
+  deleted: string[];
+  kept: string[];
+}
+
+/**
+ * Squash (beads §4.1 "digest"): a closed, persistent digest bead records every step (title,
+ * state, close reason) and is linked (`related`) to the root; the steps and gates are then
+ * deleted, or kept with keepChildren (wisps promoted to persistent). The root is closed, so a
+ * wisp root goes at the next `bd mol wisp gc` while the digest stays. Done the same way for
+ * wisps and poured molecules, as the spec says: the digest is the record.
+ */
+export async function squashMolecule(
+  store: LedgerStore,
+  rootId: string,
+  opts: SquashOptions,
+): Promise<SquashResult> {
+  const root = await requireMolecule(store, rootId);
+  const p = await moleculeProgress(store, root.id);
+  const lines = p.steps.map((s) => {
+    const box = s.status === "done" ? "[x]" : "[ ]";
+    const why = s.issue.close_reason ? ` — ${s.issue.close_reason}` : "";
+    return `${"  ".repeat(s.depth)}- ${box} ${s.issue.title} (${s.issue.id}, ${s.issue.status})${why}`;
+  });
+  const description = [
+    ...(opts.summary ? [opts.summary, ""] : []),
+    `Digest of ${root.ephemeral ? "wisp" : "molecule"} ${root.id}${root.source_formula ? ` (formula ${root.source_formula})` : ""}: ${p.completed}/${p.total} steps done.`,
+    "",
+    ...lines,
+  ].join("\n");
+  const digest = await store.createIssue(
+    {
+      title: `Digest: ${root.title}`,
+      description,
+      issue_type: "task",
+      priority: root.priority,
+      labels: ["digest"],
+      ...(root.source_formula ? { source_formula: root.source_formula } : {}),
+      deps: [{ type: "related", depends_on_id: root.id }],
+    },
+    opts.actor,
+  );
+  await store.closeIssue(digest.id, { reason: `Squashed from ${root.id}`, force: true }, opts.actor);
+  const under = await beadsUnder(store, root.id);
+  let deleted: string[] = [];
+  const kept: string[] = [];
+  if (opts.keepChildren) {
+    for (const b of under) {
+      if (b.ephemeral) await store.updateIssue(b.id, { ephemeral: false }, opts.actor);
+      kept.push(b.id);
+    }
+  } else {
+    deleted = under.map((b) => b.id);
+    await deleteAll(store, deleted, opts.actor);
+  }
+  if (root.status !== "closed")
+    await store.closeIssue(root.id, { reason: `Squashed into ${digest.id}`, force: true }, opts.actor);
+  return { molecule_id: root.id, digest_id: digest.id, squashed: p.steps.length, deleted, kept };
+}
+
+export interface BurnResult {
+  molecule_id: string;
+  /** Every bead deleted: the steps, the gates and the root last. */
+  deleted: string[];
+}
+
+/** Burn: deletes the root and everything under it (steps, gates, their edges), nothing else. */
+export async function burnMolecule(store: LedgerStore, rootId: string, actor: string): Promise<BurnResult> {
+  const root = await requireMolecule(store, rootId);
+  const ids = (await beadsUnder(store, root.id)).map((b) => b.id);
+  await deleteAll(store, ids, actor);
+  await store.deleteIssue(root.id, actor);
+  return { molecule_id: root.id, deleted: [...ids, root.id] };
+}

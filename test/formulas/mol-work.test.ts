@@ -150,3 +150,93 @@ describe("bd mol current / progress / show", () => {
     assert.equal(bad.stderr, `Error: ${root}.first is not a molecule (it is a task)\n`);
   });
 });
+
+/** Every bead in the ledger (wisps, gates, closed ones): "id status". */
+async function everything(dir: string): Promise<string[]> {
+  const rows = await bdJson<Shown[]>(dir, [
+    "list",
+    "--all",
+    "--include-ephemeral",
+    "--include-gates",
+    "--include-templates",
+    "--limit",
+    "0",
+  ]);
+  return rows.map((r) => `${r.id} ${r.status}`).sort();
+}
+
+describe("bd mol squash / burn", () => {
+  it("squash of a wisp leaves a closed digest naming every step, deletes the steps, closes the root", async () => {
+    const { dir, root } = await poured("wisp");
+    await bdJson(dir, ["close", `${root}.first`, "--reason", "did it", "--continue"]);
+    const r = await bdJson<{ digest_id: string; squashed: number; deleted: string[] }>(dir, [
+      "mol",
+      "squash",
+      root,
+      "--summary",
+      "Halfway there",
+    ]);
+    assert.equal(r.squashed, 3);
+    assert.deepEqual(r.deleted.sort(), [`${root}.first`, `${root}.second`, `${root}.third`]);
+    assert.deepEqual(await everything(dir), [`${r.digest_id} closed`, `${root} closed`].sort());
+    const [digest] = await bdJson<
+      Array<{ title: string; description: string; ephemeral?: boolean; dependencies: Array<{ id: string }> }>
+    >(dir, ["show", r.digest_id]);
+    assert.equal(digest!.title, "Digest: chain");
+    assert.equal(digest!.ephemeral, undefined);
+    assert.match(digest!.description, /^Halfway there\n/);
+    assert.match(digest!.description, new RegExp(`- \\[x\\] First \\(${root}\\.first, closed\\) — did it`));
+    assert.match(digest!.description, new RegExp(`- \\[ \\] Second \\(${root}\\.second, in_progress\\)`));
+    assert.match(digest!.description, /1\/3 steps done/);
+    assert.deepEqual(
+      digest!.dependencies.map((d) => d.id),
+      [root],
+    );
+  });
+
+  it("squash --keep-children keeps the steps, promoted to persistent", async () => {
+    const { dir, root } = await poured("wisp");
+    const r = await bdJson<{ kept: string[]; deleted: string[] }>(dir, [
+      "mol",
+      "squash",
+      root,
+      "--keep-children",
+    ]);
+    assert.equal(r.kept.length, 3);
+    assert.deepEqual(r.deleted, []);
+    const [first] = await bdJson<Array<{ ephemeral?: boolean }>>(dir, ["show", `${root}.first`]);
+    assert.equal(first!.ephemeral, undefined);
+  });
+
+  it("burn removes the root, steps, gates and edges and nothing else; a non-molecule is refused", async () => {
+    const l = await freshLedger("t");
+    cleanups.push(l.cleanup);
+    const dir = l.dir;
+    writeFileSync(
+      join(dir, "gated.formula.toml"),
+      `formula = "gated"
+[[steps]]
+id = "a"
+title = "A"
+[[steps]]
+id = "b"
+title = "B"
+needs = ["a"]
+gate = { type = "human" }
+`,
+    );
+    const work = await bdJson<Shown>(dir, ["create", "Real work"]);
+    const before = await everything(dir);
+    const { root_id: root } = await bdJson<{ root_id: string }>(dir, ["mol", "pour", "./gated.formula.toml"]);
+    await bdJson(dir, ["dep", "add", work.id, root, "--type", "related"]);
+    assert.equal((await everything(dir)).length, before.length + 4);
+    const bad = await bd(dir, ["mol", "burn", work.id]);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, `Error: ${work.id} is not a molecule (it is a task)\n`);
+    const r = await bdJson<{ deleted: string[] }>(dir, ["mol", "burn", root]);
+    assert.equal(r.deleted.length, 4);
+    assert.deepEqual(await everything(dir), before);
+    const [w] = await bdJson<Array<{ dependencies?: unknown[] }>>(dir, ["show", work.id]);
+    assert.deepEqual(w!.dependencies ?? [], []);
+  });
+});

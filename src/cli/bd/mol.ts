@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { cookFormula } from "../../formulas/cook.ts";
 import { FormulaLibrary } from "../../formulas/library.ts";
-import { currentMolecules, requireMolecule } from "../../formulas/molecule.ts";
+import { burnMolecule, currentMolecules, requireMolecule, squashMolecule } from "../../formulas/molecule.ts";
 import { type PourResult, pourCooked } from "../../formulas/pour.ts";
 import { type MoleculeProgress, moleculeProgress } from "../../formulas/progress.ts";
 import { parseVarFlags } from "../../formulas/vars.ts";
@@ -125,6 +125,29 @@ async function show(ctx: BdContext, args: string[]) {
   ctx.out(`${p.completed}/${p.total} steps done`);
 }
 
+async function squash(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  const { store, root } = await molecule(ctx, args[0]!);
+  const res = await squashMolecule(store, root.id, {
+    summary: o.summary as string | undefined,
+    keepChildren: o.keepChildren === true,
+    actor: ctx.actor(),
+  });
+  ctx.touch(res.digest_id);
+  if (ctx.json) return ctx.printJson(res);
+  ctx.out(`✓ Squashed ${one(root.id)} into digest ${res.digest_id} (${res.squashed} steps)`);
+  ctx.out(res.kept.length > 0 ? `  kept ${res.kept.length} beads` : `  deleted ${res.deleted.length} beads`);
+}
+
+async function burn(ctx: BdContext, args: string[]) {
+  // Every id must name a molecule before anything is deleted.
+  const targets = [];
+  for (const raw of args) targets.push(await molecule(ctx, raw));
+  const burned = [];
+  for (const { store, root } of targets) burned.push(await burnMolecule(store, root.id, ctx.actor()));
+  if (ctx.json) return ctx.printJson(burned.length === 1 ? burned[0] : burned);
+  for (const b of burned) ctx.out(`🔥 Burned ${one(b.molecule_id)} (${b.deleted.length} beads deleted)`);
+}
+
 function registerMol(program: Command): void {
   const mol = program.command("mol").alias("molecule").description("Molecules: formulas poured as beads");
   const withFormulaOptions = (cmd: Command) =>
@@ -174,6 +197,18 @@ function registerMol(program: Command): void {
     .description("A molecule: its root, its steps in order and its gates")
     .argument("<molecule>", "molecule root ID")
     .action(act(show));
+  mol
+    .command("squash")
+    .description("Leave a closed digest bead summarising the steps, then delete the steps and gates")
+    .argument("<molecule>", "molecule root ID")
+    .option("--summary <text>", "your summary, put first in the digest")
+    .option("--keep-children", "keep the steps (wisps become persistent) instead of deleting them")
+    .action(act(squash));
+  mol
+    .command("burn")
+    .description("Delete a molecule: its root, steps, gates and their edges, nothing else")
+    .argument("<molecules...>", "molecule root IDs")
+    .action(act(burn));
 }
 
 export const MOL: CommandGroup = { names: ["mol", "molecule"], register: registerMol };
