@@ -207,3 +207,40 @@ export async function burnMolecule(store: LedgerStore, rootId: string, actor: st
   await store.deleteIssue(root.id, actor);
   return { molecule_id: root.id, deleted: [...ids, root.id] };
 }
+
+/** How two bonded work graphs relate (beads' bond_type). */
+export const BOND_TYPES = ["sequential", "parallel", "conditional"] as const;
+export type BondType = (typeof BOND_TYPES)[number];
+
+/**
+ * The edge a bond leaves, from the second graph to the first: sequential waits for the first
+ * to close (blocks), conditional runs only after it (conditional-blocks, which blocks like
+ * blocks, beads §1.4), parallel only records the link (related), so both go at once.
+ */
+const BOND_EDGE: Record<BondType, string> = {
+  sequential: "blocks",
+  parallel: "related",
+  conditional: "conditional-blocks",
+};
+
+export function bondType(value: string | undefined): BondType {
+  const t = (value ?? "sequential") as BondType;
+  if (!BOND_TYPES.includes(t))
+    throw new ValidationError(`invalid bond type "${value}" (expected sequential, parallel or conditional)`);
+  return t;
+}
+
+/**
+ * Bonds `second` to `first` (molecule roots or work beads): `second` depends on `first`
+ * through the bond's edge. `bd mol bond <wispRoot> <bead>` attaches a molecule to a work bead.
+ */
+export async function bondBeads(
+  store: LedgerStore,
+  first: string,
+  second: string,
+  type: BondType,
+  actor: string,
+): Promise<void> {
+  if (first === second) throw new ValidationError(`cannot bond ${first} to itself`);
+  await store.addDependency({ issue_id: second, depends_on_id: first, type: BOND_EDGE[type] }, actor);
+}

@@ -240,3 +240,76 @@ gate = { type = "human" }
     assert.deepEqual(w!.dependencies ?? [], []);
   });
 });
+
+interface BondJson {
+  result_id: string;
+  result_type: string;
+  bond_type: string;
+  spawned: number;
+  id_mapping: Record<string, string>;
+}
+
+describe("bd mol bond", () => {
+  it("attaches a wisp to a work bead (the bead waits for it) and spawns a formula with --ephemeral --var", async () => {
+    const { dir, root } = await poured("wisp");
+    const work = await bdJson<Shown>(dir, ["create", "Real work"]);
+    const r = await bdJson<BondJson>(dir, ["mol", "bond", root, work.id]);
+    assert.deepEqual(r, {
+      bond_type: "sequential",
+      id_mapping: {},
+      result_id: root,
+      result_type: "compound_molecule",
+      schema_version: 1,
+      spawned: 0,
+    });
+    const [w] = await bdJson<Array<{ dependencies: Array<{ id: string; dependency_type: string }> }>>(dir, [
+      "show",
+      work.id,
+    ]);
+    assert.deepEqual(
+      w!.dependencies.map((d) => [d.id, d.dependency_type]),
+      [[root, "blocks"]],
+    );
+    // The fallback Gas Town uses: the formula itself, spawned as a wisp.
+    const other = await bdJson<Shown>(dir, ["create", "Other work"]);
+    const f = await bdJson<BondJson>(dir, [
+      "mol",
+      "bond",
+      "./chain.formula.toml",
+      other.id,
+      "--ephemeral",
+      "--type",
+      "parallel",
+    ]);
+    assert.match(f.result_id, /^t-wisp-/);
+    assert.equal(f.spawned, 4);
+    assert.equal(f.bond_type, "parallel");
+    assert.equal(f.id_mapping["chain.second"], `${f.result_id}.second`);
+    const [o] = await bdJson<Array<{ dependencies: Array<{ id: string; dependency_type: string }> }>>(dir, [
+      "show",
+      other.id,
+    ]);
+    assert.deepEqual(
+      o!.dependencies.map((d) => [d.id, d.dependency_type]),
+      [[f.result_id, "related"]],
+    );
+  });
+
+  it("refuses a bad bond type, two formulas, and leaves no spawned molecule behind a failed bond", async () => {
+    const { dir, root } = await poured();
+    const before = await everything(dir);
+    const bad = await bd(dir, ["mol", "bond", root, `${root}.first`, "--type", "sideways"]);
+    assert.equal(bad.code, 1);
+    assert.equal(
+      bad.stderr,
+      'Error: invalid bond type "sideways" (expected sequential, parallel or conditional)\n',
+    );
+    const two = await bd(dir, ["mol", "bond", "./chain.formula.toml", "./chain.formula.toml"]);
+    assert.equal(two.code, 1);
+    assert.match(two.stderr, /^Error: .*bonding two formulas is not supported.*\n$/);
+    // A bond onto a bead that does not exist spawns nothing.
+    const gone = await bd(dir, ["mol", "bond", "./chain.formula.toml", "t-nope"]);
+    assert.equal(gone.code, 1);
+    assert.deepEqual(await everything(dir), before);
+  });
+});

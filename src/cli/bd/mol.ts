@@ -3,10 +3,17 @@
 // (read through moleculeProgress), squash, burn, bond, wisp list/gc (src/formulas/molecule.ts).
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { ValidationError } from "../../errors.ts";
+import { NotFoundError, ValidationError } from "../../errors.ts";
 import { cookFormula } from "../../formulas/cook.ts";
 import { FormulaLibrary } from "../../formulas/library.ts";
-import { burnMolecule, currentMolecules, requireMolecule, squashMolecule } from "../../formulas/molecule.ts";
+import {
+  bondBeads,
+  bondType,
+  burnMolecule,
+  currentMolecules,
+  requireMolecule,
+  squashMolecule,
+} from "../../formulas/molecule.ts";
 import { type PourResult, pourCooked } from "../../formulas/pour.ts";
 import { type MoleculeProgress, moleculeProgress } from "../../formulas/progress.ts";
 import { parseVarFlags } from "../../formulas/vars.ts";
@@ -21,7 +28,13 @@ function repeat(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-async function pour(ctx: BdContext, formulaArg: string, o: Record<string, unknown>, ephemeral: boolean) {
+/** Cooks `formulaArg` in runtime mode with the command's --var and --search-path, and pours it. */
+async function cookAndPour(
+  ctx: BdContext,
+  formulaArg: string,
+  o: Record<string, unknown>,
+  ephemeral: boolean,
+): Promise<PourResult> {
   let vars: Record<string, string>;
   try {
     vars = parseVarFlags((o.var as string[] | undefined) ?? []);
@@ -36,16 +49,20 @@ async function pour(ctx: BdContext, formulaArg: string, o: Record<string, unknow
   const cooked = cookFormula(lib, formulaArg, ctx.cwd, { mode: "runtime", vars });
   if (!ephemeral && cooked.phase === "vapor")
     ctx.warn(`warning: ${cooked.formula} is meant to be a wisp (phase = "vapor"); bd mol wisp makes one`);
-  const result: PourResult = await pourCooked(ctx.ledger(), cooked, {
+  return pourCooked(ctx.ledger(), cooked, {
     ephemeral,
     rootOnly: o.rootOnly === true,
     assignee: o.assignee as string | undefined,
     actor: ctx.actor(),
   });
+}
+
+async function pour(ctx: BdContext, formulaArg: string, o: Record<string, unknown>, ephemeral: boolean) {
+  const result = await cookAndPour(ctx, formulaArg, o, ephemeral);
   ctx.touch(result.root_id);
   if (ctx.json) return ctx.printJson(result);
   const what = ephemeral ? "wisp" : "molecule";
-  ctx.out(`✓ ${cooked.formula} poured as ${what} ${result.root_id} (${result.created} beads)`);
+  ctx.out(`✓ ${result.formula} poured as ${what} ${result.root_id} (${result.created} beads)`);
   if (!o.rootOnly) ctx.out(`  next: bd ready --mol ${result.root_id}`);
 }
 
@@ -148,6 +165,58 @@ async function burn(ctx: BdContext, args: string[]) {
   for (const b of burned) ctx.out(`🔥 Burned ${one(b.molecule_id)} (${b.deleted.length} beads deleted)`);
 }
 
+/** A bond operand: a bead of this ledger, or else a formula (name or path) to spawn. */
+async function bead(ctx: BdContext, raw: string): Promise<string | undefined> {
+  if (/\.formula\.(toml|json)$|\//.test(raw)) return undefined;
+  try {
+    const { store, id } = await ctx.resolve(raw);
+    if (store !== ctx.ledger())
+      throw new ValidationError(`${id} is in another ledger: bond beads of one ledger`);
+    const issue = await store.getIssue(id);
+    if (issue?.is_template) throw new ValidationError(`${id} is a proto: bond its formula by name instead`);
+    return id;
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * bd mol bond A B (beads §4.1): a formula is spawned first (a wisp with --ephemeral, else a
+ * poured molecule); then B depends on A through the bond's edge (molecule.ts bondBeads).
+ * Two formulas (a compound proto) are refused: pour one and bond the other to it.
+ */
+async function bond(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  const type = bondType(o.type as string | undefined);
+  const [a, b] = [await bead(ctx, args[0]!), await bead(ctx, args[1]!)];
+  if (a === undefined && b === undefined)
+    throw new ValidationError(
+      `neither ${args[0]} nor ${args[1]} is a bead: bonding two formulas is not supported; pour one and bond the other to it`,
+    );
+  let spawned: PourResult | undefined;
+  if (a === undefined || b === undefined)
+    spawned = await cookAndPour(ctx, a === undefined ? args[0]! : args[1]!, o, o.ephemeral === true);
+  const first = a ?? spawned!.root_id;
+  const second = b ?? spawned!.root_id;
+  try {
+    await bondBeads(ctx.ledger(), first, second, type, ctx.actor());
+  } catch (e) {
+    // Nothing half-written: a molecule spawned for a bond that failed goes again.
+    if (spawned) await burnMolecule(ctx.ledger(), spawned.root_id, ctx.actor());
+    throw e;
+  }
+  const result = {
+    result_id: spawned?.root_id ?? first,
+    result_type: "compound_molecule",
+    bond_type: type,
+    spawned: spawned?.created ?? 0,
+    id_mapping: spawned?.id_mapping ?? {},
+  };
+  if (ctx.json) return ctx.printJson(result);
+  if (spawned) ctx.out(`✓ ${spawned.formula} spawned as ${spawned.root_id} (${spawned.created} beads)`);
+  ctx.out(`✓ Bonded ${one(second)} to ${one(first)} (${type})`);
+}
+
 function registerMol(program: Command): void {
   const mol = program.command("mol").alias("molecule").description("Molecules: formulas poured as beads");
   const withFormulaOptions = (cmd: Command) =>
@@ -209,6 +278,21 @@ function registerMol(program: Command): void {
     .description("Delete a molecule: its root, steps, gates and their edges, nothing else")
     .argument("<molecules...>", "molecule root IDs")
     .action(act(burn));
+  mol
+    .command("bond")
+    .description("Bond two work graphs: B depends on A; a formula given as A or B is spawned first")
+    .argument("<A>", "molecule root, bead, or formula to spawn")
+    .argument("<B>", "bead or molecule root (or a formula to spawn after A)")
+    .option(
+      "--type <bond>",
+      "sequential (B waits for A), parallel (linked only) or conditional",
+      "sequential",
+    )
+    .option("--ephemeral", "spawn a formula as a wisp")
+    .option("--var <key=value>", "a variable of the spawned formula (repeatable)", repeat)
+    .option("--assignee <who>", "assignee of the spawned molecule's root")
+    .option("--search-path <dir>", "look for formulas here first (repeatable)", repeat)
+    .action(act(bond));
 }
 
 export const MOL: CommandGroup = { names: ["mol", "molecule"], register: registerMol };
