@@ -313,3 +313,80 @@ describe("bd mol bond", () => {
     assert.deepEqual(await everything(dir), before);
   });
 });
+
+interface WispListJson {
+  wisps: Array<{
+    id: string;
+    title: string;
+    status: string;
+    priority: number;
+    type: string;
+    labels: string[];
+    created_at: string;
+    updated_at: string;
+    old: boolean;
+  }>;
+  count: number;
+  old_count: number;
+}
+
+describe("bd mol wisp list / gc", () => {
+  it("lists top-level wisps with beads' shape; gc removes closed ones, then old ones nobody works on", async () => {
+    const { dir, root } = await poured("wisp");
+    const lone = await bdJson<Shown>(dir, ["create", "Lone wisp", "--ephemeral"]);
+    const { root_id: done } = await bdJson<{ root_id: string }>(dir, ["mol", "wisp", "./chain.formula.toml"]);
+    await bdJson(dir, ["close", done, "--force"]);
+    const l = await bdJson<WispListJson>(dir, ["mol", "wisp", "list"]);
+    assert.equal(l.count, 2);
+    assert.equal(l.old_count, 0);
+    assert.deepEqual(l.wisps.map((w) => w.id).sort(), [root, lone.id].sort());
+    const w = l.wisps.find((x) => x.id === root)!;
+    assert.deepEqual(Object.keys(w).sort(), [
+      "created_at",
+      "id",
+      "labels",
+      "old",
+      "priority",
+      "status",
+      "title",
+      "type",
+      "updated_at",
+    ]);
+    assert.equal(w.type, "molecule");
+    assert.equal((await bdJson<WispListJson>(dir, ["mol", "wisp", "list", "--all"])).count, 3);
+    assert.equal((await bdJson<WispListJson>(dir, ["mol", "wisp", "list", "--age", "0s"])).old_count, 2);
+    // Dry run: the closed wisp is named, nothing goes.
+    const before = await everything(dir);
+    const dry = await bdJson<{ removed: Array<{ id: string; reason: string }> }>(dir, [
+      "mol",
+      "wisp",
+      "gc",
+      "--dry-run",
+    ]);
+    assert.deepEqual(
+      dry.removed.map((r) => [r.id, r.reason]),
+      [[done, "closed"]],
+    );
+    assert.deepEqual(await everything(dir), before);
+    const gc = await bdJson<{ deleted: number }>(dir, ["mol", "wisp", "gc"]);
+    assert.equal(gc.deleted, 4);
+    assert.equal((await everything(dir)).filter((x) => x.startsWith(done)).length, 0);
+    // Old: the open molecule goes; the lone wisp someone claimed stays unless --all.
+    await bdJson(dir, ["update", lone.id, "--claim"]);
+    const old = await bdJson<{ removed: Array<{ id: string; reason: string }> }>(dir, [
+      "mol",
+      "wisp",
+      "gc",
+      "--age",
+      "0s",
+    ]);
+    assert.deepEqual(
+      old.removed.map((r) => [r.id, r.reason]),
+      [[root, "old"]],
+    );
+    assert.deepEqual(await everything(dir), [`${lone.id} in_progress`]);
+    const bad = await bd(dir, ["mol", "wisp", "gc", "--age", "soon"]);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, 'Error: invalid --age "soon" (examples: 90s, 5m, 1h30m, 2d)\n');
+  });
+});

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { NotFoundError, ValidationError } from "../../errors.ts";
 import { cookFormula } from "../../formulas/cook.ts";
+import { durationMs } from "../../formulas/duration.ts";
 import { FormulaLibrary } from "../../formulas/library.ts";
 import {
   bondBeads,
@@ -17,6 +18,7 @@ import {
 import { type PourResult, pourCooked } from "../../formulas/pour.ts";
 import { type MoleculeProgress, moleculeProgress } from "../../formulas/progress.ts";
 import { parseVarFlags } from "../../formulas/vars.ts";
+import { gcWisps, listWisps } from "../../formulas/wisps.ts";
 import type { Issue } from "../../ledger/model.ts";
 import type { LedgerStore } from "../../ledger/store.ts";
 import { formulaLibraryFor } from "../formula-view.ts";
@@ -217,6 +219,35 @@ async function bond(ctx: BdContext, args: string[], o: Record<string, unknown>) 
   ctx.out(`✓ Bonded ${one(second)} to ${one(first)} (${type})`);
 }
 
+async function wispList(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
+  const list = await listWisps(ctx.ledger(), {
+    ageMs: durationMs(o.age as string, "--age"),
+    includeClosed: o.all === true,
+  });
+  if (ctx.json) return ctx.printJson(list);
+  if (list.count === 0) return ctx.out("No wisps");
+  for (const w of list.wisps) ctx.out(`${one(w.id)}  [${w.status}] ${one(w.title)}${w.old ? "  (old)" : ""}`);
+  ctx.out(`\n${list.count} wisps, ${list.old_count} old`);
+}
+
+async function wispGc(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
+  const res = await gcWisps(ctx.ledger(), {
+    ageMs: durationMs(o.age as string, "--age"),
+    closedOnly: o.closed === true,
+    all: o.all === true,
+    dryRun: o.dryRun === true,
+    actor: ctx.actor(),
+  });
+  if (ctx.json) return ctx.printJson(res);
+  const verb = res.dry_run ? "Would remove" : "Removed";
+  for (const w of res.removed) ctx.out(`${verb} ${one(w.id)} (${w.reason}): ${one(w.title)}`);
+  ctx.out(
+    res.dry_run
+      ? `${res.removed.length} wisps would be removed (dry run)`
+      : `${res.removed.length} wisps removed (${res.deleted} beads)`,
+  );
+}
+
 function registerMol(program: Command): void {
   const mol = program.command("mol").alias("molecule").description("Molecules: formulas poured as beads");
   const withFormulaOptions = (cmd: Command) =>
@@ -232,7 +263,7 @@ function registerMol(program: Command): void {
       )
       .argument("<formula>", "formula name or path"),
   ).action(act(async (ctx, args, o) => pour(ctx, args[0]!, o, false)));
-  withFormulaOptions(
+  const wisp = withFormulaOptions(
     mol
       .command("wisp")
       .description(
@@ -250,6 +281,21 @@ function registerMol(program: Command): void {
       return pour(ctx, formula, o, true);
     }),
   );
+  wisp
+    .command("list")
+    .description("The top-level wisps (wisp molecules' roots, lone wisps), each old or not")
+    .option("--age <duration>", "not updated for this long is old", "1h")
+    .option("--all", "closed wisps too")
+    .action(act(wispList));
+  wisp
+    .command("gc")
+    .description("Remove closed wisps and old ones nobody works on, with their steps")
+    .option("--age <duration>", "not updated for this long is old", "1h")
+    .option("--closed", "only closed wisps")
+    .option("--all", "old wisps in progress or hooked too")
+    .option("--dry-run", "show what would be removed")
+    .option("--force", "accepted for compatibility")
+    .action(act(wispGc));
   mol
     .command("current")
     .description("Where the molecules you work on stand (the steps, the current one marked)")
