@@ -26,6 +26,7 @@ import { openLedgerFor, openLedgerOfBead } from "../town/ledgers.ts";
 import { assertRigTakesWork } from "../town/rig.ts";
 import { crewNames, dogNames, polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
+import { attachForSling, rollBackAttachment } from "./attach.ts";
 import { convoysTracking, createConvoy } from "./convoys.ts";
 import {
   HOOKED,
@@ -73,6 +74,10 @@ export interface SlingOptions {
   /** `gt hook <bead>`: attaching to a hook, which a polecat may do for itself. */
   attachOnly?: boolean;
   readyTimeoutMs?: number;
+  /** `gt sling <formula> --on <bead>`: attach this formula's molecule (else the rig's default). */
+  formula?: string;
+  /** Vars for the attached formula (feature and issue come from the bead). */
+  vars?: Record<string, string>;
 }
 
 export type SlingAction = "hooked" | "already-hooked" | "resumed" | "would-hook";
@@ -91,6 +96,8 @@ export interface SlingOutcome {
   session_action: "started" | "restarted" | "nudged" | "none";
   /** Who had the bead before a forced re-sling. */
   previous_holder: string | null;
+  /** The molecule (formula steps) attached to the bead, if any. */
+  molecule: string | null;
 }
 
 /** Parses a sling target as typed: rig, rig/name, rig/polecats/name, rig/crew/name, mayor, ".". */
@@ -203,6 +210,8 @@ interface Plan {
   previousHolder?: string;
   /** A polecat directory made for this bead (removed again if hooking fails). */
   reservedNew?: boolean;
+  /** The molecule attached to the bead, and whether this sling poured it (burned if it fails). */
+  molecule?: { molecule: string | null; poured: boolean };
 }
 
 /**
@@ -554,6 +563,7 @@ function outcome(
     work_dir: plan.id.name === "(new)" ? "" : s.workDir,
     session_action: s.sessionAction,
     previous_holder: plan.previousHolder ?? null,
+    molecule: plan.molecule?.molecule ?? null,
   };
 }
 
@@ -651,6 +661,26 @@ export async function sling(
     }
   }
 
+  // A molecule to follow (spec §3.4), attached once the bead is on its hook and before the
+  // agent starts, so its first prime shows the steps. A bead it cannot be made for goes back.
+  for (const p of [...plans]) {
+    if (p.action !== "hooked" || opts.attachOnly) continue;
+    try {
+      p.molecule = await attachForSling(town, {
+        bead: p.issue.id,
+        polecatRig: p.id.role === "polecat" ? p.id.rig : undefined,
+        assignee: addressOf(p.id),
+        formula: opts.formula,
+        vars: opts.vars,
+        actor: opts.actor,
+      });
+    } catch (e) {
+      await releaseHook(town, p, opts.actor);
+      plans.splice(plans.indexOf(p), 1);
+      failures.push(slingFailure(p.issue.id, e));
+    }
+  }
+
   testPause("sling:hooked");
   const convoy =
     opts.noConvoy || opts.dryRun || opts.attachOnly
@@ -679,6 +709,8 @@ export async function sling(
       try {
         outcomes.push(await launch(town, provider, p, opts));
       } catch (e) {
+        if (p.molecule?.poured && p.molecule.molecule)
+          await rollBackAttachment(town, p.issue.id, p.molecule.molecule, opts.actor).catch(() => undefined);
         failures.push(slingFailure(p.issue.id, e));
       }
     }

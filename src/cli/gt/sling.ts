@@ -2,6 +2,7 @@
 
 import type { Command } from "commander";
 import { GasTownError, ValidationError } from "../../errors.ts";
+import { parseVarFlags } from "../../formulas/vars.ts";
 import { addressOf, callerActor, callerIdentity } from "../../town/identity.ts";
 import { type DogSlingReport, isDogTarget, slingToDog } from "../../watch/dog-agents.ts";
 import { type ScheduledSlingReport, slingScheduled } from "../../watch/scheduler-sling.ts";
@@ -41,7 +42,43 @@ function slingOptions(ctx: GtContext, opts: Record<string, unknown>): SlingOptio
     dryRun: opts.dryRun === true,
     noStart: opts.start === false,
     noConvoy: opts.convoy === false,
+    ...formulaOptions(opts),
   };
+}
+
+/** `--formula <name>` / `--var k=v`: the molecule the slung bead follows (spec §3.4). */
+function formulaOptions(opts: Record<string, unknown>): Pick<SlingOptions, "formula" | "vars"> {
+  const flags = (opts.var as string[] | undefined) ?? [];
+  let vars: Record<string, string> | undefined;
+  try {
+    vars = flags.length > 0 ? parseVarFlags(flags) : undefined;
+  } catch (e) {
+    throw new ValidationError((e as Error).message);
+  }
+  const formula = opts.formula as string | undefined;
+  return { ...(formula ? { formula } : {}), ...(vars ? { vars } : {}) };
+}
+
+/**
+ * `gt sling <formula> --on <bead> [target]`: the first word is the formula, the bead comes
+ * from --on. Otherwise the words are beads and maybe a target.
+ */
+function slingWords(
+  ctx: GtContext,
+  words: string[],
+  opts: Record<string, unknown>,
+): { beads: string[]; target?: string; formula?: string } {
+  const on = opts.on as string | undefined;
+  if (on === undefined) return splitBeadsAndTarget(ctx, words);
+  if (opts.formula)
+    throw new ValidationError("give the formula once: gt sling <formula> --on <bead> [target]");
+  if (words.length > 2)
+    throw new ValidationError("gt sling <formula> --on <bead> [target]: one formula, one bead, one target");
+  return { beads: [on], formula: words[0]!, ...(words[1] !== undefined ? { target: words[1] } : {}) };
+}
+
+function repeat(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 /** `--max-concurrent N`: a whole number of polecats, at least 1. */
@@ -80,6 +117,7 @@ function printSling(ctx: GtContext, report: SlingReport): void {
       const verb = o.action === "resumed" ? "Resumed" : "Slung";
       ctx.out(`🎯 ${verb} ${o.bead} "${oneLine(o.title)}" → ${where}`);
       if (o.branch) ctx.out(`   branch ${o.branch}`);
+      if (o.molecule) ctx.out(`   molecule ${o.molecule} attached (gt mol status ${o.bead})`);
       if (o.session_action !== "none")
         ctx.out(`   session ${o.session} ${o.session_action}${o.work_dir ? `  (${o.work_dir})` : ""}`);
       else ctx.out("   not started: the agent finds it on its hook when its session starts");
@@ -110,13 +148,22 @@ export const slingGroup: GtGroup = {
         "--max-concurrent <n>",
         "with a rig: at most n polecats working town-wide; the other beads wait in the scheduler's queue",
       )
+      .option(
+        "--on <bead>",
+        "gt sling <formula> --on <bead> [target]: attach the formula's molecule to the bead",
+      )
+      .option(
+        "--formula <name>",
+        "attach this formula's molecule to each bead (default: the rig's workflow.default_formula)",
+      )
+      .option("--var <key=value>", "a var for the attached formula (repeatable)", repeat)
       .option("-n, --dry-run", "show what would happen")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, words, opts) => {
           const maxConcurrent = maxConcurrentOf(opts.maxConcurrent);
-          const { beads, target } = splitBeadsAndTarget(ctx, words);
-          const o = slingOptions(ctx, opts);
+          const { beads, target, formula } = slingWords(ctx, words, opts);
+          const o = { ...slingOptions(ctx, opts), ...(formula ? { formula } : {}) };
           // A dog (deacon/dogs[/name]) is picked or added by the kennel; dogs skip the scheduler.
           const report = isDogTarget(target)
             ? await slingToDog(ctx.town(), ctx.provider(), beads, target!, {
