@@ -73,14 +73,25 @@ async function ready(ctx: BdContext, _args: string[], o: Record<string, unknown>
     throw new ValidationError(`invalid sort policy '${sort}'. Valid values: hybrid, priority, oldest`);
   }
   const limit = f.limit ?? 100;
-  const rows = await store.ready({
+  if (o.explain || o.gated) {
+    const why = await import("./ready-why.ts");
+    return o.explain
+      ? why.readyExplain(ctx, { ...f, mol: o.mol as string | undefined })
+      : why.readyGated(ctx);
+  }
+  const molType = o.molType as string | undefined;
+  if (molType !== undefined && !["swarm", "patrol", "work"].includes(molType))
+    throw new ValidationError(`invalid --mol-type "${molType}" (expected swarm, patrol or work)`);
+  let rows = await store.ready({
     ...f,
     status: "open",
     mol: o.mol as string | undefined,
     includeDeferred: o.includeDeferred as boolean | undefined,
     sort,
-    limit: limit > 0 ? limit + 1 : 0,
+    limit: limit > 0 && !molType ? limit + 1 : 0,
   });
+  // An empty mol_type means work (beads §1.1).
+  if (molType) rows = rows.filter((r) => (r.mol_type || "work") === molType);
   const truncated = limit > 0 && rows.length > limit;
   const shown = truncated ? rows.slice(0, limit) : rows;
   if (o.claim) {
@@ -102,14 +113,16 @@ async function ready(ctx: BdContext, _args: string[], o: Record<string, unknown>
     }
     return ctx.printJson(shown);
   }
-  const total = truncated
-    ? await store.countReady({
-        ...f,
-        status: "open",
-        mol: o.mol as string | undefined,
-        includeDeferred: o.includeDeferred as boolean | undefined,
-      })
-    : shown.length;
+  const total = molType
+    ? rows.length
+    : truncated
+      ? await store.countReady({
+          ...f,
+          status: "open",
+          mol: o.mol as string | undefined,
+          includeDeferred: o.includeDeferred as boolean | undefined,
+        })
+      : shown.length;
   if (shown.length === 0) {
     const stats = await store.stats();
     if (stats.open_issues > 0 || stats.in_progress_issues > 0) {
@@ -341,6 +354,9 @@ function registerQueries(program: Command): void {
     .option("--mol <id>", "only steps of this molecule")
     .option("--include-deferred", "include issues deferred into the future")
     .option("--claim", "claim the first ready issue")
+    .option("--mol-type <type>", "only molecules' beads of this type: swarm, patrol or work")
+    .option("--gated", "steps that waited on a gate which is now closed, ready to resume")
+    .option("--explain", "every open issue: ready, or why not")
     .option("--plain", "plain numbered list (the default layout)")
     .option("--pretty", "accepted for compatibility")
     .action(act(ready));
