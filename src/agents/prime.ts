@@ -7,6 +7,7 @@ import { basename, join } from "node:path";
 import { listEscalations } from "../comms/escalation.ts";
 import { unreadMail } from "../comms/mailbox.ts";
 import { logEvent } from "../events/log.ts";
+import { type MoleculeProgress, moleculeProgress } from "../formulas/progress.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { safeText } from "../terminal-text.ts";
@@ -23,6 +24,7 @@ import {
 import { openRigLedger, openTownLedger } from "../town/ledgers.ts";
 import type { RoleName } from "../town/roles.ts";
 import { findTownRoot, NotInTownError, Town } from "../town/workspace.ts";
+import { readAttachment, withoutAttachment } from "../work/attach.ts";
 import { findHookedWork } from "../work/hook.ts";
 import { loadRoleTemplate, renderTemplate, type TemplateVars } from "./templates.ts";
 
@@ -148,6 +150,8 @@ function realOrSame(p: string): string {
 interface LedgerView {
   hooked: Issue[];
   unread: number;
+  /** Where the molecule attached to the first hooked bead stands (spec §3.4), if one is. */
+  molecule?: MoleculeProgress;
   error?: string;
 }
 
@@ -161,13 +165,26 @@ async function readLedgers(town: Town, id: AgentIdentity, address: string): Prom
     await ensureLedgerRecords(town, ledgers[0]!, id.rig, { actor: address }).catch(() => undefined);
     const hooked = await findHookedWork(ledgers, address, { forAgent: true });
     const unread = (await unreadMail(ledgers, address)).length;
-    return { hooked, unread };
+    const molecule = await attachedMolecule(ledgers, hooked[0]);
+    return { hooked, unread, ...(molecule ? { molecule } : {}) };
   } catch (e) {
     // An unreadable ledger must not look like an empty hook: the agent would wrongly run gt done.
     return { hooked: [], unread: 0, error: (e as Error).message };
   } finally {
     for (const l of ledgers) await l.close();
   }
+}
+
+/** The molecule attached to `bead`, read in whichever ledger holds it. */
+async function attachedMolecule(
+  ledgers: SqliteLedger[],
+  bead: Issue | undefined,
+): Promise<MoleculeProgress | undefined> {
+  const attached = readAttachment(bead?.description)?.attached_molecule;
+  if (!attached) return undefined;
+  for (const ledger of ledgers)
+    if (await ledger.getIssue(attached)) return moleculeProgress(ledger, attached);
+  return undefined;
 }
 
 function ledgerErrorText(error: string): string {
@@ -262,10 +279,58 @@ function hookSection(id: AgentIdentity, view: LedgerView, vars: TemplateVars): s
     const todo = renderTemplate(STARTUP_DIRECTIVE[id.role], vars);
     return `## Your hook\n\nNothing is on your hook. ${todo}`;
   }
-  return `## Your hook\n\n${autonomousBlock(id, bead, view.hooked.length - 1)}`;
+  const parts = [autonomousBlock(id, bead, view.hooked.length - 1, view.molecule !== undefined)];
+  if (view.molecule) parts.push(moleculeBlock(id, view.molecule));
+  return `## Your hook\n\n${parts.join("\n\n")}`;
 }
 
-function autonomousBlock(id: AgentIdentity, bead: Issue, more: number): string {
+/** The step to work now: the one in progress, else the first ready one. */
+function stepNow(p: MoleculeProgress): MoleculeProgress["steps"][number] | undefined {
+  return p.steps.find((s) => s.is_current) ?? p.steps.find((s) => s.status === "ready");
+}
+
+const STEP_BOX: Record<string, string> = {
+  done: "[x]",
+  current: "[>]",
+  ready: "[ ]",
+  blocked: "[!]",
+  pending: "[ ]",
+};
+
+/** The attached molecule as a checklist, the step to work now marked and spelled out. */
+function moleculeBlock(id: AgentIdentity, p: MoleculeProgress): string {
+  const now = stepNow(p);
+  const lines = [
+    `### 🧬 Molecule ${p.molecule_id}: ${safeText(p.molecule_title)} (${p.completed}/${p.total} steps done)`,
+    "",
+    "Work these steps in order; each step's description says what to do.",
+    "",
+  ];
+  for (const s of p.steps) {
+    const mark = s === now ? (s.is_current ? "  ← current" : "  ← current (start here)") : "";
+    lines.push(
+      `${"  ".repeat(s.depth)}- ${STEP_BOX[s.status]} ${s.issue.id} — ${safeText(s.issue.title)}${mark}`,
+    );
+  }
+  if (now) {
+    const text = safeText(now.issue.description?.trim() ?? "", { multiline: true });
+    lines.push(
+      "",
+      `#### Current step: ${now.issue.id} — ${safeText(now.issue.title)}`,
+      "",
+      text || "(no description)",
+    );
+  }
+  const finish = id.role === "polecat" ? "`gt done`" : "closing the bead";
+  lines.push(
+    "",
+    `When a step is finished: \`bd close <step> --continue\` (it claims the next ready step). After the last step, finish with ${finish}.`,
+  );
+  if (p.total > 0 && p.completed === p.total) lines.push(`Every step is done: finish with ${finish} now.`);
+  return lines.join("\n");
+}
+
+function autonomousBlock(id: AgentIdentity, bead: Issue, more: number, withMolecule: boolean): string {
   const finish =
     id.role === "polecat"
       ? "When the work is done, committed and tested, finish with `gt done`. Do not stop without it."
@@ -280,7 +345,9 @@ function autonomousBlock(id: AgentIdentity, bead: Issue, more: number): string {
   ];
   if (more > 0) lines.push(`- (${more} more bead(s) hooked to you; see \`gt hook\`)`);
   // Stored text goes into the agent's context: controls are shown, never sent (see safeText).
-  const description = safeText(bead.description?.trim() ?? "", { multiline: true });
+  // The attachment lines are shown as the molecule's checklist below, not as text.
+  const own = withMolecule ? withoutAttachment(bead.description) : (bead.description ?? "");
+  const description = safeText(own.trim(), { multiline: true });
   lines.push("", "#### Description", "", description || "(no description)");
   if (bead.acceptance_criteria?.trim())
     lines.push(
@@ -318,6 +385,11 @@ function fastPathText(
   const bead = view.hooked[0];
   if (view.error) lines.push("", ledgerErrorText(view.error));
   else if (bead) lines.push(`Hooked: ${bead.id} — ${safeText(bead.title)}. Keep working on it now.`);
+  const now = view.molecule && stepNow(view.molecule);
+  if (view.molecule && now)
+    lines.push(
+      `Molecule ${view.molecule.molecule_id}: ${view.molecule.completed}/${view.molecule.total} steps done; current step ${now.issue.id} — ${safeText(now.issue.title)} (bd close <step> --continue when done).`,
+    );
   else lines.push("Nothing is on your hook.");
   if (id.role === "polecat") lines.push("Reminder: your work is not finished until you run `gt done`.");
   lines.push("Run `gt prime` for your full role context.");
