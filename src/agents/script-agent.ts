@@ -1,7 +1,8 @@
 // The script agent: a small stand-in for an LLM coding agent that follows the same
 // protocol, so tests and demos can drive a whole town without a model. It primes itself,
-// reads its hook, runs the first ```sh/```bash block of the hooked bead in its worktree,
-// commits what changed and runs `gt done` — or asks for help (`gt done --status ESCALATED`
+// reads its hook, runs the first ```sh/```bash block of the hooked bead in its worktree (or,
+// with a molecule attached, each step's block in order, closing each step), commits what
+// changed and runs `gt done` — or asks for help (`gt done --status ESCALATED`
 // with the error as a bead comment). Then it waits for nudges, like a live agent. As a
 // witness (or deacon) it also patrols without a model: every cycle it runs `gt patrol scan
 // --act` for its rig (the deacon: for rigs whose witness is down) and logs what was fixed.
@@ -9,8 +10,9 @@ import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "../adapters/process.ts";
+import { type MoleculeStep, moleculeProgress } from "../formulas/progress.ts";
 import type { Issue } from "../ledger/model.ts";
-import { gtExecutable } from "../package-paths.ts";
+import { bdExecutable, gtExecutable } from "../package-paths.ts";
 import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../town/ledgers.ts";
 import { townRuntime } from "../town/runtime-choice.ts";
@@ -20,6 +22,7 @@ import { readDeaconPause, touchDeaconHeartbeat } from "../watch/deacon-state.ts"
 import { unwatchedRigs } from "../watch/patrol.ts";
 import { DEFAULT_THRESHOLDS, loadPatrolThresholds } from "../watch/patrol-config.ts";
 import { PatrolGate } from "../watch/patrol-quiet.ts";
+import { readAttachment, withoutAttachment } from "../work/attach.ts";
 import { landConvoysAfterClose } from "../work/convoys.ts";
 import { findHookedWork } from "../work/hook.ts";
 import { RUNTIME_PATHSPECS } from "../work/polecats.ts";
@@ -279,10 +282,15 @@ export class ScriptAgent {
 
   private async work(bead: Issue): Promise<void> {
     this.log(`script-agent: working on ${bead.id}: ${bead.title}`);
-    const block = firstShellBlock(bead.description);
-    if (!block) return this.escalate(bead, "the bead has no ```sh or ```bash block to run");
-    const code = await this.runBlock(block);
-    if (code !== 0) return this.escalate(bead, `the script exited with status ${code}`);
+    const molecule = readAttachment(bead.description)?.attached_molecule;
+    if (molecule) {
+      if (!(await this.walkMolecule(bead, molecule))) return;
+    } else {
+      const block = firstShellBlock(bead.description);
+      if (!block) return this.escalate(bead, "the bead has no ```sh or ```bash block to run");
+      const code = await this.runBlock(block);
+      if (code !== 0) return this.escalate(bead, `the script exited with status ${code}`);
+    }
     await this.commit(bead);
     if (this.id?.role === "dog") {
       // A dog's work lands as it goes: gt dog done closes the bead and tells the deacon.
@@ -304,6 +312,82 @@ export class ScriptAgent {
     this.logOutput(done);
     if (done.exitCode !== 0) this.log(`script-agent: gt done failed (exit ${done.exitCode})`);
     else this.log(`script-agent: done with ${bead.id}`);
+  }
+
+  /**
+   * Works the molecule attached to `bead` step by step, in the order moleculeProgress gives:
+   * the step in progress, else the first ready one, is claimed, its first sh block run (the
+   * implement step runs the bead's own block; a step with none is done by closing it), and
+   * closed with `bd close --continue`. A step whose block runs `gt done` is the hand-off: it
+   * is closed and the caller finishes as for a plain bead. False when it asked for help.
+   */
+  private async walkMolecule(bead: Issue, molecule: string): Promise<boolean> {
+    this.log(`script-agent: following molecule ${molecule}`);
+    for (let guard = 0; guard < 10_000; guard++) {
+      let steps: MoleculeStep[];
+      try {
+        steps = await this.moleculeSteps(bead.id, molecule);
+      } catch (e) {
+        await this.escalate(bead, `cannot read molecule ${molecule}: ${(e as Error).message}`);
+        return false;
+      }
+      const step = steps.find((s) => s.is_current) ?? steps.find((s) => s.status === "ready");
+      if (!step) {
+        const left = steps.filter((s) => s.status !== "done");
+        if (left.length === 0) return true;
+        await this.escalate(
+          bead,
+          `molecule ${molecule} is stuck: no step is ready (${left.map((s) => `${s.issue.id} ${s.status}`).join(", ")})`,
+        );
+        return false;
+      }
+      const id = step.issue.id;
+      if (step.status === "ready") await this.bd(["update", id, "--claim"]);
+      this.log(`script-agent: step ${id}: ${step.issue.title}`);
+      const ownWork = step.issue.source_location === "implement";
+      const block = firstShellBlock(ownWork ? withoutAttachment(bead.description) : step.issue.description);
+      if (ownWork && !block) {
+        await this.escalate(bead, "the bead has no ```sh or ```bash block to run");
+        return false;
+      }
+      if (block && /\bgt done\b/.test(block.code)) {
+        // The hand-off itself is the agent's own gt done, after the step is closed.
+        await this.closeStep(id);
+        return true;
+      }
+      if (block) {
+        const code = await this.runBlock(block);
+        if (code !== 0) {
+          await this.escalate(bead, `step ${id}: the script exited with status ${code}`);
+          return false;
+        }
+      } else this.log(`script-agent: step ${id} has no sh block: nothing to run`);
+      if (!(await this.closeStep(id))) {
+        await this.escalate(bead, `could not close step ${id}`);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The molecule's steps as moleculeProgress reads them, in the ledger holding the bead. */
+  private async moleculeSteps(beadId: string, molecule: string): Promise<MoleculeStep[]> {
+    let steps: MoleculeStep[] | undefined;
+    await this.onBead(beadId, async (store) => {
+      steps = (await moleculeProgress(store, molecule)).steps;
+    });
+    if (!steps) throw new Error(`no molecule ${molecule}`);
+    return steps;
+  }
+
+  private async closeStep(id: string): Promise<boolean> {
+    const r = await this.bd(["close", id, "--continue"]);
+    this.logOutput(r);
+    return r.exitCode === 0;
+  }
+
+  private async bd(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    return runCommand(bdExecutable(), args, { cwd: this.io.cwd, env: this.io.env });
   }
 
   /** Runs `fn` on the ledger that holds `beadId` (the agent's own, else the town's). */
