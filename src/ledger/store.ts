@@ -46,6 +46,8 @@ export interface CreateIssueInput {
   payload?: string;
   await_type?: string;
   await_id?: string;
+  /** A gate's timeout in nanoseconds (beads' unit). */
+  timeout?: number;
   waiters?: string[];
   source_formula?: string;
   source_location?: string;

@@ -1,6 +1,7 @@
 // Every command group of bd, in help order.
 import { ADMIN } from "./admin.ts";
 import { FORMULA } from "./formula.ts";
+import { GATE } from "./gate.ts";
 import { GUIDE } from "./guide.ts";
 import { ISSUES } from "./issues.ts";
 import { MOL } from "./mol.ts";
@@ -8,4 +9,4 @@ import type { CommandGroup } from "./program.ts";
 import { QUERIES } from "./queries.ts";
 import { RELATIONS } from "./relations.ts";
 
-export const BD_GROUPS: CommandGroup[] = [ISSUES, QUERIES, RELATIONS, FORMULA, MOL, ADMIN, GUIDE];
+export const BD_GROUPS: CommandGroup[] = [ISSUES, QUERIES, RELATIONS, FORMULA, MOL, GATE, ADMIN, GUIDE];

@@ -1223,6 +1223,7 @@ export class SqliteLedger implements LedgerStore {
         payload: input.payload,
         await_type: input.await_type,
         await_id: input.await_id,
+        timeout: input.timeout,
         waiters: input.waiters,
         source_formula: input.source_formula,
         source_location: input.source_location,
