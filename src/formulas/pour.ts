@@ -9,6 +9,7 @@ import { generateId, idSeed, issueIdProblem } from "../ledger/ids.ts";
 import type { Dependency, Issue } from "../ledger/model.ts";
 import type { LedgerStore } from "../ledger/store.ts";
 import type { CookedFormula } from "./cook.ts";
+import { durationMs } from "./duration.ts";
 import type { Step } from "./schema.ts";
 
 const STEP_TYPES = new Set(["task", "bug", "feature", "epic", "chore"]);
@@ -139,6 +140,10 @@ export async function pourCooked(
             description: `Waits before step ${s.id}; close it to let the step go.`,
             await_type: s.gate.type,
             ...(awaitId ? { await_id: awaitId } : {}),
+            // beads keeps a gate's timeout in nanoseconds; `bd gate check` passes a due timer.
+            ...(s.gate.timeout
+              ? { timeout: durationMs(s.gate.timeout, `step "${s.id}" gate timeout`) * 1e6 }
+              : {}),
             dependencies: [edge(gateId, parentId, "parent-child")],
           });
           issue.dependencies!.push(edge(id, gateId, "blocks"));
@@ -150,10 +155,11 @@ export async function pourCooked(
     };
     make(cooked.steps, rootId);
   }
-  const result = await store.importIssues(issues, opts.actor);
-  if (result.errors && result.errors.length > 0) {
-    const first = result.errors[0]!;
-    throw new ValidationError(`pouring ${cooked.formula}: ${first.id}: ${first.reason}`);
+  try {
+    await store.createIssues(issues, opts.actor);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new ValidationError(`pouring ${cooked.formula}: ${e.message}`);
+    throw e;
   }
   return {
     new_epic_id: rootId,

@@ -256,6 +256,12 @@ export interface LedgerStore {
 
   // issues
   createIssue(input: CreateIssueInput, actor: string): Promise<Issue>;
+  /**
+   * Bulk create (a molecule's pour): whole issues with their ids, labels and edges, written
+   * all in one transaction or not at all. Refuses an id already stored or given twice, and an
+   * edge to a bead of this ledger that is neither stored nor in the batch.
+   */
+  createIssues(issues: Issue[], actor: string): Promise<Issue[]>;
   getIssue(id: string): Promise<Issue | undefined>;
   getIssues(ids: string[]): Promise<Issue[]>;
   getDetails(id: string): Promise<IssueDetails>;

@@ -2,6 +2,8 @@
 // by resolve; check closes what may close and the step behind it becomes ready.
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bd, bdJson, freshLedger } from "../helpers/bd.ts";
@@ -111,6 +113,31 @@ describe("bd gate", () => {
       [],
     );
     assert.equal((await bdJson<Gate[]>(dir, ["gate", "list", "--all"])).length, 2);
+  });
+
+  it("a poured formula's timer gate keeps its timeout, and check lets the step go when due", async () => {
+    const dir = await ledger();
+    writeFileSync(
+      join(dir, "wait.formula.toml"),
+      `formula = "wait"
+[[steps]]
+id = "cool"
+title = "Cool down"
+gate = { type = "timer", timeout = "1s" }
+`,
+    );
+    const { root_id: root } = await bdJson<{ root_id: string }>(dir, ["mol", "pour", "./wait.formula.toml"]);
+    const [gate] = await bdJson<Gate[]>(dir, ["show", `${root}.gate-cool`]);
+    assert.equal(gate!.timeout, 1_000_000_000);
+    await sleep(1100);
+    assert.deepEqual(
+      (await bdJson<Check>(dir, ["gate", "check"])).closed.map((c) => c.id),
+      [`${root}.gate-cool`],
+    );
+    assert.deepEqual(
+      (await bdJson<Gate[]>(dir, ["ready", "--mol", root])).map((r) => r.id),
+      [`${root}.cool`],
+    );
   });
 
   it("bad input is one line and creates nothing", async () => {

@@ -715,6 +715,68 @@ export function runConformance(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe("bulk create", () => {
+      const now = new Date().toISOString();
+      const bead = (id: string, deps: Array<[string, string]> = [], extra: Partial<Issue> = {}): Issue => ({
+        id,
+        title: id,
+        status: "open",
+        priority: 2,
+        issue_type: "task",
+        created_at: now,
+        updated_at: now,
+        ...extra,
+        dependencies: deps.map(([on, type]) => ({ issue_id: id, depends_on_id: on, type, created_at: now })),
+      });
+
+      t("createIssues writes a batch with labels and edges, blocked flags settled", async (s) => {
+        const outside = await s.createIssue({ title: "outside" }, ME);
+        const made = await s.createIssues(
+          [
+            bead("cf-m", [], { issue_type: "epic" }),
+            // Edges may point forward in the batch, or at a stored bead.
+            bead("cf-m.b", [
+              ["cf-m", "parent-child"],
+              ["cf-m.a", "blocks"],
+            ]),
+            bead("cf-m.a", [["cf-m", "parent-child"]], { labels: ["step"] }),
+            bead("cf-m.c", [
+              ["cf-m", "parent-child"],
+              [outside.id, "blocks"],
+            ]),
+          ],
+          ME,
+        );
+        assert.deepEqual(
+          made.map((i) => i.id),
+          ["cf-m", "cf-m.b", "cf-m.a", "cf-m.c"],
+        );
+        assert.deepEqual(await s.labels("cf-m.a"), ["step"]);
+        assert.deepEqual(await readyIds(s, { parent: "cf-m" }), ["cf-m.a"]);
+        assert.equal(await s.isBlocked("cf-m.b"), true);
+        assert.equal(await s.isBlocked("cf-m.c"), true);
+        await s.closeIssue("cf-m.a", {}, ME);
+        await s.closeIssue(outside.id, {}, ME);
+        assert.deepEqual((await readyIds(s, { parent: "cf-m" })).sort(), ["cf-m.b", "cf-m.c"]);
+        assert.equal((await s.events("cf-m.b"))[0]?.event_type, "created");
+      });
+
+      t(
+        "createIssues refuses an existing or repeated id and a missing target, and writes nothing",
+        async (s) => {
+          const stored = await s.createIssue({ title: "stored" }, ME);
+          await rejects(s.createIssues([bead("cf-new1"), bead(stored.id)], ME), "exists");
+          await rejects(s.createIssues([bead("cf-new2"), bead("cf-new2")], ME), "exists");
+          await rejects(s.createIssues([bead("cf-new3", [["cf-nowhere", "blocks"]])], ME), "not_found");
+          await rejects(s.createIssues([bead("cf-new4", [], { priority: 9 })], ME), /cf-new4: /);
+          assert.deepEqual(
+            (await s.listIssues({ all: true })).map((i) => i.id),
+            [stored.id],
+          );
+        },
+      );
+    });
+
     describe("read-only queries", () => {
       t("query reads tables by beads' names and refuses writes", async (s) => {
         await s.createIssue({ title: "a" }, ME);

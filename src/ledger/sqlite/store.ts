@@ -1252,6 +1252,84 @@ export class SqliteLedger implements LedgerStore {
   }
 
   /** Local IDs resolve (partial allowed); other prefixes and `external:` stay as given. */
+  async createIssues(issues: Issue[], actor: string): Promise<Issue[]> {
+    return this.write(() => {
+      const now = this.now();
+      const checked = issues.map((raw) => {
+        try {
+          return checkImportedIssue(raw as unknown as Record<string, unknown>, this.vocab, now);
+        } catch (e) {
+          throw new ValidationError(`${typeof raw?.id === "string" ? raw.id : "?"}: ${(e as Error).message}`);
+        }
+      });
+      const ids = new Set<string>();
+      for (const { issue } of checked) {
+        if (ids.has(issue.id) || this.getIssueSync(issue.id))
+          throw new ConflictError("exists", `issue ${issue.id} already exists`);
+        ids.add(issue.id);
+      }
+      for (const { issue, labels } of checked) {
+        this.db.run(INSERT_ISSUE_SQL, ...issueToParams(issue));
+        this.event(issue.id, "created", actor, null, null);
+        for (const l of labels)
+          this.db.run("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)", issue.id, l);
+      }
+      // is_blocked for the batch, worked out here (one UPDATE) rather than row by row: a new
+      // bead is blocked by an open blocks target or a blocked parent; waits-for is settled.
+      const byId = new Map(checked.map((c) => [c.issue.id, c]));
+      const done = (status: string | undefined) =>
+        status === undefined || NON_BLOCKING_STATUSES.includes(status);
+      const blocked = new Map<string, boolean>();
+      const isBlocked = (id: string): boolean => {
+        const known = blocked.get(id);
+        if (known !== undefined) return known;
+        blocked.set(id, false); // a parent loop cannot recurse forever
+        const c = byId.get(id)!;
+        let b = false;
+        if (!done(c.issue.status))
+          for (const d of c.dependencies) {
+            const inBatch = byId.get(d.depends_on_id);
+            if (d.type === "blocks" || d.type === "conditional-blocks")
+              b ||= !done(inBatch ? inBatch.issue.status : this.getIssueSync(d.depends_on_id)?.status);
+            else if (d.type === "parent-child")
+              b ||= inBatch
+                ? isBlocked(d.depends_on_id)
+                : this.db.get<{ b: number }>(
+                    "SELECT is_blocked AS b FROM issues WHERE id = ?",
+                    d.depends_on_id,
+                  )?.b === 1;
+            else if (d.type === "waits-for") this.blocking.touch(id);
+          }
+        blocked.set(id, b);
+        return b;
+      };
+      for (const { issue, dependencies } of checked) {
+        for (const d of dependencies) {
+          if (d.depends_on_id === issue.id)
+            throw new ValidationError(`cannot add self-dependency: ${issue.id} cannot depend on itself`);
+          const target = ids.has(d.depends_on_id) ? d.depends_on_id : this.resolveTarget(d.depends_on_id);
+          this.db.run(
+            "INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            issue.id,
+            target,
+            validateDepType(d.type),
+            d.created_at ?? now,
+            d.created_by ?? actor,
+            d.metadata ?? null,
+            d.thread_id ?? null,
+          );
+        }
+      }
+      const blockedIds = checked.map((c) => c.issue.id).filter(isBlocked);
+      this.db.run(
+        "UPDATE issues SET is_blocked = 1 WHERE id IN (SELECT value FROM json_each(?))",
+        JSON.stringify(blockedIds),
+      );
+      this.blocking.settle();
+      return checked.map((c) => c.issue);
+    });
+  }
+
   private resolveTarget(id: string): string {
     if (id.startsWith("external:")) return id;
     try {
