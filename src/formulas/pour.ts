@@ -23,6 +23,11 @@ export interface PourOptions {
   assignee?: string | undefined;
   actor: string;
   now?: Date;
+  /**
+   * A proto (`bd cook --persist`, beads §4.1 "solid"): template beads under the root
+   * `<prefix>-<formula>`, written from a compile-mode cook so the {{vars}} stay.
+   */
+  proto?: boolean;
 }
 
 /** `bd mol pour|wisp --json` (beads' shape: gt reads new_epic_id, root_id or result_id). */
@@ -32,7 +37,7 @@ export interface PourResult {
   /** The proto's ids (`<formula>`, `<formula>.<step>`) to the beads made for them. */
   id_mapping: Record<string, string>;
   created: number;
-  phase: "liquid" | "vapor";
+  phase: "solid" | "liquid" | "vapor";
   formula: string;
 }
 
@@ -52,20 +57,31 @@ async function freshRootId(store: LedgerStore, infix: string, seed: string): Pro
   throw new ValidationError(`could not find a free molecule id under ${prefix}`);
 }
 
+/** The id of a formula's persisted proto: `<prefix>-<formula>`. */
+export function protoId(prefix: string, formula: string): string {
+  const id = `${prefix}-${formula}`;
+  const problem = issueIdProblem(id);
+  if (problem) throw new ValidationError(`formula "${formula}" cannot name a proto bead: ${problem}`);
+  return id;
+}
+
 /** Writes the molecule for `cooked` (a runtime-mode cook) and returns what was made. */
 export async function pourCooked(
   store: LedgerStore,
   cooked: CookedFormula,
   opts: PourOptions,
 ): Promise<PourResult> {
-  if (cooked.mode !== "runtime") throw new ValidationError("a molecule is poured from a runtime-mode cook");
+  if (cooked.mode !== "runtime" && !opts.proto)
+    throw new ValidationError("a molecule is poured from a runtime-mode cook");
   const created = (opts.now ?? new Date()).toISOString();
   const infix = opts.ephemeral ? "wisp" : "mol";
-  const rootId = await freshRootId(
-    store,
-    infix,
-    idSeed(cooked.formula, cooked.description ?? "", opts.actor, new Date(created)),
-  );
+  const rootId = opts.proto
+    ? protoId(await store.prefix(), cooked.formula)
+    : await freshRootId(
+        store,
+        infix,
+        idSeed(cooked.formula, cooked.description ?? "", opts.actor, new Date(created)),
+      );
   const values = cooked.values ?? {};
   const base = (id: string, title: string): Issue => ({
     id,
@@ -77,6 +93,7 @@ export async function pourCooked(
     created_by: opts.actor,
     updated_at: created,
     ...(opts.ephemeral ? { ephemeral: true } : {}),
+    ...(opts.proto ? { is_template: true } : {}),
     source_formula: cooked.formula,
   });
   const edge = (issue: string, on: string, type: string): Dependency => ({
@@ -166,7 +183,7 @@ export async function pourCooked(
     root_id: rootId,
     id_mapping: mapping,
     created: issues.length,
-    phase: opts.ephemeral ? "vapor" : "liquid",
+    phase: opts.proto ? "solid" : opts.ephemeral ? "vapor" : "liquid",
     formula: cooked.formula,
   };
 }

@@ -185,10 +185,6 @@ describe("bd cook", () => {
       [["cook", "cyclic"], `${join(t.dirs.rig, "cyclic.formula.toml")}:9: steps form a cycle: a -> b -> a`],
       [["cook", "shiny", "--mode", "fast"], `--mode must be compile or runtime, not "fast"`],
       [["cook", "shiny", "--var", "feature"], `--var "feature" is not key=value`],
-      [
-        ["cook", "shiny", "--persist"],
-        "--persist (writing a proto bead) is not built yet; cook prints the proto as JSON",
-      ],
       [["cook", "./nope.formula.toml"], "./nope.formula.toml: no such file"],
     ];
     for (const [args, message] of cases) {

@@ -390,3 +390,45 @@ describe("bd mol wisp list / gc", () => {
     assert.equal(bad.stderr, 'Error: invalid --age "soon" (examples: 90s, 5m, 1h30m, 2d)\n');
   });
 });
+
+describe("bd cook --persist", () => {
+  it("writes the proto as template beads <prefix>-<formula>.<step>, out of lists and ready; --force replaces it", async () => {
+    const l = await freshLedger("t");
+    cleanups.push(l.cleanup);
+    const dir = l.dir;
+    writeFileSync(
+      join(dir, "chain.formula.toml"),
+      CHAIN.replace('title = "First"', 'title = "First for {{who}}"'),
+    );
+    const r = await bdJson<{
+      proto_id: string;
+      phase: string;
+      created: number;
+      id_mapping: Record<string, string>;
+    }>(dir, ["cook", "./chain.formula.toml", "--persist"]);
+    assert.equal(r.proto_id, "t-chain");
+    assert.equal(r.phase, "solid");
+    assert.equal(r.created, 4);
+    assert.equal(r.id_mapping["chain.third"], "t-chain.third");
+    const [root] = await bdJson<Array<{ issue_type: string; is_template?: boolean }>>(dir, [
+      "show",
+      "t-chain",
+    ]);
+    assert.equal(root!.issue_type, "molecule");
+    assert.equal(root!.is_template, true);
+    const [first] = await bdJson<Array<{ title: string; is_template?: boolean }>>(dir, [
+      "show",
+      "t-chain.first",
+    ]);
+    assert.equal(first!.title, "First for {{who}}");
+    assert.equal(first!.is_template, true);
+    assert.deepEqual(await bdJson(dir, ["list"]), []);
+    assert.deepEqual(await bdJson(dir, ["ready"]), []);
+    const again = await bd(dir, ["cook", "./chain.formula.toml", "--persist"]);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, "Error: proto t-chain already exists (--force replaces it)\n");
+    const forced = await bd(dir, ["cook", "./chain.formula.toml", "--persist", "--force"]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal((await everything(dir)).length, 4);
+  });
+});

@@ -5,6 +5,8 @@ import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { type CookedFormula, type CookMode, cookFormula } from "../../formulas/cook.ts";
 import { FormulaLibrary } from "../../formulas/library.ts";
+import { burnMolecule } from "../../formulas/molecule.ts";
+import { pourCooked, protoId } from "../../formulas/pour.ts";
 import { allSteps } from "../../formulas/resolve.ts";
 import { parseVarFlags } from "../../formulas/vars.ts";
 import { formulaLibraryFor, listFormulas, listText, showText } from "../formula-view.ts";
@@ -51,14 +53,27 @@ function dryRunText(c: CookedFormula): string {
   return out.join("\n");
 }
 
+/** bd cook --persist: the proto as template beads `<prefix>-<formula>[.<step>]` (src/formulas/pour.ts). */
+async function persist(ctx: BdContext, cooked: CookedFormula, force: boolean) {
+  const store = ctx.ledger();
+  const id = protoId(await store.prefix(), cooked.formula);
+  const old = await store.getIssue(id);
+  if (old && !(force && old.is_template))
+    throw new ValidationError(
+      old.is_template
+        ? `proto ${id} already exists (--force replaces it)`
+        : `${id} exists and is not a proto`,
+    );
+  if (old) await burnMolecule(store, id, ctx.actor());
+  const made = await pourCooked(store, cooked, { ephemeral: false, proto: true, actor: ctx.actor() });
+  if (ctx.json) return ctx.printJson({ proto_id: made.root_id, ...made });
+  ctx.out(`✓ Persisted proto ${made.root_id} (${made.created} template beads, ${cooked.mode} mode)`);
+}
+
 async function cook(ctx: BdContext, args: string[], o: Record<string, unknown>) {
   const mode = o.mode as string | undefined;
   if (mode !== undefined && mode !== "compile" && mode !== "runtime")
     throw new ValidationError(`--mode must be compile or runtime, not "${mode}"`);
-  if (o.persist)
-    throw new ValidationError(
-      "--persist (writing a proto bead) is not built yet; cook prints the proto as JSON",
-    );
   let vars: Record<string, string>;
   try {
     vars = parseVarFlags((o.var as string[] | undefined) ?? []);
@@ -68,6 +83,7 @@ async function cook(ctx: BdContext, args: string[], o: Record<string, unknown>) 
   const lib = libraryWith(ctx, o.searchPath as string[] | undefined);
   const cooked = cookFormula(lib, args[0]!, ctx.cwd, { mode: mode as CookMode | undefined, vars });
   if (o.dryRun && !ctx.json) return ctx.out(dryRunText(cooked));
+  if (o.persist) return persist(ctx, cooked, o.force === true);
   if (ctx.json) return ctx.printJson(o.dryRun ? { ...cooked, dry_run: true } : cooked);
   process.stdout.write(`${JSON.stringify(cooked, null, 2)}\n`);
 }
@@ -93,7 +109,8 @@ function registerFormula(program: Command): void {
     .option("--var <key=value>", "a variable's value (repeatable); any --var means runtime mode", repeat)
     .option("--mode <mode>", "compile (keep {{vars}}, the default) or runtime (substitute and check them)")
     .option("--dry-run", "print the steps that would be cooked instead of the JSON")
-    .option("--persist", "write the proto as template beads (not built yet)")
+    .option("--persist", "write the proto as template beads <prefix>-<formula>.<step>")
+    .option("--force", "with --persist: replace an existing proto")
     .option("--search-path <dir>", "look for formulas here first (repeatable)", repeat)
     .action(act(cook));
 }
