@@ -47,7 +47,7 @@ function stepType(step: Step): string {
   return STEP_TYPES.has(t) ? t : "task";
 }
 
-async function freshRootId(store: LedgerStore, infix: string, seed: string): Promise<string> {
+export async function freshRootId(store: LedgerStore, infix: string, seed: string): Promise<string> {
   const prefix = `${await store.prefix()}-${infix}`;
   // generateId wants a synchronous "taken?"; the few candidates it tries are checked first.
   for (let attempt = 0; attempt < 20; attempt++) {

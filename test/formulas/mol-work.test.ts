@@ -432,3 +432,57 @@ describe("bd cook --persist", () => {
     assert.equal((await everything(dir)).length, 4);
   });
 });
+
+describe("pouring from a persisted proto", () => {
+  it("bd mol pour <proto> clones the template beads with vars substituted; bond spawns a proto as a wisp", async () => {
+    const l = await freshLedger("t");
+    cleanups.push(l.cleanup);
+    const dir = l.dir;
+    writeFileSync(
+      join(dir, "chain.formula.toml"),
+      CHAIN.replace('title = "First"', 'title = "First for {{who}}"'),
+    );
+    await bdJson(dir, ["cook", "./chain.formula.toml", "--persist"]);
+    const r = await bdJson<{ root_id: string; created: number; id_mapping: Record<string, string> }>(dir, [
+      "mol",
+      "pour",
+      "t-chain",
+      "--var",
+      "who=Ada",
+    ]);
+    assert.match(r.root_id, /^t-mol-[0-9a-z]{6}$/);
+    assert.equal(r.created, 4);
+    assert.equal(r.id_mapping["chain.second"], `${r.root_id}.second`);
+    const [first] = await bdJson<Array<{ title: string; is_template?: boolean }>>(dir, [
+      "show",
+      `${r.root_id}.first`,
+    ]);
+    assert.equal(first!.title, "First for Ada");
+    assert.equal(first!.is_template, undefined);
+    // Edges rebuilt through the map: the chain is worked in order.
+    assert.deepEqual(
+      (await bdJson<Shown[]>(dir, ["ready", "--mol", r.root_id])).map((x) => x.id),
+      [`${r.root_id}.first`],
+    );
+    const p = await bdJson<Progress>(dir, ["mol", "progress", r.root_id]);
+    assert.deepEqual(
+      p.steps.map((x) => x.status),
+      ["ready", "pending", "pending"],
+    );
+    // The proto itself is untouched.
+    const [proto] = await bdJson<Array<{ title: string }>>(dir, ["show", "t-chain.first"]);
+    assert.equal(proto!.title, "First for {{who}}");
+    const work = await bdJson<Shown>(dir, ["create", "Real work"]);
+    const b = await bdJson<BondJson>(dir, [
+      "mol",
+      "bond",
+      "t-chain",
+      work.id,
+      "--ephemeral",
+      "--var",
+      "who=Bo",
+    ]);
+    assert.match(b.result_id, /^t-wisp-/);
+    assert.equal(b.spawned, 4);
+  });
+});

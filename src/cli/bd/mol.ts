@@ -17,6 +17,7 @@ import {
 } from "../../formulas/molecule.ts";
 import { type PourResult, pourCooked } from "../../formulas/pour.ts";
 import { type MoleculeProgress, moleculeProgress } from "../../formulas/progress.ts";
+import { protoRoot, spawnProto } from "../../formulas/proto.ts";
 import { parseVarFlags } from "../../formulas/vars.ts";
 import { gcWisps, listWisps } from "../../formulas/wisps.ts";
 import type { Issue } from "../../ledger/model.ts";
@@ -43,6 +44,15 @@ async function cookAndPour(
   } catch (e) {
     throw new ValidationError((e as Error).message);
   }
+  // A persisted proto (bd cook --persist) by its exact id is cloned rather than cooked.
+  if (await protoRoot(ctx.ledger(), formulaArg))
+    return spawnProto(ctx.ledger(), formulaArg, {
+      vars,
+      ephemeral,
+      rootOnly: o.rootOnly === true,
+      assignee: o.assignee as string | undefined,
+      actor: ctx.actor(),
+    });
   const extra = (o.searchPath as string[] | undefined) ?? [];
   const base = formulaLibraryFor(ctx.cwd, ctx.env);
   const lib = extra.length
@@ -167,39 +177,37 @@ async function burn(ctx: BdContext, args: string[]) {
   for (const b of burned) ctx.out(`🔥 Burned ${one(b.molecule_id)} (${b.deleted.length} beads deleted)`);
 }
 
-/** A bond operand: a bead of this ledger, or else a formula (name or path) to spawn. */
-async function bead(ctx: BdContext, raw: string): Promise<string | undefined> {
-  if (/\.formula\.(toml|json)$|\//.test(raw)) return undefined;
+/** A bond operand: a bead of this ledger (`bead`), or a proto id or formula to spawn. */
+async function operand(ctx: BdContext, raw: string): Promise<{ bead?: string; spawn?: string }> {
+  if (/\.formula\.(toml|json)$|\//.test(raw)) return { spawn: raw };
   try {
     const { store, id } = await ctx.resolve(raw);
     if (store !== ctx.ledger())
       throw new ValidationError(`${id} is in another ledger: bond beads of one ledger`);
-    const issue = await store.getIssue(id);
-    if (issue?.is_template) throw new ValidationError(`${id} is a proto: bond its formula by name instead`);
-    return id;
+    return (await store.getIssue(id))?.is_template ? { spawn: id } : { bead: id };
   } catch (e) {
-    if (e instanceof NotFoundError) return undefined;
+    if (e instanceof NotFoundError) return { spawn: raw };
     throw e;
   }
 }
 
 /**
- * bd mol bond A B (beads §4.1): a formula is spawned first (a wisp with --ephemeral, else a
- * poured molecule); then B depends on A through the bond's edge (molecule.ts bondBeads).
- * Two formulas (a compound proto) are refused: pour one and bond the other to it.
+ * bd mol bond A B (beads §4.1): a formula or proto is spawned first (a wisp with --ephemeral,
+ * else a poured molecule); then B depends on A through the bond's edge (molecule.ts
+ * bondBeads). Two formulas or protos (a compound proto) are refused: pour one, bond the other.
  */
 async function bond(ctx: BdContext, args: string[], o: Record<string, unknown>) {
   const type = bondType(o.type as string | undefined);
-  const [a, b] = [await bead(ctx, args[0]!), await bead(ctx, args[1]!)];
-  if (a === undefined && b === undefined)
+  const [a, b] = [await operand(ctx, args[0]!), await operand(ctx, args[1]!)];
+  if (a.spawn !== undefined && b.spawn !== undefined)
     throw new ValidationError(
       `neither ${args[0]} nor ${args[1]} is a bead: bonding two formulas is not supported; pour one and bond the other to it`,
     );
-  let spawned: PourResult | undefined;
-  if (a === undefined || b === undefined)
-    spawned = await cookAndPour(ctx, a === undefined ? args[0]! : args[1]!, o, o.ephemeral === true);
-  const first = a ?? spawned!.root_id;
-  const second = b ?? spawned!.root_id;
+  const spawnArg = a.spawn ?? b.spawn;
+  const spawned =
+    spawnArg === undefined ? undefined : await cookAndPour(ctx, spawnArg, o, o.ephemeral === true);
+  const first = a.bead ?? spawned!.root_id;
+  const second = b.bead ?? spawned!.root_id;
   try {
     await bondBeads(ctx.ledger(), first, second, type, ctx.actor());
   } catch (e) {
