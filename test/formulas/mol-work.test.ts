@@ -486,3 +486,107 @@ describe("pouring from a persisted proto", () => {
     assert.equal(b.spawned, 4);
   });
 });
+
+describe("bd mol seed / distill", () => {
+  it("seed --patrol checks the patrol formulas cook; a missing one fails the seed", async () => {
+    const l = await freshLedger("t");
+    cleanups.push(l.cleanup);
+    const ok = await bdJson<{ ok: boolean; seeded: Array<{ formula: string; ok: boolean }> }>(l.dir, [
+      "mol",
+      "seed",
+      "--patrol",
+    ]);
+    assert.equal(ok.ok, true);
+    assert.deepEqual(
+      ok.seeded.map((x) => x.formula),
+      ["mol-witness-patrol", "mol-refinery-patrol", "mol-deacon-patrol"],
+    );
+    const bad = await bd(l.dir, ["mol", "seed", "mol-witness-patrol", "no-such-formula"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /✓ mol-witness-patrol/);
+    assert.match(bad.stdout, /✗ no-such-formula: /);
+  });
+
+  it("distill writes the molecule back as a formula that cooks to the same steps, values back to {{vars}}", async () => {
+    const l = await freshLedger("t");
+    cleanups.push(l.cleanup);
+    const dir = l.dir;
+    writeFileSync(
+      join(dir, "release.formula.toml"),
+      `formula = "release"
+[vars]
+version = { required = true }
+[[steps]]
+id = "build"
+title = "Build {{version}}"
+[[steps]]
+id = "approve"
+title = "Approve {{version}}"
+needs = ["build"]
+gate = { type = "timer", timeout = "2h" }
+[[steps]]
+id = "ship"
+title = "Ship"
+needs = ["approve"]
+[[steps.children]]
+id = "upload"
+title = "Upload"
+[[steps.children]]
+id = "announce"
+title = "Announce {{version}}"
+needs = ["upload"]
+`,
+    );
+    const { root_id: root } = await bdJson<{ root_id: string }>(dir, [
+      "mol",
+      "pour",
+      "./release.formula.toml",
+      "--var",
+      "version=2.0",
+    ]);
+    const d = await bdJson<{ name: string; path: string; steps: number }>(dir, [
+      "mol",
+      "distill",
+      root,
+      "--var",
+      "version=2.0",
+    ]);
+    assert.equal(d.name, "release-distilled");
+    assert.equal(d.path, join(dir, ".beads", "formulas", "release-distilled.formula.toml"));
+    assert.equal(d.steps, 5);
+    interface CookStep {
+      id: string;
+      title: string;
+      needs?: string[];
+      gate?: { type: string; timeout?: string };
+      children?: CookStep[];
+    }
+    const cooked = await bdJson<{ steps: CookStep[]; variables: string[] }>(dir, [
+      "cook",
+      "release-distilled",
+    ]);
+    const flat = (steps: CookStep[], out: string[] = []): string[] => {
+      for (const s of steps) {
+        out.push(
+          `${s.id}:${s.title}:${(s.needs ?? []).join("+")}${s.gate ? `:gate ${s.gate.type} ${s.gate.timeout}` : ""}`,
+        );
+        flat(s.children ?? [], out);
+      }
+      return out;
+    };
+    assert.deepEqual(flat(cooked.steps), [
+      "build:Build {{version}}:",
+      "approve:Approve {{version}}:build:gate timer 2h",
+      "ship:Ship:approve",
+      "upload:Upload:",
+      "announce:Announce {{version}}:upload",
+    ]);
+    assert.deepEqual(cooked.variables, ["version"]);
+    const again = await bd(dir, ["mol", "distill", root, "--var", "version=2.0"]);
+    assert.equal(again.code, 1);
+    assert.match(
+      again.stderr,
+      /^Error: .*release-distilled\.formula\.toml exists \(--force overwrites it\)\n$/,
+    );
+  });
+});

@@ -1,10 +1,12 @@
 // bd mol: pour / wisp (a formula cooked in runtime mode and written as a molecule,
 // src/formulas/pour.ts), and working with poured molecules: current, progress, show
 // (read through moleculeProgress), squash, burn, bond, wisp list/gc (src/formulas/molecule.ts).
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { NotFoundError, ValidationError } from "../../errors.ts";
 import { cookFormula } from "../../formulas/cook.ts";
+import { distillMolecule } from "../../formulas/distill.ts";
 import { durationMs } from "../../formulas/duration.ts";
 import { FormulaLibrary } from "../../formulas/library.ts";
 import {
@@ -256,6 +258,56 @@ async function wispGc(ctx: BdContext, _args: string[], o: Record<string, unknown
   );
 }
 
+/** bd mol seed [formula...] [--patrol]: checks that formulas resolve and cook (compile mode). */
+async function seed(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  const names = [...args, ...(o.patrol ? PATROL_FORMULAS : [])];
+  if (names.length === 0) throw new ValidationError("name formulas to check, or --patrol");
+  const lib = formulaLibraryFor(ctx.cwd, ctx.env);
+  const seeded = names.map((name) => {
+    try {
+      const c = cookFormula(lib, name, ctx.cwd, {});
+      return { formula: name, ok: true, steps: c.step_count, source: c.source };
+    } catch (e) {
+      return { formula: name, ok: false, error: (e as Error).message };
+    }
+  });
+  const ok = seeded.every((x) => x.ok);
+  if (ctx.json) ctx.printJson({ ok, seeded });
+  else
+    for (const x of seeded)
+      ctx.out(x.ok ? `✓ ${x.formula} (${x.steps} steps)` : `✗ ${x.formula}: ${one(x.error)}`);
+  return ok ? 0 : 1;
+}
+
+/** bd mol distill <mol> [name]: the molecule written back as a formula file. */
+async function distill(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  const { store, root } = await molecule(ctx, args[0]!);
+  let vars: Record<string, string>;
+  try {
+    vars = parseVarFlags((o.var as string[] | undefined) ?? []);
+  } catch (e) {
+    throw new ValidationError((e as Error).message);
+  }
+  const name =
+    args[1] ??
+    (root.source_formula
+      ? `${root.source_formula}-distilled`
+      : root.title
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-")
+          .replace(/^-|-$/g, "") || "distilled");
+  const d = await distillMolecule(store, root.id, { name, vars });
+  if (o.output === "-") return void process.stdout.write(d.text);
+  const path = o.output
+    ? resolve(ctx.cwd, o.output as string)
+    : join(ctx.location().beadsDir, "formulas", `${name}.formula.toml`);
+  if (existsSync(path) && !o.force) throw new ValidationError(`${path} exists (--force overwrites it)`);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, d.text);
+  if (ctx.json) return ctx.printJson({ name, path, steps: d.steps });
+  ctx.out(`✓ Distilled ${one(root.id)} into ${path} (${d.steps} steps)`);
+}
+
 function registerMol(program: Command): void {
   const mol = program.command("mol").alias("molecule").description("Molecules: formulas poured as beads");
   const withFormulaOptions = (cmd: Command) =>
@@ -347,6 +399,23 @@ function registerMol(program: Command): void {
     .option("--assignee <who>", "assignee of the spawned molecule's root")
     .option("--search-path <dir>", "look for formulas here first (repeatable)", repeat)
     .action(act(bond));
+  mol
+    .command("seed")
+    .description("Check that formulas resolve and cook (--patrol: the witness, refinery and deacon patrols)")
+    .argument("[formulas...]", "formula names or paths")
+    .option("--patrol", "the patrol formulas")
+    .action(act(seed));
+  mol
+    .command("distill")
+    .description("Write a molecule back as a formula file (.beads/formulas/<name>.formula.toml)")
+    .argument("<molecule>", "molecule root ID")
+    .argument("[name]", "formula name (default: <source formula>-distilled, or the title)")
+    .option("--var <name=value>", "turn this value back into {{name}} (repeatable)", repeat)
+    .option("-o, --output <path>", "where to write it (- for stdout)")
+    .option("--force", "overwrite an existing file")
+    .action(act(distill));
 }
+
+const PATROL_FORMULAS = ["mol-witness-patrol", "mol-refinery-patrol", "mol-deacon-patrol"];
 
 export const MOL: CommandGroup = { names: ["mol", "molecule"], register: registerMol };
