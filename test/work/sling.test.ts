@@ -105,6 +105,13 @@ describe("gt sling", () => {
     assert.equal(r.code, 1);
     // Refused before any polecat is chosen (the write's own re-check would say "meanwhile").
     assert.equal(r.stderr, `Error: ${closed} is closed; reopen it before slinging\n`);
+    // A tombstone (a deleted bead, as an imported Gas Town ledger may keep them) is closed too.
+    await bd(["config", "set", "status.custom", "tombstone"]);
+    const buried = await newBead("deleted one");
+    await bd(["update", buried, "--status", "tombstone"]);
+    r = await town.gt(["sling", buried, "alpha", "--no-start"]);
+    assert.equal(r.stderr, `Error: ${buried} is tombstone; reopen it before slinging\n`);
+    assert.equal((await show(buried)).assignee ?? null, null);
 
     const deferred = await newBead("later");
     await bd(["defer", deferred, "--until", "+7d"]);
