@@ -33,6 +33,15 @@ function repeat(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** The command's --var k=v flags; a malformed one is a ValidationError (one line). */
+function varFlags(o: Record<string, unknown>): Record<string, string> {
+  try {
+    return parseVarFlags((o.var as string[] | undefined) ?? []);
+  } catch (e) {
+    throw new ValidationError((e as Error).message);
+  }
+}
+
 /** Cooks `formulaArg` in runtime mode with the command's --var and --search-path, and pours it. */
 async function cookAndPour(
   ctx: BdContext,
@@ -40,12 +49,7 @@ async function cookAndPour(
   o: Record<string, unknown>,
   ephemeral: boolean,
 ): Promise<PourResult> {
-  let vars: Record<string, string>;
-  try {
-    vars = parseVarFlags((o.var as string[] | undefined) ?? []);
-  } catch (e) {
-    throw new ValidationError((e as Error).message);
-  }
+  const vars = varFlags(o);
   // A persisted proto (bd cook --persist) by its exact id is cloned rather than cooked.
   if (await protoRoot(ctx.ledger(), formulaArg))
     return spawnProto(ctx.ledger(), formulaArg, {
@@ -282,12 +286,7 @@ async function seed(ctx: BdContext, args: string[], o: Record<string, unknown>) 
 /** bd mol distill <mol> [name]: the molecule written back as a formula file. */
 async function distill(ctx: BdContext, args: string[], o: Record<string, unknown>) {
   const { store, root } = await molecule(ctx, args[0]!);
-  let vars: Record<string, string>;
-  try {
-    vars = parseVarFlags((o.var as string[] | undefined) ?? []);
-  } catch (e) {
-    throw new ValidationError((e as Error).message);
-  }
+  const vars = varFlags(o);
   const name =
     args[1] ??
     (root.source_formula
