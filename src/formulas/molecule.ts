@@ -4,7 +4,7 @@
 import { ConflictError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { LedgerStore } from "../ledger/store.ts";
-import { type MoleculeProgress, moleculeProgress } from "./progress.ts";
+import { type MoleculeProgress, type MoleculeStep, moleculeProgress } from "./progress.ts";
 
 export const MOLECULE_TYPE = "molecule";
 
@@ -45,8 +45,35 @@ export interface ContinueResult {
 }
 
 /**
- * After `stepId` closed: claim the molecule's first ready step for `actor`. A ready step that
- * someone else claimed meanwhile is skipped; a bead outside any molecule has no next step.
+ * Closes the container steps (steps with steps nested under them) whose nested steps are all
+ * done, innermost first, so the steps that wait on a container can go. Returns what it closed.
+ */
+async function closeFinishedContainers(store: LedgerStore, rootId: string, actor: string): Promise<string[]> {
+  const closed: string[] = [];
+  for (;;) {
+    const { steps } = await moleculeProgress(store, rootId);
+    const kids = new Map<string, MoleculeStep[]>();
+    for (const s of steps)
+      if (s.issue.parent) kids.set(s.issue.parent, [...(kids.get(s.issue.parent) ?? []), s]);
+    const finished = steps
+      .filter(
+        (s) =>
+          s.status !== "done" &&
+          kids.has(s.issue.id) &&
+          kids.get(s.issue.id)!.every((k) => k.status === "done"),
+      )
+      .sort((a, b) => b.depth - a.depth)[0];
+    if (!finished) return closed;
+    await store.closeIssue(finished.issue.id, { reason: "All its steps are done" }, actor);
+    closed.push(finished.issue.id);
+  }
+}
+
+/**
+ * After `stepId` closed: close the containers it finished, then claim the molecule's first
+ * ready step that has no steps of its own (a container is worked through its nested steps)
+ * for `actor`. A ready step that someone else claimed meanwhile is skipped; a bead outside
+ * any molecule has no next step.
  */
 export async function continueMolecule(
   store: LedgerStore,
@@ -55,9 +82,11 @@ export async function continueMolecule(
 ): Promise<ContinueResult> {
   const root = await moleculeRootOf(store, stepId);
   if (!root || root.id === stepId) return { molecule_id: root?.id ?? null, next: null, complete: false };
+  await closeFinishedContainers(store, root.id, actor);
   const progress = await moleculeProgress(store, root.id);
+  const containers = new Set(progress.steps.map((s) => s.issue.parent));
   for (const step of progress.steps) {
-    if (step.status !== "ready") continue;
+    if (step.status !== "ready" || containers.has(step.issue.id)) continue;
     try {
       const next = await store.claimIssue(step.issue.id, actor);
       return { molecule_id: root.id, next, complete: false };

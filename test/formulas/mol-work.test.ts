@@ -72,6 +72,50 @@ describe("bd close --continue", () => {
     assert.equal(last.complete, true);
   });
 
+  it("walks into nested steps and closes their container once they are all done", async () => {
+    const l = await freshLedger("t");
+    cleanups.push(l.cleanup);
+    const dir = l.dir;
+    writeFileSync(
+      join(dir, "nested.formula.toml"),
+      `formula = "nested"
+[[steps]]
+id = "prep"
+title = "Prep"
+[[steps]]
+id = "ship"
+title = "Ship"
+needs = ["prep"]
+[[steps.children]]
+id = "upload"
+title = "Upload"
+[[steps.children]]
+id = "announce"
+title = "Announce"
+needs = ["upload"]
+[[steps]]
+id = "docs"
+title = "Docs"
+needs = ["ship"]
+`,
+    );
+    const { root_id: root } = await bdJson<{ root_id: string }>(dir, [
+      "mol",
+      "pour",
+      "./nested.formula.toml",
+    ]);
+    const walk: string[] = [];
+    let at: string | undefined = `${root}.prep`;
+    while (at) {
+      const r: { next: Shown | null } = await bdJson(dir, ["close", at, "--continue"]);
+      at = r.next?.id;
+      if (at) walk.push(at.replace(`${root}.`, ""));
+    }
+    assert.deepEqual(walk, ["upload", "announce", "docs"]);
+    const [ship] = await bdJson<Shown[]>(dir, ["show", `${root}.ship`]);
+    assert.equal(ship!.status, "closed");
+  });
+
   it("a bead outside any molecule closes with next null", async () => {
     const l = await freshLedger("t");
     cleanups.push(l.cleanup);
