@@ -171,13 +171,8 @@ export async function runFormula(
   } finally {
     await ledger.close();
   }
-  const tracked = [...result.beads.map((b) => b.id), ...(result.synthesis ? [result.synthesis] : [])];
-  const convoy = await createConvoy(town, {
-    title: `${cooked.formula} (${runId})`,
-    issues: tracked,
-    actor: opts.actor,
-  });
-  result.convoy = convoy.id;
+  // Slung first, tracked second: a convoy whose legs nobody holds yet looks stranded, and
+  // the deacon would feed the legs itself (and not the synthesis again for a cooldown).
   result.sling = await sling(
     town,
     provider,
@@ -185,6 +180,13 @@ export async function runFormula(
     rig,
     { actor: opts.actor, agent: opts.agent, noConvoy: true, noStart: opts.noStart },
   );
+  const tracked = [...result.beads.map((b) => b.id), ...(result.synthesis ? [result.synthesis] : [])];
+  const convoy = await createConvoy(town, {
+    title: `${cooked.formula} (${runId})`,
+    issues: tracked,
+    actor: opts.actor,
+  });
+  result.convoy = convoy.id;
   return result;
 }
 
