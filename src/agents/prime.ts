@@ -7,6 +7,7 @@ import { basename, join } from "node:path";
 import { listEscalations } from "../comms/escalation.ts";
 import { unreadMail } from "../comms/mailbox.ts";
 import { logEvent } from "../events/log.ts";
+import { checklistLines, stepNow } from "../formulas/checklist.ts";
 import { type MoleculeProgress, moleculeProgress } from "../formulas/progress.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
@@ -284,19 +285,6 @@ function hookSection(id: AgentIdentity, view: LedgerView, vars: TemplateVars): s
   return `## Your hook\n\n${parts.join("\n\n")}`;
 }
 
-/** The step to work now: the one in progress, else the first ready one. */
-function stepNow(p: MoleculeProgress): MoleculeProgress["steps"][number] | undefined {
-  return p.steps.find((s) => s.is_current) ?? p.steps.find((s) => s.status === "ready");
-}
-
-const STEP_BOX: Record<string, string> = {
-  done: "[x]",
-  current: "[>]",
-  ready: "[ ]",
-  blocked: "[!]",
-  pending: "[ ]",
-};
-
 /** The attached molecule as a checklist, the step to work now marked and spelled out. */
 function moleculeBlock(id: AgentIdentity, p: MoleculeProgress): string {
   const now = stepNow(p);
@@ -306,12 +294,7 @@ function moleculeBlock(id: AgentIdentity, p: MoleculeProgress): string {
     "Work these steps in order; each step's description says what to do.",
     "",
   ];
-  for (const s of p.steps) {
-    const mark = s === now ? (s.is_current ? "  ← current" : "  ← current (start here)") : "";
-    lines.push(
-      `${"  ".repeat(s.depth)}- ${STEP_BOX[s.status]} ${s.issue.id} — ${safeText(s.issue.title)}${mark}`,
-    );
-  }
+  lines.push(...checklistLines(p));
   if (now) {
     const text = safeText(now.issue.description?.trim() ?? "", { multiline: true });
     lines.push(

@@ -17,6 +17,7 @@ import { handoffGroup } from "./handoff.ts";
 import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
 import { mailGroup } from "./mail.ts";
+import { molGroup } from "./mol.ts";
 import { nudgeGroup } from "./nudge.ts";
 import { patrolGroup } from "./patrol.ts";
 import { polecatGroup } from "./polecat.ts";
@@ -76,6 +77,7 @@ const GROUPS: GtGroup[] = [
   doneGroup,
   convoyGroup,
   formulaGroup,
+  molGroup,
   costsGroup,
   daemonGroup,
   schedulerGroup,
