@@ -67,6 +67,25 @@ function chosenLegs(cooked: CookedFormula, preset: string | undefined): Step[] {
   return legs.filter((l) => names.includes(l.id));
 }
 
+/** A run before anything is made. */
+function newRun(
+  formula: string,
+  type: Formula["type"],
+  rig: string,
+  opts: FormulaRunOptions,
+): FormulaRunResult {
+  return {
+    formula,
+    type,
+    rig,
+    beads: [],
+    synthesis: null,
+    convoy: null,
+    sling: null,
+    dry_run: opts.dryRun === true,
+  };
+}
+
 interface PlannedBead {
   title: string;
   description: string;
@@ -127,16 +146,7 @@ export async function runFormula(
   const cooked = cookFormula(lib, name, town.root, { mode: "runtime", vars: opts.vars });
   const runId = `${cooked.formula}-${randomBytes(3).toString("hex")}`;
   const planned = convoyBeads(cooked, opts, runId);
-  const result: FormulaRunResult = {
-    formula: cooked.formula,
-    type: "convoy",
-    rig,
-    beads: [],
-    synthesis: null,
-    convoy: null,
-    sling: null,
-    dry_run: opts.dryRun === true,
-  };
+  const result = newRun(cooked.formula, "convoy", rig, opts);
   if (opts.dryRun) {
     result.beads = planned.legs.map((b) => ({ id: "", title: b.title, leg: b.leg }));
     return result;
@@ -199,16 +209,7 @@ async function runWorkflow(
   opts: FormulaRunOptions,
 ): Promise<FormulaRunResult> {
   const title = opts.vars.title ?? `Run ${formula}`;
-  const result: FormulaRunResult = {
-    formula,
-    type: "workflow",
-    rig,
-    beads: [],
-    synthesis: null,
-    convoy: null,
-    sling: null,
-    dry_run: opts.dryRun === true,
-  };
+  const result = newRun(formula, "workflow", rig, opts);
   if (opts.dryRun) {
     result.beads = [{ id: "", title, leg: null }];
     return result;

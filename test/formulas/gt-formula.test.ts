@@ -3,10 +3,11 @@
 // hooked on its own polecat, and a synthesis bead blocked by every leg. Without sessions.
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { townWithFormulas } from "../helpers/formula-town.ts";
+import { bdOk, type TestTown } from "../helpers/town.ts";
 
 const TRIO = `formula = "trio"
 type = "convoy"
@@ -76,11 +77,7 @@ describe("gt formula create and run", () => {
   const show = async (id: string) => (JSON.parse(await bd(["show", id, "--json"])) as Bead[])[0]!;
 
   before(async () => {
-    town = await newTown("subprocess");
-    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "alpha-src")), "--mirror"]);
-    assert.equal(r.code, 0, r.stderr);
-    mkdirSync(join(town.root, ".beads", "formulas"), { recursive: true });
-    writeFileSync(join(town.root, ".beads", "formulas", "trio.formula.toml"), TRIO);
+    town = await townWithFormulas({ trio: TRIO });
   });
   after(async () => {
     await town?.cleanup();

@@ -2,10 +2,10 @@
 // the polecat), status and step done from the polecat's workspace, detach, burn and squash.
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { townWithFormulas } from "../helpers/formula-town.ts";
+import { bdOk, type TestTown } from "../helpers/town.ts";
 
 const STEPS = `formula = "abc"
 [[steps]]
@@ -43,11 +43,7 @@ describe("gt mol", () => {
   };
 
   before(async () => {
-    town = await newTown("subprocess");
-    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "alpha-src")), "--mirror"]);
-    assert.equal(r.code, 0, r.stderr);
-    mkdirSync(join(town.root, ".beads", "formulas"), { recursive: true });
-    writeFileSync(join(town.root, ".beads", "formulas", "abc.formula.toml"), STEPS);
+    town = await townWithFormulas({ abc: STEPS });
   });
   after(async () => {
     await town?.cleanup();

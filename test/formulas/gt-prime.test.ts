@@ -2,10 +2,10 @@
 // checklist, the step to work now marked and spelled out, and how to move on.
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { townWithFormulas } from "../helpers/formula-town.ts";
+import { bdOk, type TestTown } from "../helpers/town.ts";
 
 const STEPS = `formula = "three-steps"
 [[steps]]
@@ -36,11 +36,7 @@ describe("gt prime with an attached molecule", () => {
   };
 
   before(async () => {
-    town = await newTown("subprocess");
-    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "alpha-src")), "--mirror"]);
-    assert.equal(r.code, 0, r.stderr);
-    mkdirSync(join(town.root, ".beads", "formulas"), { recursive: true });
-    writeFileSync(join(town.root, ".beads", "formulas", "three-steps.formula.toml"), STEPS);
+    town = await townWithFormulas({ "three-steps": STEPS });
     bead = await bdOk(town, join(town.root, "alpha"), [
       "create",
       "the widget",

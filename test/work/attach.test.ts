@@ -3,10 +3,11 @@
 // sling fails after the pour. Hooks without sessions (--no-start).
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, changeSettings, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { townWithFormulas } from "../helpers/formula-town.ts";
+import { bdOk, changeSettings, type TestTown } from "../helpers/town.ts";
 
 interface Outcome {
   bead: string;
@@ -59,11 +60,7 @@ describe("gt sling attaches a molecule", () => {
   const sling = (args: string[]) => town.gt(["sling", ...args, "--no-start", "--no-convoy", "--json"]);
 
   before(async () => {
-    town = await newTown("subprocess");
-    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "alpha-src")), "--mirror"]);
-    assert.equal(r.code, 0, r.stderr);
-    mkdirSync(join(town.root, ".beads", "formulas"), { recursive: true });
-    writeFileSync(join(town.root, ".beads", "formulas", "paint.formula.toml"), PAINT);
+    town = await townWithFormulas({ paint: PAINT });
   });
   after(async () => {
     await town?.cleanup();
