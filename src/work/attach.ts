@@ -306,3 +306,38 @@ export async function attachForSling(
   });
   return { molecule: r.molecule, poured: true };
 }
+
+/**
+ * For a sling that may leave beads in the scheduler's queue: the queue keeps beads, not
+ * flags, so the molecule (the formula named, else the rig's default) is attached now, and
+ * the sling that later takes the bead keeps it. One bead failing undoes the others.
+ * Returns bead → molecule for the beads it attached (rolled back if their sling fails).
+ */
+export async function attachAhead(
+  town: Town,
+  beads: string[],
+  rig: string,
+  opts: { formula?: string | undefined; vars?: Record<string, string> | undefined; actor: string },
+): Promise<Map<string, string>> {
+  const made = new Map<string, string>();
+  const formula = opts.formula ?? defaultWorkFormula(town, rig);
+  if (!formula) {
+    if (opts.vars && Object.keys(opts.vars).length > 0)
+      throw new ValidationError(
+        "--var needs a formula: gt sling <formula> --on <bead>, or set the rig's workflow.default_formula",
+      );
+    return made;
+  }
+  try {
+    for (const bead of beads) {
+      if (!opts.formula && (await attachmentOf(town, bead))) continue;
+      const r = await attachMolecule(town, bead, { formula, vars: opts.vars, actor: opts.actor });
+      made.set(bead, r.molecule);
+    }
+  } catch (e) {
+    for (const [bead, mol] of made)
+      await rollBackAttachment(town, bead, mol, opts.actor).catch(() => undefined);
+    throw e;
+  }
+  return made;
+}

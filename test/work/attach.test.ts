@@ -177,4 +177,34 @@ describe("gt sling attaches a molecule", () => {
     assert.equal(bead.description, "text");
     assert.equal(await bd(["count", "--all"]), before, "the poured molecule is gone");
   });
+
+  it("a bead the scheduler queues gets its molecule now, and keeps it for the sling that takes it", async () => {
+    const busy = await bd(["create", "keeps a polecat busy", "--silent"]);
+    assert.equal((await sling([busy, "alpha"])).code, 0);
+    const id = await bd(["create", "waits its turn", "--silent"]);
+    const r = await town.gt([
+      "sling",
+      "paint",
+      "--on",
+      id,
+      "alpha",
+      "--var",
+      "color=blue",
+      "--max-concurrent",
+      "1",
+      "--no-convoy",
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as Report & { queued: Array<{ bead: string }> };
+    assert.deepEqual(
+      report.queued.map((q) => q.bead),
+      [id],
+    );
+    const f = attachedFields(String((await show(id)).description));
+    assert.equal(f.attached_formula, "paint");
+    assert.equal(JSON.parse(f.attached_vars!).color, "blue");
+    const p = await progress(f.attached_molecule!);
+    assert.equal(p.steps[0]!.issue.title, `Mix blue paint for ${id}`);
+  });
 });

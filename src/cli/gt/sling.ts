@@ -5,7 +5,9 @@ import { GasTownError, ValidationError } from "../../errors.ts";
 import { parseVarFlags } from "../../formulas/vars.ts";
 import { addressOf, callerActor, callerIdentity } from "../../town/identity.ts";
 import { type DogSlingReport, isDogTarget, slingToDog } from "../../watch/dog-agents.ts";
+import { loadSchedulerConfig } from "../../watch/scheduler-config.ts";
 import { type ScheduledSlingReport, slingScheduled } from "../../watch/scheduler-sling.ts";
+import { attachAhead, rollBackAttachment } from "../../work/attach.ts";
 import { hookOf, townReady, unhookBead } from "../../work/hook.ts";
 import { type SlingFailure, type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
 import type { GtContext } from "./context.ts";
@@ -163,7 +165,23 @@ export const slingGroup: GtGroup = {
         act(async (ctx, words, opts) => {
           const maxConcurrent = maxConcurrentOf(opts.maxConcurrent);
           const { beads, target, formula } = slingWords(ctx, words, opts);
-          const o = { ...slingOptions(ctx, opts), ...(formula ? { formula } : {}) };
+          const o: SlingOptions = { ...slingOptions(ctx, opts), ...(formula ? { formula } : {}) };
+          // Beads the scheduler may queue get their molecule now (see attachAhead).
+          const town = ctx.town();
+          const capped =
+            !o.noStart &&
+            !o.dryRun &&
+            target !== undefined &&
+            town.rigNames().includes(target) &&
+            (maxConcurrent !== undefined || loadSchedulerConfig(town).maxPolecats > 0);
+          const ahead =
+            capped && (o.formula || o.vars)
+              ? await attachAhead(town, beads, target!, { formula: o.formula, vars: o.vars, actor: o.actor })
+              : new Map<string, string>();
+          if (ahead.size > 0 || capped) {
+            delete o.formula;
+            delete o.vars;
+          }
           // A dog (deacon/dogs[/name]) is picked or added by the kennel; dogs skip the scheduler.
           const report = isDogTarget(target)
             ? await slingToDog(ctx.town(), ctx.provider(), beads, target!, {
@@ -174,6 +192,10 @@ export const slingGroup: GtGroup = {
                 ...o,
                 ...(maxConcurrent ? { maxConcurrent } : {}),
               });
+          for (const f of report.failures) {
+            const mol = ahead.get(f.bead);
+            if (mol) await rollBackAttachment(town, f.bead, mol, o.actor).catch(() => undefined);
+          }
           // One bead that could not go: its reason is the one error line.
           if (beads.length === 1 && report.failures[0]) throw new SlingError(report.failures[0]);
           if (ctx.json) ctx.printJson(report);
