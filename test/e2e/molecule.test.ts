@@ -112,4 +112,34 @@ describe("a molecule walked by a polecat, merged by the refinery", () => {
     const doneAt = log.findIndex((l) => l.startsWith("script-agent: done with"));
     assert.ok(doneAt > log.findIndex((l) => l.includes(".submit:")), "gt done after the last step");
   });
+
+  it("a step whose script fails: the polecat asks for help and the molecule stays at that step", async () => {
+    const id = await bd(["create", "cannot be done", "-d", "Try.\n\n```sh\nexit 3\n```\n", "--silent"]);
+    const report = await town.gtJson<SlingReport>([
+      "sling",
+      "mol-polecat-work",
+      "--on",
+      id,
+      "alpha",
+      "--agent",
+      "script",
+    ]);
+    const mol = report.outcomes[0]!.molecule!;
+    const bead = await eventually(
+      async () => {
+        const b = (JSON.parse(await bd(["show", id, "--json"])) as Array<Bead & { labels?: string[] }>)[0]!;
+        return b.labels?.includes("gt:escalated") ? b : undefined;
+      },
+      60_000,
+      "the bead escalated",
+    );
+    assert.equal(bead?.status, "blocked");
+    const p = (JSON.parse(await bd(["mol", "current", mol, "--json"])) as Progress[])[0]!;
+    const state = Object.fromEntries(p.steps.map((s) => [s.issue.id.slice(mol.length + 1), s.status]));
+    assert.equal(state["load-context"], "done");
+    assert.equal(state.implement, "current", JSON.stringify(state));
+    assert.equal(state.submit, "pending");
+    const comments = await bd(["comments", id, "--json"]);
+    assert.match(comments, /step \S+\.implement: the script exited with status 3/);
+  });
 });
