@@ -13,7 +13,7 @@ const LAYERS = [
   ["refinery"],
   ["watch"],
   ["agents"],
-  ["demo", "doctor"],
+  ["demo", "doctor", "dashboard"],
   ["cli"],
 ];
 

@@ -6,6 +6,7 @@ import { convoyGroup } from "./convoy.ts";
 import { costsGroup } from "./costs.ts";
 import { crewGroup } from "./crew.ts";
 import { daemonGroup } from "./daemon.ts";
+import { dashboardGroup } from "./dashboard.ts";
 import { deaconGroup } from "./deacon.ts";
 import { demoGroup } from "./demo.ts";
 import { doctorGroup } from "./doctor.ts";
@@ -79,6 +80,7 @@ const GROUPS: GtGroup[] = [
   formulaGroup,
   molGroup,
   costsGroup,
+  dashboardGroup,
   daemonGroup,
   schedulerGroup,
   upGroup,
