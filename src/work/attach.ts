@@ -267,6 +267,8 @@ export async function rollBackAttachment(town: Town, beadId: string, molecule: s
 
 export interface SlingAttachRequest {
   bead: string;
+  /** The bead's description as the sling read it (spares opening its ledger again). */
+  description?: string | undefined;
   /** The rig of the polecat taking the bead (its default formula applies), if a polecat. */
   polecatRig?: string | undefined;
   assignee: string;
@@ -286,7 +288,8 @@ export async function attachForSling(
   req: SlingAttachRequest,
 ): Promise<{ molecule: string | null; poured: boolean }> {
   const formula = req.formula ?? (req.polecatRig ? defaultWorkFormula(town, req.polecatRig) : undefined);
-  const existing = await attachmentOf(town, req.bead);
+  const existing =
+    "description" in req ? readAttachment(req.description) : await attachmentOf(town, req.bead);
   if (existing && !req.formula) {
     await assignMolecule(town, req.bead, req.assignee, req.actor);
     return { molecule: existing.attached_molecule, poured: false };

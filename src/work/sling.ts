@@ -668,6 +668,7 @@ export async function sling(
     try {
       p.molecule = await attachForSling(town, {
         bead: p.issue.id,
+        description: p.issue.description,
         polecatRig: p.id.role === "polecat" ? p.id.rig : undefined,
         assignee: addressOf(p.id),
         formula: opts.formula,
