@@ -118,6 +118,29 @@ describe("gt sling guards", () => {
     assert.equal((await show(second)).status, "open");
     assert.equal((await show(second)).assignee ?? null, null);
     assert.equal((await show(first)).assignee, `alpha/polecats/${o.polecat}`);
+    const asJson = await town.gt(["sling", second, `alpha/polecats/${o.polecat}`, "--no-start", "--json"]);
+    assert.equal((JSON.parse(asJson.stdout) as { code: string }).code, "polecat_busy");
+
+    // Work it submitted (in progress, waiting on the merge queue) is off its hook: not busy.
+    await bd(["update", first, "--status", "in_progress"]);
+    const next = await town.gtJson<Report>(["sling", second, `alpha/polecats/${o.polecat}`, "--no-start"]);
+    assert.equal(next.outcomes[0]!.action, "hooked");
+    assert.equal((await show(second)).assignee, `alpha/polecats/${o.polecat}`);
+    assert.equal((await show(first)).status, "in_progress", "the submitted bead is left alone");
+  });
+
+  it("a hooked bead of any type makes a polecat busy, mail and other infrastructure beads included", async () => {
+    const o = (await town.gtJson<Report>(["sling", await newBead("its work"), "alpha", "--no-start"]))
+      .outcomes[0]!;
+    const polecat = `alpha/polecats/${o.polecat}`;
+    await bd(["update", o.bead, "--status", "in_progress"]);
+    const note = await bd(["create", "a handed-over message", "--type", "message", "--silent"]);
+    await bd(["update", note, "--status", "hooked", "--assignee", polecat]);
+    const work = await newBead("more work");
+    const r = await town.gt(["sling", work, polecat, "--no-start"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`already has ${note} on its hook`));
+    assert.equal((await show(work)).status, "open");
   });
 
   it("a sandbox that cannot be made puts the bead back as it was and removes the new polecat", async () => {
