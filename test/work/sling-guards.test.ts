@@ -44,6 +44,19 @@ describe("gt sling guards", () => {
     const before = polecats();
     const r = await town.gtJson<Report>(["sling", id, "alpha", "--no-start", "--dry-run"]);
     assert.equal(r.outcomes[0]!.action, "would-hook");
+    assert.equal(r.outcomes[0]!.polecat, "(new)", "no idle polecat yet: a new one would be made");
+    const named = await town.gtJson<Report>([
+      "sling",
+      id,
+      "alpha/polecats/chosen",
+      "--dry-run",
+      "--no-start",
+    ]);
+    assert.equal(
+      named.outcomes[0]!.target,
+      "alpha/polecats/chosen",
+      "a named target is kept, not a pool pick",
+    );
     assert.equal((await show(id)).status, "open");
     assert.equal((await show(id)).assignee ?? null, null);
     assert.deepEqual(polecats(), before, "no polecat made");
@@ -299,6 +312,11 @@ describe("gt sling guards", () => {
     );
     const first = await town.gtJson<Report>(["sling", id, "alpha/crew/max", "--no-start"]);
     assert.equal(first.outcomes[0]!.action, "resumed");
+    const meta = (await show(id)).metadata as Record<string, unknown>;
+    assert.ok(
+      Date.parse(String(meta.resumed_at)) > Date.now() - 60_000,
+      "the resume is dated (the witness reads it)",
+    );
     const r = await late.finish();
     assert.equal(r.code, 1);
     assert.equal(r.stderr, `Error: ${id} is being resumed by another sling\n`);
