@@ -331,9 +331,12 @@ export class ScriptAgent {
         await this.escalate(bead, `cannot read molecule ${molecule}: ${(e as Error).message}`);
         return false;
       }
-      const step = steps.find((s) => s.is_current) ?? steps.find((s) => s.status === "ready");
+      // A container step (steps nested under it) is not worked itself: bd close --continue
+      // closes it once its nested steps are done.
+      const workable = steps.filter((s, i) => !(steps[i + 1] && steps[i + 1]!.depth > s.depth));
+      const step = workable.find((s) => s.is_current) ?? workable.find((s) => s.status === "ready");
       if (!step) {
-        const left = steps.filter((s) => s.status !== "done");
+        const left = workable.filter((s) => s.status !== "done");
         if (left.length === 0) return true;
         await this.escalate(
           bead,

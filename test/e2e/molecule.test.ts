@@ -6,6 +6,7 @@
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -141,5 +142,70 @@ describe("a molecule walked by a polecat, merged by the refinery", () => {
     assert.equal(state.submit, "pending");
     const comments = await bd(["comments", id, "--json"]);
     assert.match(comments, /step \S+\.implement: the script exited with status 3/);
+  });
+
+  it("nested steps are walked inside their container, which closes when they are done", async () => {
+    mkdirSync(join(town.root, ".beads", "formulas"), { recursive: true });
+    writeFileSync(
+      join(town.root, ".beads", "formulas", "nested.formula.toml"),
+      `formula = "nested"
+[[steps]]
+id = "ship"
+title = "Ship"
+[[steps.children]]
+id = "pack"
+title = "Pack"
+description = "\`\`\`sh\\necho pack > pack.txt\\n\`\`\`"
+[[steps.children]]
+id = "label"
+title = "Label"
+needs = ["pack"]
+[[steps]]
+id = "prep"
+title = "Prep"
+needs = ["ship"]
+description = "\`\`\`sh\\necho prep > prep.txt\\n\`\`\`"
+[[steps]]
+id = "submit"
+title = "Submit"
+needs = ["prep"]
+description = "\`\`\`sh\\ngt done\\n\`\`\`"
+`,
+    );
+    const id = await bd(["create", "nested work", "--silent"]);
+    const report = await town.gtJson<SlingReport>([
+      "sling",
+      "nested",
+      "--on",
+      id,
+      "alpha",
+      "--agent",
+      "script",
+    ]);
+    const o = report.outcomes[0]!;
+    await eventually(
+      async () => ((JSON.parse(await bd(["show", id, "--json"])) as Bead[])[0]!.status === "closed" ? 1 : 0),
+      60_000,
+      "the nested work merged",
+    );
+    const p = (JSON.parse(await bd(["mol", "current", o.molecule!, "--json"])) as Progress[])[0]!;
+    assert.equal(p.completed, p.total, JSON.stringify(p.steps.map((s) => [s.issue.id, s.status])));
+    const walked = agentTranscript(town, o.session)
+      .filter((l) => l.kind === "log")
+      .map((l) => new RegExp(`^script-agent: step ${o.molecule}\\.([a-z-.]+):`).exec(l.text)?.[1])
+      .filter((s): s is string => Boolean(s));
+    // The polecat may have worked other molecules before: only this one's steps.
+    assert.deepEqual(walked, ["pack", "label", "prep", "submit"]);
+    const mr = (await mergeRequestBeads<Bead>(town, rigDir())).find((m) => m.metadata?.source_issue === id);
+    const files = execFileSync(
+      "git",
+      ["show", "--name-only", "--format=", String(mr?.metadata?.merge_commit)],
+      {
+        cwd: project,
+        encoding: "utf8",
+      },
+    );
+    assert.match(files, /pack\.txt/);
+    assert.match(files, /prep\.txt/);
   });
 });
