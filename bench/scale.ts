@@ -12,7 +12,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
-import { BD, GT, ok, sleep, start, useProgramsOf } from "../scripts/chaos/exec.ts";
+import { BD, GT, ok, sleep, start, testProgramsOf } from "../scripts/chaos/exec.ts";
 import { killTown } from "../scripts/chaos/killer.ts";
 import { envOf, isBd, isGt, listProcs, memoryKb, type Proc, treeOf } from "../scripts/chaos/proc.ts";
 import { snapshotOf } from "../scripts/chaos/snapshot.ts";
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
 });
 const SIZES = args.sizes.split(",").map(Number);
 const TIMEOUT_MS = Number(args["timeout-s"]) * 1000;
-if (args.ref) useProgramsOf(snapshotOf(args.ref, (l) => console.log(`  ${l}`)));
+if (args.ref) testProgramsOf(snapshotOf(args.ref, (l) => console.log(`  ${l}`)));
 
 interface SizeResult {
   n: number;

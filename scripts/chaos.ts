@@ -5,7 +5,7 @@
 // random moment, recovers as a user would, and checks the invariants (see scripts/chaos/).
 // Prints the figures and exits non-zero on any violation.
 import { parseArgs } from "node:util";
-import { useProgramsOf } from "./chaos/exec.ts";
+import { testProgramsOf } from "./chaos/exec.ts";
 import { KILL_KINDS, type KillKind } from "./chaos/killer.ts";
 import { formatReport, runChaos, totalViolations } from "./chaos/run.ts";
 import { snapshotOf } from "./chaos/snapshot.ts";
@@ -29,7 +29,7 @@ const { values } = parseArgs({
 // --ref <commit>: test that commit (a built snapshot), not this working tree.
 if (values.ref) {
   const dir = snapshotOf(values.ref, (l) => console.log(l));
-  useProgramsOf(dir);
+  testProgramsOf(dir);
   console.log(`chaos: testing ${values.ref} from ${dir}`);
 }
 

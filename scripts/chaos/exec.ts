@@ -6,12 +6,12 @@ import { fileURLToPath } from "node:url";
 
 /** This checkout. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-/** The gt and bd under test: this checkout's, or a snapshot's (useProgramsOf). */
+/** The gt and bd under test: this checkout's, or a snapshot's (testProgramsOf). */
 export let GT = join(ROOT, "bin", "gt");
 export let BD = join(ROOT, "bin", "bd");
 
 /** Runs the gt and bd of another checkout (a built snapshot of some commit). */
-export function useProgramsOf(dir: string): void {
+export function testProgramsOf(dir: string): void {
   GT = join(dir, "bin", "gt");
   BD = join(dir, "bin", "bd");
 }
