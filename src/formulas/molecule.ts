@@ -94,7 +94,60 @@ export async function continueMolecule(
       if (!(e instanceof ConflictError)) throw e;
     }
   }
-  return { molecule_id: root.id, next: null, complete: progress.steps.every((s) => s.status === "done") };
+  const complete = progress.steps.every((s) => s.status === "done");
+  if (complete) await closeRootIfComplete(store, root, actor);
+  return { molecule_id: root.id, next: null, complete };
+}
+
+/** Why a molecule root closed by itself (beads' wording, which tools match on). */
+export const COMPLETE_REASON = "all steps complete";
+
+async function closeRootIfComplete(store: LedgerStore, root: Issue, actor: string): Promise<boolean> {
+  if (root.status === "closed") return false;
+  const p = await moleculeProgress(store, root.id);
+  if (p.total === 0 || p.completed < p.total) return false;
+  // Forced: a bead bonded to the molecule may block on it, and the root may be on a hook.
+  await store.closeIssue(root.id, { reason: COMPLETE_REASON, force: true }, actor);
+  return true;
+}
+
+/**
+ * After any close of `stepId`: when it was a molecule's last open step, close the containers
+ * it finished and the root itself, as beads does, so a finished molecule does not linger
+ * open in `bd list`, `bd ready` and the witness's view. Returns the root it closed.
+ */
+export async function closeMoleculeIfComplete(
+  store: LedgerStore,
+  stepId: string,
+  actor: string,
+): Promise<string | undefined> {
+  const root = await moleculeRootOf(store, stepId);
+  if (!root || root.id === stepId || root.status === "closed") return undefined;
+  await closeFinishedContainers(store, root.id, actor);
+  return (await closeRootIfComplete(store, root, actor)) ? root.id : undefined;
+}
+
+/**
+ * gt done's end of a molecule (Gas Town closes the attached molecule when the work is handed
+ * in): every bead under the root not yet closed (the step running gt done among them, and
+ * gates) is closed, deepest first, then the root. Returns how many steps it closed; a
+ * molecule already gone (burned) is nothing to do.
+ */
+export async function finishMolecule(
+  store: LedgerStore,
+  rootId: string,
+  reason: string,
+  actor: string,
+): Promise<{ steps_closed: number; root_closed: boolean }> {
+  const root = await store.getIssue(rootId);
+  if (!root) return { steps_closed: 0, root_closed: false };
+  const open = (await beadsUnder(store, rootId)).filter((b) => b.status !== "closed");
+  const depth = (b: Issue) => b.id.split(".").length;
+  open.sort((a, b) => depth(b) - depth(a) || (a.id < b.id ? -1 : 1));
+  for (const b of open) await store.closeIssue(b.id, { reason, force: true }, actor);
+  if (root.status === "closed") return { steps_closed: open.length, root_closed: false };
+  await store.closeIssue(rootId, { reason, force: true }, actor);
+  return { steps_closed: open.length, root_closed: true };
 }
 
 /**

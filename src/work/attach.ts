@@ -144,6 +144,30 @@ async function burnIfThere(store: LedgerStore, molecule: string, actor: string):
   if (await store.getIssue(molecule)) await burnMolecule(store, molecule, actor);
 }
 
+function alreadyAttached(bead: string, a: Attachment): ConflictError {
+  return new ConflictError(
+    "already_attached",
+    `${bead} already has molecule ${a.attached_molecule} (${a.attached_formula}) attached; gt mol detach ${bead} first`,
+  );
+}
+
+/** The formula cooked (runtime mode) for a bead: its vars checked, a workflow required. */
+function cookForBead(
+  town: Town,
+  rig: string | undefined,
+  bead: Issue,
+  formula: string,
+  given: Record<string, string> | undefined,
+) {
+  const vars = { feature: bead.title, issue: bead.id, ...(given ?? {}) };
+  const cooked = cookFormula(formulaLibraryOf(town, rig), formula, town.root, { mode: "runtime", vars });
+  if (cooked.type !== "workflow")
+    throw new ValidationError(
+      `${cooked.formula} is a ${cooked.type} formula; only a workflow can be attached to a bead`,
+    );
+  return { vars, cooked };
+}
+
 /**
  * Cooks `opts.formula` for the bead, pours it as a molecule in the bead's ledger, links it
  * and records the attachment. A pour that cannot be recorded is burned again: nothing
@@ -153,20 +177,8 @@ export async function attachMolecule(town: Town, beadId: string, opts: AttachOpt
   return onBead(town, beadId, async (store, bead, rig) => {
     if (bead.issue_type === "molecule") throw new ValidationError(`${bead.id} is a molecule itself`);
     const old = readAttachment(bead.description);
-    if (old && !opts.replace)
-      throw new ConflictError(
-        "already_attached",
-        `${bead.id} already has molecule ${old.attached_molecule} (${old.attached_formula}) attached; gt mol detach ${bead.id} first`,
-      );
-    const vars = { feature: bead.title, issue: bead.id, ...(opts.vars ?? {}) };
-    const cooked = cookFormula(formulaLibraryOf(town, rig), opts.formula, town.root, {
-      mode: "runtime",
-      vars,
-    });
-    if (cooked.type !== "workflow")
-      throw new ValidationError(
-        `${cooked.formula} is a ${cooked.type} formula; only a workflow can be attached to a bead`,
-      );
+    if (old && !opts.replace) throw alreadyAttached(bead.id, old);
+    const { vars, cooked } = cookForBead(town, rig, bead, opts.formula, opts.vars);
     const poured = await pourCooked(store, cooked, {
       ephemeral: false,
       assignee: opts.assignee,
@@ -283,31 +295,68 @@ export interface SlingAttachRequest {
  * polecat; a molecule already attached (gt mol attach before the sling) is kept and moves to
  * the new holder. `poured` says whether this call made it (a failed sling burns it again).
  */
-export async function attachForSling(
-  town: Town,
-  req: SlingAttachRequest,
-): Promise<{ molecule: string | null; poured: boolean }> {
+export interface SlingAttachment {
+  molecule: string | null;
+  /** The formula the molecule was (or, in a dry run, would be) poured from. */
+  formula: string | null;
+  poured: boolean;
+}
+
+/** Which formula a sling would pour for the bead; undefined when it keeps or attaches none. */
+function slingFormula(town: Town, req: SlingAttachRequest, existing: Attachment | undefined) {
+  if (existing && !req.formula) return undefined;
   const formula = req.formula ?? (req.polecatRig ? defaultWorkFormula(town, req.polecatRig) : undefined);
+  if (!formula && req.vars && Object.keys(req.vars).length > 0)
+    throw new ValidationError(
+      "--var needs a formula: gt sling <formula> --on <bead>, or set the rig's workflow.default_formula",
+    );
+  return formula;
+}
+
+export async function attachForSling(town: Town, req: SlingAttachRequest): Promise<SlingAttachment> {
   const existing =
     "description" in req ? readAttachment(req.description) : await attachmentOf(town, req.bead);
-  if (existing && !req.formula) {
+  const formula = slingFormula(town, req, existing);
+  if (existing && !formula) {
     await assignMolecule(town, req.bead, req.assignee, req.actor);
-    return { molecule: existing.attached_molecule, poured: false };
+    return {
+      molecule: existing.attached_molecule,
+      formula: existing.attached_formula || null,
+      poured: false,
+    };
   }
-  if (!formula) {
-    if (req.vars && Object.keys(req.vars).length > 0)
-      throw new ValidationError(
-        "--var needs a formula: gt sling <formula> --on <bead>, or set the rig's workflow.default_formula",
-      );
-    return { molecule: null, poured: false };
-  }
+  if (!formula) return { molecule: null, formula: null, poured: false };
   const r = await attachMolecule(town, req.bead, {
     formula,
     vars: req.vars,
     actor: req.actor,
     assignee: req.assignee,
   });
-  return { molecule: r.molecule, poured: true };
+  return { molecule: r.molecule, formula: r.formula, poured: true };
+}
+
+/**
+ * The dry run of attachForSling: the formula is cooked for the bead (so a missing var or a
+ * broken file is reported now), nothing is poured or written.
+ */
+export async function checkAttachForSling(town: Town, req: SlingAttachRequest): Promise<SlingAttachment> {
+  return onBead(town, req.bead, async (_store, bead, rig) => {
+    const existing = readAttachment(bead.description);
+    const formula = slingFormula(town, req, existing);
+    if (existing && !formula)
+      return {
+        molecule: existing.attached_molecule,
+        formula: existing.attached_formula || null,
+        poured: false,
+      };
+    if (!formula) return { molecule: null, formula: null, poured: false };
+    if (existing) throw alreadyAttached(bead.id, existing);
+    return {
+      molecule: null,
+      formula: cookForBead(town, rig, bead, formula, req.vars).cooked.formula,
+      poured: false,
+    };
+  });
 }
 
 /**

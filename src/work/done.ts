@@ -72,6 +72,8 @@ export interface DoneResult {
   no_merge: boolean;
   /** The bead was closed here (a no_merge bead with nothing to merge). */
   closed: boolean;
+  /** COMPLETED: the molecule attached to the bead, closed here with its steps, or null. */
+  molecule_closed: string | null;
 }
 
 function polecatOf(town: Town, opts: DoneOptions): AgentIdentity {
@@ -315,6 +317,25 @@ async function withDoneIntent<T>(
   }
 }
 
+/**
+ * The work is handed in: the molecule it followed is finished too (its steps, the one that ran
+ * gt done among them, and its root), or it would sit open forever once the refinery closes the
+ * bead. Escalated and deferred work keeps its molecule for whoever resumes it.
+ */
+async function finishAttachedMolecule(
+  ledger: SqliteLedger,
+  issue: Issue,
+  actor: string,
+): Promise<string | null> {
+  if (!issue.description?.includes("attached_molecule")) return null;
+  const { readAttachment } = await import("./attach.ts");
+  const molecule = readAttachment(issue.description)?.attached_molecule;
+  if (!molecule) return null;
+  const { finishMolecule } = await import("../formulas/molecule.ts");
+  const r = await finishMolecule(ledger, molecule, "done", actor);
+  return r.root_closed || r.steps_closed > 0 ? molecule : null;
+}
+
 async function finishWork(
   town: Town,
   opts: DoneOptions,
@@ -365,6 +386,7 @@ async function finishWork(
         pushed: false,
         no_merge: noMerge,
         closed: false,
+        molecule_closed: null,
       };
     if (issue.status !== HOOKED || issue.assignee !== address)
       throw new ConflictError(
@@ -388,6 +410,7 @@ async function finishWork(
       pushed: false,
       no_merge: noMerge,
       closed: false,
+      molecule_closed: null,
     };
 
     if (status === "COMPLETED") {
@@ -465,6 +488,7 @@ async function finishWork(
           );
         }
       }
+      result.molecule_closed = await finishAttachedMolecule(ledger, issue, actor);
     } else if (status === "ESCALATED") {
       await ledger.updateIssue(issue.id, { status: "blocked", add_labels: ["gt:escalated"] }, actor);
       // The witness hears of it too, but a person must see it: gt escalate list, the mayor's

@@ -26,7 +26,13 @@ import { openLedgerFor, openLedgerOfBead } from "../town/ledgers.ts";
 import { assertRigTakesWork } from "../town/rig.ts";
 import { crewNames, dogNames, polecatNames } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
-import { attachForSling, rollBackAttachment } from "./attach.ts";
+import {
+  attachForSling,
+  checkAttachForSling,
+  readAttachment,
+  rollBackAttachment,
+  type SlingAttachment,
+} from "./attach.ts";
 import { convoysTracking, createConvoy } from "./convoys.ts";
 import {
   HOOKED,
@@ -98,6 +104,8 @@ export interface SlingOutcome {
   previous_holder: string | null;
   /** The molecule (formula steps) attached to the bead, if any. */
   molecule: string | null;
+  /** The formula that molecule comes from (in a dry run: the one that would be poured). */
+  formula: string | null;
 }
 
 /** Parses a sling target as typed: rig, rig/name, rig/polecats/name, rig/crew/name, mayor, ".". */
@@ -211,7 +219,9 @@ interface Plan {
   /** A polecat directory made for this bead (removed again if hooking fails). */
   reservedNew?: boolean;
   /** The molecule attached to the bead, and whether this sling poured it (burned if it fails). */
-  molecule?: { molecule: string | null; poured: boolean };
+  molecule?: SlingAttachment;
+  /** A dry run that would resume the bead (its holder died) rather than hook it afresh. */
+  wouldResume?: boolean;
 }
 
 /**
@@ -278,7 +288,7 @@ async function hookOne(
       if (slingInFlight(issue)) return { issue, beadRig, id: heldBy, action: "already-hooked" };
       const resume = slingInterrupted(issue) || (await holderIsDead(town, provider, holder));
       if (!resume) return { issue, beadRig, id: heldBy, action: "already-hooked" };
-      if (opts.dryRun) return { issue, beadRig, id: heldBy, action: "would-hook" };
+      if (opts.dryRun) return { issue, beadRig, id: heldBy, action: "would-hook", wouldResume: true };
       // Take over the finishing as one compare-and-swap, so of two re-slings one resumes.
       const seenPid = slingProgress(issue).pid;
       testPause("sling:resume-checked"); // tests let another re-sling resume it here
@@ -564,6 +574,7 @@ function outcome(
     session_action: s.sessionAction,
     previous_holder: plan.previousHolder ?? null,
     molecule: plan.molecule?.molecule ?? null,
+    formula: plan.molecule?.formula ?? null,
   };
 }
 
@@ -663,20 +674,32 @@ export async function sling(
 
   // A molecule to follow (spec §3.4), attached once the bead is on its hook and before the
   // agent starts, so its first prime shows the steps. A bead it cannot be made for goes back.
+  // A resumed bead keeps the molecule it has (one a killed sling never attached is made now);
+  // one already on its hook is only reported.
   for (const p of [...plans]) {
-    if (p.action !== "hooked" || opts.attachOnly) continue;
+    const had = readAttachment(p.issue.description);
+    if (p.action === "already-hooked")
+      p.molecule = {
+        molecule: had?.attached_molecule ?? null,
+        formula: had?.attached_formula || null,
+        poured: false,
+      };
+    const attach = p.action === "would-hook" ? checkAttachForSling : attachForSling;
+    if ((p.action !== "hooked" && p.action !== "resumed" && p.action !== "would-hook") || opts.attachOnly)
+      continue;
     try {
-      p.molecule = await attachForSling(town, {
+      p.molecule = await attach(town, {
         bead: p.issue.id,
         description: p.issue.description,
         polecatRig: p.id.role === "polecat" ? p.id.rig : undefined,
         assignee: addressOf(p.id),
-        formula: opts.formula,
+        formula: (p.action === "resumed" || p.wouldResume) && had ? undefined : opts.formula,
         vars: opts.vars,
         actor: opts.actor,
       });
     } catch (e) {
-      await releaseHook(town, p, opts.actor);
+      // A resumed bead stays hooked, marked unfinished: its next sling tries again.
+      if (p.action === "hooked") await releaseHook(town, p, opts.actor);
       plans.splice(plans.indexOf(p), 1);
       failures.push(slingFailure(p.issue.id, e));
     }

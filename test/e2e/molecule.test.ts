@@ -98,6 +98,9 @@ describe("a molecule walked by a polecat, merged by the refinery", () => {
     const p = (JSON.parse(await bd(["mol", "current", o.molecule!, "--json"])) as Progress[])[0]!;
     assert.equal(p.total, STEP_ORDER.length);
     assert.equal(p.completed, p.total, JSON.stringify(p.steps.map((s) => [s.issue.id, s.status])));
+    // The molecule itself is finished, not left open once its work merged.
+    const root = (JSON.parse(await bd(["show", o.molecule!, "--json"])) as Bead[])[0]!;
+    assert.equal(root.status, "closed");
     const log = agentTranscript(town, o.session)
       .filter((l) => l.kind === "log")
       .map((l) => l.text);

@@ -115,6 +115,31 @@ describe("bd gate", () => {
     assert.equal((await bdJson<Gate[]>(dir, ["gate", "list", "--all"])).length, 2);
   });
 
+  it("bd close refuses a timer or bead gate whose condition does not hold, unless --force", async () => {
+    const dir = await ledger();
+    const review = await bdJson<Gate>(dir, ["create", "Review"]);
+    const timer = await bdJson<Gate>(dir, ["gate", "create", "--type", "timer", "--timeout", "1h"]);
+    const onBead = await bdJson<Gate>(dir, ["gate", "create", "--type", "bead", "--await-id", review.id]);
+    const human = await bdJson<Gate>(dir, ["gate", "create", "--title", "Sign-off"]);
+    const early = await bd(dir, ["close", timer.id]);
+    assert.equal(early.code, 1);
+    assert.match(
+      early.stderr,
+      new RegExp(`cannot close ${timer.id}: gate condition not satisfied: timer due at`),
+    );
+    assert.equal(early.stderr.trim().split("\n").length, 1, early.stderr);
+    const waiting = await bd(dir, ["close", onBead.id]);
+    assert.equal(waiting.code, 1);
+    assert.match(waiting.stderr, new RegExp(`bead ${review.id} is open \\(use --force to override\\)`));
+    const [still] = await bdJson<Gate[]>(dir, ["show", onBead.id]);
+    assert.equal(still!.status, "open", "nothing closed");
+    // Its condition met, it closes; --force overrides; a human gate closes by hand.
+    await bdJson(dir, ["close", review.id]);
+    assert.equal((await bd(dir, ["close", onBead.id])).code, 0);
+    assert.equal((await bd(dir, ["close", timer.id, "--force"])).code, 0);
+    assert.equal((await bd(dir, ["close", human.id])).code, 0);
+  });
+
   it("a poured formula's timer gate keeps its timeout, and check lets the step go when due", async () => {
     const dir = await ledger();
     writeFileSync(

@@ -70,6 +70,21 @@ describe("bd close --continue", () => {
     ]);
     assert.equal(last.next, null);
     assert.equal(last.complete, true);
+    const [r0] = await bdJson<Array<Shown & { close_reason?: string }>>(dir, ["show", root]);
+    assert.equal(r0!.status, "closed", "the root closes with the molecule's last step");
+    assert.equal(r0!.close_reason, "all steps complete");
+  });
+
+  it("a plain bd close of the last open step closes the root; before it, the root stays open", async () => {
+    const { dir, root } = await poured();
+    await bdJson(dir, ["close", `${root}.first`, `${root}.second`]);
+    const [mid] = await bdJson<Shown[]>(dir, ["show", root]);
+    assert.equal(mid!.status, "open", "one step is still open");
+    const t = await bd(dir, ["close", `${root}.third`]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, new RegExp(`Auto-closed completed molecule ${root}`));
+    const [end] = await bdJson<Shown[]>(dir, ["show", root]);
+    assert.equal(end!.status, "closed");
   });
 
   it("walks into nested steps and closes their container once they are all done", async () => {

@@ -14,6 +14,8 @@ interface Outcome {
   target: string;
   polecat: string | null;
   molecule: string | null;
+  formula: string | null;
+  action: string;
 }
 interface Report {
   outcomes: Outcome[];
@@ -143,6 +145,58 @@ describe("gt sling attaches a molecule", () => {
     const f = attachedFields(String((await show(id)).description));
     assert.equal(f.attached_formula, "paint");
     assert.equal(JSON.parse(f.attached_vars!).color, "green");
+  });
+
+  it("a resumed sling reports the molecule the bead has and pours no second one", async () => {
+    const id = await bd(["create", "the gate", "--silent"]);
+    const first = (
+      JSON.parse((await sling(["paint", "--on", id, "alpha", "--var", "color=red"])).stdout) as Report
+    ).outcomes[0]!;
+    assert.match(first.molecule ?? "", /-mol-/);
+    const molecules = async () =>
+      (JSON.parse(await bd(["list", "--type", "molecule", "--all", "--json"])) as unknown[]).length;
+    const before = await molecules();
+    // No session was started, so the same target again resumes the work (GUPP).
+    for (const args of [
+      [id, "alpha"],
+      ["paint", "--on", id, "alpha", "--var", "color=blue"],
+    ]) {
+      const r = await sling(args);
+      assert.equal(r.code, 0, r.stderr);
+      const o = (JSON.parse(r.stdout) as Report).outcomes[0]!;
+      assert.equal(o.action, "resumed");
+      assert.equal(o.molecule, first.molecule);
+    }
+    assert.equal(await molecules(), before, "nothing poured again");
+    assert.equal(attachedFields(String((await show(id)).description)).attached_molecule, first.molecule);
+  });
+
+  it("a dry run cooks the formula (a missing var is refused) and pours nothing", async () => {
+    const id = await bd(["create", "the shed", "--silent"]);
+    const before = await bd(["count", "--all"]);
+    const missing = await sling(["paint", "--on", id, "alpha", "--dry-run"]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /var "color" is required/);
+    const ok = await sling(["paint", "--on", id, "alpha", "--var", "color=teal", "--dry-run"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const o = (JSON.parse(ok.stdout) as Report).outcomes[0]!;
+    assert.equal(o.action, "would-hook");
+    assert.equal(o.formula, "paint");
+    assert.equal(o.molecule, null);
+    const text = await town.gt([
+      "sling",
+      "paint",
+      "--on",
+      id,
+      "alpha",
+      "--var",
+      "color=teal",
+      "--dry-run",
+      "--no-start",
+    ]);
+    assert.match(text.stdout, /would pour paint for it/);
+    assert.equal(await bd(["count", "--all"]), before, "nothing written");
+    assert.equal((await show(id)).status, "open");
   });
 
   it("a formula that cannot be cooked leaves the bead open and nothing poured", async () => {

@@ -1,8 +1,8 @@
 // bd create, show, update, close, reopen, delete: the life of one bead.
 import type { Command } from "commander";
-import { AmbiguousIdError, NotFoundError, ValidationError } from "../../errors.ts";
+import { AmbiguousIdError, ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
 import { WELL_KNOWN_DEP_TYPES, WISP_TYPES } from "../../ledger/model.ts";
-import type { CreateIssueInput, IssuePatch } from "../../ledger/store.ts";
+import type { CreateIssueInput, IssuePatch, LedgerStore } from "../../ledger/store.ts";
 import { missingSections, parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
 import { feedback, one, pri, showIssue } from "./format.ts";
@@ -295,6 +295,7 @@ async function close(ctx: BdContext, given: string[], o: Record<string, unknown>
   for (const raw of ids) targets.push(await ctx.resolve(raw));
   for (const { store, id } of targets) {
     try {
+      if (!o.force) await refuseWaitingGate(store, id);
       const res = await store.closeIssue(
         id,
         { reason, force: o.force as boolean, session: (o.session as string) ?? ctx.env.CLAUDE_SESSION_ID },
@@ -304,6 +305,12 @@ async function close(ctx: BdContext, given: string[], o: Record<string, unknown>
       for (const u of res.unblocked) unblocked.add(u);
       if (!ctx.json)
         ctx.out(`✓ Closed ${feedback(id, res.issue.title)}: ${one(res.issue.close_reason ?? "Closed")}`);
+      // Only a bead with a parent can be a molecule's step: the rest skip loading formulas.
+      if ((await store.dependencyRecords(id)).some((d) => d.type === "parent-child")) {
+        const { closeMoleculeIfComplete } = await import("../../formulas/molecule.ts");
+        const root = await closeMoleculeIfComplete(store, id, actor);
+        if (root && !ctx.json) ctx.out(`✓ Auto-closed completed molecule ${root}`);
+      }
     } catch (e) {
       failures++;
       lastError = e;
@@ -329,6 +336,24 @@ async function close(ctx: BdContext, given: string[], o: Record<string, unknown>
     }
   }
   return failures > 0 && closed.length === 0 ? 1 : 0;
+}
+
+/**
+ * A timer or bead gate closes when its condition holds (bd gate check does it), not before:
+ * closing it early would let the steps behind it run. --force overrides; human gates (and
+ * kinds not checked here) close by hand as any bead.
+ */
+async function refuseWaitingGate(store: LedgerStore, id: string): Promise<void> {
+  const issue = await store.getIssue(id);
+  if (issue?.issue_type !== "gate" || issue.status === "closed") return;
+  if (issue.await_type !== "timer" && issue.await_type !== "bead") return;
+  const { judgeGate } = await import("../../formulas/gates.ts");
+  const v = await judgeGate(store, issue, new Date());
+  if (v.open)
+    throw new ConflictError(
+      "gate_waiting",
+      `cannot close ${id}: gate condition not satisfied: ${v.reason} (use --force to override)`,
+    );
 }
 
 /** `bd close <step> --continue`: claim the molecule's next ready step (src/formulas/molecule.ts). */

@@ -74,10 +74,12 @@ export const doneGroup: GtGroup = {
                 ? `✓ Already submitted: MR ${r.merge_request} (${r.branch})`
                 : `✓ Work submitted: MR ${r.merge_request} (branch ${r.branch} at ${r.commit_sha?.slice(0, 8)})`,
             );
-          } else if (r.status === "ESCALATED") {
+          }
+          if (r.molecule_closed) ctx.out(`✓ Molecule ${r.molecule_closed} closed with the work`);
+          if (r.status === "ESCALATED") {
             ctx.out(`⚠ ${r.issue} escalated: blocked until someone helps (your branch ${r.branch} is kept)`);
             ctx.out(`🚨 Escalation ${r.escalation} filed: a person sees it in gt escalate list`);
-          } else {
+          } else if (r.status === "DEFERRED") {
             ctx.out(`⏸ ${r.issue} deferred: back to open for later`);
           }
           ctx.out(`😺 ${r.rig}/polecats/${r.polecat} is idle; the sandbox is kept for the next assignment`);

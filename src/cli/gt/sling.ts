@@ -112,14 +112,17 @@ function printQueued(ctx: GtContext, report: ScheduledSlingReport, dryRun: boole
 function printSling(ctx: GtContext, report: SlingReport): void {
   for (const o of report.outcomes) {
     const where = o.target;
-    if (o.action === "would-hook") ctx.out(`○ Would hook ${o.bead} "${oneLine(o.title)}" on ${where}`);
-    else if (o.action === "already-hooked")
+    if (o.action === "would-hook") {
+      ctx.out(`○ Would hook ${o.bead} "${oneLine(o.title)}" on ${where}`);
+      if (o.molecule) ctx.out(`   keeping molecule ${o.molecule} (${o.formula})`);
+      else if (o.formula) ctx.out(`   would pour ${o.formula} for it (cooked: its vars check out)`);
+    } else if (o.action === "already-hooked")
       ctx.out(`○ ${o.bead} is already on ${o.target}'s hook (nothing to do)`);
     else {
       const verb = o.action === "resumed" ? "Resumed" : "Slung";
       ctx.out(`🎯 ${verb} ${o.bead} "${oneLine(o.title)}" → ${where}`);
       if (o.branch) ctx.out(`   branch ${o.branch}`);
-      if (o.molecule) ctx.out(`   molecule ${o.molecule} attached (gt mol status ${o.bead})`);
+      if (o.molecule) ctx.out(`   molecule ${o.molecule} (${o.formula}) attached (gt mol status ${o.bead})`);
       if (o.session_action !== "none")
         ctx.out(`   session ${o.session} ${o.session_action}${o.work_dir ? `  (${o.work_dir})` : ""}`);
       else ctx.out("   not started: the agent finds it on its hook when its session starts");
