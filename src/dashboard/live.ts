@@ -1,8 +1,9 @@
-// The dashboard's live state. Nothing runs on a timer: file watches on what gt and bd write
+// The dashboard's live state, driven by writes, not by polling: file watches on what gt and bd write
 // — the town's .events.jsonl (every gt lifecycle event), each ledger's issues.jsonl (bd
 // writes it on every change; bd logs no town event) and mayor/rigs.json — trigger one read
 // of the town; the panels' HTML goes out to subscribers only when it differs from the last.
-// Reads never write those files, so a refresh cannot trigger itself.
+// Reads never write those files, so a refresh cannot trigger itself. Only the clock of the
+// patrol's time-based verdicts (CLOCK_MS) reads without a write.
 import { createHash } from "node:crypto";
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -15,6 +16,12 @@ import { type PanelId, renderPanels } from "./views.ts";
 export const EVENTS_FILE = ".events.jsonl";
 /** Writes come in bursts (a sling touches several files): one read per burst. */
 export const DEBOUNCE_MS = 40;
+/**
+ * The one read no write triggers: a polecat turns stalled or GUPP-late by time passing
+ * alone, so while a page is open the town is read again this often (the panels show quiet
+ * times in whole minutes, so an unchanged town sends nothing).
+ */
+export const CLOCK_MS = 60_000;
 
 export interface Snapshot {
   version: number;
@@ -42,6 +49,7 @@ export class LiveTown {
   private watchers = new Map<string, FSWatcher>();
   private names = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
+  private clock: NodeJS.Timeout | undefined;
   private reading: Promise<void> | undefined;
   private again = false;
   private last: Snapshot | undefined;
@@ -65,7 +73,11 @@ export class LiveTown {
   /** Calls `fn` with every new snapshot; the watches run while anyone listens. */
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn);
-    if (this.listeners.size === 1) this.syncWatches();
+    if (this.listeners.size === 1) {
+      this.syncWatches();
+      this.clock = setInterval(this.changed, CLOCK_MS);
+      this.clock.unref();
+    }
     return () => {
       this.listeners.delete(fn);
       if (this.listeners.size === 0) this.stop();
@@ -78,6 +90,8 @@ export class LiveTown {
     this.names.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.clock) clearInterval(this.clock);
+    this.clock = undefined;
   }
 
   /** Reads the town once (a read already under way is followed by one more). */

@@ -6,6 +6,7 @@ import { type AgentStatus, agentStatuses } from "../agents/inventory.ts";
 import { type Escalation, listEscalations } from "../comms/escalation.ts";
 import { type MailMessage, toMessage } from "../comms/mail.ts";
 import { MESSAGE_TYPE } from "../comms/mailbox.ts";
+import { type AgentProblem, PROBLEM_LABELS } from "../events/problems.ts";
 import type { Issue } from "../ledger/model.ts";
 import { type LandingFailure, readLandingFailure } from "../refinery/landing.ts";
 import { mergeQueue, type QueuedMr } from "../refinery/queue.ts";
@@ -15,6 +16,7 @@ import { openRigLedger, openTownLedger } from "../town/ledgers.ts";
 import { listRigs, rigHold } from "../town/rig.ts";
 import type { Town } from "../town/workspace.ts";
 import { daemonLiveness } from "../watch/daemon-files.ts";
+import { gatherProblems } from "../watch/problems.ts";
 import { type ConvoyView, listConvoys } from "../work/convoys.ts";
 
 /** Lines of a running agent's screen shown under it. */
@@ -48,7 +50,7 @@ export interface RigPanel {
 }
 
 export interface Problem {
-  kind: "zombie" | "landing" | "escalation" | "estop" | "daemon";
+  kind: "gupp" | "stalled" | "zombie" | "landing" | "escalation" | "estop" | "daemon";
   subject: string;
   detail: string;
 }
@@ -72,6 +74,8 @@ export interface DashboardState {
   convoys: ConvoyView[];
   mail: MailMessage[];
   escalations: Escalation[];
+  /** Every polecat's work state (gt feed's problems view: GUPP, stalled, zombie, working, idle). */
+  polecats: AgentProblem[];
   problems: Problem[];
 }
 
@@ -137,8 +141,19 @@ async function recentMail(town: Town): Promise<MailMessage[]> {
 function problemsOf(s: Omit<DashboardState, "problems" | "summary">): Problem[] {
   const out: Problem[] = [];
   if (s.estop) out.push({ kind: "estop", subject: "town", detail: "e-stop: agents are frozen (gt thaw)" });
+  // The patrol's verdicts first (most urgent first already); an agent is listed once.
+  const named = new Set<string>();
+  for (const p of s.polecats)
+    if (p.state === "gupp" || p.state === "stalled" || p.state === "zombie") {
+      named.add(p.agent);
+      out.push({
+        kind: p.state,
+        subject: p.agent,
+        detail: `${p.glyph} ${PROBLEM_LABELS[p.state]}: ${p.detail}`,
+      });
+    }
   for (const a of s.agents)
-    if (a.state === "zombie")
+    if (a.state === "zombie" && !named.has(a.address))
       out.push({
         kind: "zombie",
         subject: a.address,
@@ -167,6 +182,7 @@ export async function readDashboard(town: Town, provider: RuntimeProvider): Prom
   const convoys = await listConvoys(town);
   const escalations = await listEscalations(town);
   const mail = await recentMail(town);
+  const polecats = await gatherProblems(town, provider);
   const daemon = daemonLiveness(town);
   const base = {
     town: { name: info.name, root: town.root },
@@ -177,6 +193,7 @@ export async function readDashboard(town: Town, provider: RuntimeProvider): Prom
     convoys,
     mail,
     escalations,
+    polecats,
   };
   return {
     ...base,

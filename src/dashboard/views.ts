@@ -1,6 +1,7 @@
 // The dashboard page as server-rendered HTML strings. Every field that comes from the town
 // (titles, subjects, names, screen text) passes through esc(); the live stream sends the same
 // panel HTML again, so the page and its updates can never disagree.
+import { PROBLEM_GLYPHS, PROBLEM_LABELS, PROBLEM_STATES, problemCounts } from "../events/problems.ts";
 import type { DashboardState, RigPanel } from "./state.ts";
 
 const ESCAPES: Record<string, string> = {
@@ -64,9 +65,21 @@ function summary(s: DashboardState): string {
     .join("")}</dl>`;
 }
 
+/** Whole minutes: the panels change once a minute, not on every read. */
+function quiet(ms: number | null): string {
+  return ms === null ? "" : ` <span class="dim">quiet ${Math.floor(ms / 60_000)} min</span>`;
+}
+
 function problems(s: DashboardState): string {
-  if (s.problems.length === 0) return none("No problems.");
-  return `<ul>${s.problems
+  const counts = problemCounts(s.polecats);
+  const line = s.polecats.length
+    ? `<p class="counts">polecats: ${PROBLEM_STATES.map(
+        (st) =>
+          `<span data-count="${st}">${PROBLEM_GLYPHS[st]} ${esc(counts[st])} ${esc(PROBLEM_LABELS[st])}</span>`,
+      ).join(" · ")}</p>`
+    : "";
+  if (s.problems.length === 0) return line + none("No problems.");
+  return `${line}<ul>${s.problems
     .map(
       (p) => `<li class="bad" data-problem="${esc(p.kind)}"><b>${esc(p.subject)}</b> ${esc(p.detail)}</li>`,
     )
@@ -75,17 +88,20 @@ function problems(s: DashboardState): string {
 
 function agents(s: DashboardState): string {
   if (s.agents.length === 0) return none("No agents.");
-  return `<table><tr><th>agent</th><th>state</th><th>hook</th></tr>${s.agents
-    .map(
-      (a) =>
-        `<tr data-agent="${esc(a.address)}" class="st-${esc(a.state)}"><td>${esc(a.address)}</td><td>${esc(
-          a.state,
-        )}</td><td>${a.hook ? `${esc(a.hook)} ${esc(a.hook_title ?? "")}` : "—"}</td></tr>${
-          a.peek.length
-            ? `<tr class="peek"><td colspan="3"><pre>${esc(a.peek.join("\n"))}</pre></td></tr>`
-            : ""
-        }`,
-    )
+  const work = new Map(s.polecats.map((p) => [p.agent, p]));
+  return `<table><tr><th>agent</th><th>state</th><th>work</th><th>hook</th></tr>${s.agents
+    .map((a) => {
+      const p = work.get(a.address);
+      return `<tr data-agent="${esc(a.address)}" class="st-${esc(a.state)}"><td>${esc(a.address)}</td><td>${esc(
+        a.state,
+      )}</td><td>${p ? `<span data-work="${esc(p.state)}">${p.glyph} ${esc(PROBLEM_LABELS[p.state])}</span>${quiet(p.quiet_ms)}` : ""}</td><td>${
+        a.hook ? `${esc(a.hook)} ${esc(a.hook_title ?? "")}` : "—"
+      }</td></tr>${
+        a.peek.length
+          ? `<tr class="peek" data-peek="${esc(a.address)}"><td colspan="4"><pre>${esc(a.peek.join("\n"))}</pre></td></tr>`
+          : ""
+      }`;
+    })
     .join("")}</table>`;
 }
 

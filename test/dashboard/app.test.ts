@@ -10,7 +10,7 @@ import { LiveTown } from "../../src/dashboard/live.ts";
 import { paletteArgv, type RunResult, runPaletteCommand, splitWords } from "../../src/dashboard/palette.ts";
 import { townRuntime } from "../../src/town/runtime-choice.ts";
 import { Town } from "../../src/town/workspace.ts";
-import { addBareRig, bdOk, newTown, type TestTown } from "../helpers/town.ts";
+import { addBareRig, bdOk, newTown, slingNew, type TestTown } from "../helpers/town.ts";
 
 const TOKEN = "t0ken-for-tests";
 const CSRF = "csrf-for-tests";
@@ -188,5 +188,16 @@ describe("gt dashboard app", () => {
     } finally {
       await reader.cancel();
     }
+  });
+  it("lists a polecat whose work has no live session as a problem, with its work state", async () => {
+    const slung = await slingNew(town, "app", "work nobody runs");
+    const address = `app/polecats/${slung.polecat}`;
+    const html = await (await app.request("/", withCookie)).text();
+    const problems = html.slice(html.indexOf('id="panel-problems"'), html.indexOf('id="panel-agents"'));
+    assert.match(problems, /data-count="zombie">💀 1 zombie/);
+    assert.ok(problems.includes(`data-problem="zombie"><b>${address}</b>`), problems);
+    assert.ok(problems.includes(slung.bead));
+    const agents = html.slice(html.indexOf('id="panel-agents"'), html.indexOf('id="panel-rigs"'));
+    assert.match(agents, new RegExp(`data-agent="${address}"[^]*?data-work="zombie"`));
   });
 });
