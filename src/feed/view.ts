@@ -93,7 +93,12 @@ export function makeFeedApp(React: ReactLib, ink: InkLib) {
         paddingX: 1,
         overflow: "hidden",
       },
-      h(Text, { bold: true, color: focused ? "cyan" : undefined, wrap: "truncate-end" }, title),
+      // The ▶ marks the focused panel where colours do not show (a pipe, a monochrome terminal).
+      h(
+        Text,
+        { bold: true, color: focused ? "cyan" : undefined, wrap: "truncate-end" },
+        `${focused ? "▶ " : ""}${title}`,
+      ),
       ...body,
     );
   }
@@ -226,25 +231,26 @@ export function makeFeedApp(React: ReactLib, ink: InkLib) {
       const eventRows = Math.max(4, bodyRows - agentRows - convoyRows);
       const focus = (p: Panel) => ui.panel === p;
 
-      // Agent tree: role headings with their agents under them; the cursor walks agents only.
-      const treeLines: { text: string; agentIndex?: number }[] = [];
+      // Agent tree: the role in a left column on its group's first line (the panel is short,
+      // so headings get no line of their own); the cursor walks agents.
+      const roleWidth = Math.max(5, ...tree.map((g) => g.role.length)) + 1;
+      const treeLines: { text: string; agentIndex: number }[] = [];
       let n = 0;
-      for (const g of tree) {
-        treeLines.push({ text: `${g.role} (${g.agents.length})` });
-        for (const a of g.agents)
+      for (const g of tree)
+        g.agents.forEach((a, i) => {
+          const role = (i === 0 ? g.role : "").padEnd(roleWidth);
           treeLines.push({
-            text: `  ${a.mark} ${a.address}${a.hook ? ` [${a.hook}]` : ""}${a.activity ? `  ${a.activity}` : ""}`,
+            text: `${role}${a.mark} ${a.address}${a.hook ? ` [${a.hook}]` : ""}${a.activity ? `  ${a.activity}` : ""}`,
             agentIndex: n++,
           });
-      }
+        });
       const selLine = treeLines.findIndex((l) => l.agentIndex === ui.cursor.agents);
       const [af, at] = windowOf(treeLines.length, agentRows - 3, Math.max(0, selLine));
       const agentBody = treeLines.length
         ? treeLines.slice(af, at).map((l, i) =>
             line(l.text, {
               key: `a${af + i}`,
-              selected: focus("agents") && l.agentIndex !== undefined && l.agentIndex === ui.cursor.agents,
-              ...(l.agentIndex === undefined ? { dim: true } : {}),
+              selected: focus("agents") && l.agentIndex === ui.cursor.agents,
             }),
           )
         : [line("No agents yet (gt rig add, gt sling).", { key: "none", dim: true })];
