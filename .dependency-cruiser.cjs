@@ -13,7 +13,7 @@ const LAYERS = [
   ["refinery"],
   ["watch"],
   ["agents"],
-  ["demo", "doctor", "dashboard"],
+  ["demo", "doctor", "dashboard", "feed"],
   ["cli"],
 ];
 

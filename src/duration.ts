@@ -1,6 +1,6 @@
 // Durations as Gas Town and beads write them on the command line and in gates: Go-style
 // "90s", "5m", "1h30m", plus "2d" and "1w"; a bare number is seconds.
-import { ValidationError } from "../errors.ts";
+import { ValidationError } from "./errors.ts";
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,

@@ -1,7 +1,7 @@
 // How one event reads to a person: its glyph (spec §6.2) and a one-line detail built from its
 // payload. Shared by logs/town.log, gt log/trail/activity/audit, gt feed and the dashboard so
 // an event says the same thing everywhere.
-import type { TownEvent } from "./log.ts";
+import type { TownEvent } from "./event.ts";
 
 const GLYPHS: Record<string, string> = {
   sling: "🎯",

@@ -2,21 +2,35 @@
 // every gt process. Each event is written with one append-mode write, which the kernel
 // keeps whole even when many agents log at once, so no lock is needed. Logging is
 // best-effort: a full disk must not fail the command that did the work.
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { townLogLine } from "./describe.ts";
+import type { EventVisibility, TownEvent } from "./event.ts";
+
+export type { EventVisibility, TownEvent } from "./event.ts";
 
 export const EVENTS_FILE = ".events.jsonl";
+/** The human lifecycle log (spec §6.1), one line per lifecycle event. */
+export const TOWN_LOG = join("logs", "town.log");
 
-export type EventVisibility = "audit" | "feed" | "both";
-
-export interface TownEvent {
-  ts: string;
-  source: "gt";
-  type: string;
-  actor: string;
-  payload: Record<string, unknown>;
-  visibility: EventVisibility;
-}
+/** The events a person reading the town log follows an agent's life by. */
+export const LIFECYCLE_TYPES: readonly string[] = [
+  "spawn",
+  "wake",
+  "nudge",
+  "handoff",
+  "done",
+  "crash",
+  "kill",
+  "force_kill",
+  "callback",
+  "session_start",
+  "session_end",
+  "session_death",
+  "mass_death",
+  "respawn_failed",
+];
+const IS_LIFECYCLE = new Set(LIFECYCLE_TYPES);
 
 /** Appends one event; never throws. */
 export function logEvent(
@@ -31,6 +45,23 @@ export function logEvent(
     appendFileSync(join(townRoot, EVENTS_FILE), `${JSON.stringify(event)}\n`);
   } catch {
     // best-effort by design
+  }
+  if (IS_LIFECYCLE.has(type)) appendTownLog(townRoot, event);
+}
+
+function appendTownLog(townRoot: string, event: TownEvent): void {
+  const line = `${townLogLine(event)}\n`;
+  try {
+    appendFileSync(join(townRoot, TOWN_LOG), line);
+  } catch {
+    try {
+      // A town made before logs/ existed: make it once, then write.
+      if (!existsSync(townRoot)) return;
+      mkdirSync(join(townRoot, "logs"), { recursive: true });
+      appendFileSync(join(townRoot, TOWN_LOG), line);
+    } catch {
+      // best-effort by design
+    }
   }
 }
 

@@ -2,11 +2,12 @@
 // A pour makes them (`<parent>.gate-<step>`, await_type/await_id); `bd gate` makes and
 // resolves them by hand; `check` settles the ones a machine can decide: a timer whose time
 // has come, a bead-closed gate whose bead closed. Human gates close only by `resolve`.
+
+import { durationMs } from "../duration.ts";
 import { ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import { NON_BLOCKING_STATUSES } from "../ledger/model.ts";
 import type { LedgerStore } from "../ledger/store.ts";
-import { durationMs } from "./duration.ts";
 import { moleculeRootOf } from "./molecule.ts";
 
 export const GATE_TYPE = "gate";

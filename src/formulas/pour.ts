@@ -4,12 +4,13 @@
 // in) with a `blocks` edge to every step it needs; a step's gate is a `gate` bead
 // `<parent>.gate-<step id>` that blocks it. Everything is written in one transaction, so a
 // molecule is there whole or not at all.
+
+import { durationMs } from "../duration.ts";
 import { ValidationError } from "../errors.ts";
 import { generateId, idSeed, issueIdProblem } from "../ledger/ids.ts";
 import type { Dependency, Issue } from "../ledger/model.ts";
 import type { LedgerStore } from "../ledger/store.ts";
 import type { CookedFormula } from "./cook.ts";
-import { durationMs } from "./duration.ts";
 import type { Step } from "./schema.ts";
 
 const STEP_TYPES = new Set(["task", "bug", "feature", "epic", "chore"]);

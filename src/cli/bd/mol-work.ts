@@ -2,10 +2,10 @@
 // squash and burn, wisp list/gc, seed and distill. Registered by mol.ts with pour/wisp/bond.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { durationMs } from "../../duration.ts";
 import { ValidationError } from "../../errors.ts";
 import { cookFormula } from "../../formulas/cook.ts";
 import { distillMolecule } from "../../formulas/distill.ts";
-import { durationMs } from "../../formulas/duration.ts";
 import { burnMolecule, currentMolecules, requireMolecule, squashMolecule } from "../../formulas/molecule.ts";
 import { type MoleculeProgress, moleculeProgress } from "../../formulas/progress.ts";
 import { parseVarFlags } from "../../formulas/vars.ts";

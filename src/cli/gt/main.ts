@@ -13,10 +13,12 @@ import { doctorGroup } from "./doctor.ts";
 import { dogGroup } from "./dog.ts";
 import { doneGroup } from "./done.ts";
 import { escalateGroup } from "./escalate.ts";
+import { feedGroup } from "./feed.ts";
 import { formulaGroup } from "./formula.ts";
 import { handoffGroup } from "./handoff.ts";
 import { installGroup } from "./install.ts";
 import { lifecycleGroup } from "./lifecycle.ts";
+import { logGroup } from "./log.ts";
 import { mailGroup } from "./mail.ts";
 import { molGroup } from "./mol.ts";
 import { nudgeGroup } from "./nudge.ts";
@@ -78,6 +80,8 @@ const GROUPS: GtGroup[] = [
   doneGroup,
   convoyGroup,
   formulaGroup,
+  logGroup,
+  feedGroup,
   molGroup,
   costsGroup,
   dashboardGroup,
