@@ -4,6 +4,7 @@
 // best-effort: a full disk must not fail the command that did the work.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { countMetric, logRecord } from "../adapters/otel.ts";
 import { townLogLine } from "./describe.ts";
 import type { EventVisibility, TownEvent } from "./event.ts";
 
@@ -47,6 +48,34 @@ export function logEvent(
     // best-effort by design
   }
   if (IS_LIFECYCLE.has(type)) appendTownLog(townRoot, event);
+  exportEvent(event);
+}
+
+/** Spec §6.4's counters that events stand for (the rest are counted where they happen). */
+const EVENT_COUNTERS: Record<string, string> = {
+  sling: "sling.dispatches.total",
+  done: "done.total",
+  spawn: "polecat.spawns.total",
+  polecat_identity_remove: "polecat.removes.total",
+  session_start: "session.starts.total",
+  session_end: "session.stops.total",
+  session_death: "session.stops.total",
+  nudge: "nudge.total",
+  mail: "mail.operations.total",
+  convoy_created: "convoy.creates.total",
+};
+
+/** Spec §6.4's log event names where they differ from ours. */
+const LOG_NAMES: Record<string, string> = { session_start: "session.start", session_end: "session.stop" };
+
+/** The event as OpenTelemetry counters and a log record (nothing happens when telemetry is off). */
+function exportEvent(e: TownEvent): void {
+  const counter = EVENT_COUNTERS[e.type];
+  if (counter) countMetric(counter, { type: e.type });
+  const attrs: Record<string, string | number | boolean> = { actor: e.actor, "gt.event": e.type };
+  for (const [k, v] of Object.entries(e.payload))
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") attrs[k] = v;
+  logRecord(LOG_NAMES[e.type] ?? e.type, JSON.stringify(e.payload), attrs);
 }
 
 function appendTownLog(townRoot: string, event: TownEvent): void {

@@ -2,6 +2,7 @@
 // a BdContext and may throw typed errors, which become one line and an exit code.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { countMetric, flushTelemetry, recordHistogram } from "../../adapters/otel.ts";
 import { ValidationError } from "../../errors.ts";
 import { InvalidUtf8Error, safeText } from "../../terminal-text.ts";
 import { BdContext, type GlobalOptions, reportError } from "./context.ts";
@@ -205,6 +206,7 @@ export async function runBd(argv: string[], groups: CommandGroup[]): Promise<voi
   const word = commandWord(argv.slice(2));
   const own = groups.find((g) => word !== undefined && g.names.includes(word));
   for (const g of own ? [own] : groups) g.register(program);
+  const started = performance.now();
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -221,5 +223,11 @@ export async function runBd(argv: string[], groups: CommandGroup[]): Promise<voi
       return;
     }
     process.exitCode = reportError(e, argv.includes("--json"));
+  } finally {
+    // Spec §6.4: every bd call counted and timed (sent only when an OTLP endpoint is set).
+    const command = word ?? "";
+    countMetric("bd.calls.total", { command, exit_code: Number(process.exitCode ?? 0) });
+    recordHistogram("bd.duration_ms", performance.now() - started, { command });
+    await flushTelemetry();
   }
 }

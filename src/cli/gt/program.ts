@@ -1,6 +1,7 @@
 // The gt command tree. Each group lives in its own file and registers here; actions get a
 // GtContext and may throw typed errors, which become one line and an exit code.
 import { Command, CommanderError } from "commander";
+import { flushTelemetry } from "../../adapters/otel.ts";
 import { GtContext, reportGtError } from "./context.ts";
 
 export const GT_VERSION = "0.2.0";
@@ -63,5 +64,7 @@ export async function runGt(argv: string[], groups: GtGroup[]): Promise<void> {
       return;
     }
     process.exitCode = reportGtError(e, argv.includes("--json"));
+  } finally {
+    await flushTelemetry(); // what the command recorded, when an OTLP endpoint is set
   }
 }
