@@ -181,7 +181,10 @@ export function convoyLines(convoys: ConvoyView[], now: number, rig?: string): C
 
 /** The stream panel's line for a curated item. */
 export function streamLine(item: CuratedItem): string {
-  return `${clock(item.ts)} ${item.glyph} ${clean(item.actor || "-")} ${clean(item.text)}`.trimEnd();
+  // An aggregate line names its actor only when every event in it came from that actor.
+  const one = item.events.every((e) => e.actor === item.actor);
+  const actor = item.kind !== "burst" || one ? `${clean(item.actor || "-")} ` : "";
+  return `${clock(item.ts)} ${item.glyph} ${actor}${clean(item.text)}`.trimEnd();
 }
 
 /** Whether a curated item belongs to the `--rig` view. */

@@ -167,7 +167,9 @@ export async function runFeedTui(
     store.push(e);
     refresher.schedule();
   });
-  await refresher.now();
+  // The first frame draws at once (the stream is already replayed); the panels fill in when
+  // the first read of the town ends.
+  void refresher.now();
   const backstop = setInterval(refresher.schedule, SNAPSHOT_BACKSTOP_MS);
   const FeedApp = makeFeedApp(React, ink);
   let instance: ReturnType<InkLib["render"]> | undefined;

@@ -198,6 +198,7 @@ export function makeFeedApp(React: ReactLib, ink: InkLib) {
     else if (mode.kind === "handoff")
       footer = `hand ${selected()?.address ?? "?"} off to a fresh session? y / n`;
     else if (status) footer = status;
+    else if (!snap.at) footer = "reading the town…";
     else if (snap.errors.length) footer = `⚠ ${snap.errors.join("; ")}`;
     else
       footer =
@@ -226,9 +227,13 @@ export function makeFeedApp(React: ReactLib, ink: InkLib) {
         : [line("No polecats: nothing can be stuck.", { key: "none", dim: true })];
       body = panelBox(`Problems (${problems.length}), most urgent first`, true, bodyRows, lines);
     } else {
-      const agentRows = Math.max(5, Math.round(bodyRows * 0.3));
-      const convoyRows = Math.max(4, Math.round(bodyRows * 0.25));
-      const eventRows = Math.max(4, bodyRows - agentRows - convoyRows);
+      // Each panel is as tall as its lines (a border, a title) up to its share: the agent tree
+      // up to 45 % of the screen, the convoys up to 25 %; the stream gets the rest.
+      const fit = (lines: number, min: number, share: number) =>
+        Math.max(min, Math.min(Math.max(lines, 1) + 3, Math.round(bodyRows * share)));
+      const agentRows = fit(agents.length, 5, 0.45);
+      const convoyRows = fit(convoys.length, 4, 0.25);
+      const eventRows = Math.max(5, bodyRows - agentRows - convoyRows);
       const focus = (p: Panel) => ui.panel === p;
 
       // Agent tree: the role in a left column on its group's first line (the panel is short,

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AgentStatus } from "../../src/agents/inventory.ts";
-import { Curator } from "../../src/events/curate.ts";
+import { Curator, curate } from "../../src/events/curate.ts";
 import type { TownEvent } from "../../src/events/log.ts";
 import type { AgentProblem } from "../../src/events/problems.ts";
 import {
@@ -20,6 +20,7 @@ import {
   problemLines,
   progressBar,
   reduceKey,
+  streamLine,
 } from "../../src/feed/model.ts";
 import { FeedStore } from "../../src/feed/store.ts";
 import type { ConvoyView } from "../../src/work/convoys.ts";
@@ -72,6 +73,8 @@ function convoy(id: string, closed: number, total: number, extra: Partial<Convoy
   };
 }
 
+const curateAll = (events: TownEvent[]) => curate(events);
+
 describe("parseSince", () => {
   it("reads durations back from now and ISO times, and refuses anything else", () => {
     assert.equal(parseSince("30m", T0), T0 - 30 * 60_000);
@@ -93,6 +96,22 @@ describe("plain lines", () => {
     const line = plainLine(evil);
     assert.ok(!/[\u0000-\u001f]/.test(line), line);
     assert.match(line, /✉ x␛\[2J to mayor: hi there␇$/);
+  });
+
+  it("an aggregate stream line names its actor only when all its events share it", () => {
+    const starts = curateAll([
+      ev("session_start", "greeter/polecats/a", { rig: "greeter", session: "gr-a" }, 1),
+      ev("session_start", "greeter/polecats/b", { rig: "greeter", session: "gr-b" }, 2),
+      ev("session_start", "greeter/polecats/c", { rig: "greeter", session: "gr-c" }, 3),
+    ]);
+    assert.equal(starts.length, 1);
+    assert.equal(streamLine(starts[0]!), `${clock(at(3))} + 3 sessions started in greeter`);
+    const slings = curateAll(
+      [1, 2, 3].map((i) => ev("sling", "mayor", { bead: `gr-${i}`, target: `greeter/polecats/p${i}` }, i)),
+    );
+    assert.equal(streamLine(slings[0]!), `${clock(at(3))} 🎯 mayor 3 beads slung to greeter`);
+    const one = curateAll([ev("done", "greeter/polecats/a", { bead: "gr-1" }, 1)]);
+    assert.equal(streamLine(one[0]!), `${clock(at(1))} ✓ greeter/polecats/a gr-1 done`);
   });
 
   it("a rig's events are the ones naming the rig or one of its agents", () => {
