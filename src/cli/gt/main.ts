@@ -32,6 +32,7 @@ import { schedulerGroup } from "./scheduler.ts";
 import { agentsGroup, sessionGroup, statusGroup } from "./session.ts";
 import { slingGroup } from "./sling.ts";
 import { estopGroup, upGroup } from "./up.ts";
+import { vitalsGroup } from "./vitals.ts";
 
 // The launcher turns Node's compile cache on for us; agents we start need not inherit it.
 delete process.env.NODE_COMPILE_CACHE;
@@ -82,6 +83,7 @@ const GROUPS: GtGroup[] = [
   formulaGroup,
   logGroup,
   feedGroup,
+  vitalsGroup,
   molGroup,
   costsGroup,
   dashboardGroup,
