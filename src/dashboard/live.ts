@@ -17,9 +17,10 @@ export const EVENTS_FILE = ".events.jsonl";
 /** Writes come in bursts (a sling touches several files): one read per burst. */
 export const DEBOUNCE_MS = 40;
 /**
- * The one read no write triggers: a polecat turns stalled or GUPP-late by time passing
- * alone, so while a page is open the town is read again this often (the panels show quiet
- * times in whole minutes, so an unchanged town sends nothing).
+ * The one read no write triggers: a polecat with hooked work turns stalled or GUPP-late by
+ * time passing alone, so while a page is open and some polecat has work on its hook, the
+ * town is read again this often (quiet times show in whole minutes, so an unchanged town
+ * sends nothing). A town with no hooked work is not read at all while nothing is written.
  */
 export const CLOCK_MS = 60_000;
 
@@ -58,10 +59,12 @@ export class LiveTown {
 
   readonly town: Town;
   readonly provider: RuntimeProvider;
+  private readonly clockMs: number;
 
-  constructor(town: Town, provider: RuntimeProvider) {
+  constructor(town: Town, provider: RuntimeProvider, opts: { clockMs?: number } = {}) {
     this.town = town;
     this.provider = provider;
+    this.clockMs = opts.clockMs ?? CLOCK_MS;
   }
 
   /** The current panels, read now if nothing was read yet. */
@@ -73,11 +76,7 @@ export class LiveTown {
   /** Calls `fn` with every new snapshot; the watches run while anyone listens. */
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn);
-    if (this.listeners.size === 1) {
-      this.syncWatches();
-      this.clock = setInterval(this.changed, CLOCK_MS);
-      this.clock.unref();
-    }
+    if (this.listeners.size === 1) this.syncWatches();
     return () => {
       this.listeners.delete(fn);
       if (this.listeners.size === 0) this.stop();
@@ -90,7 +89,7 @@ export class LiveTown {
     this.names.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.clock) clearInterval(this.clock);
+    if (this.clock) clearTimeout(this.clock);
     this.clock = undefined;
   }
 
@@ -115,12 +114,23 @@ export class LiveTown {
 
   private async readOnce(): Promise<void> {
     this.reads++;
-    const panels = renderPanels(await readDashboard(this.town, this.provider));
+    const state = await readDashboard(this.town, this.provider);
+    this.armClock(state.polecats.some((p) => p.bead !== null));
+    const panels = renderPanels(state);
     const hash = createHash("sha1").update(JSON.stringify(panels)).digest("hex").slice(0, 16);
     if (this.last?.hash === hash) return;
     this.last = { version: (this.last?.version ?? 0) + 1, hash, panels };
     for (const fn of this.listeners) fn(this.last);
     if (this.listeners.size > 0) this.syncWatches(); // a rig added since: watch its ledger too
+  }
+
+  /** Schedules the next clock read (or none), counted from this read. */
+  private armClock(hooked: boolean): void {
+    if (this.clock) clearTimeout(this.clock);
+    this.clock = undefined;
+    if (!hooked || this.listeners.size === 0) return;
+    this.clock = setTimeout(this.changed, this.clockMs);
+    this.clock.unref();
   }
 
   private changed = (): void => {

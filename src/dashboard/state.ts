@@ -175,14 +175,17 @@ function problemsOf(s: Omit<DashboardState, "problems" | "summary">): Problem[] 
 /** Everything the page shows, read once. */
 export async function readDashboard(town: Town, provider: RuntimeProvider): Promise<DashboardState> {
   const info = town.townJson();
-  const statuses = await agentStatuses(town, provider);
-  const agents = await Promise.all(statuses.map((a) => withPeek(provider, a)));
-  const rigs: RigPanel[] = [];
-  for (const name of town.rigNames()) rigs.push(await rigPanel(town, name, statuses));
-  const convoys = await listConvoys(town);
-  const escalations = await listEscalations(town);
-  const mail = await recentMail(town);
-  const polecats = await gatherProblems(town, provider);
+  // All at once: most of a read is waiting on tmux and git, and a change reaches the page
+  // only when the slowest part is done.
+  const statuses = agentStatuses(town, provider);
+  const [agents, rigs, convoys, escalations, mail, polecats] = await Promise.all([
+    statuses.then((all) => Promise.all(all.map((a) => withPeek(provider, a)))),
+    Promise.all(town.rigNames().map(async (name) => rigPanel(town, name, await statuses))),
+    listConvoys(town),
+    listEscalations(town),
+    recentMail(town),
+    gatherProblems(town, provider),
+  ]);
   const daemon = daemonLiveness(town);
   const base = {
     town: { name: info.name, root: town.root },

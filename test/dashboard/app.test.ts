@@ -14,6 +14,7 @@ import { addBareRig, bdOk, newTown, slingNew, type TestTown } from "../helpers/t
 
 const TOKEN = "t0ken-for-tests";
 const CSRF = "csrf-for-tests";
+const CLOCK = 150;
 const EVIL = `<script>alert("x")</script> & 'fix'`;
 
 describe("gt dashboard app", () => {
@@ -28,7 +29,8 @@ describe("gt dashboard app", () => {
     await addBareRig(town, "app");
     bead = await bdOk(town, join(town.root, "app"), ["create", EVIL, "--silent"]);
     const t = new Town(town.root);
-    live = new LiveTown(t, townRuntime(t, town.env).provider);
+    // A fast clock: the idle test below proves a town with no hooked work is still not read.
+    live = new LiveTown(t, townRuntime(t, town.env).provider, { clockMs: CLOCK });
     app = createDashboardApp({
       live,
       token: TOKEN,
@@ -199,5 +201,18 @@ describe("gt dashboard app", () => {
     assert.ok(problems.includes(slung.bead));
     const agents = html.slice(html.indexOf('id="panel-agents"'), html.indexOf('id="panel-rigs"'));
     assert.match(agents, new RegExp(`data-agent="${address}"[^]*?data-work="zombie"`));
+    // Hooked work ages with no write at all: while a page listens, the clock reads the town.
+    const off = live.subscribe(() => {});
+    try {
+      await live.refresh();
+      const reads = live.reads;
+      await new Promise((r) => setTimeout(r, CLOCK * 8));
+      assert.ok(live.reads >= reads + 2, `${live.reads - reads} clock reads`);
+    } finally {
+      off();
+    }
+    const reads = live.reads;
+    await new Promise((r) => setTimeout(r, CLOCK * 4));
+    assert.equal(live.reads, reads, "read with no page open");
   });
 });
