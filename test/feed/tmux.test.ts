@@ -3,11 +3,11 @@
 // (gt mail send) appears in the stream with its glyph and detail; a convoy created with gt
 // convoy create appears in the convoy panel with its bar (the snapshot is re-read after the
 // event); p shows the problems view; Enter on the mayor (a session on the town's own tmux
-// server) opens it in a new window of the feed's tmux session; n types a nudge into it; q
-// exits the feed with status 0.
+// server) attaches to it, or opens it in a new window inside tmux; n types a nudge into it;
+// h hands it off; q exits the feed with status 0.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { shellJoin } from "../../src/adapters/tmux.ts";
@@ -28,7 +28,7 @@ function capture(target: string): string {
   return tmux("capture-pane", "-p", "-t", target);
 }
 
-async function screenWith(target: string, re: RegExp, ms = 10_000): Promise<string> {
+async function screenWith(target: string, re: RegExp, ms = 20_000): Promise<string> {
   const started = Date.now();
   let last = "";
   for (;;) {
@@ -83,12 +83,13 @@ describe("gt feed in a tmux pane", () => {
   it("shows events, convoys and problems live; Enter attaches, n nudges, q quits", async () => {
     let screen = await screenWith("feed:0", /Gas Town feed · testtown/);
     assert.match(screen, /▶ 1 Agents/);
-    assert.match(screen, /mayor\s+● mayor/);
+    // The first frame comes before the first read of the town; the agents fill in after it.
+    screen = await screenWith("feed:0", /mayor\s+● mayor/);
     assert.match(screen, /2 Convoys \(0\)/);
 
     const sent = await town.gt(["mail", "send", "mayor", "-s", "pane hello", "-m", "body"]);
     assert.equal(sent.code, 0, sent.stderr);
-    screen = await screenWith("feed:0", /✉ \S+ to mayor: pane hello/, 5000);
+    screen = await screenWith("feed:0", /✉ \S+ to mayor: pane hello/, 15_000);
     assert.match(screen, /\d\d:\d\d:\d\d ✉ \S+ to mayor: pane hello/);
 
     const bead = await run(BD, town.root, ["create", "feed task", "--json"], { env: town.env });
@@ -96,7 +97,7 @@ describe("gt feed in a tmux pane", () => {
     const id = (JSON.parse(bead.stdout) as { id: string }).id;
     const convoy = await town.gt(["convoy", "create", "pane convoy", id]);
     assert.equal(convoy.code, 0, convoy.stderr);
-    screen = await screenWith("feed:0", /░{10} 0\/1 hq-cv-\S+ pane convoy/, 5000);
+    screen = await screenWith("feed:0", /░{10} 0\/1 hq-cv-\S+ pane convoy/, 15_000);
     assert.match(screen, /\+ \S+ hq-cv-\S+/); // its convoy_created event in the stream
 
     tmux("send-keys", "-t", "feed:0", "p");
@@ -117,7 +118,7 @@ describe("gt feed in a tmux pane", () => {
     // Inside tmux (TMUX set, another server than the town's): Enter opens a window there.
     const vars = Object.entries(town.env).map(([k, v]) => `${k}=${v ?? ""}`);
     tmux("new-window", "-t", "feed", "-n", "feed2", "-c", town.root, shellJoin(["env", ...vars, GT, "feed"]));
-    await screenWith("feed:feed2", /Gas Town feed · testtown/);
+    await screenWith("feed:feed2", /mayor\s+● mayor/);
     tmux("send-keys", "-t", "feed:feed2", "Enter");
     await screenWith("feed:feed2", new RegExp(`opened ${mayorSession} in a new tmux window`));
     const windows = tmux("list-windows", "-t", "feed", "-F", "#{window_name}").split("\n");
@@ -140,8 +141,31 @@ describe("gt feed in a tmux pane", () => {
     );
     assert.match(mayorScreen, /wake up from the feed/);
 
+    // h asks first, then hands the mayor off: its handoff event shows in the stream.
+    tmux("send-keys", "-t", "feed:0", "h");
+    await screenWith("feed:0", /hand mayor off to a fresh session\? y \/ n/);
+    tmux("send-keys", "-t", "feed:0", "y");
+    screen = await screenWith(
+      "feed:0",
+      new RegExp(`🤝 mayor: a fresh session replaces ${mayorSession}`),
+      15_000,
+    );
+    await screenWith("feed:0", /\d\d:\d\d:\d\d 🤝 mayor/, 15_000);
+    // The successor is started by a detached gt respawn: wait until it has done its part.
+    const events = join(town.root, ".events.jsonl");
+    const started = Date.now();
+    while (
+      !/"type":"(respawn_failed|session_start)"[^\n]*"actor":"mayor"|"actor":"mayor"[^\n]*"type":"(respawn_failed|session_start)"/.test(
+        readFileSync(events, "utf8"),
+      )
+    ) {
+      if (Date.now() - started > 15_000)
+        assert.fail(`no respawn outcome in the log:\n${readFileSync(events, "utf8")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
     tmux("send-keys", "-t", "feed:0", "q");
-    await screenWith("feed:0", /feed exited 0/, 5000);
+    await screenWith("feed:0", /feed exited 0/, 15_000);
   });
 
   it("--window opens the feed in a tmux window named feed in the caller's session", async () => {
