@@ -26,7 +26,7 @@ export interface FeedOptions {
 }
 
 /** How long after an event the snapshot is read again (events come in bursts). */
-export const SNAPSHOT_DEBOUNCE_MS = 250;
+export const SNAPSHOT_DEBOUNCE_MS = 400;
 /** The slow backstop for changes that log no event. */
 export const SNAPSHOT_BACKSTOP_MS = 10_000;
 export const DEFAULT_REPLAY_MS = 3_600_000;
@@ -221,17 +221,21 @@ export async function runFeedPlain(
     opts.write(opts.json ? JSON.stringify(e) : plainLine(e));
   };
   let follower: Follower | undefined;
-  await new Promise<void>((resolve, reject) => {
-    const done = () => resolve();
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
-    follower = followEvents(
-      town.root,
-      {
-        since: opts.since ?? Date.now() - DEFAULT_REPLAY_MS,
-        onError: (err) => reject(err),
-      },
-      print,
-    );
-  }).finally(() => follower?.close());
+  let done: () => void = () => {};
+  try {
+    await new Promise<void>((resolve, reject) => {
+      done = resolve;
+      process.once("SIGINT", done);
+      process.once("SIGTERM", done);
+      follower = followEvents(
+        town.root,
+        { since: opts.since ?? Date.now() - DEFAULT_REPLAY_MS, onError: reject },
+        print,
+      );
+    });
+  } finally {
+    process.off("SIGINT", done);
+    process.off("SIGTERM", done);
+    follower?.close();
+  }
 }

@@ -65,7 +65,8 @@ export const feedGroup: GtGroup = {
               ...(rig ? ["--rig", rig] : []),
               ...(problems ? ["--problems"] : []),
             ]);
-          const plain = opts.plain === true || ctx.json || !process.stdout.isTTY;
+          // The TUI needs a terminal both ways (it draws, and reads keys in raw mode).
+          const plain = opts.plain === true || ctx.json || !process.stdout.isTTY || !process.stdin.isTTY;
           if (plain && problems) {
             const { readFeedSnapshot } = await import("../../feed/snapshot.ts");
             const { problemLines } = await import("../../feed/model.ts");
