@@ -65,20 +65,21 @@ export function plainLine(e: TownEvent): string {
   return `${clock(e.ts)} ${glyphOf(e.type)} ${clean(e.actor || "-")}${detail ? ` ${detail}` : ""}`;
 }
 
-/** The latest thing each agent did, by address and by session name (events use either). */
+/**
+ * The latest event naming each agent, by address and by session name (events use either).
+ * Events, not curated lines: an agent's row says what it did itself, not "5 beads slung".
+ */
 export class ActivityIndex {
-  private readonly latest = new Map<string, CuratedItem>();
+  private readonly latest = new Map<string, TownEvent>();
 
-  note(item: CuratedItem): void {
-    const e = item.events[item.events.length - 1];
-    if (!e) return;
+  note(e: TownEvent): void {
     for (const who of agentsOf(e)) {
       const prev = this.latest.get(who);
-      if (!prev || prev.ts <= item.ts) this.latest.set(who, item);
+      if (!prev || prev.ts <= e.ts) this.latest.set(who, e);
     }
   }
 
-  of(a: Pick<AgentStatus, "address" | "session">): CuratedItem | undefined {
+  of(a: Pick<AgentStatus, "address" | "session">): TownEvent | undefined {
     const x = this.latest.get(a.address);
     const y = this.latest.get(a.session);
     if (x && y) return x.ts >= y.ts ? x : y;
@@ -120,7 +121,7 @@ export function agentTree(agents: AgentStatus[], activity: ActivityIndex, rig?: 
       state: a.state,
       mark: STATE_MARKS[a.state] ?? "·",
       hook: a.hook,
-      activity: last ? `${clock(last.ts)} ${last.glyph} ${clean(last.text)}` : "",
+      activity: last ? `${clock(last.ts)} ${glyphOf(last.type)} ${clean(detailOf(last))}`.trimEnd() : "",
     };
     const list = groups.get(a.role) ?? [];
     list.push(line);

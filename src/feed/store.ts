@@ -22,9 +22,8 @@ export class FeedStore {
 
   /** Folds one event in (audit-only events and, with a rig, other rigs' events are left out). */
   push(e: TownEvent): void {
-    const item = this.curator.push(e);
-    if (!item) return;
-    this.activity.note(item);
+    if (!this.curator.push(e)) return;
+    this.activity.note(e);
     this.changed();
   }
 

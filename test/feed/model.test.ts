@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AgentStatus } from "../../src/agents/inventory.ts";
-import { Curator, curate } from "../../src/events/curate.ts";
+import { curate } from "../../src/events/curate.ts";
 import type { TownEvent } from "../../src/events/log.ts";
 import type { AgentProblem } from "../../src/events/problems.ts";
 import {
@@ -133,16 +133,15 @@ describe("agent tree", () => {
   ];
 
   it("groups agents by role, town roles first, each with its latest activity", () => {
-    const c = new Curator();
     const idx = new ActivityIndex();
     for (const e of [
       ev("sling", "mayor", { bead: "gr-1", target: "greeter/polecats/toast" }, 1),
       ev("done", "greeter/polecats/toast", { bead: "gr-1", branch: "polecat/toast" }, 5),
       ev("merge_started", "greeter/refinery", { mr: "gr-9", worker: "greeter/polecats/toast" }, 7),
-    ]) {
-      const item = c.push(e);
-      if (item) idx.note(item);
-    }
+      // An older event delivered late does not replace a newer one.
+      ev("spawn", "greeter/witness", { rig: "greeter", polecat: "toast" }, 3),
+    ])
+      idx.note(e);
     const tree = agentTree(agents, idx);
     assert.deepEqual(
       tree.map((g) => [g.role, g.agents.map((a) => a.address)]),
@@ -167,6 +166,28 @@ describe("agent tree", () => {
     assert.deepEqual(
       agentOrder(tree).map((a) => a.address),
       ["greeter/refinery", "greeter/polecats/ace", "greeter/polecats/toast"],
+    );
+  });
+
+  it("an agent's row tells its own latest event even when the stream folded it into a burst", () => {
+    const store = new FeedStore();
+    for (const p of ["a", "b", "c"])
+      store.push(
+        ev("sling", "mayor", { bead: `gr-${p}`, target: `greeter/polecats/${p}` }, p.charCodeAt(0) - 96),
+      );
+    assert.deepEqual(
+      store.items().map((i) => i.text),
+      ["3 beads slung to greeter"],
+    );
+    const rows = agentOrder(
+      agentTree(
+        ["a", "b", "c"].map((p) => agent(`greeter/polecats/${p}`, "polecat", "greeter")),
+        store.activity,
+      ),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.activity.replace(/^\S+ /, "")),
+      ["🎯 gr-a → greeter/polecats/a", "🎯 gr-b → greeter/polecats/b", "🎯 gr-c → greeter/polecats/c"],
     );
   });
 
