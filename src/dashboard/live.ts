@@ -10,7 +10,13 @@ import { basename, dirname, join } from "node:path";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { locate, rigBeadsDir } from "../town/ledgers.ts";
 import { RIGS_JSON, type Town } from "../town/workspace.ts";
-import { readDashboard } from "./state.ts";
+import {
+  assembleDashboard,
+  type DashboardState,
+  readLedgerParts,
+  readSessionParts,
+  type SessionParts,
+} from "./state.ts";
 import { type PanelId, renderPanels } from "./views.ts";
 
 export const EVENTS_FILE = ".events.jsonl";
@@ -54,6 +60,8 @@ export class LiveTown {
   private reading: Promise<void> | undefined;
   private again = false;
   private last: Snapshot | undefined;
+  /** The last screens and verdicts, shown with the next ledger read until it has its own. */
+  private sessions: SessionParts | undefined;
   /** Reads of the town so far (the bench and tests check that idle means none). */
   reads = 0;
 
@@ -114,8 +122,17 @@ export class LiveTown {
 
   private async readOnce(): Promise<void> {
     this.reads++;
-    const state = await readDashboard(this.town, this.provider);
+    const ledger = await readLedgerParts(this.town, this.provider);
+    // A write's change (a bead closed, mail sent) goes out before the screens and the
+    // patrol's verdicts are read again: those wait on tmux and git, and follow in a moment.
+    if (this.sessions && this.listeners.size > 0) this.publish(assembleDashboard(ledger, this.sessions));
+    this.sessions = await readSessionParts(this.town, this.provider, ledger.agents);
+    const state = assembleDashboard(ledger, this.sessions);
     this.armClock(state.polecats.some((p) => p.bead !== null));
+    this.publish(state);
+  }
+
+  private publish(state: DashboardState): void {
     const panels = renderPanels(state);
     const hash = createHash("sha1").update(JSON.stringify(panels)).digest("hex").slice(0, 16);
     if (this.last?.hash === hash) return;

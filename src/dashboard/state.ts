@@ -17,7 +17,7 @@ import { listRigs, rigHold } from "../town/rig.ts";
 import type { Town } from "../town/workspace.ts";
 import { daemonLiveness } from "../watch/daemon-files.ts";
 import { gatherProblems } from "../watch/problems.ts";
-import { type ConvoyView, listConvoys } from "../work/convoys.ts";
+import { CONVOY_TYPE, type ConvoyView, convoyStatus, listConvoys } from "../work/convoys.ts";
 
 /** Lines of a running agent's screen shown under it. */
 export const PEEK_LINES = 6;
@@ -82,19 +82,19 @@ export interface DashboardState {
 const OPEN_LIMIT = 15;
 const CLOSED_LIMIT = 5;
 const MAIL_LIMIT = 10;
+const LANDED_LIMIT = 3;
 
 function beadRow(i: Issue): BeadRow {
   return { id: i.id, title: i.title, status: i.status, assignee: i.assignee ?? null, priority: i.priority };
 }
 
-async function withPeek(provider: RuntimeProvider, a: AgentStatus): Promise<AgentRow> {
-  if (!a.running) return { ...a, peek: [] };
+async function peekOf(provider: RuntimeProvider, a: AgentStatus): Promise<string[]> {
+  if (!a.running) return [];
   try {
     const text = await provider.capture(a.session, PEEK_LINES);
-    const lines = text.replace(/\s+$/, "").split("\n");
-    return { ...a, peek: lines.slice(-PEEK_LINES) };
+    return text.replace(/\s+$/, "").split("\n").slice(-PEEK_LINES);
   } catch {
-    return { ...a, peek: [] };
+    return [];
   }
 }
 
@@ -119,6 +119,26 @@ async function rigPanel(town: Town, name: string, agents: AgentStatus[]): Promis
   } finally {
     await ledger.close();
   }
+}
+
+/** Open convoys, then the last few that landed (a finished demo still shows its convoy). */
+async function convoysShown(town: Town): Promise<ConvoyView[]> {
+  const open = await listConvoys(town);
+  const ledger = openTownLedger(town);
+  let landed: string[];
+  try {
+    const rows = await ledger.listIssues({
+      types: [CONVOY_TYPE],
+      statuses: ["closed"],
+      includeInfra: true,
+      sort: "closed",
+      limit: LANDED_LIMIT,
+    });
+    landed = rows.map((r) => r.id);
+  } finally {
+    await ledger.close();
+  }
+  return [...open, ...(await Promise.all(landed.map((id) => convoyStatus(town, id))))];
 }
 
 /** The town's recent mail, newest first (every mailbox: the dashboard is the overseer's view). */
@@ -172,22 +192,37 @@ function problemsOf(s: Omit<DashboardState, "problems" | "summary">): Problem[] 
   return out;
 }
 
-/** Everything the page shows, read once. */
-export async function readDashboard(town: Town, provider: RuntimeProvider): Promise<DashboardState> {
+/** What the ledgers and the town's files say: quick to read, and what most writes change. */
+export interface LedgerParts {
+  town: DashboardState["town"];
+  daemon: DashboardState["daemon"];
+  estop: boolean;
+  agents: AgentStatus[];
+  rigs: RigPanel[];
+  convoys: ConvoyView[];
+  mail: MailMessage[];
+  escalations: Escalation[];
+}
+
+/** What waits on tmux and git: the agents' screens and the patrol's verdicts on polecats. */
+export interface SessionParts {
+  /** Screen lines by agent address. */
+  peeks: Record<string, string[]>;
+  polecats: AgentProblem[];
+}
+
+export async function readLedgerParts(town: Town, provider: RuntimeProvider): Promise<LedgerParts> {
   const info = town.townJson();
-  // All at once: most of a read is waiting on tmux and git, and a change reaches the page
-  // only when the slowest part is done.
   const statuses = agentStatuses(town, provider);
-  const [agents, rigs, convoys, escalations, mail, polecats] = await Promise.all([
-    statuses.then((all) => Promise.all(all.map((a) => withPeek(provider, a)))),
+  const [agents, rigs, convoys, escalations, mail] = await Promise.all([
+    statuses,
     Promise.all(town.rigNames().map(async (name) => rigPanel(town, name, await statuses))),
-    listConvoys(town),
+    convoysShown(town),
     listEscalations(town),
     recentMail(town),
-    gatherProblems(town, provider),
   ]);
   const daemon = daemonLiveness(town);
-  const base = {
+  return {
     town: { name: info.name, root: town.root },
     daemon: { running: daemon.state === "running", pid: daemon.state === "running" ? daemon.pid : null },
     estop: readEstop(town.root) !== undefined,
@@ -196,8 +231,26 @@ export async function readDashboard(town: Town, provider: RuntimeProvider): Prom
     convoys,
     mail,
     escalations,
-    polecats,
   };
+}
+
+export async function readSessionParts(
+  town: Town,
+  provider: RuntimeProvider,
+  agents: AgentStatus[],
+): Promise<SessionParts> {
+  const [peeks, polecats] = await Promise.all([
+    Promise.all(agents.map((a) => peekOf(provider, a))),
+    gatherProblems(town, provider),
+  ]);
+  return { peeks: Object.fromEntries(agents.map((a, i) => [a.address, peeks[i]!])), polecats };
+}
+
+/** The page's state from both parts (the session parts may be a read older). */
+export function assembleDashboard(l: LedgerParts, s: SessionParts): DashboardState {
+  const agents = l.agents.map((a) => ({ ...a, peek: s.peeks[a.address] ?? [] }));
+  const base = { ...l, agents, polecats: s.polecats };
+  const { rigs, convoys, escalations, mail } = l;
   return {
     ...base,
     summary: {
@@ -212,4 +265,10 @@ export async function readDashboard(town: Town, provider: RuntimeProvider): Prom
     },
     problems: problemsOf(base),
   };
+}
+
+/** Everything the page shows, read once. */
+export async function readDashboard(town: Town, provider: RuntimeProvider): Promise<DashboardState> {
+  const ledger = await readLedgerParts(town, provider);
+  return assembleDashboard(ledger, await readSessionParts(town, provider, ledger.agents));
 }

@@ -128,13 +128,17 @@ function rigs(s: DashboardState): string {
 }
 
 function convoys(s: DashboardState): string {
-  if (s.convoys.length === 0) return none("No open convoys.");
+  if (s.convoys.length === 0) return none("No convoys.");
   return s.convoys
     .map((c) => {
       const pct = c.total ? Math.round((100 * c.closed) / c.total) : 0;
-      return `<div class="convoy" data-convoy="${esc(c.id)}"><b>${esc(c.title)}</b> <code>${esc(c.id)}</code> <span class="progress">${esc(
+      const landed =
+        c.status === "closed"
+          ? ` <span class="landed" data-landed="${esc(c.id)}">landed ${esc(c.closed_at?.slice(11, 16) ?? "")}</span>`
+          : "";
+      return `<div class="convoy" data-convoy="${esc(c.id)}" data-status="${esc(c.status)}"><b>${esc(c.title)}</b> <code>${esc(c.id)}</code> <span class="progress">${esc(
         c.closed,
-      )}/${esc(c.total)}</span><progress max="100" value="${pct}"></progress>${
+      )}/${esc(c.total)}</span><progress max="100" value="${pct}"></progress>${landed}${
         c.workers.length ? ` <span class="dim">${esc(c.workers.join(", "))}</span>` : ""
       }</div>`;
     })
@@ -211,7 +215,7 @@ ul{margin:0;padding-left:1.1em}.dim{color:#888}.bad{color:#b00}.none{color:#888;
 .stats dt{font-size:.8em;color:#666}.stats dd{margin:0;font-size:1.3em;font-weight:bold}
 .st-zombie td{color:#b00}.rig h3{font-size:.95em;margin:.4em 0 .2em}ul.closed{color:#4a4}
 #palette{display:flex;gap:.5em;padding:0 .8em}#palette input{flex:1;font:inherit;padding:.3em}
-#out{margin:.4em .8em;max-height:16em;overflow:auto}`;
+#out{margin:.4em .8em;max-height:16em;overflow:auto}#out:empty{display:none}.landed{color:#4a4}`;
 
 /** The client: live panels over SSE, and the command palette. No framework, no build step. */
 function script(csrf: string): string {
