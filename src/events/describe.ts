@@ -105,7 +105,12 @@ export function detailOf(e: TownEvent): string {
         .join(" ");
     case "session_start":
     case "session_end":
-      return [str(p.session) ?? str(p.session_id), str(p.role), str(p.reason)].filter(Boolean).join(" ");
+      // The agent's own session id is a UUID nobody reads; the role and how it began say more.
+      return [str(p.role), str(p.source) ?? str(p.reason), str(p.session)].filter(Boolean).join(" ");
+    case "merge_queue_run": {
+      const n = (k: string) => (typeof p[k] === "number" ? (p[k] as number) : 0);
+      return `${str(p.rig) ?? "?"}: ${n("landed")} landed, ${n("rejected")} rejected in ${n("batches")} batch(es), ${n("gate_runs")} gate run(s)`;
+    }
     case "session_death":
       return `${str(p.session) ?? "?"}${str(p.reason) ? `: ${str(p.reason)}` : ""}`;
     case "handoff":
