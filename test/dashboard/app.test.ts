@@ -8,9 +8,10 @@ import { after, before, describe, it } from "node:test";
 import { createDashboardApp } from "../../src/dashboard/app.ts";
 import { LiveTown } from "../../src/dashboard/live.ts";
 import { paletteArgv, type RunResult, runPaletteCommand, splitWords } from "../../src/dashboard/palette.ts";
+import type { RuntimeProvider } from "../../src/runtime/provider.ts";
 import { townRuntime } from "../../src/town/runtime-choice.ts";
 import { Town } from "../../src/town/workspace.ts";
-import { addBareRig, bdOk, newTown, slingNew, type TestTown } from "../helpers/town.ts";
+import { addBareRig, bdOk, eventually, newTown, slingNew, type TestTown } from "../helpers/town.ts";
 
 const TOKEN = "t0ken-for-tests";
 const CSRF = "csrf-for-tests";
@@ -191,6 +192,48 @@ describe("gt dashboard app", () => {
       await reader.cancel();
     }
   });
+  it("sends a ledger change before the sessions are read again", { timeout: 30_000 }, async () => {
+    // The town's real runtime, made slow to list its sessions (as a loaded tmux is): a read
+    // lists them once for the agents' states (ledger part) and once for the patrol's verdicts.
+    const SLOW = 700;
+    const t = new Town(town.root);
+    const real = townRuntime(t, town.env).provider;
+    const listed: number[] = [];
+    const slow = new Proxy(real, {
+      get(target, prop) {
+        if (prop === "list")
+          return async () => {
+            await new Promise((r) => setTimeout(r, SLOW));
+            const out = await target.list();
+            listed.push(Date.now());
+            return out;
+          };
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    }) as RuntimeProvider;
+    const l = new LiveTown(t, slow);
+    let id = "";
+    let seenAt = 0;
+    const off = l.subscribe((snap) => {
+      if (id && !seenAt && snap.panels.rigs.includes(`data-bead="${id}" data-status="closed"`))
+        seenAt = Date.now();
+    });
+    try {
+      const created = await bdOk(town, join(town.root, "app"), ["create", "two phases", "--silent"]);
+      await l.refresh();
+      await new Promise((r) => setTimeout(r, SLOW * 4)); // the create's own read is over
+      listed.length = 0;
+      id = created;
+      await bdOk(town, join(town.root, "app"), ["close", id]);
+      await eventually(async () => seenAt > 0 && listed.length >= 2, 20_000, "the close's read");
+      assert.ok(seenAt < listed[1]!, `the change came ${seenAt - listed[1]!} ms after the sessions' list`);
+    } finally {
+      off();
+      l.stop();
+    }
+  });
+
   it("lists a polecat whose work has no live session as a problem, with its work state", async () => {
     const slung = await slingNew(town, "app", "work nobody runs");
     const address = `app/polecats/${slung.polecat}`;
