@@ -2,6 +2,7 @@
 // appended after it started within a second, keeps following until SIGTERM (exit 0);
 // --json prints events; --since and --rig filter; a pipe without --plain gets plain lines;
 // -p --json prints the problem rows once; --window outside tmux says it needs tmux.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";

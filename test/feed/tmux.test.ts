@@ -5,6 +5,7 @@
 // event); p shows the problems view; Enter on the mayor (a session on the town's own tmux
 // server) attaches to it, or opens it in a new window inside tmux; n types a nudge into it;
 // h hands it off; q exits the feed with status 0.
+import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
