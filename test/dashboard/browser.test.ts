@@ -94,6 +94,17 @@ describe("gt dashboard in headless chromium", { timeout: 180_000 }, () => {
     process.stderr.write(`dashboard: bd close reached the DOM ${ms.toFixed(0)} ms after bd exited\n`);
   });
 
+  it("keeps a convoy listed, live, once it has landed", async () => {
+    await bdOk(town!, rigDir(), ["close", beads["Paint the war rig"]!]);
+    const r = await town!.gt(["convoy", "check", convoy]);
+    assert.equal(r.code, 0, r.stderr);
+    await page.waitForSelector(`[data-convoy="${convoy}"][data-status="closed"] [data-landed]`, {
+      timeout: 5000,
+    });
+    assert.match(await text(`[data-convoy="${convoy}"]`), /Fury Road run\s+\S+\s+2\/2\s*landed/);
+    assert.match(await text('[data-stat="convoys open"] dd'), /^0$/);
+  });
+
   it("runs an allowed palette command from the page", async () => {
     await page.fill("#palette input", "rig list");
     await page.click("#palette button");
