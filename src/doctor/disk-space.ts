@@ -9,7 +9,8 @@ export const LOW_DISK_BYTES = 1024 ** 3;
 /** At or above this share used doctor warns whatever the free bytes. */
 export const FULL_PERCENT = 95;
 
-function human(bytes: number): string {
+/** A byte count for people: `512 B`, `3.4 MiB`, `120 GiB`. */
+export function humanBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = bytes;
   let u = 0;
@@ -23,7 +24,7 @@ function human(bytes: number): string {
 /** The finding for a file system with `free` of `total` bytes available. */
 export function diskFinding(free: number, total: number): Finding {
   const used = total > 0 ? (100 * (total - free)) / total : 0;
-  const summary = `${human(free)} free of ${human(total)} (${used.toFixed(1)}% used)`;
+  const summary = `${humanBytes(free)} free of ${humanBytes(total)} (${used.toFixed(1)}% used)`;
   if (free < LOW_DISK_BYTES || used >= FULL_PERCENT)
     return {
       status: "warning",

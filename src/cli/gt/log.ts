@@ -80,20 +80,24 @@ const FILTER_HELP = {
   type: "only these event types (comma-separated)",
 };
 
+/** The options gt log and gt activity share: how many, which events, live or not. */
+function withEventFilters(cmd: Command, tail: string): Command {
+  return cmd
+    .option("-n, --tail <n>", "how many of the latest events (0: all)", tail)
+    .option("-t, --type <types>", FILTER_HELP.type)
+    .option("-a, --agent <prefix>", FILTER_HELP.agent)
+    .option("--rig <rig>", FILTER_HELP.rig)
+    .option("--since <when>", FILTER_HELP.since)
+    .option("-f, --follow", "keep printing events as they happen (until Ctrl-C)")
+    .option("--json", "JSON output (JSON Lines with --follow)");
+}
+
 export const logGroup: GtGroup = {
   names: ["log", "activity", "audit", "trail", "recent", "recap"],
   register(p: Command) {
-    const log = p
-      .command("log")
+    const log = withEventFilters(p.command("log"), "20")
       .description("The town's lifecycle log: spawns, nudges, handoffs, done, crashes, kills (logs/town.log)")
-      .option("-n, --tail <n>", "how many of the latest events (0: all)", "20")
-      .option("-t, --type <types>", FILTER_HELP.type)
-      .option("-a, --agent <prefix>", FILTER_HELP.agent)
-      .option("--rig <rig>", FILTER_HELP.rig)
-      .option("--since <when>", FILTER_HELP.since)
-      .option("-f, --follow", "keep printing events as they happen (until Ctrl-C)")
       .option("--all", "every event type, not only lifecycle ones")
-      .option("--json", "JSON output (JSON Lines with --follow)")
       .action(
         act(async (ctx, _args, opts) => {
           const filter = filterOf(opts);
@@ -128,16 +132,8 @@ export const logGroup: GtGroup = {
         }),
       );
 
-    const activity = p
-      .command("activity")
+    const activity = withEventFilters(p.command("activity"), "50")
       .description("The town's activity events (what gt feed shows), with filters")
-      .option("-n, --tail <n>", "how many of the latest events (0: all)", "50")
-      .option("-t, --type <types>", FILTER_HELP.type)
-      .option("-a, --agent <prefix>", FILTER_HELP.agent)
-      .option("--rig <rig>", FILTER_HELP.rig)
-      .option("--since <when>", FILTER_HELP.since)
-      .option("-f, --follow", "keep printing events as they happen (until Ctrl-C)")
-      .option("--json", "JSON output (JSON Lines with --follow)")
       .action(
         act(async (ctx, _args, opts) => {
           await showEvents(

@@ -1,18 +1,10 @@
 // gt vitals: the town's health on one screen (src/watch/vitals.ts gathers it).
 import type { Command } from "commander";
+import { humanBytes } from "../../doctor/disk-space.ts";
 import { gatherVitals } from "../../watch/vitals.ts";
 import { act, type GtGroup } from "./program.ts";
 
-function bytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
-}
+const bytes = humanBytes;
 
 export const vitalsGroup: GtGroup = {
   names: ["vitals"],
