@@ -35,6 +35,8 @@ export function parseSince(text: string, now = Date.now()): number {
     return at;
   }
   try {
+    // A bare number has no unit a person would agree on: refused rather than read as seconds.
+    if (/^\d+$/.test(t)) throw new ValidationError("no unit");
     return now - durationMs(t, "--since");
   } catch {
     throw new ValidationError(

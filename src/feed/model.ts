@@ -30,17 +30,8 @@ export function clean(text: string): string {
   return safeText(text.replace(/\s*\n\s*/g, " "));
 }
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** `--since`: a duration back from now (`90s`, `30m`, `1h`, `2d`) or a time (`2026-01-02T10:00:00Z`). */
-export function parseSince(raw: string, now = Date.now()): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(raw.trim());
-  if (m) return now - Number(m[1]) * (UNITS[m[2]!.toLowerCase()] as number);
-  const t = Date.parse(raw);
-  if (!/\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(t))
-    throw new ValidationError(`invalid --since "${raw}" (a duration like 30m, 1h, 2d, or an ISO time)`);
-  return t;
-}
+/** `--since` as gt log and the other event readers take it (src/events/query.ts). */
+export { parseSince } from "../events/query.ts";
 
 /** Whether an event concerns rig `rig` (its payload's rig, or an agent of the rig it names). */
 export function eventInRig(e: TownEvent, rig: string): boolean {
