@@ -1,8 +1,7 @@
 // Running outside programs (git, tmux, ...). The only place that spawns and waits for a
 // child process; callers get stdout/stderr/exit code or a typed error naming the command.
-import { spawn } from "node:child_process";
-import { execa } from "execa";
 import { GasTownError } from "../errors.ts";
+import { lazyChildProcess } from "../lazy.ts";
 
 export interface RunOptions {
   cwd?: string;
@@ -32,6 +31,8 @@ export class CommandError extends GasTownError {
 
 /** Runs `file args`; resolves with its output whatever the exit code. */
 export async function runCommand(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  // execa (and the stream modules it pulls in) loads on the first command run, not at start-up.
+  const { execa } = await import("execa");
   const r = await execa(file, args, {
     cwd: opts.cwd,
     env: opts.env,
@@ -77,7 +78,7 @@ export function runShell(
 ): Promise<ShellResult> {
   const started = Date.now();
   return new Promise((resolvePromise) => {
-    const child = spawn("sh", ["-c", commandLine], {
+    const child = lazyChildProcess().spawn("sh", ["-c", commandLine], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       detached: true,

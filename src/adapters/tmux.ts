@@ -1,12 +1,11 @@
 // A thin adapter over the tmux CLI. Every call names a private server with `-L <socket>`
 // (one per town), so Gas Town never touches the user's own tmux sessions. Also home to the
 // POSIX shell-quoting helpers, since tmux is where argv first becomes a shell string.
-import { createHash } from "node:crypto";
 import { realpathSync, rmSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { execa } from "execa";
 import { ConflictError, NotFoundError } from "../errors.ts";
+import { lazyCrypto } from "../lazy.ts";
 import { CommandError, type RunResult, runCommand } from "./process.ts";
 
 /** Quotes one word for a POSIX shell: bare when plainly safe, else single-quoted ('\'' for '). */
@@ -38,7 +37,7 @@ export function townSocketName(townRoot: string, env: NodeJS.ProcessEnv = proces
     basename(path)
       .toLowerCase()
       .replace(/[^a-z0-9_-]/g, "-") || "town";
-  const hash = createHash("sha256").update(path).digest("hex").slice(0, 6);
+  const hash = lazyCrypto().createHash("sha256").update(path).digest("hex").slice(0, 6);
   return `${base}-${hash}`;
 }
 
@@ -260,6 +259,7 @@ export class Tmux {
 
   /** Attaches the caller's terminal (stdio inherited); resolves with tmux's exit code. */
   async attach(name: string): Promise<number> {
+    const { execa } = await import("execa");
     const r = await execa("tmux", ["-L", this.socket, "attach-session", "-t", `=${name}`], {
       stdio: "inherit",
       reject: false,

@@ -1,7 +1,6 @@
 // The domain of `gt prime`: work out who the caller is, then build the Markdown that puts
 // the agent's role, the operator's directives, its hooked work and its mail into its
 // context. `--hook` mode (agent SessionStart/PreCompact hooks) also tracks the session id.
-import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { listEscalations } from "../comms/escalation.ts";
@@ -9,6 +8,7 @@ import { unreadMail } from "../comms/mailbox.ts";
 import { logEvent } from "../events/log.ts";
 import { checklistLines, stepNow } from "../formulas/checklist.ts";
 import { type MoleculeProgress, moleculeProgress } from "../formulas/progress.ts";
+import { lazyCrypto } from "../lazy.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { safeText } from "../terminal-text.ts";
@@ -420,7 +420,7 @@ function startSession(town: Town, id: AgentIdentity, workDir: string, opts: Prim
     opts.env.CLAUDE_SESSION_ID ||
     stdin.session_id ||
     readTrimmed(file) ||
-    randomUUID();
+    lazyCrypto().randomUUID();
   const source = opts.source || stdin.source || opts.env.GT_HOOK_SOURCE || "startup";
   // A role's directory that does not exist yet is not ours to create; just skip persisting.
   if (existsSync(workDir)) {

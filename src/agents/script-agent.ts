@@ -6,11 +6,11 @@
 // with the error as a bead comment). Then it waits for nudges, like a live agent. As a
 // witness (or deacon) it also patrols without a model: every cycle it runs `gt patrol scan
 // --act` for its rig (the deacon: for rigs whose witness is down) and logs what was fixed.
-import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "../adapters/process.ts";
 import { type MoleculeStep, moleculeProgress } from "../formulas/progress.ts";
+import { lazyChildProcess } from "../lazy.ts";
 import type { Issue } from "../ledger/model.ts";
 import { bdExecutable, gtExecutable } from "../package-paths.ts";
 import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../town/identity.ts";
@@ -417,7 +417,7 @@ export class ScriptAgent {
       `script-agent: running ${block.shell} block (${block.code.split("\n").filter(Boolean).length} lines)`,
     );
     return new Promise((resolve) => {
-      const child = spawn(block.shell, ["-e", "-c", block.code], {
+      const child = lazyChildProcess().spawn(block.shell, ["-e", "-c", block.code], {
         cwd: this.io.cwd,
         env: this.io.env,
         stdio: ["ignore", "pipe", "pipe"],

@@ -4,9 +4,9 @@
 // label `read`; archiving closes the bead. Mail is a wisp unless sent --permanent: a wisp
 // never travels in the JSONL export (it is lost with the database, by design); permanent
 // mail is exported like any bead (the town ledger does not count `message` as infrastructure).
-import { randomBytes } from "node:crypto";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
+import { lazyCrypto } from "../lazy.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { addressOf, parseAddress } from "../town/identity.ts";
@@ -164,7 +164,7 @@ export interface SendInput {
 }
 
 function newThreadId(): string {
-  return `thr-${randomBytes(5).toString("hex")}`;
+  return `thr-${lazyCrypto().randomBytes(5).toString("hex")}`;
 }
 
 /** Sends to an address or a group: one copy per member, all in one thread. */

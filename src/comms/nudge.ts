@@ -5,7 +5,6 @@
 // made safe (control characters shown, never acted on), pasted as one bracketed paste,
 // submitted, and the pane is checked for a reaction; Enter is retried a bounded number of
 // times and a delivery that did not take is reported, not assumed.
-import { randomBytes } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -20,6 +19,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
+import { lazyCrypto } from "../lazy.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { pollerPidFile } from "../sessions/nudge-poller.ts";
 import { looksIdle, type ScreenRules } from "../sessions/screen.ts";
@@ -92,7 +92,7 @@ export function enqueueNudge(
     created: new Date(now).toISOString(),
     expires: new Date(now + TTL_MS[n.priority]).toISOString(),
   };
-  const name = `${process.hrtime.bigint().toString().padStart(20, "0")}-${randomBytes(4).toString("hex")}.json`;
+  const name = `${process.hrtime.bigint().toString().padStart(20, "0")}-${lazyCrypto().randomBytes(4).toString("hex")}.json`;
   const tmp = join(dir, `.${name}.tmp`);
   writeFileSync(tmp, JSON.stringify(item));
   renameSync(tmp, join(dir, name)); // appears whole or not at all
@@ -117,7 +117,7 @@ export function drainNudges(town: Town, session: string): QueuedNudge[] {
   for (const f of readdirSync(dir)
     .filter((x) => x.endsWith(".json"))
     .sort()) {
-    const claimed = join(dir, `${f}.claimed.${randomBytes(4).toString("hex")}`);
+    const claimed = join(dir, `${f}.claimed.${lazyCrypto().randomBytes(4).toString("hex")}`);
     try {
       renameSync(join(dir, f), claimed);
     } catch {

@@ -1,7 +1,7 @@
 // The runtime for machines without tmux: each session is a detached process group whose
 // output is appended to <stateDir>/<name>/output.log and whose stdin is a FIFO there, with
 // meta.json recording the PID and its start time (so a reused PID is never the session).
-import { spawn } from "node:child_process";
+import type { spawn } from "node:child_process";
 import { once } from "node:events";
 import {
   closeSync,
@@ -19,11 +19,12 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import type * as Readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runChecked } from "../adapters/process.ts";
 import { ConflictError, GasTownError, NotFoundError } from "../errors.ts";
+import { lazyChildProcess } from "../lazy.ts";
 import type { RuntimeProvider, SessionInfo, SessionKey, SessionSpec } from "./provider.ts";
 import {
   checkSpec,
@@ -143,7 +144,7 @@ export class SubprocessProvider implements RuntimeProvider {
     const input = openSync(p.input, "r+");
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn("/bin/sh", ["-c", 'exec "$@"', "sh", ...spec.command], {
+      child = lazyChildProcess().spawn("/bin/sh", ["-c", 'exec "$@"', "sh", ...spec.command], {
         cwd: spec.cwd,
         env: sessionEnvironment(spec),
         detached: true,
@@ -230,7 +231,8 @@ export class SubprocessProvider implements RuntimeProvider {
     if (recent) output.write(`${recent}\n`);
 
     return new Promise<number>((resolve) => {
-      const lines = createInterface({ input, terminal: false });
+      const readline = process.getBuiltinModule("node:readline") as typeof Readline; // loaded on first use
+      const lines = readline.createInterface({ input, terminal: false });
       let sending = Promise.resolve();
       let done = false;
       const pump = () => {

@@ -1,9 +1,9 @@
 // The nudge poller is a session's companion process: an agent whose runtime has no prompt
 // hook never asks for its queued nudges, so `gt nudge-poller <session>` (comms) hands them
 // over while the session lives. Sessions start it; comms runs it and clears its pid file.
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { lazyChildProcess } from "../lazy.ts";
 import type { Town } from "../town/workspace.ts";
 
 /** Agents whose runtime has a prompt hook that hands over queued nudges (gt mail check --inject). */
@@ -28,7 +28,7 @@ export function startNudgePoller(town: Town, session: string, gtPath: string, en
     // none, or a stale pid file
   }
   mkdirSync(join(town.runtimeDir, "nudge_poller"), { recursive: true });
-  const child = spawn(gtPath, ["nudge-poller", session], {
+  const child = lazyChildProcess().spawn(gtPath, ["nudge-poller", session], {
     cwd: town.root,
     env: { ...env, GT_TOWN_ROOT: town.root },
     detached: true,

@@ -1,12 +1,12 @@
 // The one session-start pipeline every role goes through: resolve the agent preset,
 // install its hooks, build the command, the environment and the startup "beacon", start
 // it on the town's runtime provider, and wait until it is ready (or report why it died).
-import { randomUUID } from "node:crypto";
 import { closeSync, existsSync, openSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConflictError, EstopError, GasTownError, NotFoundError } from "../errors.ts";
 import { EVENTS_FILE, logEvent } from "../events/log.ts";
+import { lazyCrypto } from "../lazy.ts";
 import { gtExecutable } from "../package-paths.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
@@ -164,7 +164,7 @@ export async function startAgentSession(
   if (cfg.prompt_mode === "arg") args.push(prompt);
   const command = [cfg.command === "gt" ? gtExecutable() : cfg.command, ...args];
 
-  const runId = randomUUID();
+  const runId = lazyCrypto().randomUUID();
   const env = {
     ...buildAgentEnv({
       townRoot: town.root,

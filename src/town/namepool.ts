@@ -1,8 +1,8 @@
 // Polecat names. Each rig draws from a themed pool of 50 names; a new rig gets a theme no
 // other rig uses, so "toast" names one polecat in the whole town. Names are handed out in
 // theme order; past the pool, plain numbers from 51 (never reused).
-import { createHash } from "node:crypto";
 import { ValidationError } from "../errors.ts";
+import { lazyCrypto } from "../lazy.ts";
 
 const THEMES: Record<string, readonly string[]> = {
   "mad-max": words(
@@ -62,7 +62,7 @@ export function chooseTheme(rigName: string, usedThemes: Iterable<string>): stri
   const names = themeNames();
   const free = names.find((t) => !used.has(t));
   if (free) return free;
-  const h = createHash("sha256").update(rigName).digest();
+  const h = lazyCrypto().createHash("sha256").update(rigName).digest();
   return names[h.readUInt32BE(0) % names.length]!;
 }
 

@@ -2,7 +2,6 @@
 // nonce, the state file, the rotated log, and the two locks — shutdown.lock, held by
 // gt down so the daemon does not restart what is being stopped, and reconcile.lock, held
 // by the daemon for each pass (gt up and gt down take it to wait out a pass in flight).
-import { randomBytes } from "node:crypto";
 import {
   appendFileSync,
   existsSync,
@@ -15,6 +14,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { lazyCrypto } from "../lazy.ts";
 import { processAlive } from "../process-alive.ts";
 import { hasProcFs } from "../runtime/support.ts";
 import type { Town } from "../town/workspace.ts";
@@ -42,7 +42,7 @@ export const daemonPaths = (town: Town) => {
 };
 
 export function newNonce(): string {
-  return randomBytes(8).toString("hex");
+  return lazyCrypto().randomBytes(8).toString("hex");
 }
 
 // ---- pid file --------------------------------------------------------------------------

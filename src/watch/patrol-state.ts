@@ -4,9 +4,9 @@
 // written when something is new, not on every cycle). Losing the file loses nothing that
 // matters: a screen first seen counts as active now, which only delays a reap or a report,
 // and a sandbox is asked of git again.
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { lazyCrypto } from "../lazy.ts";
 import type { SandboxVerdict } from "./patrol-sandbox.ts";
 
 export interface PatrolState {
@@ -57,7 +57,7 @@ export function savePatrolState(runtimeDir: string, rig: string, state: PatrolSt
 }
 
 export function screenDigest(screen: string): string {
-  return createHash("sha256").update(screen).digest("hex").slice(0, 16);
+  return lazyCrypto().createHash("sha256").update(screen).digest("hex").slice(0, 16);
 }
 
 /**

@@ -4,9 +4,9 @@
 // checked whenever a bead closes (bd close, the script agent, the refinery) and by
 // `gt convoy check`; the close of the convoy itself is a compare-and-swap, so however many
 // processes notice at once, it lands once and its owner gets one message.
-import { randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
+import { lazyCrypto } from "../lazy.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { addressOf, parseAddress } from "../town/identity.ts";
@@ -56,7 +56,7 @@ export interface CreateConvoyInput {
 
 function newConvoyId(): string {
   const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
-  return CONVOY_PREFIX + Array.from(randomBytes(5), (b) => alphabet[b % 36]).join("");
+  return CONVOY_PREFIX + Array.from(lazyCrypto().randomBytes(5), (b) => alphabet[b % 36]).join("");
 }
 
 /** Reads beads by ID from whichever ledgers hold them, opening each ledger once. */
