@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "tsup";
 
 const lazyChildProcess = fileURLToPath(new URL("./scripts/lazy-child-process.cjs", import.meta.url));
+const zodNoLocales = fileURLToPath(new URL("./scripts/zod-no-locales.js", import.meta.url));
 
 // One bundled file per executable keeps start-up lean: a single CommonJS module to
 // compile (CJS loads builtins without the ESM loader's wrapping, measured ~4 ms faster),
@@ -28,6 +29,14 @@ export default defineConfig({
       setup(build) {
         build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
           args.importer.includes("node_modules/commander/") ? { path: lazyChildProcess } : undefined,
+        );
+      },
+    },
+    {
+      name: "zod-without-locales",
+      setup(build) {
+        build.onResolve({ filter: /locales\/index\.js$/ }, (args) =>
+          args.importer.includes("node_modules/zod/") ? { path: zodNoLocales } : undefined,
         );
       },
     },

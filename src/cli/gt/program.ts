@@ -33,7 +33,13 @@ export interface GtGroup {
   register: (p: Command) => void;
 }
 
-export async function runGt(argv: string[], groups: GtGroup[]): Promise<void> {
+/** A group known by its names, its module (and all that imports) loaded only when needed. */
+export interface LazyGtGroup {
+  names: readonly string[];
+  load: () => Promise<GtGroup>;
+}
+
+export async function runGt(argv: string[], groups: LazyGtGroup[]): Promise<void> {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw e;
@@ -54,8 +60,12 @@ export async function runGt(argv: string[], groups: GtGroup[]): Promise<void> {
     .exitOverride();
   const word = argv.slice(2).find((a) => !a.startsWith("-"));
   const own = groups.find((g) => word !== undefined && g.names.includes(word));
-  for (const g of own ? [own] : groups) g.register(program);
   try {
+    // Only the group that owns the command word; every group for help or an unknown word;
+    // none for `gt --version`.
+    const versionOnly = argv.length === 3 && argv[2] === "--version";
+    const loaded = await Promise.all((own ? [own] : versionOnly ? [] : groups).map((g) => g.load()));
+    for (const g of loaded) g.register(program);
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {

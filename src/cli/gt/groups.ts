@@ -1,0 +1,57 @@
+// The gt command groups, each loaded on demand (see runGt in program.ts). The version
+// command lives in main.ts.
+import type { LazyGtGroup } from "./program.ts";
+
+// Every gt start pays for what it loads, and agents' hooks start gt thousands of times an
+// hour: so each group's module (and all it imports) loads only when the command word is one
+// of its names, or for the whole tree (help, an unknown word). The names here must list what
+// each group registers (test/cli/gt-groups.test.ts checks); a name missing here still works, it
+// just loads every group.
+export const GT_GROUPS: LazyGtGroup[] = [
+  { names: ["install"], load: async () => (await import("./install.ts")).installGroup },
+  { names: ["rig"], load: async () => (await import("./rig.ts")).rigGroup },
+  { names: ["crew"], load: async () => (await import("./crew.ts")).crewGroup },
+  { names: ["config"], load: async () => (await import("./config.ts")).configGroup },
+  { names: ["mayor"], load: async () => (await import("./lifecycle.ts")).lifecycleGroup("mayor") },
+  { names: ["deacon"], load: async () => (await import("./deacon.ts")).deaconGroup },
+  { names: ["boot"], load: async () => (await import("./boot.ts")).bootGroup },
+  { names: ["dog"], load: async () => (await import("./dog.ts")).dogGroup },
+  { names: ["witness"], load: async () => (await import("./lifecycle.ts")).lifecycleGroup("witness") },
+  { names: ["refinery"], load: async () => (await import("./refinery.ts")).refineryGroup },
+  { names: ["mq"], load: async () => (await import("./refinery.ts")).mqGroup },
+  { names: ["session", "peek"], load: async () => (await import("./session.ts")).sessionGroup },
+  { names: ["agents"], load: async () => (await import("./session.ts")).agentsGroup },
+  { names: ["status", "stat"], load: async () => (await import("./session.ts")).statusGroup },
+  { names: ["prime", "hooks", "script-agent"], load: async () => (await import("./prime.ts")).primeGroup },
+  { names: ["mail"], load: async () => (await import("./mail.ts")).mailGroup },
+  {
+    names: ["nudge", "broadcast", "dnd", "nudge-poller"],
+    load: async () => (await import("./nudge.ts")).nudgeGroup,
+  },
+  { names: ["escalate"], load: async () => (await import("./escalate.ts")).escalateGroup },
+  { names: ["handoff", "seance", "respawn"], load: async () => (await import("./handoff.ts")).handoffGroup },
+  { names: ["demo"], load: async () => (await import("./demo.ts")).demoGroup },
+  { names: ["doctor"], load: async () => (await import("./doctor.ts")).doctorGroup },
+  {
+    names: ["sling", "hook", "work", "unsling", "unhook", "ready"],
+    load: async () => (await import("./sling.ts")).slingGroup,
+  },
+  { names: ["polecat", "polecats"], load: async () => (await import("./polecat.ts")).polecatGroup },
+  { names: ["patrol", "heartbeat"], load: async () => (await import("./patrol.ts")).patrolGroup },
+  { names: ["done"], load: async () => (await import("./done.ts")).doneGroup },
+  { names: ["convoy"], load: async () => (await import("./convoy.ts")).convoyGroup },
+  { names: ["formula", "formulas"], load: async () => (await import("./formula.ts")).formulaGroup },
+  {
+    names: ["log", "activity", "audit", "trail", "recent", "recap"],
+    load: async () => (await import("./log.ts")).logGroup,
+  },
+  { names: ["feed"], load: async () => (await import("./feed.ts")).feedGroup },
+  { names: ["vitals"], load: async () => (await import("./vitals.ts")).vitalsGroup },
+  { names: ["mol", "molecule"], load: async () => (await import("./mol.ts")).molGroup },
+  { names: ["costs"], load: async () => (await import("./costs.ts")).costsGroup },
+  { names: ["dashboard"], load: async () => (await import("./dashboard.ts")).dashboardGroup },
+  { names: ["daemon"], load: async () => (await import("./daemon.ts")).daemonGroup },
+  { names: ["scheduler"], load: async () => (await import("./scheduler.ts")).schedulerGroup },
+  { names: ["up", "down", "start", "shutdown"], load: async () => (await import("./up.ts")).upGroup },
+  { names: ["estop", "thaw"], load: async () => (await import("./up.ts")).estopGroup },
+];
