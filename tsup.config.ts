@@ -1,15 +1,26 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "tsup";
+import { GT_BUNDLES } from "./scripts/gt-bundles.ts";
 
 const lazyChildProcess = fileURLToPath(new URL("./scripts/lazy-child-process.cjs", import.meta.url));
 const zodNoLocales = fileURLToPath(new URL("./scripts/zod-no-locales.js", import.meta.url));
 
-// One bundled file per executable keeps start-up lean: a single CommonJS module to
-// compile (CJS loads builtins without the ESM loader's wrapping, measured ~4 ms faster),
-// cached by Node's compile cache (the launcher sets NODE_COMPILE_CACHE).
+// One bundled file per start keeps start-up lean: a single CommonJS module to compile (CJS
+// loads builtins without the ESM loader's wrapping, measured ~4 ms faster), cached by Node's
+// compile cache (the launcher sets NODE_COMPILE_CACHE). bd is one bundle; dist/gt.cjs is a
+// tiny dispatcher that loads either gt-all.cjs (every command group) or, for the commands
+// agents run most, a bundle holding only their group (scripts/gt-bundles.ts): about half
+// the bytes to read and run. Each bundle is whole (no shared chunks), so module state such
+// as the telemetry recorder is never split between files. (ESM with shared chunks measured
+// no faster: more files, and the loader's own cost.)
 // removeNodeProtocol must stay false: otherwise `node:sqlite` is emitted as `sqlite`.
 export default defineConfig({
-  entry: { bd: "src/cli/bd/main.ts", gt: "src/cli/gt/main.ts" },
+  entry: {
+    bd: "src/cli/bd/main.ts",
+    gt: "scripts/gt-dispatch.ts",
+    "gt-all": "src/cli/gt/main.ts",
+    ...Object.fromEntries(Object.keys(GT_BUNDLES).map((b) => [b, `scripts/gt-bundles/${b.slice(3)}.ts`])),
+  },
   format: ["cjs"],
   outExtension: () => ({ js: ".cjs" }),
   platform: "node",

@@ -1,9 +1,12 @@
-// gt loads only the group that owns the command word (src/cli/gt/groups.ts): each entry's
-// names must therefore be exactly the commands (and aliases) its group registers.
+// gt loads only the group that owns the command word (src/cli/gt/groups.ts), and the
+// commands agents run most have bundles of their own (scripts/gt-bundles.ts): each name
+// table must therefore be exactly the commands (and aliases) its group registers.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Command } from "commander";
+import { bundleFor, GT_BUNDLES } from "../../scripts/gt-bundles.ts";
 import { GT_GROUPS } from "../../src/cli/gt/groups.ts";
+import { GT, run, tempDir } from "../helpers/bd.ts";
 
 describe("gt command groups", () => {
   it("name tables match what each lazily loaded group registers, with no overlaps", async () => {
@@ -21,5 +24,39 @@ describe("gt command groups", () => {
       }
     }
     assert.ok(seen.has("mail") && seen.has("hook") && seen.has("status"));
+  });
+
+  it("each hot-path bundle's names are one whole group's", () => {
+    for (const [bundle, names] of Object.entries(GT_BUNDLES)) {
+      const group = GT_GROUPS.find((g) => g.names.includes(names[0]!));
+      assert.ok(group, `${bundle}: no group registers ${names[0]}`);
+      assert.deepEqual([...names].sort(), [...group.names].sort(), bundle);
+      for (const n of names) assert.equal(bundleFor(n), bundle);
+    }
+    assert.equal(bundleFor("install"), undefined);
+    assert.equal(bundleFor(undefined), undefined);
+  });
+
+  it("bin/gt runs every command of the bundles, and the whole tree for the rest", async () => {
+    const { dir, cleanup } = tempDir("gt-groups-");
+    try {
+      const words = [...Object.values(GT_BUNDLES).flat(), "install", "version"];
+      const results = await Promise.all(words.map((w) => run(GT, dir, [w, "--help"])));
+      for (const [i, r] of results.entries()) {
+        assert.equal(r.code, 0, `gt ${words[i]} --help: ${r.stderr}`);
+        assert.match(r.stdout, new RegExp(`^Usage: gt ([\\w-]+\\|)*${words[i]}\\b`), `gt ${words[i]} --help`);
+      }
+      const all = await run(GT, dir, ["--help"]);
+      assert.equal(all.code, 0);
+      for (const w of ["install", "mail", "hook", "status", "version"])
+        assert.match(all.stdout, new RegExp(`\\n  ${w}\\b`));
+      const version = await run(GT, dir, ["--version"]);
+      assert.match(version.stdout, /^gt version \d/);
+      const unknown = await run(GT, dir, ["no-such-command"]);
+      assert.notEqual(unknown.code, 0);
+      assert.match(unknown.stderr, /unknown command 'no-such-command'/);
+    } finally {
+      cleanup();
+    }
   });
 });

@@ -1,25 +1,7 @@
-// gt entry point: a thin CLI over the town, agents and runtime modules.
-import type { Command } from "commander";
+// gt entry point: a thin CLI over the town, agents and runtime modules. This is the whole
+// command tree (dist/gt-all.cjs); the commands agents run most have bundles of their own
+// (scripts/gt-bundles.ts), picked by dist/gt.cjs.
 import { GT_GROUPS } from "./groups.ts";
-import { act, GT_VERSION, type GtGroup, runGt } from "./program.ts";
+import { gtMain } from "./program.ts";
 
-// The launcher turns Node's compile cache on for us; agents we start need not inherit it.
-delete process.env.NODE_COMPILE_CACHE;
-
-const versionGroup: GtGroup = {
-  names: ["version"],
-  register(p: Command) {
-    p.command("version")
-      .description("Print the version")
-      .option("--json", "JSON output")
-      .action(
-        act(async (ctx) => {
-          if (ctx.json)
-            return ctx.printJson({ version: GT_VERSION, runtime: `node ${process.versions.node}` });
-          ctx.out(`gt version ${GT_VERSION}`);
-        }),
-      );
-  },
-};
-
-void runGt(process.argv, [...GT_GROUPS, { names: versionGroup.names, load: async () => versionGroup }]);
+void gtMain(GT_GROUPS);

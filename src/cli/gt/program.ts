@@ -39,6 +39,33 @@ export interface LazyGtGroup {
   load: () => Promise<GtGroup>;
 }
 
+const versionGroup: GtGroup = {
+  names: ["version"],
+  register(p: Command) {
+    p.command("version")
+      .description("Print the version")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx) => {
+          if (ctx.json)
+            return ctx.printJson({ version: GT_VERSION, runtime: `node ${process.versions.node}` });
+          ctx.out(`gt version ${GT_VERSION}`);
+        }),
+      );
+  },
+};
+
+/**
+ * What every gt bundle runs: the whole command tree (src/cli/gt/main.ts) or only the groups
+ * of one of the hot-path bundles (scripts/gt-bundles/), plus `gt version`.
+ */
+export function gtMain(groups: ReadonlyArray<GtGroup | LazyGtGroup>): Promise<void> {
+  // The launcher turns Node's compile cache on for us; agents we start need not inherit it.
+  delete process.env.NODE_COMPILE_CACHE;
+  const lazy = groups.map((g): LazyGtGroup => ("load" in g ? g : { names: g.names, load: async () => g }));
+  return runGt(process.argv, [...lazy, { names: versionGroup.names, load: async () => versionGroup }]);
+}
+
 export async function runGt(argv: string[], groups: LazyGtGroup[]): Promise<void> {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);

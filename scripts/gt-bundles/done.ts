@@ -1,0 +1,5 @@
+// Entry of dist/gt-done.cjs (see scripts/gt-bundles.ts).
+import { doneGroup } from "../../src/cli/gt/done.ts";
+import { gtMain } from "../../src/cli/gt/program.ts";
+
+void gtMain([doneGroup]);

@@ -1,0 +1,5 @@
+// Entry of dist/gt-mail.cjs (see scripts/gt-bundles.ts).
+import { mailGroup } from "../../src/cli/gt/mail.ts";
+import { gtMain } from "../../src/cli/gt/program.ts";
+
+void gtMain([mailGroup]);

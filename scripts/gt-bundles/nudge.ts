@@ -1,0 +1,5 @@
+// Entry of dist/gt-nudge.cjs (see scripts/gt-bundles.ts).
+import { nudgeGroup } from "../../src/cli/gt/nudge.ts";
+import { gtMain } from "../../src/cli/gt/program.ts";
+
+void gtMain([nudgeGroup]);

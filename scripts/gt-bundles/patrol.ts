@@ -1,0 +1,5 @@
+// Entry of dist/gt-patrol.cjs (see scripts/gt-bundles.ts).
+import { patrolGroup } from "../../src/cli/gt/patrol.ts";
+import { gtMain } from "../../src/cli/gt/program.ts";
+
+void gtMain([patrolGroup]);

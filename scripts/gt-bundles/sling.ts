@@ -1,0 +1,6 @@
+// Entry of dist/gt-sling.cjs (see scripts/gt-bundles.ts).
+
+import { gtMain } from "../../src/cli/gt/program.ts";
+import { slingGroup } from "../../src/cli/gt/sling.ts";
+
+void gtMain([slingGroup]);
