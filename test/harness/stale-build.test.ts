@@ -61,6 +61,12 @@ describe("the build staleness check", () => {
     assert.equal(buildStaleness(checkout(false)), "dist/gt.cjs is missing");
     const root = checkout(false);
     write(root, "dist/gt.cjs", T0 + 10);
+    assert.equal(
+      buildStaleness(root),
+      "dist/gt-all.cjs is missing",
+      "the dispatcher without the bundle it falls back to",
+    );
+    write(root, "dist/gt-all.cjs", T0 + 10);
     assert.equal(buildStaleness(root), "dist/bd.cjs is missing");
   });
 

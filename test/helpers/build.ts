@@ -25,9 +25,13 @@ export const BUILD_INPUTS = [
   "package.json",
   "package-lock.json",
   "scripts/lazy-child-process.cjs",
+  "scripts/zod-no-locales.js",
+  "scripts/gt-bundles.ts",
+  "scripts/gt-bundles",
+  "scripts/gt-dispatch.ts",
 ];
 /** The bundles bin/gt and bin/bd run. */
-export const BUILD_OUTPUTS = ["dist/gt.cjs", "dist/bd.cjs"];
+export const BUILD_OUTPUTS = ["dist/gt.cjs", "dist/gt-all.cjs", "dist/bd.cjs"];
 
 function newestFile(path: string): { path: string; mtimeMs: number } | undefined {
   let st: ReturnType<typeof statSync>;
