@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { Command } from "commander";
 import { bundleFor, GT_BUNDLES } from "../../scripts/gt-bundles.ts";
 import { GT_GROUPS } from "../../src/cli/gt/groups.ts";
-import { GT, run, tempDir } from "../helpers/bd.ts";
+import { BD, GT, run, tempDir } from "../helpers/bd.ts";
 
 describe("gt command groups", () => {
   it("name tables match what each lazily loaded group registers, with no overlaps", async () => {
@@ -55,6 +55,17 @@ describe("gt command groups", () => {
       const unknown = await run(GT, dir, ["no-such-command"]);
       assert.notEqual(unknown.code, 0);
       assert.match(unknown.stderr, /unknown command 'no-such-command'/);
+      // Whatever follows it: a script probing `gt x --help` must not be told x exists.
+      for (const [bin, name] of [
+        [GT, "gt"],
+        [BD, "bd"],
+      ] as const) {
+        const probed = await run(bin, dir, ["no-such-command", "--help"]);
+        assert.equal(probed.code, 1, `${name} no-such-command --help`);
+        assert.equal(probed.stdout, "");
+        assert.equal(probed.stderr, `Error: unknown command 'no-such-command' (${name} help lists them)\n`);
+      }
+      assert.equal((await run(GT, dir, ["help"])).code, 0);
     } finally {
       cleanup();
     }

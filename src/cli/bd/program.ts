@@ -208,6 +208,14 @@ export async function runBd(argv: string[], groups: CommandGroup[]): Promise<voi
   for (const g of own ? [own] : groups) g.register(program);
   const started = performance.now();
   try {
+    // An unknown command is an error whatever follows it (`bd nosuch --help` too).
+    if (
+      word !== undefined &&
+      word !== "help" &&
+      !program.commands.some((c) => c.name() === word || c.aliases().includes(word))
+    ) {
+      throw new ValidationError(`unknown command '${word}' (bd help lists them)`);
+    }
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -1,7 +1,9 @@
 // The gt command tree. Each group lives in its own file and registers here; actions get a
 // GtContext and may throw typed errors, which become one line and an exit code.
+
 import { Command, CommanderError } from "commander";
 import { flushTelemetry } from "../../adapters/otel.ts";
+import { ValidationError } from "../../errors.ts";
 import { GtContext, reportGtError } from "./context.ts";
 
 export const GT_VERSION = "0.2.0";
@@ -93,6 +95,11 @@ export async function runGt(argv: string[], groups: LazyGtGroup[]): Promise<void
     const versionOnly = argv.length === 3 && argv[2] === "--version";
     const loaded = await Promise.all((own ? [own] : versionOnly ? [] : groups).map((g) => g.load()));
     for (const g of loaded) g.register(program);
+    // An unknown command is an error whatever follows it: `gt nosuch --help` printing the root
+    // help and exiting 0 would tell a script probing for a command that it exists.
+    if (word !== undefined && !knowsCommand(program, word)) {
+      throw new ValidationError(`unknown command '${word}' (gt help lists them)`);
+    }
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -104,4 +111,9 @@ export async function runGt(argv: string[], groups: LazyGtGroup[]): Promise<void
   } finally {
     await flushTelemetry(); // what the command recorded, when an OTLP endpoint is set
   }
+}
+
+/** Whether `word` names a command of `program` (or an alias, or commander's `help`). */
+export function knowsCommand(program: Command, word: string): boolean {
+  return word === "help" || program.commands.some((c) => c.name() === word || c.aliases().includes(word));
 }
