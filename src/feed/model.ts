@@ -3,7 +3,6 @@
 // line format for pipes, and the key handling as a reducer. Nothing here reads the town or
 // draws: the view (view.ts) and the runner (run.ts) do, so all of this is tested directly.
 import type { AgentStatus } from "../agents/inventory.ts";
-import { ValidationError } from "../errors.ts";
 import type { CuratedItem } from "../events/curate.ts";
 import { agentsOf, detailOf, glyphOf, rigOf } from "../events/describe.ts";
 import type { TownEvent } from "../events/log.ts";
