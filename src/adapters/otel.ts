@@ -66,6 +66,11 @@ function baseAttrs(env: NodeJS.ProcessEnv): Attrs {
   };
 }
 
+/** Whether anything recorded here will be exported (callers skip building records otherwise). */
+export function telemetryOn(): boolean {
+  return endpoints() !== undefined;
+}
+
 function record(p: Pending): void {
   if (!endpoints()) return;
   state.pending.push(p);

@@ -4,7 +4,7 @@
 // best-effort: a full disk must not fail the command that did the work.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { countMetric, logRecord } from "../adapters/otel.ts";
+import { countMetric, logRecord, telemetryOn } from "../adapters/otel.ts";
 import { townLogLine } from "./describe.ts";
 import type { EventVisibility, TownEvent } from "./event.ts";
 
@@ -70,6 +70,8 @@ const LOG_NAMES: Record<string, string> = { session_start: "session.start", sess
 
 /** The event as OpenTelemetry counters and a log record (nothing happens when telemetry is off). */
 function exportEvent(e: TownEvent): void {
+  // Every gt command logs events: with telemetry off, build no attributes and no JSON.
+  if (!telemetryOn()) return;
   const counter = EVENT_COUNTERS[e.type];
   if (counter) countMetric(counter, { type: e.type });
   const attrs: Record<string, string | number | boolean> = { actor: e.actor, "gt.event": e.type };
