@@ -195,6 +195,9 @@ export async function runFeedTui(
           town: town.townJson().name,
           problems: opts.problems === true,
         }),
+        // Only a terminal gets here (pipes get the plain stream). Ink would otherwise draw
+        // nothing until exit when CI is set in the environment, as it is on CI machines.
+        { interactive: true },
       );
       await instance.waitUntilExit();
       if (!attachTo) break;

@@ -29,6 +29,15 @@ function capture(target: string): string {
   return tmux("capture-pane", "-p", "-t", target);
 }
 
+/**
+ * The town's env for a command typed into a pane, with CI set as CI machines set it: Ink
+ * draws nothing but the last frame when it believes it runs in CI, unless gt tells it the
+ * terminal is interactive.
+ */
+function paneEnv(town: TestTown): string[] {
+  return [...Object.entries(town.env).map(([k, v]) => `${k}=${v ?? ""}`), "CI=true"];
+}
+
 async function screenWith(target: string, re: RegExp, ms = 20_000): Promise<string> {
   const started = Date.now();
   let last = "";
@@ -52,7 +61,7 @@ describe("gt feed in a tmux pane", () => {
     // The mayor: a session on the town's own server, running cat (what is typed shows).
     mayorSession = sessionNameOf({ role: "mayor" });
     execFileSync("tmux", ["-L", town.env.GT_TMUX_SOCKET!, "new-session", "-d", "-s", mayorSession, "cat"]);
-    const vars = Object.entries(town.env).map(([k, v]) => `${k}=${v ?? ""}`);
+    const vars = paneEnv(town);
     tmux(
       "new-session",
       "-d",
@@ -117,7 +126,7 @@ describe("gt feed in a tmux pane", () => {
     assert.match(screen, /pane convoy/);
 
     // Inside tmux (TMUX set, another server than the town's): Enter opens a window there.
-    const vars = Object.entries(town.env).map(([k, v]) => `${k}=${v ?? ""}`);
+    const vars = paneEnv(town);
     tmux("new-window", "-t", "feed", "-n", "feed2", "-c", town.root, shellJoin(["env", ...vars, GT, "feed"]));
     await screenWith("feed:feed2", /mayor\s+● mayor/);
     tmux("send-keys", "-t", "feed:feed2", "Enter");
@@ -170,7 +179,7 @@ describe("gt feed in a tmux pane", () => {
   });
 
   it("--window opens the feed in a tmux window named feed in the caller's session", async () => {
-    const vars = Object.entries(town.env).map(([k, v]) => `${k}=${v ?? ""}`);
+    const vars = paneEnv(town);
     tmux("new-session", "-d", "-x", "140", "-y", "40", "-s", "work", "-c", town.root, "sh");
     tmux(
       "send-keys",
