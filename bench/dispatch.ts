@@ -17,7 +17,7 @@ import { heading, ms, nowMs, ratio, summarize, table } from "./lib.ts";
 const ROOT = resolve(import.meta.dirname, "..");
 const GT = join(ROOT, "bin", "gt");
 const BD = join(ROOT, "bin", "bd");
-const NODE = join(ROOT, "node_modules", "node", "bin", "node");
+const NODE = join(ROOT, "node_modules", ".bin", "node");
 
 const { values: args } = parseArgs({
   options: { runs: { type: "string", default: "7" }, batch: { type: "string", default: "20" } },

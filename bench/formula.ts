@@ -19,7 +19,7 @@ import { heading, ms, nowMs, ratio, summarize, table } from "./lib.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BD = join(ROOT, "bin", "bd");
-const NODE = join(ROOT, "node_modules", "node", "bin", "node");
+const NODE = join(ROOT, "node_modules", ".bin", "node");
 const BUILTIN = join(ROOT, "formulas");
 const IN_PROCESS_GOAL_MS = 200;
 

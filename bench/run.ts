@@ -22,7 +22,7 @@ import { count, heading, ms, nowMs, ratio, type Summary, summarize, table } from
 const ROOT = resolve(import.meta.dirname, "..");
 const CACHE = join(ROOT, "bench", ".cache");
 const RESULTS = join(ROOT, "bench", "results.json");
-const NODE = join(ROOT, "node_modules", "node", "bin", "node");
+const NODE = join(ROOT, "node_modules", ".bin", "node");
 const BD = join(ROOT, "bin", "bd");
 const BUNDLE = join(ROOT, "dist", "bd.cjs");
 const READY_TARGET_MS = 20;

@@ -12,7 +12,7 @@ import { nowMs } from "./lib.ts";
 const ROOT = resolve(import.meta.dirname, "..");
 export const GT = join(ROOT, "bin", "gt");
 export const BD = join(ROOT, "bin", "bd");
-export const NODE = join(ROOT, "node_modules", "node", "bin", "node");
+export const NODE = join(ROOT, "node_modules", ".bin", "node");
 
 export interface ScratchTown {
   /** The temp dir holding the town, its projects and its GT_HOME. */
