@@ -22,6 +22,7 @@ export const MAIL_PRIORITIES = { urgent: 0, high: 1, normal: 2, low: 3 } as cons
 export type MailPriority = keyof typeof MAIL_PRIORITIES;
 /** The human operator: a mailbox with no session. */
 export const OVERSEER = "overseer";
+export const PINNED_LABEL = "pinned";
 
 export interface MailMessage {
   id: string;
@@ -36,6 +37,11 @@ export interface MailMessage {
   reply_to: string | null;
   read: boolean;
   archived: boolean;
+  /** Pinned mail (handoff context) stays put: clear and drain leave it. */
+  pinned: boolean;
+  /** Queue mail: who claimed it, and when (null while it waits). */
+  claimed_by: string | null;
+  claimed_at: string | null;
   created_at: string;
 }
 
@@ -63,6 +69,9 @@ export function toMessage(issue: Issue): MailMessage {
     reply_to: labelValue(labels, "reply-to") ?? null,
     read: labels.includes(READ_LABEL),
     archived: issue.status === "closed",
+    pinned: labels.includes(PINNED_LABEL),
+    claimed_by: labelValue(labels, "claimed-by") ?? null,
+    claimed_at: labelValue(labels, "claimed-at") ?? null,
     created_at: issue.created_at,
   };
 }
@@ -107,7 +116,7 @@ export function resolveMailbox(town: Town, address: string): string {
 }
 
 /** Shell-style `*` over address segments (a star matches one segment, e.g. every rig's witness). */
-function globMatch(pattern: string, address: string): boolean {
+export function globMatch(pattern: string, address: string): boolean {
   const re = new RegExp(
     `^${pattern
       .split("*")
@@ -161,9 +170,11 @@ export interface SendInput {
   permanent?: boolean;
   /** Put it in this thread (group sends share one). */
   thread?: string;
+  /** Pin it (handoff context that clear and drain leave alone). */
+  pinned?: boolean;
 }
 
-function newThreadId(): string {
+export function newThreadId(): string {
   return `thr-${lazyCrypto().randomBytes(5).toString("hex")}`;
 }
 
@@ -179,7 +190,19 @@ export async function sendToAll(town: Town, input: SendInput): Promise<MailMessa
 
 /** Sends one message; the recipient (and cc) are checked before anything is written. */
 export async function sendMail(town: Town, input: SendInput): Promise<MailMessage> {
-  const to = resolveMailbox(town, input.to);
+  return writeMessage(town, input, resolveMailbox(town, input.to));
+}
+
+/**
+ * Writes one message to `to`, an agent mailbox already checked or a board (queue:, channel:,
+ * announce:); cc addresses are checked here, before anything is written.
+ */
+export async function writeMessage(
+  town: Town,
+  input: SendInput,
+  to: string,
+  extraLabels: string[] = [],
+): Promise<MailMessage> {
   const cc = (input.cc ?? []).map((c) => resolveMailbox(town, c));
   const subject = input.subject.trim();
   if (!subject) throw new ValidationError("a message needs a subject (-s)");
@@ -199,6 +222,8 @@ export async function sendMail(town: Town, input: SendInput): Promise<MailMessag
       ...cc.map((c) => `cc:${c}`),
     ];
     if (input.replyTo) labels.push(`reply-to:${input.replyTo}`);
+    if (input.pinned) labels.push(PINNED_LABEL);
+    labels.push(...extraLabels);
     const issue = await ledger.createIssue(
       {
         title: subject,
@@ -272,7 +297,7 @@ async function onOwnMessage<T>(
   const ledger = openTownLedger(town);
   try {
     const m = await getMessage(ledger, id);
-    if (m.to !== address && !m.cc.includes(address))
+    if (m.to !== address && !m.cc.includes(address) && m.claimed_by !== address)
       throw new NotFoundError(id, `message ${id} is not in ${address}'s mailbox`);
     return await fn(ledger, m);
   } finally {

@@ -14,15 +14,16 @@ import {
   resolveMailbox,
   searchMail,
   sendMail,
-  sendToAll,
 } from "../../comms/mail.ts";
+import { sendRouted } from "../../comms/mail-routes.ts";
 import { unreadMail } from "../../comms/mailbox.ts";
-import { drainNudges, formatDrained, nudge } from "../../comms/nudge.ts";
+import { drainNudges, formatDrained, type NudgeResult, nudge } from "../../comms/nudge.ts";
 import { ValidationError } from "../../errors.ts";
 import { addressOf, callerIdentity, parseAddress, sessionNameOf } from "../../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
 import type { GtContext } from "./context.ts";
 import { block, oneLine } from "./format.ts";
+import { registerMailBoards } from "./mail-boards.ts";
 import { act, type GtGroup } from "./program.ts";
 
 /** Whose mailbox: --identity, else the caller's; a person outside any agent is the overseer. */
@@ -42,7 +43,8 @@ async function readStdin(): Promise<string> {
 function line(m: MailMessage): string {
   const flag = m.read ? " " : "●";
   const pri = m.priority === "normal" ? "" : ` [${m.priority}]`;
-  return `${flag} ${m.id.padEnd(12)} ${oneLine(m.from).padEnd(24)} ${oneLine(m.subject)}${pri}`;
+  const pin = m.pinned ? " 📌" : "";
+  return `${flag} ${m.id.padEnd(12)} ${oneLine(m.from).padEnd(24)} ${oneLine(m.subject)}${pri}${pin}`;
 }
 
 function show(ctx: GtContext, m: MailMessage): void {
@@ -56,9 +58,12 @@ function show(ctx: GtContext, m: MailMessage): void {
   if (m.body) ctx.out(`\n${block(m.body)}`);
 }
 
-/** Tells the recipient about new mail: a nudge now if it is idle within 3 s, else queued for its next turn. */
-async function notify(ctx: GtContext, m: MailMessage): Promise<boolean> {
-  if (m.to === OVERSEER) return false;
+/**
+ * Tells the recipient about new mail: a nudge now if it is idle within 3 s, else queued for
+ * its next turn. What happened: delivered, queued, unverified, or null (the overseer).
+ */
+async function notify(ctx: GtContext, m: MailMessage): Promise<NudgeResult["outcome"] | null> {
+  if (m.to === OVERSEER) return null;
   const r = await nudge(
     ctx.town(),
     ctx.provider(),
@@ -71,32 +76,55 @@ async function notify(ctx: GtContext, m: MailMessage): Promise<boolean> {
       priority: m.priority === "urgent" ? "urgent" : "normal",
     },
   );
-  return r.outcome === "delivered" || r.outcome === "queued";
+  return r.outcome;
+}
+
+/** The recipient: the argument, --to, or --self (the caller's own mailbox); exactly one. */
+function recipientOf(ctx: GtContext, address: string | undefined, opts: Record<string, unknown>): string {
+  const given = [address, opts.to, opts.self ? "--self" : undefined].filter((x) => x !== undefined);
+  if (given.length === 0) throw new ValidationError("an address is needed (an argument, --to or --self)");
+  if (given.length > 1) throw new ValidationError("give the address once: an argument, --to or --self");
+  if (!opts.self) return String(given[0]);
+  const id = callerIdentity(ctx.town().root, ctx.env, ctx.cwd);
+  if (!id) throw new ValidationError("--self is for agents: run it in an agent's session or directory");
+  return addressOf(id);
 }
 
 export const mailGroup: GtGroup = {
   names: ["mail"],
   register(p: Command) {
     const mail = p.command("mail").description("Mail between agents");
+    registerMailBoards(mail, mailbox);
     mail
-      .command("send <address>")
+      .command("send [address]")
       .description("Send a message: gt mail send gastown/witness -s 'Subject' -m 'Body'")
+      .option("--to <address>", "the recipient (instead of the argument)")
+      .option("--self", "send to yourself (handoff notes for your next session)")
+      .option("--from <address>", "send as this address (relays and bridges)")
       .option("-s, --subject <text>", "subject")
       .option("-m, --message <text>", "body")
+      .option("--body <text>", "same as --message")
       .option("--stdin", "read the body from standard input")
       .option("--priority <p>", "urgent, high, normal (default) or low; or 0-3")
       .option("--urgent", "same as --priority urgent")
       .option("--type <type>", "task, notification, reply, escalation, scavenge")
       .option("--reply-to <id>", "the message this answers (keeps the thread)")
       .option("--cc <address...>", "copies to")
+      .option("--pinned", "pin it: handoff context that clear and drain leave alone")
       .option("--permanent", "keep it in the exported ledger (mail is a wisp by default)")
       .option("--no-notify", "do not nudge the recipient")
       .option("--json", "JSON output")
       .action(
-        act(async (ctx, [to], opts) => {
-          const body = opts.stdin ? await readStdin() : ((opts.message as string | undefined) ?? "");
+        act(async (ctx, [address], opts) => {
+          const town = ctx.town();
+          const to = recipientOf(ctx, address, opts);
+          if (opts.stdin && (opts.message !== undefined || opts.body !== undefined))
+            throw new ValidationError("--stdin and --message/--body both give the body: use one");
+          const body = opts.stdin
+            ? (await readStdin()).replace(/\n+$/, "")
+            : ((opts.message ?? opts.body ?? "") as string);
           let priority: MailPriority = opts.urgent ? "urgent" : "normal";
-          if (opts.priority !== undefined) {
+          if (opts.priority !== undefined && !opts.urgent) {
             const raw = String(opts.priority);
             const byNumber = Object.entries(MAIL_PRIORITIES).find(([, v]) => String(v) === raw)?.[0];
             const named = (byNumber ?? raw) as MailPriority;
@@ -104,9 +132,14 @@ export const mailGroup: GtGroup = {
               throw new ValidationError(`unknown priority "${raw}" (urgent, high, normal, low)`);
             priority = named;
           }
-          const sent = await sendToAll(ctx.town(), {
-            from: mailbox(ctx, {}),
-            to: to!,
+          let from = mailbox(ctx, {});
+          if (opts.from !== undefined) {
+            from = String(opts.from).trim();
+            if (!from || /\s/.test(from)) throw new ValidationError(`invalid --from "${opts.from}"`);
+          }
+          const sent = await sendRouted(town, {
+            from,
+            to,
             subject: (opts.subject as string | undefined) ?? "",
             body,
             priority,
@@ -114,15 +147,20 @@ export const mailGroup: GtGroup = {
             replyTo: opts.replyTo as string | undefined,
             cc: opts.cc as string[] | undefined,
             permanent: opts.permanent === true,
+            pinned: opts.pinned === true,
           });
           const rows = [];
-          for (const m of sent)
-            rows.push({
-              ...m,
-              notified: opts.notify === false ? false : await notify(ctx, m).catch(() => false),
-            });
+          for (const m of sent) {
+            // Boards are read, not nudged; mail to yourself (a handoff) is not nudged either.
+            const quiet = opts.notify === false || m.to.includes(":") || m.to === from;
+            const nudge = quiet ? null : await notify(ctx, m).catch(() => null);
+            rows.push({ ...m, notified: nudge === "delivered" || nudge === "queued", nudge });
+          }
           if (ctx.json) return ctx.printJson(rows.length === 1 ? rows[0] : rows);
-          for (const m of rows) ctx.out(`✉️  Sent ${m.id} to ${m.to}${m.notified ? " (nudged)" : ""}`);
+          for (const m of rows)
+            ctx.out(
+              `✉️  Sent ${m.id} to ${m.to}${m.nudge === "delivered" ? " (nudged)" : m.nudge === "queued" ? " (queued)" : ""}${m.pinned ? " 📌" : ""}`,
+            );
         }),
       );
     mail
@@ -186,8 +224,9 @@ export const mailGroup: GtGroup = {
             type: "reply",
             replyTo: original.id,
           });
-          const notified = opts.notify === false ? false : await notify(ctx, sent).catch(() => false);
-          if (ctx.json) return ctx.printJson({ ...sent, notified });
+          const nudge = opts.notify === false ? null : await notify(ctx, sent).catch(() => null);
+          if (ctx.json)
+            return ctx.printJson({ ...sent, notified: nudge === "delivered" || nudge === "queued", nudge });
           ctx.out(`✉️  Replied ${sent.id} to ${sent.to} (thread ${sent.thread})`);
         }),
       );
@@ -241,16 +280,18 @@ export const mailGroup: GtGroup = {
     each("mark-unread", "Mark messages unread", (t, b, id) => markMail(t, b, id, false), "marked unread");
     mail
       .command("clear")
-      .description("Archive every message in your inbox")
+      .description("Archive every message in your inbox (pinned ones stay)")
       .option("--identity <address>", "whose mailbox")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, _args, opts) => {
           const box = mailbox(ctx, opts);
-          const rows = await inbox(ctx.town(), box);
+          const all = await inbox(ctx.town(), box);
+          const rows = all.filter((m) => !m.pinned);
           for (const m of rows) await archiveMail(ctx.town(), box, m.id);
-          if (ctx.json) return ctx.printJson({ archived: rows.map((m) => m.id) });
-          ctx.out(`✓ archived ${rows.length} message(s)`);
+          const kept = all.filter((m) => m.pinned).map((m) => m.id);
+          if (ctx.json) return ctx.printJson({ archived: rows.map((m) => m.id), pinned: kept });
+          ctx.out(`✓ archived ${rows.length} message(s)${kept.length ? `, ${kept.length} pinned kept` : ""}`);
         }),
       );
     mail
