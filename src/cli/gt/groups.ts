@@ -30,6 +30,10 @@ export const GT_GROUPS: LazyGtGroup[] = [
   },
   { names: ["escalate"], load: async () => (await import("./escalate.ts")).escalateGroup },
   { names: ["handoff", "seance", "respawn"], load: async () => (await import("./handoff.ts")).handoffGroup },
+  {
+    names: ["show", "cat", "close", "release", "bead", "assign"],
+    load: async () => (await import("./beads.ts")).beadsGroup,
+  },
   { names: ["demo"], load: async () => (await import("./demo.ts")).demoGroup },
   { names: ["doctor"], load: async () => (await import("./doctor.ts")).doctorGroup },
   {
