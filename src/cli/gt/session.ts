@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { agentStatuses, resolveSessionTarget } from "../../agents/inventory.ts";
 import { listEscalations } from "../../comms/escalation.ts";
-import { NotFoundError } from "../../errors.ts";
+import { NotFoundError, ValidationError } from "../../errors.ts";
 import { describeLandingFailure, readLandingFailure } from "../../refinery/landing.ts";
 import { readEstop } from "../../town/estop.ts";
 import { listRigs, rigHold } from "../../town/rig.ts";
@@ -22,9 +22,16 @@ async function peek(ctx: GtContext, target: string, lines: number): Promise<void
   ctx.out(text);
 }
 
-function parseCount(v: unknown, fallback: number): number {
-  const n = Number(v ?? fallback);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
+/** Lines to show: the argument or -n (not both), a positive whole number; 40 by default. */
+function lineCount(arg: string | undefined, flag: unknown): number {
+  if (arg !== undefined && flag !== undefined)
+    throw new ValidationError("give the line count once: [lines] or -n");
+  const raw = arg ?? flag;
+  if (raw === undefined) return 40;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ValidationError(`invalid line count "${String(raw)}" (a positive whole number)`);
+  return n;
 }
 
 export const sessionGroup: GtGroup = {
@@ -46,11 +53,9 @@ export const sessionGroup: GtGroup = {
     s.command("peek <target> [lines]")
       .alias("capture")
       .description("Recent output of a session (an address like mayor or rig/crew/max, or a session name)")
-      .option("-n, --lines <n>", "how many lines", "40")
+      .option("-n, --lines <n>", "how many lines (default 40)")
       .option("--json", "JSON output")
-      .action(
-        act(async (ctx, [target, lines], opts) => peek(ctx, target!, parseCount(lines ?? opts.lines, 40))),
-      );
+      .action(act(async (ctx, [target, lines], opts) => peek(ctx, target!, lineCount(lines, opts.lines))));
     s.command("attach <target>")
       .alias("at")
       .description("Attach your terminal to a session")
@@ -64,8 +69,9 @@ export const sessionGroup: GtGroup = {
       );
     p.command("peek <target> [lines]")
       .description("Recent output of an agent's session")
+      .option("-n, --lines <n>", "how many lines (default 40)")
       .option("--json", "JSON output")
-      .action(act(async (ctx, [target, lines]) => peek(ctx, target!, parseCount(lines, 40))));
+      .action(act(async (ctx, [target, lines], opts) => peek(ctx, target!, lineCount(lines, opts.lines))));
   },
 };
 
