@@ -1,5 +1,6 @@
 // Every command group of bd, in help order.
 import { ADMIN } from "./admin.ts";
+import { completionGroup } from "./completion.ts";
 import { FORMULA } from "./formula.ts";
 import { GATE } from "./gate.ts";
 import { GUIDE } from "./guide.ts";
@@ -9,4 +10,14 @@ import type { CommandGroup } from "./program.ts";
 import { QUERIES } from "./queries.ts";
 import { RELATIONS } from "./relations.ts";
 
-export const BD_GROUPS: CommandGroup[] = [ISSUES, QUERIES, RELATIONS, FORMULA, MOL, GATE, ADMIN, GUIDE];
+export const BD_GROUPS: CommandGroup[] = [
+  ISSUES,
+  QUERIES,
+  RELATIONS,
+  FORMULA,
+  MOL,
+  GATE,
+  ADMIN,
+  GUIDE,
+  completionGroup(() => BD_GROUPS),
+];

@@ -58,4 +58,8 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["scheduler"], load: async () => (await import("./scheduler.ts")).schedulerGroup },
   { names: ["up", "down", "start", "shutdown"], load: async () => (await import("./up.ts")).upGroup },
   { names: ["estop", "thaw"], load: async () => (await import("./up.ts")).estopGroup },
+  {
+    names: ["completion", "__complete"],
+    load: async () => (await import("./completion.ts")).completionGroup(GT_GROUPS),
+  },
 ];
