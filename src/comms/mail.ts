@@ -329,6 +329,17 @@ export async function archiveMail(town: Town, address: string, id: string): Prom
   });
 }
 
+/**
+ * Makes a message durable (no longer a wisp), for mail that becomes work on a hook: hooks
+ * and exports see only durable beads.
+ */
+export async function keepMail(town: Town, address: string, id: string): Promise<MailMessage> {
+  return onOwnMessage(town, address, id, async (ledger, m) => {
+    await ledger.updateIssue(m.id, { ephemeral: false }, address);
+    return m;
+  });
+}
+
 export async function deleteMail(town: Town, address: string, id: string): Promise<string> {
   return onOwnMessage(town, address, id, async (ledger, m) => {
     await ledger.deleteIssue(m.id, address);

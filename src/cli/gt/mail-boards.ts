@@ -1,7 +1,7 @@
 // gt mail's address book and boards: queues (claim/release), channels, groups, announce
 // boards, the directory of every address, and drain (bulk archive of protocol mail).
 import type { Command } from "commander";
-import { type MailMessage, resolveMailbox } from "../../comms/mail.ts";
+import { keepMail, type MailMessage, readMail, resolveMailbox } from "../../comms/mail.ts";
 import {
   type BoardKind,
   boardMessages,
@@ -23,6 +23,7 @@ import {
 } from "../../comms/messaging.ts";
 import { durationMs } from "../../duration.ts";
 import { ValidationError } from "../../errors.ts";
+import { addressOf, callerIdentity } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
 import { act } from "./program.ts";
@@ -368,6 +369,46 @@ export function registerMailBoards(mail: Command, mailbox: Mailbox): void {
           ctx.out(
             `announce:${r.name}  readers: ${r.readers.join(", ")}${r.retain_count ? `  (keeps ${r.retain_count})` : ""}`,
           );
+      }),
+    );
+  mail
+    .command("hook <id>")
+    .description("Put a message on your hook (same as gt hook attach <id>)")
+    .option("-n, --dry-run", "check and say what would happen")
+    .option("-f, --force", "replace what is hooked there")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [id], opts) => {
+        const town = ctx.town();
+        const caller = callerIdentity(town.root, ctx.env, ctx.cwd);
+        if (!caller)
+          throw new ValidationError("gt mail hook is for agents: run it in an agent's session or directory");
+        const me = addressOf(caller);
+        // Only a message of your own mailbox (or one you claimed) goes on your hook.
+        const m = await readMail(town, me, id!, { peek: true });
+        // Loaded here: every gt mail check (a prompt hook) would pay for sling's module otherwise.
+        const { sling } = await import("../../work/sling.ts");
+        const hookIt = async (dryRun: boolean) => {
+          const report = await sling(town, ctx.provider(), [m.id], me, {
+            actor: me,
+            caller,
+            noStart: true,
+            attachOnly: true,
+            dryRun,
+            force: opts.force === true,
+          });
+          const failed = report.failures[0];
+          if (failed) throw new ValidationError(`cannot hook ${m.id}: ${failed.error}`);
+          return report;
+        };
+        // Checked first; then the message stops being a wisp (hooks see durable beads only).
+        let report = await hookIt(true);
+        if (opts.dryRun !== true) {
+          await keepMail(town, me, m.id);
+          report = await hookIt(false);
+        }
+        if (ctx.json) return ctx.printJson(report);
+        ctx.out(`${opts.dryRun ? "Would put" : "🪝"} ${m.id} (${oneLine(m.subject)}) on ${me}'s hook`);
       }),
     );
   mail
