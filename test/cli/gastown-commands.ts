@@ -207,7 +207,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
       search: P,
       announces: P,
       drain: P,
-      hook: N,
+      hook: P,
       queue: P,
       directory: P,
       group: P,
