@@ -34,6 +34,10 @@ export const GT_GROUPS: LazyGtGroup[] = [
     names: ["show", "cat", "close", "release", "bead", "assign"],
     load: async () => (await import("./beads.ts")).beadsGroup,
   },
+  {
+    names: ["orphans", "prune-branches", "cleanup"],
+    load: async () => (await import("./orphans.ts")).orphansGroup,
+  },
   { names: ["demo"], load: async () => (await import("./demo.ts")).demoGroup },
   { names: ["doctor"], load: async () => (await import("./doctor.ts")).doctorGroup },
   {
