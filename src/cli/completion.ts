@@ -3,7 +3,7 @@
 // so far (`gt __complete -- <words…>`), and completeWords() below walks the whole tree to
 // answer: subcommands, flags (the command's own and its parents'), choices, and the names an
 // argument takes (rigs, agents, bead IDs), looked up only when that argument is completed.
-import type { Argument, Command, Help, Option } from "commander";
+import { Argument, type Command, type Help, type Option } from "commander";
 import { ValidationError } from "../errors.ts";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
@@ -14,9 +14,10 @@ export const COMPLETE_COMMAND = "__complete";
 
 /**
  * Names a value can take, by the name it has in the usage (`<rig>`, `[beads...]`, the
- * `<address>` of `--to <address>`); empty when the name means nothing known.
+ * `<address>` of `--to <address>`) and the command it is given to; empty when the name
+ * means nothing known.
  */
-export type NameSource = (valueName: string) => string[] | Promise<string[]>;
+export type NameSource = (valueName: string, cmd: Command) => string[] | Promise<string[]>;
 
 function findSubcommand(cmd: Command, word: string): Command | undefined {
   return cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
@@ -58,12 +59,13 @@ function valueNameOf(o: Option): string {
 async function namesFor(
   value: { argChoices?: string[] } | undefined,
   name: string,
+  cmd: Command,
   names: NameSource | undefined,
 ): Promise<string[]> {
   if (value?.argChoices) return value.argChoices;
   if (!names || name === "") return [];
   try {
-    return await names(name);
+    return await names(name, cmd);
   } catch {
     return []; // completion never fails the shell: no town, no ledger, nothing to offer
   }
@@ -102,7 +104,7 @@ export async function completeWords(root: Command, words: string[], names?: Name
   }
   let candidates: string[] = [];
   if (pending) {
-    candidates = await namesFor(pending, valueNameOf(pending), names);
+    candidates = await namesFor(pending, valueNameOf(pending), cmd, names);
   } else if (!operandsOnly && cur.startsWith("-")) {
     candidates = cur.includes("=") ? [] : flagsOf(cmd, help);
   } else if (helpFor) {
@@ -112,7 +114,7 @@ export async function completeWords(root: Command, words: string[], names?: Name
     const args = cmd.registeredArguments;
     const last = args[args.length - 1];
     const arg: Argument | undefined = args[positional] ?? (last?.variadic ? last : undefined);
-    if (arg) candidates.push(...(await namesFor(arg, arg.name(), names)));
+    if (arg) candidates.push(...(await namesFor(arg, arg.name(), cmd, names)));
   }
   return [...new Set(candidates.filter((c) => c.startsWith(cur) && c !== COMPLETE_COMMAND))].sort();
 }
@@ -186,7 +188,7 @@ export function registerCompletion(
 ): void {
   p.command("completion")
     .description(`Print the shell completion script for ${prog} (bash, zsh or fish)`)
-    .argument("<shell>", "bash, zsh or fish")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS))
     .addHelpText(
       "after",
       `\nbash:  source <(${prog} completion bash)    (in ~/.bashrc)\n` +

@@ -10,7 +10,10 @@ const POLECAT_NAMES = new Set(["polecat", "polecats"]);
 const BEAD_NAMES = new Set(["bead", "beads", "issues", "convoy"]);
 
 /** Rigs and agent addresses of the town around the current directory, bead IDs of its ledger. */
-const gtNames: NameSource = async (name) => {
+const gtNames: NameSource = async (valueName, cmd) => {
+  // `gt rig status [name]`, `gt rig remove <name>`: a rig's name (not `gt rig add <name>`'s new one).
+  const name =
+    valueName === "name" && cmd.parent?.name() === "rig" && cmd.name() !== "add" ? "rig" : valueName;
   const cwd = process.cwd();
   if (BEAD_NAMES.has(name)) return openBeadIds(cwd);
   if (!RIG_NAMES.has(name) && !AGENT_NAMES.has(name) && !POLECAT_NAMES.has(name)) return [];
