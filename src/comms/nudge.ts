@@ -185,15 +185,50 @@ function screenRulesOf(town: Town, id: AgentIdentity, agent: string): ScreenRule
   return cfg?.ready_prompt_prefix ? cfg : undefined;
 }
 
-/** Turns do-not-disturb on or off for an agent (nudges then wait in its queue). */
-export async function setDnd(town: Town, id: AgentIdentity, on: boolean, actor: string): Promise<void> {
+async function setAgentMeta(
+  town: Town,
+  id: AgentIdentity,
+  meta: Record<string, unknown>,
+  actor: string,
+): Promise<void> {
   const ledger = openLedgerFor(town, id.rig);
   try {
     const beadId = agentBeadIdOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
     if (!(await ledger.getIssue(beadId))) await ensureLedgerRecords(town, ledger, id.rig, { actor });
     if (!(await ledger.getIssue(beadId)))
       throw new NotFoundError(beadId, `no agent bead for ${addressOf(id)}`);
-    await ledger.updateIssue(beadId, { set_metadata: { dnd: on } }, actor);
+    await ledger.updateIssue(beadId, { set_metadata: meta }, actor);
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Turns do-not-disturb on or off for an agent (nudges then wait in its queue). */
+export async function setDnd(town: Town, id: AgentIdentity, on: boolean, actor: string): Promise<void> {
+  await setAgentMeta(town, id, { dnd: on, notification_level: on ? "muted" : "normal" }, actor);
+}
+
+/** Notification levels (gt notify): muted is do-not-disturb. */
+export const NOTIFY_LEVELS = ["verbose", "normal", "muted"] as const;
+export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
+
+export async function setNotifyLevel(
+  town: Town,
+  id: AgentIdentity,
+  level: NotifyLevel,
+  actor: string,
+): Promise<void> {
+  await setAgentMeta(town, id, { notification_level: level, dnd: level === "muted" }, actor);
+}
+
+export async function notifyLevel(town: Town, id: AgentIdentity): Promise<NotifyLevel> {
+  const ledger = openLedgerFor(town, id.rig);
+  try {
+    const bead = await ledger.getIssue(agentBeadIdOf(id, id.rig ? town.prefixOf(id.rig) : undefined));
+    const meta = (bead?.metadata as Record<string, unknown> | undefined) ?? {};
+    if (meta.dnd === true) return "muted";
+    const level = meta.notification_level;
+    return level === "verbose" ? "verbose" : "normal";
   } finally {
     await ledger.close();
   }

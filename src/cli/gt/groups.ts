@@ -29,6 +29,10 @@ export const GT_GROUPS: LazyGtGroup[] = [
     load: async () => (await import("./nudge.ts")).nudgeGroup,
   },
   { names: ["escalate"], load: async () => (await import("./escalate.ts")).escalateGroup },
+  {
+    names: ["notify", "resume", "callbacks"],
+    load: async () => (await import("./callbacks.ts")).callbacksGroup,
+  },
   { names: ["handoff", "seance", "respawn"], load: async () => (await import("./handoff.ts")).handoffGroup },
   {
     names: ["show", "cat", "close", "release", "bead", "assign"],
