@@ -43,6 +43,10 @@ export interface ConvoyView {
   closed: number;
   /** Agents holding tracked beads right now. */
   workers: string[];
+  /** Created --owned: its creator lands it (gt convoy land), not the automatic check. */
+  owned?: boolean;
+  /** Addresses also mailed when it lands (gt convoy watch). */
+  watchers?: string[];
 }
 
 export interface CreateConvoyInput {
@@ -51,6 +55,8 @@ export interface CreateConvoyInput {
   owner?: string;
   notify?: string;
   mergeStrategy?: string;
+  /** The caller lands it with gt convoy land; gt convoy check and bead closes leave it open. */
+  owned?: boolean;
   actor: string;
 }
 
@@ -97,7 +103,7 @@ async function mustExist(town: Town, ids: string[]): Promise<string[]> {
   return ids.map((id) => found.get(id)!.id);
 }
 
-async function view(town: Town, ledger: SqliteLedger, convoy: Issue): Promise<ConvoyView> {
+export async function view(town: Town, ledger: SqliteLedger, convoy: Issue): Promise<ConvoyView> {
   const edges = (await ledger.dependencyRecords(convoy.id)).filter((e) => e.type === TRACKS);
   const beads = await readBeads(
     town,
@@ -121,10 +127,14 @@ async function view(town: Town, ledger: SqliteLedger, convoy: Issue): Promise<Co
     total: tracked.length,
     closed: tracked.filter((t) => t.status === "closed").length,
     workers,
+    owned: meta.owned === true,
+    watchers: Array.isArray(meta.watchers)
+      ? meta.watchers.filter((w): w is string => typeof w === "string")
+      : [],
   };
 }
 
-async function getConvoy(ledger: SqliteLedger, id: string): Promise<Issue> {
+export async function getConvoy(ledger: SqliteLedger, id: string): Promise<Issue> {
   let resolved = id;
   try {
     resolved = await ledger.resolveId(id);
@@ -144,6 +154,7 @@ export async function createConvoy(town: Town, input: CreateConvoyInput): Promis
   try {
     const metadata: Record<string, unknown> = { notify: input.notify ?? DEFAULT_NOTIFY };
     if (input.mergeStrategy) metadata.merge_strategy = input.mergeStrategy;
+    if (input.owned) metadata.owned = true;
     // The issue and its edges are written in one transaction: no half-made convoy.
     const convoy = await ledger.createIssue(
       {
@@ -238,7 +249,12 @@ function minutesBetween(from: string, to: string): string {
  * Closes the convoy if it is still open; true only for the one caller that closed it. The
  * check runs inside the write transaction, so concurrent landers cannot both win.
  */
-async function closeOnce(ledger: SqliteLedger, id: string, reason: string, actor: string): Promise<boolean> {
+export async function closeOnce(
+  ledger: SqliteLedger,
+  id: string,
+  reason: string,
+  actor: string,
+): Promise<boolean> {
   try {
     await ledger.updateIssue(id, { status: "closed", close_reason: reason }, actor, (cur) => {
       if (cur.status === "closed") throw new ConflictError("already_closed", `${id} is already closed`);
@@ -259,9 +275,13 @@ function mailboxOf(address: string): string {
 }
 
 /** The landing message to the convoy's owner (and its notify address when different). */
-async function notifyLanded(ledger: SqliteLedger, v: ConvoyView, actor: string): Promise<string[]> {
+export async function notifyLanded(ledger: SqliteLedger, v: ConvoyView, actor: string): Promise<string[]> {
   // Agent addresses are normalised ("mayor/" and "mayor" are one mailbox); anything else (a person) stays as given.
-  const to = [...new Set([v.notify, ...(v.owner?.includes("/") ? [v.owner] : [])].map(mailboxOf))];
+  const to = [
+    ...new Set(
+      [v.notify, ...(v.owner?.includes("/") ? [v.owner] : []), ...(v.watchers ?? [])].map(mailboxOf),
+    ),
+  ];
   const now = new Date().toISOString();
   const body = [
     `Convoy ${v.id} "${v.title}" landed: all ${v.total} tracked bead(s) are closed.`,
@@ -314,7 +334,8 @@ export async function checkConvoys(town: Town, opts: CheckOptions): Promise<Conv
     const landed: ConvoyView[] = [];
     for (const c of candidates.filter((c) => c.status !== "closed")) {
       const v = await view(town, ledger, c);
-      if (v.total === 0 || v.closed < v.total) continue;
+      // An owned convoy is its creator's to land (gt convoy land).
+      if (v.total === 0 || v.closed < v.total || v.owned) continue;
       if (opts.dryRun) {
         landed.push(v);
         continue;

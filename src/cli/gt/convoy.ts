@@ -1,6 +1,7 @@
 // gt convoy: bundles of beads across rigs that land when all their beads are closed.
 import type { Command } from "commander";
 import { callerActor } from "../../town/identity.ts";
+import { landConvoy, setWatcher, strandedConvoys } from "../../work/convoy-care.ts";
 import {
   addToConvoy,
   type ConvoyView,
@@ -48,6 +49,7 @@ export const convoyGroup: GtGroup = {
       .option("--owner <address>", "who owns it (default: you)")
       .option("--notify <address>", "who is told when it lands (default: mayor)")
       .option("--merge <strategy>", "merge strategy for its work: mr, direct or local")
+      .option("--owned", "you land it (gt convoy land): closing its beads does not land it")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, [name, ...issues], opts) => {
@@ -57,6 +59,7 @@ export const convoyGroup: GtGroup = {
             owner: opts.owner as string | undefined,
             notify: opts.notify as string | undefined,
             mergeStrategy: opts.merge as string | undefined,
+            owned: opts.owned === true,
             actor: actor(ctx),
           });
           if (ctx.json) return ctx.printJson(v);
@@ -80,6 +83,7 @@ export const convoyGroup: GtGroup = {
       .description("Convoys and their progress (open ones unless --all)")
       .option("--all", "include landed convoys")
       .option("--status <status>", "only this status (open, closed)")
+      .option("--tree", "each convoy with its tracked beads under it")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, _args, opts) => {
@@ -89,7 +93,14 @@ export const convoyGroup: GtGroup = {
           });
           if (ctx.json) return ctx.printJson(rows);
           if (rows.length === 0) return ctx.out("No convoys");
-          for (const v of rows) ctx.out(summaryLine(v));
+          for (const v of rows) {
+            ctx.out(summaryLine(v));
+            if (opts.tree)
+              for (const [i, t] of v.tracked.entries())
+                ctx.out(
+                  `   ${i === v.tracked.length - 1 ? "└──" : "├──"} ${BEAD_ICON[t.status] ?? "○"} ${t.id} ${oneLine(t.title)} [${t.status}]${t.assignee && t.status !== "closed" ? ` (${oneLine(t.assignee)})` : ""}`,
+                );
+          }
         }),
       );
     for (const verb of ["status", "show"]) {
@@ -138,5 +149,67 @@ export const convoyGroup: GtGroup = {
           ctx.out(`✓ Closed convoy ${v.id}: ${oneLine(v.title)}`);
         }),
       );
+    registerCare(c);
   },
 };
+
+/** watch, unwatch, stranded, land (src/work/convoy-care.ts). */
+function registerCare(c: Command): void {
+  for (const remove of [false, true])
+    c.command(`${remove ? "unwatch" : "watch"} <id>`)
+      .description(
+        remove ? "Stop being mailed when a convoy lands" : "Be mailed when a convoy lands (you, or --addr)",
+      )
+      .option("--addr <address>", "whose subscription (default: you)")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [id], opts) => {
+          const who = (opts.addr as string | undefined) ?? actor(ctx);
+          const r = await setWatcher(ctx.town(), id!, who, { remove, actor: actor(ctx) });
+          if (ctx.json)
+            return ctx.printJson({ convoy: r.convoy.id, watchers: r.convoy.watchers, changed: r.changed });
+          if (remove) return ctx.out(`✓ ${oneLine(who)} no longer watches ${r.convoy.id}`);
+          ctx.out(
+            `${r.changed ? "✓" : "○"} ${oneLine(who)} ${r.changed ? "now watches" : "already watches"} ${r.convoy.id}: mailed when it lands`,
+          );
+        }),
+      );
+  c.command("stranded")
+    .description("Open convoys that need someone: ready beads nobody works, stuck ones, empty ones")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx) => {
+        const rows = await strandedConvoys(ctx.town());
+        if (ctx.json) return ctx.printJson(rows);
+        if (rows.length === 0) return ctx.out("✓ No stranded convoys");
+        const why = {
+          "ready-unassigned": "ready beads nobody is working",
+          stuck: "open beads, none ready or being worked",
+          empty: "tracks nothing (gt convoy close it)",
+        };
+        for (const r of rows) {
+          ctx.out(`⚠ ${r.id}  ${oneLine(r.title)}  ${r.closed}/${r.total} closed: ${why[r.reason]}`);
+          if (r.ready.length) ctx.out(`   ready: ${r.ready.join(" ")} (gt sling <bead> <rig>)`);
+        }
+      }),
+    );
+  c.command("land <id>")
+    .description(
+      "Land a convoy you own (created --owned): close it and mail its owner, notify address and watchers",
+    )
+    .option("-f, --force", "land even with tracked beads still open")
+    .option("--dry-run", "only check it could land")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [id], opts) => {
+        const r = await landConvoy(ctx.town(), id!, {
+          force: opts.force === true,
+          dryRun: opts.dryRun === true,
+          actor: actor(ctx),
+        });
+        if (ctx.json) return ctx.printJson(r);
+        if (r.dry_run) return ctx.out(`○ Would land ${r.convoy.id}: ${oneLine(r.convoy.title)}`);
+        ctx.out(`🏁 Landed ${r.convoy.id}: ${oneLine(r.convoy.title)} (${r.mail.length} message(s) sent)`);
+      }),
+    );
+}
