@@ -137,7 +137,7 @@ complete -o default -F ${fn} ${prog}
 # (or save it as _${prog} in a directory of $fpath).
 ${fn}() {
   local -a candidates
-  candidates=("\${(@f)$("\${words[1]}" ${COMPLETE_COMMAND} -- "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  candidates=(\${(f)"$("\${words[1]}" ${COMPLETE_COMMAND} -- "\${(@)words[2,CURRENT]}" 2>/dev/null)"})
   compadd -a candidates
 }
 if [ "$funcstack[1]" = "_${prog}" ]; then
@@ -149,8 +149,9 @@ fi
     case "fish":
       return `# fish completion for ${prog}: ${prog} completion fish > ~/.config/fish/completions/${prog}.fish
 function __${prog}_complete
-    set -l words (commandline -opc) (commandline -ct)
-    $words[1] ${COMPLETE_COMMAND} -- $words[2..-1] 2>/dev/null
+    set -l words (commandline -opc)
+    set -l current (commandline -ct)
+    $words[1] ${COMPLETE_COMMAND} -- $words[2..-1] "$current" 2>/dev/null
 end
 complete -c ${prog} -f -a '(__${prog}_complete)'
 `;
