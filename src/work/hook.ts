@@ -77,23 +77,31 @@ export async function findHookedWork(
   return out;
 }
 
-/** Takes a bead off whoever holds it: back to open and unassigned (`gt unsling`). */
+/**
+ * Takes a bead off whoever holds it: back to open and unassigned (`gt unsling`). `force` also
+ * takes back one its holder has started (in_progress); `dryRun` only checks it could.
+ */
 export async function unhookBead(
   town: Town,
   beadId: string,
-  opts: { actor: string; from?: string },
+  opts: { actor: string; from?: string; force?: boolean; dryRun?: boolean },
 ): Promise<{ bead: string; from: string }> {
   const { ledger } = openLedgerOfBead(town, beadId);
   let from = "";
+  const check = (cur: Issue) => {
+    const taken = cur.status === HOOKED || (opts.force === true && cur.status === "in_progress");
+    if (!taken || !cur.assignee) throw new ConflictError("not_hooked", notHookedMessage(cur));
+    if (opts.from && cur.assignee !== opts.from)
+      throw new ConflictError("not_hooked", `${cur.id} is on ${cur.assignee}'s hook, not ${opts.from}'s`);
+    from = cur.assignee;
+  };
   try {
     const id = await ledger.resolveId(beadId);
-    await ledger.updateIssue(id, { status: "open", assignee: null }, opts.actor, (cur) => {
-      if (cur.status !== HOOKED || !cur.assignee)
-        throw new ConflictError("not_hooked", notHookedMessage(cur));
-      if (opts.from && cur.assignee !== opts.from)
-        throw new ConflictError("not_hooked", `${cur.id} is on ${cur.assignee}'s hook, not ${opts.from}'s`);
-      from = cur.assignee;
-    });
+    if (opts.dryRun) {
+      check((await ledger.getIssue(id))!);
+      return { bead: id, from };
+    }
+    await ledger.updateIssue(id, { status: "open", assignee: null }, opts.actor, check);
     beadId = id;
   } finally {
     await ledger.close();
@@ -108,6 +116,8 @@ function notHookedMessage(cur: Issue): string {
   const give = `bd update ${cur.id} --status open --assignee ""`;
   if (cur.status === HOOKED)
     return `${cur.id} is hooked but assigned to no one; to make it open again: ${give}`;
+  if (cur.status === "in_progress" && cur.assignee)
+    return `${cur.id} is in progress with ${cur.assignee}, no longer just hooked; --force takes it back anyway`;
   if (!cur.assignee)
     return `${cur.id} is not on anyone's hook: it is ${cur.status} and unassigned, so there is nothing to unsling`;
   return `${cur.id} is not on anyone's hook: it is ${cur.status}, assigned to ${cur.assignee}; ask ${cur.assignee} about it, or give it back yourself: ${give}`;
@@ -158,9 +168,14 @@ export interface TownReadyIssue extends IssueWithCounts {
 const NOT_WORK: string[] = [...GT_CUSTOM_TYPES];
 
 /** Ready work in the town ledger and every rig's, most urgent first (`gt ready`). */
-export async function townReady(town: Town, opts: { limit?: number } = {}): Promise<TownReadyIssue[]> {
+export async function townReady(
+  town: Town,
+  opts: { limit?: number; rig?: string } = {},
+): Promise<TownReadyIssue[]> {
   const out: TownReadyIssue[] = [];
-  for (const rig of [undefined, ...town.rigNames()]) {
+  // --rig: that rig's ledger only (an unknown rig is one clear error).
+  const rigs = opts.rig ? [town.rig(opts.rig).name] : [undefined, ...town.rigNames()];
+  for (const rig of rigs) {
     const ledger = openLedgerFor(town, rig);
     try {
       for (const issue of await ledger.ready({ status: "open", sort: "priority", excludeTypes: NOT_WORK }))

@@ -173,7 +173,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "handoff", status: P },
   { name: "health", status: N },
   { name: "heartbeat", status: P },
-  { name: "hook", status: P, subs: { status: N, show: P, attach: P, detach: P, clear: P } },
+  { name: "hook", status: P, subs: { status: P, show: P, attach: P, detach: P, clear: P } },
   {
     name: "hooks",
     status: P,

@@ -243,6 +243,7 @@ export const slingGroup: GtGroup = {
       );
     hook
       .command("show [agent]")
+      .alias("status")
       .description("What is on an agent's hook (default: yours)")
       .option("--json", "JSON output")
       .action(act(async (ctx, [agent]) => show(ctx, agent)));
@@ -268,16 +269,26 @@ export const slingGroup: GtGroup = {
       .description(
         "Take work off a hook: the bead goes back to open and unassigned (gt unsling <agent>: all of its hook)",
       )
+      .option("-n, --dry-run", "show what would come off; change nothing")
+      .option("-f, --force", "also take back a bead its holder has started (in progress)")
       .option("--json", "JSON output")
-      .action(act(async (ctx, [bead, target]) => detach(ctx, bead, target)));
+      .action(
+        act(async (ctx, [bead, target], opts) =>
+          detach(ctx, bead, target, { dryRun: opts.dryRun === true, force: opts.force === true }),
+        ),
+      );
 
     p.command("ready")
       .description("Ready work across the town and every rig, most urgent first")
       .option("-n, --limit <n>", "at most this many", (v) => Number.parseInt(v, 10))
+      .option("--rig <rig>", "only this rig's ready work")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, _args, opts) => {
-          const rows = await townReady(ctx.town(), { limit: opts.limit as number | undefined });
+          const rows = await townReady(ctx.town(), {
+            limit: opts.limit as number | undefined,
+            ...(opts.rig ? { rig: opts.rig as string } : {}),
+          });
           if (ctx.json) return ctx.printJson(rows);
           if (rows.length === 0) return ctx.out("✨ No ready work in the town");
           ctx.out(`📋 Ready work (${rows.length}):\n`);
@@ -322,7 +333,12 @@ async function attach(
   for (const r of report.outcomes) ctx.out(`🪝 ${r.bead} on ${r.target}'s hook`);
 }
 
-async function detach(ctx: GtContext, bead: string | undefined, agent: string | undefined) {
+async function detach(
+  ctx: GtContext,
+  bead: string | undefined,
+  agent: string | undefined,
+  how: { dryRun?: boolean; force?: boolean } = {},
+) {
   const town = ctx.town();
   // `gt unsling rig/polecats/toast`: an address alone means everything on that agent's hook.
   if (bead && agent === undefined && (looksLikeAddress(bead) || town.rigNames().includes(bead))) {
@@ -345,7 +361,13 @@ async function detach(ctx: GtContext, bead: string | undefined, agent: string | 
     }
   }
   const done = [];
-  for (const b of beads) done.push(await unhookBead(town, b, { actor, from }));
-  if (ctx.json) return ctx.printJson(done);
-  for (const d of done) ctx.out(`✓ ${d.bead} taken off ${d.from}'s hook (open again)`);
+  // A dry run checks every bead first, as the real run would, and changes nothing.
+  for (const b of beads) done.push(await unhookBead(town, b, { actor, from, ...how }));
+  if (ctx.json) return ctx.printJson(how.dryRun ? done.map((d) => ({ ...d, dry_run: true })) : done);
+  for (const d of done)
+    ctx.out(
+      how.dryRun
+        ? `○ Would take ${d.bead} off ${d.from}'s hook`
+        : `✓ ${d.bead} taken off ${d.from}'s hook (open again)`,
+    );
 }

@@ -1,0 +1,85 @@
+// Dispatch flags against a real town: gt ready --rig, gt hook status, gt unsling --dry-run
+// and --force.
+import "../helpers/isolation.ts";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { addBareRig, bdOk, newTown, type TestTown } from "../helpers/town.ts";
+
+describe("gt dispatch flags: ready --rig, hook status, unsling --dry-run/--force", () => {
+  let town: TestTown;
+  let rigDir: string;
+  const create = (cwd: string, title: string) => bdOk(town, cwd, ["create", title, "--silent"]);
+  const status = async (id: string) =>
+    (await town.gtJson<Array<{ status: string; assignee?: string }>>(["show", id]))[0]!;
+
+  before(async () => {
+    town = await newTown("subprocess");
+    await addBareRig(town, "alpha");
+    rigDir = join(town.root, "alpha");
+    const crew = await town.gt(["crew", "add", "max", "--rig", "alpha"]);
+    assert.equal(crew.code, 0, crew.stderr);
+  });
+  after(async () => town?.cleanup());
+
+  it("gt ready --rig lists only that rig's ready work", async () => {
+    const rigBead = await create(rigDir, "Rig ready");
+    const townBead = await create(town.root, "Town ready");
+    const all = await town.gtJson<Array<{ id: string }>>(["ready"]);
+    assert.ok(all.some((r) => r.id === townBead) && all.some((r) => r.id === rigBead));
+    const rig = await town.gtJson<Array<{ id: string; rig: string | null }>>(["ready", "--rig", "alpha"]);
+    assert.ok(rig.some((r) => r.id === rigBead));
+    assert.deepEqual([...new Set(rig.map((r) => r.rig))], ["alpha"]);
+    const bad = await town.gt(["ready", "--rig", "nosuch"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /unknown rig "nosuch"/);
+  });
+
+  it("gt hook status shows an agent's hook; gt unsling --dry-run changes nothing", async () => {
+    const bead = await create(rigDir, "Hooked work");
+    const hooked = await town.gt(["hook", bead, "alpha/crew/max"]);
+    assert.equal(hooked.code, 0, hooked.stderr);
+    const st = await town.gtJson<{ agent: string; hooked: Array<{ id: string }> }>([
+      "hook",
+      "status",
+      "alpha/crew/max",
+    ]);
+    assert.equal(st.agent, "alpha/crew/max");
+    assert.deepEqual(
+      st.hooked.map((b) => b.id),
+      [bead],
+    );
+
+    const dry = await town.gt(["unsling", bead, "alpha/crew/max", "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(dry.stdout, `○ Would take ${bead} off alpha/crew/max's hook\n`);
+    assert.equal((await status(bead)).status, "hooked");
+    const dryAll = await town.gtJson<Array<{ bead: string; dry_run: boolean }>>([
+      "unsling",
+      "alpha/crew/max",
+      "-n",
+    ]);
+    assert.deepEqual(dryAll, [{ bead, from: "alpha/crew/max", dry_run: true }]);
+    const wrong = await town.gt(["unsling", bead, "alpha/crew/bob", "--dry-run"]);
+    assert.equal(wrong.code, 1, "a dry run refuses what the real run would");
+    assert.equal((await status(bead)).status, "hooked");
+
+    const off = await town.gt(["unsling", bead]);
+    assert.equal(off.code, 0, off.stderr);
+    assert.equal((await status(bead)).status, "open");
+  });
+
+  it("gt unsling --force takes back work its holder has started", async () => {
+    const bead = await create(rigDir, "Started work");
+    await bdOk(town, rigDir, ["update", bead, "--status", "in_progress", "--assignee", "alpha/crew/max"]);
+    const refused = await town.gt(["unsling", bead]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /in progress with alpha\/crew\/max.*--force takes it back/);
+    assert.equal((await status(bead)).status, "in_progress");
+    const forced = await town.gtJson<Array<{ bead: string; from: string }>>(["unsling", bead, "--force"]);
+    assert.deepEqual(forced, [{ bead, from: "alpha/crew/max" }]);
+    const back = await status(bead);
+    assert.equal(back.status, "open");
+    assert.equal(back.assignee ?? "", "");
+  });
+});
