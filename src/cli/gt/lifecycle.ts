@@ -98,10 +98,27 @@ export function lifecycleGroup(
       cmd
         .command(`attach${rigArg}`)
         .alias("at")
-        .description(`Attach your terminal to the ${role}'s session`)
+        .description(
+          role === "mayor"
+            ? "Attach your terminal to the mayor's session (starting it first when it is not running)"
+            : `Attach your terminal to the ${role}'s session`,
+        )
+        .option("--agent <name>", "mayor: the agent preset to start it with, when it is not running")
         .action(
-          act(async (ctx, [rig]) => {
-            const s = await statusOf(ctx, identityFor(ctx, role, rig));
+          act(async (ctx, [rig], opts) => {
+            const id = identityFor(ctx, role, rig);
+            let s = await statusOf(ctx, id);
+            // The mayor is where a person starts: attach brings it up (a dead session too), as Gas Town does.
+            if (role === "mayor" && s.state !== "running") {
+              if (s.state === "zombie") await stopAgentSession(ctx.town(), ctx.provider(), id);
+              ctx.warn("Mayor session not running, starting...");
+              await startAgentSession(ctx.town(), ctx.provider(), id, {
+                agent: opts.agent as string | undefined,
+                sender: "gt",
+                topic: "start",
+              });
+              s = await statusOf(ctx, id);
+            }
             if (s.state === "stopped")
               throw new NotFoundError(s.address, `${s.address} is not running (gt ${role} start)`);
             return ctx.provider().attach(s.session);

@@ -1,16 +1,20 @@
 // gt session (list/peek/attach), gt peek, gt agents, gt status: looking at what runs.
+
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { agentStatuses, resolveSessionTarget } from "../../agents/inventory.ts";
+import { type AgentStatus, agentStatuses, resolveSessionTarget } from "../../agents/inventory.ts";
 import { listEscalations } from "../../comms/escalation.ts";
 import { NotFoundError, ValidationError } from "../../errors.ts";
 import { describeLandingFailure, readLandingFailure } from "../../refinery/landing.ts";
 import { readEstop } from "../../town/estop.ts";
+import { addressOf, callerActor, sessionNameOf } from "../../town/identity.ts";
 import { listRigs, rigHold } from "../../town/rig.ts";
 import { configuredProvider } from "../../town/runtime-choice.ts";
 import { daemonLiveness } from "../../watch/daemon-files.ts";
 import type { GtContext } from "./context.ts";
 import { formatAgentLine, oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
+import { resolveAgent } from "./targets.ts";
 
 async function peek(ctx: GtContext, target: string, lines: number): Promise<void> {
   const { session } = resolveSessionTarget(ctx.town(), target);
@@ -20,6 +24,16 @@ async function peek(ctx: GtContext, target: string, lines: number): Promise<void
   const text = await ctx.provider().capture(session, lines);
   if (ctx.json) return ctx.printJson({ session, alive: known.alive, lines: text.split("\n") });
   ctx.out(text);
+}
+
+function readMessageFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8").replace(/\n$/, "");
+  } catch (e) {
+    throw new ValidationError(
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
 }
 
 /** Lines to show: the argument or -n (not both), a positive whole number; 40 by default. */
@@ -67,6 +81,121 @@ export const sessionGroup: GtGroup = {
           return ctx.provider().attach(session);
         }),
       );
+    s.command("start <agent>")
+      .description(
+        "Start an agent's session (any address: mayor, rig/witness, rig/crew/name, rig/polecats/name)",
+      )
+      .option("--agent <name>", "run this agent preset instead of the configured one")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [agent], opts) => {
+          const { startAndReport } = await import("./lifecycle.ts");
+          return startAndReport(ctx, resolveAgent(ctx.town(), agent!), opts.agent as string);
+        }),
+      );
+    s.command("stop <agent>")
+      .description("Stop an agent's session")
+      .option("-f, --force", "no grace period: kill at once")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [agent], opts) => {
+          const town = ctx.town();
+          const id = resolveAgent(town, agent!);
+          const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+          const stopped = await ctx.provider().stop(session, opts.force ? { graceMs: 0 } : undefined);
+          if (ctx.json) return ctx.printJson({ address: addressOf(id), session, stopped });
+          ctx.out(stopped ? `✓ ${addressOf(id)} stopped` : `${addressOf(id)} was not running`);
+        }),
+      );
+    s.command("restart <agent>")
+      .description("Stop and start an agent's session")
+      .option("--agent <name>", "run this agent preset instead of the configured one")
+      .option("-f, --force", "no grace period when stopping")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [agent], opts) => {
+          const town = ctx.town();
+          const id = resolveAgent(town, agent!);
+          const { assertMayStart } = await import("../../sessions/session.ts");
+          const { startAndReport } = await import("./lifecycle.ts");
+          assertMayStart(town, id); // a frozen session is not stopped for a start refused
+          const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+          await ctx.provider().stop(session, opts.force ? { graceMs: 0 } : undefined);
+          return startAndReport(ctx, id, opts.agent as string);
+        }),
+      );
+    s.command("status <agent>")
+      .description("An agent's session: state, pid, uptime, hook, queued nudges")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [agent]) => {
+          const town = ctx.town();
+          const id = resolveAgent(town, agent!);
+          const a = (await agentStatuses(town, ctx.provider(), { rigs: id.rig ? [id.rig] : [] })).find(
+            (x) => x.address === addressOf(id),
+          );
+          if (!a) throw new NotFoundError(addressOf(id), `no agent ${addressOf(id)}`);
+          const info = (await ctx.provider().list()).find((x) => x.name === a.session);
+          const { queuedCount } = await import("../../comms/nudge.ts");
+          const created = info?.createdAt ?? null;
+          const row = {
+            ...a,
+            created_at: created,
+            uptime_s: created ? Math.max(0, Math.round((Date.now() - Date.parse(created)) / 1000)) : null,
+            queued_nudges: queuedCount(town, a.session),
+          };
+          if (ctx.json) return ctx.printJson(row);
+          ctx.out(formatAgentLine(a));
+          ctx.out(`  session: ${row.session} (${row.state})${row.pid ? `  pid ${row.pid}` : ""}`);
+          if (row.uptime_s !== null) ctx.out(`  up: ${row.uptime_s}s since ${created}`);
+          if (row.queued_nudges) ctx.out(`  queued nudges: ${row.queued_nudges}`);
+        }),
+      );
+    s.command("check [rig]")
+      .description(
+        "Session health: zombies, hooked work with no running agent (exit 1 when there are problems)",
+      )
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [rig]) => {
+          const { checkAgents } = await import("../../agents/health.ts");
+          const { agents, problems } = await checkAgents(ctx.town(), ctx.provider(), { rig });
+          if (ctx.json) {
+            ctx.printJson({ checked: agents.length, problems });
+            return problems.length ? 1 : 0;
+          }
+          if (problems.length === 0) ctx.out(`✓ ${agents.length} agent(s) checked: no problems`);
+          for (const x of problems) ctx.out(`✗ ${x.address} (${x.session}): ${x.problem}: ${x.detail}`);
+          return problems.length ? 1 : 0;
+        }),
+      );
+    s.command("inject <agent>")
+      .description(
+        "Type a message into an agent's session now (prefer gt nudge, which waits for an idle prompt)",
+      )
+      .option("-m, --message <text>", "the message")
+      .option("-f, --file <path>", "read the message from a file")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [agent], opts) => {
+          if ((opts.message === undefined) === (opts.file === undefined))
+            throw new ValidationError("give the message with -m or -f (one of them)");
+          const text = opts.file !== undefined ? readMessageFile(String(opts.file)) : String(opts.message);
+          const town = ctx.town();
+          const { nudge } = await import("../../comms/nudge.ts");
+          const r = await nudge(town, ctx.provider(), resolveAgent(town, agent!), text, {
+            sender: callerActor(town.root, ctx.env, ctx.cwd),
+            mode: "immediate",
+            force: true,
+          });
+          if (ctx.json) return ctx.printJson(r);
+          if (r.outcome !== "delivered") {
+            ctx.warn(`⚠ ${r.target}: ${r.detail ?? r.outcome}`);
+            return 1;
+          }
+          ctx.out(`✓ injected into ${r.session}`);
+        }),
+      );
     p.command("peek <target> [lines]")
       .description("Recent output of an agent's session")
       .option("-n, --lines <n>", "how many lines (default 40)")
@@ -91,6 +220,69 @@ export const agentsGroup: GtGroup = {
       for (const r of rows) ctx.out(formatAgentLine(r));
     });
     a.action(list);
+    a.command("check")
+      .description(
+        "Agent health: zombie sessions, hooked work with no running agent (exit 1 when there are problems)",
+      )
+      .option("--rig <rig>", "only this rig")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const { checkAgents } = await import("../../agents/health.ts");
+          const { agents, problems } = await checkAgents(ctx.town(), ctx.provider(), {
+            rig: opts.rig as string | undefined,
+          });
+          if (ctx.json) ctx.printJson({ checked: agents.length, problems });
+          else if (problems.length === 0) ctx.out(`✓ ${agents.length} agent(s) checked: no problems`);
+          else for (const x of problems) ctx.out(`✗ ${x.address} (${x.session}): ${x.problem}: ${x.detail}`);
+          return problems.length ? 1 : 0;
+        }),
+      );
+    a.command("fix")
+      .description("Clear zombie sessions; report what needs a person (hooked work with no agent)")
+      .option("--rig <rig>", "only this rig")
+      .option("-n, --dry-run", "say what would be cleared")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const { fixAgents } = await import("../../agents/health.ts");
+          const r = await fixAgents(ctx.town(), ctx.provider(), {
+            rig: opts.rig as string | undefined,
+            dryRun: opts.dryRun === true,
+          });
+          if (ctx.json) return ctx.printJson({ dry_run: opts.dryRun === true, ...r });
+          for (const x of r.fixed)
+            ctx.out(`${opts.dryRun ? "would clear" : "✓ cleared"} ${x.problem} ${x.session} (${x.address})`);
+          for (const x of r.left) ctx.out(`! ${x.address}: ${x.detail} (gt sling / gt session start)`);
+          if (r.fixed.length + r.left.length === 0) ctx.out("✓ nothing to fix");
+        }),
+      );
+    a.command("state <agent>")
+      .description("Key:value state on an agent bead (idle:3, backoff:2m): show it, or --set/--incr/--del")
+      .option("--set <key=value>", "set a key (repeatable)", (v: string, acc: string[] = []) => [...acc, v])
+      .option("--incr <key>", "add one to a count (from 0)")
+      .option("--del <key>", "remove a key (repeatable)", (v: string, acc: string[] = []) => [...acc, v])
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [agent], opts) => {
+          const { agentState, parseStateSets } = await import("../../agents/health.ts");
+          const town = ctx.town();
+          const r = await agentState(
+            town,
+            resolveAgent(town, agent!),
+            {
+              set: parseStateSets((opts.set as string[] | undefined) ?? []),
+              incr: opts.incr as string | undefined,
+              del: opts.del as string[] | undefined,
+            },
+            callerActor(town.root, ctx.env, ctx.cwd),
+          );
+          if (ctx.json) return ctx.printJson(r);
+          const keys = Object.entries(r.state);
+          ctx.out(`${r.agent} (${r.bead})${keys.length ? "" : ": no state"}`);
+          for (const [k, v] of keys) ctx.out(`  ${k}: ${v}`);
+        }),
+      );
     a.command("list")
       .description("Same as gt agents")
       .option("--all", "also agents with no session")
@@ -107,10 +299,13 @@ export const statusGroup: GtGroup = {
       .description("Town overview: rigs, agents and their state, hooks")
       .option("--json", "JSON output (with --watch: one object per line, each redraw)")
       .option("-w, --watch", "redraw whenever the town logs an event (until Ctrl-C)")
+      .option("--fast", "skip the slower lookups (escalations, landing failures, mail)")
+      .option("-v, --verbose", "per agent: session age, queued nudges and unread mail")
       .action(
         act(async (ctx, _args, opts) => {
-          if (opts.watch) return watchStatus(ctx);
-          const status = await townStatus(ctx);
+          const how = { fast: opts.fast === true, verbose: opts.verbose === true };
+          if (opts.watch) return watchStatus(ctx, how);
+          const status = await townStatus(ctx, how);
           if (ctx.json) return ctx.printJson(status);
           printStatus(ctx, status);
         }),
@@ -118,12 +313,40 @@ export const statusGroup: GtGroup = {
   },
 };
 
+interface StatusHow {
+  /** Skip escalations, landing failures and mail. */
+  fast: boolean;
+  /** Add session age, queued nudges and unread mail to each agent. */
+  verbose: boolean;
+}
+
+/** What --verbose adds to an agent: its session's age, nudges waiting, unread mail (not with --fast). */
+async function agentDetails(ctx: GtContext, agents: AgentStatus[], how: StatusHow) {
+  const town = ctx.town();
+  const { queuedCount } = await import("../../comms/nudge.ts");
+  const { inbox } = await import("../../comms/mail.ts");
+  const sessions = new Map((await ctx.provider().list()).map((x) => [x.name, x]));
+  const out = new Map<
+    string,
+    { created_at: string | null; queued_nudges: number; unread_mail: number | null }
+  >();
+  for (const a of agents)
+    out.set(a.address, {
+      created_at: sessions.get(a.session)?.createdAt ?? null,
+      queued_nudges: queuedCount(town, a.session),
+      unread_mail: how.fast ? null : (await inbox(town, a.address, { unreadOnly: true })).length,
+    });
+  return out;
+}
+
 /** The town at a glance: what gt status prints (and --json gives). */
-async function townStatus(ctx: GtContext) {
+async function townStatus(ctx: GtContext, how: StatusHow = { fast: false, verbose: false }) {
   const town = ctx.town();
   const info = town.townJson();
-  const agents = await agentStatuses(town, ctx.provider());
-  const escalations = await listEscalations(town);
+  const plain = await agentStatuses(town, ctx.provider());
+  const details = how.verbose ? await agentDetails(ctx, plain, how) : undefined;
+  const agents = details ? plain.map((a) => ({ ...a, ...details.get(a.address)! })) : plain;
+  const escalations = how.fast ? [] : await listEscalations(town);
   const rigs = [];
   for (const r of listRigs(town))
     rigs.push({
@@ -133,12 +356,13 @@ async function townStatus(ctx: GtContext) {
       estop: readEstop(town.root, r.name) ?? null,
       agents: agents.filter((a) => a.rig === r.name),
       // Why the rig's refinery cannot land (null when it can): a stuck queue is not healthy.
-      landing_failure: readLandingFailure(r.path),
+      landing_failure: how.fast ? null : readLandingFailure(r.path),
     });
   const estop = readEstop(town.root) ?? null;
   const daemon = daemonLiveness(town);
   return {
     town: { name: info.name, root: town.root, owner: info.owner ?? "" },
+    ...(how.fast ? { fast: true } : {}),
     provider: ctx.provider().kind,
     configured_provider: configuredProvider(town, ctx.env),
     estop,
@@ -184,15 +408,32 @@ function printStatus(ctx: GtContext, status: Awaited<ReturnType<typeof townStatu
   for (const e of status.escalations)
     ctx.out(`🚨 ${e.id} [${e.severity}${e.acknowledged ? ", acked" : ""}] ${oneLine(e.summary)}`);
   if (status.escalations.length) ctx.out("   (gt escalate show <id>; gt escalate ack <id>)\n");
-  for (const a of status.agents) ctx.out(formatAgentLine(a));
+  for (const a of status.agents) printAgent(ctx, a, "");
   for (const r of rigs) {
     const marks = [r.state === "active" ? "" : r.state, r.estop ? "⛔ e-stop" : ""].filter(Boolean);
     ctx.out(
       `\n${r.name} (${r.prefix}-, ${r.default_branch})${marks.length ? `  [${marks.join(", ")}]` : ""}`,
     );
-    for (const a of r.agents) ctx.out(`  ${formatAgentLine(a)}`);
+    for (const a of r.agents) printAgent(ctx, a, "  ");
     if (r.landing_failure) for (const l of describeLandingFailure(r.landing_failure)) ctx.out(`  ${l}`);
   }
+}
+
+type ShownAgent = AgentStatus & {
+  created_at?: string | null;
+  queued_nudges?: number;
+  unread_mail?: number | null;
+};
+
+function printAgent(ctx: GtContext, a: ShownAgent, indent: string): void {
+  ctx.out(`${indent}${formatAgentLine(a)}`);
+  if (a.queued_nudges === undefined) return; // not --verbose
+  const parts = [
+    a.created_at ? `up since ${a.created_at}` : "",
+    a.queued_nudges ? `${a.queued_nudges} nudge(s) queued` : "",
+    a.unread_mail ? `${a.unread_mail} unread mail` : "",
+  ].filter(Boolean);
+  if (parts.length) ctx.out(`${indent}    ${parts.join(" · ")}`);
 }
 
 /**
@@ -200,7 +441,7 @@ function printStatus(ctx: GtContext, status: Awaited<ReturnType<typeof townStatu
  * wakes on the file's change; several events in a burst make one redraw), and once a minute
  * for changes no event reports. Ctrl-C ends it.
  */
-async function watchStatus(ctx: GtContext): Promise<void> {
+async function watchStatus(ctx: GtContext, how: StatusHow): Promise<void> {
   const { followEvents } = await import("../../events/follow.ts");
   const town = ctx.town();
   let drawing = false;
@@ -213,7 +454,7 @@ async function watchStatus(ctx: GtContext): Promise<void> {
     }
     drawing = true;
     try {
-      const status = await townStatus(ctx);
+      const status = await townStatus(ctx, how);
       if (ctx.json) process.stdout.write(`${JSON.stringify(status)}\n`);
       else {
         if (process.stdout.isTTY) process.stdout.write("\x1b[H\x1b[2J");
