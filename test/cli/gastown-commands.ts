@@ -21,7 +21,7 @@ const omit = (reason: string): Coverage => ({ omitted: reason });
 export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "account", status: N, subs: { list: N, add: N, default: N, status: N, switch: N } },
   { name: "activity", status: P, subs: { emit: P } },
-  { name: "agents", status: P, subs: { state: N, list: P, menu: N, check: N, fix: N } },
+  { name: "agents", status: P, subs: { state: P, list: P, menu: N, check: P, fix: P } },
   { name: "assign", status: P },
   { name: "audit", status: P },
   { name: "bead", status: P, subs: { move: P, show: P, read: P } },
@@ -324,7 +324,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   {
     name: "session",
     status: P,
-    subs: { start: N, stop: N, at: P, list: P, capture: P, inject: N, restart: N, status: N, check: N },
+    subs: { start: P, stop: P, at: P, list: P, capture: P, inject: P, restart: P, status: P, check: P },
   },
   { name: "shell", status: N, subs: { install: N, remove: N, status: N } },
   { name: "show", status: P },
