@@ -38,7 +38,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   {
     name: "config",
     status: P,
-    subs: { agent: P, "cost-tier": N, "default-agent": P, "agent-email-domain": N, set: N, get: N },
+    subs: { agent: P, "cost-tier": P, "default-agent": P, "agent-email-domain": P, set: P, get: P },
   },
   {
     name: "convoy",
