@@ -484,6 +484,16 @@ export function withWorktreeAdds<T>(town: Town, rig: string, fn: () => Promise<T
 export interface SandboxOptions {
   /** The bead's existing branch (a resumed sling): check it out instead of making a new one. */
   branch?: string;
+  /** Where a new branch starts (default: the rig's default branch). */
+  base?: string;
+}
+
+/** Whether the rig's shared repository has `branch` (its own or origin's). */
+export async function rigHasBranch(town: Town, rig: string, branch: string): Promise<boolean> {
+  const bare = join(town.rigDir(rig), ".repo.git");
+  for (const ref of [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`])
+    if (await gitOk(bare, ["rev-parse", "--verify", "--quiet", ref])) return true;
+  return false;
 }
 
 /**
@@ -517,7 +527,7 @@ async function prepareSandboxHeld(
   const workDir = workDirOf(town.root, id);
   const rigDir = town.rigDir(rig);
   const bare = join(rigDir, ".repo.git");
-  const base = town.rigConfig(rig).default_branch;
+  const base = opts.base ?? town.rigConfig(rig).default_branch;
   const from = await startPoint(bare, base);
   const hasWorktree = existsSync(join(workDir, ".git"));
   if (hasWorktree) await assertOwnedWorktree(town, rig, name);

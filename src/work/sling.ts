@@ -84,6 +84,10 @@ export interface SlingOptions {
   formula?: string;
   /** Vars for the attached formula (feature and issue come from the bead). */
   vars?: Record<string, string>;
+  /** The branch a polecat's work starts from and merges back into (kept on the bead as base_branch). */
+  baseBranch?: string;
+  /** Keep the work on its branch for review: no merge request (kept on the bead as no_merge). */
+  noMerge?: boolean;
 }
 
 export type SlingAction = "hooked" | "already-hooked" | "resumed" | "would-hook";
@@ -355,6 +359,8 @@ async function hookOne(
         sling_stage: "hooking",
       };
       if (opts.args) meta.args = opts.args;
+      if (opts.baseBranch) meta.base_branch = opts.baseBranch;
+      if (opts.noMerge) meta.no_merge = true;
       await ledger.updateIssue(
         issue.id,
         {
@@ -489,8 +495,11 @@ async function launch(
     try {
       // A resumed bead goes back to its own branch (rebuilt if the worktree was deleted).
       const resumeBranch = plan.action === "resumed" ? slingProgress(issue).branch : undefined;
+      const based = (issue.metadata as Record<string, unknown> | undefined)?.base_branch;
+      const base = opts.baseBranch ?? (typeof based === "string" ? based : undefined);
       const sandbox = await prepareSandbox(town, id.rig!, id.name!, issue.id, opts.actor, {
         branch: resumeBranch,
+        ...(base ? { base } : {}),
       });
       branch = sandbox.branch;
       freshWorktree = !sandbox.reused;

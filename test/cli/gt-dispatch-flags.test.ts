@@ -4,7 +4,7 @@ import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { addBareRig, bdOk, newTown, type TestTown } from "../helpers/town.ts";
+import { addBareRig, bdOk, git, newTown, type TestTown } from "../helpers/town.ts";
 
 describe("gt dispatch flags: ready --rig, hook status, unsling --dry-run/--force", () => {
   let town: TestTown;
@@ -81,5 +81,57 @@ describe("gt dispatch flags: ready --rig, hook status, unsling --dry-run/--force
     const back = await status(bead);
     assert.equal(back.status, "open");
     assert.equal(back.assignee ?? "", "");
+  });
+
+  it("gt sling --base-branch starts the polecat from that branch; --no-merge and --base-branch are kept on the bead", async () => {
+    // A develop branch on origin, one commit ahead of main.
+    const origin = join(town.scratch, "project.git");
+    const tree = git(origin, "rev-parse", "main^{tree}");
+    const dev = git(
+      origin,
+      "-c",
+      "user.name=t",
+      "-c",
+      "user.email=t@e",
+      "commit-tree",
+      tree,
+      "-p",
+      "main",
+      "-m",
+      "develop work",
+    );
+    git(origin, "update-ref", "refs/heads/develop", dev);
+
+    const bead = await create(rigDir, "Work on develop");
+    for (const [args, message] of [
+      [["--base-branch", "nosuch"], /rig alpha has no branch "nosuch"/],
+      [["--merge", "direct"], /--merge direct is not offered here/],
+      [["--merge", "sideways"], /--merge wants mr or local, not "sideways"/],
+    ] as const) {
+      const r = await town.gt(["sling", bead, "alpha", "--no-start", "--no-convoy", ...args]);
+      assert.equal(r.code, 1, args.join(" "));
+      assert.match(r.stderr, message);
+      assert.equal((await status(bead)).status, "open", "nothing half-made");
+    }
+    const crew = await town.gt(["sling", bead, "alpha/crew/max", "--base-branch", "develop"]);
+    assert.equal(crew.code, 1);
+    assert.match(crew.stderr, /--base-branch is for polecat work/);
+
+    const report = await town.gtJson<{ outcomes: Array<{ work_dir: string; branch: string }> }>([
+      "sling",
+      bead,
+      "alpha",
+      "--no-start",
+      "--no-convoy",
+      "--base-branch",
+      "develop",
+      "--no-merge",
+    ]);
+    const out = report.outcomes[0]!;
+    assert.equal(git(out.work_dir, "rev-parse", "HEAD"), dev, "the sandbox starts at develop's tip");
+    const meta = (await town.gtJson<Array<{ metadata: Record<string, unknown> }>>(["show", bead]))[0]!
+      .metadata;
+    assert.equal(meta.base_branch, "develop");
+    assert.equal(meta.no_merge, true);
   });
 });

@@ -9,6 +9,7 @@ import { loadSchedulerConfig } from "../../watch/scheduler-config.ts";
 import { type ScheduledSlingReport, slingScheduled } from "../../watch/scheduler-sling.ts";
 import { attachAhead, rollBackAttachment } from "../../work/attach.ts";
 import { hookOf, townReady, unhookBead } from "../../work/hook.ts";
+import { refreshSharedRepo, rigHasBranch } from "../../work/polecats.ts";
 import { type SlingFailure, type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
@@ -45,7 +46,46 @@ function slingOptions(ctx: GtContext, opts: Record<string, unknown>): SlingOptio
     noStart: opts.start === false,
     noConvoy: opts.convoy === false,
     ...formulaOptions(opts),
+    ...mergeOptions(opts),
   };
+}
+
+/**
+ * `--merge mr|local`, `--no-merge`, `--base-branch`: how the polecat's work lands. They are
+ * kept on the bead (no_merge, base_branch), where gt done reads them.
+ */
+function mergeOptions(opts: Record<string, unknown>): Pick<SlingOptions, "noMerge" | "baseBranch"> {
+  // commander: --no-merge sets merge to false; --merge <strategy> to the strategy.
+  const merge = opts.merge as string | false | undefined;
+  if (typeof merge === "string" && !["mr", "local"].includes(merge))
+    throw new ValidationError(
+      merge === "direct"
+        ? "--merge direct is not offered here: work lands through the refinery (mr) or stays on its branch (local)"
+        : `--merge wants mr or local, not "${merge}"`,
+    );
+  const noMerge = merge === false || merge === "local";
+  const base = opts.baseBranch as string | undefined;
+  if (base !== undefined && !/^\w[\w./-]*$/.test(base))
+    throw new ValidationError(`invalid --base-branch "${base}"`);
+  return { ...(noMerge ? { noMerge } : {}), ...(base ? { baseBranch: base } : {}) };
+}
+
+/** The rig a sling target names (rig, rig/name, rig/polecats/name), if any. */
+function rigOfTarget(ctx: GtContext, target: string | undefined): string | undefined {
+  const first = target?.split("/")[0];
+  return first && ctx.town().rigNames().includes(first) && !target!.includes("/crew/") ? first : undefined;
+}
+
+/** --base-branch is for polecats, and the branch must exist in the rig's repository. */
+async function checkBaseBranch(ctx: GtContext, o: SlingOptions, target: string | undefined): Promise<void> {
+  if (!o.baseBranch) return;
+  const rig = rigOfTarget(ctx, target);
+  if (!rig)
+    throw new ValidationError("--base-branch is for polecat work: give a rig (or rig/polecat) target");
+  // A branch just pushed to origin counts: fetch once before saying there is none.
+  const has = async () => rigHasBranch(ctx.town(), rig, o.baseBranch!);
+  if (!(await has()) && !(await refreshSharedRepo(ctx.town(), rig).then(has)))
+    throw new ValidationError(`rig ${rig} has no branch "${o.baseBranch}" (nor origin/${o.baseBranch})`);
 }
 
 /** `--formula <name>` / `--var k=v`: the molecule the slung bead follows (spec §3.4). */
@@ -162,6 +202,12 @@ export const slingGroup: GtGroup = {
         "attach this formula's molecule to each bead (default: the rig's workflow.default_formula)",
       )
       .option("--var <key=value>", "a var for the attached formula (repeatable)", repeat)
+      .option("--base-branch <branch>", "polecat work starts from this branch and merges back into it")
+      .option(
+        "--merge <strategy>",
+        "how the work lands: mr (merge queue, the default) or local (stays on its branch)",
+      )
+      .option("--no-merge", "keep the work on its branch for review: no merge request (= --merge local)")
       .option("-n, --dry-run", "show what would happen")
       .option("--json", "JSON output")
       .action(
@@ -169,6 +215,7 @@ export const slingGroup: GtGroup = {
           const maxConcurrent = maxConcurrentOf(opts.maxConcurrent);
           const { beads, target, formula } = slingWords(ctx, words, opts);
           const o: SlingOptions = { ...slingOptions(ctx, opts), ...(formula ? { formula } : {}) };
+          await checkBaseBranch(ctx, o, target);
           // Beads the scheduler may queue get their molecule now (see attachAhead).
           const town = ctx.town();
           const capped =
@@ -177,6 +224,10 @@ export const slingGroup: GtGroup = {
             target !== undefined &&
             town.rigNames().includes(target) &&
             (maxConcurrent !== undefined || loadSchedulerConfig(town).maxPolecats > 0);
+          if (capped && (o.baseBranch || o.noMerge))
+            throw new ValidationError(
+              "--base-branch and --no-merge/--merge local do not travel through the scheduler's queue yet: sling without a polecat cap",
+            );
           const ahead =
             capped && (o.formula || o.vars)
               ? await attachAhead(town, beads, target!, { formula: o.formula, vars: o.vars, actor: o.actor })
