@@ -5,11 +5,11 @@
 // threshold is raised one severity and routed again, up to max_reescalations times.
 // Outward actions are best-effort: their results are recorded on the bead, never fatal.
 import { join } from "node:path";
-import { z } from "zod";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import { z } from "../schema.ts";
 import { readJsonFile } from "../town/json-file.ts";
 import { openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
@@ -22,19 +22,20 @@ export const ESCALATION_TYPE = "escalation";
 export const ESCALATION_LABEL = "gt:escalation";
 
 const settingsSchema = z.looseObject({
-  routes: z.partialRecord(z.enum(SEVERITIES), z.array(z.string())).default({}),
-  contacts: z
-    .looseObject({
-      slack_webhook: z.string().optional(),
-      sms_webhook: z.string().optional(),
-      email_webhook: z.string().optional(),
-    })
-    .default({}),
-  stale_threshold: z
-    .string()
-    .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 30m, 4h or 10s")
-    .default("4h"),
-  max_reescalations: z.number().int().min(0).default(2),
+  routes: z._default(z.partialRecord(z.enum(SEVERITIES), z.array(z.string())), {}),
+  contacts: z._default(
+    z.looseObject({
+      slack_webhook: z.optional(z.string()),
+      sms_webhook: z.optional(z.string()),
+      email_webhook: z.optional(z.string()),
+    }),
+    {},
+  ),
+  stale_threshold: z._default(
+    z.string().check(z.regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 30m, 4h or 10s")),
+    "4h",
+  ),
+  max_reescalations: z._default(z.int().check(z.gte(0)), 2),
 });
 export type EscalationSettings = z.output<typeof settingsSchema>;
 

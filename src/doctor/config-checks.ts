@@ -3,12 +3,12 @@
 // aside; files that hold a person's choices (settings) are named with their error instead.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { z } from "zod";
 import { branchExists, git, headBranch } from "../adapters/git.ts";
 import { gitConfigValue } from "../adapters/git-config.ts";
 import { loadEscalationSettings } from "../comms/escalation.ts";
 import { readRoutes } from "../ledger/discovery.ts";
 import { loadMergeQueueConfig } from "../refinery/config.ts";
+import { z } from "../schema.ts";
 import { daemonDefaults } from "../town/install.ts";
 import { parseJson, writeJsonFile } from "../town/json-file.ts";
 import { withFileLock } from "../town/lock.ts";
@@ -160,8 +160,8 @@ function rebuildRigsJson(town: Town): string[] {
 
 const daemonSchema = z.looseObject({
   type: z.literal("daemon-patrol-config"),
-  version: z.number().int(),
-  patrols: z.record(z.string(), z.looseObject({})).optional(),
+  version: z.int(),
+  patrols: z.optional(z.record(z.string(), z.looseObject({}))),
 });
 
 function rebuildDaemonJson(town: Town): string[] {

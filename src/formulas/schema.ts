@@ -2,7 +2,7 @@
 // code does not know is kept and passed through cook, so a Gas Town or beads user's own
 // files work unchanged. The fields are beads' (workflow steps, vars, compose, advice) and
 // Gas Town's (convoy legs, synthesis, inputs, prompts, output, presets, acceptance).
-import { z } from "zod";
+import { z } from "../schema.ts";
 
 export const FORMULA_TYPES = ["workflow", "convoy", "expansion", "aspect"] as const;
 export type FormulaType = (typeof FORMULA_TYPES)[number];
@@ -11,25 +11,25 @@ const stringList = z.array(z.string());
 const stringMap = z.record(z.string(), z.string());
 
 /** A number or true/false where text is meant (`default = 3`) is read as its text. */
-const textLike = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const textLike = z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String));
 
 /** A var is either its default as a plain string or a table. */
 export const varDefSchema = z.looseObject({
-  description: z.string().optional(),
-  default: textLike.optional(),
-  required: z.boolean().optional(),
-  enum: z.array(textLike).optional(),
-  pattern: z.string().optional(),
-  type: z.string().optional(),
+  description: z.optional(z.string()),
+  default: z.optional(textLike),
+  required: z.optional(z.boolean()),
+  enum: z.optional(z.array(textLike)),
+  pattern: z.optional(z.string()),
+  type: z.optional(z.string()),
 });
 export type VarDef = z.infer<typeof varDefSchema>;
 const varSchema = z.union([textLike, varDefSchema]);
 
 export const gateSchema = z.looseObject({
   type: z.string(),
-  id: z.string().optional(),
-  await_id: z.string().optional(),
-  timeout: z.string().optional(),
+  id: z.optional(z.string()),
+  await_id: z.optional(z.string()),
+  timeout: z.optional(z.string()),
 });
 export type Gate = z.infer<typeof gateSchema>;
 
@@ -56,148 +56,148 @@ export interface Step {
   [unknown: string]: unknown;
 }
 
-export const stepSchema: z.ZodType<Step> = z.looseObject({
-  id: z.string().min(1, "a step needs an id"),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  notes: z.string().optional(),
-  type: z.string().optional(),
-  priority: z.number().int().min(0).max(4).optional(),
-  labels: stringList.optional(),
-  assignee: z.string().optional(),
-  needs: stringList.optional(),
-  depends_on: stringList.optional(),
-  waits_for: z.string().optional(),
-  condition: z.string().optional(),
-  acceptance: z.string().optional(),
-  parallel: z.boolean().optional(),
-  interactive: z.boolean().optional(),
-  expand: z.string().optional(),
-  expand_vars: stringMap.optional(),
-  gate: gateSchema.optional(),
+export const stepSchema: z.ZodMiniType<Step> = z.looseObject({
+  id: z.string().check(z.minLength(1, "a step needs an id")),
+  title: z.optional(z.string()),
+  description: z.optional(z.string()),
+  notes: z.optional(z.string()),
+  type: z.optional(z.string()),
+  priority: z.optional(z.int().check(z.gte(0)).check(z.lte(4))),
+  labels: z.optional(stringList),
+  assignee: z.optional(z.string()),
+  needs: z.optional(stringList),
+  depends_on: z.optional(stringList),
+  waits_for: z.optional(z.string()),
+  condition: z.optional(z.string()),
+  acceptance: z.optional(z.string()),
+  parallel: z.optional(z.boolean()),
+  interactive: z.optional(z.boolean()),
+  expand: z.optional(z.string()),
+  expand_vars: z.optional(stringMap),
+  gate: z.optional(gateSchema),
   get children() {
-    return z.array(stepSchema).optional();
+    return z.optional(z.array(stepSchema));
   },
-}) as z.ZodType<Step>;
+}) as z.ZodMiniType<Step>;
 
 export const expandRuleSchema = z.looseObject({
-  target: z.string().min(1),
-  with: z.string().min(1),
-  vars: stringMap.optional(),
+  target: z.string().check(z.minLength(1)),
+  with: z.string().check(z.minLength(1)),
+  vars: z.optional(stringMap),
 });
 export const mapRuleSchema = z.looseObject({
-  select: z.string().min(1),
-  with: z.string().min(1),
-  vars: stringMap.optional(),
+  select: z.string().check(z.minLength(1)),
+  with: z.string().check(z.minLength(1)),
+  vars: z.optional(stringMap),
 });
 export const composeSchema = z.looseObject({
-  expand: z.array(expandRuleSchema).optional(),
-  map: z.array(mapRuleSchema).optional(),
-  aspects: stringList.optional(),
+  expand: z.optional(z.array(expandRuleSchema)),
+  map: z.optional(z.array(mapRuleSchema)),
+  aspects: z.optional(stringList),
 });
 export type Compose = z.infer<typeof composeSchema>;
 
 /** A step that advice inserts; `{step.id}` and `{step.title}` name the matched step. */
 export const adviceStepSchema = z.looseObject({
-  id: z.string().min(1),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  type: z.string().optional(),
+  id: z.string().check(z.minLength(1)),
+  title: z.optional(z.string()),
+  description: z.optional(z.string()),
+  type: z.optional(z.string()),
 });
 export type AdviceStep = z.infer<typeof adviceStepSchema>;
 
 export const adviceSchema = z.looseObject({
-  target: z.string().min(1),
-  before: adviceStepSchema.optional(),
-  after: adviceStepSchema.optional(),
-  around: z
-    .looseObject({
-      before: z.array(adviceStepSchema).optional(),
-      after: z.array(adviceStepSchema).optional(),
-    })
-    .optional(),
+  target: z.string().check(z.minLength(1)),
+  before: z.optional(adviceStepSchema),
+  after: z.optional(adviceStepSchema),
+  around: z.optional(
+    z.looseObject({
+      before: z.optional(z.array(adviceStepSchema)),
+      after: z.optional(z.array(adviceStepSchema)),
+    }),
+  ),
 });
 export type Advice = z.infer<typeof adviceSchema>;
 
 export const pointcutSchema = z.looseObject({
-  glob: z.string().optional(),
-  type: z.string().optional(),
-  label: z.string().optional(),
+  glob: z.optional(z.string()),
+  type: z.optional(z.string()),
+  label: z.optional(z.string()),
 });
 export type Pointcut = z.infer<typeof pointcutSchema>;
 
 export const legSchema = z.looseObject({
-  id: z.string().min(1, "a leg needs an id"),
-  title: z.string().optional(),
-  focus: z.string().optional(),
-  description: z.string().optional(),
-  agent: z.string().optional(),
-  review_only: z.boolean().optional(),
+  id: z.string().check(z.minLength(1, "a leg needs an id")),
+  title: z.optional(z.string()),
+  focus: z.optional(z.string()),
+  description: z.optional(z.string()),
+  agent: z.optional(z.string()),
+  review_only: z.optional(z.boolean()),
 });
 export type Leg = z.infer<typeof legSchema>;
 
 export const synthesisSchema = z.looseObject({
-  title: z.string().optional(),
-  description: z.string().optional(),
-  depends_on: stringList.optional(),
+  title: z.optional(z.string()),
+  description: z.optional(z.string()),
+  depends_on: z.optional(stringList),
 });
 export type Synthesis = z.infer<typeof synthesisSchema>;
 
 export const inputSchema = z.looseObject({
-  description: z.string().optional(),
-  type: z.string().optional(),
-  required: z.boolean().optional(),
-  required_unless: stringList.optional(),
-  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  description: z.optional(z.string()),
+  type: z.optional(z.string()),
+  required: z.optional(z.boolean()),
+  required_unless: z.optional(stringList),
+  default: z.optional(z.union([z.string(), z.number(), z.boolean()])),
 });
 
 export const outputSchema = z.looseObject({
-  directory: z.string().optional(),
-  leg_pattern: z.string().optional(),
-  synthesis: z.string().optional(),
+  directory: z.optional(z.string()),
+  leg_pattern: z.optional(z.string()),
+  synthesis: z.optional(z.string()),
 });
 
 export const presetSchema = z.looseObject({
-  description: z.string().optional(),
-  legs: stringList.optional(),
+  description: z.optional(z.string()),
+  legs: z.optional(stringList),
 });
 
 /** Gas Town's analysis aspects (`[[aspects]]` of an aspect formula): like convoy legs. */
 export const analysisAspectSchema = z.looseObject({
-  id: z.string().min(1),
-  title: z.string().optional(),
-  focus: z.string().optional(),
-  description: z.string().optional(),
+  id: z.string().check(z.minLength(1)),
+  title: z.optional(z.string()),
+  focus: z.optional(z.string()),
+  description: z.optional(z.string()),
 });
 
 const formulaShape = {
-  formula: z.string().min(1, 'the formula needs a name (formula = "...")'),
-  description: z.string().optional(),
-  version: z.number().int().min(1).optional(),
-  type: z.enum(FORMULA_TYPES).optional(),
-  phase: z.string().optional(),
-  pour: z.boolean().optional(),
-  squash: z.unknown().optional(),
-  review_only: z.boolean().optional(),
-  agent: z.string().optional(),
-  extends: stringList.optional(),
-  vars: z.record(z.string(), varSchema).optional(),
-  steps: z.array(stepSchema).optional(),
-  template: z.array(stepSchema).optional(),
-  compose: composeSchema.optional(),
-  advice: z.array(adviceSchema).optional(),
-  pointcuts: z.array(pointcutSchema).optional(),
-  aspects: z.array(analysisAspectSchema).optional(),
-  inputs: z.record(z.string(), inputSchema).optional(),
-  prompts: z.record(z.string(), z.string()).optional(),
-  legs: z.array(legSchema).optional(),
-  synthesis: synthesisSchema.optional(),
-  output: outputSchema.optional(),
-  presets: z.record(z.string(), presetSchema).optional(),
+  formula: z.string().check(z.minLength(1, 'the formula needs a name (formula = "...")')),
+  description: z.optional(z.string()),
+  version: z.optional(z.int().check(z.gte(1))),
+  type: z.optional(z.enum(FORMULA_TYPES)),
+  phase: z.optional(z.string()),
+  pour: z.optional(z.boolean()),
+  squash: z.optional(z.unknown()),
+  review_only: z.optional(z.boolean()),
+  agent: z.optional(z.string()),
+  extends: z.optional(stringList),
+  vars: z.optional(z.record(z.string(), varSchema)),
+  steps: z.optional(z.array(stepSchema)),
+  template: z.optional(z.array(stepSchema)),
+  compose: z.optional(composeSchema),
+  advice: z.optional(z.array(adviceSchema)),
+  pointcuts: z.optional(z.array(pointcutSchema)),
+  aspects: z.optional(z.array(analysisAspectSchema)),
+  inputs: z.optional(z.record(z.string(), inputSchema)),
+  prompts: z.optional(z.record(z.string(), z.string())),
+  legs: z.optional(z.array(legSchema)),
+  synthesis: z.optional(synthesisSchema),
+  output: z.optional(outputSchema),
+  presets: z.optional(z.record(z.string(), presetSchema)),
 };
 export const formulaFileSchema = z.looseObject(formulaShape);
 /** The keys this code knows (the loose schema also keeps any others). */
-type KnownFormulaKeys = z.infer<z.ZodObject<typeof formulaShape>>;
+type KnownFormulaKeys = z.infer<z.ZodMiniObject<typeof formulaShape>>;
 
 /** A formula as loaded: vars in table form, version and type filled in, where it came from. */
 export type Formula = Omit<KnownFormulaKeys, "vars" | "version" | "type"> & {

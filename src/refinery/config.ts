@@ -1,36 +1,36 @@
 // A rig's merge-queue settings: `merge_queue` in <rig>/settings/config.json. Validated on
 // load (a bad value names the file, the key and the problem) and filled with defaults.
 import { join } from "node:path";
-import { z } from "zod";
 import { ValidationError } from "../errors.ts";
+import { z } from "../schema.ts";
 import { ConfigFileError } from "../town/json-file.ts";
 import { withFileLock } from "../town/lock.ts";
 import { loadRigSettings, saveRigSettings, settingsFile } from "../town/settings.ts";
 
-const command = z.string().trim().min(1).optional();
+const command = z.optional(z.string().check(z.trim()).check(z.minLength(1)));
 
 export const mergeQueueSchema = z.object({
-  enabled: z.boolean().default(true),
+  enabled: z._default(z.boolean(), true),
   setup_command: command,
   typecheck_command: command,
   lint_command: command,
   test_command: command,
   build_command: command,
   /** Run the test gate (turn off to land on typecheck/lint/build alone). */
-  run_tests: z.boolean().default(true),
+  run_tests: z._default(z.boolean(), true),
   /** assign_back: a conflicting MR is rejected back to its work; auto_rebase: retried on the new target first. */
-  on_conflict: z.enum(["assign_back", "auto_rebase"]).default("assign_back"),
-  delete_merged_branches: z.boolean().default(true),
+  on_conflict: z._default(z.enum(["assign_back", "auto_rebase"]), "assign_back"),
+  delete_merged_branches: z._default(z.boolean(), true),
   /** How many times a failing gate is re-run before the failure counts. */
-  retry_flaky_tests: z.number().int().min(0).max(5).default(0),
+  retry_flaky_tests: z._default(z.int().check(z.gte(0)).check(z.lte(5)), 0),
   /** Batches processed at once per rig (the queue is one line per target branch). */
-  max_concurrent: z.number().int().min(1).default(1),
+  max_concurrent: z._default(z.int().check(z.gte(1)), 1),
   /** Most MRs stacked into one batch. 1 means merge one at a time (no batching). */
-  batch_size: z.number().int().min(1).max(256).default(16),
+  batch_size: z._default(z.int().check(z.gte(1)).check(z.lte(256)), 16),
   /** A gate running longer than this fails with "timeout". */
-  gate_timeout_seconds: z.number().positive().default(600),
+  gate_timeout_seconds: z._default(z.number().check(z.positive()), 600),
   /** How often a running refinery looks whether its queue changed (file stats; the queue is read only then). */
-  poll_interval_seconds: z.number().positive().default(30),
+  poll_interval_seconds: z._default(z.number().check(z.positive()), 30),
 });
 
 export type MergeQueueConfig = z.output<typeof mergeQueueSchema>;

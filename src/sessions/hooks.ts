@@ -15,17 +15,17 @@ import {
 } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { z } from "zod";
 import { gtExecutable } from "../package-paths.ts";
+import { z } from "../schema.ts";
 import { resolveAgent } from "../town/agent-resolve.ts";
 import { settingsDirOf } from "../town/identity.ts";
 import { parseJson } from "../town/json-file.ts";
 import { ROLES, type RoleName } from "../town/roles.ts";
 import type { Town } from "../town/workspace.ts";
 
-const hookCommandSchema = z.looseObject({ type: z.string().default("command"), command: z.string() });
+const hookCommandSchema = z.looseObject({ type: z._default(z.string(), "command"), command: z.string() });
 const matcherEntrySchema = z.looseObject({
-  matcher: z.string().default(""),
+  matcher: z._default(z.string(), ""),
   hooks: z.array(hookCommandSchema),
 });
 const hookSetSchema = z.record(z.string(), z.array(matcherEntrySchema));
@@ -94,11 +94,16 @@ function targetOf(town: Town, role: RoleName, rig?: string): HookTarget {
   return { role, ...(rig ? { rig } : {}), label: rig ? `${rig}/${tail}` : role, dir };
 }
 
-function syncTarget(town: Town, t: HookTarget, opts: EnsureHooksOptions, out: HookSyncResult): void {
-  if (t.rig && !existsSync(town.rigDir(t.rig))) {
-    out.skipped.push({ target: t.label, reason: `rig directory ${town.rigDir(t.rig)} does not exist` });
-    return;
-  }
+/** What one target's settings file should hold, or why it is skipped. */
+function renderTarget(
+  town: Town,
+  t: HookTarget,
+  opts: EnsureHooksOptions,
+):
+  | { skip: string }
+  | { agent: string; path: string; text: string; beside?: (dir: string, env: NodeJS.ProcessEnv) => void } {
+  if (t.rig && !existsSync(town.rigDir(t.rig)))
+    return { skip: `rig directory ${town.rigDir(t.rig)} does not exist` };
   let agent: { name: string; provider: string };
   try {
     const r = resolveAgent({
@@ -110,28 +115,87 @@ function syncTarget(town: Town, t: HookTarget, opts: EnsureHooksOptions, out: Ho
     });
     agent = { name: r.name, provider: r.config.hooks.provider };
   } catch (e) {
-    out.skipped.push({ target: t.label, reason: (e as Error).message });
-    return;
+    return { skip: (e as Error).message };
   }
-  const hooks = mergedHooks(t, opts.env ?? process.env);
-  const file = writerFor(agent.provider);
-  if (!file) {
-    out.skipped.push({
-      target: t.label,
-      reason: `agent ${agent.name} has no hook support; context comes from its startup prompt`,
-    });
-    return;
-  }
-  const path = join(t.dir, file.path);
   const env = opts.env ?? process.env;
+  const hooks = mergedHooks(t, env);
+  const file = writerFor(agent.provider);
+  if (!file)
+    return { skip: `agent ${agent.name} has no hook support; context comes from its startup prompt` };
+  const path = join(t.dir, file.path);
   const text = file.render(path, hooks, env);
-  if (typeof text !== "string") {
-    out.skipped.push({ target: t.label, reason: text.error });
+  if (typeof text !== "string") return { skip: text.error };
+  return { agent: agent.name, path, text, ...(file.beside ? { beside: file.beside } : {}) };
+}
+
+function syncTarget(town: Town, t: HookTarget, opts: EnsureHooksOptions, out: HookSyncResult): void {
+  const r = renderTarget(town, t, opts);
+  if ("skip" in r) {
+    out.skipped.push({ target: t.label, reason: r.skip });
     return;
   }
-  if (writeIfChanged(path, text)) out.written.push(path);
-  else out.unchanged.push(path);
-  file.beside?.(dirname(path), env);
+  if (writeIfChanged(r.path, r.text)) out.written.push(r.path);
+  else out.unchanged.push(r.path);
+  r.beside?.(dirname(r.path), opts.env ?? process.env);
+}
+
+export interface HookPlan {
+  target: string;
+  role: RoleName;
+  rig: string | null;
+  agent: string | null;
+  path: string | null;
+  /** up-to-date: the file holds what sync writes; stale: it differs; missing: no file; skipped. */
+  status: "up-to-date" | "stale" | "missing" | "skipped";
+  reason?: string;
+  /** What sync would write (diff). */
+  wanted?: string;
+  current?: string;
+}
+
+/** Every managed settings file and how it stands against what `gt hooks sync` would write; writes nothing. */
+export function planHooks(town: Town, opts: HookSyncOptions = {}): HookPlan[] {
+  const roles: RoleName[] = ["witness", "refinery", "polecat", "crew"];
+  const targets = [targetOf(town, "mayor"), targetOf(town, "deacon")];
+  for (const rig of town.rigNames()) targets.push(...roles.map((r) => targetOf(town, r, rig)));
+  return targets.map((t): HookPlan => {
+    const base = { target: t.label, role: t.role, rig: t.rig ?? null };
+    const r = renderTarget(town, t, opts);
+    if ("skip" in r) return { ...base, agent: null, path: null, status: "skipped", reason: r.skip };
+    const current = existsSync(r.path) ? readFileSync(r.path, "utf8") : undefined;
+    const status = current === undefined ? "missing" : current === r.text ? "up-to-date" : "stale";
+    return {
+      ...base,
+      agent: r.agent,
+      path: r.path,
+      status,
+      wanted: r.text,
+      ...(current !== undefined ? { current } : {}),
+    };
+  });
+}
+
+/** A line diff (what is only in `a` with -, only in `b` with +), enough to see what sync changes. */
+export function lineDiff(a: string, b: string): string[] {
+  const x = a.split("\n");
+  const y = b.split("\n");
+  const n = x.length;
+  const m = y.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i]![j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && x[i] === y[j]) {
+      i++;
+      j++;
+    } else if (j < m && (i === n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) out.push(`+ ${y[j++]}`);
+    else out.push(`- ${x[i++]}`);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------

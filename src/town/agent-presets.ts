@@ -2,8 +2,8 @@
 // in the same snake_case shape a user writes under `agents` in settings, plus the zod
 // schemas that read such user entries and the merge of a user entry over its base preset.
 import { basename } from "node:path";
-import { z } from "zod";
 import { SESSION_KEYS, type SessionKey } from "../runtime/provider.ts";
+import { z } from "../schema.ts";
 
 export const HOOK_PROVIDERS = [
   "claude",
@@ -472,59 +472,63 @@ export function expandAgentEnv(env: Record<string, string>, from: NodeJS.Process
 // ---- user entries ----------------------------------------------------------------------
 
 const hooksSchema = z.looseObject({
-  provider: z.enum(HOOK_PROVIDERS).optional(),
-  dir: z.string().optional(),
-  settings_file: z.string().optional(),
-  informational: z.boolean().optional(),
+  provider: z.optional(z.enum(HOOK_PROVIDERS)),
+  dir: z.optional(z.string()),
+  settings_file: z.optional(z.string()),
+  informational: z.optional(z.boolean()),
 });
 
 const startupScreenSchema = z
   .looseObject({
-    name: z.string().min(1),
-    match: z.array(z.string().min(1)).min(1),
+    name: z.string().check(z.minLength(1)),
+    match: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
     action: z.enum(["accept", "login", "fail", "wait"]),
-    keys: z.array(z.union([z.enum(SESSION_KEYS), z.looseObject({ expect: z.string().min(1) })])).optional(),
-    if_arg: z.string().optional(),
-    if_in_town: z.boolean().optional(),
-    how: z.string().optional(),
-    left_on_screen: z.boolean().optional(),
+    keys: z.optional(
+      z.array(z.union([z.enum(SESSION_KEYS), z.looseObject({ expect: z.string().check(z.minLength(1)) })])),
+    ),
+    if_arg: z.optional(z.string()),
+    if_in_town: z.optional(z.boolean()),
+    how: z.optional(z.string()),
+    left_on_screen: z.optional(z.boolean()),
   })
-  .refine((s) => s.action !== "accept" || (s.keys?.length ?? 0) > 0, {
-    message: "an accept screen needs keys",
-  });
+  .check(
+    z.refine((s) => s.action !== "accept" || (s.keys?.length ?? 0) > 0, {
+      message: "an accept screen needs keys",
+    }),
+  );
 
 const entryShape = z.looseObject({
-  provider: z.string().min(1).optional(),
-  command: z.string().min(1).optional(),
-  args: z.array(z.string()).optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  env_unset: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a variable name")).optional(),
-  initial_prompt: z.string().optional(),
-  prompt_mode: z.enum(["arg", "none"]).optional(),
-  process_names: z.array(z.string()).optional(),
-  ready_prompt_prefix: z.string().optional(),
-  prompt_lines_below: z.number().int().nonnegative().optional(),
-  prompt_lines_below_min: z.number().int().nonnegative().optional(),
-  busy_markers: z.array(z.string().min(1)).optional(),
-  busy_lines_above: z.number().int().nonnegative().optional(),
-  startup_screens: z.array(startupScreenSchema).optional(),
-  ready_delay_ms: z.number().int().nonnegative().optional(),
-  ready_confirm_ms: z.number().int().nonnegative().optional(),
-  resume: z
-    .looseObject({ style: z.enum(["flag", "subcommand", "none"]), value: z.string().optional() })
-    .optional(),
-  session_id_env: z.string().optional(),
-  config_dir: z.string().optional(),
-  config_dir_env: z.string().optional(),
-  hooks: hooksSchema.optional(),
-  instructions_file: z.string().min(1).optional(),
-  non_interactive: z
-    .looseObject({
-      subcommand: z.string().optional(),
-      prompt_flag: z.string().optional(),
-      output_flag: z.string().optional(),
-    })
-    .optional(),
+  provider: z.optional(z.string().check(z.minLength(1))),
+  command: z.optional(z.string().check(z.minLength(1))),
+  args: z.optional(z.array(z.string())),
+  env: z.optional(z.record(z.string(), z.string())),
+  env_unset: z.optional(z.array(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a variable name")))),
+  initial_prompt: z.optional(z.string()),
+  prompt_mode: z.optional(z.enum(["arg", "none"])),
+  process_names: z.optional(z.array(z.string())),
+  ready_prompt_prefix: z.optional(z.string()),
+  prompt_lines_below: z.optional(z.int().check(z.nonnegative())),
+  prompt_lines_below_min: z.optional(z.int().check(z.nonnegative())),
+  busy_markers: z.optional(z.array(z.string().check(z.minLength(1)))),
+  busy_lines_above: z.optional(z.int().check(z.nonnegative())),
+  startup_screens: z.optional(z.array(startupScreenSchema)),
+  ready_delay_ms: z.optional(z.int().check(z.nonnegative())),
+  ready_confirm_ms: z.optional(z.int().check(z.nonnegative())),
+  resume: z.optional(
+    z.looseObject({ style: z.enum(["flag", "subcommand", "none"]), value: z.optional(z.string()) }),
+  ),
+  session_id_env: z.optional(z.string()),
+  config_dir: z.optional(z.string()),
+  config_dir_env: z.optional(z.string()),
+  hooks: z.optional(hooksSchema),
+  instructions_file: z.optional(z.string().check(z.minLength(1))),
+  non_interactive: z.optional(
+    z.looseObject({
+      subcommand: z.optional(z.string()),
+      prompt_flag: z.optional(z.string()),
+      output_flag: z.optional(z.string()),
+    }),
+  ),
 });
 
 /** What a user writes for one agent: any subset of AgentConfig (unknown keys kept). */
@@ -562,12 +566,13 @@ function liftGasTownKeys(v: unknown): unknown {
 }
 
 /** A user entry as stored in settings or agents.json: every field optional. */
-export const agentEntrySchema = z.preprocess(liftGasTownKeys, entryShape);
+export const agentEntrySchema = z.pipe(z.transform(liftGasTownKeys), entryShape);
 
 /** A stand-alone user entry: only `command` is required; the rest comes from its base preset. */
-export const agentConfigSchema = z
-  .preprocess(liftGasTownKeys, entryShape.extend({ command: z.string().min(1) }))
-  .transform((e): AgentConfig => mergeAgentConfig(baseConfigFor(e), e));
+export const agentConfigSchema = z.pipe(
+  z.pipe(z.transform(liftGasTownKeys), z.extend(entryShape, { command: z.string().check(z.minLength(1)) })),
+  z.transform((e): AgentConfig => mergeAgentConfig(baseConfigFor(e), e)),
+);
 
 /** Defaults for an agent we know nothing about: run it, prompt as an argument, wait 5 s. */
 function genericConfig(command: string, provider?: string): AgentConfig {

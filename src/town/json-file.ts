@@ -1,9 +1,9 @@
 // Reading and writing the town's JSON config files. Every file is validated on load with
 // its zod schema; a bad file is one line naming the file, the key and the problem.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { z } from "zod";
 import { ValidationError } from "../errors.ts";
+import type { z } from "../schema.ts";
 
 /** A config file that exists but cannot be used. */
 export class ConfigFileError extends ValidationError {
@@ -20,7 +20,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** Parses `text` (the contents of `file`) against `schema`, naming the file and key on failure. */
-export function parseJson<S extends z.ZodType>(file: string, text: string, schema: S): z.output<S> {
+export function parseJson<S extends z.ZodMiniType>(file: string, text: string, schema: S): z.output<S> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -32,14 +32,34 @@ export function parseJson<S extends z.ZodType>(file: string, text: string, schem
   return r.data;
 }
 
+/**
+ * What each file held when it was last read, by path: a command asks for rigs.json once per
+ * agent it looks at, and parsing and validating it again each time cost more than the rest
+ * of `gt status`. A file is read again when its inode, size or modification time (in
+ * nanoseconds) changed: writeJsonFile renames a new file into place, so every write is seen.
+ */
+const lastRead = new Map<string, { stamp: string; schema: unknown; value: unknown }>();
+
 /** Reads and validates a JSON file; `fallback()` when it does not exist. */
-export function readJsonFile<S extends z.ZodType>(
+export function readJsonFile<S extends z.ZodMiniType>(
   file: string,
   schema: S,
   fallback: () => z.output<S>,
 ): z.output<S> {
-  if (!existsSync(file)) return fallback();
-  return parseJson(file, readFileSync(file, "utf8"), schema);
+  const st = statSync(file, { bigint: true, throwIfNoEntry: false });
+  if (!st) return fallback();
+  const stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
+  const known = lastRead.get(file);
+  // A copy: callers may change what they get (and write it back).
+  if (known && known.stamp === stamp && known.schema === schema)
+    return structuredClone(known.value as z.output<S>);
+  const value = parseJson(file, readFileSync(file, "utf8"), schema);
+  try {
+    lastRead.set(file, { stamp, schema, value: structuredClone(value) });
+  } catch {
+    // a value that cannot be copied (none of the town's files today) is read each time
+  }
+  return value;
 }
 
 /** Writes JSON through a temp file and a rename, so a reader never sees half a file. */

@@ -2,7 +2,7 @@
 // (`settings/agents.json`). We validate the keys we model and keep every other key, so a
 // file written by Go Gas Town loads here and survives a save.
 import { join } from "node:path";
-import { z } from "zod";
+import { z } from "../schema.ts";
 import { agentEntrySchema } from "./agent-presets.ts";
 import { readJsonFile, writeJsonFile } from "./json-file.ts";
 
@@ -21,50 +21,52 @@ export type AgentRole = (typeof AGENT_ROLES)[number];
 
 const agentsMap = z.record(z.string(), agentEntrySchema);
 
-const roleAgents = z.record(z.string(), z.string()).superRefine((map, ctx) => {
-  for (const role of Object.keys(map)) {
-    if ((AGENT_ROLES as readonly string[]).includes(role)) continue;
-    ctx.addIssue({
-      code: "custom",
-      path: [role],
-      message: `unknown role "${role}" (roles: ${AGENT_ROLES.join(", ")})`,
-    });
-  }
-});
+const roleAgents = z.record(z.string(), z.string()).check(
+  z.superRefine((map, ctx) => {
+    for (const role of Object.keys(map)) {
+      if ((AGENT_ROLES as readonly string[]).includes(role)) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: [role],
+        message: `unknown role "${role}" (roles: ${AGENT_ROLES.join(", ")})`,
+      });
+    }
+  }),
+);
 
 export const townSettingsSchema = z.looseObject({
-  type: z.literal("town-settings").default("town-settings"),
-  version: z.number().int().positive().default(1),
-  default_agent: z.string().optional(),
-  agents: agentsMap.optional(),
-  role_agents: roleAgents.optional(),
-  crew_agents: z.record(z.string(), z.string()).optional(),
-  runtime_provider: z.enum(["tmux", "subprocess"]).optional(),
-  agent_email_domain: z.string().optional(),
+  type: z._default(z.literal("town-settings"), "town-settings"),
+  version: z._default(z.int().check(z.positive()), 1),
+  default_agent: z.optional(z.string()),
+  agents: z.optional(agentsMap),
+  role_agents: z.optional(roleAgents),
+  crew_agents: z.optional(z.record(z.string(), z.string())),
+  runtime_provider: z.optional(z.enum(["tmux", "subprocess"])),
+  agent_email_domain: z.optional(z.string()),
 });
 export type TownSettings = z.output<typeof townSettingsSchema>;
 
 export const rigSettingsSchema = z.looseObject({
-  type: z.literal("rig-settings").default("rig-settings"),
-  version: z.number().int().positive().default(1),
-  agent: z.string().optional(),
-  agents: agentsMap.optional(),
-  role_agents: roleAgents.optional(),
-  worker_agents: z.record(z.string(), z.string()).optional(),
-  namepool: z
-    .looseObject({
-      style: z.string().optional(),
-      names: z.array(z.string()).optional(),
-      max_before_numbering: z.number().int().positive().optional(),
-    })
-    .optional(),
-  merge_queue: z.looseObject({}).optional(),
+  type: z._default(z.literal("rig-settings"), "rig-settings"),
+  version: z._default(z.int().check(z.positive()), 1),
+  agent: z.optional(z.string()),
+  agents: z.optional(agentsMap),
+  role_agents: z.optional(roleAgents),
+  worker_agents: z.optional(z.record(z.string(), z.string())),
+  namepool: z.optional(
+    z.looseObject({
+      style: z.optional(z.string()),
+      names: z.optional(z.array(z.string())),
+      max_before_numbering: z.optional(z.int().check(z.positive())),
+    }),
+  ),
+  merge_queue: z.optional(z.looseObject({})),
 });
 export type RigSettings = z.output<typeof rigSettingsSchema>;
 
 export const agentRegistrySchema = z.looseObject({
-  version: z.number().int().positive().default(1),
-  agents: agentsMap.default({}),
+  version: z._default(z.int().check(z.positive()), 1),
+  agents: z._default(agentsMap, {}),
 });
 export type AgentRegistry = z.output<typeof agentRegistrySchema>;
 

@@ -3,8 +3,8 @@
 // describes one rig.
 import { existsSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { z } from "zod";
 import { GasTownError, NotFoundError } from "../errors.ts";
+import { z } from "../schema.ts";
 import { readJsonFile, writeJsonFile } from "./json-file.ts";
 
 export const TOWN_JSON = join("mayor", "town.json");
@@ -22,40 +22,40 @@ export class NotInTownError extends GasTownError {
 
 export const townJsonSchema = z.looseObject({
   type: z.literal("town"),
-  version: z.number().int(),
-  name: z.string().min(1),
-  owner: z.string().optional(),
-  public_name: z.string().optional(),
+  version: z.int(),
+  name: z.string().check(z.minLength(1)),
+  owner: z.optional(z.string()),
+  public_name: z.optional(z.string()),
   created_at: z.string(),
 });
 export type TownJson = z.infer<typeof townJsonSchema>;
 
 export const rigEntrySchema = z.looseObject({
-  git_url: z.string().min(1),
-  push_url: z.string().optional(),
-  upstream_url: z.string().optional(),
-  local_repo: z.string().optional(),
+  git_url: z.string().check(z.minLength(1)),
+  push_url: z.optional(z.string()),
+  upstream_url: z.optional(z.string()),
+  local_repo: z.optional(z.string()),
   added_at: z.string(),
-  beads: z.looseObject({ repo: z.string().optional(), prefix: z.string().min(1) }),
+  beads: z.looseObject({ repo: z.optional(z.string()), prefix: z.string().check(z.minLength(1)) }),
 });
 export type RigEntry = z.infer<typeof rigEntrySchema>;
 
 export const rigsJsonSchema = z.looseObject({
-  version: z.number().int(),
+  version: z.int(),
   rigs: z.record(z.string(), rigEntrySchema),
 });
 export type RigsJson = z.infer<typeof rigsJsonSchema>;
 
 export const rigConfigSchema = z.looseObject({
   type: z.literal("rig"),
-  version: z.number().int(),
-  name: z.string().min(1),
-  git_url: z.string().min(1),
-  push_url: z.string().optional(),
-  upstream_url: z.string().optional(),
-  default_branch: z.string().min(1),
+  version: z.int(),
+  name: z.string().check(z.minLength(1)),
+  git_url: z.string().check(z.minLength(1)),
+  push_url: z.optional(z.string()),
+  upstream_url: z.optional(z.string()),
+  default_branch: z.string().check(z.minLength(1)),
   created_at: z.string(),
-  beads: z.looseObject({ prefix: z.string().min(1) }),
+  beads: z.looseObject({ prefix: z.string().check(z.minLength(1)) }),
 });
 export type RigConfig = z.infer<typeof rigConfigSchema>;
 

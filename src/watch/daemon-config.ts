@@ -4,49 +4,47 @@
 // so a crash loop plays out in seconds. Which roles the daemon keeps running comes from
 // mayor/daemon.json (the patrols gt install and gt rig add write).
 import { readFileSync } from "node:fs";
-import { z } from "zod";
 import { durationMs } from "../comms/escalation.ts";
+import { z } from "../schema.ts";
 import { ConfigFileError } from "../town/json-file.ts";
 import { loadTownSettings, settingsFile } from "../town/settings.ts";
 import { DAEMON_JSON, type Town } from "../town/workspace.ts";
 import type { PressureLimits } from "./pressure.ts";
 
-const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h");
+const duration = z
+  .string()
+  .check(z.regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h"));
 
 export const daemonSettingsSchema = z.strictObject({
   /** The backstop: a reconcile this often even when nothing woke the daemon. */
-  recovery_heartbeat_interval: duration.default("3m"),
+  recovery_heartbeat_interval: z._default(duration, "3m"),
   /** How often the daemon looks whether a session's processes still run (a /proc read, no tmux). */
-  session_check_interval: duration.default("1s"),
+  session_check_interval: z._default(duration, "1s"),
   /** Changes arriving this close together are reconciled once. */
-  wake_debounce: duration.default("150ms"),
+  wake_debounce: z._default(duration, "150ms"),
   /** The wait after the first restart of an agent; it doubles with each further restart ... */
-  restart_backoff_initial: duration.default("30s"),
+  restart_backoff_initial: z._default(duration, "30s"),
   /** ... up to this. */
-  restart_backoff_max: duration.default("10m"),
+  restart_backoff_max: z._default(duration, "10m"),
   /** This many restarts within crash_loop_window is a crash loop: the agent is quarantined. */
-  crash_loop_restarts: z.number().int().min(1).default(5),
-  crash_loop_window: duration.default("15m"),
+  crash_loop_restarts: z._default(z.int().check(z.gte(1)), 5),
+  crash_loop_window: z._default(duration, "15m"),
   /** An agent that ran this long since its last restart starts over with no backoff. */
-  stable_after: duration.default("30m"),
+  stable_after: z._default(duration, "30m"),
   /** This many session deaths within mass_death_window is recorded as a mass_death event. */
-  mass_death_count: z.number().int().min(2).default(3),
-  mass_death_window: duration.default("30s"),
+  mass_death_count: z._default(z.int().check(z.gte(2)), 3),
+  mass_death_window: z._default(duration, "30s"),
   /** The daemon's log is rotated past this size (bytes), keeping this many old files. */
-  log_max_bytes: z
-    .number()
-    .int()
-    .min(1024)
-    .default(5 * 1024 * 1024),
-  log_keep: z.number().int().min(1).max(20).default(3),
+  log_max_bytes: z._default(z.int().check(z.gte(1024)), 5 * 1024 * 1024),
+  log_keep: z._default(z.int().check(z.gte(1)).check(z.lte(20)), 3),
   /** The pressure gate (watch/pressure.ts): the most 1-minute load per core; 0: off. */
-  pressure_max_load_per_core: z.number().min(0).default(0),
+  pressure_max_load_per_core: z._default(z.number().check(z.gte(0)), 0),
   /** The least memory available to new sessions, in MiB; 0: off. */
-  pressure_min_free_memory_mb: z.number().int().min(0).default(0),
+  pressure_min_free_memory_mb: z._default(z.int().check(z.gte(0)), 0),
   /** The most live sessions in the town; 0: off. */
-  pressure_max_sessions: z.number().int().min(0).default(0),
+  pressure_max_sessions: z._default(z.int().check(z.gte(0)), 0),
   /** How soon the daemon looks again at starts the gate held back. */
-  pressure_retry: duration.default("30s"),
+  pressure_retry: z._default(duration, "30s"),
 });
 export type DaemonSettings = z.output<typeof daemonSettingsSchema>;
 

@@ -13,10 +13,10 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { lazyCrypto } from "../lazy.ts";
 import { processAlive } from "../process-alive.ts";
 import { hasProcFs } from "../runtime/support.ts";
+import { z } from "../schema.ts";
 import type { Town } from "../town/workspace.ts";
 
 export const NONCE_ENV = "GT_DAEMON_NONCE";
@@ -120,26 +120,26 @@ export function daemonLiveness(town: Town): DaemonLiveness {
 
 const agentRecordSchema = z.object({
   /** ISO times of the daemon's starts of this agent in the current streak (newest last). */
-  restarts: z.array(z.string()).default([]),
-  last_start: z.string().nullable().default(null),
-  backoff_until: z.string().nullable().default(null),
-  quarantined_at: z.string().nullable().default(null),
-  last_error: z.string().nullable().default(null),
-  escalation: z.string().nullable().default(null),
+  restarts: z._default(z.array(z.string()), []),
+  last_start: z._default(z.nullable(z.string()), null),
+  backoff_until: z._default(z.nullable(z.string()), null),
+  quarantined_at: z._default(z.nullable(z.string()), null),
+  last_error: z._default(z.nullable(z.string()), null),
+  escalation: z._default(z.nullable(z.string()), null),
 });
 export type AgentRecord = z.output<typeof agentRecordSchema>;
 
 export const daemonStateSchema = z.object({
-  running: z.boolean().default(false),
-  pid: z.number().int().nullable().default(null),
-  started_at: z.string().nullable().default(null),
-  stopped_at: z.string().nullable().default(null),
-  last_heartbeat: z.string().nullable().default(null),
-  heartbeat_count: z.number().int().default(0),
-  last_reconcile: z.string().nullable().default(null),
-  reconcile_count: z.number().int().default(0),
-  last_mass_death: z.string().nullable().default(null),
-  agents: z.record(z.string(), agentRecordSchema).default({}),
+  running: z._default(z.boolean(), false),
+  pid: z._default(z.nullable(z.int()), null),
+  started_at: z._default(z.nullable(z.string()), null),
+  stopped_at: z._default(z.nullable(z.string()), null),
+  last_heartbeat: z._default(z.nullable(z.string()), null),
+  heartbeat_count: z._default(z.int(), 0),
+  last_reconcile: z._default(z.nullable(z.string()), null),
+  reconcile_count: z._default(z.int(), 0),
+  last_mass_death: z._default(z.nullable(z.string()), null),
+  agents: z._default(z.record(z.string(), agentRecordSchema), {}),
 });
 export type DaemonState = z.output<typeof daemonStateSchema>;
 

@@ -1,41 +1,44 @@
 // The deacon's and boot's thresholds (spec §4.2, §4.3, §4.6): `deacon` in the town's
 // settings/config.json, each a duration ("30s", "5m") or a count, validated on load (a bad
 // value names the file and the key) and filled with the spec's defaults. Tests shorten them.
-import { z } from "zod";
+
 import { durationMs } from "../comms/escalation.ts";
 import { ValidationError } from "../errors.ts";
+import { z } from "../schema.ts";
 import { ConfigFileError } from "../town/json-file.ts";
 import { loadTownSettings, settingsFile } from "../town/settings.ts";
 import type { Town } from "../town/workspace.ts";
 
-const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h");
-const count = z.number().int().min(1);
+const duration = z
+  .string()
+  .check(z.regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h"));
+const count = z.int().check(z.gte(1));
 
 export const deaconSettingsSchema = z.strictObject({
   /** A deacon heartbeat older than this is stale: boot nudges a deacon with mail waiting. */
-  heartbeat_stale: duration.default("5m"),
+  heartbeat_stale: z._default(duration, "5m"),
   /** ... older than this is very stale (what gt deacon status calls it). */
-  heartbeat_very_stale: duration.default("20m"),
+  heartbeat_very_stale: z._default(duration, "20m"),
   /** A deacon silent this long is woken by boot: a HEALTH_CHECK, and a force-kill after enough failures. */
-  wake_after: duration.default("15m"),
+  wake_after: z._default(duration, "15m"),
   /** How long a HEALTH_CHECK waits for the agent to react. */
-  health_check_timeout: duration.default("30s"),
+  health_check_timeout: z._default(duration, "30s"),
   /** Consecutive failed health checks that call for a force-kill. */
-  health_check_failures: count.default(3),
+  health_check_failures: z._default(count, 3),
   /** Least time between two force-kills of one agent. */
-  force_kill_cooldown: duration.default("5m"),
+  force_kill_cooldown: z._default(duration, "5m"),
   /** How often the script deacon health-checks each rig's witness and refinery. */
-  health_check_interval: duration.default("30m"),
+  health_check_interval: z._default(duration, "30m"),
   /** Re-dispatches of one recovered bead before it goes to the mayor instead. */
-  redispatch_max: count.default(3),
+  redispatch_max: z._default(count, 3),
   /** Least time between two re-dispatches of one bead. */
-  redispatch_cooldown: duration.default("5m"),
+  redispatch_cooldown: z._default(duration, "5m"),
   /** Stranded convoys fed per run of feed-stranded. */
-  feed_max: count.default(3),
+  feed_max: z._default(count, 3),
   /** Least time between two feeds of one convoy. */
-  feed_cooldown: duration.default("10m"),
+  feed_cooldown: z._default(duration, "10m"),
   /** A hooked bead this old whose holder is gone is unhooked by stale-hooks. */
-  stale_hook_age: duration.default("1h"),
+  stale_hook_age: z._default(duration, "1h"),
 });
 export type DeaconSettings = z.output<typeof deaconSettingsSchema>;
 

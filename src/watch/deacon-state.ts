@@ -6,7 +6,7 @@
 // a lost count only allows one more attempt, never blocks the town.
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import { z } from "../schema.ts";
 import { writeJsonFile } from "../town/json-file.ts";
 import type { Town } from "../town/workspace.ts";
 
@@ -19,7 +19,7 @@ export const deaconPaths = (town: Town) => ({
 });
 
 /** Reads a state file; a missing one is `empty()`, an unreadable one is set aside first. */
-function loadState<S extends z.ZodType>(file: string, schema: S, empty: () => z.output<S>): z.output<S> {
+function loadState<S extends z.ZodMiniType>(file: string, schema: S, empty: () => z.output<S>): z.output<S> {
   if (!existsSync(file)) return empty();
   try {
     const r = schema.safeParse(JSON.parse(readFileSync(file, "utf8")));
@@ -35,16 +35,16 @@ function loadState<S extends z.ZodType>(file: string, schema: S, empty: () => z.
   return empty();
 }
 
-const time = z.string().nullable().default(null);
+const time = z._default(z.nullable(z.string()), null);
 
 // ---- heartbeat -------------------------------------------------------------------------
 
 export const deaconHeartbeatSchema = z.object({
   timestamp: z.string(),
-  cycle: z.number().int().min(0).default(0),
-  last_action: z.string().nullable().default(null),
-  healthy: z.number().int().min(0).default(0),
-  unhealthy: z.number().int().min(0).default(0),
+  cycle: z._default(z.int().check(z.gte(0)), 0),
+  last_action: z._default(z.nullable(z.string()), null),
+  healthy: z._default(z.int().check(z.gte(0)), 0),
+  unhealthy: z._default(z.int().check(z.gte(0)), 0),
 });
 export type DeaconHeartbeat = z.output<typeof deaconHeartbeatSchema>;
 
@@ -95,7 +95,7 @@ export function heartbeatHealth(
 export const pauseSchema = z.object({
   paused_at: z.string(),
   paused_by: z.string(),
-  reason: z.string().nullable().default(null),
+  reason: z._default(z.nullable(z.string()), null),
 });
 export type DeaconPause = z.output<typeof pauseSchema>;
 
@@ -129,16 +129,16 @@ export function resumeDeacon(town: Town): boolean {
 // ---- health checks ---------------------------------------------------------------------
 
 const agentHealthSchema = z.object({
-  consecutive_failures: z.number().int().min(0).default(0),
+  consecutive_failures: z._default(z.int().check(z.gte(0)), 0),
   last_ping: time,
   last_response: time,
   last_force_kill: time,
-  force_kills: z.number().int().min(0).default(0),
+  force_kills: z._default(z.int().check(z.gte(0)), 0),
 });
 export type AgentHealth = z.output<typeof agentHealthSchema>;
 
 const healthStateSchema = z.object({
-  agents: z.record(z.string(), agentHealthSchema).default({}),
+  agents: z._default(z.record(z.string(), agentHealthSchema), {}),
   updated_at: time,
 });
 export type HealthState = z.output<typeof healthStateSchema>;
@@ -158,17 +158,17 @@ export function saveHealthState(town: Town, s: HealthState): void {
 // ---- re-dispatch -----------------------------------------------------------------------
 
 const beadRedispatchSchema = z.object({
-  attempts: z.number().int().min(0).default(0),
+  attempts: z._default(z.int().check(z.gte(0)), 0),
   last_attempt: time,
-  last_rig: z.string().nullable().default(null),
-  last_error: z.string().nullable().default(null),
+  last_rig: z._default(z.nullable(z.string()), null),
+  last_error: z._default(z.nullable(z.string()), null),
   escalated_at: time,
-  escalation: z.string().nullable().default(null),
+  escalation: z._default(z.nullable(z.string()), null),
 });
 export type BeadRedispatch = z.output<typeof beadRedispatchSchema>;
 
 const redispatchStateSchema = z.object({
-  beads: z.record(z.string(), beadRedispatchSchema).default({}),
+  beads: z._default(z.record(z.string(), beadRedispatchSchema), {}),
   updated_at: time,
 });
 export type RedispatchState = z.output<typeof redispatchStateSchema>;
@@ -191,13 +191,13 @@ export function saveRedispatchState(town: Town, s: RedispatchState): void {
 // ---- stranded convoys ------------------------------------------------------------------
 
 const convoyFeedSchema = z.object({
-  feeds: z.number().int().min(0).default(0),
+  feeds: z._default(z.int().check(z.gte(0)), 0),
   last_feed: time,
 });
 export type ConvoyFeed = z.output<typeof convoyFeedSchema>;
 
 const feedStateSchema = z.object({
-  convoys: z.record(z.string(), convoyFeedSchema).default({}),
+  convoys: z._default(z.record(z.string(), convoyFeedSchema), {}),
   updated_at: time,
 });
 export type FeedState = z.output<typeof feedStateSchema>;

@@ -5,13 +5,15 @@
 // and the key, never a daemon that stops.
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { durationMs } from "../comms/escalation.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { z } from "../schema.ts";
 import { ConfigFileError, parseJson, writeJsonFile } from "../town/json-file.ts";
 import { DAEMON_JSON, type Town } from "../town/workspace.ts";
 
-const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h");
+const duration = z
+  .string()
+  .check(z.regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h"));
 
 /** The built-in dogs: the name gt dog shows, the key in mayor/daemon.json, the default interval. */
 export const BUILTIN_DOGS = {
@@ -36,23 +38,23 @@ export const BUILTIN_DOGS = {
 export type BuiltinDog = keyof typeof BUILTIN_DOGS;
 export const BUILTIN_NAMES = Object.keys(BUILTIN_DOGS) as BuiltinDog[];
 
-const baseEntry = { enabled: z.boolean().default(true), interval: duration.optional() };
+const baseEntry = { enabled: z._default(z.boolean(), true), interval: z.optional(duration) };
 const entrySchemas = {
   boot: z.looseObject(baseEntry),
   "wisp-reaper": z.looseObject({
     ...baseEntry,
     /** An open wisp older than this is closed. */
-    max_age: duration.default("24h"),
+    max_age: z._default(duration, "24h"),
     /** A closed wisp (archived mail included) older than this is deleted. */
-    delete_age: duration.default("7d"),
+    delete_age: z._default(duration, "7d"),
   }),
   checkpoint: z.looseObject(baseEntry),
   "jsonl-export": z.looseObject({
     ...baseEntry,
     /** A ledger whose export lost this share of its beads since the last check is reported. */
-    shrink_alert: z.number().min(0).max(1).default(0.5),
+    shrink_alert: z._default(z.number().check(z.gte(0)).check(z.lte(1)), 0.5),
   }),
-  doctor: z.looseObject({ ...baseEntry, fix: z.boolean().default(false) }),
+  doctor: z.looseObject({ ...baseEntry, fix: z._default(z.boolean(), false) }),
 };
 
 export interface DogSettings {
@@ -68,7 +70,7 @@ function readPatrols(town: Town): Record<string, unknown> {
   const raw = parseJson(
     file,
     readFileSync(file, "utf8"),
-    z.looseObject({ patrols: z.record(z.string(), z.unknown()).optional() }),
+    z.looseObject({ patrols: z.optional(z.record(z.string(), z.unknown())) }),
   );
   return raw.patrols ?? {};
 }
@@ -93,10 +95,10 @@ export function builtinDogSettings(town: Town, name: BuiltinDog): DogSettings {
 export const commandDogSchema = z.object({
   name: z.string(),
   kind: z.literal("command"),
-  command: z.string().min(1),
+  command: z.string().check(z.minLength(1)),
   interval: duration,
-  timeout: duration.default("10m"),
-  enabled: z.boolean().default(true),
+  timeout: z._default(duration, "10m"),
+  enabled: z._default(z.boolean(), true),
   created_at: z.string(),
   created_by: z.string(),
 });

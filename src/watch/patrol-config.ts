@@ -1,39 +1,42 @@
 // The witness patrol's thresholds: `patrol` in the town's settings/config.json, each a
 // duration ("90s", "15m") or a count, validated on load (a bad value names the file and the
 // key) and filled with the spec's defaults (§2.7, §4.4, §4.6).
-import { z } from "zod";
+
 import { durationMs } from "../comms/escalation.ts";
+import { z } from "../schema.ts";
 import { ConfigFileError } from "../town/json-file.ts";
 import { loadTownSettings, settingsFile } from "../town/settings.ts";
 import type { Town } from "../town/workspace.ts";
 
-const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h");
+const duration = z
+  .string()
+  .check(z.regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h"));
 
 export const patrolSettingsSchema = z.strictObject({
   /** How often a witness (or deacon) running the script agent patrols. */
-  interval: duration.default("60s"),
+  interval: z._default(duration, "60s"),
   /** A hook this young is a sling still starting its session: never taken for a zombie. */
-  spawn_grace: duration.default("5m"),
+  spawn_grace: z._default(duration, "5m"),
   /** A gt done under way this long with its session alive is stuck in done. */
-  done_intent_stuck: duration.default("60s"),
+  done_intent_stuck: z._default(duration, "60s"),
   /** A gt done whose session died is left this long before it counts as dead. */
-  done_intent_grace: duration.default("30s"),
+  done_intent_grace: z._default(duration, "30s"),
   /** A session this old that has not reached its prompt ... */
-  startup_stall: duration.default("90s"),
+  startup_stall: z._default(duration, "90s"),
   /** ... and shows no activity for this long is stuck at startup. */
-  startup_activity: duration.default("60s"),
+  startup_activity: z._default(duration, "60s"),
   /** A working session with no activity for this long is hung. */
-  hung: duration.default("30m"),
+  hung: z._default(duration, "30m"),
   /** Hooked work with no progress for this long breaks the propulsion rule (GUPP). */
-  gupp: duration.default("30m"),
+  gupp: z._default(duration, "30m"),
   /** Hooked work with no progress for this long is stalled. */
-  stalled: duration.default("15m"),
+  stalled: z._default(duration, "15m"),
   /** An idle polecat's session is stopped after this long (its sandbox and identity stay). */
-  idle_reap: duration.default("15m"),
+  idle_reap: z._default(duration, "15m"),
   /** A heartbeat older than this says nothing about the agent any more. */
-  heartbeat_stale: duration.default("3m"),
+  heartbeat_stale: z._default(duration, "3m"),
   /** Restarts of one bead's polecat before the patrol escalates instead. */
-  max_respawns: z.number().int().min(0).default(3),
+  max_respawns: z._default(z.int().check(z.gte(0)), 3),
 });
 export type PatrolSettings = z.output<typeof patrolSettingsSchema>;
 

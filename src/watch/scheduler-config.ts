@@ -6,18 +6,18 @@
 // last dispatch did. The queue itself is on the beads (work/sling-queue.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { durationMs } from "../comms/escalation.ts";
+import { z } from "../schema.ts";
 import { ConfigFileError, writeJsonFile } from "../town/json-file.ts";
 import { loadTownSettings, settingsFile } from "../town/settings.ts";
 import type { Town } from "../town/workspace.ts";
 
-const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, "a duration such as 0s, 500ms or 3s");
+const duration = z.string().check(z.regex(/^\d+(\.\d+)?(ms|s|m|h)$/, "a duration such as 0s, 500ms or 3s"));
 
 export const schedulerSettingsSchema = z.looseObject({
-  max_polecats: z.number().int().min(-1).default(-1),
-  batch_size: z.number().int().min(1).default(1),
-  spawn_delay: duration.default("0s"),
+  max_polecats: z._default(z.int().check(z.gte(-1)), -1),
+  batch_size: z._default(z.int().check(z.gte(1)), 1),
+  spawn_delay: z._default(duration, "0s"),
 });
 
 export interface SchedulerConfig {
