@@ -29,26 +29,45 @@ export class CommandError extends GasTownError {
   }
 }
 
-/** Runs `file args`; resolves with its output whatever the exit code. */
-export async function runCommand(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  // execa (and the stream modules it pulls in) loads on the first command run, not at start-up.
-  const { execa } = await import("execa");
-  const r = await execa(file, args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: opts.env === undefined,
-    input: opts.input,
-    timeout: opts.timeoutMs,
-    reject: false,
-    stripFinalNewline: false,
-    stdin: opts.input === undefined ? "ignore" : "pipe",
+/** What one command may print before it is stopped (as much as any git or tmux call needs). */
+const MAX_OUTPUT = 256 * 1024 * 1024;
+
+/**
+ * Runs `file args`; resolves with its output whatever the exit code. Node's own execFile:
+ * a process-running library costs every gt start that runs one command (tmux ls) more
+ * than the command itself.
+ */
+export function runCommand(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = lazyChildProcess().execFile(
+      file,
+      args,
+      {
+        cwd: opts.cwd,
+        env: opts.env ?? process.env,
+        timeout: opts.timeoutMs,
+        maxBuffer: MAX_OUTPUT,
+        encoding: "utf8",
+      },
+      (error, stdout, stderr) => {
+        if (!error) return resolvePromise({ stdout, stderr, exitCode: 0 });
+        const failure = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
+        if (typeof failure.code === "number")
+          return resolvePromise({ stdout, stderr, exitCode: failure.code });
+        // Could not start at all (ENOENT), was killed by the timeout, or died of a signal.
+        const why =
+          failure.killed && opts.timeoutMs !== undefined
+            ? `timed out after ${opts.timeoutMs} ms`
+            : failure.signal
+              ? `killed by ${failure.signal}`
+              : failure.message;
+        reject(new GasTownError("command_failed", `${file}: ${why}`));
+      },
+    );
+    // Without input the child's stdin is closed at once, as if it were /dev/null.
+    child.stdin?.on("error", () => undefined); // a child that exits before reading its input
+    child.stdin?.end(opts.input);
   });
-  if (r.failed && r.exitCode === undefined) {
-    // Could not start at all (ENOENT) or was killed by the timeout.
-    const why = r.timedOut ? `timed out after ${opts.timeoutMs} ms` : (r.cause as Error | undefined)?.message;
-    throw new GasTownError("command_failed", `${file}: ${why ?? r.shortMessage}`);
-  }
-  return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? 1 };
 }
 
 /** Runs `file args` and throws CommandError on a non-zero exit. */

@@ -5,7 +5,7 @@ import { realpathSync, rmSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConflictError, NotFoundError } from "../errors.ts";
-import { lazyCrypto } from "../lazy.ts";
+import { lazyChildProcess, lazyCrypto } from "../lazy.ts";
 import { CommandError, type RunResult, runCommand } from "./process.ts";
 
 /** Quotes one word for a POSIX shell: bare when plainly safe, else single-quoted ('\'' for '). */
@@ -259,11 +259,12 @@ export class Tmux {
 
   /** Attaches the caller's terminal (stdio inherited); resolves with tmux's exit code. */
   async attach(name: string): Promise<number> {
-    const { execa } = await import("execa");
-    const r = await execa("tmux", ["-L", this.socket, "attach-session", "-t", `=${name}`], {
+    const child = lazyChildProcess().spawn("tmux", ["-L", this.socket, "attach-session", "-t", `=${name}`], {
       stdio: "inherit",
-      reject: false,
     });
-    return r.exitCode ?? 1;
+    return new Promise((resolvePromise) => {
+      child.on("error", () => resolvePromise(1));
+      child.on("close", (code) => resolvePromise(code ?? 1));
+    });
   }
 }
