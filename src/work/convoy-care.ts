@@ -5,6 +5,7 @@ import { logEvent } from "../events/log.ts";
 import { addressOf, parseAddress } from "../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
+import { withBead } from "./beads.ts";
 import { type ConvoyView, closeOnce, getConvoy, listConvoys, notifyLanded, view } from "./convoys.ts";
 
 /** An agent address in its one written form (mayor/ → mayor); anything else as given. */
@@ -123,4 +124,35 @@ export async function landConvoy(
   } finally {
     await ledger.close();
   }
+}
+
+/** Types a polecat can be slung (an epic's other children, such as sub-epics, are not work). */
+const NOT_SLINGABLE = new Set([
+  "epic",
+  "convoy",
+  "molecule",
+  "message",
+  "agent",
+  "rig",
+  "merge-request",
+  "event",
+]);
+
+/** `--from-epic`: the epic's children (and theirs) that are open work, for a convoy to track. */
+export async function epicWork(town: Town, epicId: string): Promise<string[]> {
+  return withBead(town, epicId, async (ledger, id) => {
+    const epic = (await ledger.getIssue(id))!;
+    if (epic.issue_type !== "epic") throw new ValidationError(`${id} is a ${epic.issue_type}, not an epic`);
+    const out: string[] = [];
+    const walk = async (parent: string, depth: number) => {
+      if (depth > 20) return;
+      for (const c of await ledger.children(parent)) {
+        if (c.issue_type === "epic") await walk(c.id, depth + 1);
+        else if (c.status !== "closed" && !NOT_SLINGABLE.has(c.issue_type)) out.push(c.id);
+      }
+    };
+    await walk(id, 0);
+    if (out.length === 0) throw new ValidationError(`epic ${id} has no open work under it`);
+    return out;
+  });
 }

@@ -148,4 +148,28 @@ describe("gt convoy: watch, stranded, land, --owned, --tree", () => {
       ),
     );
   });
+
+  it("gt convoy create --from-epic tracks the epic's open work, sub-epics' included", async () => {
+    const epic = await create("Big feature", "--type", "epic");
+    const a = await create("Part A", "--parent", epic);
+    const done = await create("Part done", "--parent", epic);
+    await bdOk(town, rigDir, ["close", done]);
+    const sub = await create("Sub-epic", "--type", "epic", "--parent", epic);
+    const b = await create("Part B", "--parent", sub);
+    const cv = await town.gtJson<{ tracked: Array<{ id: string }> }>([
+      "convoy",
+      "create",
+      "Feature",
+      "--from-epic",
+      epic,
+    ]);
+    assert.deepEqual(cv.tracked.map((t) => t.id).sort(), [a, b].sort());
+    const notEpic = await town.gt(["convoy", "create", "X", "--from-epic", a]);
+    assert.equal(notEpic.code, 1);
+    assert.match(notEpic.stderr, /is a task, not an epic/);
+    const empty = await create("Empty epic", "--type", "epic");
+    const none = await town.gt(["convoy", "create", "Y", "--from-epic", empty]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /has no open work under it/);
+  });
 });

@@ -1,7 +1,7 @@
 // gt convoy: bundles of beads across rigs that land when all their beads are closed.
 import type { Command } from "commander";
 import { callerActor } from "../../town/identity.ts";
-import { landConvoy, setWatcher, strandedConvoys } from "../../work/convoy-care.ts";
+import { epicWork, landConvoy, setWatcher, strandedConvoys } from "../../work/convoy-care.ts";
 import {
   addToConvoy,
   type ConvoyView,
@@ -50,12 +50,14 @@ export const convoyGroup: GtGroup = {
       .option("--notify <address>", "who is told when it lands (default: mayor)")
       .option("--merge <strategy>", "merge strategy for its work: mr, direct or local")
       .option("--owned", "you land it (gt convoy land): closing its beads does not land it")
+      .option("--from-epic <epic>", "also track the epic's open work (its children, and theirs)")
       .option("--json", "JSON output")
       .action(
-        act(async (ctx, [name, ...issues], opts) => {
+        act(async (ctx, [name, ...given], opts) => {
+          const fromEpic = opts.fromEpic ? await epicWork(ctx.town(), opts.fromEpic as string) : [];
           const v = await createConvoy(ctx.town(), {
             title: name!,
-            issues,
+            issues: [...given, ...fromEpic],
             owner: opts.owner as string | undefined,
             notify: opts.notify as string | undefined,
             mergeStrategy: opts.merge as string | undefined,
