@@ -102,13 +102,17 @@ export function requireLedger(cwd: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 export function openLedger(loc: LedgerLocation, opts: { readOnly?: boolean } = {}): SqliteLedger {
-  if (!existsSync(loc.dbPath) && (opts.readOnly || !existsSync(loc.jsonlPath))) {
+  // A clone brings issues.jsonl and config.yaml (the database is git-ignored); a ledger with
+  // no issue yet has only config.yaml (init writes no empty issues.jsonl).
+  const configPath = join(loc.beadsDir, "config.yaml");
+  const cloned = existsSync(loc.jsonlPath) || existsSync(configPath);
+  if (!existsSync(loc.dbPath) && (opts.readOnly || !cloned)) {
     throw new NoLedgerError(`no beads database in ${loc.beadsDir} (run 'bd init')`);
   }
   const ledger = SqliteLedger.open({ path: loc.dbPath, jsonlPath: loc.jsonlPath, readOnly: opts.readOnly });
   if (!opts.readOnly) {
-    // A fresh clone (JSONL, no database) or a database another process is still setting up.
-    if (existsSync(loc.jsonlPath)) configureFromJsonl(ledger, loc);
+    // A fresh clone (no database) or a database another process is still setting up.
+    if (cloned) configureFromJsonl(ledger, loc);
     // A JSONL brought by git (clone, pull, checkout) is taken in before the command reads.
     ledger.syncFromJsonl();
   }
@@ -155,14 +159,33 @@ function configureFromJsonl(ledger: SqliteLedger, loc: LedgerLocation): void {
   });
 }
 
-const GITIGNORE = `# bd: the SQLite database is local state; issues.jsonl is what travels with git.
-beads.db
-beads.db-*
+const GITIGNORE = `# bd: the SQLite database is local, per-clone state; issues.jsonl is what travels with git.
+
+# The database and its journal, WAL and SHM files
+*.db
+*.db?*
 *.db-journal
+*.db-wal
+*.db-shm
+beads.db-*
+
+# Daemon, socket and lock files
+daemon.lock
+daemon.log
+daemon.pid
+bd.sock
+*.lock
+sync-state.json
+
+# Per-clone state
+last-touched
 *.tmp-*
 *.pending
-daemon.log
-last-touched
+
+# Kept in git: the exported issues and the ledger's settings
+!*.jsonl
+!metadata.json
+!config.json
 `;
 
 export interface InitOptions {
@@ -183,7 +206,10 @@ export interface InitResult {
   prefix: string;
 }
 
-/** Creates `.beads/` in `dir` (database, config.yaml, metadata.json, .gitignore, empty issues.jsonl). */
+/**
+ * Creates `.beads/` in `dir` (database, config.yaml, metadata.json, .gitignore). issues.jsonl
+ * is not made here: the first write exports it, as beads does.
+ */
 export function initLedger(dir: string, opts: InitOptions): InitResult {
   if (!isValidPrefix(opts.prefix)) {
     throw new ValidationError(
@@ -231,7 +257,6 @@ export function initLedger(dir: string, opts: InitOptions): InitResult {
     `${JSON.stringify({ database: DB_FILENAME, backend: "sqlite", jsonl_export: JSONL_FILENAME, last_bd_version: opts.version }, null, 2)}\n`,
   );
   writeFileSync(join(beadsDir, ".gitignore"), GITIGNORE);
-  if (!existsSync(loc.jsonlPath)) writeFileSync(loc.jsonlPath, "");
   return { location: loc, created, prefix };
 }
 

@@ -122,7 +122,7 @@ export function parsePriority(value: string | number): number {
 }
 
 export function validateTitle(title: string): string {
-  if (typeof title !== "string" || title.trim() === "") throw new ValidationError("title is required");
+  if (typeof title !== "string" || title.trim() === "") throw new ValidationError("title required");
   if (title.length > MAX_TITLE_LENGTH) {
     throw new ValidationError(`title must be ${MAX_TITLE_LENGTH} characters or less (got ${title.length})`);
   }
@@ -225,7 +225,7 @@ export function parseWhen(value: string, now: Date = new Date(), what = "time"):
 
 export function validateEstimate(value: number): number {
   if (!Number.isInteger(value) || value < 0)
-    throw new ValidationError(`invalid estimate "${value}" (minutes, >= 0)`);
+    throw new ValidationError(`estimate must be a non-negative number of minutes (got "${value}")`);
   return value;
 }
 

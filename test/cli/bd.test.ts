@@ -93,14 +93,32 @@ const ID = /^t-[0-9a-z]{3,8}$/;
 
 describe("bd CLI", { concurrency: true }, () => {
   describe("init", { concurrency: true }, () => {
-    it("creates .beads with the database, metadata, .gitignore and issues.jsonl", async (t) => {
+    it("creates .beads with the database, metadata and .gitignore; issues.jsonl comes with the first write", async (t) => {
       const dir = scratch(t);
       assertOk(await run("git", dir, ["init", "-q"]));
       assertOk(await bd(dir, ["init", "--prefix", "t", "--quiet"]));
       const beads = join(dir, ".beads");
-      for (const f of ["beads.db", "metadata.json", ".gitignore", "issues.jsonl"]) {
+      for (const f of ["beads.db", "metadata.json", ".gitignore"]) {
         assert.ok(existsSync(join(beads, f)), `.beads/${f} should exist`);
       }
+      assert.ok(!existsSync(join(beads, "issues.jsonl")), "init writes no empty issues.jsonl (as beads)");
+      assertOk(await bd(dir, ["create", "First", "--silent"]));
+      assert.match(readFileSync(join(beads, "issues.jsonl"), "utf8"), /"title":"First"/);
+      // What beads' .gitignore ignores (database files, daemon and socket files) and keeps.
+      for (const f of [
+        "beads.db-wal",
+        "beads.db-shm",
+        "beads.db-journal",
+        "bd.sock",
+        "daemon.log",
+        "daemon.pid",
+      ]) {
+        assert.equal((await run("git", dir, ["check-ignore", "-q", `.beads/${f}`])).code, 0, f);
+      }
+      for (const f of ["metadata.json", "config.json", "routes.jsonl", "config.yaml"]) {
+        assert.equal((await run("git", dir, ["check-ignore", "-q", `.beads/${f}`])).code, 1, f);
+      }
+      assert.match(readFileSync(join(beads, ".gitignore"), "utf8"), /^!\*\.jsonl$/m);
       const meta = JSON.parse(readFileSync(join(beads, "metadata.json"), "utf8")) as Record<string, unknown>;
       assert.equal(typeof meta, "object");
       // git agrees: the database is ignored, the JSONL export is not.
@@ -1200,7 +1218,7 @@ describe("bd CLI", { concurrency: true }, () => {
     it("keeps .beads/issues.jsonl in step with every write", async (t) => {
       const l = await ledger(t);
       const file = join(l.beads, "issues.jsonl");
-      assert.equal(readFileSync(file, "utf8"), "");
+      assert.ok(!existsSync(file), "no file before the first write");
       const id = await l.create("Fresh");
       let rows = parseJsonlText(readFileSync(file, "utf8"));
       assert.deepEqual(
@@ -1218,7 +1236,7 @@ describe("bd CLI", { concurrency: true }, () => {
       const dir = scratch(t);
       assertOk(await bd(dir, ["init", "--prefix", "t", "--no-auto-export", "--quiet"]));
       await createIssue(dir, "Not exported");
-      assert.equal(readFileSync(join(dir, ".beads", "issues.jsonl"), "utf8"), "");
+      assert.ok(!existsSync(join(dir, ".beads", "issues.jsonl")), "no export was written");
     });
   });
 

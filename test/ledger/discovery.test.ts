@@ -144,15 +144,15 @@ describe("followRedirect", () => {
 });
 
 describe("initLedger", () => {
-  it("creates the database, config, metadata, .gitignore and an empty issues.jsonl", async () => {
+  it("creates the database, config, metadata and .gitignore, but no issues.jsonl yet", async () => {
     const dir = scratchDir("gt-disc-");
     const r = initLedger(dir, { prefix: "demo", version: "9.9.9" });
     assert.equal(r.created, true);
     assert.equal(r.prefix, "demo");
     assert.equal(r.location.beadsDir, join(dir, ".beads"));
-    for (const f of ["beads.db", "metadata.json", ".gitignore", "issues.jsonl"])
+    for (const f of ["beads.db", "metadata.json", ".gitignore"])
       assert.ok(existsSync(join(dir, ".beads", f)), f);
-    assert.equal(readFileSync(join(dir, ".beads", "issues.jsonl"), "utf8"), "");
+    assert.ok(!existsSync(join(dir, ".beads", "issues.jsonl")), "the first write makes issues.jsonl");
     const meta = JSON.parse(readFileSync(join(dir, ".beads", "metadata.json"), "utf8"));
     assert.deepEqual(meta, {
       database: "beads.db",
@@ -161,7 +161,7 @@ describe("initLedger", () => {
       last_bd_version: "9.9.9",
     });
     const ignored = readFileSync(join(dir, ".beads", ".gitignore"), "utf8").split("\n");
-    assert.ok(ignored.includes("beads.db") && !ignored.includes("issues.jsonl"));
+    assert.ok(ignored.includes("*.db") && ignored.includes("!*.jsonl") && !ignored.includes("issues.jsonl"));
     const ledger = openLedger(r.location);
     try {
       assert.equal(await ledger.getConfig("issue_prefix"), "demo");

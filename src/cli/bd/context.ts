@@ -75,6 +75,22 @@ export class BdContext {
     }
   }
 
+  /**
+   * The other end of an edge (dep add, --deps, link, relate): an `external:<project>:<capability>`
+   * reference is kept as written; anything else must name a bead here or, through routes.jsonl,
+   * in another ledger of the town ("no issue found" otherwise, as beads says).
+   */
+  async resolveRef(raw: string): Promise<string> {
+    const ref = raw.trim();
+    if (ref.startsWith("external:")) {
+      const parts = ref.split(":");
+      if (parts.length < 3 || !parts[1] || !parts.slice(2).join(":"))
+        throw new ValidationError(`invalid external reference "${ref}" (external:<project>:<capability>)`);
+      return ref;
+    }
+    return (await this.resolve(ref)).id;
+  }
+
   /** --actor, BEADS_ACTOR, BD_ACTOR, git user.name, $USER, "unknown". */
   actor(): string {
     if (this.opts.actor) return this.opts.actor;

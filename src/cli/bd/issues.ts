@@ -6,7 +6,7 @@ import type { CreateIssueInput, IssuePatch, LedgerStore } from "../../ledger/sto
 import { missingSections, parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
 import { feedback, one, pri, showIssue } from "./format.ts";
-import { collect, intArg, parseMetadata, readTextArg } from "./options.ts";
+import { collect, estimateArg, parseMetadata, readTextArg } from "./options.ts";
 import { act, type CommandGroup } from "./program.ts";
 
 function metadataArg(value: string): Record<string, unknown> {
@@ -50,7 +50,7 @@ function textFlag(opts: Record<string, unknown>, name: string, fileName: string)
 async function create(ctx: BdContext, args: string[], o: Record<string, unknown>) {
   const titleArg = args.join(" ").trim();
   const title = (o.title as string | undefined) ?? titleArg;
-  if (!title) throw new ValidationError('title is required (bd create "Title" or --title)');
+  if (!title) throw new ValidationError('title required (bd create "Title" or --title)');
   if (title.startsWith("--"))
     throw new ValidationError(`title "${title}" looks like a flag; put free text after --`);
   const store = ctx.ledger();
@@ -59,6 +59,9 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
     throw new ValidationError(`invalid wisp type "${o.wispType}" (valid: ${WISP_TYPES.join(", ")})`);
   }
   const specs = ((o.deps as string[] | undefined) ?? []).map(parseDepSpec);
+  // Every edge's other end must exist (or be an external: reference) before anything is stored.
+  for (const d of specs) d.id = d.reverse ? d.id : await ctx.resolveRef(d.id);
+  if (o.waitsFor) o.waitsFor = await ctx.resolveRef(o.waitsFor as string);
   const deps = specs.filter((d) => !d.reverse).map((d) => ({ type: d.type, depends_on_id: d.id }));
   const dependents = specs.filter((d) => d.reverse).map((d) => ({ type: d.type, issue_id: d.id }));
   if (o.waitsFor && o.waitsForGate !== "any-children") {
@@ -484,7 +487,7 @@ function addEditFlags(cmd: Command): Command {
     .option("-t, --type <type>", "issue type")
     .option("-a, --assignee <who>", "assignee")
     .option("--owner <who>", "owner (a person's email, for attribution)")
-    .option("-e, --estimate <minutes>", "time estimate in minutes", intArg("estimate"))
+    .option("-e, --estimate <minutes>", "time estimate in minutes", estimateArg)
     .option("--external-ref <ref>", "external reference (e.g. gh-9)")
     .option("--due <when>", "due date: +6h, +1d, +2w, tomorrow, 2026-01-15")
     .option("--defer <when>", "hide from bd ready until then (same formats as --due)")

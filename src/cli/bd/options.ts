@@ -25,6 +25,14 @@ export function intArg(name: string) {
   };
 }
 
+/** `-e/--estimate`: whole minutes, in the words beads uses when it is not. */
+export function estimateArg(value: string): number {
+  const n = Number(value.trim());
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0)
+    throw new ValidationError(`estimate must be a non-negative number of minutes (got "${value}")`);
+  return n;
+}
+
 /**
  * Reads text from a file path or stdin (`-`). Bytes that are not UTF-8 are refused with
  * one line naming the input, never turned into U+FFFD and stored.

@@ -30,7 +30,7 @@ async function depAdd(ctx: BdContext, args: string[], o: Record<string, unknown>
       await store.addDependency(
         {
           issue_id: rec.issue_id,
-          depends_on_id: rec.depends_on_id,
+          depends_on_id: await ctx.resolveRef(rec.depends_on_id),
           type: rec.type ?? "blocks",
           noCycleCheck: o.cycleCheck === false,
         },
@@ -48,7 +48,7 @@ async function depAdd(ctx: BdContext, args: string[], o: Record<string, unknown>
   const dep = await store.addDependency(
     {
       issue_id: args[0],
-      depends_on_id: target,
+      depends_on_id: await ctx.resolveRef(target),
       type,
       metadata: o.metadata as string | undefined,
       noCycleCheck: o.cycleCheck === false,
@@ -76,12 +76,11 @@ async function depRemove(ctx: BdContext, args: string[]) {
   need(args, 2, "dep remove <issue> <depends-on>");
   const store = ctx.ledger();
   const from = await store.resolveId(args[0]!);
-  // Removing an edge that is not there still succeeds, as in bd.
-  await store.removeDependency(from, args[1]!, ctx.actor());
-  if (ctx.json) return ctx.printJson({ status: "removed", issue_id: from, depends_on_id: args[1] });
-  ctx.out(
-    `✓ Removed dependency: ${await paren(ctx, from)} no longer depends on ${await paren(ctx, args[1]!)}`,
-  );
+  const to = await ctx.resolveRef(args[1]!);
+  // Removing an edge that is not there still succeeds, as in bd (both ends must exist).
+  await store.removeDependency(from, to, ctx.actor());
+  if (ctx.json) return ctx.printJson({ status: "removed", issue_id: from, depends_on_id: to });
+  ctx.out(`✓ Removed dependency: ${await paren(ctx, from)} no longer depends on ${await paren(ctx, to)}`);
 }
 
 async function depList(ctx: BdContext, args: string[], o: Record<string, unknown>) {
@@ -322,7 +321,7 @@ function registerRelations(program: Command): void {
         const edge = await ctx
           .ledger()
           .addDependency(
-            { issue_id: o.blocks as string, depends_on_id: args[0], type: "blocks" },
+            { issue_id: o.blocks as string, depends_on_id: await ctx.resolveRef(args[0]), type: "blocks" },
             ctx.actor(),
           );
         if (ctx.json) {

@@ -306,6 +306,8 @@ export function jsonlChangedOutside(db: Db, path: string, current = fingerprint(
     FINGERPRINT_KEY,
   )?.value;
   if (current === undefined || current === stored) return false;
+  // A database that never recorded an export (a fresh one beside a cloned file) takes the file in.
+  if (stored === undefined) return true;
   try {
     // Ours only if it was written on top of exactly the export the database still records.
     return readFileSync(pendingPath(path), "utf8") !== `${stored ?? ""} ${current}`;
@@ -359,6 +361,13 @@ export function refreshJsonl(
     }
   }
   out ??= fullJsonl(exportIssues(db, infraTypes, {}), kept);
+  if (current === undefined && out.length === 0) {
+    // Nothing to export and no file yet (a fresh `bd init`): the first issue creates it, as in beads.
+    db.run("DELETE FROM export_pending");
+    db.run("DELETE FROM local_metadata WHERE key IN (?, ?)", STALE_KEY, FINGERPRINT_KEY);
+    rmSync(pendingPath(path), { force: true });
+    return;
+  }
   // The new file's fingerprint goes to a side file before the rename: if this process dies
   // between the rename and the commit, the next command knows the file as its own export
   // (of committed issues; to be redone in full), not as issues that arrived through git.
