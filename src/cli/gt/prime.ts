@@ -110,6 +110,58 @@ export const primeGroup: GtGroup = {
       );
     const hooks = p.command("hooks").description("Agent runtime hooks (settings files outside your repos)");
     hooks
+      .command("list")
+      .description("Every managed hook settings file: role, agent, path and whether it is up to date")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx) => {
+          const { planHooks } = await import("../../sessions/hooks.ts");
+          const rows = planHooks(ctx.town()).map(({ wanted: _w, current: _c, ...r }) => r);
+          if (ctx.json) return ctx.printJson(rows);
+          const mark = { "up-to-date": "✓", stale: "≠", missing: "✗", skipped: "○" } as const;
+          for (const r of rows)
+            ctx.out(
+              `${mark[r.status]} ${r.target.padEnd(20)} ${(r.agent ?? "-").padEnd(10)} ${r.path ?? r.reason ?? ""}${r.status === "stale" || r.status === "missing" ? `  (${r.status}: gt hooks sync)` : ""}`,
+            );
+        }),
+      );
+    hooks
+      .command("diff [target]")
+      .description(
+        "What gt hooks sync would change (exit 1 when something would); a target is a label from gt hooks list",
+      )
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [target]) => {
+          const { lineDiff, planHooks } = await import("../../sessions/hooks.ts");
+          let rows = planHooks(ctx.town());
+          if (target !== undefined) {
+            const known = rows.map((r) => r.target);
+            rows = rows.filter((r) => r.target === target);
+            if (rows.length === 0)
+              throw new ValidationError(`unknown target "${target}" (targets: ${known.join(", ")})`);
+          }
+          const changes = rows
+            .filter((r) => r.status === "stale" || r.status === "missing")
+            .map((r) => ({
+              target: r.target,
+              path: r.path,
+              status: r.status,
+              diff: lineDiff(r.current ?? "", r.wanted ?? "").filter(
+                (l) => !(r.current === undefined && l === "- "),
+              ),
+            }));
+          if (ctx.json) ctx.printJson({ changes });
+          else if (changes.length === 0) ctx.out("✓ every hook settings file is up to date");
+          else
+            for (const c of changes) {
+              ctx.out(`━━ ${c.target}: ${c.path} (${c.status})`);
+              for (const l of c.diff) ctx.out(`  ${l}`);
+            }
+          return changes.length ? 1 : 0;
+        }),
+      );
+    hooks
       .command("sync")
       .description("Write every role's hook settings (Claude settings.json, Copilot hooks file)")
       .option("--json", "JSON output")

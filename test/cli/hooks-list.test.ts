@@ -1,0 +1,73 @@
+import "../helpers/isolation.ts";
+// gt hooks list and gt hooks diff: every managed hook settings file and how it stands
+// against what gt hooks sync writes, without writing anything.
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+
+interface Row {
+  target: string;
+  status: string;
+  path: string | null;
+  agent: string | null;
+}
+
+describe("gt hooks list and diff", () => {
+  let town: TestTown;
+
+  before(async () => {
+    town = await newTown("subprocess");
+    const r = await town.gt(["rig", "add", "alpha", makeRepo(join(town.scratch, "src")), "--mirror"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await town.gt(["hooks", "sync"])).code, 0);
+  });
+  after(async () => {
+    await town?.cleanup();
+  });
+
+  it("lists every target; after sync they are up to date and diff reports nothing", async () => {
+    const rows = await town.gtJson<Row[]>(["hooks", "list"]);
+    const targets = rows.map((r) => r.target);
+    for (const t of ["mayor", "deacon", "alpha/witness", "alpha/refinery", "alpha/polecats", "alpha/crew"])
+      assert.ok(targets.includes(t), `${t} in ${targets.join(", ")}`);
+    assert.ok(
+      rows.every((r) => r.status === "up-to-date" || r.status === "skipped"),
+      JSON.stringify(rows),
+    );
+    const diff = await town.gt(["hooks", "diff", "--json"]);
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.deepEqual(JSON.parse(diff.stdout), { changes: [] });
+  });
+
+  it("a hand-edited file is stale: diff shows the lines sync would change, and exits 1", async () => {
+    const mayor = (await town.gtJson<Row[]>(["hooks", "list"])).find((r) => r.target === "mayor")!;
+    assert.ok(mayor.path);
+    const original = readFileSync(mayor.path, "utf8");
+    // Someone emptied the hooks by hand (the file stays valid JSON).
+    const edited = `${JSON.stringify({ ...JSON.parse(original), hooks: {} }, null, 2)}\n`;
+    writeFileSync(mayor.path, edited);
+    const rows = await town.gtJson<Row[]>(["hooks", "list"]);
+    assert.equal(rows.find((r) => r.target === "mayor")!.status, "stale");
+    const diff = await town.gt(["hooks", "diff", "mayor", "--json"]);
+    assert.equal(diff.code, 1);
+    const { changes } = JSON.parse(diff.stdout) as { changes: Array<{ target: string; diff: string[] }> };
+    assert.deepEqual(
+      changes.map((c) => c.target),
+      ["mayor"],
+    );
+    assert.ok(
+      changes[0]!.diff.some((l) => l.startsWith("+ ") && l.includes("gt")),
+      changes[0]!.diff.join("\n"),
+    );
+    assert.ok(changes[0]!.diff.includes('-   "hooks": {}'), changes[0]!.diff.join("\n"));
+    assert.equal(readFileSync(mayor.path, "utf8"), edited, "diff writes nothing");
+    await town.gtJson(["hooks", "sync"]);
+    assert.equal(readFileSync(mayor.path, "utf8"), original, "sync puts it back");
+    const bad = await town.gt(["hooks", "diff", "nosuch"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /unknown target "nosuch"/);
+    assert.equal(bad.stderr.trim().split("\n").length, 1);
+  });
+});
