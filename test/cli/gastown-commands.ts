@@ -244,7 +244,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
     status: P,
     subs: { next: P, submit: P, retry: P, list: P, reject: P, status: P, "post-merge": P, integration: N },
   },
-  { name: "namepool", status: N, subs: { themes: N, set: N, add: N, reset: N, create: N, delete: N } },
+  { name: "namepool", status: P, subs: { themes: P, set: P, add: P, reset: N, create: N, delete: N } },
   { name: "notify", status: P },
   { name: "nudge", status: P },
   { name: "orphans", status: P, subs: { kill: P, procs: P } },
@@ -355,7 +355,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "version", status: P },
   { name: "vitals", status: P },
   { name: "warrant", status: N, subs: { file: N, list: N, execute: N } },
-  { name: "whoami", status: N },
+  { name: "whoami", status: P },
   { name: "witness", status: P, subs: { start: P, stop: P, restart: P, status: P, attach: P } },
   {
     name: "wl",

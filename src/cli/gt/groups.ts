@@ -42,6 +42,7 @@ export const GT_GROUPS: LazyGtGroup[] = [
     names: ["orphans", "prune-branches", "cleanup"],
     load: async () => (await import("./orphans.ts")).orphansGroup,
   },
+  { names: ["whoami", "namepool"], load: async () => (await import("./workspace.ts")).workspaceGroup },
   { names: ["demo"], load: async () => (await import("./demo.ts")).demoGroup },
   { names: ["doctor"], load: async () => (await import("./doctor.ts")).doctorGroup },
   {

@@ -1,0 +1,136 @@
+// gt whoami (who gt takes you for: mail, bead writes) and gt namepool (a rig's polecat names).
+import type { Command } from "commander";
+import { ValidationError } from "../../errors.ts";
+import { addressOf, callerActor, identityFromEnv, identityFromPath } from "../../town/identity.ts";
+import { themeMembers, themeNames } from "../../town/namepool.ts";
+import { addPoolName, type RigPool, rigPool, setRigTheme } from "../../town/namepool-config.ts";
+import type { GtContext } from "./context.ts";
+import { act, type GtGroup } from "./program.ts";
+
+const ENV_KEYS = ["GT_ROLE", "GT_RIG", "GT_POLECAT", "GT_CREW", "BD_ACTOR"];
+
+function whoami(ctx: GtContext) {
+  const town = ctx.town();
+  const fromEnv = identityFromEnv(ctx.env);
+  const fromPath = fromEnv ? undefined : identityFromPath(town.root, ctx.cwd);
+  const id = fromEnv ?? fromPath;
+  const identity = callerActor(town.root, ctx.env, ctx.cwd);
+  const source = fromEnv ? "env" : fromPath ? "cwd" : ctx.env.BD_ACTOR ? "BD_ACTOR" : "user";
+  const env = Object.fromEntries(ENV_KEYS.filter((k) => ctx.env[k]).map((k) => [k, ctx.env[k]!]));
+  if (ctx.json)
+    return ctx.printJson({
+      identity,
+      source,
+      role: id?.role ?? null,
+      rig: id?.rig ?? null,
+      name: id?.name ?? null,
+      town: town.root,
+      env,
+    });
+  ctx.out(`Identity: ${identity}`);
+  if (source === "env")
+    ctx.out(
+      `Source: ${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`,
+    );
+  else if (source === "cwd")
+    ctx.out(`Source: the working directory (${addressOf(id!)}'s workspace; no GT_ROLE set)`);
+  else if (source === "BD_ACTOR") ctx.out("Source: BD_ACTOR (no GT_ROLE set, not in an agent's workspace)");
+  else
+    ctx.out("Source: your login name (no GT_ROLE set, not in an agent's workspace: a person at a terminal)");
+}
+
+/** --rig, else the rig the caller is in, else the town's only rig. */
+function rigOf(ctx: GtContext, opts: Record<string, unknown>): string {
+  const town = ctx.town();
+  if (opts.rig) return town.rig(opts.rig as string).name;
+  const here = identityFromEnv(ctx.env)?.rig ?? identityFromPath(town.root, ctx.cwd)?.rig;
+  if (here) return here;
+  const rigs = town.rigNames();
+  if (rigs.length === 1) return rigs[0]!;
+  throw new ValidationError("not in a rig: pass --rig <rig>");
+}
+
+function printPool(ctx: GtContext, p: RigPool): void {
+  ctx.out(
+    `Rig ${p.rig}: theme ${p.theme}${p.custom ? " (the rig's own list of names)" : ""}, ${p.names.length} names`,
+  );
+  ctx.out(`  in use: ${p.in_use.length ? p.in_use.join(", ") : "none"}`);
+  const free = p.names.filter((n) => !p.in_use.includes(n));
+  ctx.out(`  next: ${free.slice(0, 5).join(", ") || "numbers (the pool is used up)"}`);
+}
+
+function registerNamepool(p: Command): void {
+  const np = p
+    .command("namepool")
+    .description("A rig's polecat name pool: show it, list themes, switch theme, add names")
+    .option("--rig <rig>", "the rig (default: the one you are in)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, _a, opts) => {
+        const pool = rigPool(ctx.town(), rigOf(ctx, opts));
+        if (ctx.json) return ctx.printJson(pool);
+        printPool(ctx, pool);
+      }),
+    );
+  const rigOpt = (o: Record<string, unknown>) => ({ ...o, rig: o.rig ?? np.opts().rig });
+  np.command("themes [theme]")
+    .description("The built-in themes (or one theme's names)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [theme]) => {
+        if (theme) {
+          const names = themeMembers(theme);
+          if (!names)
+            throw new ValidationError(`unknown theme "${theme}" (themes: ${themeNames().join(", ")})`);
+          if (ctx.json) return ctx.printJson({ theme, names });
+          return ctx.out(`${theme}: ${names.join(", ")}`);
+        }
+        const rows = themeNames().map((t) => ({
+          theme: t,
+          names: themeMembers(t)!.length,
+          first: themeMembers(t)!.slice(0, 5),
+        }));
+        if (ctx.json) return ctx.printJson(rows);
+        for (const r of rows) ctx.out(`${r.theme.padEnd(10)} ${r.names} names: ${r.first.join(", ")}, …`);
+      }),
+    );
+  np.command("set <theme>")
+    .description("Switch the rig's pool to a built-in theme (polecats already named keep their names)")
+    .option("--rig <rig>", "the rig (default: the one you are in)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [theme], o) => {
+        const pool = setRigTheme(ctx.town(), rigOf(ctx, rigOpt(o)), theme!);
+        if (ctx.json) return ctx.printJson(pool);
+        ctx.out(`✓ Rig ${pool.rig} now names new polecats from ${pool.theme}`);
+      }),
+    );
+  np.command("add <name>")
+    .description("Add a name to the rig's pool")
+    .option("--rig <rig>", "the rig (default: the one you are in)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name], o) => {
+        const r = addPoolName(ctx.town(), rigOf(ctx, rigOpt(o)), name!);
+        if (ctx.json) return ctx.printJson({ ...r.pool, added: r.added });
+        ctx.out(
+          r.added
+            ? `✓ Added ${name} to ${r.pool.rig}'s pool`
+            : `○ ${name} is already in ${r.pool.rig}'s pool`,
+        );
+      }),
+    );
+}
+
+export const workspaceGroup: GtGroup = {
+  names: ["whoami", "namepool"],
+  register(p: Command) {
+    p.command("whoami")
+      .description("Who gt takes you for (mail, bead writes) and how it decided")
+      .option("--json", "JSON output")
+      .action(act(async (ctx) => whoami(ctx)));
+    registerNamepool(p);
+  },
+};

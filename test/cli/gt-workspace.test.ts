@@ -1,0 +1,89 @@
+// gt whoami and gt namepool against a real town: who gt takes you for (GT_ROLE, the working
+// directory, else your login name), and a rig's polecat names shown, switched and extended
+// (a sling then names its polecat from the new pool).
+import "../helpers/isolation.ts";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { addBareRig, newTown, slingNew, type TestTown } from "../helpers/town.ts";
+
+interface Who {
+  identity: string;
+  source: string;
+  role: string | null;
+  rig: string | null;
+  name: string | null;
+}
+
+interface Pool {
+  rig: string;
+  theme: string;
+  custom: boolean;
+  names: string[];
+  in_use: string[];
+  added?: boolean;
+}
+
+describe("gt whoami, gt namepool", () => {
+  let town: TestTown;
+
+  before(async () => {
+    town = await newTown("subprocess");
+    await addBareRig(town, "alpha");
+    const crew = await town.gt(["crew", "add", "max", "--rig", "alpha"]);
+    assert.equal(crew.code, 0, crew.stderr);
+  });
+  after(async () => town?.cleanup());
+
+  it("gt whoami: GT_ROLE first, then the working directory, else the person at the terminal", async () => {
+    const env = await town.gtJson<Who>(["whoami"], {
+      env: { GT_ROLE: "polecat", GT_RIG: "alpha", GT_POLECAT: "toast" },
+    });
+    assert.deepEqual(
+      [env.identity, env.source, env.role, env.rig, env.name],
+      ["alpha/polecats/toast", "env", "polecat", "alpha", "toast"],
+    );
+    const cwd = await town.gtJson<Who>(["whoami"], { cwd: join(town.root, "alpha", "crew", "max") });
+    assert.deepEqual([cwd.identity, cwd.source, cwd.role], ["alpha/crew/max", "cwd", "crew"]);
+    const person = await town.gtJson<Who>(["whoami"], { env: { BD_ACTOR: "", USER: "alice" } });
+    assert.deepEqual([person.identity, person.source, person.role], ["alice", "user", null]);
+    const text = await town.gt(["whoami"], { env: { GT_ROLE: "mayor" } });
+    assert.equal(text.stdout, "Identity: mayor\nSource: GT_ROLE=mayor\n");
+  });
+
+  it("gt namepool shows, switches and extends a rig's pool, and slings use it", async () => {
+    const pool = await town.gtJson<Pool>(["namepool", "--rig", "alpha"]);
+    assert.deepEqual([pool.theme, pool.custom, pool.names.length, pool.in_use], ["mad-max", false, 50, []]);
+    const themes = await town.gtJson<Array<{ theme: string }>>(["namepool", "themes"]);
+    assert.ok(themes.some((t) => t.theme === "minerals"));
+
+    const set = await town.gtJson<Pool>(["namepool", "set", "minerals", "--rig", "alpha"]);
+    assert.equal(set.theme, "minerals");
+    assert.equal(set.names[0], "obsidian");
+    const added = await town.gtJson<Pool>(["namepool", "add", "zed"], { cwd: join(town.root, "alpha") });
+    assert.deepEqual(
+      [added.added, added.custom, added.names.length, added.names.at(-1)],
+      [true, true, 51, "zed"],
+    );
+    const again = await town.gtJson<Pool>(["namepool", "add", "zed", "--rig", "alpha"]);
+    assert.equal(again.added, false);
+
+    const slung = await slingNew(town, "alpha", "Named from minerals");
+    assert.equal(slung.polecat, "obsidian");
+    const after1 = await town.gtJson<Pool>(["namepool", "--rig", "alpha"]);
+    assert.deepEqual(after1.in_use, ["obsidian"]);
+
+    for (const [args, message] of [
+      [["namepool", "set", "nosuch", "--rig", "alpha"], /unknown theme "nosuch"/],
+      [["namepool", "add", "Bad-Name", "--rig", "alpha"], /invalid polecat name "Bad-Name"/],
+      [["namepool", "add", "witness", "--rig", "alpha"], /invalid polecat name "witness"/],
+      [["namepool", "--rig", "nosuch"], /unknown rig "nosuch"/],
+      [["namepool", "themes", "nosuch"], /unknown theme "nosuch"/],
+    ] as const) {
+      const r = await town.gt([...args]);
+      assert.equal(r.code, 1, args.join(" "));
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split("\n").length, 1);
+    }
+  });
+});
