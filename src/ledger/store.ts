@@ -277,6 +277,8 @@ export interface LedgerStore {
   claimIssue(id: string, actor: string): Promise<Issue>;
   closeIssue(id: string, opts: CloseOptions, actor: string): Promise<CloseResult>;
   reopenIssue(id: string, reason: string | undefined, actor: string): Promise<Issue>;
+  /** Moves an issue to a new ID (edges, labels, comments, events follow; other issues' text too). */
+  renameIssue(oldId: string, newId: string, actor: string): Promise<{ issue: Issue; updated: string[] }>;
   planDelete(id: string): Promise<DeletePlan>;
   deleteIssue(id: string, actor: string): Promise<DeletePlan>;
 

@@ -6,12 +6,14 @@ import { GATE } from "./gate.ts";
 import { GUIDE } from "./guide.ts";
 import { ISSUES } from "./issues.ts";
 import { MOL } from "./mol.ts";
+import { MORE_ISSUES } from "./more-issues.ts";
 import type { CommandGroup } from "./program.ts";
 import { QUERIES } from "./queries.ts";
 import { RELATIONS } from "./relations.ts";
 
 export const BD_GROUPS: CommandGroup[] = [
   ISSUES,
+  MORE_ISSUES,
   QUERIES,
   RELATIONS,
   FORMULA,

@@ -93,6 +93,7 @@ import {
   STALE_KEY,
 } from "./export.ts";
 import { buildWhere, likeEscape, orderBy } from "./filters.ts";
+import { renameIssueRows } from "./rename.ts";
 import {
   INSERT_ISSUE_SQL,
   ISSUE_COLUMN_LIST_I,
@@ -1573,6 +1574,21 @@ export class SqliteLedger implements LedgerStore {
       }
     });
     return plan;
+  }
+
+  /** bd rename: the issue moves to `newId` with everything attached; mentions in other issues follow. */
+  async renameIssue(
+    oldId: string,
+    newId: string,
+    actor: string,
+  ): Promise<{ issue: Issue; updated: string[] }> {
+    return this.write(() => {
+      const from = this.resolveIdSync(oldId);
+      const updated = renameIssueRows(this.db, from, newId.trim(), this.now());
+      this.event(newId.trim(), "updated", actor, from, newId.trim(), "renamed");
+      this.blocking.recomputeAll();
+      return { issue: this.mustGet(newId.trim()), updated };
+    });
   }
 
   // ---------------------------------------------------------------- dependencies
