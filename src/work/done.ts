@@ -52,6 +52,8 @@ export interface DoneOptions {
   actor?: string;
   /** Why (ESCALATED: what help is needed; default: the bead's latest comment). */
   message?: string;
+  /** The merge request's priority (0-4; default: the bead's). */
+  priority?: number;
 }
 
 export interface DoneResult {
@@ -474,7 +476,7 @@ async function finishWork(
               ...(typeof meta.convoy === "string" ? { convoy: meta.convoy } : {}),
               retry_count: 0,
             },
-            issue.priority,
+            opts.priority ?? issue.priority,
             actor,
           );
           testPause("done:mr-filed");

@@ -4,7 +4,16 @@ import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { addBareRig, bdOk, git, newTown, type TestTown } from "../helpers/town.ts";
+import {
+  addBareRig,
+  bdOk,
+  commitIn,
+  git,
+  mergeRequestBeads,
+  newTown,
+  slingNew,
+  type TestTown,
+} from "../helpers/town.ts";
 
 describe("gt dispatch flags: ready --rig, hook status, unsling --dry-run/--force", () => {
   let town: TestTown;
@@ -133,5 +142,22 @@ describe("gt dispatch flags: ready --rig, hook status, unsling --dry-run/--force
       .metadata;
     assert.equal(meta.base_branch, "develop");
     assert.equal(meta.no_merge, true);
+  });
+
+  it("gt done --priority sets the merge request's priority; a bad one is refused before anything happens", async () => {
+    const s = await slingNew(town, "alpha", "Urgent fix", ["-p", "3"]);
+    commitIn(s.work_dir, "fix.txt", "fix\n");
+    const env = { GT_ROLE: "polecat", GT_RIG: "alpha", GT_POLECAT: s.polecat };
+    const bad = await town.gt(["done", "--priority", "7"], { cwd: s.work_dir, env });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--priority wants 0-4, not "7"/);
+    assert.equal((await status(s.bead)).status, "hooked", "nothing happened");
+    const r = await town.gt(["done", "-p", "0", "--json"], { cwd: s.work_dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const mrId = (JSON.parse(r.stdout) as { merge_request: string }).merge_request;
+    const mr = (await mergeRequestBeads<{ id: string; priority: number }>(town, rigDir)).find(
+      (m) => m.id === mrId,
+    );
+    assert.equal(mr?.priority, 0);
   });
 });

@@ -37,6 +37,7 @@ export const doneGroup: GtGroup = {
         "-m, --message <text>",
         "ESCALATED: what help you need (default: your latest comment on the bead)",
       )
+      .option("-p, --priority <n>", "the merge request's priority, 0-4 (default: the bead's)")
       .option("--json", "JSON output")
       .hook("preAction", () => recoverWorkingDirectory(process.env))
       .action(
@@ -44,6 +45,9 @@ export const doneGroup: GtGroup = {
           const status = ((opts.status as string | undefined) ?? "COMPLETED").toUpperCase();
           if (!(DONE_STATUSES as readonly string[]).includes(status))
             throw new ValidationError(`unknown status "${opts.status}" (use ${DONE_STATUSES.join(", ")})`);
+          const priority = opts.priority === undefined ? undefined : String(opts.priority);
+          if (priority !== undefined && !/^[0-4]$/.test(priority))
+            throw new ValidationError(`--priority wants 0-4, not "${priority}"`);
           const r = await runDone(ctx.town(), {
             cwd: ctx.cwd,
             env: ctx.env,
@@ -51,6 +55,7 @@ export const doneGroup: GtGroup = {
             issue: opts.issue as string | undefined,
             target: opts.target as string | undefined,
             message: opts.message as string | undefined,
+            ...(priority !== undefined ? { priority: Number(priority) } : {}),
           });
           // The refinery hears of the new merge request now rather than at its next poll.
           if (r.merge_request && !r.already_submitted)
