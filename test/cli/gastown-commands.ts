@@ -256,7 +256,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
     status: P,
     subs: {
       list: P,
-      add: N,
+      add: P,
       remove: P,
       status: P,
       "git-state": P,

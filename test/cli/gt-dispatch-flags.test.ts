@@ -160,4 +160,24 @@ describe("gt dispatch flags: ready --rig, hook status, unsling --dry-run/--force
     );
     assert.equal(mr?.priority, 0);
   });
+
+  it("gt polecat add creates a polecat identity, as gt polecat identity add does", async () => {
+    const r = await town.gtJson<{ address: string; rig: string; name: string }>([
+      "polecat",
+      "add",
+      "alpha",
+      "nux",
+    ]);
+    assert.deepEqual([r.address, r.rig, r.name], ["alpha/polecats/nux", "alpha", "nux"]);
+    const ids = await town.gtJson<Array<{ name: string }>>(["polecat", "identity", "list", "alpha"]);
+    assert.ok(ids.some((i) => i.name === "nux"));
+    for (const [args, message] of [
+      [["polecat", "add", "alpha", "Bad-Name"], /invalid polecat name "Bad-Name"/],
+      [["polecat", "add", "nosuch", "x"], /unknown rig "nosuch"/],
+    ] as const) {
+      const bad = await town.gt([...args]);
+      assert.equal(bad.code, 1, args.join(" "));
+      assert.match(bad.stderr, message);
+    }
+  });
 });

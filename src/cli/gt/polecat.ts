@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { addressOf, callerActor } from "../../town/identity.ts";
 import { polecatNames } from "../../town/roster.ts";
+import { addIdentity } from "../../work/polecat-identity.ts";
 import { listPolecats, nukePolecat, type PolecatInfo, polecatId, polecatInfo } from "../../work/polecats.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
@@ -48,6 +49,27 @@ export const polecatGroup: GtGroup = {
   names: ["polecat", "polecats"],
   register(p: Command) {
     const pc = p.command("polecat").alias("polecats").description("A rig's worker agents");
+    // Gas Town's older spelling of `gt polecat identity add`, kept there for scripts.
+    pc.command("add <rig> [name]")
+      .description("Create a polecat identity (the same as gt polecat identity add): its name and agent bead")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [given, name]) => {
+          const town = ctx.town();
+          const rig = town.rig((given ?? "").replace(/\/+$/, "")).name;
+          const r = await addIdentity(
+            town,
+            ctx.provider(),
+            rig,
+            name,
+            callerActor(town.root, ctx.env, ctx.cwd),
+          );
+          if (ctx.json) return ctx.printJson(r);
+          ctx.out(
+            `✓ ${r.address} (agent bead ${r.agent_bead}); gt sling <bead> ${r.rig}/${r.name} gives it work`,
+          );
+        }),
+      );
     pc.command("list [rig]")
       .alias("ls")
       .description("Polecats with their state (working, idle, done, stuck, zombie) and hook")
