@@ -5,17 +5,21 @@ import { FORMULA } from "./formula.ts";
 import { GATE } from "./gate.ts";
 import { GUIDE } from "./guide.ts";
 import { ISSUES } from "./issues.ts";
+import { MEMORY_GROUP } from "./memory.ts";
 import { MOL } from "./mol.ts";
 import { MORE_ISSUES } from "./more-issues.ts";
 import type { CommandGroup } from "./program.ts";
 import { QUERIES } from "./queries.ts";
 import { RELATIONS } from "./relations.ts";
+import { VIEWS } from "./views.ts";
 
 export const BD_GROUPS: CommandGroup[] = [
   ISSUES,
   MORE_ISSUES,
   QUERIES,
   RELATIONS,
+  VIEWS,
+  MEMORY_GROUP,
   FORMULA,
   MOL,
   GATE,

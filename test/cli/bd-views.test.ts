@@ -1,0 +1,99 @@
+import "../helpers/isolation.ts";
+// beads' views (statuses, types, history, where, info) and its key-value store and
+// memories (kv, remember, recall, memories, forget), kept in the ledger's config.
+import assert from "node:assert/strict";
+import { realpathSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { bd, bdJson, createIssue, freshLedger } from "../helpers/bd.ts";
+
+describe("bd views", { concurrency: true }, () => {
+  it("statuses and types list the built-in and configured vocabulary", async (t) => {
+    const l = await freshLedger();
+    t.after(l.cleanup);
+    const plain = await bdJson<{ built_in_statuses: Array<{ name: string; category: string }> }>(l.dir, [
+      "statuses",
+    ]);
+    assert.ok(plain.built_in_statuses.some((s) => s.name === "in_progress" && s.category === "wip"));
+    assert.equal((plain as Record<string, unknown>).custom_statuses, undefined);
+    await bd(l.dir, ["config", "set", "status.custom", "review:wip"]);
+    await bd(l.dir, ["config", "set", "types.custom", "widget"]);
+    const s = await bdJson<{ custom_statuses: Array<{ name: string; category: string }> }>(l.dir, [
+      "statuses",
+    ]);
+    assert.deepEqual(s.custom_statuses, [{ name: "review", category: "wip" }]);
+    const ty = await bdJson<{ core_types: Array<{ name: string }>; custom_types: string[] }>(l.dir, [
+      "types",
+    ]);
+    assert.ok(ty.core_types.some((x) => x.name === "bug"));
+    assert.deepEqual(ty.custom_types, ["widget"]);
+    assert.match((await bd(l.dir, ["types"])).stdout, /Configured custom types:\n {2}widget/);
+  });
+
+  it("history lists a bead's events, newest first; where and info name the ledger", async (t) => {
+    const l = await freshLedger();
+    t.after(l.cleanup);
+    const id = await createIssue(l.dir, "Thing");
+    await bd(l.dir, ["update", id, "-s", "in_progress"]);
+    const events = await bdJson<Array<{ event_type: string; new_value?: string }>>(l.dir, ["history", id]);
+    assert.deepEqual(
+      events.map((e) => e.event_type),
+      ["status_changed", "created"],
+    );
+    assert.equal((await bdJson<unknown[]>(l.dir, ["history", id, "--limit", "1"])).length, 1);
+    assert.match((await bd(l.dir, ["history", "t-none"])).stderr, /no issue found/);
+    const beads = join(realpathSync(l.dir), ".beads");
+    const w = await bdJson<{ path: string; prefix: string; database_path: string }>(l.dir, ["where"]);
+    assert.equal(realpathSync(w.path), beads);
+    assert.equal(w.prefix, "t");
+    const info = await bdJson<{ database_path: string; issue_count: number; mode: string }>(l.dir, ["info"]);
+    assert.equal(info.issue_count, 1);
+    assert.equal(realpathSync(info.database_path), join(beads, "beads.db"));
+  });
+});
+
+describe("bd kv and memories", { concurrency: true }, () => {
+  it("kv set/get/list/clear; a missing key exits 1", async (t) => {
+    const l = await freshLedger();
+    t.after(l.cleanup);
+    assert.match((await bd(l.dir, ["kv", "set", "flag", "on"])).stdout, /Set flag = on/);
+    assert.equal((await bd(l.dir, ["kv", "get", "flag"])).stdout, "on\n");
+    const list = await bdJson<Record<string, string>>(l.dir, ["kv", "list"]);
+    assert.equal(list.flag, "on");
+    const missing = await bd(l.dir, ["kv", "get", "nope", "--json"]);
+    assert.equal(missing.code, 1);
+    assert.equal((JSON.parse(missing.stdout) as { found: boolean }).found, false);
+    assert.match((await bd(l.dir, ["kv", "set", "export.x", "1"])).stderr, /reserved prefix "export\."/);
+    await bd(l.dir, ["kv", "clear", "flag"]);
+    assert.equal((await bd(l.dir, ["kv", "get", "flag"])).code, 1);
+  });
+
+  it("remember derives a key, recall and memories find it, forget removes it", async (t) => {
+    const l = await freshLedger();
+    t.after(l.cleanup);
+    const r = await bdJson<{ key: string; action: string }>(l.dir, [
+      "remember",
+      "Always run tests with -race flag",
+    ]);
+    assert.deepEqual([r.key, r.action], ["always-run-tests-with-race-flag", "remembered"]);
+    const again = await bdJson<{ action: string }>(l.dir, [
+      "remember",
+      "Use -race always",
+      "--key",
+      "always-run-tests-with-race-flag",
+    ]);
+    assert.equal(again.action, "updated");
+    await bd(l.dir, ["remember", "auth uses JWT", "--key", "auth-jwt"]);
+    assert.equal((await bd(l.dir, ["recall", "auth-jwt"])).stdout, "auth uses JWT\n");
+    const found = await bdJson<Record<string, string>>(l.dir, ["memories", "jwt"]);
+    assert.deepEqual(
+      Object.keys(found).filter((k) => k !== "schema_version"),
+      ["auth-jwt"],
+    );
+    assert.match((await bd(l.dir, ["forget", "auth-jwt"])).stdout, /Forgot \[auth-jwt\]/);
+    const gone = await bd(l.dir, ["recall", "auth-jwt"]);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /No memory with key "auth-jwt"/);
+    assert.equal((await bd(l.dir, ["forget", "auth-jwt"])).code, 1);
+  });
+});
