@@ -1,6 +1,7 @@
 // The one session-start pipeline every role goes through: resolve the agent preset,
 // install its hooks, build the command, the environment and the startup "beacon", start
 // it on the town's runtime provider, and wait until it is ready (or report why it died).
+
 import { closeSync, existsSync, openSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -9,6 +10,7 @@ import { EVENTS_FILE, logEvent } from "../events/log.ts";
 import { lazyCrypto } from "../lazy.ts";
 import { gtExecutable } from "../package-paths.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
+import { accountForNewSession } from "../town/accounts.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { type AgentConfig, expandAgentEnv, type StartupScreen } from "../town/agent-presets.ts";
 import { resolveAgent } from "../town/agent-resolve.ts";
@@ -165,6 +167,9 @@ export async function startAgentSession(
   const command = [cfg.command === "gt" ? gtExecutable() : cfg.command, ...args];
 
   const runId = lazyCrypto().randomUUID();
+  // Claude sessions run on the town's account (gt account): the default, or an available one
+  // when the default is rate-limited (gt quota). An agent's own env may still name its dir.
+  const account = cfg.provider === "claude" ? accountForNewSession(town) : undefined;
   const env = {
     ...buildAgentEnv({
       townRoot: town.root,
@@ -179,6 +184,7 @@ export async function startAgentSession(
       gitEmail: town.townJson().owner || undefined,
     }),
     ...runtimeSelection(process.env),
+    ...(account ? { CLAUDE_CONFIG_DIR: account.config_dir } : {}),
     ...agentEnv,
     ...hooks.env,
   };
@@ -189,7 +195,13 @@ export async function startAgentSession(
     await recordAgentFacts(
       facts,
       agentBeadIdOf(id, rigPrefix),
-      { agent: resolved.name, session, run_id: runId, last_started: new Date().toISOString() },
+      {
+        agent: resolved.name,
+        session,
+        run_id: runId,
+        last_started: new Date().toISOString(),
+        account: account?.handle ?? null,
+      },
       addressOf(id),
     );
   } finally {

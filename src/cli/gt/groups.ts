@@ -29,6 +29,7 @@ export const GT_GROUPS: LazyGtGroup[] = [
     load: async () => (await import("./nudge.ts")).nudgeGroup,
   },
   { names: ["escalate"], load: async () => (await import("./escalate.ts")).escalateGroup },
+  { names: ["account", "quota"], load: async () => (await import("./account.ts")).accountGroup },
   {
     names: ["notify", "resume", "callbacks"],
     load: async () => (await import("./callbacks.ts")).callbacksGroup,
