@@ -304,7 +304,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
       dock: P,
       undock: P,
       config: P,
-      settings: N,
+      settings: P,
       add: P,
       boot: P,
       list: P,

@@ -3,6 +3,7 @@
 // (a sling then names its polecat from the new pool).
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { addBareRig, newTown, slingNew, type TestTown } from "../helpers/town.ts";
@@ -85,5 +86,46 @@ describe("gt whoami, gt namepool", () => {
       assert.match(r.stderr, message);
       assert.equal(r.stderr.trim().split("\n").length, 1);
     }
+  });
+
+  it("gt rig settings shows, sets and unsets key paths; a value the file cannot hold is refused", async () => {
+    const file = join(town.root, "alpha", "settings", "config.json");
+    const set = await town.gt(["rig", "settings", "set", "alpha", "merge_queue.test_command", "npm test"]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout, '✓ alpha: merge_queue.test_command = "npm test"\n');
+    await town.gtJson(["rig", "settings", "set", "alpha", "namepool.max_before_numbering", "30"]);
+    assert.equal(
+      await town.gtJson<number>(["rig", "settings", "show", "alpha", "namepool.max_before_numbering"]),
+      30,
+    );
+    const whole = await town.gtJson<{ merge_queue: { test_command: string } }>([
+      "rig",
+      "settings",
+      "show",
+      "alpha",
+    ]);
+    assert.equal(whole.merge_queue.test_command, "npm test");
+
+    const before = readFileSync(file, "utf8");
+    for (const [args, message] of [
+      [["set", "alpha", "namepool.max_before_numbering", "-3"], /namepool\.max_before_numbering/],
+      [["set", "alpha", "version", "5"], /version is the file's own/],
+      [["set", "alpha", "merge_queue.test_command.x", "1"], /test_command holds a value/],
+      [["set", "alpha", "bad key", "1"], /invalid key path "bad key"/],
+      [["unset", "alpha", "nosuch.key"], /nosuch\.key is not set/],
+      [["show", "alpha", "nosuch"], /nosuch is not set/],
+      [["show", "nosuch"], /unknown rig "nosuch"/],
+    ] as const) {
+      const r = await town.gt(["rig", "settings", ...args]);
+      assert.equal(r.code, 1, args.join(" "));
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split("\n").length, 1);
+    }
+    assert.equal(readFileSync(file, "utf8"), before, "refused changes leave the file as it was");
+
+    const unset = await town.gt(["rig", "settings", "unset", "alpha", "merge_queue.test_command"]);
+    assert.equal(unset.code, 0, unset.stderr);
+    const gone = await town.gt(["rig", "settings", "show", "alpha", "merge_queue.test_command"]);
+    assert.equal(gone.code, 1);
   });
 });

@@ -2,7 +2,7 @@
 // park/unpark, dock/undock (a held rig gets no sessions and no work).
 import type { Command } from "commander";
 import { type AgentStatus, agentStatuses } from "../../agents/inventory.ts";
-import { ConflictError } from "../../errors.ts";
+import { ConflictError, ValidationError } from "../../errors.ts";
 import { mergeQueueKey, mergeQueueSettings, writeMergeQueueSetting } from "../../refinery/config.ts";
 import { activeEstop } from "../../town/estop.ts";
 import { callerActor } from "../../town/identity.ts";
@@ -16,6 +16,13 @@ import {
   rigHold,
   rigSummary,
 } from "../../town/rig.ts";
+import {
+  rigSetting,
+  rigSettings,
+  setRigSetting,
+  settingValue,
+  unsetRigSetting,
+} from "../../town/rig-settings-edit.ts";
 import { daemonLiveness } from "../../watch/daemon-files.ts";
 import { holdRig, releaseRig, restartRig, startRig, stopRig } from "../../watch/rig-lifecycle.ts";
 import type { ServiceResult } from "../../watch/town-lifecycle.ts";
@@ -129,9 +136,55 @@ export const rigGroup: GtGroup = {
         }),
       );
     registerConfig(rig);
+    registerSettings(rig);
     registerLifecycle(rig);
   },
 };
+
+/** gt rig settings show/set/unset: settings/config.json by key path (src/town/rig-settings-edit.ts). */
+function registerSettings(rig: Command): void {
+  const settings = rig
+    .command("settings")
+    .description("A rig's settings/config.json, by key path: show, set, unset");
+  settings
+    .command("show <rig> [key]")
+    .alias("get")
+    .description("The whole file, or one key path's value (e.g. namepool.style)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name, key]) => {
+        const value = key ? rigSetting(ctx.town(), name!, key) : rigSettings(ctx.town(), name!);
+        if (key && value === undefined)
+          throw new ValidationError(`${key} is not set in rig ${name}'s settings`);
+        if (ctx.json) return ctx.printJson(value);
+        ctx.out(typeof value === "string" ? oneLine(value) : JSON.stringify(value, null, 2));
+      }),
+    );
+  settings
+    .command("set <rig> <key> <value>")
+    .description(
+      "Set a key path (the value is JSON when it parses, else text); refused if the file would be invalid",
+    )
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name, key, raw]) => {
+        const s = setRigSetting(ctx.town(), name!, key!, settingValue(raw!));
+        if (ctx.json) return ctx.printJson(s);
+        ctx.out(`✓ ${name}: ${key} = ${JSON.stringify(rigSetting(ctx.town(), name!, key!))}`);
+      }),
+    );
+  settings
+    .command("unset <rig> <key>")
+    .description("Remove a key path")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name, key]) => {
+        const s = unsetRigSetting(ctx.town(), name!, key!);
+        if (ctx.json) return ctx.printJson(s);
+        ctx.out(`✓ ${name}: ${key} unset`);
+      }),
+    );
+}
 
 /** One line per agent (or the JSON list); 1 when one of them failed. */
 function printRows(ctx: GtContext, rows: ServiceResult[], indent = ""): number {
