@@ -19,7 +19,7 @@ export interface GastownCommand {
 const omit = (reason: string): Coverage => ({ omitted: reason });
 
 export const GASTOWN_COMMANDS: GastownCommand[] = [
-  { name: "account", status: N, subs: { list: N, add: N, default: N, status: N, switch: N } },
+  { name: "account", status: P, subs: { list: P, add: P, default: P, status: P, switch: P } },
   { name: "activity", status: P, subs: { emit: P } },
   { name: "agents", status: P, subs: { state: P, list: P, menu: N, check: P, fix: P } },
   { name: "assign", status: P },
@@ -271,7 +271,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   },
   { name: "prime", status: P },
   { name: "prune-branches", status: P },
-  { name: "quota", status: N, subs: { status: N, scan: N, rotate: N, clear: N, watch: N } },
+  { name: "quota", status: P, subs: { status: P, scan: P, rotate: P, clear: P, watch: N } },
   { name: "ready", status: P },
   { name: "reaper", status: N, subs: { databases: N, scan: N, reap: N, purge: N, "auto-close": N, run: N } },
   {
