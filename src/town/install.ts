@@ -172,3 +172,29 @@ export async function installTown(path: string, opts: InstallOptions): Promise<I
   }
   return { root, name, created, kept, git: isRepo };
 }
+
+export interface GitInitResult {
+  root: string;
+  /** .gitignore was written (an existing one is kept as it is). */
+  gitignore: "created" | "kept";
+  /** A repository was made here (false: the town already was one). */
+  initialized: boolean;
+  /** The first commit, when one was made. */
+  commit: string | null;
+}
+
+/**
+ * `gt git-init`: makes an existing town a git repository, as `gt install --git` does for a
+ * new one: Gas Town's .gitignore (rig clones, sandboxes and runtime state stay out), then
+ * git init and a first commit. A town that already is one only gets the .gitignore.
+ */
+export async function gitInitTown(root: string): Promise<GitInitResult> {
+  const ignore = join(root, ".gitignore");
+  const gitignore = existsSync(ignore) ? "kept" : "created";
+  if (gitignore === "created") writeFileSync(ignore, TOWN_GITIGNORE);
+  if (existsSync(join(root, ".git"))) return { root, gitignore, initialized: false, commit: null };
+  await git(root, ["init", "--quiet", "--initial-branch=main"]);
+  await git(root, ["add", "-A"]);
+  await git(root, ["commit", "--quiet", "--no-verify", "-m", "Gas Town: git-init"]);
+  return { root, gitignore, initialized: true, commit: (await git(root, ["rev-parse", "HEAD"])).trim() };
+}

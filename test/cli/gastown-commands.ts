@@ -169,7 +169,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "feed", status: P },
   { name: "forget", status: N },
   { name: "formula", status: P, subs: { list: P, show: P, run: P, create: P, overlay: N } },
-  { name: "git-init", status: N },
+  { name: "git-init", status: P },
   { name: "handoff", status: P },
   { name: "health", status: N },
   { name: "heartbeat", status: P },

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { addBareRig, newTown, slingNew, type TestTown } from "../helpers/town.ts";
+import { addBareRig, git, newTown, slingNew, type TestTown } from "../helpers/town.ts";
 
 interface Who {
   identity: string;
@@ -127,5 +127,23 @@ describe("gt whoami, gt namepool", () => {
     assert.equal(unset.code, 0, unset.stderr);
     const gone = await town.gt(["rig", "settings", "show", "alpha", "merge_queue.test_command"]);
     assert.equal(gone.code, 1);
+  });
+
+  it("gt git-init makes the town a git repository, leaving clones, sandboxes and runtime state out", async () => {
+    const r = await town.gtJson<{ gitignore: string; initialized: boolean; commit: string }>(["git-init"]);
+    assert.deepEqual([r.gitignore, r.initialized], ["created", true]);
+    assert.equal(git(town.root, "rev-parse", "HEAD"), r.commit);
+    const tracked = git(town.root, "ls-files").split("\n");
+    assert.ok(
+      tracked.includes("mayor/town.json") && tracked.includes("alpha/settings/config.json"),
+      tracked.join(" "),
+    );
+    for (const kept of ["alpha/.repo.git/", "alpha/crew/max/", "alpha/polecats/", ".runtime/"])
+      assert.ok(!tracked.some((f) => f.startsWith(kept)), `${kept} is not tracked`);
+    const again = await town.gtJson<{ gitignore: string; initialized: boolean }>(["git-init"]);
+    assert.deepEqual([again.gitignore, again.initialized], ["kept", false]);
+    const outside = await town.gt(["git-init"], { cwd: town.scratch, env: { GT_TOWN_ROOT: "" } });
+    assert.equal(outside.code, 1);
+    assert.equal(outside.stderr.trim().split("\n").length, 1);
   });
 });

@@ -29,6 +29,10 @@ export const GT_GROUPS: LazyGtGroup[] = [
     load: async () => (await import("./nudge.ts")).nudgeGroup,
   },
   { names: ["escalate"], load: async () => (await import("./escalate.ts")).escalateGroup },
+  {
+    names: ["commit", "remember", "forget", "memories"],
+    load: async () => (await import("./agent-tools.ts")).agentToolsGroup,
+  },
   { names: ["account", "quota"], load: async () => (await import("./account.ts")).accountGroup },
   {
     names: ["notify", "resume", "callbacks"],
@@ -43,7 +47,10 @@ export const GT_GROUPS: LazyGtGroup[] = [
     names: ["orphans", "prune-branches", "cleanup"],
     load: async () => (await import("./orphans.ts")).orphansGroup,
   },
-  { names: ["whoami", "namepool"], load: async () => (await import("./workspace.ts")).workspaceGroup },
+  {
+    names: ["whoami", "namepool", "git-init"],
+    load: async () => (await import("./workspace.ts")).workspaceGroup,
+  },
   { names: ["demo"], load: async () => (await import("./demo.ts")).demoGroup },
   { names: ["doctor"], load: async () => (await import("./doctor.ts")).doctorGroup },
   {

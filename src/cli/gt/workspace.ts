@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { addressOf, callerActor, identityFromEnv, identityFromPath } from "../../town/identity.ts";
+import { gitInitTown } from "../../town/install.ts";
 import { themeMembers, themeNames } from "../../town/namepool.ts";
 import { addPoolName, type RigPool, rigPool, setRigTheme } from "../../town/namepool-config.ts";
 import type { GtContext } from "./context.ts";
@@ -125,8 +126,23 @@ function registerNamepool(p: Command): void {
 }
 
 export const workspaceGroup: GtGroup = {
-  names: ["whoami", "namepool"],
+  names: ["whoami", "namepool", "git-init"],
   register(p: Command) {
+    p.command("git-init")
+      .description("Make this town a git repository: Gas Town's .gitignore, git init and a first commit")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx) => {
+          const r = await gitInitTown(ctx.town().root);
+          if (ctx.json) return ctx.printJson(r);
+          ctx.out(`${r.gitignore === "created" ? "✓ wrote" : "○ kept"} .gitignore`);
+          ctx.out(
+            r.initialized
+              ? `✓ git repository made at ${r.root} (first commit ${r.commit!.slice(0, 8)})`
+              : "○ already a git repository: nothing else to do",
+          );
+        }),
+      );
     p.command("whoami")
       .description("Who gt takes you for (mail, bead writes) and how it decided")
       .option("--json", "JSON output")
