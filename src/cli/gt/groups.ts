@@ -29,6 +29,10 @@ export const GT_GROUPS: LazyGtGroup[] = [
     load: async () => (await import("./nudge.ts")).nudgeGroup,
   },
   { names: ["escalate"], load: async () => (await import("./escalate.ts")).escalateGroup },
+  {
+    names: ["commit", "remember", "forget", "memories"],
+    load: async () => (await import("./agent-tools.ts")).agentToolsGroup,
+  },
   { names: ["account", "quota"], load: async () => (await import("./account.ts")).accountGroup },
   {
     names: ["notify", "resume", "callbacks"],
