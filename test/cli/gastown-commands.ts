@@ -33,7 +33,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "checkpoint", status: N, subs: { write: N, read: N, clear: N } },
   { name: "cleanup", status: P },
   { name: "close", status: P },
-  { name: "commit", status: N },
+  { name: "commit", status: P },
   { name: "compact", status: N, subs: { report: N } },
   {
     name: "config",
@@ -167,7 +167,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "escalate", status: P, subs: { list: P, ack: P, close: P, stale: P, show: P } },
   { name: "estop", status: P },
   { name: "feed", status: P },
-  { name: "forget", status: N },
+  { name: "forget", status: P },
   { name: "formula", status: P, subs: { list: P, show: P, run: P, create: P, overlay: N } },
   { name: "git-init", status: P },
   { name: "handoff", status: P },
@@ -218,7 +218,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
     status: omit("Dolt maintenance (reap, flatten, gc); the SQLite/PostgreSQL ledger needs none of it"),
   },
   { name: "mayor", status: P, subs: { start: P, stop: P, attach: P, status: P, restart: P, acp: N } },
-  { name: "memories", status: N },
+  { name: "memories", status: P },
   { name: "metrics", status: N },
   {
     name: "mol",
@@ -292,7 +292,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
     },
   },
   { name: "release", status: P },
-  { name: "remember", status: N },
+  { name: "remember", status: P },
   { name: "repair", status: N },
   { name: "resume", status: P },
   {
