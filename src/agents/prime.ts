@@ -38,6 +38,8 @@ export interface PrimeOptions {
   source?: string;
   /** What the hook wrote on stdin, if anything (`{session_id, source}` JSON). */
   stdinJson?: string;
+  /** Change nothing: no session id written, no session_start event, the handoff marker left in place. */
+  dryRun?: boolean;
 }
 
 export interface PrimeResult {
@@ -56,6 +58,10 @@ export interface PrimeResult {
   fastPath: boolean;
   /** A ledger could not be read: the hook state is unknown, not empty. */
   ledgerError?: string;
+  /** The predecessor left a handoff marker (this is a post-handoff session). */
+  handoff?: boolean;
+  /** Why each part of the context is there (gt prime --explain). */
+  explain?: string[];
 }
 
 export const SESSION_ID_FILE = "session_id";
@@ -86,14 +92,15 @@ export async function buildPrime(opts: PrimeOptions): Promise<PrimeResult> {
   const root = findTownRoot(opts.cwd, opts.env);
   if (!root) throw new NotInTownError(opts.cwd);
   const town = new Town(root);
-  const id = identityFromEnv(opts.env) ?? identityFromPath(town.root, realOrSame(opts.cwd));
+  const fromEnv = identityFromEnv(opts.env);
+  const id = fromEnv ?? identityFromPath(town.root, realOrSame(opts.cwd));
   if (!id) return neutralPrime(town);
 
   const address = addressOf(id);
   const workDir = workDirOf(town.root, id);
   const session = opts.hookMode ? startSession(town, id, workDir, opts) : undefined;
   const source = session?.source ?? opts.source;
-  const handoff = consumeHandoffMarker(workDir);
+  const handoff = consumeHandoffMarker(workDir, opts.dryRun === true);
   const view = await readLedgers(town, id, address);
   const base = {
     identity: id,
@@ -112,11 +119,32 @@ export async function buildPrime(opts: PrimeOptions): Promise<PrimeResult> {
     ? fastPathText(town, id, address, view, source, session?.id)
     : fullText(town, id, address, workDir, view, opts.env);
   if (handoff) parts.unshift(HANDOFF_NOTE);
+  let escalations = false;
   if (id.role === "mayor" && !fastPath) {
     const pending = await pendingEscalations(town);
     if (pending) parts.push(pending);
+    escalations = pending !== undefined;
   }
-  return { ...base, text: `${parts.join("\n\n").trimEnd()}\n`, fastPath };
+  const explain = [
+    `identity ${address}: from ${fromEnv ? "GT_ROLE in the environment" : "the working directory"}`,
+    fastPath
+      ? `source ${source}: the fast path (a short reminder, the full context is still in the conversation)`
+      : `source ${source ?? "none"}: the full context (role template, rig, commands, hook and mail)`,
+    handoff
+      ? "handoff marker found: the note that this session took over from a predecessor comes first"
+      : "no handoff marker: a fresh start, not a takeover",
+    view.error
+      ? `ledger error: ${view.error} (the hook is unknown, the warning section is included)`
+      : view.hooked[0]
+        ? `hooked ${view.hooked[0].id}: the work section tells the agent to run it${view.molecule ? " (with its molecule's steps)" : ""}`
+        : "nothing hooked: the context says to wait for work",
+    `${view.unread} unread message(s)${view.unread ? ": the mail section lists them" : ""}`,
+    ...(id.role === "mayor" && !fastPath
+      ? [escalations ? "mayor: open escalations are listed" : "mayor: no open escalations"]
+      : []),
+    ...(session ? [`session ${session.id}${opts.dryRun ? " (not recorded: dry run)" : " recorded"}`] : []),
+  ];
+  return { ...base, text: `${parts.join("\n\n").trimEnd()}\n`, fastPath, handoff, explain };
 }
 
 /** The mayor sees what waits for a decision: open, unacknowledged escalations by severity. */
@@ -422,6 +450,7 @@ function startSession(town: Town, id: AgentIdentity, workDir: string, opts: Prim
     readTrimmed(file) ||
     lazyCrypto().randomUUID();
   const source = opts.source || stdin.source || opts.env.GT_HOOK_SOURCE || "startup";
+  if (opts.dryRun) return { id: sessionId, source };
   // A role's directory that does not exist yet is not ours to create; just skip persisting.
   if (existsSync(workDir)) {
     mkdirSync(runtime, { recursive: true });
@@ -457,9 +486,9 @@ const HANDOFF_NOTE = [
 ].join("\n");
 
 /** True when the predecessor left a handoff marker; the marker is removed so it fires once. */
-function consumeHandoffMarker(workDir: string): boolean {
+function consumeHandoffMarker(workDir: string, keep = false): boolean {
   const marker = join(workDir, ".runtime", HANDOFF_MARKER);
   if (!existsSync(marker)) return false;
-  rmSync(marker, { force: true });
+  if (!keep) rmSync(marker, { force: true });
   return true;
 }

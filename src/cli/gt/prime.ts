@@ -78,17 +78,44 @@ export const primeGroup: GtGroup = {
       .description("Print your role's context: who you are, your rig, your commands, your hook and mail")
       .option("--hook", "called by the agent's SessionStart/PreCompact hook")
       .option("--source <source>", "startup, resume or compact (hook mode)")
+      .option(
+        "-n, --dry-run",
+        "change nothing: no session recorded, the handoff marker left for the real start",
+      )
+      .option("--state", "only the detected state: who, session kind (fresh or post-handoff), hook, mail")
+      .option("--explain", "say why each part of the context is there")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, _args, opts) => {
           const hookMode = opts.hook === true;
+          // Reading the state or an explanation changes nothing either.
+          const dryRun = opts.dryRun === true || opts.state === true || opts.explain === true;
           const r = await buildPrime({
             cwd: ctx.cwd,
             env: ctx.env,
             hookMode,
             source: opts.source as string | undefined,
             stdinJson: hookMode ? await readStdinIfPiped() : undefined,
+            dryRun,
           });
+          if (opts.state === true) {
+            const state = {
+              address: r.address ?? null,
+              role: r.role ?? null,
+              rig: r.rig ?? null,
+              state: r.address === undefined ? "no-role" : r.handoff ? "post-handoff" : "normal",
+              source: r.source ?? null,
+              hooked: r.hooked ? { id: r.hooked.id, title: r.hooked.title } : null,
+              unread_mail: r.unreadMail,
+              ledger_error: r.ledgerError ?? null,
+            };
+            if (ctx.json) return ctx.printJson(state);
+            for (const [k, v] of Object.entries(state))
+              ctx.out(
+                `${k}: ${v === null ? "-" : typeof v === "object" ? `${v.id} ${oneLine(v.title)}` : oneLine(String(v))}`,
+              );
+            return;
+          }
           // An e-stop comes first: whatever else the context says, the agent waits.
           const stop = activeEstop(r.townRoot, r.rig);
           const text = stop ? `${estopBanner(stop)}\n\n${r.text}` : r.text;
@@ -103,8 +130,15 @@ export const primeGroup: GtGroup = {
               unread_mail: r.unreadMail,
               session_id: r.sessionId ?? null,
               fast_path: r.fastPath,
+              dry_run: dryRun,
+              ...(opts.explain === true ? { explain: r.explain ?? [] } : {}),
               text,
             });
+          if (opts.explain === true) {
+            ctx.out("Why this context:");
+            for (const l of r.explain ?? ["no role here: the neutral town context"]) ctx.out(`  - ${l}`);
+            ctx.out("");
+          }
           ctx.out(text);
         }),
       );
