@@ -3,6 +3,7 @@ import { ADMIN } from "./admin.ts";
 import { completionGroup } from "./completion.ts";
 import { FORMULA } from "./formula.ts";
 import { GATE } from "./gate.ts";
+import { GRAPH_EPIC } from "./graph-epic.ts";
 import { GUIDE } from "./guide.ts";
 import { ISSUES } from "./issues.ts";
 import { MEMORY_GROUP } from "./memory.ts";
@@ -19,6 +20,7 @@ export const BD_GROUPS: CommandGroup[] = [
   QUERIES,
   RELATIONS,
   VIEWS,
+  GRAPH_EPIC,
   MEMORY_GROUP,
   FORMULA,
   MOL,

@@ -4,6 +4,7 @@ import { ValidationError } from "../../errors.ts";
 import { parseWhen } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
 import { commentLines, feedback, one } from "./format.ts";
+import { registerPropagate, registerRelate } from "./links.ts";
 import { intArg, readTextArg } from "./options.ts";
 import { act, type CommandGroup } from "./program.ts";
 
@@ -370,6 +371,7 @@ function registerRelations(program: Command): void {
     .option("--reverse", "show dependents instead")
     .action(act(depTree));
   dep.command("cycles").description("Find dependency cycles").action(act(depCycles));
+  registerRelate(dep);
 
   const label = program.command("label").description("Manage labels");
   label
@@ -385,6 +387,7 @@ function registerRelations(program: Command): void {
     .action(act((c, a) => labelChange(c, a, false)));
   label.command("list").description("List an issue's labels").argument("[id]").action(act(labelList));
   label.command("list-all").description("List every label with counts").action(act(labelListAll));
+  registerPropagate(label);
 
   const comments = program
     .command("comments")
