@@ -22,7 +22,7 @@ export interface Memory {
 const label = (issue: Issue, key: string) =>
   issue.labels?.find((l) => l.startsWith(`${key}:`))?.slice(key.length + 1) ?? "";
 
-function toMemory(i: Issue): Memory {
+export function toMemory(i: Issue): Memory {
   return {
     id: i.id,
     owner: i.assignee ?? "",

@@ -1,6 +1,7 @@
 // The domain of `gt prime`: work out who the caller is, then build the Markdown that puts
 // the agent's role, the operator's directives, its hooked work and its mail into its
 // context. `--hook` mode (agent SessionStart/PreCompact hooks) also tracks the session id.
+
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { listEscalations } from "../comms/escalation.ts";
@@ -27,6 +28,7 @@ import type { RoleName } from "../town/roles.ts";
 import { findTownRoot, NotInTownError, Town } from "../town/workspace.ts";
 import { readAttachment, withoutAttachment } from "../work/attach.ts";
 import { findHookedWork } from "../work/hook.ts";
+import { MEMORY_LABEL, type Memory, toMemory } from "./memories.ts";
 import { loadRoleTemplate, renderTemplate, type TemplateVars } from "./templates.ts";
 
 export interface PrimeOptions {
@@ -139,6 +141,9 @@ export async function buildPrime(opts: PrimeOptions): Promise<PrimeResult> {
         ? `hooked ${view.hooked[0].id}: the work section tells the agent to run it${view.molecule ? " (with its molecule's steps)" : ""}`
         : "nothing hooked: the context says to wait for work",
     `${view.unread} unread message(s)${view.unread ? ": the mail section lists them" : ""}`,
+    ...(view.memories?.length && !fastPath
+      ? [`${view.memories.length} memory(ies): listed under Your memories`]
+      : []),
     ...(id.role === "mayor" && !fastPath
       ? [escalations ? "mayor: open escalations are listed" : "mayor: no open escalations"]
       : []),
@@ -181,6 +186,8 @@ interface LedgerView {
   unread: number;
   /** Where the molecule attached to the first hooked bead stands (spec §3.4), if one is. */
   molecule?: MoleculeProgress;
+  /** The agent's notes to itself (gt remember). */
+  memories?: Memory[];
   error?: string;
 }
 
@@ -195,7 +202,16 @@ async function readLedgers(town: Town, id: AgentIdentity, address: string): Prom
     const hooked = await findHookedWork(ledgers, address, { forAgent: true });
     const unread = (await unreadMail(ledgers, address)).length;
     const molecule = await attachedMolecule(ledgers, hooked[0]);
-    return { hooked, unread, ...(molecule ? { molecule } : {}) };
+    const memories = (
+      await ledgers[ledgers.length - 1]!.listIssues({
+        labels: [MEMORY_LABEL],
+        assignee: address,
+        statuses: ["pinned"],
+      })
+    )
+      .map(toMemory)
+      .sort((a, b) => a.type.localeCompare(b.type) || a.key.localeCompare(b.key));
+    return { hooked, unread, ...(molecule ? { molecule } : {}), ...(memories.length ? { memories } : {}) };
   } catch (e) {
     // An unreadable ledger must not look like an empty hook: the agent would wrongly run gt done.
     return { hooked: [], unread: 0, error: (e as Error).message };
@@ -243,6 +259,14 @@ function fullText(
   if (directives) parts.push(`## Operator directives\n\n${directives}`);
   parts.push(hookSection(id, view, vars));
   parts.push(mailLine(view));
+  if (view.memories?.length)
+    parts.push(
+      [
+        "## Your memories",
+        "",
+        ...view.memories.map((m) => `- [${m.type}] ${safeText(m.text)} (${m.key}; gt forget ${m.key})`),
+      ].join("\n"),
+    );
   return parts;
 }
 

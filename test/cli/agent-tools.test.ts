@@ -1,6 +1,7 @@
 import "../helpers/isolation.ts";
 // gt commit (the agent's identity on the commit, git's exit code kept) and gt remember /
-// forget / memories (per-agent notes kept as pinned beads), in a real town.
+// forget / memories (per-agent notes kept as pinned beads, handed to the next session by
+// gt prime), in a real town.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -95,6 +96,15 @@ describe("gt commit and gt remember/forget/memories", () => {
     // Memories are not work: bd ready does not offer them.
     const ready = await town.gt(["ready", "--json"]);
     assert.doesNotMatch(ready.stdout, /memory /);
+
+    // Prime hands them to the agent's next session.
+    const primed = (await town.gt(["prime"], max)).stdout;
+    assert.match(
+      primed,
+      /## Your memories\n\n- \[feedback\] Do not mock the database in tests \(do-not-mock-the-database;/,
+    );
+    assert.match(primed, /- \[general\] It moved \(refinery-worktree;/);
+    assert.doesNotMatch(primed, /mayor's own note/);
 
     const gone = await town.gtJson<{ forgotten: Memory[] }>(["forget", "refinery-worktree"], max);
     assert.equal(gone.forgotten.length, 1);
