@@ -52,6 +52,40 @@ describe("bd views", { concurrency: true }, () => {
   });
 });
 
+describe("bd show --current and --thread", { concurrency: true }, () => {
+  it("--current is the bead in progress for you, else the last touched", async (t) => {
+    const l = await freshLedger();
+    t.after(l.cleanup);
+    const none = await bd(l.dir, ["show", "--current"]);
+    assert.notEqual(none.code, 0);
+    assert.match(none.stderr, /no current issue found/);
+    const work = await createIssue(l.dir, "Work");
+    const other = await createIssue(l.dir, "Other");
+    assert.equal((await bdJson<Array<{ id: string }>>(l.dir, ["show", "--current"]))[0]!.id, other);
+    await bd(l.dir, ["update", work, "--claim"]);
+    await bd(l.dir, ["show", other]);
+    assert.equal((await bdJson<Array<{ id: string }>>(l.dir, ["show", "--current"]))[0]!.id, work);
+    assert.match((await bd(l.dir, ["show", "--current", other])).stderr, /cannot be combined/);
+  });
+
+  it("--thread shows a message with its replies, from any message in it", async (t) => {
+    const l = await freshLedger();
+    t.after(l.cleanup);
+    const first = await createIssue(l.dir, "Hello", ["-t", "message", "-d", "hi there"]);
+    const reply = await createIssue(l.dir, "Re: Hello", ["-t", "message", "--deps", `replies-to:${first}`]);
+    await createIssue(l.dir, "Unrelated", ["-t", "message"]);
+    const thread = await bdJson<Array<{ id: string }>>(l.dir, ["show", reply, "--thread"]);
+    assert.deepEqual(
+      thread.map((m) => m.id),
+      [first, reply],
+    );
+    const text = (await bd(l.dir, ["show", first, "--thread"])).stdout;
+    assert.match(text, /📬 Thread: Hello/);
+    assert.match(text, new RegExp(`Re: ${first}`));
+    assert.match(text, /Total: 2 messages in thread/);
+  });
+});
+
 describe("bd kv and memories", { concurrency: true }, () => {
   it("kv set/get/list/clear; a missing key exits 1", async (t) => {
     const l = await freshLedger();

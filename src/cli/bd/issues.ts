@@ -1,13 +1,15 @@
 // bd create, show, update, close, reopen, delete: the life of one bead.
 import type { Command } from "commander";
-import { AmbiguousIdError, ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
+import { AmbiguousIdError, NotFoundError, ValidationError } from "../../errors.ts";
 import { WELL_KNOWN_DEP_TYPES, WISP_TYPES } from "../../ledger/model.ts";
-import type { CreateIssueInput, IssuePatch, LedgerStore } from "../../ledger/store.ts";
+import type { CreateIssueInput, IssuePatch } from "../../ledger/store.ts";
 import { missingSections, parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
+import { continueAfterClose, landConvoys, refuseWaitingGate } from "./close-extra.ts";
 import type { BdContext } from "./context.ts";
 import { feedback, one, pri, showIssue } from "./format.ts";
 import { collect, estimateArg, parseMetadata, readTextArg } from "./options.ts";
 import { act, type CommandGroup } from "./program.ts";
+import { showTargets } from "./show-extra.ts";
 
 function metadataArg(value: string): Record<string, unknown> {
   return parseMetadata(value.startsWith("@") ? readTextArg(value.slice(1)) : value);
@@ -162,7 +164,6 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
 }
 
 async function show(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
-  if (ids.length === 0) throw new ValidationError("at least one issue ID is required");
   const details = [];
   let failed = 0;
   for (const raw of ids) {
@@ -341,58 +342,6 @@ async function close(ctx: BdContext, given: string[], o: Record<string, unknown>
   return failures > 0 && closed.length === 0 ? 1 : 0;
 }
 
-/**
- * A timer or bead gate closes when its condition holds (bd gate check does it), not before:
- * closing it early would let the steps behind it run. --force overrides; human gates (and
- * kinds not checked here) close by hand as any bead.
- */
-async function refuseWaitingGate(store: LedgerStore, id: string): Promise<void> {
-  const issue = await store.getIssue(id);
-  if (issue?.issue_type !== "gate" || issue.status === "closed") return;
-  if (issue.await_type !== "timer" && issue.await_type !== "bead") return;
-  const { judgeGate } = await import("../../formulas/gates.ts");
-  const v = await judgeGate(store, issue, new Date());
-  if (v.open)
-    throw new ConflictError(
-      "gate_waiting",
-      `cannot close ${id}: gate condition not satisfied: ${v.reason} (use --force to override)`,
-    );
-}
-
-/** `bd close <step> --continue`: claim the molecule's next ready step (src/formulas/molecule.ts). */
-async function continueAfterClose(ctx: BdContext, closed: Array<{ id: string }>) {
-  const last = closed[closed.length - 1]!;
-  const { store } = await ctx.resolve(last.id);
-  const { continueMolecule } = await import("../../formulas/molecule.ts");
-  const res = await continueMolecule(store, last.id, ctx.actor());
-  if (res.next) ctx.touch(res.next.id);
-  if (ctx.json)
-    return ctx.printJson({ closed, next: res.next, molecule_id: res.molecule_id, complete: res.complete });
-  if (!res.molecule_id) ctx.out(`${last.id} is not a step of a molecule: no next step`);
-  else if (res.next) ctx.out(`→ Next step claimed: ${feedback(res.next.id, res.next.title)}`);
-  else if (res.complete) ctx.out(`✓ Molecule ${res.molecule_id} has no steps left`);
-  else ctx.out(`No ready step in molecule ${res.molecule_id} (the rest wait on blockers)`);
-}
-
-/**
- * Inside a Gas Town town, closing a bead may complete convoys: land them now, whoever closed
- * it. Loaded only when something closed; a problem here never fails the close itself.
- */
-async function landConvoys(ctx: BdContext, ids: string[], actor: string): Promise<void> {
-  if (ids.length === 0) return;
-  try {
-    const { dirname } = await import("node:path");
-    const { findTownRoot, Town } = await import("../../town/workspace.ts");
-    const root = findTownRoot(dirname(ctx.location().beadsDir), {}) ?? findTownRoot(ctx.cwd, ctx.env);
-    if (!root) return;
-    const { landConvoysAfterClose } = await import("../../work/convoys.ts");
-    const landed = await landConvoysAfterClose(new Town(root), ids, actor);
-    if (!ctx.json) for (const v of landed) ctx.out(`🏁 Convoy ${one(v.id)} landed: ${one(v.title)}`);
-  } catch (e) {
-    ctx.warn(`warning: convoy check after close failed: ${(e as Error).message}`);
-  }
-}
-
 async function reopen(ctx: BdContext, ids: string[], o: Record<string, unknown>) {
   if (ids.length === 0) throw new ValidationError("at least one issue ID is required");
   const out = [];
@@ -550,7 +499,14 @@ function registerIssues(program: Command): void {
     .option("--refs", "accepted: dependents are always listed")
     .option("--include-dependents", "accepted: dependents are always included")
     .option("--include-comments", "accepted: comments are always included")
-    .action(act((ctx, args, o) => show(ctx, [...args, ...((o.id as string[] | undefined) ?? [])], o)));
+    .option("--current", "show the current issue (in progress or hooked by you, else the last touched)")
+    .option("--thread", "show the whole message thread (replies-to edges)")
+    .action(
+      act(async (ctx, args, o) => {
+        const ids = await showTargets(ctx, [...args, ...((o.id as string[] | undefined) ?? [])], o);
+        return ids && show(ctx, ids, o);
+      }),
+    );
 
   addEditFlags(
     program.command("update").description("Update one or more issues").argument("[ids...]", "issue IDs"),
