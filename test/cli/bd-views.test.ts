@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { bd, bdJson, createIssue, freshLedger } from "../helpers/bd.ts";
+import { bd, bdJson, createIssue, freshLedger, run } from "../helpers/bd.ts";
 
 describe("bd views", { concurrency: true }, () => {
   it("statuses and types list the built-in and configured vocabulary", async (t) => {
@@ -49,6 +49,14 @@ describe("bd views", { concurrency: true }, () => {
     const info = await bdJson<{ database_path: string; issue_count: number; mode: string }>(l.dir, ["info"]);
     assert.equal(info.issue_count, 1);
     assert.equal(realpathSync(info.database_path), join(beads, "beads.db"));
+    await run("git", l.dir, ["init", "-q"]);
+    const c = await bdJson<{ beads_dir: string; repo_root: string; backend: string; is_redirected: boolean }>(
+      l.dir,
+      ["context"],
+    );
+    assert.equal(realpathSync(c.beads_dir), beads);
+    assert.equal(realpathSync(c.repo_root), realpathSync(l.dir));
+    assert.deepEqual([c.backend, c.is_redirected], ["sqlite", false]);
   });
 });
 

@@ -35,7 +35,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("comments"),
   todo("compact", "compacting old closed issues"),
   present("config"),
-  todo("context", "backend identity and repository context"),
+  present("context", "backend sqlite; no Dolt server fields"),
   present("cook"),
   present("count"),
   present("create"),

@@ -1,12 +1,15 @@
 // Read-only views of the ledger as beads has them: statuses, types, history (a bead's
-// events), where (which .beads is in use) and info (the database in use).
+// events), where (which .beads is in use), info (the database in use) and context
+// (the ledger, repository and backend a command here would use).
+import { execFileSync } from "node:child_process";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { BUILTIN_STATUSES, BUILTIN_TYPES, STATUS_CATEGORY } from "../../ledger/model.ts";
 import type { BdContext } from "./context.ts";
 import { minute, one, statusIcon } from "./format.ts";
 import { intArg } from "./options.ts";
-import { act, type CommandGroup } from "./program.ts";
+import { act, BD_VERSION, type CommandGroup } from "./program.ts";
 
 const STATUS_ABOUT: Record<string, string> = {
   open: "Ready to be worked on",
@@ -153,8 +156,52 @@ async function info(ctx: BdContext, _args: string[], o: Record<string, unknown>)
   }
 }
 
+/** The git work tree `dir` is in (undefined outside git). */
+function gitTop(dir: string): { root?: string; worktree: boolean } {
+  try {
+    const out = execFileSync("git", ["rev-parse", "--show-toplevel", "--git-dir", "--git-common-dir"], {
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).split("\n");
+    const [root, gitDir, common] = out;
+    return { root, worktree: resolve(dir, gitDir ?? "") !== resolve(dir, common ?? "") };
+  } catch {
+    return { worktree: false };
+  }
+}
+
+async function context(ctx: BdContext) {
+  const loc = ctx.location();
+  const repo = gitTop(dirname(loc.beadsDir));
+  const here = gitTop(ctx.cwd);
+  const out = {
+    beads_dir: loc.beadsDir,
+    repo_root: repo.root ?? "",
+    ...(here.root && here.root !== repo.root ? { cwd_repo_root: here.root } : {}),
+    is_redirected: loc.foundAt !== loc.beadsDir,
+    is_worktree: here.worktree,
+    backend: "sqlite",
+    dolt_mode: "none",
+    database: loc.dbPath,
+    bd_version: BD_VERSION,
+  };
+  if (ctx.json) return ctx.printJson(out);
+  ctx.out(`bd version:     ${BD_VERSION}
+`);
+  ctx.out("Repository:");
+  ctx.out(`  beads dir:    ${out.beads_dir}`);
+  ctx.out(`  repo root:    ${out.repo_root}`);
+  if (out.cwd_repo_root) ctx.out(`  cwd repo:     ${out.cwd_repo_root}`);
+  if (out.is_redirected) ctx.out("  redirected:   yes");
+  if (out.is_worktree) ctx.out("  worktree:     yes");
+  ctx.out("\nBackend:");
+  ctx.out("  type:         sqlite");
+  ctx.out(`  database:     ${out.database}`);
+}
+
 export const VIEWS: CommandGroup = {
-  names: ["statuses", "types", "history", "where", "info"],
+  names: ["statuses", "types", "history", "where", "info", "context"],
   register: registerViews,
 };
 
@@ -168,6 +215,10 @@ function registerViews(program: Command): void {
     .option("--limit <n>", "limit number of history entries (0 = all)", intArg("limit"))
     .action(act(history));
   program.command("where").description("Show active beads location").action(act(where));
+  program
+    .command("context")
+    .description("Show effective backend identity and repository context")
+    .action(act(context));
   program
     .command("info")
     .description("Show database and ledger information")
