@@ -26,9 +26,9 @@ import { ensureAgentBead } from "../town/agent-beads.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, sessionNameOf, workDirOf } from "../town/identity.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
-import { allocateName, checkNameLength, POOL_SIZE, RESERVED_NAMES, themeMembers } from "../town/namepool.ts";
+import { allocateName, checkNameLength, POOL_SIZE, RESERVED_NAMES } from "../town/namepool.ts";
+import { poolNames } from "../town/namepool-config.ts";
 import { polecatNames, polecatsDir } from "../town/roster.ts";
-import { loadRigSettings } from "../town/settings.ts";
 import type { Town } from "../town/workspace.ts";
 import { HOOKED } from "./hook.ts";
 
@@ -214,8 +214,7 @@ export function reservePolecatName(town: Town, rig: string, wanted?: string): st
     mkdirSync(join(dir, wanted), { recursive: true });
     return wanted;
   }
-  const settings = loadRigSettings(town.rigDir(rig));
-  const pool = settings.namepool?.names ?? themeMembers(settings.namepool?.style ?? "mad-max") ?? [];
+  const pool = poolNames(town, rig); // the rig's own names, else its theme's (built-in or the town's)
   const stateFile = join(town.rigDir(rig), ".runtime", "namepool-state.json");
   let state: NamepoolState = {};
   try {

@@ -88,6 +88,46 @@ describe("gt whoami, gt namepool", () => {
     }
   });
 
+  it("gt namepool create/delete: the town's own themes, usable by set and by slings", async () => {
+    const made = await town.gtJson<{ theme: string; names: string[] }>([
+      "namepool",
+      "create",
+      "birds",
+      "robin",
+      "Wren",
+    ]);
+    assert.deepEqual(made, { theme: "birds", names: ["robin", "wren"] });
+    const themes = await town.gtJson<Array<{ theme: string; builtin: boolean }>>(["namepool", "themes"]);
+    assert.deepEqual(
+      themes.find((t) => t.theme === "birds"),
+      { ...themes.find((t) => t.theme === "birds")!, builtin: false },
+    );
+    const set = await town.gtJson<Pool>(["namepool", "set", "birds", "--rig", "alpha"]);
+    assert.deepEqual([set.theme, set.custom, set.names], ["birds", false, ["robin", "wren"]]);
+    const slung = await slingNew(town, "alpha", "Named from birds");
+    assert.equal(slung.polecat, "robin");
+
+    for (const [args, message] of [
+      [["namepool", "delete", "birds"], /used by alpha/],
+      [["namepool", "delete", "minerals"], /minerals is built in/],
+      [["namepool", "delete", "nosuch"], /no theme "nosuch"/],
+      [["namepool", "create", "mad-max", "a"], /theme "mad-max" already exists/],
+      [["namepool", "create", "Bad_Theme", "a"], /invalid theme name "Bad_Theme"/],
+      [["namepool", "create", "cats", "ok", "Not-OK"], /invalid polecat name "Not-OK"/],
+    ] as const) {
+      const r = await town.gt([...args]);
+      assert.equal(r.code, 1, args.join(" "));
+      assert.match(r.stderr, message);
+    }
+    const none = await town.gt(["namepool", "themes", "cats"]);
+    assert.equal(none.code, 1, "a refused create leaves no theme behind");
+    await town.gtJson(["namepool", "set", "minerals", "--rig", "alpha"]);
+    assert.deepEqual(await town.gtJson(["namepool", "delete", "birds"]), { theme: "birds" });
+    const gone = await town.gt(["namepool", "set", "birds", "--rig", "alpha"]);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /unknown theme "birds"/);
+  });
+
   it("gt rig settings shows, sets and unsets key paths; a value the file cannot hold is refused", async () => {
     const file = join(town.root, "alpha", "settings", "config.json");
     const set = await town.gt(["rig", "settings", "set", "alpha", "merge_queue.test_command", "npm test"]);

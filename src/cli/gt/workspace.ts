@@ -4,7 +4,16 @@ import { ValidationError } from "../../errors.ts";
 import { addressOf, callerActor, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import { gitInitTown } from "../../town/install.ts";
 import { themeMembers, themeNames } from "../../town/namepool.ts";
-import { addPoolName, type RigPool, rigPool, setRigTheme } from "../../town/namepool-config.ts";
+import {
+  addPoolName,
+  createTheme,
+  customThemeNames,
+  deleteTheme,
+  type RigPool,
+  rigPool,
+  setRigTheme,
+  themeNamesOf,
+} from "../../town/namepool-config.ts";
 import type { GtContext } from "./context.ts";
 import { act, type GtGroup } from "./program.ts";
 
@@ -77,28 +86,58 @@ function registerNamepool(p: Command): void {
     );
   const rigOpt = (o: Record<string, unknown>) => ({ ...o, rig: o.rig ?? np.opts().rig });
   np.command("themes [theme]")
-    .description("The built-in themes (or one theme's names)")
+    .description("The themes, built-in and the town's own (or one theme's names)")
     .option("--json", "JSON output")
     .action(
       act(async (ctx, [theme]) => {
+        const town = ctx.town();
         if (theme) {
-          const names = themeMembers(theme);
+          const names = themeNamesOf(town, theme);
           if (!names)
-            throw new ValidationError(`unknown theme "${theme}" (themes: ${themeNames().join(", ")})`);
+            throw new ValidationError(
+              `unknown theme "${theme}" (themes: ${[...themeNames(), ...customThemeNames(town)].join(", ")})`,
+            );
           if (ctx.json) return ctx.printJson({ theme, names });
           return ctx.out(`${theme}: ${names.join(", ")}`);
         }
-        const rows = themeNames().map((t) => ({
-          theme: t,
-          names: themeMembers(t)!.length,
-          first: themeMembers(t)!.slice(0, 5),
-        }));
+        const rows = [...themeNames(), ...customThemeNames(town)].map((t) => {
+          const names = themeNamesOf(town, t)!;
+          return {
+            theme: t,
+            builtin: themeMembers(t) !== undefined,
+            names: names.length,
+            first: names.slice(0, 5),
+          };
+        });
         if (ctx.json) return ctx.printJson(rows);
-        for (const r of rows) ctx.out(`${r.theme.padEnd(10)} ${r.names} names: ${r.first.join(", ")}, …`);
+        for (const r of rows)
+          ctx.out(
+            `${r.theme.padEnd(10)} ${r.names} names${r.builtin ? "" : " (this town's)"}: ${r.first.join(", ")}, …`,
+          );
+      }),
+    );
+  np.command("create <theme> <names...>")
+    .description("Create a theme of this town's own (settings/themes/<theme>.txt) for gt namepool set")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [theme, ...names]) => {
+        const r = createTheme(ctx.town(), theme!, names);
+        if (ctx.json) return ctx.printJson(r);
+        ctx.out(`✓ Theme ${r.theme}: ${r.names.length} name(s)`);
+      }),
+    );
+  np.command("delete <theme>")
+    .description("Delete a theme of this town's own (refused while a rig names polecats from it)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [theme]) => {
+        const r = deleteTheme(ctx.town(), theme!);
+        if (ctx.json) return ctx.printJson(r);
+        ctx.out(`✓ Theme ${r.theme} deleted`);
       }),
     );
   np.command("set <theme>")
-    .description("Switch the rig's pool to a built-in theme (polecats already named keep their names)")
+    .description("Switch the rig's pool to a theme (polecats already named keep their names)")
     .option("--rig <rig>", "the rig (default: the one you are in)")
     .option("--json", "JSON output")
     .action(
