@@ -117,6 +117,38 @@ describe("gt account and gt quota", () => {
     const after_ = await pidOf();
     assert.ok(after_ && after_ !== before_, "max was restarted");
 
+    // watch: the limit is on screen again (the new session shows the old log); a dry run
+    // reports it and what it would move, and marks nothing.
+    await town.gtJson(["quota", "clear", "work"]);
+    await bdOk(town, join(town.root, "alpha"), ["update", bead, "--set-metadata", "account=work"]);
+    await town.gtJson(["nudge", "alpha/crew/max", "-m", "Claude usage limit reached again"]);
+    const watched = await eventually(
+      async () => {
+        const r = await town.gt(["quota", "watch", "--dry-run", "--rounds", "1", "--json"]);
+        assert.equal(r.code, 0, r.stderr);
+        const line = JSON.parse(r.stdout.trim()) as {
+          hits: unknown[];
+          marked: string[];
+          rotated: Array<{ to: string }>;
+        };
+        return line.hits.length ? line : undefined;
+      },
+      10_000,
+      "watch seeing the limit",
+    );
+    assert.deepEqual(watched!.marked, []);
+    assert.deepEqual(
+      watched!.rotated.map((r) => r.to),
+      ["home"],
+    );
+    assert.equal(
+      (await town.gtJson<{ limited: number }>(["quota", "status"])).limited,
+      0,
+      "a dry run marks nothing",
+    );
+    await fails(["quota", "watch", "--interval", "soon"], /invalid --interval/);
+
+    await town.gtJson(["quota", "scan", "--update"]);
     await fails(["quota", "clear", "nosuch"], /no account "nosuch"/);
     assert.deepEqual((await town.gtJson<{ cleared: string[] }>(["quota", "clear", "work"])).cleared, [
       "work",

@@ -1,6 +1,7 @@
 // gt account (Claude accounts the town's sessions run on) and gt quota (which are
 // rate-limited; scan sessions for limits; rotate sessions off a limited account).
 import type { Command } from "commander";
+import { ValidationError } from "../../errors.ts";
 import {
   type AccountRow,
   addAccount,
@@ -151,6 +152,58 @@ export const accountGroup: GtGroup = {
           if (r.rotated.length === 0) return ctx.out("Nothing to rotate");
           for (const s of r.rotated)
             ctx.out(`${r.dry_run ? "would move" : "✓ moved"} ${s.address} from ${s.account} to ${s.to}`);
+        }),
+      );
+    quota
+      .command("watch")
+      .description(
+        "Scan sessions every interval; mark accounts that hit a limit and rotate their sessions (Ctrl-C to stop)",
+      )
+      .option("--interval <duration>", "time between scans", "5m")
+      .option("--rounds <n>", "stop after this many scans", (v) => Number.parseInt(v, 10))
+      .option("-n, --dry-run", "report what would be marked and moved; change nothing")
+      .option("--json", "one JSON object per scan")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const { durationMs } = await import("../../duration.ts");
+          const { scanQuota, rotateQuota } = await import("../../agents/quota.ts");
+          const interval = durationMs(String(opts.interval), "--interval");
+          const rounds = opts.rounds as number | undefined;
+          if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0))
+            throw new ValidationError("--rounds wants a positive whole number");
+          const dryRun = opts.dryRun === true;
+          let stop = false;
+          process.once("SIGINT", () => {
+            stop = true;
+          });
+          for (let round = 1; !stop; round++) {
+            const town = ctx.town();
+            const scan = await scanQuota(town, ctx.provider(), { update: !dryRun });
+            const moved = [];
+            if (dryRun) {
+              for (const acc of new Set(
+                scan.hits.map((h) => h.account).filter((a): a is string => a !== null),
+              ))
+                moved.push(...(await rotateQuota(town, ctx.provider(), { from: acc, dryRun: true })).rotated);
+            } else if (scan.marked.length) moved.push(...(await rotateQuota(town, ctx.provider())).rotated);
+            const report = {
+              round,
+              at: new Date().toISOString(),
+              dry_run: dryRun,
+              hits: scan.hits,
+              marked: scan.marked,
+              rotated: moved,
+            };
+            if (ctx.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+            else {
+              ctx.out(`[${report.at}] scan ${round}: ${scan.hits.length} limited session(s)`);
+              for (const m of moved)
+                ctx.out(`  ${dryRun ? "would move" : "✓ moved"} ${m.address} from ${m.account} to ${m.to}`);
+            }
+            if (rounds !== undefined && round >= rounds) break;
+            const { setTimeout: sleep } = await import("node:timers/promises");
+            await sleep(interval);
+          }
         }),
       );
     quota
