@@ -271,7 +271,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   },
   { name: "prime", status: P },
   { name: "prune-branches", status: P },
-  { name: "quota", status: P, subs: { status: P, scan: P, rotate: P, clear: P, watch: N } },
+  { name: "quota", status: P, subs: { status: P, scan: P, rotate: P, clear: P, watch: P } },
   { name: "ready", status: P },
   { name: "reaper", status: N, subs: { databases: N, scan: N, reap: N, purge: N, "auto-close": N, run: N } },
   {
