@@ -6,6 +6,7 @@ import { GATE } from "./gate.ts";
 import { GRAPH_EPIC } from "./graph-epic.ts";
 import { GUIDE } from "./guide.ts";
 import { ISSUES } from "./issues.ts";
+import { MAINTENANCE } from "./maintenance.ts";
 import { MEMORY_GROUP } from "./memory.ts";
 import { MOL } from "./mol.ts";
 import { MORE_ISSUES } from "./more-issues.ts";
@@ -26,6 +27,7 @@ export const BD_GROUPS: CommandGroup[] = [
   MOL,
   GATE,
   ADMIN,
+  MAINTENANCE,
   GUIDE,
   completionGroup(() => BD_GROUPS),
 ];

@@ -1,0 +1,154 @@
+// bd prune (closed persistent beads) and bd purge (closed wisps): delete closed beads with
+// their edges, labels, comments and events. A preview unless --force; pinned beads are
+// never touched; prune wants --older-than or --pattern so it cannot empty a ledger by accident.
+import type { Command } from "commander";
+import { ValidationError } from "../../errors.ts";
+import type { Issue } from "../../ledger/model.ts";
+import type { BdContext } from "./context.ts";
+import { act, type CommandGroup } from "./program.ts";
+
+interface Scope {
+  name: "prune" | "purge";
+  past: string;
+  countKey: string;
+  dryRunKey: string;
+  noun: string;
+  ephemeral: boolean;
+  needsFilter: boolean;
+}
+
+const PRUNE: Scope = {
+  name: "prune",
+  past: "Pruned",
+  countKey: "pruned_count",
+  dryRunKey: "prune_count",
+  noun: "closed bead",
+  ephemeral: false,
+  needsFilter: true,
+};
+const PURGE: Scope = {
+  name: "purge",
+  past: "Purged",
+  countKey: "purged_count",
+  dryRunKey: "purge_count",
+  noun: "closed ephemeral bead",
+  ephemeral: true,
+  needsFilter: false,
+};
+
+/** `--older-than`: N (days), Nh, Nd or Nw; in whole days, at least one. */
+export function olderThanDays(text: string): number {
+  const m = /^(\d+)([hHdDwW]?)$/.exec(text.trim());
+  const n = m ? Number(m[1]) : Number.NaN;
+  if (!m || !(n > 0)) throw new ValidationError(`invalid --older-than value "${text}" (use N, Nh, Nd or Nw)`);
+  const unit = m[2]!.toLowerCase();
+  if (unit === "h") return Math.max(1, Math.floor(n / 24));
+  return unit === "w" ? n * 7 : n;
+}
+
+/** A glob over IDs (`*` any run, `?` one character), as filepath.Match reads one. */
+function globRegExp(glob: string): RegExp {
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${body}$`);
+}
+
+async function run(ctx: BdContext, scope: Scope, o: Record<string, unknown>) {
+  const olderThan = o.olderThan as string | undefined;
+  const pattern = o.pattern as string | undefined;
+  if (scope.needsFilter && !olderThan && !pattern)
+    throw new ValidationError(
+      `bd ${scope.name} requires --older-than or --pattern (--pattern '*' for every closed bead)`,
+    );
+  const store = ctx.ledger();
+  const cutoff = olderThan
+    ? new Date(Date.now() - olderThanDays(olderThan) * 86_400_000).toISOString()
+    : undefined;
+  let found: Issue[] = await store.listIssues({
+    statuses: ["closed"],
+    ephemeral: scope.ephemeral ? "only" : undefined,
+    includeInfra: true,
+    includeTemplates: true,
+    closedBefore: cutoff,
+  });
+  if (pattern) {
+    const re = globRegExp(pattern);
+    found = found.filter((i) => re.test(i.id));
+  }
+  const pinned = found.filter((i) => i.pinned).length;
+  const ids = found.filter((i) => !i.pinned).map((i) => i.id);
+  if (ids.length === 0) {
+    const message = `No ${scope.noun}s to ${scope.name}`;
+    if (ctx.json) return ctx.printJson({ [scope.countKey]: 0, message });
+    return ctx.out(
+      message + (olderThan ? ` (older than ${olderThan})` : "") + (pattern ? ` (matching "${pattern}")` : ""),
+    );
+  }
+  let deps = 0;
+  let labels = 0;
+  let events = 0;
+  for (const id of ids) {
+    const plan = await store.planDelete(id);
+    deps += plan.dependents.length + plan.dependencies.length;
+    labels += (await store.labels(id)).length;
+    events += (await store.events(id)).length;
+  }
+  const extra = pinned > 0 ? { pinned_skipped: pinned } : {};
+  if (o.dryRun) {
+    if (ctx.json)
+      return ctx.printJson({
+        dry_run: true,
+        [scope.dryRunKey]: ids.length,
+        dependencies: deps,
+        labels,
+        events,
+        ...extra,
+      });
+    ctx.out(`Would ${scope.name} ${ids.length} ${scope.noun}(s)`);
+    ctx.out(`  Dependencies: ${deps}\n  Labels:       ${labels}\n  Events:       ${events}`);
+    if (pinned > 0) ctx.out(`  Pinned (skipped): ${pinned}`);
+    return ctx.out("\n(Dry-run mode — no changes made)");
+  }
+  if (!o.force) {
+    if (!ctx.json) ctx.out(`Found ${ids.length} ${scope.noun}(s) to ${scope.name}`);
+    const hint = [
+      `bd ${scope.name} --force`,
+      olderThan && `--older-than ${olderThan}`,
+      pattern && `--pattern ${pattern}`,
+    ]
+      .filter(Boolean)
+      .join(" ");
+    throw new ValidationError(
+      `would ${scope.name} ${ids.length} bead(s): use --force to confirm or --dry-run to preview (${hint})`,
+    );
+  }
+  for (const id of ids) await store.deleteIssue(id, ctx.actor());
+  if (ctx.json)
+    return ctx.printJson({ [scope.countKey]: ids.length, dependencies: deps, labels, events, ...extra });
+  ctx.out(`✓ ${scope.past} ${ids.length} ${scope.noun}(s)`);
+  ctx.out(
+    `  Dependencies removed: ${deps}\n  Labels removed:       ${labels}\n  Events removed:       ${events}`,
+  );
+  if (pinned > 0) ctx.out(`  Pinned (skipped):     ${pinned}`);
+}
+
+export const MAINTENANCE: CommandGroup = { names: ["prune", "purge"], register: registerMaintenance };
+
+function registerMaintenance(program: Command): void {
+  for (const scope of [PRUNE, PURGE]) {
+    program
+      .command(scope.name)
+      .description(
+        scope.ephemeral
+          ? "Delete closed ephemeral beads to reclaim space"
+          : "Delete old closed beads to reclaim space and shrink exports",
+      )
+      .option("-f, --force", `actually ${scope.name} (without this, shows preview)`)
+      .option("--dry-run", `preview what would be ${scope.past.toLowerCase()} with stats`)
+      .option("--older-than <age>", `only ${scope.name} beads closed more than N ago (e.g., 30d, 2w, 60)`)
+      .option("--pattern <glob>", `only ${scope.name} beads whose ID matches this glob`)
+      .action(act((ctx, _a, o) => run(ctx, scope, o)));
+  }
+}
