@@ -157,11 +157,19 @@ describe("gt mail boards and addresses", () => {
     await fails(["mail", "channel", "unsubscribe", "news"], /not subscribed/, as("alpha/crew/ann"));
   });
 
-  it("announce boards come from config/messaging.json; the directory lists every address", async () => {
+  it("lists and announce boards come from config/messaging.json; the directory lists every address", async () => {
     const file = join(town.root, "config", "messaging.json");
     const cfg = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
     cfg.announces = { ops: { readers: ["@town"], retain_count: 5 } };
+    cfg.lists = { oncall: ["mayor", "alpha/crew/ann"] };
     writeFileSync(file, JSON.stringify(cfg));
+    // A list fans out one copy per member.
+    const listed = await town.gtJson<Msg[]>(
+      ["mail", "send", "list:oncall", "-s", "Pager", "--no-notify"],
+      max,
+    );
+    assert.deepEqual(listed.map((m) => m.to).sort(), ["alpha/crew/ann", "mayor"]);
+    await fails(["mail", "send", "list:nosuch", "-s", "x"], /no list "nosuch"/);
     const a = await town.gtJson<Msg>(["mail", "send", "announce:ops", "-s", "Deploy at noon"], mayor);
     assert.equal(a.to, "announce:ops");
     const boards = await town.gtJson<Array<{ name: string }>>(["mail", "announces"]);
