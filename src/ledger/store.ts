@@ -279,6 +279,8 @@ export interface LedgerStore {
   reopenIssue(id: string, reason: string | undefined, actor: string): Promise<Issue>;
   /** Moves an issue to a new ID (edges, labels, comments, events follow; other issues' text too). */
   renameIssue(oldId: string, newId: string, actor: string): Promise<{ issue: Issue; updated: string[] }>;
+  /** Moves every issue of the ledger's prefix to `next` and makes `next` the prefix; [old, new] pairs. */
+  renamePrefix(next: string, actor: string): Promise<Array<[string, string]>>;
   planDelete(id: string): Promise<DeletePlan>;
   deleteIssue(id: string, actor: string): Promise<DeletePlan>;
 

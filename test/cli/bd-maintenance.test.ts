@@ -62,4 +62,37 @@ describe("bd prune and purge", { concurrency: true }, () => {
     const none = await bdJson<{ purged_count: number; message: string }>(l.dir, ["purge"]);
     assert.equal(none.purged_count, 0);
   });
+
+  it("rename-prefix moves every issue, its children, edges and mentions to the new prefix", async (t) => {
+    const l = await freshLedger("knowledge");
+    t.after(l.cleanup);
+    const epic = await createIssue(l.dir, "Epic", ["-t", "epic"]);
+    const kid = await createIssue(l.dir, `After ${epic}`, ["--parent", epic]);
+    const other = await createIssue(l.dir, "Other", ["--deps", kid]);
+    const dry = await bdJson<{ dry_run: boolean; issues_count: number }>(l.dir, [
+      "rename-prefix",
+      "kw-",
+      "--dry-run",
+    ]);
+    assert.deepEqual([dry.dry_run, dry.issues_count], [true, 3]);
+    assert.equal((await bdJson<unknown[]>(l.dir, ["show", epic])).length, 1, "dry run changed nothing");
+    const res = await bdJson<{ old_prefix: string; new_prefix: string; issues_count: number }>(l.dir, [
+      "rename-prefix",
+      "kw-",
+    ]);
+    assert.deepEqual([res.old_prefix, res.new_prefix, res.issues_count], ["knowledge", "kw", 3]);
+    const moved = (id: string) => id.replace(/^knowledge-/, "kw-");
+    const shown = await bdJson<Array<{ id: string; title: string; dependencies?: Array<{ id: string }> }>>(
+      l.dir,
+      ["show", moved(kid), moved(other)],
+    );
+    assert.equal(shown[0]!.title, `After ${moved(epic)}`);
+    assert.deepEqual(
+      shown[1]!.dependencies?.map((d) => d.id),
+      [moved(kid)],
+    );
+    assert.match(await createIssue(l.dir, "new"), /^kw-/);
+    assert.equal((await bd(l.dir, ["show", epic])).code === 0, false);
+    assert.match((await bd(l.dir, ["rename-prefix", "Bad Prefix"])).stderr, /invalid prefix/);
+  });
 });

@@ -98,7 +98,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("recall"),
   present("remember"),
   present("rename"),
-  todo("rename-prefix"),
+  present("rename-prefix", "no --repair: one prefix per ledger"),
   present("reopen"),
   todo("repo", "multi-repository configuration"),
   todo("restore"),

@@ -1,6 +1,7 @@
 // bd prune (closed persistent beads) and bd purge (closed wisps): delete closed beads with
 // their edges, labels, comments and events. A preview unless --force; pinned beads are
 // never touched; prune wants --older-than or --pattern so it cannot empty a ledger by accident.
+// And bd rename-prefix: every issue moves to a new prefix in one transaction.
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import type { Issue } from "../../ledger/model.ts";
@@ -134,9 +135,48 @@ async function run(ctx: BdContext, scope: Scope, o: Record<string, unknown>) {
   if (pinned > 0) ctx.out(`  Pinned (skipped):     ${pinned}`);
 }
 
-export const MAINTENANCE: CommandGroup = { names: ["prune", "purge"], register: registerMaintenance };
+async function renamePrefix(ctx: BdContext, args: string[], o: Record<string, unknown>) {
+  if (args.length !== 1) throw new ValidationError("usage: bd rename-prefix <new-prefix> [--dry-run]");
+  // beads writes the prefix with its hyphen (kw-); the ledger keeps it without.
+  const next = args[0]!.trim().replace(/-$/, "");
+  if (o.repair) throw new ValidationError("--repair is not supported: this ledger keeps one prefix");
+  const store = ctx.ledger();
+  const old = await store.prefix();
+  if (next === old) throw new ValidationError(`prefix is already "${old}"`);
+  if (o.dryRun) {
+    const ids = (
+      await store.listIssues({ all: true, ephemeral: true, includeInfra: true, includeTemplates: true })
+    )
+      .map((i) => i.id)
+      .filter((id) => id.startsWith(`${old}-`))
+      .sort();
+    if (ctx.json)
+      return ctx.printJson({ dry_run: true, old_prefix: old, new_prefix: next, issues_count: ids.length });
+    ctx.out(`DRY RUN: Would rename ${ids.length} issues from prefix '${old}' to '${next}'\n`);
+    if (ids.length > 0) ctx.out("Sample changes:");
+    for (const id of ids.slice(0, 5)) ctx.out(`  ${id} -> ${next}-${id.slice(old.length + 1)}`);
+    if (ids.length > 5) ctx.out(`... and ${ids.length - 5} more issues`);
+    return;
+  }
+  const pairs = await store.renamePrefix(next, ctx.actor());
+  if (ctx.json) return ctx.printJson({ old_prefix: old, new_prefix: next, issues_count: pairs.length });
+  if (pairs.length === 0) return ctx.out(`No issues to rename. Updating prefix to ${next}`);
+  ctx.out(`✓ Successfully renamed prefix from ${old} to ${next} (${pairs.length} issues)`);
+}
+
+export const MAINTENANCE: CommandGroup = {
+  names: ["prune", "purge", "rename-prefix"],
+  register: registerMaintenance,
+};
 
 function registerMaintenance(program: Command): void {
+  program
+    .command("rename-prefix")
+    .description("Rename the issue prefix for all issues in the database")
+    .argument("[args...]", "<new-prefix>")
+    .option("--dry-run", "preview changes without applying them")
+    .option("--repair", "not supported (one prefix per ledger)")
+    .action(act(renamePrefix));
   for (const scope of [PRUNE, PURGE]) {
     program
       .command(scope.name)

@@ -67,3 +67,17 @@ export function renameIssueRows(db: Db, oldId: string, newId: string, now: strin
   }
   return touched;
 }
+
+/**
+ * Moves every issue whose ID starts with `old-` to `next-` (bd rename-prefix), inside the
+ * caller's write transaction. Returns the pairs renamed, in ID order.
+ */
+export function renamePrefixRows(db: Db, old: string, next: string, now: string): Array<[string, string]> {
+  const like = `${old.replace(/[\\%_]/g, (c) => `\\${c}`)}-%`;
+  const ids = db.column<string>("SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\' ORDER BY id", like);
+  // Parents before children, so `old-abc.1` is moved after `old-abc` (its counter follows).
+  const pairs: Array<[string, string]> = ids.map((id) => [id, `${next}-${id.slice(old.length + 1)}`]);
+  for (const [from, to] of pairs) renameIssueRows(db, from, to, now);
+  db.run("UPDATE issue_counter SET prefix = ? WHERE prefix = ?", next, old);
+  return pairs;
+}

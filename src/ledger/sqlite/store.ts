@@ -93,7 +93,7 @@ import {
   STALE_KEY,
 } from "./export.ts";
 import { buildWhere, likeEscape, orderBy } from "./filters.ts";
-import { renameIssueRows } from "./rename.ts";
+import { renameIssueRows, renamePrefixRows } from "./rename.ts";
 import {
   INSERT_ISSUE_SQL,
   ISSUE_COLUMN_LIST_I,
@@ -1589,6 +1589,25 @@ export class SqliteLedger implements LedgerStore {
       this.blocking.recomputeAll();
       return { issue: this.mustGet(newId.trim()), updated };
     });
+  }
+
+  /** bd rename-prefix: every `old-…` issue becomes `next-…` and the ledger's prefix is `next`. */
+  async renamePrefix(next: string, actor: string): Promise<Array<[string, string]>> {
+    if (!isValidPrefix(next)) throw new ValidationError(`invalid prefix "${next}"`);
+    const pairs = this.write(() => {
+      const old = this.getConfigSync("issue_prefix") ?? "";
+      const pairs = old && old !== next ? renamePrefixRows(this.db, old, next, this.now()) : [];
+      for (const [from, to] of pairs) this.event(to, "updated", actor, from, to, "renamed");
+      this.db.run(
+        "INSERT INTO config (key, value) VALUES ('issue_prefix', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        next,
+      );
+      if (this.configPath) this.setMeta(CONFIG_DIRTY_KEY, "1");
+      this.blocking.recomputeAll();
+      return pairs;
+    });
+    this.afterConfigChange("issue_prefix");
+    return pairs;
   }
 
   // ---------------------------------------------------------------- dependencies
