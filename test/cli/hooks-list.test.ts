@@ -1,8 +1,9 @@
 import "../helpers/isolation.ts";
 // gt hooks list and gt hooks diff: every managed hook settings file and how it stands
-// against what gt hooks sync writes, without writing anything.
+// against what gt hooks sync writes, without writing anything; gt hooks registry and
+// install: a hook from the town's registry added to a role's layer and written out.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { makeRepo, newTown, type TestTown } from "../helpers/town.ts";
@@ -69,5 +70,67 @@ describe("gt hooks list and diff", () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /unknown target "nosuch"/);
     assert.equal(bad.stderr.trim().split("\n").length, 1);
+  });
+
+  it("hooks registry lists the town's registry; install adds a hook to a role's settings", async () => {
+    mkdirSync(join(town.root, "hooks"), { recursive: true });
+    writeFileSync(
+      join(town.root, "hooks", "registry.toml"),
+      [
+        "[hooks.pr-guard]",
+        'description = "No gh pr create from crew"',
+        'event = "PreToolUse"',
+        'matchers = ["Bash(gh pr create*)"]',
+        'command = "echo guard-blocked"',
+        'roles = ["crew"]',
+        "",
+        "[hooks.old]",
+        'event = "Stop"',
+        'command = "echo old"',
+        "enabled = false",
+        "",
+      ].join("\n"),
+    );
+    const enabled = await town.gtJson<Array<{ name: string }>>(["hooks", "registry"]);
+    assert.deepEqual(
+      enabled.map((h) => h.name),
+      ["pr-guard"],
+    );
+    assert.equal((await town.gtJson<unknown[]>(["hooks", "registry", "--all"])).length, 2);
+
+    const crew = (await town.gtJson<Row[]>(["hooks", "list"])).find((r) => r.target === "alpha/crew")!;
+    const dry = await town.gtJson<{ dry_run: boolean }>([
+      "hooks",
+      "install",
+      "pr-guard",
+      "--role",
+      "crew",
+      "--dry-run",
+    ]);
+    assert.equal(dry.dry_run, true);
+    assert.doesNotMatch(readFileSync(crew.path!, "utf8"), /guard-blocked/);
+    const r = await town.gtJson<{ written: string[] }>(["hooks", "install", "pr-guard", "--role", "crew"]);
+    assert.ok(r.written.includes(crew.path!), JSON.stringify(r));
+    const settings = JSON.parse(readFileSync(crew.path!, "utf8")) as {
+      hooks: Record<string, Array<{ matcher: string; hooks: Array<{ command: string }> }>>;
+    };
+    assert.ok(
+      settings.hooks.PreToolUse?.some(
+        (e) => e.matcher === "Bash(gh pr create*)" && e.hooks.some((h) => h.command === "echo guard-blocked"),
+      ),
+      JSON.stringify(settings.hooks.PreToolUse),
+    );
+    assert.equal((await town.gt(["hooks", "diff"])).code, 0, "installed and synced");
+    for (const [args, pattern] of [
+      [["hooks", "install", "pr-guard", "--role", "witness"], /is for crew, not witness/],
+      [["hooks", "install", "old", "--role", "crew"], /disabled in the registry/],
+      [["hooks", "install", "nosuch", "--role", "crew"], /no hook "nosuch"/],
+      [["hooks", "install", "pr-guard"], /which role/],
+    ] as const) {
+      const bad = await town.gt([...args]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, pattern);
+      assert.equal(bad.stderr.trim().split("\n").length, 1);
+    }
   });
 });

@@ -196,6 +196,58 @@ export const primeGroup: GtGroup = {
         }),
       );
     hooks
+      .command("registry")
+      .description("The hooks the town's registry (hooks/registry.toml) offers")
+      .option("--all", "also the disabled ones")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const { loadRegistry } = await import("../../sessions/hook-registry.ts");
+          const rows = Object.entries(loadRegistry(ctx.town()))
+            .filter(([, d]) => opts.all === true || d.enabled)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([name, d]) => ({ name, ...d }));
+          if (ctx.json) return ctx.printJson(rows);
+          if (rows.length === 0) return ctx.out("No hooks in the registry");
+          for (const r of rows)
+            ctx.out(
+              `${r.enabled ? "●" : "○"} ${r.name.padEnd(24)} ${r.event.padEnd(18)} ${oneLine(r.description)}${r.roles.length ? `  [${r.roles.join(", ")}]` : ""}`,
+            );
+        }),
+      );
+    hooks
+      .command("install <hook>")
+      .description("Add a registry hook to a role's override layer, then write the settings (gt hooks sync)")
+      .option("--role <role>", "the role (default: yours)")
+      .option("--rig <rig>", "only this rig's agents of that role")
+      .option("--force", "install a disabled hook, or one meant for other roles")
+      .option("-n, --dry-run", "say what would be installed; write nothing")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [name], opts) => {
+          const { installHook } = await import("../../sessions/hook-registry.ts");
+          const town = ctx.town();
+          const role =
+            (opts.role as string | undefined) ??
+            identityFromEnv(ctx.env)?.role ??
+            identityFromPath(town.root, ctx.cwd)?.role;
+          if (!role) throw new ValidationError("which role? (--role crew, polecat, witness, ...)");
+          const r = installHook(town, name!, {
+            role,
+            rig: opts.rig as string | undefined,
+            force: opts.force === true,
+            dryRun: opts.dryRun === true,
+            env: ctx.env,
+          });
+          const synced = r.dry_run ? null : await syncHooks(town, { env: ctx.env });
+          if (ctx.json) return ctx.printJson({ ...r, written: synced?.written ?? [] });
+          ctx.out(
+            `${r.dry_run ? "Would install" : "✓ installed"} ${r.hook} (${r.event}) for ${r.rig ? `${r.rig}/` : ""}${r.role} in ${r.file}`,
+          );
+          for (const f of synced?.written ?? []) ctx.out(`  wrote ${f}`);
+        }),
+      );
+    hooks
       .command("sync")
       .description("Write every role's hook settings (Claude settings.json, Copilot hooks file)")
       .option("--json", "JSON output")
