@@ -177,7 +177,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   {
     name: "hooks",
     status: P,
-    subs: { diff: P, sync: P, list: P, scan: N, install: N, base: N, registry: N, init: N, override: N },
+    subs: { diff: P, sync: P, list: P, scan: N, install: P, base: N, registry: P, init: N, override: N },
   },
   { name: "info", status: N },
   { name: "init", status: N },
