@@ -166,11 +166,11 @@ describe("gt dispatch flags: ready --rig, hook status, unsling --dry-run/--force
       "polecat",
       "add",
       "alpha",
-      "nux",
+      "zeta9",
     ]);
-    assert.deepEqual([r.address, r.rig, r.name], ["alpha/polecats/nux", "alpha", "nux"]);
+    assert.deepEqual([r.address, r.rig, r.name], ["alpha/polecats/zeta9", "alpha", "zeta9"]);
     const ids = await town.gtJson<Array<{ name: string }>>(["polecat", "identity", "list", "alpha"]);
-    assert.ok(ids.some((i) => i.name === "nux"));
+    assert.ok(ids.some((i) => i.name === "zeta9"));
     for (const [args, message] of [
       [["polecat", "add", "alpha", "Bad-Name"], /invalid polecat name "Bad-Name"/],
       [["polecat", "add", "nosuch", "x"], /unknown rig "nosuch"/],
