@@ -79,6 +79,14 @@ async function notify(ctx: GtContext, m: MailMessage): Promise<NudgeResult["outc
   return r.outcome;
 }
 
+/** What gt mail send says about the recipient's nudge: only a delivered one is "(nudged)". */
+const NUDGE_NOTE: Record<NudgeResult["outcome"] | "none", string> = {
+  delivered: " (nudged)",
+  queued: " (queued)",
+  unverified: " (nudge typed, not confirmed)",
+  none: "",
+};
+
 /** The recipient: the argument, --to, or --self (the caller's own mailbox); exactly one. */
 function recipientOf(ctx: GtContext, address: string | undefined, opts: Record<string, unknown>): string {
   const given = [address, opts.to, opts.self ? "--self" : undefined].filter((x) => x !== undefined);
@@ -158,9 +166,7 @@ export const mailGroup: GtGroup = {
           }
           if (ctx.json) return ctx.printJson(rows.length === 1 ? rows[0] : rows);
           for (const m of rows)
-            ctx.out(
-              `✉️  Sent ${m.id} to ${m.to}${m.nudge === "delivered" ? " (nudged)" : m.nudge === "queued" ? " (queued)" : ""}${m.pinned ? " 📌" : ""}`,
-            );
+            ctx.out(`✉️  Sent ${m.id} to ${m.to}${NUDGE_NOTE[m.nudge ?? "none"]}${m.pinned ? " 📌" : ""}`);
         }),
       );
     mail
