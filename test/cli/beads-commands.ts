@@ -25,7 +25,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("assign"),
   todo("audit", "append-only agent interaction log"),
   todo("backup"),
-  todo("batch", "write operations from stdin in one transaction"),
+  present("batch"),
   present("blocked"),
   todo("bootstrap", "non-destructive setup for fresh clones (bd does it on first use)"),
   omitted("branch", DOLT),

@@ -1,5 +1,6 @@
 // Every command group of bd, in help order.
 import { ADMIN } from "./admin.ts";
+import { BATCH } from "./batch.ts";
 import { completionGroup } from "./completion.ts";
 import { FORMULA } from "./formula.ts";
 import { GATE } from "./gate.ts";
@@ -28,6 +29,7 @@ export const BD_GROUPS: CommandGroup[] = [
   GATE,
   ADMIN,
   MAINTENANCE,
+  BATCH,
   GUIDE,
   completionGroup(() => BD_GROUPS),
 ];

@@ -81,6 +81,26 @@ export class Db {
     }
   }
 
+  /**
+   * As write, for a sequence of awaited steps (bd batch): one transaction around all of
+   * them, rolled back whole when any fails. Nothing else may use this connection meanwhile.
+   */
+  async writeAsync<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.depth > 0) return fn();
+    this.beginImmediate();
+    this.depth++;
+    try {
+      const result = await fn();
+      this.raw.exec("COMMIT");
+      return result;
+    } catch (e) {
+      if (this.raw.isTransaction) this.raw.exec("ROLLBACK");
+      throw e;
+    } finally {
+      this.depth--;
+    }
+  }
+
   /** Consistent reads across several statements. */
   read<T>(fn: () => T): T {
     if (this.depth > 0 || this.raw.isTransaction) return fn();

@@ -1591,6 +1591,21 @@ export class SqliteLedger implements LedgerStore {
     });
   }
 
+  /**
+   * Runs several store calls (awaited one after another) as one transaction: all of them
+   * or, when one throws, none (bd batch). The files follow once, after the commit.
+   */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    // The export triggers go in before the transaction (the first write would, outside one).
+    if (!this.tracking && this.jsonlPath !== undefined && !this.db.inTransaction) {
+      installExportTracking(this.db);
+      this.tracking = true;
+    }
+    const result = await this.db.writeAsync(fn);
+    this.flushFiles();
+    return result;
+  }
+
   /** bd rename-prefix: every `old-…` issue becomes `next-…` and the ledger's prefix is `next`. */
   async renamePrefix(next: string, actor: string): Promise<Array<[string, string]>> {
     if (!isValidPrefix(next)) throw new ValidationError(`invalid prefix "${next}"`);
