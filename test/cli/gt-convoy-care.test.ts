@@ -141,11 +141,17 @@ describe("gt convoy: watch, stranded, land, --owned, --tree", () => {
 
     const tree = await town.gt(["convoy", "list", "--tree"]);
     assert.equal(tree.code, 0, tree.stderr);
-    assert.match(
-      tree.stdout,
-      new RegExp(
-        `${cvWorked.id}.*\\n {3}├── .* ${blocker} Blocker \\[in_progress\\] \\(alpha/crew/max\\)\\n {3}└── .* ${blocked} Blocked work \\[open\\]`,
-      ),
+    // The convoy's line, then one line per tracked bead (in either order), the last one └──.
+    const lines = tree.stdout.split("\n");
+    const at = lines.findIndex((l) => l.includes(cvWorked.id));
+    const under = lines.slice(at + 1, at + 3);
+    assert.deepEqual(
+      under.map((l) => l.slice(0, 6)),
+      ["   ├──", "   └──"],
+    );
+    assert.deepEqual(
+      [...under].map((l) => l.slice(7)).sort(),
+      [`◐ ${blocker} Blocker [in_progress] (alpha/crew/max)`, `○ ${blocked} Blocked work [open]`].sort(),
     );
   });
 
