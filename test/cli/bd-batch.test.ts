@@ -64,4 +64,28 @@ describe("bd batch", { concurrency: true }, () => {
     const dry = await bdJson<{ dry_run: boolean; operations: number }>(l.dir, ["batch", "--dry-run"]);
     assert.deepEqual([dry.dry_run, dry.operations], [true, 0]);
   });
+
+  it("config set-many checks every pair, then sets them all or none", async (t) => {
+    const l = await freshLedger();
+    t.after(l.cleanup);
+    const set = await bdJson<Array<{ key: string; value: string }>>(l.dir, [
+      "config",
+      "set-many",
+      "a.b=1",
+      "types.custom=widget",
+    ]);
+    assert.deepEqual(
+      set.map((p) => [p.key, p.value]),
+      [
+        ["a.b", "1"],
+        ["types.custom", "widget"],
+      ],
+    );
+    assert.equal((await bdJson<{ value: string }>(l.dir, ["config", "get", "types.custom"])).value, "widget");
+    const bad = await bd(l.dir, ["config", "set-many", "c.d=2", "export.auto=maybe"]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /invalid value "maybe" for export.auto/);
+    assert.equal((await bdJson<{ value: string }>(l.dir, ["config", "get", "c.d"])).value, "");
+    assert.match((await bd(l.dir, ["config", "set-many", "novalue"])).stderr, /expected key=value/);
+  });
 });

@@ -60,16 +60,38 @@ async function configSet(ctx: BdContext, args: string[]) {
   const [key, ...rest] = args;
   if (!key || rest.length === 0) throw new ValidationError("usage: bd config set <key> <value>");
   const value = rest.join(" ");
+  const canonical = checkConfigPair(key, value);
+  await ctx.ledger().setConfig(canonical, value);
+  if (ctx.json) return ctx.printJson({ key: canonical, value });
+  ctx.out(`Set ${canonical} = ${value}`);
+}
+
+/** The key bd stores (issue-prefix is issue_prefix), after checking the value it may hold. */
+function checkConfigPair(key: string, value: string): string {
   if (key === "issue_prefix" || key === "issue-prefix") {
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(value)) throw new ValidationError(`invalid prefix "${value}"`);
   }
   if (key === "export.auto" && !["true", "false"].includes(value)) {
     throw new ValidationError(`invalid value "${value}" for export.auto (true or false)`);
   }
-  const canonical = key === "issue-prefix" ? "issue_prefix" : key;
-  await ctx.ledger().setConfig(canonical, value);
-  if (ctx.json) return ctx.printJson({ key: canonical, value });
-  ctx.out(`Set ${canonical} = ${value}`);
+  return key === "issue-prefix" ? "issue_prefix" : key;
+}
+
+/** `bd config set-many k=v...`: every pair checked first, then all set in one transaction. */
+async function configSetMany(ctx: BdContext, args: string[]) {
+  if (args.length === 0) throw new ValidationError("usage: bd config set-many <key=value>...");
+  const pairs = args.map((arg) => {
+    const i = arg.indexOf("=");
+    if (i <= 0) throw new ValidationError(`invalid argument "${arg}" (expected key=value format)`);
+    const value = arg.slice(i + 1);
+    return { key: checkConfigPair(arg.slice(0, i), value), value };
+  });
+  const store = ctx.ledger();
+  await store.batch(async () => {
+    for (const p of pairs) await store.setConfig(p.key, p.value);
+  });
+  if (ctx.json) return ctx.printJson(pairs.map((p) => ({ ...p, location: "database" })));
+  for (const p of pairs) ctx.out(`Set ${p.key} = ${p.value}`);
 }
 
 async function configGet(ctx: BdContext, args: string[]) {
@@ -328,6 +350,11 @@ function registerAdmin(program: Command): void {
 
   const config = program.command("config").description("Manage ledger configuration");
   config.command("set").argument("[args...]").description("Set a configuration value").action(act(configSet));
+  config
+    .command("set-many")
+    .argument("[pairs...]", "<key=value>...")
+    .description("Set multiple configuration values in one operation")
+    .action(act(configSetMany));
   config.command("get").argument("[key]").description("Get a configuration value").action(act(configGet));
   config.command("list").description("List configuration").action(act(configList));
   config
