@@ -137,5 +137,13 @@ describe("bd kv and memories", { concurrency: true }, () => {
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /No memory with key "auth-jwt"/);
     assert.equal((await bd(l.dir, ["forget", "auth-jwt"])).code, 1);
+    // bd prime carries the memories into every session.
+    await bd(l.dir, ["remember", "deploys need a tag", "--key", "deploy-tag"]);
+    const prime = (await bd(l.dir, ["prime"])).stdout;
+    assert.match(prime, /## Persistent Memories \(2\)/);
+    assert.match(prime, /### deploy-tag\ndeploys need a tag/);
+    const only = (await bd(l.dir, ["prime", "--memories-only"])).stdout;
+    assert.match(only, /^\n## Persistent Memories/);
+    assert.ok(!only.includes("Ready now"));
   });
 });

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { findLedger } from "../../ledger/discovery.ts";
 import { safeText } from "../../terminal-text.ts";
 import type { BdContext } from "./context.ts";
+import { memoriesForPrime } from "./memory.ts";
 import { act, type CommandGroup } from "./program.ts";
 
 const PRIME_SHORT = `# Beads workflow context
@@ -100,6 +101,18 @@ async function prime(ctx: BdContext, _args: string[], o: Record<string, unknown>
       // the briefing still helps without a readable ledger
     }
   }
+  // Memories (bd remember) travel in every briefing, as beads injects them.
+  let memories = "";
+  try {
+    memories = await memoriesForPrime(ctx.ledger());
+  } catch {
+    // no readable ledger: no memories
+  }
+  if (o.memoriesOnly)
+    text =
+      memories ||
+      '# Beads Persistent Memories\n\nNo memories stored. Use `bd remember "insight"` to add one.\n';
+  else text += memories;
   if (ctx.json) return ctx.printJson({ content: text });
   // The briefing lands in an agent's context and on terminals: no control characters.
   process.stdout.write(safeText(text, { multiline: true }));
@@ -157,6 +170,7 @@ function registerGuide(program: Command): void {
     .description("Print the agent briefing for this ledger")
     .option("--full", "the complete command reference")
     .option("--mcp", "accepted for compatibility")
+    .option("--memories-only", "output only persistent memories (for compact hook contexts)")
     .action(act(prime));
   program
     .command("quickstart")

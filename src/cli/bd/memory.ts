@@ -140,6 +140,24 @@ async function forget(ctx: BdContext, args: string[]) {
   ctx.out(`Forgot [${one(key)}]: ${one(short(value, 80))}`);
 }
 
+/** The memories as bd prime adds them to the briefing ("" when there are none). */
+export async function memoriesForPrime(store: {
+  listConfig(): Promise<Record<string, string>>;
+}): Promise<string> {
+  const all = await store.listConfig();
+  const keys = Object.keys(all)
+    .filter((k) => k.startsWith(MEMORY))
+    .sort();
+  if (keys.length === 0) return "";
+  const body = keys.map((k) => `### ${k.slice(MEMORY.length)}\n${all[k]}\n`).join("\n");
+  return (
+    `\n## Persistent Memories (${keys.length})\n\n` +
+    'Stored via `bd remember`. Update in place with `bd remember --key <key> "new content"`. ' +
+    "Search with `bd memories <keyword>`. Remove with `bd forget <key>`.\n\n" +
+    body
+  );
+}
+
 export const MEMORY_GROUP: CommandGroup = {
   names: ["kv", "remember", "recall", "memories", "forget"],
   register: registerMemory,
