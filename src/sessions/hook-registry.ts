@@ -9,7 +9,7 @@ import { z } from "../schema.ts";
 import { ConfigFileError, writeJsonFile } from "../town/json-file.ts";
 import { ROLES, type RoleName } from "../town/roles.ts";
 import type { Town } from "../town/workspace.ts";
-import { type HookSet, hookLayerFiles, mergeHookSets } from "./hooks.ts";
+import { type HookSet, hookLayerFiles, mergeHookSets, planHooks } from "./hooks.ts";
 
 const definitionSchema = z.looseObject({
   description: z._default(z.string(), ""),
@@ -100,4 +100,69 @@ export function installHook(
   }
   writeJsonFile(file, { hooks: mergeHookSets(current, entry) });
   return result;
+}
+
+/** The layer file `gt hooks base` (no target) or `gt hooks override <target>` edits. */
+export function layerFile(town: Town, target: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (target === undefined) return hookLayerFiles("crew", undefined, env)[0]!;
+  const parts = target.replace(/\/$/, "").split("/");
+  const roleWord = parts[parts.length - 1]!;
+  const role = roleWord === "polecats" ? "polecat" : roleWord;
+  if (!Object.hasOwn(ROLES, role) || parts.length > 2)
+    throw new ValidationError(
+      `invalid target "${target}" (a role: crew, polecats, witness, refinery, mayor, deacon; or <rig>/<role>)`,
+    );
+  const rig = parts.length === 2 ? parts[0] : undefined;
+  if (rig) town.rig(rig);
+  const files = hookLayerFiles(role as RoleName, rig, env);
+  return files[files.length - 1]!;
+}
+
+/** Checks a layer file after an edit: valid JSON of the hooks shape, or one error naming it. */
+export function checkLayerFile(file: string): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, "utf8");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigFileError(file, `not valid JSON (${(e as Error).message})`);
+  }
+  const events = z.record(
+    z.string(),
+    z.array(z.looseObject({ hooks: z.array(z.looseObject({ command: z.string() })) })),
+  );
+  const ok = z.union([z.looseObject({ hooks: events }), events]).safeParse(raw);
+  if (!ok.success)
+    throw new ConfigFileError(
+      file,
+      `not a hooks file: ${ok.error.issues[0]!.path.join(".") || "(top level)"}: ${ok.error.issues[0]!.message}`,
+    );
+}
+
+export interface ScannedHooks {
+  target: string;
+  path: string;
+  events: Record<string, string[]>;
+}
+
+/** The hooks each managed settings file holds now, by event. */
+export function scanHooks(town: Town, env: NodeJS.ProcessEnv): ScannedHooks[] {
+  const out: ScannedHooks[] = [];
+  for (const p of planHooks(town, { env })) {
+    if (!p.path || p.current === undefined) continue;
+    let hooks: HookSet = {};
+    try {
+      hooks = ((JSON.parse(p.current) as { hooks?: HookSet }).hooks ?? {}) as HookSet;
+    } catch {
+      // a file that is not JSON holds no hooks we can read
+    }
+    const events: Record<string, string[]> = {};
+    for (const [event, entries] of Object.entries(hooks))
+      events[event] = entries.flatMap((e) =>
+        e.hooks.map((h) => (e.matcher ? `[${e.matcher}] ${h.command}` : h.command)),
+      );
+    out.push({ target: p.target, path: p.path, events });
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import "../helpers/isolation.ts";
 // against what gt hooks sync writes, without writing anything; gt hooks registry and
 // install: a hook from the town's registry added to a role's layer and written out.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { makeRepo, newTown, type TestTown } from "../helpers/town.ts";
@@ -128,6 +128,52 @@ describe("gt hooks list and diff", () => {
       [["hooks", "install", "pr-guard"], /which role/],
     ] as const) {
       const bad = await town.gt([...args]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, pattern);
+      assert.equal(bad.stderr.trim().split("\n").length, 1);
+    }
+  });
+
+  it("hooks base/override show and edit a layer (checked after the editor); scan reads what the files hold", async () => {
+    const base = await town.gtJson<{ exists: boolean; content: unknown }>(["hooks", "base", "--show"]);
+    assert.deepEqual([base.exists, base.content], [false, { hooks: {} }]);
+    const editor = (name: string, text: string) => {
+      const file = join(town.scratch, name);
+      writeFileSync(file, `#!/bin/sh\ncat > "$1" <<'EOF'\n${text}\nEOF\n`);
+      chmodSync(file, 0o755);
+      return { env: { EDITOR: file, VISUAL: "" } };
+    };
+    const layer = JSON.stringify({
+      hooks: { Stop: [{ matcher: "", hooks: [{ type: "command", command: "echo from-override" }] }] },
+    });
+    const edited = await town.gt(["hooks", "override", "alpha/crew"], editor("good.sh", layer));
+    assert.equal(edited.code, 0, edited.stderr);
+    assert.equal((await town.gt(["hooks", "diff", "alpha/crew"])).code, 1, "not synced yet");
+    await town.gtJson(["hooks", "sync"]);
+    const scan = await town.gtJson<Array<{ target: string; events: Record<string, string[]> }>>([
+      "hooks",
+      "scan",
+    ]);
+    assert.ok(
+      scan.find((r) => r.target === "alpha/crew")?.events.Stop?.includes("echo from-override"),
+      JSON.stringify(scan),
+    );
+    assert.ok(!scan.find((r) => r.target === "alpha/witness")?.events.Stop?.includes("echo from-override"));
+
+    const kept = (await town.gtJson<{ content: unknown }>(["hooks", "override", "crew", "--show"])).content;
+    const broken = await town.gt(["hooks", "override", "crew"], editor("bad.sh", "{ not json"));
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /not valid JSON.*the previous version is kept/);
+    assert.deepEqual(
+      (await town.gtJson<{ content: unknown }>(["hooks", "override", "crew", "--show"])).content,
+      kept,
+      "the bad edit was not kept",
+    );
+    for (const [args, env, pattern] of [
+      [["hooks", "override", "nosuch"], {}, /invalid target "nosuch"/],
+      [["hooks", "base"], { EDITOR: "", VISUAL: "" }, /no editor/],
+    ] as const) {
+      const bad = await town.gt([...args], { env });
       assert.notEqual(bad.code, 0);
       assert.match(bad.stderr, pattern);
       assert.equal(bad.stderr.trim().split("\n").length, 1);

@@ -247,6 +247,77 @@ export const primeGroup: GtGroup = {
           for (const f of synced?.written ?? []) ctx.out(`  wrote ${f}`);
         }),
       );
+    for (const [verb, description] of [
+      [
+        "base",
+        "The base hook layer every agent gets (GT_HOME/.gt/hooks-base.json): edit it in $EDITOR, or --show",
+      ],
+      [
+        "override <target>",
+        "A role's (crew, polecats, ...) or a rig's role's (gastown/crew) override layer: edit it, or --show",
+      ],
+    ] as const)
+      hooks
+        .command(verb)
+        .description(description)
+        .option("--show", "print it instead of editing")
+        .option("--json", "JSON output (with --show)")
+        .action(
+          act(async (ctx, [target], opts) => {
+            const { checkLayerFile, layerFile } = await import("../../sessions/hook-registry.ts");
+            const { existsSync, mkdirSync, readFileSync, writeFileSync } = await import("node:fs");
+            const file = layerFile(ctx.town(), target, ctx.env);
+            if (opts.show === true) {
+              const text = existsSync(file) ? readFileSync(file, "utf8") : '{\n  "hooks": {}\n}\n';
+              if (ctx.json)
+                return ctx.printJson({ file, exists: existsSync(file), content: JSON.parse(text) });
+              return ctx.out(`# ${file}\n${text.trimEnd()}`);
+            }
+            const editor = ctx.env.VISUAL || ctx.env.EDITOR;
+            if (!editor)
+              throw new ValidationError(`no editor: set EDITOR, or use --show (the file is ${file})`);
+            if (!existsSync(file)) {
+              mkdirSync((await import("node:path")).dirname(file), { recursive: true });
+              writeFileSync(file, '{\n  "hooks": {}\n}\n');
+            }
+            const before = readFileSync(file, "utf8");
+            const { spawnSync } = process.getBuiltinModule(
+              "node:child_process",
+            ) as typeof import("node:child_process");
+            const r = spawnSync("sh", ["-c", `${editor} "$1"`, "sh", file], {
+              stdio: "inherit",
+              env: ctx.env,
+            });
+            if (r.status !== 0) throw new ValidationError(`the editor exited with ${r.status ?? r.signal}`);
+            try {
+              checkLayerFile(file);
+            } catch (e) {
+              writeFileSync(file, before); // a bad edit is not kept: sync would fail on it
+              throw new ValidationError(`${(e as Error).message}; the previous version is kept`);
+            }
+            ctx.out(`✓ ${file} saved; gt hooks sync writes it out`);
+          }),
+        );
+    hooks
+      .command("scan")
+      .description("The hooks each managed settings file holds now, by event")
+      .option("-v, --verbose", "show each hook's command")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const { scanHooks } = await import("../../sessions/hook-registry.ts");
+          const rows = scanHooks(ctx.town(), ctx.env);
+          if (ctx.json) return ctx.printJson(rows);
+          if (rows.length === 0) return ctx.out("No hook settings files yet (gt hooks sync)");
+          for (const r of rows) {
+            ctx.out(`${r.target}  ${r.path}`);
+            for (const [event, cmds] of Object.entries(r.events)) {
+              ctx.out(`  ${event}: ${cmds.length} hook(s)`);
+              if (opts.verbose) for (const c of cmds) ctx.out(`    ${oneLine(c)}`);
+            }
+          }
+        }),
+      );
     hooks
       .command("sync")
       .description("Write every role's hook settings (Claude settings.json, Copilot hooks file)")
