@@ -177,7 +177,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   {
     name: "hooks",
     status: P,
-    subs: { diff: P, sync: P, list: P, scan: N, install: P, base: N, registry: P, init: N, override: N },
+    subs: { diff: P, sync: P, list: P, scan: P, install: P, base: P, registry: P, init: N, override: P },
   },
   { name: "info", status: N },
   { name: "init", status: N },
