@@ -9,7 +9,7 @@ import { NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { readJsonFile } from "../town/json-file.ts";
 import { openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";

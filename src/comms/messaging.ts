@@ -6,7 +6,7 @@
 // written whole through a rename.
 import { join } from "node:path";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { readJsonFile, writeJsonFile } from "../town/json-file.ts";
 import { withFileLock } from "../town/lock.ts";
 import type { Town } from "../town/workspace.ts";

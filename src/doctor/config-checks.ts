@@ -8,7 +8,7 @@ import { gitConfigValue } from "../adapters/git-config.ts";
 import { loadEscalationSettings } from "../comms/escalation.ts";
 import { readRoutes } from "../ledger/discovery.ts";
 import { loadMergeQueueConfig } from "../refinery/config.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { daemonDefaults } from "../town/install.ts";
 import { parseJson, writeJsonFile } from "../town/json-file.ts";
 import { withFileLock } from "../town/lock.ts";

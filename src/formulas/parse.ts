@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { GasTownError } from "../errors.ts";
-import type { z } from "../schema.ts";
+import type * as z from "../schema.ts";
 import { indexJson, indexToml, JsonSyntaxError, type KeyPath, type LineIndex } from "./locate.ts";
 import { type Formula, type FormulaType, formulaFileSchema, type Step, type VarDef } from "./schema.ts";
 

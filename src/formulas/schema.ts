@@ -2,7 +2,7 @@
 // code does not know is kept and passed through cook, so a Gas Town or beads user's own
 // files work unchanged. The fields are beads' (workflow steps, vars, compose, advice) and
 // Gas Town's (convoy legs, synthesis, inputs, prompts, output, presets, acceptance).
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 
 export const FORMULA_TYPES = ["workflow", "convoy", "expansion", "aspect"] as const;
 export type FormulaType = (typeof FORMULA_TYPES)[number];

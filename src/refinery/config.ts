@@ -2,7 +2,7 @@
 // load (a bad value names the file, the key and the problem) and filled with defaults.
 import { join } from "node:path";
 import { ValidationError } from "../errors.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { ConfigFileError } from "../town/json-file.ts";
 import { withFileLock } from "../town/lock.ts";
 import { loadRigSettings, saveRigSettings, settingsFile } from "../town/settings.ts";

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { ConfigFileError, writeJsonFile } from "../town/json-file.ts";
 import { ROLES, type RoleName } from "../town/roles.ts";
 import type { Town } from "../town/workspace.ts";

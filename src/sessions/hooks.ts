@@ -16,7 +16,7 @@ import {
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { gtExecutable } from "../package-paths.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { resolveAgent } from "../town/agent-resolve.ts";
 import { settingsDirOf } from "../town/identity.ts";
 import { parseJson } from "../town/json-file.ts";

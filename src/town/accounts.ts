@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { readJsonFile, writeJsonFile } from "./json-file.ts";
 import type { Town } from "./workspace.ts";
 

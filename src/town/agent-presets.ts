@@ -3,7 +3,7 @@
 // schemas that read such user entries and the merge of a user entry over its base preset.
 import { basename } from "node:path";
 import { SESSION_KEYS, type SessionKey } from "../runtime/provider.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 
 export const HOOK_PROVIDERS = [
   "claude",

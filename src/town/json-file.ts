@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { ValidationError } from "../errors.ts";
-import type { z } from "../schema.ts";
+import type * as z from "../schema.ts";
 
 /** A config file that exists but cannot be used. */
 export class ConfigFileError extends ValidationError {

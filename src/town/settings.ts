@@ -2,7 +2,7 @@
 // (`settings/agents.json`). We validate the keys we model and keep every other key, so a
 // file written by Go Gas Town loads here and survives a save.
 import { join } from "node:path";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { agentEntrySchema } from "./agent-presets.ts";
 import { readJsonFile, writeJsonFile } from "./json-file.ts";
 

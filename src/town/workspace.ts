@@ -4,7 +4,7 @@
 import { existsSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { GasTownError, NotFoundError } from "../errors.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { readJsonFile, writeJsonFile } from "./json-file.ts";
 
 export const TOWN_JSON = join("mayor", "town.json");

@@ -5,7 +5,7 @@
 // mayor/daemon.json (the patrols gt install and gt rig add write).
 import { readFileSync } from "node:fs";
 import { durationMs } from "../comms/escalation.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { ConfigFileError } from "../town/json-file.ts";
 import { loadTownSettings, settingsFile } from "../town/settings.ts";
 import { DAEMON_JSON, type Town } from "../town/workspace.ts";

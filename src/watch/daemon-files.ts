@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { lazyCrypto } from "../lazy.ts";
 import { processAlive } from "../process-alive.ts";
 import { hasProcFs } from "../runtime/support.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import type { Town } from "../town/workspace.ts";
 
 export const NONCE_ENV = "GT_DAEMON_NONCE";

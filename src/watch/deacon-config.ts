@@ -4,7 +4,7 @@
 
 import { durationMs } from "../comms/escalation.ts";
 import { ValidationError } from "../errors.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { ConfigFileError } from "../town/json-file.ts";
 import { loadTownSettings, settingsFile } from "../town/settings.ts";
 import type { Town } from "../town/workspace.ts";

@@ -6,7 +6,7 @@
 // a lost count only allows one more attempt, never blocks the town.
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { writeJsonFile } from "../town/json-file.ts";
 import type { Town } from "../town/workspace.ts";
 

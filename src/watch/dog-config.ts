@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { durationMs } from "../comms/escalation.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { ConfigFileError, parseJson, writeJsonFile } from "../town/json-file.ts";
 import { DAEMON_JSON, type Town } from "../town/workspace.ts";
 

@@ -3,7 +3,7 @@
 // key) and filled with the spec's defaults (§2.7, §4.4, §4.6).
 
 import { durationMs } from "../comms/escalation.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { ConfigFileError } from "../town/json-file.ts";
 import { loadTownSettings, settingsFile } from "../town/settings.ts";
 import type { Town } from "../town/workspace.ts";

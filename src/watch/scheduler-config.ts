@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { durationMs } from "../comms/escalation.ts";
-import { z } from "../schema.ts";
+import * as z from "../schema.ts";
 import { ConfigFileError, writeJsonFile } from "../town/json-file.ts";
 import { loadTownSettings, settingsFile } from "../town/settings.ts";
 import type { Town } from "../town/workspace.ts";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { z } from "../../src/schema.ts";
+import * as z from "../../src/schema.ts";
 import { ConfigFileError, readJsonFile, writeJsonFile } from "../../src/town/json-file.ts";
 import { scratchDir } from "../helpers/temp.ts";
 
