@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { bdOk, crewTown, eventually, failsInOneLine, type TestTown } from "../helpers/town.ts";
 
 interface Account {
   handle: string;
@@ -17,24 +17,12 @@ interface Account {
 
 describe("gt account and gt quota", () => {
   let town: TestTown;
-  const fails = async (args: string[], pattern: RegExp) => {
-    const r = await town.gt(args);
-    assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
-    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-    assert.match(r.stderr, pattern);
-  };
+  const fails = failsInOneLine(() => town);
   const pidOf = async () =>
     (await town.gtJson<{ pid: number | null; state: string }>(["session", "status", "alpha/crew/max"])).pid;
 
   before(async () => {
-    town = await newTown("subprocess");
-    for (const args of [
-      ["rig", "add", "alpha", makeRepo(join(town.scratch, "src")), "--mirror"],
-      ["crew", "add", "max", "--rig", "alpha"],
-    ]) {
-      const r = await town.gt(args);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    town = await crewTown();
   });
   after(async () => {
     await town?.cleanup();

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { git, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { crewTown, failsInOneLine, git, type TestTown } from "../helpers/town.ts";
 
 interface Memory {
   id: string;
@@ -20,22 +20,10 @@ describe("gt commit and gt remember/forget/memories", () => {
   let town: TestTown;
   const max = { env: { GT_ROLE: "alpha/crew/max" } };
   const crewDir = () => join(town.root, "alpha", "crew", "max");
-  const fails = async (args: string[], pattern: RegExp, opts = max) => {
-    const r = await town.gt(args, opts);
-    assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
-    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-    assert.match(r.stderr, pattern);
-  };
+  const fails = failsInOneLine(() => town, max);
 
   before(async () => {
-    town = await newTown("subprocess");
-    for (const args of [
-      ["rig", "add", "alpha", makeRepo(join(town.scratch, "src")), "--mirror"],
-      ["crew", "add", "max", "--rig", "alpha"],
-    ]) {
-      const r = await town.gt(args);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    town = await crewTown();
   });
   after(async () => {
     await town?.cleanup();

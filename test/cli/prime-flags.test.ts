@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { bdOk, crewTown, type TestTown } from "../helpers/town.ts";
 
 describe("gt prime --state/--explain/--dry-run", () => {
   let town: TestTown;
@@ -14,14 +14,7 @@ describe("gt prime --state/--explain/--dry-run", () => {
   const marker = () => join(crewDir(), ".runtime", "handoff_to_successor");
 
   before(async () => {
-    town = await newTown("subprocess");
-    for (const args of [
-      ["rig", "add", "alpha", makeRepo(join(town.scratch, "src")), "--mirror"],
-      ["crew", "add", "max", "--rig", "alpha"],
-    ]) {
-      const r = await town.gt(args);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    town = await crewTown();
   });
   after(async () => {
     await town?.cleanup();

@@ -5,7 +5,14 @@ import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { agentTranscript, bdOk, eventually, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import {
+  agentTranscript,
+  bdOk,
+  crewTown,
+  eventually,
+  failsInOneLine,
+  type TestTown,
+} from "../helpers/town.ts";
 
 interface SessionStatus {
   address: string;
@@ -22,24 +29,11 @@ interface Problem {
 
 describe("gt session, gt agents check/fix/state, gt mayor attach, gt status flags", () => {
   let town: TestTown;
-  const fails = async (args: string[], pattern: RegExp) => {
-    const r = await town.gt(args);
-    assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
-    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-    assert.match(r.stderr, pattern);
-  };
+  const fails = failsInOneLine(() => town);
   const status = (agent: string) => town.gtJson<SessionStatus>(["session", "status", agent]);
 
   before(async () => {
-    town = await newTown("subprocess");
-    for (const args of [
-      ["rig", "add", "alpha", makeRepo(join(town.scratch, "src")), "--mirror"],
-      ["crew", "add", "max", "--rig", "alpha"],
-      ["crew", "add", "ann", "--rig", "alpha"],
-    ]) {
-      const r = await town.gt(args);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    town = await crewTown(["max", "ann"]);
   });
   after(async () => {
     await town?.cleanup();

@@ -4,7 +4,7 @@ import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bdOk, makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { bdOk, crewTown, failsInOneLine, type TestTown } from "../helpers/town.ts";
 
 interface Msg {
   id: string;
@@ -26,22 +26,10 @@ describe("gt notify, gt resume and gt callbacks", () => {
   const max = { env: { GT_ROLE: "alpha/crew/max" } };
   const mayor = { env: { GT_ROLE: "mayor" } };
   const witness = { env: { GT_ROLE: "alpha/witness" } };
-  const fails = async (args: string[], pattern: RegExp, opts = max) => {
-    const r = await town.gt(args, opts);
-    assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
-    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-    assert.match(r.stderr, pattern);
-  };
+  const fails = failsInOneLine(() => town, max);
 
   before(async () => {
-    town = await newTown("subprocess");
-    for (const args of [
-      ["rig", "add", "alpha", makeRepo(join(town.scratch, "src")), "--mirror"],
-      ["crew", "add", "max", "--rig", "alpha"],
-    ]) {
-      const r = await town.gt(args);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    town = await crewTown();
   });
   after(async () => {
     await town?.cleanup();

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { makeRepo, newTown, type TestTown } from "../helpers/town.ts";
+import { crewTown, failsInOneLine, type TestTown } from "../helpers/town.ts";
 
 interface Msg {
   id: string;
@@ -25,23 +25,10 @@ describe("gt mail boards and addresses", () => {
   const as = (role: string) => ({ env: { GT_ROLE: role } });
   const max = as("alpha/crew/max");
   const mayor = as("mayor");
-  const fails = async (args: string[], pattern: RegExp, opts = mayor) => {
-    const r = await town.gt(args, opts);
-    assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
-    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-    assert.match(r.stderr, pattern);
-  };
+  const fails = failsInOneLine(() => town, mayor);
 
   before(async () => {
-    town = await newTown("subprocess");
-    for (const args of [
-      ["rig", "add", "alpha", makeRepo(join(town.scratch, "src")), "--mirror"],
-      ["crew", "add", "max", "--rig", "alpha"],
-      ["crew", "add", "ann", "--rig", "alpha"],
-    ]) {
-      const r = await town.gt(args);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    town = await crewTown(["max", "ann"]);
   });
   after(async () => {
     await town?.cleanup();

@@ -234,21 +234,52 @@ export function agentTranscript(town: TestTown, session: string): TranscriptLine
     .map((l) => JSON.parse(l) as TranscriptLine);
 }
 
+/** Runs gt commands in order; the first that fails throws with its stderr. */
+export async function gtSteps(town: TestTown, steps: string[][]): Promise<void> {
+  for (const args of steps) {
+    const r = await town.gt(args);
+    if (r.code !== 0) throw new Error(`gt ${args.join(" ")}: ${r.stderr}`);
+  }
+}
+
+/** A town on the subprocess provider with rig "alpha" (a mirror) and these crew members, none started. */
+export async function crewTown(crew: string[] = ["max"]): Promise<TestTown> {
+  const town = await newTown("subprocess");
+  await gtSteps(town, [
+    ["rig", "add", "alpha", makeRepo(join(town.scratch, "src")), "--mirror"],
+    ...crew.map((name) => ["crew", "add", name, "--rig", "alpha"]),
+  ]);
+  return town;
+}
+
+type GtRunOptions = Parameters<TestTown["gt"]>[1];
+
+/**
+ * A check that `gt args` fails as bad input must: a non-zero exit and one stderr line
+ * matching `pattern`. `town` is a getter so it can be made before the town exists.
+ */
+export function failsInOneLine(town: () => TestTown, defaults: GtRunOptions = {}) {
+  return async (args: string[], pattern: RegExp, opts: GtRunOptions = defaults): Promise<void> => {
+    const r = await town().gt(args, opts);
+    if (r.code === 0) throw new Error(`gt ${args.join(" ")} should fail:\n${r.stdout}`);
+    const lines = r.stderr.trim().split("\n");
+    if (lines.length !== 1) throw new Error(`gt ${args.join(" ")}: more than one error line:\n${r.stderr}`);
+    if (!pattern.test(r.stderr))
+      throw new Error(`gt ${args.join(" ")}: ${r.stderr.trim()} does not match ${pattern}`);
+  };
+}
+
 /**
  * A town with rig "alpha" and crew member max running the script agent, idle: the turn its
  * start-up beacon began is over, so what a test sends next is all it has to react to.
  */
 export async function townWithRunningCrew(provider: ProviderKind = "tmux"): Promise<TestTown> {
   const town = await newTown(provider);
-  const steps = [
+  await gtSteps(town, [
     ["rig", "add", "alpha", makeRepo(join(town.scratch, "src")), "--mirror"],
     ["crew", "add", "max", "--rig", "alpha"],
     ["crew", "start", "max", "--rig", "alpha", "--agent", "script"],
-  ];
-  for (const args of steps) {
-    const r = await town.gt(args);
-    if (r.code !== 0) throw new Error(`gt ${args.join(" ")}: ${r.stderr}`);
-  }
+  ]);
   await eventually(
     async () => {
       const texts = agentTranscript(town, "al-crew-max").map((t) => t.text);
