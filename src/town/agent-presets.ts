@@ -471,68 +471,79 @@ export function expandAgentEnv(env: Record<string, string>, from: NodeJS.Process
 
 // ---- user entries ----------------------------------------------------------------------
 
-const hooksSchema = z.looseObject({
-  provider: z.optional(z.enum(HOOK_PROVIDERS)),
-  dir: z.optional(z.string()),
-  settings_file: z.optional(z.string()),
-  informational: z.optional(z.boolean()),
-});
+// The schemas are built on first use, not at load: building them cost every gt start (agents'
+// hooks included) a tenth of a bare Node start, and most commands never read an agent entry.
+function buildEntryShape() {
+  const hooksSchema = z.looseObject({
+    provider: z.optional(z.enum(HOOK_PROVIDERS)),
+    dir: z.optional(z.string()),
+    settings_file: z.optional(z.string()),
+    informational: z.optional(z.boolean()),
+  });
 
-const startupScreenSchema = z
-  .looseObject({
-    name: z.string().check(z.minLength(1)),
-    match: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
-    action: z.enum(["accept", "login", "fail", "wait"]),
-    keys: z.optional(
-      z.array(z.union([z.enum(SESSION_KEYS), z.looseObject({ expect: z.string().check(z.minLength(1)) })])),
+  const startupScreenSchema = z
+    .looseObject({
+      name: z.string().check(z.minLength(1)),
+      match: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+      action: z.enum(["accept", "login", "fail", "wait"]),
+      keys: z.optional(
+        z.array(z.union([z.enum(SESSION_KEYS), z.looseObject({ expect: z.string().check(z.minLength(1)) })])),
+      ),
+      if_arg: z.optional(z.string()),
+      if_in_town: z.optional(z.boolean()),
+      how: z.optional(z.string()),
+      left_on_screen: z.optional(z.boolean()),
+    })
+    .check(
+      z.refine((s) => s.action !== "accept" || (s.keys?.length ?? 0) > 0, {
+        message: "an accept screen needs keys",
+      }),
+    );
+
+  const entryShape = z.looseObject({
+    provider: z.optional(z.string().check(z.minLength(1))),
+    command: z.optional(z.string().check(z.minLength(1))),
+    args: z.optional(z.array(z.string())),
+    env: z.optional(z.record(z.string(), z.string())),
+    env_unset: z.optional(z.array(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a variable name")))),
+    initial_prompt: z.optional(z.string()),
+    prompt_mode: z.optional(z.enum(["arg", "none"])),
+    process_names: z.optional(z.array(z.string())),
+    ready_prompt_prefix: z.optional(z.string()),
+    prompt_lines_below: z.optional(z.int().check(z.nonnegative())),
+    prompt_lines_below_min: z.optional(z.int().check(z.nonnegative())),
+    busy_markers: z.optional(z.array(z.string().check(z.minLength(1)))),
+    busy_lines_above: z.optional(z.int().check(z.nonnegative())),
+    startup_screens: z.optional(z.array(startupScreenSchema)),
+    ready_delay_ms: z.optional(z.int().check(z.nonnegative())),
+    ready_confirm_ms: z.optional(z.int().check(z.nonnegative())),
+    resume: z.optional(
+      z.looseObject({ style: z.enum(["flag", "subcommand", "none"]), value: z.optional(z.string()) }),
     ),
-    if_arg: z.optional(z.string()),
-    if_in_town: z.optional(z.boolean()),
-    how: z.optional(z.string()),
-    left_on_screen: z.optional(z.boolean()),
-  })
-  .check(
-    z.refine((s) => s.action !== "accept" || (s.keys?.length ?? 0) > 0, {
-      message: "an accept screen needs keys",
-    }),
-  );
+    session_id_env: z.optional(z.string()),
+    config_dir: z.optional(z.string()),
+    config_dir_env: z.optional(z.string()),
+    hooks: z.optional(hooksSchema),
+    instructions_file: z.optional(z.string().check(z.minLength(1))),
+    non_interactive: z.optional(
+      z.looseObject({
+        subcommand: z.optional(z.string()),
+        prompt_flag: z.optional(z.string()),
+        output_flag: z.optional(z.string()),
+      }),
+    ),
+  });
+  return entryShape;
+}
 
-const entryShape = z.looseObject({
-  provider: z.optional(z.string().check(z.minLength(1))),
-  command: z.optional(z.string().check(z.minLength(1))),
-  args: z.optional(z.array(z.string())),
-  env: z.optional(z.record(z.string(), z.string())),
-  env_unset: z.optional(z.array(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a variable name")))),
-  initial_prompt: z.optional(z.string()),
-  prompt_mode: z.optional(z.enum(["arg", "none"])),
-  process_names: z.optional(z.array(z.string())),
-  ready_prompt_prefix: z.optional(z.string()),
-  prompt_lines_below: z.optional(z.int().check(z.nonnegative())),
-  prompt_lines_below_min: z.optional(z.int().check(z.nonnegative())),
-  busy_markers: z.optional(z.array(z.string().check(z.minLength(1)))),
-  busy_lines_above: z.optional(z.int().check(z.nonnegative())),
-  startup_screens: z.optional(z.array(startupScreenSchema)),
-  ready_delay_ms: z.optional(z.int().check(z.nonnegative())),
-  ready_confirm_ms: z.optional(z.int().check(z.nonnegative())),
-  resume: z.optional(
-    z.looseObject({ style: z.enum(["flag", "subcommand", "none"]), value: z.optional(z.string()) }),
-  ),
-  session_id_env: z.optional(z.string()),
-  config_dir: z.optional(z.string()),
-  config_dir_env: z.optional(z.string()),
-  hooks: z.optional(hooksSchema),
-  instructions_file: z.optional(z.string().check(z.minLength(1))),
-  non_interactive: z.optional(
-    z.looseObject({
-      subcommand: z.optional(z.string()),
-      prompt_flag: z.optional(z.string()),
-      output_flag: z.optional(z.string()),
-    }),
-  ),
-});
+let entryShapeBuilt: ReturnType<typeof buildEntryShape> | undefined;
+function entryShape() {
+  entryShapeBuilt ??= buildEntryShape();
+  return entryShapeBuilt;
+}
 
 /** What a user writes for one agent: any subset of AgentConfig (unknown keys kept). */
-export type AgentEntry = z.output<typeof entryShape>;
+export type AgentEntry = z.output<ReturnType<typeof buildEntryShape>>;
 
 type Raw = Record<string, unknown>;
 const isObj = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -566,12 +577,17 @@ function liftGasTownKeys(v: unknown): unknown {
 }
 
 /** A user entry as stored in settings or agents.json: every field optional. */
-export const agentEntrySchema = z.pipe(z.transform(liftGasTownKeys), entryShape);
+export const agentEntrySchema = z.lazy(() => z.pipe(z.transform(liftGasTownKeys), entryShape()));
 
 /** A stand-alone user entry: only `command` is required; the rest comes from its base preset. */
-export const agentConfigSchema = z.pipe(
-  z.pipe(z.transform(liftGasTownKeys), z.extend(entryShape, { command: z.string().check(z.minLength(1)) })),
-  z.transform((e): AgentConfig => mergeAgentConfig(baseConfigFor(e), e)),
+export const agentConfigSchema = z.lazy(() =>
+  z.pipe(
+    z.pipe(
+      z.transform(liftGasTownKeys),
+      z.extend(entryShape(), { command: z.string().check(z.minLength(1)) }),
+    ),
+    z.transform((e): AgentConfig => mergeAgentConfig(baseConfigFor(e), e)),
+  ),
 );
 
 /** Defaults for an agent we know nothing about: run it, prompt as an argument, wait 5 s. */
@@ -596,7 +612,7 @@ export function baseConfigFor(e: AgentEntry): AgentConfig {
 /** Known keys only: what a user entry contributes (its unknown keys stay in the file). */
 function knownFields(e: AgentEntry): Partial<AgentConfig> {
   const out: Raw = {};
-  for (const k of Object.keys(entryShape.shape)) if (e[k] !== undefined) out[k] = e[k];
+  for (const k of Object.keys(entryShape().shape)) if (e[k] !== undefined) out[k] = e[k];
   return out as Partial<AgentConfig>;
 }
 
