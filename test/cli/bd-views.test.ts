@@ -57,6 +57,14 @@ describe("bd views", { concurrency: true }, () => {
     assert.equal(realpathSync(c.beads_dir), beads);
     assert.equal(realpathSync(c.repo_root), realpathSync(l.dir));
     assert.deepEqual([c.backend, c.is_redirected], ["sqlite", false]);
+    const p = await bdJson<{ status: string; total_ms: number }>(l.dir, ["ping"]);
+    assert.equal(p.status, "ok");
+    assert.ok(p.total_ms >= 0);
+    const nowhere = await bd(join(l.dir, ".beads"), ["ping", "--json"], {
+      env: { BEADS_DIR: join(l.dir, "nope") },
+    });
+    assert.equal(nowhere.code, 1);
+    assert.equal((JSON.parse(nowhere.stdout) as { status: string }).status, "error");
   });
 });
 

@@ -87,7 +87,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   todo("notion", "Notion integration"),
   todo("onboard"),
   present("orphans"),
-  todo("ping"),
+  present("ping"),
   present("preflight"),
   present("prime"),
   present("priority"),

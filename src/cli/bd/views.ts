@@ -200,8 +200,44 @@ async function context(ctx: BdContext) {
   ctx.out(`  database:     ${out.database}`);
 }
 
+/** bd ping: find the ledger, open it, run one query; the time each step took. */
+async function ping(ctx: BdContext) {
+  const start = performance.now();
+  const ms = () => Math.round(performance.now() - start);
+  const fail = (reason: string) => {
+    if (ctx.json) ctx.printJson({ status: "error", error: reason, total_ms: ms() });
+    else ctx.warn(`✗ bd ping: ${reason} (${ms()}ms)`);
+    return 1;
+  };
+  let resolveMs: number;
+  let storeMs: number;
+  try {
+    ctx.location();
+    resolveMs = ms();
+  } catch {
+    return fail("no .beads directory found");
+  }
+  try {
+    ctx.ledger();
+    storeMs = ms();
+    await ctx.ledger().listIssues({ limit: 1 });
+  } catch (e) {
+    return fail(`query failed: ${(e as Error).message}`);
+  }
+  const total = ms();
+  if (ctx.json)
+    return ctx.printJson({
+      status: "ok",
+      resolve_ms: resolveMs,
+      store_ms: storeMs - resolveMs,
+      query_ms: total - storeMs,
+      total_ms: total,
+    });
+  ctx.out(`✓ bd ping: ok (${total}ms)`);
+}
+
 export const VIEWS: CommandGroup = {
-  names: ["statuses", "types", "history", "where", "info", "context"],
+  names: ["statuses", "types", "history", "where", "info", "context", "ping"],
   register: registerViews,
 };
 
@@ -215,6 +251,7 @@ function registerViews(program: Command): void {
     .option("--limit <n>", "limit number of history entries (0 = all)", intArg("limit"))
     .action(act(history));
   program.command("where").description("Show active beads location").action(act(where));
+  program.command("ping").description("Check database connectivity").action(act(ping));
   program
     .command("context")
     .description("Show effective backend identity and repository context")
