@@ -777,6 +777,40 @@ export function runConformance(name: string, factory: StoreFactory): void {
       );
     });
 
+    describe("renaming", () => {
+      t("renameIssue moves labels, comments, events, edges and mentions; refuses a taken ID", async (s) => {
+        const a = await s.createIssue({ title: "a", labels: ["keep"] }, ME);
+        const b = await s.createIssue(
+          { title: `after ${a.id}`, deps: [{ type: "blocks", depends_on_id: a.id }] },
+          ME,
+        );
+        await s.addComment(a.id, ME, "note");
+        const res = await s.renameIssue(a.id, "cf-auth", ME);
+        assert.equal(res.issue.id, "cf-auth");
+        assert.deepEqual(res.updated, [b.id]);
+        assert.equal(await s.getIssue(a.id), undefined);
+        assert.deepEqual(await s.labels("cf-auth"), ["keep"]);
+        assert.equal((await s.comments("cf-auth"))[0]!.text, "note");
+        assert.ok((await s.events("cf-auth")).some((e) => e.event_type === "created"));
+        assert.deepEqual(
+          (await s.dependencyRecords(b.id)).map((d) => d.depends_on_id),
+          ["cf-auth"],
+        );
+        assert.equal((await s.getIssue(b.id))!.title, "after cf-auth");
+        assert.equal(await s.isBlocked(b.id), true);
+        await rejects(s.renameIssue(b.id, "cf-auth", ME), "id_exists");
+        await rejects(s.renameIssue(b.id, "NoDash", ME), /invalid new ID format/);
+      });
+
+      t("renamePrefix moves every issue and the prefix", async (s) => {
+        const a = await s.createIssue({ title: "a" }, ME);
+        const pairs = await s.renamePrefix("zz", ME);
+        assert.deepEqual(pairs, [[a.id, a.id.replace(/^cf-/, "zz-")]]);
+        assert.equal(await s.prefix(), "zz");
+        assert.match((await s.createIssue({ title: "b" }, ME)).id, /^zz-/);
+      });
+    });
+
     describe("read-only queries", () => {
       t("query reads tables by beads' names and refuses writes", async (s) => {
         await s.createIssue({ title: "a" }, ME);
