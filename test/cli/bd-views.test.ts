@@ -153,5 +153,11 @@ describe("bd kv and memories", { concurrency: true }, () => {
     const only = (await bd(l.dir, ["prime", "--memories-only"])).stdout;
     assert.match(only, /^\n## Persistent Memories/);
     assert.ok(!only.includes("Ready now"));
+    const onboard = await bd(l.dir, ["onboard"]);
+    assert.match(
+      onboard.stdout,
+      /--- BEGIN AGENTS.MD CONTENT ---\n## Issue Tracking[\s\S]*bd prime[\s\S]*--- END AGENTS.MD CONTENT ---/,
+    );
+    assert.equal((await bdJson<{ file: string }>(l.dir, ["onboard"])).file, "AGENTS.md");
   });
 });

@@ -85,7 +85,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("mol"),
   present("note"),
   todo("notion", "Notion integration"),
-  todo("onboard"),
+  present("onboard"),
   present("orphans"),
   present("ping"),
   present("preflight"),

@@ -159,12 +159,42 @@ const HUMAN = `bd for humans: the commands you need
 Agents use the same commands with --json. Run bd help <command> for every flag.
 `;
 
+/** What bd onboard asks a project to put in AGENTS.md: a pointer to bd prime, not a manual. */
+export const AGENTS_SNIPPET = `## Issue Tracking
+
+This project tracks its work with **bd (beads)**; the ledger is .beads/issues.jsonl, committed with the code.
+Run \`bd prime\` at the start of a session for the workflow and what is ready.
+
+**Quick reference:**
+- \`bd ready\` - work with nothing blocking it
+- \`bd create "Title" --type task --priority 2\` - file an issue
+- \`bd update <id> --claim\` - take it
+- \`bd close <id>\` - finish it
+- commit .beads/issues.jsonl with your change`;
+
+async function onboard(ctx: BdContext) {
+  if (ctx.json) return ctx.printJson({ file: "AGENTS.md", content: AGENTS_SNIPPET });
+  ctx.out("\nbd Onboarding\n");
+  ctx.out("Add this minimal snippet to AGENTS.md (or create it):\n");
+  ctx.out("--- BEGIN AGENTS.MD CONTENT ---");
+  ctx.out(AGENTS_SNIPPET);
+  ctx.out("--- END AGENTS.MD CONTENT ---\n");
+  ctx.out("For GitHub Copilot users: add the same content to .github/copilot-instructions.md\n");
+  ctx.out("How it works:");
+  ctx.out("   • bd prime gives the workflow and the ready work, up to date, in every session");
+  ctx.out("   • AGENTS.md only needs this pointer, not the full instructions\n");
+}
+
 export const GUIDE: CommandGroup = {
-  names: ["prime", "quickstart", "human"],
+  names: ["prime", "quickstart", "human", "onboard"],
   register: registerGuide,
 };
 
 function registerGuide(program: Command): void {
+  program
+    .command("onboard")
+    .description("Display minimal snippet for agent instructions file")
+    .action(act(onboard));
   program
     .command("prime")
     .description("Print the agent briefing for this ledger")
