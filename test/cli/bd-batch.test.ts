@@ -2,7 +2,7 @@ import "../helpers/isolation.ts";
 // bd batch: lines from stdin run in one transaction; a failing line rolls back every line
 // before it, and issues.jsonl follows the committed state.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { bd, bdJson, createIssue, exportJsonl, freshLedger } from "../helpers/bd.ts";
@@ -87,5 +87,23 @@ describe("bd batch", { concurrency: true }, () => {
     assert.match(bad.stderr, /invalid value "maybe" for export.auto/);
     assert.equal((await bdJson<{ value: string }>(l.dir, ["config", "get", "c.d"])).value, "");
     assert.match((await bd(l.dir, ["config", "set-many", "novalue"])).stderr, /expected key=value/);
+  });
+});
+
+describe("bd mail", () => {
+  it("hands every word after mail to the delegate and exits with its code", async (t) => {
+    const l = await freshLedger();
+    t.after(l.cleanup);
+    const none = await bd(l.dir, ["mail", "inbox"], {
+      env: { BEADS_MAIL_DELEGATE: "", BD_MAIL_DELEGATE: "" },
+    });
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no mail delegate configured/);
+    const script = join(l.dir, "fake-mail.sh");
+    writeFileSync(script, '#!/bin/sh\necho "args: $*"\nexit 3\n', { mode: 0o755 });
+    await bd(l.dir, ["config", "set", "mail.delegate", `${script} mail`]);
+    const r = await bd(l.dir, ["mail", "send", "mayor/", "-s", "Hi there", "--json"]);
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, "args: mail send mayor/ -s Hi there --json\n");
   });
 });

@@ -78,7 +78,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("link"),
   present("lint"),
   present("list"),
-  todo("mail", "delegates to gt mail"),
+  present("mail", "delegates to $BEADS_MAIL_DELEGATE or mail.delegate, e.g. gt mail"),
   present("memories"),
   todo("merge-slot"),
   todo("migrate"),

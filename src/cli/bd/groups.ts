@@ -7,6 +7,7 @@ import { GATE } from "./gate.ts";
 import { GRAPH_EPIC } from "./graph-epic.ts";
 import { GUIDE } from "./guide.ts";
 import { ISSUES } from "./issues.ts";
+import { MAIL } from "./mail.ts";
 import { MAINTENANCE } from "./maintenance.ts";
 import { MEMORY_GROUP } from "./memory.ts";
 import { MOL } from "./mol.ts";
@@ -30,6 +31,7 @@ export const BD_GROUPS: CommandGroup[] = [
   ADMIN,
   MAINTENANCE,
   BATCH,
+  MAIL,
   GUIDE,
   completionGroup(() => BD_GROUPS),
 ];
