@@ -21,22 +21,24 @@ const PRIORITY: Record<Severity, number> = { critical: 0, high: 1, medium: 2, lo
 export const ESCALATION_TYPE = "escalation";
 export const ESCALATION_LABEL = "gt:escalation";
 
-const settingsSchema = z.looseObject({
-  routes: z._default(z.partialRecord(z.enum(SEVERITIES), z.array(z.string())), {}),
-  contacts: z._default(
-    z.looseObject({
-      slack_webhook: z.optional(z.string()),
-      sms_webhook: z.optional(z.string()),
-      email_webhook: z.optional(z.string()),
-    }),
-    {},
-  ),
-  stale_threshold: z._default(
-    z.string().check(z.regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 30m, 4h or 10s")),
-    "4h",
-  ),
-  max_reescalations: z._default(z.int().check(z.gte(0)), 2),
-});
+const settingsSchema = z.lazy(() =>
+  z.looseObject({
+    routes: z._default(z.partialRecord(z.enum(SEVERITIES), z.array(z.string())), {}),
+    contacts: z._default(
+      z.looseObject({
+        slack_webhook: z.optional(z.string()),
+        sms_webhook: z.optional(z.string()),
+        email_webhook: z.optional(z.string()),
+      }),
+      {},
+    ),
+    stale_threshold: z._default(
+      z.string().check(z.regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 30m, 4h or 10s")),
+      "4h",
+    ),
+    max_reescalations: z._default(z.int().check(z.gte(0)), 2),
+  }),
+);
 export type EscalationSettings = z.output<typeof settingsSchema>;
 
 export function loadEscalationSettings(town: Town): EscalationSettings {

@@ -15,26 +15,28 @@ export const MESSAGING_JSON = join("config", "messaging.json");
 
 const members = z.array(z.string().check(z.minLength(1)));
 const count = z.optional(z.int().check(z.gte(0)));
-export const messagingSchema = z.looseObject({
-  type: z._default(z.literal("messaging"), "messaging"),
-  version: z._default(z.int(), 1),
-  lists: z._default(z.record(z.string(), members), {}),
-  groups: z._default(z.record(z.string(), members), {}),
-  queues: z._default(z.record(z.string(), z.looseObject({ workers: members, max_claims: count })), {}),
-  announces: z._default(z.record(z.string(), z.looseObject({ readers: members, retain_count: count })), {}),
-  channels: z._default(
-    z.record(
-      z.string(),
-      z.looseObject({
-        subscribers: z._default(members, []),
-        retain_count: count,
-        retain_hours: z.optional(z.number().check(z.gte(0))),
-      }),
+export const messagingSchema = z.lazy(() =>
+  z.looseObject({
+    type: z._default(z.literal("messaging"), "messaging"),
+    version: z._default(z.int(), 1),
+    lists: z._default(z.record(z.string(), members), {}),
+    groups: z._default(z.record(z.string(), members), {}),
+    queues: z._default(z.record(z.string(), z.looseObject({ workers: members, max_claims: count })), {}),
+    announces: z._default(z.record(z.string(), z.looseObject({ readers: members, retain_count: count })), {}),
+    channels: z._default(
+      z.record(
+        z.string(),
+        z.looseObject({
+          subscribers: z._default(members, []),
+          retain_count: count,
+          retain_hours: z.optional(z.number().check(z.gte(0))),
+        }),
+      ),
+      {},
     ),
-    {},
-  ),
-  nudge_channels: z._default(z.record(z.string(), members), {}),
-});
+    nudge_channels: z._default(z.record(z.string(), members), {}),
+  }),
+);
 export type Messaging = z.output<typeof messagingSchema>;
 
 /** The kinds of named address the book holds, by their address prefix. */

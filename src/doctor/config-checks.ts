@@ -158,11 +158,13 @@ function rebuildRigsJson(town: Town): string[] {
   ];
 }
 
-const daemonSchema = z.looseObject({
-  type: z.literal("daemon-patrol-config"),
-  version: z.int(),
-  patrols: z.optional(z.record(z.string(), z.looseObject({}))),
-});
+const daemonSchema = z.lazy(() =>
+  z.looseObject({
+    type: z.literal("daemon-patrol-config"),
+    version: z.int(),
+    patrols: z.optional(z.record(z.string(), z.looseObject({}))),
+  }),
+);
 
 function rebuildDaemonJson(town: Town): string[] {
   const cfg = daemonDefaults();

@@ -11,15 +11,19 @@ import { ROLES, type RoleName } from "../town/roles.ts";
 import type { Town } from "../town/workspace.ts";
 import { type HookSet, hookLayerFiles, mergeHookSets, planHooks } from "./hooks.ts";
 
-const definitionSchema = z.looseObject({
-  description: z._default(z.string(), ""),
-  event: z.string().check(z.minLength(1)),
-  matchers: z._default(z.array(z.string()), [""]),
-  command: z.string().check(z.minLength(1)),
-  roles: z._default(z.array(z.string()), []),
-  enabled: z._default(z.boolean(), true),
-});
-const registrySchema = z.looseObject({ hooks: z._default(z.record(z.string(), definitionSchema), {}) });
+const definitionSchema = z.lazy(() =>
+  z.looseObject({
+    description: z._default(z.string(), ""),
+    event: z.string().check(z.minLength(1)),
+    matchers: z._default(z.array(z.string()), [""]),
+    command: z.string().check(z.minLength(1)),
+    roles: z._default(z.array(z.string()), []),
+    enabled: z._default(z.boolean(), true),
+  }),
+);
+const registrySchema = z.lazy(() =>
+  z.looseObject({ hooks: z._default(z.record(z.string(), definitionSchema), {}) }),
+);
 export type HookDefinition = z.output<typeof definitionSchema>;
 
 export function registryFile(town: Town): string {

@@ -23,14 +23,18 @@ import { parseJson } from "../town/json-file.ts";
 import { ROLES, type RoleName } from "../town/roles.ts";
 import type { Town } from "../town/workspace.ts";
 
-const hookCommandSchema = z.looseObject({ type: z._default(z.string(), "command"), command: z.string() });
-const matcherEntrySchema = z.looseObject({
-  matcher: z._default(z.string(), ""),
-  hooks: z.array(hookCommandSchema),
-});
-const hookSetSchema = z.record(z.string(), z.array(matcherEntrySchema));
+const hookCommandSchema = z.lazy(() =>
+  z.looseObject({ type: z._default(z.string(), "command"), command: z.string() }),
+);
+const matcherEntrySchema = z.lazy(() =>
+  z.looseObject({
+    matcher: z._default(z.string(), ""),
+    hooks: z.array(hookCommandSchema),
+  }),
+);
+const hookSetSchema = z.lazy(() => z.record(z.string(), z.array(matcherEntrySchema)));
 /** A base/override file: either `{"hooks": {...}}` (a settings.json shape) or the events map itself. */
-const hookFileSchema = z.union([z.looseObject({ hooks: hookSetSchema }), hookSetSchema]);
+const hookFileSchema = z.lazy(() => z.union([z.looseObject({ hooks: hookSetSchema }), hookSetSchema]));
 
 export type HookCommand = z.output<typeof hookCommandSchema>;
 export type MatcherEntry = z.output<typeof matcherEntrySchema>;

@@ -11,30 +11,36 @@ import * as z from "../schema.ts";
 import { readJsonFile, writeJsonFile } from "./json-file.ts";
 import type { Town } from "./workspace.ts";
 
-const accountSchema = z.looseObject({
-  email: z._default(z.string(), ""),
-  description: z.optional(z.string()),
-  config_dir: z.string().check(z.minLength(1)),
-});
-const accountsSchema = z.looseObject({
-  version: z._default(z.int(), 1),
-  accounts: z._default(z.record(z.string(), accountSchema), {}),
-  default: z._default(z.string(), ""),
-});
-const quotaSchema = z.looseObject({
-  version: z._default(z.int(), 1),
-  accounts: z._default(
-    z.record(
-      z.string(),
-      z.looseObject({
-        status: z.enum(["available", "limited"]),
-        limited_at: z.optional(z.string()),
-        reason: z.optional(z.string()),
-      }),
+const accountSchema = z.lazy(() =>
+  z.looseObject({
+    email: z._default(z.string(), ""),
+    description: z.optional(z.string()),
+    config_dir: z.string().check(z.minLength(1)),
+  }),
+);
+const accountsSchema = z.lazy(() =>
+  z.looseObject({
+    version: z._default(z.int(), 1),
+    accounts: z._default(z.record(z.string(), accountSchema), {}),
+    default: z._default(z.string(), ""),
+  }),
+);
+const quotaSchema = z.lazy(() =>
+  z.looseObject({
+    version: z._default(z.int(), 1),
+    accounts: z._default(
+      z.record(
+        z.string(),
+        z.looseObject({
+          status: z.enum(["available", "limited"]),
+          limited_at: z.optional(z.string()),
+          reason: z.optional(z.string()),
+        }),
+      ),
+      {},
     ),
-    {},
-  ),
-});
+  }),
+);
 export type Accounts = z.output<typeof accountsSchema>;
 export type QuotaState = z.output<typeof quotaSchema>;
 

@@ -19,55 +19,63 @@ export const AGENT_ROLES = [
 ] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
 
-const agentsMap = z.record(z.string(), agentEntrySchema);
+const agentsMap = z.lazy(() => z.record(z.string(), agentEntrySchema));
 
-const roleAgents = z.record(z.string(), z.string()).check(
-  z.superRefine((map, ctx) => {
-    for (const role of Object.keys(map)) {
-      if ((AGENT_ROLES as readonly string[]).includes(role)) continue;
-      ctx.addIssue({
-        code: "custom",
-        path: [role],
-        message: `unknown role "${role}" (roles: ${AGENT_ROLES.join(", ")})`,
-      });
-    }
-  }),
-);
-
-export const townSettingsSchema = z.looseObject({
-  type: z._default(z.literal("town-settings"), "town-settings"),
-  version: z._default(z.int().check(z.positive()), 1),
-  default_agent: z.optional(z.string()),
-  agents: z.optional(agentsMap),
-  role_agents: z.optional(roleAgents),
-  crew_agents: z.optional(z.record(z.string(), z.string())),
-  runtime_provider: z.optional(z.enum(["tmux", "subprocess"])),
-  agent_email_domain: z.optional(z.string()),
-});
-export type TownSettings = z.output<typeof townSettingsSchema>;
-
-export const rigSettingsSchema = z.looseObject({
-  type: z._default(z.literal("rig-settings"), "rig-settings"),
-  version: z._default(z.int().check(z.positive()), 1),
-  agent: z.optional(z.string()),
-  agents: z.optional(agentsMap),
-  role_agents: z.optional(roleAgents),
-  worker_agents: z.optional(z.record(z.string(), z.string())),
-  namepool: z.optional(
-    z.looseObject({
-      style: z.optional(z.string()),
-      names: z.optional(z.array(z.string())),
-      max_before_numbering: z.optional(z.int().check(z.positive())),
+const roleAgents = z.lazy(() =>
+  z.record(z.string(), z.string()).check(
+    z.superRefine((map, ctx) => {
+      for (const role of Object.keys(map)) {
+        if ((AGENT_ROLES as readonly string[]).includes(role)) continue;
+        ctx.addIssue({
+          code: "custom",
+          path: [role],
+          message: `unknown role "${role}" (roles: ${AGENT_ROLES.join(", ")})`,
+        });
+      }
     }),
   ),
-  merge_queue: z.optional(z.looseObject({})),
-});
+);
+
+export const townSettingsSchema = z.lazy(() =>
+  z.looseObject({
+    type: z._default(z.literal("town-settings"), "town-settings"),
+    version: z._default(z.int().check(z.positive()), 1),
+    default_agent: z.optional(z.string()),
+    agents: z.optional(agentsMap),
+    role_agents: z.optional(roleAgents),
+    crew_agents: z.optional(z.record(z.string(), z.string())),
+    runtime_provider: z.optional(z.enum(["tmux", "subprocess"])),
+    agent_email_domain: z.optional(z.string()),
+  }),
+);
+export type TownSettings = z.output<typeof townSettingsSchema>;
+
+export const rigSettingsSchema = z.lazy(() =>
+  z.looseObject({
+    type: z._default(z.literal("rig-settings"), "rig-settings"),
+    version: z._default(z.int().check(z.positive()), 1),
+    agent: z.optional(z.string()),
+    agents: z.optional(agentsMap),
+    role_agents: z.optional(roleAgents),
+    worker_agents: z.optional(z.record(z.string(), z.string())),
+    namepool: z.optional(
+      z.looseObject({
+        style: z.optional(z.string()),
+        names: z.optional(z.array(z.string())),
+        max_before_numbering: z.optional(z.int().check(z.positive())),
+      }),
+    ),
+    merge_queue: z.optional(z.looseObject({})),
+  }),
+);
 export type RigSettings = z.output<typeof rigSettingsSchema>;
 
-export const agentRegistrySchema = z.looseObject({
-  version: z._default(z.int().check(z.positive()), 1),
-  agents: z._default(agentsMap, {}),
-});
+export const agentRegistrySchema = z.lazy(() =>
+  z.looseObject({
+    version: z._default(z.int().check(z.positive()), 1),
+    agents: z._default(agentsMap, {}),
+  }),
+);
 export type AgentRegistry = z.output<typeof agentRegistrySchema>;
 
 /** `<dir>/settings/config.json` for a town root or a rig dir. */

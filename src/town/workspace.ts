@@ -20,43 +20,51 @@ export class NotInTownError extends GasTownError {
   }
 }
 
-export const townJsonSchema = z.looseObject({
-  type: z.literal("town"),
-  version: z.int(),
-  name: z.string().check(z.minLength(1)),
-  owner: z.optional(z.string()),
-  public_name: z.optional(z.string()),
-  created_at: z.string(),
-});
+export const townJsonSchema = z.lazy(() =>
+  z.looseObject({
+    type: z.literal("town"),
+    version: z.int(),
+    name: z.string().check(z.minLength(1)),
+    owner: z.optional(z.string()),
+    public_name: z.optional(z.string()),
+    created_at: z.string(),
+  }),
+);
 export type TownJson = z.infer<typeof townJsonSchema>;
 
-export const rigEntrySchema = z.looseObject({
-  git_url: z.string().check(z.minLength(1)),
-  push_url: z.optional(z.string()),
-  upstream_url: z.optional(z.string()),
-  local_repo: z.optional(z.string()),
-  added_at: z.string(),
-  beads: z.looseObject({ repo: z.optional(z.string()), prefix: z.string().check(z.minLength(1)) }),
-});
+export const rigEntrySchema = z.lazy(() =>
+  z.looseObject({
+    git_url: z.string().check(z.minLength(1)),
+    push_url: z.optional(z.string()),
+    upstream_url: z.optional(z.string()),
+    local_repo: z.optional(z.string()),
+    added_at: z.string(),
+    beads: z.looseObject({ repo: z.optional(z.string()), prefix: z.string().check(z.minLength(1)) }),
+  }),
+);
 export type RigEntry = z.infer<typeof rigEntrySchema>;
 
-export const rigsJsonSchema = z.looseObject({
-  version: z.int(),
-  rigs: z.record(z.string(), rigEntrySchema),
-});
+export const rigsJsonSchema = z.lazy(() =>
+  z.looseObject({
+    version: z.int(),
+    rigs: z.record(z.string(), rigEntrySchema),
+  }),
+);
 export type RigsJson = z.infer<typeof rigsJsonSchema>;
 
-export const rigConfigSchema = z.looseObject({
-  type: z.literal("rig"),
-  version: z.int(),
-  name: z.string().check(z.minLength(1)),
-  git_url: z.string().check(z.minLength(1)),
-  push_url: z.optional(z.string()),
-  upstream_url: z.optional(z.string()),
-  default_branch: z.string().check(z.minLength(1)),
-  created_at: z.string(),
-  beads: z.looseObject({ prefix: z.string().check(z.minLength(1)) }),
-});
+export const rigConfigSchema = z.lazy(() =>
+  z.looseObject({
+    type: z.literal("rig"),
+    version: z.int(),
+    name: z.string().check(z.minLength(1)),
+    git_url: z.string().check(z.minLength(1)),
+    push_url: z.optional(z.string()),
+    upstream_url: z.optional(z.string()),
+    default_branch: z.string().check(z.minLength(1)),
+    created_at: z.string(),
+    beads: z.looseObject({ prefix: z.string().check(z.minLength(1)) }),
+  }),
+);
 export type RigConfig = z.infer<typeof rigConfigSchema>;
 
 /** The outermost directory at or above `cwd` holding mayor/town.json, else GT_TOWN_ROOT/GT_ROOT. */

@@ -15,37 +15,39 @@ const duration = z
   .string()
   .check(z.regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h"));
 
-export const daemonSettingsSchema = z.strictObject({
-  /** The backstop: a reconcile this often even when nothing woke the daemon. */
-  recovery_heartbeat_interval: z._default(duration, "3m"),
-  /** How often the daemon looks whether a session's processes still run (a /proc read, no tmux). */
-  session_check_interval: z._default(duration, "1s"),
-  /** Changes arriving this close together are reconciled once. */
-  wake_debounce: z._default(duration, "150ms"),
-  /** The wait after the first restart of an agent; it doubles with each further restart ... */
-  restart_backoff_initial: z._default(duration, "30s"),
-  /** ... up to this. */
-  restart_backoff_max: z._default(duration, "10m"),
-  /** This many restarts within crash_loop_window is a crash loop: the agent is quarantined. */
-  crash_loop_restarts: z._default(z.int().check(z.gte(1)), 5),
-  crash_loop_window: z._default(duration, "15m"),
-  /** An agent that ran this long since its last restart starts over with no backoff. */
-  stable_after: z._default(duration, "30m"),
-  /** This many session deaths within mass_death_window is recorded as a mass_death event. */
-  mass_death_count: z._default(z.int().check(z.gte(2)), 3),
-  mass_death_window: z._default(duration, "30s"),
-  /** The daemon's log is rotated past this size (bytes), keeping this many old files. */
-  log_max_bytes: z._default(z.int().check(z.gte(1024)), 5 * 1024 * 1024),
-  log_keep: z._default(z.int().check(z.gte(1)).check(z.lte(20)), 3),
-  /** The pressure gate (watch/pressure.ts): the most 1-minute load per core; 0: off. */
-  pressure_max_load_per_core: z._default(z.number().check(z.gte(0)), 0),
-  /** The least memory available to new sessions, in MiB; 0: off. */
-  pressure_min_free_memory_mb: z._default(z.int().check(z.gte(0)), 0),
-  /** The most live sessions in the town; 0: off. */
-  pressure_max_sessions: z._default(z.int().check(z.gte(0)), 0),
-  /** How soon the daemon looks again at starts the gate held back. */
-  pressure_retry: z._default(duration, "30s"),
-});
+export const daemonSettingsSchema = z.lazy(() =>
+  z.strictObject({
+    /** The backstop: a reconcile this often even when nothing woke the daemon. */
+    recovery_heartbeat_interval: z._default(duration, "3m"),
+    /** How often the daemon looks whether a session's processes still run (a /proc read, no tmux). */
+    session_check_interval: z._default(duration, "1s"),
+    /** Changes arriving this close together are reconciled once. */
+    wake_debounce: z._default(duration, "150ms"),
+    /** The wait after the first restart of an agent; it doubles with each further restart ... */
+    restart_backoff_initial: z._default(duration, "30s"),
+    /** ... up to this. */
+    restart_backoff_max: z._default(duration, "10m"),
+    /** This many restarts within crash_loop_window is a crash loop: the agent is quarantined. */
+    crash_loop_restarts: z._default(z.int().check(z.gte(1)), 5),
+    crash_loop_window: z._default(duration, "15m"),
+    /** An agent that ran this long since its last restart starts over with no backoff. */
+    stable_after: z._default(duration, "30m"),
+    /** This many session deaths within mass_death_window is recorded as a mass_death event. */
+    mass_death_count: z._default(z.int().check(z.gte(2)), 3),
+    mass_death_window: z._default(duration, "30s"),
+    /** The daemon's log is rotated past this size (bytes), keeping this many old files. */
+    log_max_bytes: z._default(z.int().check(z.gte(1024)), 5 * 1024 * 1024),
+    log_keep: z._default(z.int().check(z.gte(1)).check(z.lte(20)), 3),
+    /** The pressure gate (watch/pressure.ts): the most 1-minute load per core; 0: off. */
+    pressure_max_load_per_core: z._default(z.number().check(z.gte(0)), 0),
+    /** The least memory available to new sessions, in MiB; 0: off. */
+    pressure_min_free_memory_mb: z._default(z.int().check(z.gte(0)), 0),
+    /** The most live sessions in the town; 0: off. */
+    pressure_max_sessions: z._default(z.int().check(z.gte(0)), 0),
+    /** How soon the daemon looks again at starts the gate held back. */
+    pressure_retry: z._default(duration, "30s"),
+  }),
+);
 export type DaemonSettings = z.output<typeof daemonSettingsSchema>;
 
 /** The timings in milliseconds, as the daemon uses them. */

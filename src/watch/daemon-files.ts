@@ -118,29 +118,33 @@ export function daemonLiveness(town: Town): DaemonLiveness {
 
 // ---- state file ------------------------------------------------------------------------
 
-const agentRecordSchema = z.object({
-  /** ISO times of the daemon's starts of this agent in the current streak (newest last). */
-  restarts: z._default(z.array(z.string()), []),
-  last_start: z._default(z.nullable(z.string()), null),
-  backoff_until: z._default(z.nullable(z.string()), null),
-  quarantined_at: z._default(z.nullable(z.string()), null),
-  last_error: z._default(z.nullable(z.string()), null),
-  escalation: z._default(z.nullable(z.string()), null),
-});
+const agentRecordSchema = z.lazy(() =>
+  z.object({
+    /** ISO times of the daemon's starts of this agent in the current streak (newest last). */
+    restarts: z._default(z.array(z.string()), []),
+    last_start: z._default(z.nullable(z.string()), null),
+    backoff_until: z._default(z.nullable(z.string()), null),
+    quarantined_at: z._default(z.nullable(z.string()), null),
+    last_error: z._default(z.nullable(z.string()), null),
+    escalation: z._default(z.nullable(z.string()), null),
+  }),
+);
 export type AgentRecord = z.output<typeof agentRecordSchema>;
 
-export const daemonStateSchema = z.object({
-  running: z._default(z.boolean(), false),
-  pid: z._default(z.nullable(z.int()), null),
-  started_at: z._default(z.nullable(z.string()), null),
-  stopped_at: z._default(z.nullable(z.string()), null),
-  last_heartbeat: z._default(z.nullable(z.string()), null),
-  heartbeat_count: z._default(z.int(), 0),
-  last_reconcile: z._default(z.nullable(z.string()), null),
-  reconcile_count: z._default(z.int(), 0),
-  last_mass_death: z._default(z.nullable(z.string()), null),
-  agents: z._default(z.record(z.string(), agentRecordSchema), {}),
-});
+export const daemonStateSchema = z.lazy(() =>
+  z.object({
+    running: z._default(z.boolean(), false),
+    pid: z._default(z.nullable(z.int()), null),
+    started_at: z._default(z.nullable(z.string()), null),
+    stopped_at: z._default(z.nullable(z.string()), null),
+    last_heartbeat: z._default(z.nullable(z.string()), null),
+    heartbeat_count: z._default(z.int(), 0),
+    last_reconcile: z._default(z.nullable(z.string()), null),
+    reconcile_count: z._default(z.int(), 0),
+    last_mass_death: z._default(z.nullable(z.string()), null),
+    agents: z._default(z.record(z.string(), agentRecordSchema), {}),
+  }),
+);
 export type DaemonState = z.output<typeof daemonStateSchema>;
 
 export function emptyAgentRecord(): AgentRecord {

@@ -14,32 +14,34 @@ const duration = z
   .check(z.regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h"));
 const count = z.int().check(z.gte(1));
 
-export const deaconSettingsSchema = z.strictObject({
-  /** A deacon heartbeat older than this is stale: boot nudges a deacon with mail waiting. */
-  heartbeat_stale: z._default(duration, "5m"),
-  /** ... older than this is very stale (what gt deacon status calls it). */
-  heartbeat_very_stale: z._default(duration, "20m"),
-  /** A deacon silent this long is woken by boot: a HEALTH_CHECK, and a force-kill after enough failures. */
-  wake_after: z._default(duration, "15m"),
-  /** How long a HEALTH_CHECK waits for the agent to react. */
-  health_check_timeout: z._default(duration, "30s"),
-  /** Consecutive failed health checks that call for a force-kill. */
-  health_check_failures: z._default(count, 3),
-  /** Least time between two force-kills of one agent. */
-  force_kill_cooldown: z._default(duration, "5m"),
-  /** How often the script deacon health-checks each rig's witness and refinery. */
-  health_check_interval: z._default(duration, "30m"),
-  /** Re-dispatches of one recovered bead before it goes to the mayor instead. */
-  redispatch_max: z._default(count, 3),
-  /** Least time between two re-dispatches of one bead. */
-  redispatch_cooldown: z._default(duration, "5m"),
-  /** Stranded convoys fed per run of feed-stranded. */
-  feed_max: z._default(count, 3),
-  /** Least time between two feeds of one convoy. */
-  feed_cooldown: z._default(duration, "10m"),
-  /** A hooked bead this old whose holder is gone is unhooked by stale-hooks. */
-  stale_hook_age: z._default(duration, "1h"),
-});
+export const deaconSettingsSchema = z.lazy(() =>
+  z.strictObject({
+    /** A deacon heartbeat older than this is stale: boot nudges a deacon with mail waiting. */
+    heartbeat_stale: z._default(duration, "5m"),
+    /** ... older than this is very stale (what gt deacon status calls it). */
+    heartbeat_very_stale: z._default(duration, "20m"),
+    /** A deacon silent this long is woken by boot: a HEALTH_CHECK, and a force-kill after enough failures. */
+    wake_after: z._default(duration, "15m"),
+    /** How long a HEALTH_CHECK waits for the agent to react. */
+    health_check_timeout: z._default(duration, "30s"),
+    /** Consecutive failed health checks that call for a force-kill. */
+    health_check_failures: z._default(count, 3),
+    /** Least time between two force-kills of one agent. */
+    force_kill_cooldown: z._default(duration, "5m"),
+    /** How often the script deacon health-checks each rig's witness and refinery. */
+    health_check_interval: z._default(duration, "30m"),
+    /** Re-dispatches of one recovered bead before it goes to the mayor instead. */
+    redispatch_max: z._default(count, 3),
+    /** Least time between two re-dispatches of one bead. */
+    redispatch_cooldown: z._default(duration, "5m"),
+    /** Stranded convoys fed per run of feed-stranded. */
+    feed_max: z._default(count, 3),
+    /** Least time between two feeds of one convoy. */
+    feed_cooldown: z._default(duration, "10m"),
+    /** A hooked bead this old whose holder is gone is unhooked by stale-hooks. */
+    stale_hook_age: z._default(duration, "1h"),
+  }),
+);
 export type DeaconSettings = z.output<typeof deaconSettingsSchema>;
 
 export interface DeaconThresholds {

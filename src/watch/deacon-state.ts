@@ -39,13 +39,15 @@ const time = z._default(z.nullable(z.string()), null);
 
 // ---- heartbeat -------------------------------------------------------------------------
 
-export const deaconHeartbeatSchema = z.object({
-  timestamp: z.string(),
-  cycle: z._default(z.int().check(z.gte(0)), 0),
-  last_action: z._default(z.nullable(z.string()), null),
-  healthy: z._default(z.int().check(z.gte(0)), 0),
-  unhealthy: z._default(z.int().check(z.gte(0)), 0),
-});
+export const deaconHeartbeatSchema = z.lazy(() =>
+  z.object({
+    timestamp: z.string(),
+    cycle: z._default(z.int().check(z.gte(0)), 0),
+    last_action: z._default(z.nullable(z.string()), null),
+    healthy: z._default(z.int().check(z.gte(0)), 0),
+    unhealthy: z._default(z.int().check(z.gte(0)), 0),
+  }),
+);
 export type DeaconHeartbeat = z.output<typeof deaconHeartbeatSchema>;
 
 export function readDeaconHeartbeat(town: Town): DeaconHeartbeat | undefined {
@@ -92,11 +94,13 @@ export function heartbeatHealth(
 
 // ---- pause -----------------------------------------------------------------------------
 
-export const pauseSchema = z.object({
-  paused_at: z.string(),
-  paused_by: z.string(),
-  reason: z._default(z.nullable(z.string()), null),
-});
+export const pauseSchema = z.lazy(() =>
+  z.object({
+    paused_at: z.string(),
+    paused_by: z.string(),
+    reason: z._default(z.nullable(z.string()), null),
+  }),
+);
 export type DeaconPause = z.output<typeof pauseSchema>;
 
 export function readDeaconPause(town: Town): DeaconPause | undefined {
@@ -128,19 +132,23 @@ export function resumeDeacon(town: Town): boolean {
 
 // ---- health checks ---------------------------------------------------------------------
 
-const agentHealthSchema = z.object({
-  consecutive_failures: z._default(z.int().check(z.gte(0)), 0),
-  last_ping: time,
-  last_response: time,
-  last_force_kill: time,
-  force_kills: z._default(z.int().check(z.gte(0)), 0),
-});
+const agentHealthSchema = z.lazy(() =>
+  z.object({
+    consecutive_failures: z._default(z.int().check(z.gte(0)), 0),
+    last_ping: time,
+    last_response: time,
+    last_force_kill: time,
+    force_kills: z._default(z.int().check(z.gte(0)), 0),
+  }),
+);
 export type AgentHealth = z.output<typeof agentHealthSchema>;
 
-const healthStateSchema = z.object({
-  agents: z._default(z.record(z.string(), agentHealthSchema), {}),
-  updated_at: time,
-});
+const healthStateSchema = z.lazy(() =>
+  z.object({
+    agents: z._default(z.record(z.string(), agentHealthSchema), {}),
+    updated_at: time,
+  }),
+);
 export type HealthState = z.output<typeof healthStateSchema>;
 
 export function emptyAgentHealth(): AgentHealth {
@@ -157,20 +165,24 @@ export function saveHealthState(town: Town, s: HealthState): void {
 
 // ---- re-dispatch -----------------------------------------------------------------------
 
-const beadRedispatchSchema = z.object({
-  attempts: z._default(z.int().check(z.gte(0)), 0),
-  last_attempt: time,
-  last_rig: z._default(z.nullable(z.string()), null),
-  last_error: z._default(z.nullable(z.string()), null),
-  escalated_at: time,
-  escalation: z._default(z.nullable(z.string()), null),
-});
+const beadRedispatchSchema = z.lazy(() =>
+  z.object({
+    attempts: z._default(z.int().check(z.gte(0)), 0),
+    last_attempt: time,
+    last_rig: z._default(z.nullable(z.string()), null),
+    last_error: z._default(z.nullable(z.string()), null),
+    escalated_at: time,
+    escalation: z._default(z.nullable(z.string()), null),
+  }),
+);
 export type BeadRedispatch = z.output<typeof beadRedispatchSchema>;
 
-const redispatchStateSchema = z.object({
-  beads: z._default(z.record(z.string(), beadRedispatchSchema), {}),
-  updated_at: time,
-});
+const redispatchStateSchema = z.lazy(() =>
+  z.object({
+    beads: z._default(z.record(z.string(), beadRedispatchSchema), {}),
+    updated_at: time,
+  }),
+);
 export type RedispatchState = z.output<typeof redispatchStateSchema>;
 
 export function emptyBeadRedispatch(): BeadRedispatch {
@@ -190,16 +202,20 @@ export function saveRedispatchState(town: Town, s: RedispatchState): void {
 
 // ---- stranded convoys ------------------------------------------------------------------
 
-const convoyFeedSchema = z.object({
-  feeds: z._default(z.int().check(z.gte(0)), 0),
-  last_feed: time,
-});
+const convoyFeedSchema = z.lazy(() =>
+  z.object({
+    feeds: z._default(z.int().check(z.gte(0)), 0),
+    last_feed: time,
+  }),
+);
 export type ConvoyFeed = z.output<typeof convoyFeedSchema>;
 
-const feedStateSchema = z.object({
-  convoys: z._default(z.record(z.string(), convoyFeedSchema), {}),
-  updated_at: time,
-});
+const feedStateSchema = z.lazy(() =>
+  z.object({
+    convoys: z._default(z.record(z.string(), convoyFeedSchema), {}),
+    updated_at: time,
+  }),
+);
 export type FeedState = z.output<typeof feedStateSchema>;
 
 export function loadFeedState(town: Town): FeedState {

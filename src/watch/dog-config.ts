@@ -92,16 +92,18 @@ export function builtinDogSettings(town: Town, name: BuiltinDog): DogSettings {
 
 // ---- command dogs ----------------------------------------------------------------------
 
-export const commandDogSchema = z.object({
-  name: z.string(),
-  kind: z.literal("command"),
-  command: z.string().check(z.minLength(1)),
-  interval: duration,
-  timeout: z._default(duration, "10m"),
-  enabled: z._default(z.boolean(), true),
-  created_at: z.string(),
-  created_by: z.string(),
-});
+export const commandDogSchema = z.lazy(() =>
+  z.object({
+    name: z.string(),
+    kind: z.literal("command"),
+    command: z.string().check(z.minLength(1)),
+    interval: duration,
+    timeout: z._default(duration, "10m"),
+    enabled: z._default(z.boolean(), true),
+    created_at: z.string(),
+    created_by: z.string(),
+  }),
+);
 export type CommandDog = z.output<typeof commandDogSchema>;
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;

@@ -12,32 +12,34 @@ const duration = z
   .string()
   .check(z.regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, "a duration such as 500ms, 30s, 15m or 2h"));
 
-export const patrolSettingsSchema = z.strictObject({
-  /** How often a witness (or deacon) running the script agent patrols. */
-  interval: z._default(duration, "60s"),
-  /** A hook this young is a sling still starting its session: never taken for a zombie. */
-  spawn_grace: z._default(duration, "5m"),
-  /** A gt done under way this long with its session alive is stuck in done. */
-  done_intent_stuck: z._default(duration, "60s"),
-  /** A gt done whose session died is left this long before it counts as dead. */
-  done_intent_grace: z._default(duration, "30s"),
-  /** A session this old that has not reached its prompt ... */
-  startup_stall: z._default(duration, "90s"),
-  /** ... and shows no activity for this long is stuck at startup. */
-  startup_activity: z._default(duration, "60s"),
-  /** A working session with no activity for this long is hung. */
-  hung: z._default(duration, "30m"),
-  /** Hooked work with no progress for this long breaks the propulsion rule (GUPP). */
-  gupp: z._default(duration, "30m"),
-  /** Hooked work with no progress for this long is stalled. */
-  stalled: z._default(duration, "15m"),
-  /** An idle polecat's session is stopped after this long (its sandbox and identity stay). */
-  idle_reap: z._default(duration, "15m"),
-  /** A heartbeat older than this says nothing about the agent any more. */
-  heartbeat_stale: z._default(duration, "3m"),
-  /** Restarts of one bead's polecat before the patrol escalates instead. */
-  max_respawns: z._default(z.int().check(z.gte(0)), 3),
-});
+export const patrolSettingsSchema = z.lazy(() =>
+  z.strictObject({
+    /** How often a witness (or deacon) running the script agent patrols. */
+    interval: z._default(duration, "60s"),
+    /** A hook this young is a sling still starting its session: never taken for a zombie. */
+    spawn_grace: z._default(duration, "5m"),
+    /** A gt done under way this long with its session alive is stuck in done. */
+    done_intent_stuck: z._default(duration, "60s"),
+    /** A gt done whose session died is left this long before it counts as dead. */
+    done_intent_grace: z._default(duration, "30s"),
+    /** A session this old that has not reached its prompt ... */
+    startup_stall: z._default(duration, "90s"),
+    /** ... and shows no activity for this long is stuck at startup. */
+    startup_activity: z._default(duration, "60s"),
+    /** A working session with no activity for this long is hung. */
+    hung: z._default(duration, "30m"),
+    /** Hooked work with no progress for this long breaks the propulsion rule (GUPP). */
+    gupp: z._default(duration, "30m"),
+    /** Hooked work with no progress for this long is stalled. */
+    stalled: z._default(duration, "15m"),
+    /** An idle polecat's session is stopped after this long (its sandbox and identity stay). */
+    idle_reap: z._default(duration, "15m"),
+    /** A heartbeat older than this says nothing about the agent any more. */
+    heartbeat_stale: z._default(duration, "3m"),
+    /** Restarts of one bead's polecat before the patrol escalates instead. */
+    max_respawns: z._default(z.int().check(z.gte(0)), 3),
+  }),
+);
 export type PatrolSettings = z.output<typeof patrolSettingsSchema>;
 
 /** The thresholds in milliseconds, as the patrol uses them. */

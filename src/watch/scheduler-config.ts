@@ -14,11 +14,13 @@ import type { Town } from "../town/workspace.ts";
 
 const duration = z.string().check(z.regex(/^\d+(\.\d+)?(ms|s|m|h)$/, "a duration such as 0s, 500ms or 3s"));
 
-export const schedulerSettingsSchema = z.looseObject({
-  max_polecats: z._default(z.int().check(z.gte(-1)), -1),
-  batch_size: z._default(z.int().check(z.gte(1)), 1),
-  spawn_delay: z._default(duration, "0s"),
-});
+export const schedulerSettingsSchema = z.lazy(() =>
+  z.looseObject({
+    max_polecats: z._default(z.int().check(z.gte(-1)), -1),
+    batch_size: z._default(z.int().check(z.gte(1)), 1),
+    spawn_delay: z._default(duration, "0s"),
+  }),
+);
 
 export interface SchedulerConfig {
   /** -1 or 0: no town-wide cap. */
