@@ -5,6 +5,8 @@
 // `import * as z from "../schema.ts"`, never from "zod": one module of the classic build in a
 // bundle brings it all back. A flat re-export (not `export * as z`) lets the bundler keep only
 // the parts of zod the schemas use: the whole namespace as one object cost as much again.
+// A file's schema is declared inside z.lazy(() => …): built on its first parse, not at every
+// start by every command that merely imports the module.
 import { config } from "zod/mini";
 import english from "zod/v4/locales/en.js";
 
