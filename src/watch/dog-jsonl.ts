@@ -51,8 +51,10 @@ export async function checkJsonlExports(ctx: DogContext, s: DogSettings): Promis
       ledgers[name] = c;
       if (caught) caughtUp++;
       if (!seen.autoExport) continue; // exported by hand (bd export): lagging is expected
-      if (!existsSync(path)) problems.push(`${name}: ${path} is missing`);
-      else if (c.missing || c.differing)
+      // bd writes no issues.jsonl until there is a bead to export: missing is fine while empty.
+      if (!existsSync(path)) {
+        if (beads > 0) problems.push(`${name}: ${path} is missing (${beads} bead(s) to export)`);
+      } else if (c.missing || c.differing)
         problems.push(
           `${name}: issues.jsonl lags the database (${c.missing} bead(s) missing, ${c.differing} differing): bd doctor`,
         );
