@@ -18,6 +18,7 @@ import {
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
+import { rigOf } from "./targets.ts";
 
 function actor(ctx: GtContext): string {
   return callerActor(ctx.town().root, ctx.env, ctx.cwd);
@@ -35,17 +36,6 @@ async function confirmed(ctx: GtContext, opts: Record<string, unknown>, question
   const answer = await new Promise<string>((res) => rl.question(`${question} [y/N] `, res));
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
-}
-
-/** --rig, else the rig the caller is in (refused outside one). */
-function rigOf(ctx: GtContext, opts: Record<string, unknown>): string {
-  const town = ctx.town();
-  if (opts.rig) return town.rig(opts.rig as string).name;
-  const here = identityFromEnv(ctx.env)?.rig ?? identityFromPath(town.root, ctx.cwd)?.rig;
-  if (here) return here;
-  const rigs = town.rigNames();
-  if (rigs.length === 1) return rigs[0]!;
-  throw new ValidationError("not in a rig: pass --rig <rig>");
 }
 
 function daysOf(opts: Record<string, unknown>): number {

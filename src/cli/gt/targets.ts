@@ -2,9 +2,16 @@
 // rig/witness, rig/refinery, rig/crew/name, rig/polecats/name, rig/name for a polecat,
 // a trailing slash), checked against the town, and printed back in the one canonical form.
 import { NotFoundError, ValidationError } from "../../errors.ts";
-import { type AgentIdentity, addressOf, parseAddress } from "../../town/identity.ts";
+import {
+  type AgentIdentity,
+  addressOf,
+  identityFromEnv,
+  identityFromPath,
+  parseAddress,
+} from "../../town/identity.ts";
 import { crewNames, polecatNames } from "../../town/roster.ts";
 import type { Town } from "../../town/workspace.ts";
+import type { GtContext } from "./context.ts";
 
 /** The text looks like an agent address rather than a bead ID (bead IDs have no slash). */
 export function looksLikeAddress(text: string): boolean {
@@ -53,4 +60,15 @@ export function resolvePolecat(town: Town, text: string): { rig: string; name: s
     throw new ValidationError(`${addressOf(id)} is not a polecat (a polecat is <rig>/polecats/<name>)`);
   resolveAgent(town, text);
   return { rig: id.rig!, name: id.name! };
+}
+
+/** --rig, else the rig the caller is in, else the town's only rig; refused otherwise. */
+export function rigOf(ctx: GtContext, opts: { rig?: unknown }): string {
+  const town = ctx.town();
+  if (opts.rig) return town.rig(opts.rig as string).name;
+  const here = identityFromEnv(ctx.env)?.rig ?? identityFromPath(town.root, ctx.cwd)?.rig;
+  if (here) return here;
+  const rigs = town.rigNames();
+  if (rigs.length === 1) return rigs[0]!;
+  throw new ValidationError("not in a rig: pass --rig <rig>");
 }

@@ -16,6 +16,7 @@ import {
 } from "../../town/namepool-config.ts";
 import type { GtContext } from "./context.ts";
 import { act, type GtGroup } from "./program.ts";
+import { rigOf } from "./targets.ts";
 
 const ENV_KEYS = ["GT_ROLE", "GT_RIG", "GT_POLECAT", "GT_CREW", "BD_ACTOR"];
 
@@ -49,17 +50,6 @@ function whoami(ctx: GtContext) {
   else if (source === "BD_ACTOR") ctx.out("Source: BD_ACTOR (no GT_ROLE set, not in an agent's workspace)");
   else
     ctx.out("Source: your login name (no GT_ROLE set, not in an agent's workspace: a person at a terminal)");
-}
-
-/** --rig, else the rig the caller is in, else the town's only rig. */
-function rigOf(ctx: GtContext, opts: Record<string, unknown>): string {
-  const town = ctx.town();
-  if (opts.rig) return town.rig(opts.rig as string).name;
-  const here = identityFromEnv(ctx.env)?.rig ?? identityFromPath(town.root, ctx.cwd)?.rig;
-  if (here) return here;
-  const rigs = town.rigNames();
-  if (rigs.length === 1) return rigs[0]!;
-  throw new ValidationError("not in a rig: pass --rig <rig>");
 }
 
 function printPool(ctx: GtContext, p: RigPool): void {
