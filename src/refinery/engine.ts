@@ -23,6 +23,7 @@ import { workingRepoOf } from "../town/rig.ts";
 import type { Town } from "../town/workspace.ts";
 import { landConvoysAfterClose } from "../work/convoys.ts";
 import { listMergeRequests, type MergeRequest, MR_TYPE, readMergeRequest } from "../work/merge-requests.ts";
+import { heldFrom } from "./claims.ts";
 import { loadMergeQueueConfig, type MergeQueueConfig } from "./config.ts";
 import { describeFailure, type GateFailure, runGates } from "./gates.ts";
 import { gitReasonLine, LandingError, type NewLandingFailure, recordLandingFailure } from "./landing.ts";
@@ -576,8 +577,14 @@ async function workQueue(c: Ctx): Promise<NewLandingFailure | null> {
   await recover(c, queue);
   await finishBranchCleanups(c);
   const byTarget = new Map<string, MergeRequest[]>();
+  // Claimed by someone else (gt refinery claim) or blocked by an open bead: not ours to take.
+  const held = await heldFrom(
+    c.ledger,
+    queue.map((m) => m.id),
+    c.actor,
+  );
   for (const mr of queue) {
-    if (report.recovered.includes(mr.id)) continue;
+    if (report.recovered.includes(mr.id) || held.has(mr.id)) continue;
     const stale = await staleReason(c, mr);
     if (stale) {
       await dropStale(c, mr, stale);

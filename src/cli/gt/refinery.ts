@@ -3,6 +3,12 @@ import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { agentStatuses } from "../../agents/inventory.ts";
 import { NotFoundError, ValidationError } from "../../errors.ts";
+import {
+  type ClaimedMr,
+  claimedQueue,
+  claimMergeRequest,
+  releaseMergeRequest,
+} from "../../refinery/claims.ts";
 import { loadMergeQueueConfig } from "../../refinery/config.ts";
 import { type RunReport, runQueueOnce } from "../../refinery/engine.ts";
 import { describeLandingFailure, type LandingFailure, readLandingFailure } from "../../refinery/landing.ts";
@@ -16,7 +22,7 @@ import {
   watchQueueLedger,
 } from "../../refinery/wake.ts";
 import { addressOf, callerActor } from "../../town/identity.ts";
-import { openRigLedger } from "../../town/ledgers.ts";
+import { openRigLedger, rigOfBead } from "../../town/ledgers.ts";
 import { getMergeRequest } from "../../work/merge-requests.ts";
 import type { GtContext } from "./context.ts";
 import { formatAgentLine, oneLine } from "./format.ts";
@@ -195,10 +201,147 @@ function extendRefinery(cmd: Command): void {
     .description("The rig's pending merge requests, in the order they will be taken")
     .option("--json", "JSON output")
     .action(act(async (ctx, [rig]) => showQueue(ctx, rigArgument(ctx, rig))));
+  registerClaims(cmd);
   cmd
     .command("serve [rig]", { hidden: true })
     .description("Run the merge queue until told to exit (what gt refinery start runs)")
     .action(act(async (ctx, [rig]) => serve(ctx, rigArgument(ctx, rig))));
+}
+
+async function withRigLedger<T>(
+  ctx: GtContext,
+  rig: string,
+  f: (l: ReturnType<typeof openRigLedger>) => Promise<T>,
+) {
+  const ledger = openRigLedger(ctx.town(), rig);
+  try {
+    return await f(ledger);
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** The rig of an MR: the one named, else the one whose prefix the ID has, else the caller's. */
+function mrRig(ctx: GtContext, id: string, rig: string | undefined): string {
+  return rig ? rigArgument(ctx, rig) : (rigOfBead(ctx.town(), id) ?? rigArgument(ctx, undefined));
+}
+
+function printMrs(ctx: GtContext, heading: string, rows: ClaimedMr[], none: string, all = false): void {
+  ctx.out(heading);
+  if (rows.length === 0) ctx.out(`  (${none})`);
+  rows.forEach((m, i) => {
+    ctx.out(`  ${i + 1}. [P${m.priority}] ${oneLine(m.branch)} → ${oneLine(m.target)}`);
+    const claim = m.claimed_by
+      ? `  Claimed: ${oneLine(m.claimed_by)}${m.claim_stale ? " (stale)" : ""}`
+      : all
+        ? "  (unclaimed)"
+        : "";
+    ctx.out(`     ID: ${m.id}  Worker: ${oneLine(m.worker)}${claim}`);
+    if (m.blocked_by.length > 0) ctx.out(`     Blocked by: ${m.blocked_by.join(", ")}`);
+  });
+}
+
+/** The MR claiming protocol: take MRs out of the automatic queue, and the views over it. */
+function registerClaims(cmd: Command): void {
+  const worker = (ctx: GtContext, opt: unknown) =>
+    (opt as string | undefined) ||
+    ctx.env.GT_REFINERY_WORKER ||
+    callerActor(ctx.town().root, ctx.env, ctx.cwd);
+  cmd
+    .command("claim <mr> [rig]")
+    .description("Claim a merge request: the refinery leaves it alone until it is released (or 30 min stale)")
+    .option("--worker <name>", "who claims it (default: $GT_REFINERY_WORKER, else you)")
+    .option("--force", "take it over from a live claim")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [id, rigArg], opts) => {
+        const rig = mrRig(ctx, id!, rigArg);
+        const w = worker(ctx, opts.worker);
+        const r = await withRigLedger(ctx, rig, (l) =>
+          claimMergeRequest(l, id!, w, { force: opts.force === true }),
+        );
+        if (ctx.json) return ctx.printJson(r);
+        ctx.out(
+          `✓ ${r.renewed ? "Renewed claim on" : "Claimed"} ${r.mr} for ${oneLine(w)}${r.previous ? ` (was ${oneLine(r.previous)})` : ""}`,
+        );
+      }),
+    );
+  cmd
+    .command("release <mr> [rig]")
+    .description("Release a claimed merge request back to the queue")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [id, rigArg]) => {
+        const town = ctx.town();
+        const r = await withRigLedger(ctx, mrRig(ctx, id!, rigArg), (l) =>
+          releaseMergeRequest(l, id!, callerActor(town.root, ctx.env, ctx.cwd)),
+        );
+        if (ctx.json) return ctx.printJson(r);
+        ctx.out(
+          r.released
+            ? `✓ Released ${r.mr} back to the queue (was ${oneLine(r.released)})`
+            : `○ ${r.mr} was not claimed`,
+        );
+      }),
+    );
+  const view = (name: string, description: string, pick: (m: ClaimedMr) => boolean, none: string) =>
+    cmd
+      .command(`${name} [rig]`)
+      .description(description)
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [rigArg]) => {
+          const rig = rigArgument(ctx, rigArg);
+          const rows = (await withRigLedger(ctx, rig, (l) => claimedQueue(ctx.town(), l))).filter(pick);
+          if (ctx.json) return ctx.printJson(rows);
+          printMrs(
+            ctx,
+            `${name === "blocked" ? "🚧 Blocked" : "📋 Unclaimed"} MRs for '${rig}':`,
+            rows,
+            none,
+          );
+        }),
+      );
+  view(
+    "unclaimed",
+    "Merge requests nobody holds (or whose claim is stale), next first",
+    (m) => !m.claimed_by || m.claim_stale,
+    "none available",
+  );
+  view("blocked", "Merge requests waiting on an open bead", (m) => m.blocked_by.length > 0, "none blocked");
+  cmd
+    .command("ready [rig]")
+    .description("Merge requests the refinery can take now: unclaimed and unblocked, next first")
+    .option("--all", "every open merge request, with its claim and blockers")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [rigArg], opts) => {
+        const rig = rigArgument(ctx, rigArg);
+        const rows = await withRigLedger(ctx, rig, (l) => claimedQueue(ctx.town(), l));
+        if (opts.all) {
+          if (ctx.json) return ctx.printJson(rows);
+          return printMrs(ctx, `📋 All open MRs for '${rig}':`, rows, "none", true);
+        }
+        const ready = rows.filter((m) => (!m.claimed_by || m.claim_stale) && m.blocked_by.length === 0);
+        const anomalies = rows
+          .filter((m) => m.claim_stale)
+          .map((m) => ({
+            id: m.id,
+            branch: m.branch,
+            type: "stale-claim",
+            assignee: m.claimed_by,
+            since: m.claimed_at,
+            detail: "MR is claimed but not progressing",
+          }));
+        if (ctx.json) return ctx.printJson({ ready, anomalies });
+        printMrs(ctx, `🚀 Ready MRs for '${rig}':`, ready, "none ready");
+        if (anomalies.length > 0) ctx.out("⚠ Queue anomalies:");
+        for (const a of anomalies)
+          ctx.out(
+            `  [${a.type}] ${a.id} ${oneLine(a.branch)}: ${oneLine(a.assignee ?? "")} since ${a.since}`,
+          );
+      }),
+    );
 }
 
 export const refineryGroup: GtGroup = lifecycleGroup("refinery", extendRefinery);
