@@ -1,12 +1,16 @@
-// gt mol (alias molecule): the molecule on your hook — status, attach, detach, step done,
-// burn, squash. Thin: the work is in src/work/mol.ts and src/work/attach.ts.
+// gt mol (alias molecule): the molecule on your hook — status, progress, dag, attach,
+// attachment, detach, step done, burn, squash. Thin: the work is in src/work/mol.ts,
+// src/work/attach.ts and src/formulas/dag.ts.
 import type { Command } from "commander";
-import { ValidationError } from "../../errors.ts";
+import { NotFoundError, ValidationError } from "../../errors.ts";
 import { checklistLines } from "../../formulas/checklist.ts";
+import { dagLines, moleculeDag, progressBar, summarizeProgress } from "../../formulas/dag.ts";
+import { moleculeProgress } from "../../formulas/progress.ts";
 import { parseVarFlags } from "../../formulas/vars.ts";
 import { callerActor, callerIdentity } from "../../town/identity.ts";
-import { attachMolecule, detachMolecule } from "../../work/attach.ts";
-import { molBurn, molSquash, molStatus, molStepDone } from "../../work/mol.ts";
+import { openLedgerOfBead } from "../../town/ledgers.ts";
+import { attachMolecule, detachMolecule, readAttachment } from "../../work/attach.ts";
+import { molBurn, molSquash, molStatus, molStepDone, withMolecule } from "../../work/mol.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
@@ -50,6 +54,113 @@ export const molGroup: GtGroup = {
           );
           for (const l of checklistLines(p)) ctx.out(`  ${l}`);
           if (p.total > 0 && p.completed === p.total) ctx.out("  every step is done: finish with gt done");
+        }),
+      );
+
+    mol
+      .command("progress [target]")
+      .description(
+        "A molecule's steps done out of total, with what is ready and blocked (default: your hook's)",
+      )
+      .option(
+        "--json",
+        "JSON output: {molecule_id, molecule_title, bead, total_steps, done_steps, in_progress_steps, ready_steps, blocked_steps, percent_complete, complete}",
+      )
+      .action(
+        act(async (ctx, [target]) => {
+          const { town, caller } = who(ctx);
+          const s = await withMolecule(town, target, caller, async ({ store, molecule, bead }) => ({
+            ...summarizeProgress(await moleculeProgress(store, molecule)),
+            bead: bead?.id ?? null,
+          }));
+          if (ctx.json) return ctx.printJson(s);
+          ctx.out(`🧬 ${s.molecule_id}: ${oneLine(s.molecule_title)}${s.bead ? ` on ${s.bead}` : ""}`);
+          ctx.out(
+            `  [${progressBar(s.percent_complete)}] ${s.percent_complete}% (${s.done_steps}/${s.total_steps})`,
+          );
+          const list = (ids: string[]) => `${ids.length}${ids.length ? ` (${ids.join(", ")})` : ""}`;
+          ctx.out(`  Done:        ${s.done_steps}`);
+          ctx.out(`  In progress: ${list(s.in_progress_steps)}`);
+          ctx.out(`  Ready:       ${list(s.ready_steps)}`);
+          ctx.out(`  Blocked:     ${list(s.blocked_steps)}`);
+          if (s.complete) ctx.out("  ✓ every step is done");
+        }),
+      );
+
+    mol
+      .command("dag [target]")
+      .description("A molecule's step graph: which step waits on which, in execution tiers")
+      .option("--tiers", "group the steps by execution tier instead of a tree")
+      .option(
+        "--json",
+        "JSON output: {molecule_id, molecule_title, total, tiers, tier_groups, critical_path, nodes: [{id, title, status, needs, needed_by, tier, parent}]}",
+      )
+      .action(
+        act(async (ctx, [target], opts) => {
+          const { town, caller } = who(ctx);
+          const dag = await withMolecule(town, target, caller, ({ store, molecule }) =>
+            moleculeDag(store, molecule),
+          );
+          if (ctx.json) return ctx.printJson(dag);
+          ctx.out(
+            `🧬 ${dag.molecule_id}: ${oneLine(dag.molecule_title)}  ${dag.total} steps in ${dag.tiers} tier(s)`,
+          );
+          for (const l of dagLines(dag, opts.tiers === true)) ctx.out(`  ${oneLine(l)}`);
+          if (dag.critical_path.length > 1) ctx.out(`  critical path: ${dag.critical_path.join(" → ")}`);
+        }),
+      );
+
+    mol
+      .command("attachment <bead>")
+      .description("What molecule is attached to a bead, and how far along it is")
+      .option(
+        "--json",
+        "JSON output: {bead, title, status, attached_molecule, attached_formula, attached_at, attached_vars, dispatched_by, done_steps, total_steps}",
+      )
+      .action(
+        act(async (ctx, [beadArg]) => {
+          const town = ctx.town();
+          const { ledger } = openLedgerOfBead(town, beadArg!);
+          let r: Record<string, unknown> & { bead: string; title: string; status: string };
+          try {
+            const id = await ledger.resolveId(beadArg!).catch(() => beadArg!);
+            const bead = await ledger.getIssue(id);
+            if (!bead) throw new NotFoundError(beadArg!, `no bead ${beadArg}`);
+            const a = readAttachment(bead.description);
+            const p = a
+              ? await moleculeProgress(ledger, a.attached_molecule).catch(() => undefined)
+              : undefined;
+            r = {
+              bead: bead.id,
+              title: bead.title,
+              status: bead.status,
+              attached_molecule: a?.attached_molecule ?? null,
+              attached_formula: a?.attached_formula ?? null,
+              attached_at: a?.attached_at ?? null,
+              attached_vars: a?.attached_vars ?? {},
+              dispatched_by: a?.dispatched_by ?? null,
+              molecule_exists: a ? p !== undefined : null,
+              done_steps: p?.completed ?? null,
+              total_steps: p?.total ?? null,
+            };
+          } finally {
+            await ledger.close();
+          }
+          if (ctx.json) return ctx.printJson(r);
+          ctx.out(`${r.bead}: ${oneLine(r.title)}  [${r.status}]`);
+          if (r.attached_molecule === null) return ctx.out("  no molecule attached");
+          ctx.out(
+            `  molecule: ${r.attached_molecule}${r.attached_formula ? ` (${r.attached_formula})` : ""}`,
+          );
+          if (r.attached_at)
+            ctx.out(`  attached: ${r.attached_at}${r.dispatched_by ? ` by ${r.dispatched_by}` : ""}`);
+          const vars = Object.entries(r.attached_vars as Record<string, string>);
+          if (vars.length) ctx.out(`  vars: ${vars.map(([k, v]) => `${k}=${oneLine(v)}`).join(", ")}`);
+          ctx.out(
+            r.molecule_exists
+              ? `  progress: ${r.done_steps}/${r.total_steps} steps done`
+              : "  the molecule is gone from the ledger (gt mol detach to clear the attachment)",
+          );
         }),
       );
 
