@@ -9,8 +9,11 @@
 // Options: --rounds N (15), --rigs N (3), --polecats N per rig (10), --keep (leave the town),
 // --vs PATH (also time another gt launcher, e.g. an older build's bin/gt, in the same rounds).
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import os from "node:os";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { buildAgentEnv } from "../src/town/identity.ts";
 import { heading, ms, nowMs, ratio, summarize, table } from "./lib.ts";
 import { BD, GT, NODE, scratchTown } from "./scratch-town.ts";
 
@@ -63,7 +66,25 @@ st.sh(GT, ["mail", "send", role, "-s", "hello", "-m", "a word from the bench"]);
 console.log(`  fixture  built in ${ms(nowMs() - setup0)} ms; commands run as ${role}`);
 if (args.keep) console.log(`  town     ${st.town} (kept; polecat worktree ${polecat.dir})`);
 
-const agentEnv = { ...st.env, GT_ROLE: role };
+// The environment a polecat's session really has (src/sessions/session.ts builds it the same
+// way): GT_SESSION, BD_ACTOR, BEADS_DIR … let the hot paths skip lookups the shell would not.
+const rigsJson = JSON.parse(readFileSync(join(st.town, "mayor", "rigs.json"), "utf8")) as {
+  rigs: Record<string, { beads: { prefix: string } }>;
+};
+const agentEnv = {
+  ...st.env,
+  ...buildAgentEnv({
+    townRoot: st.town,
+    id: { role: "polecat", rig: polecat.rig, name: polecat.name },
+    rigPrefix: rigsJson.rigs[polecat.rig]!.beads.prefix,
+    agentName: "script",
+    processNames: ["node"],
+    runId: "bench-run",
+    beadsDir: join(st.town, polecat.rig, ".beads"),
+    binDir: dirname(GT),
+    basePath: st.env.PATH,
+  }),
+};
 interface Probe {
   label: string;
   cmd: string;

@@ -24,7 +24,7 @@ import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
 import type { GtContext } from "./context.ts";
 import { block, oneLine } from "./format.ts";
 import { registerMailBoards } from "./mail-boards.ts";
-import { act, type GtGroup } from "./program.ts";
+import { act, type GtGroup, knowsCommand, subcommandWord } from "./program.ts";
 
 /** Whose mailbox: --identity, else the caller's; a person outside any agent is the overseer. */
 function mailbox(ctx: GtContext, opts: Record<string, unknown>): string {
@@ -102,7 +102,6 @@ export const mailGroup: GtGroup = {
   names: ["mail"],
   register(p: Command) {
     const mail = p.command("mail").description("Mail between agents");
-    registerMailBoards(mail, mailbox);
     mail
       .command("send [address]")
       .description("Send a message: gt mail send gastown/witness -s 'Subject' -m 'Body'")
@@ -354,5 +353,9 @@ export const mailGroup: GtGroup = {
           }
         }),
       );
+    // The boards (queues, channels, groups, announces …) are half of mail's tree: building
+    // them is wasted on a core subcommand such as `gt mail check`, which every prompt runs.
+    const sub = subcommandWord(process.argv, "mail");
+    if (sub === undefined || sub === "help" || !knowsCommand(mail, sub)) registerMailBoards(mail, mailbox);
   },
 };

@@ -113,6 +113,12 @@ export async function runGt(argv: string[], groups: LazyGtGroup[]): Promise<void
   }
 }
 
+/** The first word after `command`'s word in argv that is not an option: its subcommand. */
+export function subcommandWord(argv: string[], command: string): string | undefined {
+  const at = argv.indexOf(command, 2);
+  return at < 0 ? undefined : argv.slice(at + 1).find((a) => !a.startsWith("-"));
+}
+
 /** Whether `word` names a command of `program` (or an alias, or commander's `help`). */
 export function knowsCommand(program: Command, word: string): boolean {
   return word === "help" || program.commands.some((c) => c.name() === word || c.aliases().includes(word));
