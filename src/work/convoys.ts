@@ -57,6 +57,10 @@ export interface CreateConvoyInput {
   mergeStrategy?: string;
   /** The caller lands it with gt convoy land; gt convoy check and bead closes leave it open. */
   owned?: boolean;
+  /** Created in this status (a staged convoy: staged_ready / staged_warnings). */
+  status?: string;
+  /** More metadata written with it. */
+  metadata?: Record<string, unknown>;
   actor: string;
 }
 
@@ -152,7 +156,7 @@ export async function createConvoy(town: Town, input: CreateConvoyInput): Promis
   const issues = await mustExist(town, [...new Set(input.issues)]);
   const ledger = openTownLedger(town);
   try {
-    const metadata: Record<string, unknown> = { notify: input.notify ?? DEFAULT_NOTIFY };
+    const metadata: Record<string, unknown> = { ...input.metadata, notify: input.notify ?? DEFAULT_NOTIFY };
     if (input.mergeStrategy) metadata.merge_strategy = input.mergeStrategy;
     if (input.owned) metadata.owned = true;
     // The issue and its edges are written in one transaction: no half-made convoy.
@@ -162,6 +166,7 @@ export async function createConvoy(town: Town, input: CreateConvoyInput): Promis
         force: true,
         title,
         issue_type: CONVOY_TYPE,
+        ...(input.status ? { status: input.status } : {}),
         owner: input.owner ?? input.actor,
         metadata,
         deps: issues.map((id) => ({ type: TRACKS, depends_on_id: id })),
@@ -332,7 +337,8 @@ export async function checkConvoys(town: Town, opts: CheckOptions): Promise<Conv
       candidates = await ledger.listIssues({ types: [CONVOY_TYPE], includeInfra: true, sort: "created" });
 
     const landed: ConvoyView[] = [];
-    for (const c of candidates.filter((c) => c.status !== "closed")) {
+    // A staged convoy has not been launched: it lands only after gt convoy launch opens it.
+    for (const c of candidates.filter((c) => c.status !== "closed" && !c.status.startsWith("staged_"))) {
       const v = await view(town, ledger, c);
       // An owned convoy is its creator's to land (gt convoy land).
       if (v.total === 0 || v.closed < v.total || v.owned) continue;

@@ -1,7 +1,9 @@
 // gt convoy: bundles of beads across rigs that land when all their beads are closed.
 import type { Command } from "commander";
-import { callerActor } from "../../town/identity.ts";
+import { ValidationError } from "../../errors.ts";
+import { callerActor, callerIdentity } from "../../town/identity.ts";
 import { epicWork, landConvoy, setWatcher, strandedConvoys } from "../../work/convoy-care.ts";
+import { type LaunchResult, launchConvoy, type StagePlan, stageConvoy } from "../../work/convoy-stage.ts";
 import {
   addToConvoy,
   type ConvoyView,
@@ -152,8 +154,102 @@ export const convoyGroup: GtGroup = {
         }),
       );
     registerCare(c);
+    registerStaging(c);
   },
 };
+
+function printWaves(ctx: GtContext, plan: StagePlan, dispatched = false): void {
+  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  for (const w of plan.waves) {
+    ctx.out(`  Wave ${w.number}${dispatched && w.number === 1 ? " (dispatched)" : ""}:`);
+    for (const id of w.tasks) {
+      const t = byId.get(id);
+      const after = t?.blocked_by.length ? `  ← after ${t.blocked_by.join(", ")}` : "";
+      ctx.out(`    ${id.padEnd(12)} ${oneLine(t?.title ?? "")}  (rig: ${t?.rig ?? "-"})${after}`);
+    }
+  }
+  for (const id of plan.gated)
+    ctx.out(`  gated: ${id}  waits on ${byId.get(id)?.gated_by.join(", ") || "a gated task"}`);
+  for (const w of plan.warnings) ctx.out(`  ⚠ ${oneLine(w.message)}`);
+  const tasks = plan.waves.reduce((n, w) => n + w.tasks.length, 0);
+  const widest = plan.waves.reduce((m, w) => Math.max(m, w.tasks.length), 0);
+  ctx.out(`  ${tasks} task(s) across ${plan.waves.length} wave(s) (max parallelism: ${widest})`);
+}
+
+function printLaunch(ctx: GtContext, r: LaunchResult): void {
+  ctx.out(
+    r.launched
+      ? `🚀 Convoy launched: ${r.convoy_id} (status: open)`
+      : `🚀 ${r.convoy_id}: dispatched the work that became ready`,
+  );
+  for (const d of r.dispatched) ctx.out(`  ✓ ${d.bead}  ${oneLine(d.title)}  → ${oneLine(d.target)}`);
+  for (const f of r.failures) ctx.out(`  ✗ ${f.bead}  ${oneLine(f.error)}`);
+  if (r.dispatched.length === 0 && r.failures.length === 0) ctx.out("  nothing ready to dispatch");
+  if (r.waiting.length > 0)
+    ctx.out(
+      `  waiting: ${r.waiting.join(" ")} (gt convoy launch ${r.convoy_id} again when their blockers close)`,
+    );
+  ctx.out(`  Monitor: gt convoy status ${r.convoy_id}`);
+}
+
+/** stage and launch (src/work/convoy-stage.ts): convoys built in waves, dispatched on launch. */
+function registerStaging(c: Command): void {
+  c.command("stage <beads...>")
+    .description(
+      "Lay an epic, a convoy or tasks out in waves by their dependencies, as a staged convoy (not dispatched)",
+    )
+    .option("--title <text>", "the convoy's title (default: the epic's, or a summary)")
+    .option("--launch", "launch it right away (gt convoy launch)")
+    .option("--no-start", "with --launch: hook the tasks but start no sessions")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, args, opts) => {
+        const town = ctx.town();
+        if (opts.launch) return launch(ctx, args, opts);
+        const r = await stageConvoy(town, args, {
+          title: opts.title as string | undefined,
+          actor: actor(ctx),
+        });
+        if (ctx.json) {
+          ctx.printJson(r);
+          return r.status === "error" ? 1 : 0;
+        }
+        if (r.status === "error")
+          throw new ValidationError(`cannot stage: ${r.errors.map((e) => e.message).join("; ")}`);
+        ctx.out(
+          `📋 ${r.restaged ? "Restaged" : "Staged"} convoy ${r.convoy_id}: ${oneLine(r.title)} (${r.status})`,
+        );
+        printWaves(ctx, r);
+        ctx.out(
+          `  Launch: gt convoy launch ${r.convoy_id}${r.status === "staged_warnings" ? " --force" : ""}`,
+        );
+      }),
+    );
+  c.command("launch <beads...>")
+    .description(
+      "Open a staged convoy and sling its ready tasks (stages first when given an epic or tasks); again for the next wave",
+    )
+    .option("--force", "launch a convoy staged with warnings")
+    .option("--title <text>", "when staging: the convoy's title")
+    .option("--no-start", "hook the tasks but start no sessions")
+    .option("--json", "JSON output")
+    .action(act(async (ctx, args, opts) => launch(ctx, args, opts)));
+}
+
+async function launch(ctx: GtContext, args: string[], opts: Record<string, unknown>) {
+  const town = ctx.town();
+  const r = await launchConvoy(town, ctx.provider(), args, {
+    actor: actor(ctx),
+    caller: callerIdentity(town.root, ctx.env, ctx.cwd),
+    force: opts.force === true,
+    noStart: opts.start === false,
+    title: opts.title as string | undefined,
+  });
+  if (ctx.json) return ctx.printJson(r);
+  if (r.staged) ctx.out(`📋 Staged convoy ${r.convoy_id}: ${oneLine(r.staged.title)}`);
+  printLaunch(ctx, r);
+  return r.failures.length > 0 ? 1 : 0;
+}
 
 /** watch, unwatch, stranded, land (src/work/convoy-care.ts). */
 function registerCare(c: Command): void {
