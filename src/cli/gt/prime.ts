@@ -319,6 +319,34 @@ export const primeGroup: GtGroup = {
         }),
       );
     hooks
+      .command("init")
+      .description(
+        "Turn hand-edited hook settings into layers: what every file shares becomes the base, the rest each role's override",
+      )
+      .option("--dry-run", "show the layers without writing them")
+      .option(
+        "--json",
+        "JSON output: {dry_run, sources, base: {target, file, hooks}, overrides: [...], written}",
+      )
+      .action(
+        act(async (ctx, _args, opts) => {
+          const { initHookLayers } = await import("../../sessions/hooks-init.ts");
+          const r = initHookLayers(ctx.town(), ctx.env, opts.dryRun === true);
+          if (ctx.json) return ctx.printJson(r);
+          if (r.sources.length === 0)
+            ctx.out(
+              "No hooks in any settings file: the base starts empty (the built-in defaults stay under it)",
+            );
+          else ctx.out(`Read the hooks of ${r.sources.length} settings file(s)`);
+          const verb = r.dry_run ? "would write" : "✓ wrote";
+          for (const l of [r.base, ...r.overrides])
+            ctx.out(
+              `${verb} ${l.target.padEnd(16)} ${l.file}  (${Object.keys(l.hooks).join(", ") || "no events"})`,
+            );
+          if (!r.dry_run) ctx.out("gt hooks diff should now show nothing to change");
+        }),
+      );
+    hooks
       .command("sync")
       .description("Write every role's hook settings (Claude settings.json, Copilot hooks file)")
       .option("--json", "JSON output")
