@@ -1,5 +1,6 @@
 // gt patrol scan: the witness's deterministic detector of zombies, stalls, unnoticed
-// completions and orphaned beads (report, or --act to fix); gt heartbeat: an agent's own
+// completions and orphaned beads (report, or --act to fix); gt patrol new|report|digest:
+// patrol rounds as wisps (src/watch/patrol-cycle.ts); gt heartbeat: an agent's own
 // word on how it is doing, which the patrol believes while it is fresh.
 import type { Command } from "commander";
 import { ConflictError, ValidationError } from "../../errors.ts";
@@ -77,6 +78,103 @@ export const patrolGroup: GtGroup = {
           if (!s.act && report.findings.some((f) => f.action !== "report" && f.action !== "none"))
             ctx.out("  (report only: gt patrol scan --act applies the actions)");
           if (s.notified) ctx.out(`  ${s.notified} finding(s) mailed to the witness`);
+        }),
+      );
+    // Rounds as wisps: loaded only when asked for (gt patrol scan runs in a hot bundle).
+    const cycle = () => import("../../watch/patrol-cycle.ts");
+    const agentOf = async (ctx: GtContext, opts: Record<string, unknown>) => {
+      const town = ctx.town();
+      const rig = typeof opts.rig === "string" ? opts.rig : undefined;
+      if (rig) town.rig(rig);
+      const a = (await cycle()).patrolAgent(
+        callerIdentity(town.root, ctx.env, ctx.cwd),
+        opts.role as string | undefined,
+        rig,
+      );
+      return { town, a, actor: callerActor(town.root, ctx.env, ctx.cwd) };
+    };
+    patrol
+      .command("new")
+      .description("Start a patrol round: a wisp of your patrol formula (mol-<role>-patrol) on your name")
+      .option("--role <role>", "deacon, witness or refinery (default: yours)")
+      .option("--rig <rig>", "the rig, for a witness or refinery round (default: yours)")
+      .option("--json", "JSON output: {patrol, formula, agent, burned}")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const { town, a, actor } = await agentOf(ctx, opts);
+          const r = await (await cycle()).newPatrolRound(town, a, actor);
+          if (ctx.json) return ctx.printJson(r);
+          if (r.burned.length) ctx.out(`  burned the round left open: ${r.burned.join(", ")}`);
+          ctx.out(r.patrol);
+        }),
+      );
+    patrol
+      .command("report")
+      .description("Close your patrol round with a summary and step audit, and start the next round")
+      .option("--summary <text>", "what this round found (required)")
+      .option("--steps <audit>", "step:STATUS pairs, comma-separated (heartbeat:OK,inbox:SKIPPED)")
+      .option("--role <role>", "deacon, witness or refinery (default: yours)")
+      .option("--rig <rig>", "the rig, for a witness or refinery round (default: yours)")
+      .option("--json", "JSON output: {closed, summary, steps, unknown_steps, next}")
+      .action(
+        act(async (ctx, _args, opts) => {
+          if (typeof opts.summary !== "string")
+            throw new ValidationError("--summary is required: what this round found");
+          const { town, a, actor } = await agentOf(ctx, opts);
+          const r = await (await cycle()).reportPatrolRound(
+            town,
+            a,
+            opts.summary,
+            opts.steps as string | undefined,
+            actor,
+          );
+          if (ctx.json) return ctx.printJson(r);
+          for (const s of r.steps)
+            ctx.out(`  ${s.status === "NOT REPORTED" ? "?" : "·"} ${s.step}: ${s.status}`);
+          if (r.unknown_steps.length) ctx.out(`  ⚠ not steps of ${a.formula}: ${r.unknown_steps.join(", ")}`);
+          ctx.out(`✓ closed patrol ${r.closed}`);
+          ctx.out(`✓ started patrol ${r.next.patrol}`);
+        }),
+      );
+    patrol
+      .command("digest")
+      .description("Fold a day's closed patrol rounds into one permanent digest bead and delete them")
+      .option("--yesterday", "yesterday's rounds (UTC)")
+      .option("--date <YYYY-MM-DD>", "that day's rounds (UTC)")
+      .option("--dry-run", "show what would be digested")
+      .option("-v, --verbose", "list every round")
+      .option(
+        "--json",
+        "JSON output: {date, digest, existing, total_cycles, by_role, cycles, deleted, dry_run}",
+      )
+      .action(
+        act(async (ctx, _args, opts) => {
+          let date = opts.date as string | undefined;
+          if (opts.yesterday) {
+            if (date) throw new ValidationError("give --yesterday or --date, not both");
+            date = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+          }
+          if (!date) throw new ValidationError("which day: --yesterday or --date YYYY-MM-DD");
+          const town = ctx.town();
+          const r = await (await cycle()).digestPatrols(
+            town,
+            date,
+            opts.dryRun === true,
+            callerActor(town.root, ctx.env, ctx.cwd),
+          );
+          if (ctx.json) return ctx.printJson(r);
+          if (r.existing) return ctx.out(`○ the digest of ${r.date} exists already: ${r.digest}`);
+          if (r.total_cycles === 0) return ctx.out(`○ no closed patrol rounds on ${r.date}`);
+          const counts = Object.entries(r.by_role)
+            .map(([role, n]) => `${role} ${n}`)
+            .join(", ");
+          ctx.out(
+            r.dry_run
+              ? `Would digest ${r.total_cycles} round(s) of ${r.date} (${counts})`
+              : `✓ ${r.digest}: ${r.total_cycles} round(s) of ${r.date} (${counts}); ${r.deleted} wisp(s) deleted`,
+          );
+          if (opts.verbose || r.dry_run)
+            for (const c of r.cycles) ctx.out(`  ${c.id} ${c.agent ?? c.role}: ${oneLine(c.summary)}`);
         }),
       );
     p.command("heartbeat <state>")
