@@ -66,19 +66,7 @@ export class Db {
    * Nested calls join the outer transaction.
    */
   write<T>(fn: () => T): T {
-    if (this.depth > 0) return fn();
-    this.beginImmediate();
-    this.depth++;
-    try {
-      const result = fn();
-      this.raw.exec("COMMIT");
-      return result;
-    } catch (e) {
-      if (this.raw.isTransaction) this.raw.exec("ROLLBACK");
-      throw e;
-    } finally {
-      this.depth--;
-    }
+    return this.transaction(fn, false);
   }
 
   /**
@@ -86,19 +74,50 @@ export class Db {
    * them, rolled back whole when any fails. Nothing else may use this connection meanwhile.
    */
   async writeAsync<T>(fn: () => Promise<T>): Promise<T> {
+    return this.transaction(fn, true);
+  }
+
+  /** The one write transaction; `awaited` holds it open until fn's promise settles. */
+  private transaction<T>(fn: () => T, awaited: boolean): T {
     if (this.depth > 0) return fn();
     this.beginImmediate();
     this.depth++;
+    let result: T;
     try {
-      const result = await fn();
-      this.raw.exec("COMMIT");
+      result = fn();
+    } catch (e) {
+      this.end(false);
+      throw e;
+    }
+    if (!awaited) {
+      this.end(true);
       return result;
+    }
+    return (result as Promise<unknown>).then(
+      (value) => {
+        this.end(true);
+        return value;
+      },
+      (e: unknown) => {
+        this.end(false);
+        throw e;
+      },
+    ) as T;
+  }
+
+  /** Commits (or rolls back) the outermost write; a failed COMMIT rolls back too. */
+  private end(commit: boolean): void {
+    this.depth--;
+    try {
+      if (commit) {
+        this.raw.exec("COMMIT");
+        return;
+      }
     } catch (e) {
       if (this.raw.isTransaction) this.raw.exec("ROLLBACK");
       throw e;
-    } finally {
-      this.depth--;
     }
+    if (this.raw.isTransaction) this.raw.exec("ROLLBACK");
   }
 
   /** Consistent reads across several statements. */
