@@ -140,7 +140,7 @@ export function parseFormula(text: string, file: string): LoadedFormula {
   const origin: FormulaOrigin = { file, lines };
   if (!raw || typeof raw !== "object" || Array.isArray(raw))
     throw new FormulaError(file, 1, "a formula file holds one table (object)");
-  const checked = formulaFileSchema.safeParse(raw);
+  const checked = formulaFileSchema().safeParse(raw);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
     throw new FormulaError(file, lines.lineOf(issue.path as KeyPath), describeIssue(issue));

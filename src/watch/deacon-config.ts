@@ -76,8 +76,6 @@ function toThresholds(s: DeaconSettings): DeaconThresholds {
   };
 }
 
-export const DEFAULT_DEACON: DeaconThresholds = toThresholds(deaconSettingsSchema.parse({}));
-
 /** The town's deacon thresholds; a bad value is a ConfigFileError naming the key. */
 export function loadDeaconThresholds(town: Town): DeaconThresholds {
   const raw = (loadTownSettings(town.root) as { deacon?: unknown }).deacon ?? {};

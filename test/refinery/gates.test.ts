@@ -12,7 +12,7 @@ import { describeFailure, runGates } from "../../src/refinery/gates.ts";
 import { processAlive } from "../helpers/procs.ts";
 import { scratchDir } from "../helpers/temp.ts";
 
-const config = (over: Record<string, unknown>) => mergeQueueSchema.parse(over);
+const config = (over: Record<string, unknown>) => mergeQueueSchema().parse(over);
 
 async function gone(pid: number, ms = 3000): Promise<boolean> {
   const deadline = Date.now() + ms;
