@@ -245,10 +245,14 @@ async function launch(ctx: GtContext, args: string[], opts: Record<string, unkno
     noStart: opts.start === false,
     title: opts.title as string | undefined,
   });
-  if (ctx.json) return ctx.printJson(r);
+  const code = r.failures.length > 0 ? 1 : 0;
+  if (ctx.json) {
+    ctx.printJson(r);
+    return code;
+  }
   if (r.staged) ctx.out(`📋 Staged convoy ${r.convoy_id}: ${oneLine(r.staged.title)}`);
   printLaunch(ctx, r);
-  return r.failures.length > 0 ? 1 : 0;
+  return code;
 }
 
 /** watch, unwatch, stranded, land (src/work/convoy-care.ts). */

@@ -1,11 +1,23 @@
 // gt crew: long-lived workspaces for people and named agents.
 import type { Command } from "commander";
+import { handoff } from "../../agents/handoff.ts";
 import { agentStatuses } from "../../agents/inventory.ts";
+import { inbox } from "../../comms/mail.ts";
+import { NotFoundError, ValidationError } from "../../errors.ts";
 import { startAgentSession, stopAgentSession } from "../../sessions/session.ts";
 import { addCrew, DEFAULT_CREW_NAME, listCrew, removeCrew, rigOfCrew } from "../../town/crew.ts";
-import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
+import { pristineCrew, renameCrew } from "../../town/crew-upkeep.ts";
+import {
+  type AgentIdentity,
+  addressOf,
+  callerActor,
+  identityFromEnv,
+  identityFromPath,
+} from "../../town/identity.ts";
 import { crewNames } from "../../town/roster.ts";
+import { hookOf } from "../../work/hook.ts";
 import type { GtContext } from "./context.ts";
+import { oneLine } from "./format.ts";
 import { rigArgument, startAndReport } from "./lifecycle.ts";
 import { act, type GtGroup } from "./program.ts";
 
@@ -22,6 +34,48 @@ function crewRig(ctx: GtContext, opts: Record<string, unknown>, name?: string): 
 
 function crewId(rig: string, name: string): AgentIdentity {
   return { role: "crew", rig, name };
+}
+
+/** `name` or `rig/name` (gt crew status beads/dave) with --rig: the members meant. */
+function crewTargets(ctx: GtContext, names: string[], opts: Record<string, unknown>): AgentIdentity[] {
+  const town = ctx.town();
+  if (names.length === 0) {
+    const rigs = opts.rig ? [town.rig(opts.rig as string).name] : town.rigNames();
+    return rigs.flatMap((r) => crewNames(town, r).map((n) => crewId(r, n)));
+  }
+  return names.flatMap((arg) => {
+    const [a, b] = arg.split("/");
+    if (b !== undefined) return [crewId(town.rig(a!).name, b)];
+    // A rig's name alone: all of its crew.
+    if (!opts.rig && town.rigNames().includes(a!) && !crewNames(town, a!).includes(a!))
+      return crewNames(town, a!).map((n) => crewId(a!, n));
+    return [crewId(crewRig(ctx, opts, a), a!)];
+  });
+}
+
+/** Session, git and mailbox state of crew members (gt crew status). */
+async function crewStatusRows(ctx: GtContext, ids: AgentIdentity[]) {
+  const town = ctx.town();
+  const rigs = [...new Set(ids.map((i) => i.rig!))];
+  const sessions = await agentStatuses(town, ctx.provider(), { rigs });
+  const rows = [];
+  for (const id of ids) {
+    const m = (await listCrew(town, id.rig)).find((c) => c.name === id.name);
+    if (!m) throw new NotFoundError(id.name!, `no crew member "${id.name}" in rig ${id.rig}`);
+    const s = sessions.find((a) => a.role === "crew" && a.rig === id.rig && a.name === id.name);
+    const address = addressOf(id);
+    const mail = await inbox(town, address);
+    rows.push({
+      ...m,
+      address,
+      session: s?.session ?? null,
+      state: s?.state ?? "stopped",
+      running: s?.running ?? false,
+      hooked: (await hookOf(town, id)).map((b) => b.id),
+      mail: { total: mail.length, unread: mail.filter((x) => !x.read).length },
+    });
+  }
+  return rows;
 }
 
 export const crewGroup: GtGroup = {
@@ -145,6 +199,7 @@ export const crewGroup: GtGroup = {
           for (const o of out) ctx.out(o.stopped ? `✓ ${o.address} stopped` : `${o.address} was not running`);
         }),
       );
+    registerUpkeep(crew);
     crew
       .command("at [name]")
       .alias("attach")
@@ -179,3 +234,143 @@ export const crewGroup: GtGroup = {
       );
   },
 };
+
+/** status, restart, refresh, rename, pristine. */
+function registerUpkeep(crew: Command): void {
+  crew
+    .command("status [names...]")
+    .description("Each crew member's session, git state, hook and mail (all, a rig's, or rig/name)")
+    .option("--rig <rig>", "only this rig")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, names, opts) => {
+        const rows = await crewStatusRows(ctx, crewTargets(ctx, names, opts));
+        if (ctx.json) return ctx.printJson(rows);
+        if (rows.length === 0) return ctx.out("No crew yet (gt crew add <name> --rig <rig>)");
+        for (const r of rows) {
+          ctx.out(
+            `${r.running ? "●" : "○"} ${r.address}  ${r.state}${r.session ? ` (session ${r.session})` : ""}`,
+          );
+          ctx.out(`   ${r.path}`);
+          const git = [r.dirty ? "uncommitted changes" : "clean", r.unpushed ? `${r.unpushed} unpushed` : ""];
+          ctx.out(`   git: ${r.branch ?? "?"}, ${git.filter(Boolean).join(", ")}`);
+          ctx.out(
+            `   hook: ${r.hooked.join(" ") || "empty"}   mail: ${r.mail.unread} unread of ${r.mail.total}`,
+          );
+        }
+      }),
+    );
+  crew
+    .command("restart [names...]")
+    .alias("rs")
+    .description("Stop and start crew sessions fresh (no handoff mail; gt crew refresh sends one)")
+    .option("--rig <rig>", "the rig (with --all: only this rig)")
+    .option("--all", "every running crew session")
+    .option("--agent <name>", "run this agent preset instead of the configured one")
+    .option("--dry-run", "show what would be restarted")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, names, opts) => {
+        if (opts.all && names.length) throw new ValidationError("name crew members or use --all, not both");
+        if (!opts.all && !names.length)
+          throw new ValidationError("name the crew members to restart (or --all)");
+        const town = ctx.town();
+        let ids = crewTargets(ctx, names, opts);
+        if (opts.all) {
+          const live = await crewStatusRows(ctx, ids);
+          ids = ids.filter((_, i) => live[i]!.running);
+        }
+        const out = [];
+        for (const id of ids) {
+          if (opts.dryRun) {
+            out.push({ address: addressOf(id), restarted: false, session: null });
+            continue;
+          }
+          await stopAgentSession(town, ctx.provider(), id);
+          const s = await startAgentSession(town, ctx.provider(), id, {
+            agent: opts.agent as string | undefined,
+            sender: "gt",
+            topic: "restart",
+          });
+          out.push({ address: s.address, restarted: true, session: s.session });
+        }
+        if (ctx.json) return ctx.printJson(out);
+        if (out.length === 0) return ctx.out("No running crew sessions to restart");
+        for (const o of out)
+          ctx.out(
+            o.restarted ? `✓ ${o.address} restarted in session ${o.session}` : `○ would restart ${o.address}`,
+          );
+      }),
+    );
+  crew
+    .command("refresh <name>")
+    .description(
+      "Cycle a crew session with a handoff: mail itself the notes, then a fresh session carries on",
+    )
+    .option("--rig <rig>", "the rig")
+    .option("-m, --message <text>", "what the next session should know")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name], opts) => {
+        const id = crewId(crewRig(ctx, opts, name), name!);
+        const r = await handoff(ctx.town(), ctx.provider(), id, {
+          subject: "crew refresh",
+          message: opts.message as string | undefined,
+          force: true,
+          env: ctx.env,
+        });
+        if (ctx.json) return ctx.printJson(r);
+        if (r.kind === "handoff")
+          ctx.out(`🤝 ${r.address}: handoff mail ${r.mail} sent, a fresh session replaces ${r.session}`);
+      }),
+    );
+  crew
+    .command("rename <old> <new>")
+    .description(
+      "Rename a crew workspace: its directory, agent bead, hooked work and mail move to the new name",
+    )
+    .option("--rig <rig>", "the rig")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [from, to], opts) => {
+        const town = ctx.town();
+        const rig = crewRig(ctx, opts, from);
+        // A running agent keeps the old directory and name: stop it first.
+        const stopped = await stopAgentSession(town, ctx.provider(), crewId(rig, from!));
+        const r = await renameCrew(town, rig, from!, to!, callerActor(town.root, ctx.env, ctx.cwd));
+        if (ctx.json) return ctx.printJson({ ...r, stopped });
+        if (stopped) ctx.out(`Stopped the session of ${rig}/crew/${from}`);
+        ctx.out(`✓ Renamed crew workspace ${rig}/crew/${from} → ${rig}/crew/${to} (${r.path})`);
+        if (r.moved.length) ctx.out(`  moved to the new name: ${r.moved.join(" ")}`);
+      }),
+    );
+  crew
+    .command("pristine [names...]")
+    .description(
+      "Bring crew workspaces up to date with their remote (fast-forward only; dirty ones are reported)",
+    )
+    .option("--rig <rig>", "only this rig")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, names, opts) => {
+        const rows = [];
+        for (const id of crewTargets(ctx, names, opts))
+          rows.push(await pristineCrew(ctx.town(), id.rig!, id.name!));
+        const code = rows.some((r) => r.error) ? 1 : 0;
+        if (ctx.json) {
+          ctx.printJson(rows);
+          return code;
+        }
+        if (rows.length === 0) return ctx.out("No crew yet (gt crew add <name> --rig <rig>)");
+        for (const r of rows) {
+          ctx.out(`→ ${r.rig}/${r.name}`);
+          if (r.error) ctx.out(`  ✗ ${oneLine(r.error)}`);
+          else
+            ctx.out(
+              `  ✓ ${r.pulled ? `pulled ${r.before.slice(0, 8)}..${r.after.slice(0, 8)}` : "up to date"}`,
+            );
+        }
+        return code;
+      }),
+    );
+}
