@@ -1,17 +1,35 @@
-// gt costs: token usage per agent session, from the agents' own transcripts.
+// gt costs: token usage per agent session, from the agents' own transcripts; gt costs
+// record|digest: the cost log a Stop hook appends to and its daily digest bead.
 import type { Command } from "commander";
 import { COST_GROUPINGS, type CostGrouping, groupCosts, sessionCosts } from "../../agents/costs.ts";
 import { ValidationError } from "../../errors.ts";
 import { parseSince } from "../../events/query.ts";
+import { callerActor } from "../../town/identity.ts";
 import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
 
 const n = (v: number) => v.toLocaleString("en-US");
 
+/** A Stop hook's JSON on stdin; nothing when stdin is a terminal or nothing comes soon. */
+async function readStdinIfPiped(): Promise<string | undefined> {
+  if (process.stdin.isTTY) return undefined;
+  const chunks: Buffer[] = [];
+  const timer = setTimeout(() => process.stdin.destroy(), 200);
+  try {
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+  } catch {
+    // nothing piped
+  } finally {
+    clearTimeout(timer);
+  }
+  return Buffer.concat(chunks).toString().trim() || undefined;
+}
+
 export const costsGroup: GtGroup = {
   names: ["costs"],
   register(p: Command) {
-    p.command("costs")
+    const costs = p.command("costs");
+    costs
       .description("Tokens each agent session used, read from the agent's own transcript")
       .option("--actor <address>", "only this agent (e.g. gastown/polecats/toast)")
       .option("--rig <rig>", "only agents of this rig")
@@ -75,6 +93,72 @@ export const costsGroup: GtGroup = {
               .map((v, i) => n(v).padStart(i === 0 ? 7 : i === 4 ? 11 : 10))
               .join(" ")}`,
           );
+        }),
+      );
+
+    costs
+      .command("record")
+      .description(
+        "Log a session's usage so far to .runtime/costs.jsonl (for a Stop hook: reads the hook's JSON on stdin)",
+      )
+      .option("--session <name>", "the gt session (default: GT_SESSION)")
+      .option("--work-item <bead>", "the bead the session worked, for attribution")
+      .option("--json", "JSON output: the entry logged")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const town = ctx.town();
+          const { recordCost } = await import("../../agents/cost-log.ts");
+          const e = recordCost(town, {
+            hookInput: await readStdinIfPiped(),
+            session: (opts.session as string | undefined) ?? (ctx.env.GT_SESSION || undefined),
+            actor: callerActor(town.root, ctx.env, ctx.cwd),
+            agent: ctx.env.GT_AGENT ?? "",
+            workItem: opts.workItem as string | undefined,
+          });
+          if (ctx.json) return ctx.printJson(e);
+          ctx.out(
+            `✓ ${oneLine(e.actor)} ${e.session_id.slice(0, 8)}: ${n(e.input_tokens)} in, ${n(e.output_tokens)} out, ${n(e.replies)} replies`,
+          );
+        }),
+      );
+
+    costs
+      .command("digest")
+      .description(
+        'Fold a day\'s cost log into one permanent "Cost Report <date>" bead and drop it from the log',
+      )
+      .option("--yesterday", "yesterday's entries (UTC)")
+      .option("--date <YYYY-MM-DD>", "that day's entries (UTC)")
+      .option("--dry-run", "show the sums without writing anything")
+      .option("--json", "JSON output: {date, digest, existing, sessions, by_actor, total, removed, dry_run}")
+      .action(
+        act(async (ctx, _args, opts) => {
+          let date = opts.date as string | undefined;
+          if (opts.yesterday) {
+            if (date) throw new ValidationError("give --yesterday or --date, not both");
+            date = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+          }
+          if (!date) throw new ValidationError("which day: --yesterday or --date YYYY-MM-DD");
+          const town = ctx.town();
+          const { digestCosts } = await import("../../agents/cost-log.ts");
+          const r = await digestCosts(
+            town,
+            date,
+            opts.dryRun === true,
+            callerActor(town.root, ctx.env, ctx.cwd),
+          );
+          if (ctx.json) return ctx.printJson(r);
+          if (r.existing) return ctx.out(`○ the cost report of ${r.date} exists already: ${r.digest}`);
+          if (r.sessions === 0) return ctx.out(`○ no costs logged on ${r.date}`);
+          ctx.out(
+            r.dry_run
+              ? `Would digest ${r.sessions} session(s) of ${r.date}`
+              : `✓ ${r.digest}: ${r.sessions} session(s) of ${r.date}; ${r.removed} log line(s) removed`,
+          );
+          for (const a of r.by_actor)
+            ctx.out(
+              `  ${oneLine(a.actor || "(unknown)").padEnd(30)} ${String(a.sessions).padStart(3)} session(s) ${n(a.input_tokens).padStart(10)} in ${n(a.output_tokens).padStart(10)} out`,
+            );
         }),
       );
   },
