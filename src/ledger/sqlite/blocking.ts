@@ -4,17 +4,20 @@
 // blocked, or (3) a `waits-for` spawner still has unfinished children (for
 // `any-children`: none closed yet). Targets missing here (other rigs, external) never block.
 import { NON_BLOCKING_STATUSES } from "../model.ts";
+import type { SqlDialect } from "../sql/dialect.ts";
 import type { Db } from "./db.ts";
 
 export class BlockingIndex {
   private readonly db: Db;
+  private readonly sql: SqlDialect;
   private readonly doneList: string;
   private dirty = new Set<string>();
   /** Issues that went from blocked to unblocked in the current write. */
   unblocked = new Set<string>();
 
-  constructor(db: Db) {
+  constructor(db: Db, sql: SqlDialect) {
     this.db = db;
+    this.sql = sql;
     // As in beads, only closed and pinned holders stop blocking; custom statuses still block.
     this.doneList = NON_BLOCKING_STATUSES.map((s) => `'${s}'`).join(", ");
   }
@@ -31,7 +34,7 @@ export class BlockingIndex {
               WHERE w.issue_id = ${x}.id AND w.type = 'waits-for'
                 AND EXISTS (SELECT 1 FROM dependencies c JOIN issues ci ON ci.id = c.issue_id
                             WHERE c.depends_on_id = w.depends_on_id AND c.type = 'parent-child' AND ci.status NOT IN (${done}))
-                AND NOT (COALESCE(json_extract(w.metadata, '$.gate'), 'all-children') = 'any-children'
+                AND NOT (COALESCE(${this.sql.jsonText("w.metadata", "gate")}, 'all-children') = 'any-children'
                          AND EXISTS (SELECT 1 FROM dependencies c JOIN issues ci ON ci.id = c.issue_id
                                      WHERE c.depends_on_id = w.depends_on_id AND c.type = 'parent-child' AND ci.status = 'closed')))
     ))`;

@@ -1,9 +1,9 @@
 // A thin wrapper over node:sqlite: statement cache, parameter conversion, and write
 // transactions that wait for the lock instead of failing ("database is locked").
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import type { Param, Row } from "../sql/dialect.ts";
 
-export type Param = string | number | bigint | boolean | null | undefined | Uint8Array;
-export type Row = Record<string, unknown>;
+export type { Param, Row };
 
 function toSql(p: Param): SQLInputValue {
   if (p === undefined) return null;

@@ -13,9 +13,10 @@ import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { testPause } from "../../test-pause.ts";
 import { issuesToJsonl, jsonlLine, writeJsonlFile } from "../jsonl.ts";
 import { type Comment, ISSUE_FIELDS, type Issue } from "../model.ts";
+import { rowToIssue, toDependency } from "../sql/rows.ts";
 import type { ExportOptions } from "../store.ts";
 import type { Db, Param, Row } from "./db.ts";
-import { rowToIssue, toDependency } from "./rows.ts";
+import { SQLITE } from "./dialect.ts";
 
 export const FINGERPRINT_KEY = "jsonl_fingerprint";
 export const STALE_KEY = "jsonl_stale";
@@ -53,7 +54,7 @@ export function resetExportTracking(db: Db): void {
 
 /** Records what this write touched as waiting for export, in the write's own transaction. */
 export function notePendingExport(db: Db): void {
-  db.run("INSERT OR IGNORE INTO export_pending (id) SELECT DISTINCT id FROM temp.export_dirty");
+  db.run(SQLITE.insertIgnore("export_pending", ["id"], "SELECT DISTINCT id FROM temp.export_dirty"));
   resetExportTracking(db);
 }
 
@@ -169,7 +170,7 @@ export function exportIssues(
     (r) => String(r.issue_id),
   );
   const comments = group<Comment>(
-    `SELECT id, issue_id, author, text, created_at FROM comments ${rel("issue_id")} ORDER BY issue_id, created_at, rowid`,
+    `SELECT id, issue_id, author, text, created_at FROM comments ${rel("issue_id")} ORDER BY issue_id, created_at, ${SQLITE.insertionOrder}`,
     (r) => r.issue_id,
   );
   return rows.map((r) => {
@@ -318,10 +319,7 @@ export function jsonlChangedOutside(db: Db, path: string, current = fingerprint(
 
 /** The file can no longer be patched (export filter changed, writes while export was off). */
 export function markJsonlStale(db: Db): void {
-  db.run(
-    "INSERT INTO local_metadata (key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = '1'",
-    STALE_KEY,
-  );
+  db.run(SQLITE.upsert("local_metadata", ["key", "value"], ["key"], ["value"]), STALE_KEY, "1");
 }
 
 export function jsonlStale(db: Db): boolean {
@@ -397,9 +395,5 @@ function decodeAll(kept: KeptLine[]): Map<string, string> | undefined {
 /** Records `fp` as the file's state as bd last wrote or read it. */
 export function recordFingerprint(db: Db, fp: string | undefined): void {
   if (fp === undefined) return;
-  db.run(
-    "INSERT INTO local_metadata (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    FINGERPRINT_KEY,
-    fp,
-  );
+  db.run(SQLITE.upsert("local_metadata", ["key", "value"], ["key"], ["value"]), FINGERPRINT_KEY, fp);
 }

@@ -2,6 +2,7 @@
 // events, children counter and every edge from or to it; other issues' text that names the
 // old ID (title, description, design, notes, acceptance criteria) is rewritten to the new one.
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
+import type { SqlDialect } from "../sql/dialect.ts";
 import type { Db } from "./db.ts";
 
 const TEXT_FIELDS = ["title", "description", "design", "notes", "acceptance_criteria"] as const;
@@ -17,7 +18,13 @@ function escapeRegExp(s: string): string {
  * Moves `oldId` to `newId` inside the caller's write transaction. Returns the IDs of other
  * issues whose text was rewritten. The caller records the event and settles blocking.
  */
-export function renameIssueRows(db: Db, oldId: string, newId: string, now: string): string[] {
+export function renameIssueRows(
+  db: Db,
+  sql: SqlDialect,
+  oldId: string,
+  newId: string,
+  now: string,
+): string[] {
   if (oldId === newId) throw new ValidationError("old and new IDs are the same");
   if (!RENAME_ID.test(newId))
     throw new ValidationError(`invalid new ID format "${newId}": must be prefix-suffix (e.g., bd-dolt)`);
@@ -25,7 +32,7 @@ export function renameIssueRows(db: Db, oldId: string, newId: string, now: strin
   if (db.get("SELECT 1 FROM issues WHERE id = ?", newId))
     throw new ConflictError("id_exists", `issue ${newId} already exists`);
   const columns = db
-    .all<{ name: string }>("PRAGMA table_info(issues)")
+    .all<{ name: string }>(sql.tableColumns("issues"))
     .map((c) => c.name)
     .filter((n) => n !== "id");
   const list = columns.join(", ");
@@ -72,12 +79,18 @@ export function renameIssueRows(db: Db, oldId: string, newId: string, now: strin
  * Moves every issue whose ID starts with `old-` to `next-` (bd rename-prefix), inside the
  * caller's write transaction. Returns the pairs renamed, in ID order.
  */
-export function renamePrefixRows(db: Db, old: string, next: string, now: string): Array<[string, string]> {
+export function renamePrefixRows(
+  db: Db,
+  sql: SqlDialect,
+  old: string,
+  next: string,
+  now: string,
+): Array<[string, string]> {
   const like = `${old.replace(/[\\%_]/g, (c) => `\\${c}`)}-%`;
   const ids = db.column<string>("SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\' ORDER BY id", like);
   // Parents before children, so `old-abc.1` is moved after `old-abc` (its counter follows).
   const pairs: Array<[string, string]> = ids.map((id) => [id, `${next}-${id.slice(old.length + 1)}`]);
-  for (const [from, to] of pairs) renameIssueRows(db, from, to, now);
+  for (const [from, to] of pairs) renameIssueRows(db, sql, from, to, now);
   db.run("UPDATE issue_counter SET prefix = ? WHERE prefix = ?", next, old);
   return pairs;
 }

@@ -2,6 +2,7 @@
 // `ephemeral`, and are reachable as beads names them (`wisps`, `wisp_labels`,
 // `wisp_dependencies`, `wisp_comments`, `wisp_events` views); they are never exported.
 import { ISSUE_FIELDS } from "../model.ts";
+import { SQLITE } from "./dialect.ts";
 
 export const SCHEMA_VERSION = 6;
 
@@ -47,7 +48,7 @@ CREATE INDEX IF NOT EXISTS idx_issues_assignee ON issues(assignee);
 CREATE INDEX IF NOT EXISTS idx_issues_updated ON issues(updated_at);
 CREATE INDEX IF NOT EXISTS idx_issues_type ON issues(issue_type);
 -- Top-level IDs per partition size the next hash ID; dotted children are left out.
-CREATE INDEX IF NOT EXISTS idx_issues_toplevel ON issues(ephemeral) WHERE instr(id, '.') = 0;
+CREATE INDEX IF NOT EXISTS idx_issues_toplevel ON issues(ephemeral) WHERE ${SQLITE.undotted("id")};
 
 CREATE TABLE IF NOT EXISTS dependencies (
   issue_id TEXT NOT NULL,

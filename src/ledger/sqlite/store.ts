@@ -41,6 +41,16 @@ import {
   READY_EXCLUDED_TYPES,
   type Statistics,
 } from "../model.ts";
+import { buildWhere, likeEscape, orderBy } from "../sql/filters.ts";
+import {
+  INSERT_ISSUE_SQL,
+  ISSUE_COLUMN_LIST_I,
+  issueToParams,
+  REPLACE_ISSUE_SQL,
+  replaceParams,
+  rowToIssue,
+  toDependency,
+} from "../sql/rows.ts";
 import type {
   CloseOptions,
   CloseResult,
@@ -75,6 +85,7 @@ import {
 } from "../validate.ts";
 import { BlockingIndex } from "./blocking.ts";
 import { Db, type Param, type Row } from "./db.ts";
+import { SQLITE } from "./dialect.ts";
 import {
   exportIssues,
   FINGERPRINT_KEY,
@@ -92,17 +103,7 @@ import {
   resetExportTracking,
   STALE_KEY,
 } from "./export.ts";
-import { buildWhere, likeEscape, orderBy } from "./filters.ts";
 import { renameIssueRows, renamePrefixRows } from "./rename.ts";
-import {
-  INSERT_ISSUE_SQL,
-  ISSUE_COLUMN_LIST_I,
-  issueToParams,
-  REPLACE_ISSUE_SQL,
-  replaceParams,
-  rowToIssue,
-  toDependency,
-} from "./rows.ts";
 import { SCHEMA_VERSION, schemaSql } from "./schema.ts";
 
 /** What `bd doctor` reports about issues.jsonl. */
@@ -187,7 +188,7 @@ export class SqliteLedger implements LedgerStore {
       opts.configPath ?? (opts.jsonlPath ? join(dirname(opts.jsonlPath), CONFIG_FILENAME) : undefined);
     this.warn = opts.warn ?? ((m) => process.stderr.write(`${m}\n`));
     this.clock = opts.now ?? (() => new Date());
-    this.blocking = new BlockingIndex(db);
+    this.blocking = new BlockingIndex(db, SQLITE);
   }
 
   /** Opens (and on first use creates) the ledger database. */
@@ -806,6 +807,7 @@ export class SqliteLedger implements LedgerStore {
 
   private whereFor(f: IssueFilter) {
     return buildWhere(f, {
+      sql: SQLITE,
       infraTypes: this.vocab.infraTypes,
       now: this.now(),
       hiddenStatuses: hiddenListStatuses(this.vocab),
@@ -1584,7 +1586,7 @@ export class SqliteLedger implements LedgerStore {
   ): Promise<{ issue: Issue; updated: string[] }> {
     return this.write(() => {
       const from = this.resolveIdSync(oldId);
-      const updated = renameIssueRows(this.db, from, newId.trim(), this.now());
+      const updated = renameIssueRows(this.db, SQLITE, from, newId.trim(), this.now());
       this.event(newId.trim(), "updated", actor, from, newId.trim(), "renamed");
       this.blocking.recomputeAll();
       return { issue: this.mustGet(newId.trim()), updated };
@@ -1611,7 +1613,7 @@ export class SqliteLedger implements LedgerStore {
     if (!isValidPrefix(next)) throw new ValidationError(`invalid prefix "${next}"`);
     const pairs = this.write(() => {
       const old = this.getConfigSync("issue_prefix") ?? "";
-      const pairs = old && old !== next ? renamePrefixRows(this.db, old, next, this.now()) : [];
+      const pairs = old && old !== next ? renamePrefixRows(this.db, SQLITE, old, next, this.now()) : [];
       for (const [from, to] of pairs) this.event(to, "updated", actor, from, to, "renamed");
       this.db.run(
         "INSERT INTO config (key, value) VALUES ('issue_prefix', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -1,7 +1,7 @@
 // Turns an IssueFilter into a SQL WHERE clause over `issues i`, and sort policies into
-// ORDER BY. Shared by list, count, search, ready and blocked.
+// ORDER BY. Shared by list, count, search, ready and blocked, in every SQL dialect.
 import type { IssueFilter, SortPolicy } from "../store.ts";
-import type { Param } from "./db.ts";
+import type { Param, SqlDialect } from "./dialect.ts";
 
 export interface Where {
   sql: string;
@@ -27,7 +27,7 @@ export const DESCENDANTS_SQL = `
 
 export function buildWhere(
   f: IssueFilter,
-  opts: { infraTypes: string[]; now: string; hiddenStatuses?: string[] },
+  opts: { sql: SqlDialect; infraTypes: string[]; now: string; hiddenStatuses?: string[] },
 ): Where {
   const c: string[] = [];
   const p: Param[] = [];
@@ -70,7 +70,7 @@ export function buildWhere(
     p.push(...f.excludeLabels);
   }
   if (f.labelPattern) {
-    c.push("EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND l.label GLOB ?)");
+    c.push(`EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND ${opts.sql.glob("l.label")})`);
     p.push(f.labelPattern);
   }
   if (f.noLabels) c.push("NOT EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id)");
@@ -140,12 +140,12 @@ export function buildWhere(
   range("i.closed_at", "<", f.closedBefore);
   if (f.pinned !== undefined) c.push(f.pinned ? "i.pinned = 1" : "i.pinned = 0");
   for (const [k, v] of Object.entries(f.metadataField ?? {})) {
-    c.push("json_extract(i.metadata, ?) = ?");
-    p.push(`$.${JSON.stringify(k)}`, v);
+    c.push(`${opts.sql.jsonText("i.metadata")} = ?`);
+    p.push(opts.sql.jsonKey(k), v);
   }
   if (f.hasMetadataKey) {
-    c.push("json_type(i.metadata, ?) IS NOT NULL");
-    p.push(`$.${JSON.stringify(f.hasMetadataKey)}`);
+    c.push(opts.sql.jsonHas("i.metadata"));
+    p.push(opts.sql.jsonKey(f.hasMetadataKey));
   }
   if (f.overdue) {
     c.push("i.due_at IS NOT NULL AND i.due_at < ? AND i.status != 'closed'");
