@@ -58,7 +58,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
       launch: P,
     },
   },
-  { name: "costs", status: P, subs: { record: N, digest: N } },
+  { name: "costs", status: P, subs: { record: P, digest: P } },
   {
     name: "crew",
     status: P,
