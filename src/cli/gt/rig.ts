@@ -26,8 +26,12 @@ import {
 import { daemonLiveness } from "../../watch/daemon-files.ts";
 import { holdRig, releaseRig, restartRig, startRig, stopRig } from "../../watch/rig-lifecycle.ts";
 import type { ServiceResult } from "../../watch/town-lifecycle.ts";
+import { polecatGitState } from "../../work/polecat-upkeep.ts";
+import { listPolecats } from "../../work/polecats.ts";
+import { resetRig } from "../../work/rig-reset.ts";
 import type { GtContext } from "./context.ts";
 import { formatAgentLine, oneLine } from "./format.ts";
+import { rigArgument } from "./lifecycle.ts";
 import { act, GT_VERSION, type GtGroup } from "./program.ts";
 
 export const rigGroup: GtGroup = {
@@ -241,6 +245,7 @@ function registerLifecycle(rig: Command): void {
         return printRows(ctx, rows);
       }),
     );
+  registerShutdown(rig);
   /** park/dock and unpark/undock: one or many rigs, checked first, each reported. */
   const holdCommand = (
     name: string,
@@ -377,6 +382,102 @@ function registerConfig(rig: Command): void {
         const s = await writeMergeQueueSetting(town.rigDir(town.rig(name!).name), key!, undefined);
         if (ctx.json) return ctx.printJson(s);
         ctx.out(`✓ ${name} ${s.key} unset (now ${s.value === null ? "none" : JSON.stringify(s.value)})`);
+      }),
+    );
+}
+
+/** Polecats of the rig with work no remote has: a graceful shutdown leaves them to finish it. */
+async function unsavedPolecats(ctx: GtContext, rig: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of await listPolecats(ctx.town(), ctx.provider(), rig)) {
+    const g = await polecatGitState(ctx.town(), rig, p.name);
+    if (!g.clean) out.push(p.name);
+  }
+  return out;
+}
+
+/** gt rig shutdown / reboot / reset. */
+function registerShutdown(rig: Command): void {
+  const actor = (ctx: GtContext) => callerActor(ctx.town().root, ctx.env, ctx.cwd);
+  const shutdown = async (ctx: GtContext, name: string, opts: Record<string, unknown>) => {
+    const town = ctx.town();
+    town.rig(name);
+    if (!opts.force && !opts.nuclear) {
+      const busy = await unsavedPolecats(ctx, name);
+      if (busy.length > 0)
+        throw new ConflictError(
+          "unsaved_work",
+          `polecat(s) ${busy.join(", ")} of ${name} hold uncommitted or unpushed work; let them finish (gt polecat git-state) or use --force (sandboxes are kept)`,
+        );
+    }
+    return stopRig(town, ctx.provider(), name, { polecats: true });
+  };
+  rig
+    .command("shutdown <rig>")
+    .description(
+      "Stop all of a rig's agents: polecats, refinery, witness (refused while polecats hold unsaved work)",
+    )
+    .option("-f, --force", "stop even polecats with uncommitted or unpushed work (their sandboxes stay)")
+    .option("--nuclear", "skip every check")
+    .option("--json", "JSON output")
+    .action(act(async (ctx, [name], opts) => printRows(ctx, await shutdown(ctx, name!, opts))));
+  rig
+    .command("reboot <rig>")
+    .description("Shut a rig down (gt rig shutdown), then start its witness and refinery again")
+    .option("-f, --force", "shut down even polecats with unsaved work (their sandboxes stay)")
+    .option("--nuclear", "skip every check")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name], opts) => {
+        const town = ctx.town();
+        await assertStartable(town, name!);
+        const stopped = await shutdown(ctx, name!, opts);
+        const started = await restartRig(town, ctx.provider(), name!, actor(ctx));
+        if (ctx.json) {
+          ctx.printJson({ stopped, started });
+          return [...stopped, ...started].some((r) => !r.ok) ? 1 : 0;
+        }
+        ctx.out(`Shutting down ${name}:`);
+        const a = printRows(ctx, stopped, "  ");
+        ctx.out(`Starting ${name}:`);
+        return Math.max(a, printRows(ctx, started, "  "));
+      }),
+    );
+  rig
+    .command("reset [rig]")
+    .description(
+      "Clear what a rig's agents left behind: handoff notes, read mail, in_progress beads of dead sessions",
+    )
+    .option("--handoff", "only handoff notes and markers")
+    .option("--mail", "only read mail (archived)")
+    .option("--stale", "only in_progress beads whose agent has no session (back to open)")
+    .option("-n, --dry-run", "show what would be reset")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [name], opts) => {
+        const town = ctx.town();
+        const rigName = name ? town.rig(name).name : rigArgument(ctx, undefined);
+        const parts = (["handoff", "mail", "stale"] as const).filter((p) => opts[p] === true);
+        const r = await resetRig(town, ctx.provider(), rigName, {
+          parts,
+          dryRun: opts.dryRun === true,
+          actor: actor(ctx),
+        });
+        if (ctx.json) return ctx.printJson(r);
+        const verb = r.dry_run ? "would " : "";
+        for (const h of r.handoff)
+          ctx.out(
+            `  ${verb}clear handoff of ${h.address}: ${h.mail.length} note(s)${h.marker ? ", marker" : ""}`,
+          );
+        for (const m of r.mail) ctx.out(`  ${verb}archive ${m.id} (${oneLine(m.subject)}) of ${m.address}`);
+        for (const b of r.stale)
+          ctx.out(`  ${verb}reopen ${b.id} ${oneLine(b.title)} (was ${oneLine(b.assignee)})`);
+        const n = r.handoff.length + r.mail.length + r.stale.length;
+        ctx.out(
+          n === 0
+            ? `✓ ${r.rig}: nothing to reset`
+            : `${r.dry_run ? "○" : "✓"} ${r.rig}: ${n} item(s) ${r.dry_run ? "to reset" : "reset"}`,
+        );
       }),
     );
 }
