@@ -1,0 +1,342 @@
+// Reads over many issues: list, count, ready work, blocked work, children, stale, stats, and
+// an issue's details. Filters become SQL in ../sql/filters.ts.
+import { ValidationError } from "../../errors.ts";
+import {
+  type BlockedIssue,
+  type Dependency,
+  type Issue,
+  type IssueDetails,
+  type IssueWithCounts,
+  NON_BLOCKING_STATUSES,
+  READY_EXCLUDED_TYPES,
+  type Statistics,
+} from "../model.ts";
+import { buildWhere, orderBy } from "../sql/filters.ts";
+import { rowToIssue, toDependency } from "../sql/rows.ts";
+import type { IssueFilter, ReadyFilter, StaleOptions } from "../store.ts";
+import { hiddenListStatuses } from "../validate.ts";
+import type { LedgerContext } from "./context.ts";
+import type { Param, Row } from "./db.ts";
+import { related } from "./dependencies.ts";
+import { commentsOf, labelsOf } from "./labels.ts";
+
+export function getDetails(c: LedgerContext, id: string): IssueDetails {
+  return c.db.read(() => {
+    const issue = c.mustGet(id);
+    const details = { ...issue } as IssueDetails;
+    const deps = related(c, id, "down");
+    const dependents = related(c, id, "up");
+    if (deps.length > 0) details.dependencies = deps;
+    if (dependents.length > 0) details.dependents = dependents;
+    const comments = commentsOf(c, id);
+    if (comments.length > 0) details.comments = comments;
+    const parent = c.parentOf(id);
+    if (parent) details.parent = parent;
+    details.dependency_count = deps.length;
+    details.dependent_count = dependents.length;
+    details.comment_count = comments.length;
+    if (issue.issue_type === "epic") {
+      const kids = dependents.filter((d) => d.dependency_type === "parent-child");
+      if (kids.length > 0) {
+        const closed = kids.filter((k) => k.status === "closed").length;
+        details.epic_total_children = kids.length;
+        details.epic_closed_children = closed;
+        details.epic_closeable = closed === kids.length && issue.status !== "closed";
+      }
+    }
+    return details;
+  });
+}
+
+/** Adds the list-row counts (and labels) to a batch of rows. */
+function withCounts(c: LedgerContext, rows: Row[]): IssueWithCounts[] {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => String(r.id));
+  const count = (sql: string, col: string) => {
+    const sc = c.scope(ids, col);
+    const m = new Map<string, number>();
+    for (const r of c.db.all<{ k: string; n: number }>(sql.replace("$SCOPE", sc.sql), ...sc.params)) {
+      m.set(r.k, Number(r.n));
+    }
+    return m;
+  };
+  // As in beads' list rows: counts cover `blocks` edges; `dependencies` lists every outgoing edge.
+  const depCount = count(
+    "SELECT issue_id AS k, COUNT(*) AS n FROM dependencies WHERE $SCOPE AND type = 'blocks' GROUP BY issue_id",
+    "issue_id",
+  );
+  const revCount = count(
+    "SELECT depends_on_id AS k, COUNT(*) AS n FROM dependencies WHERE $SCOPE AND type = 'blocks' GROUP BY depends_on_id",
+    "depends_on_id",
+  );
+  const comCount = count(
+    "SELECT issue_id AS k, COUNT(*) AS n FROM comments WHERE $SCOPE GROUP BY issue_id",
+    "issue_id",
+  );
+  const sc = c.scope(ids, "issue_id");
+  const edges = new Map<string, Dependency[]>();
+  const parents = new Map<string, string>();
+  for (const r of c.db.all<Row>(
+    `SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies
+     WHERE ${sc.sql} ORDER BY issue_id, depends_on_id`,
+    ...sc.params,
+  )) {
+    const d = toDependency(r);
+    const l = edges.get(d.issue_id);
+    if (l) l.push(d);
+    else edges.set(d.issue_id, [d]);
+    // The parent is the smallest parent-child target, as beads reports it.
+    if (d.type === "parent-child" && !parents.has(d.issue_id)) parents.set(d.issue_id, d.depends_on_id);
+  }
+  const labels = labelsOf(c, ids);
+  return rows.map((r) => {
+    const issue = rowToIssue(r) as IssueWithCounts;
+    const l = labels.get(issue.id);
+    if (l) issue.labels = l;
+    const e = edges.get(issue.id);
+    if (e) issue.dependencies = e;
+    issue.dependency_count = depCount.get(issue.id) ?? 0;
+    issue.dependent_count = revCount.get(issue.id) ?? 0;
+    issue.comment_count = comCount.get(issue.id) ?? 0;
+    const p = parents.get(issue.id);
+    if (p) issue.parent = p;
+    return issue;
+  });
+}
+
+function whereFor(c: LedgerContext, f: IssueFilter) {
+  return buildWhere(f, {
+    sql: c.sql,
+    infraTypes: c.vocab.infraTypes,
+    now: c.now(),
+    hiddenStatuses: hiddenListStatuses(c.vocab),
+  });
+}
+
+export function listIssues(c: LedgerContext, filter: IssueFilter): IssueWithCounts[] {
+  return c.db.read(() => {
+    const w = whereFor(c, filter);
+    const limit = filter.limit && filter.limit > 0 ? ` LIMIT ${Math.floor(filter.limit)}` : "";
+    const rows = c.db.all(
+      `SELECT i.* FROM issues i WHERE ${w.sql} ORDER BY ${orderBy(filter.sort, filter.reverse, c.clock())}${limit}`,
+      ...w.params,
+    );
+    return withCounts(c, rows);
+  });
+}
+
+export function countIssues(
+  c: LedgerContext,
+  filter: IssueFilter,
+  groupBy?: string,
+): number | Record<string, number> {
+  const w = whereFor(c, filter);
+  if (!groupBy) {
+    return Number(
+      c.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM issues i WHERE ${w.sql}`, ...w.params)?.n ?? 0,
+    );
+  }
+  const col = { status: "i.status", priority: "i.priority", type: "i.issue_type", assignee: "i.assignee" }[
+    groupBy
+  ];
+  const out: Record<string, number> = {};
+  if (groupBy === "label") {
+    for (const r of c.db.all<{ k: string; n: number }>(
+      `SELECT l.label AS k, COUNT(*) AS n FROM issues i JOIN labels l ON l.issue_id = i.id WHERE ${w.sql} GROUP BY l.label`,
+      ...w.params,
+    )) {
+      out[r.k] = Number(r.n);
+    }
+    return out;
+  }
+  if (!col)
+    throw new ValidationError(`invalid group "${groupBy}" (use status, priority, type, assignee or label)`);
+  for (const r of c.db.all<{ k: string | null; n: number }>(
+    `SELECT ${col} AS k, COUNT(*) AS n FROM issues i WHERE ${w.sql} GROUP BY ${col}`,
+    ...w.params,
+  )) {
+    out[r.k === null || r.k === "" ? "(none)" : String(r.k)] = Number(r.n);
+  }
+  return out;
+}
+
+/**
+ * WHERE clause of the ready query: status, not blocked, not pinned, not deferred, work types
+ * only. `rows` checks deferred parents per row (fastest when a LIMIT stops early); `count`
+ * collects the children of deferred parents once (fastest when every row is visited).
+ */
+function readyWhere(
+  c: LedgerContext,
+  filter: ReadyFilter,
+  shape: "rows" | "count" = "rows",
+): { sql: string; params: Param[] } {
+  const now = c.now();
+  const f: IssueFilter = {
+    ...filter,
+    statuses: [filter.status ?? "open"],
+    includeInfra: true,
+    excludeTypes:
+      filter.types && filter.types.length > 0
+        ? filter.excludeTypes
+        : [...READY_EXCLUDED_TYPES, ...(filter.excludeTypes ?? [])],
+  };
+  const w = whereFor(c, f);
+  const base = `${w.sql} AND i.is_blocked = 0 AND i.pinned = 0`;
+  if (filter.includeDeferred) return { sql: base, params: w.params };
+  const deferredParent =
+    shape === "rows"
+      ? `NOT EXISTS (SELECT 1 FROM dependencies pd JOIN issues pp ON pp.id = pd.depends_on_id
+                     WHERE pd.issue_id = i.id AND pd.type = 'parent-child' AND pp.defer_until > ?)`
+      : `i.id NOT IN (SELECT pd.issue_id FROM issues pp CROSS JOIN dependencies pd ON pd.depends_on_id = pp.id
+                      WHERE pp.defer_until > ? AND pd.type = 'parent-child')`;
+  return {
+    sql: `${base} AND (i.defer_until IS NULL OR i.defer_until <= ?) AND ${deferredParent}`,
+    params: [...w.params, now, now],
+  };
+}
+
+export function ready(c: LedgerContext, filter: ReadyFilter): IssueWithCounts[] {
+  return c.db.read(() => {
+    const w = readyWhere(c, filter);
+    const limit = filter.limit === undefined ? 100 : filter.limit;
+    const rows = c.db.all(
+      `SELECT i.* FROM issues i WHERE ${w.sql}
+       ORDER BY ${orderBy(filter.sort, filter.reverse, c.clock())}${limit > 0 ? ` LIMIT ${Math.floor(limit)}` : ""}`,
+      ...w.params,
+    );
+    return withCounts(c, rows);
+  });
+}
+
+export function countReady(c: LedgerContext, filter: ReadyFilter): number {
+  const w = readyWhere(c, filter, "count");
+  return Number(
+    c.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM issues i WHERE ${w.sql}`, ...w.params)?.n ?? 0,
+  );
+}
+
+export function blocked(c: LedgerContext, filter: IssueFilter): BlockedIssue[] {
+  return c.db.read(() => {
+    const w = whereFor(c, filter);
+    const rows = c.db.all(
+      `SELECT i.* FROM issues i WHERE ${w.sql} AND i.is_blocked = 1 AND i.status NOT IN ('closed', 'pinned')
+       ORDER BY ${orderBy(filter.sort, filter.reverse, c.clock())}${filter.limit ? ` LIMIT ${Math.floor(filter.limit)}` : ""}`,
+      ...w.params,
+    );
+    const ids = rows.map((r) => String(r.id));
+    const blockers = blockersOf(c, ids);
+    const labels = labelsOf(c, ids);
+    return rows.map((r) => {
+      const issue = rowToIssue(r);
+      const l = labels.get(issue.id);
+      if (l) issue.labels = l;
+      const by = blockers.get(issue.id) ?? [];
+      return { ...issue, blocked_by_count: by.length, blocked_by: by };
+    });
+  });
+}
+
+/**
+ * What keeps each issue blocked: its open `blocks`/`conditional-blocks` targets and
+ * unfinished `waits-for` spawners; when there are none, the blocked parent it inherits from.
+ */
+function blockersOf(c: LedgerContext, ids: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (ids.length === 0) return out;
+  const done = [...NON_BLOCKING_STATUSES];
+  const marks = done.map(() => "?").join(", ");
+  const sc = c.scope(ids, "d.issue_id");
+  const add = (rows: Array<{ k: string; v: string }>) => {
+    for (const r of rows) {
+      const l = out.get(r.k);
+      if (!l) out.set(r.k, [r.v]);
+      else if (!l.includes(r.v)) l.push(r.v);
+    }
+  };
+  add(
+    c.db.all(
+      `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
+       WHERE ${sc.sql} AND d.type IN ('blocks', 'conditional-blocks') AND t.status NOT IN (${marks})
+       ORDER BY d.issue_id, d.depends_on_id`,
+      ...sc.params,
+      ...done,
+    ),
+  );
+  add(
+    c.db.all(
+      `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d WHERE ${sc.sql} AND d.type = 'waits-for'
+         AND EXISTS (SELECT 1 FROM dependencies c JOIN issues ci ON ci.id = c.issue_id
+                     WHERE c.depends_on_id = d.depends_on_id AND c.type = 'parent-child' AND ci.status NOT IN (${marks}))
+       ORDER BY d.issue_id, d.depends_on_id`,
+      ...sc.params,
+      ...done,
+    ),
+  );
+  const parents = c.db.all<{ k: string; v: string }>(
+    `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d JOIN issues p ON p.id = d.depends_on_id
+     WHERE ${sc.sql} AND d.type = 'parent-child' AND p.is_blocked = 1`,
+    ...sc.params,
+  );
+  // The parent is named only for issues blocked through it alone.
+  for (const p of parents) if (!out.has(p.k)) out.set(p.k, [p.v]);
+  return out;
+}
+
+export function isBlocked(c: LedgerContext, id: string): boolean {
+  return Number(c.db.get<{ b: number }>("SELECT is_blocked AS b FROM issues WHERE id = ?", id)?.b ?? 0) === 1;
+}
+
+export function children(c: LedgerContext, id: string): IssueWithCounts[] {
+  c.mustGet(id);
+  const rows = c.db.all(
+    `SELECT i.* FROM issues i WHERE i.id IN (SELECT issue_id FROM dependencies WHERE depends_on_id = ? AND type = 'parent-child')
+     ORDER BY i.id`,
+    id,
+  );
+  return withCounts(c, rows);
+}
+
+export function stale(c: LedgerContext, opts: StaleOptions): Issue[] {
+  const cutoff = new Date(c.clock().getTime() - opts.days * 86_400_000).toISOString();
+  const statuses = opts.status ? [opts.status] : ["open", "in_progress", "blocked", "hooked"];
+  const rows = c.db.all(
+    `SELECT * FROM issues WHERE ephemeral = 0 AND updated_at < ? AND status IN (${statuses.map(() => "?").join(", ")})
+     ORDER BY updated_at ASC${opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : ""}`,
+    cutoff,
+    ...statuses,
+  );
+  return rows.map(rowToIssue);
+}
+
+export function stats(c: LedgerContext): Statistics {
+  return c.db.read(() => {
+    const n = (sql: string, ...p: Param[]) => Number(c.db.get<{ n: number }>(sql, ...p)?.n ?? 0);
+    const base = "FROM issues WHERE ephemeral = 0";
+    const byStatus = (s: string) => n(`SELECT COUNT(*) AS n ${base} AND status = ?`, s);
+    const readyW = readyWhere(c, {}, "count");
+    const readyCount = n(`SELECT COUNT(*) AS n FROM issues i WHERE ${readyW.sql}`, ...readyW.params);
+    const lead = c.db.get<{ h: number | null }>(
+      `SELECT AVG(${c.sql.hoursBetween("created_at", "closed_at")}) AS h ${base} AND status = 'closed'`,
+    );
+    const epics = n(
+      `SELECT COUNT(*) AS n FROM issues e WHERE e.ephemeral = 0 AND e.issue_type = 'epic' AND e.status != 'closed'
+         AND EXISTS (SELECT 1 FROM dependencies d WHERE d.depends_on_id = e.id AND d.type = 'parent-child')
+         AND NOT EXISTS (SELECT 1 FROM dependencies d JOIN issues c ON c.id = d.issue_id
+                         WHERE d.depends_on_id = e.id AND d.type = 'parent-child' AND c.status != 'closed')`,
+    );
+    return {
+      total_issues: n(`SELECT COUNT(*) AS n ${base}`),
+      open_issues: byStatus("open"),
+      in_progress_issues: byStatus("in_progress"),
+      closed_issues: byStatus("closed"),
+      blocked_issues: n(
+        `SELECT COUNT(*) AS n ${base} AND is_blocked = 1 AND status NOT IN ('closed', 'pinned')`,
+      ),
+      deferred_issues: byStatus("deferred"),
+      ready_issues: readyCount,
+      pinned_issues: byStatus("pinned"),
+      epics_eligible_for_closure: epics,
+      average_lead_time_hours: Math.round(Number(lead?.h ?? 0) * 100) / 100,
+    };
+  });
+}
