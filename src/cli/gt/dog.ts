@@ -16,6 +16,7 @@ import {
   removeDogAgent,
   stopDog,
 } from "../../watch/dog-agents.ts";
+import { callDogs, clearDog, dispatchPlugin, dogHealth } from "../../watch/dog-care.ts";
 import { addCommandDog, removeCommandDog } from "../../watch/dog-config.ts";
 import type { DogState } from "../../watch/dog-state.ts";
 import { type DogView, listDogs, runDog } from "../../watch/dogs.ts";
@@ -187,6 +188,107 @@ export const dogGroup: GtGroup = {
               ? `✓ ${r.dog}: ${r.bead} ${r.outcome === "closed" ? "closed" : "back to open (failed)"}; the deacon is told (${r.deacon})`
               : `✓ ${r.dog}: nothing was hooked; idle`,
           );
+        }),
+      );
+    dog
+      .command("call [name]")
+      .description("Wake idle dogs: start the session of one (the named one, or --all of them)")
+      .option("--all", "every idle dog")
+      .option("--json", "JSON output: [{dog, session, action}]")
+      .action(
+        act(async (ctx, [name], opts) => {
+          const town = ctx.town();
+          const r = await callDogs(town, ctx.provider(), {
+            ...(name ? { name } : {}),
+            all: opts.all === true,
+            actor: callerActor(town.root, ctx.env, ctx.cwd),
+          });
+          if (ctx.json) return ctx.printJson(r);
+          for (const c of r)
+            ctx.out(`${c.action === "started" ? "✓ started" : "○ already running:"} ${c.dog} (${c.session})`);
+        }),
+      );
+    dog
+      .command("clear <name>")
+      .description(
+        "Free a stuck dog: the job on its hook goes back to open (a live session only with --force)",
+      )
+      .option("--force", "stop the dog's session even though it is alive")
+      .option("--json", "JSON output: {dog, bead, stopped}")
+      .action(
+        act(async (ctx, [name], opts) => {
+          const town = ctx.town();
+          const r = await clearDog(town, ctx.provider(), name!, {
+            force: opts.force === true,
+            actor: callerActor(town.root, ctx.env, ctx.cwd),
+          });
+          if (ctx.json) return ctx.printJson(r);
+          ctx.out(
+            `✓ ${r.dog} is idle${r.bead ? `: ${r.bead} back to open` : " (nothing was hooked)"}${r.stopped ? "; its session stopped" : ""}`,
+          );
+        }),
+      );
+    dog
+      .command("health-check [name]")
+      .description(
+        "Find zombie dogs (a job, no session) and orphans (a session, no job); exit 2 when one needs attention",
+      )
+      .option("--auto-clear", "put zombies' jobs back (gt dog clear)")
+      .option(
+        "--json",
+        "JSON output: {dogs: [{dog, state, session_alive, hook, problem, cleared}], attention}",
+      )
+      .action(
+        act(async (ctx, [name], opts) => {
+          const town = ctx.town();
+          const r = await dogHealth(town, ctx.provider(), {
+            ...(name ? { name } : {}),
+            autoClear: opts.autoClear === true,
+            actor: callerActor(town.root, ctx.env, ctx.cwd),
+          });
+          if (ctx.json) {
+            ctx.printJson(r);
+            return r.attention ? 2 : 0;
+          }
+          if (r.dogs.length === 0) ctx.out("No dog agents in the kennel");
+          for (const d of r.dogs) {
+            const what =
+              d.problem === "zombie"
+                ? `zombie: ${d.hook} hooked, no session${d.cleared ? " (cleared)" : ""}`
+                : d.problem === "orphan"
+                  ? "orphan: a session with nothing hooked"
+                  : `${d.state}${d.hook ? ` on ${d.hook}` : ""}`;
+            ctx.out(`${d.problem && !d.cleared ? "✗" : "✓"} ${d.dog.padEnd(22)} ${what}`);
+          }
+          return r.attention ? 2 : 0;
+        }),
+      );
+    dog
+      .command("dispatch")
+      .description("Give a plugin's instructions (plugins/<name>/plugin.md) to a dog as a job")
+      .requiredOption("--plugin <name>", "the plugin")
+      .option("--rig <rig>", "look in the rig's plugins first")
+      .option("--dog <name>", "this dog (default: an idle one, or a new one)")
+      .option("--create", "add the named dog if it is not in the kennel")
+      .option("--dry-run", "find the plugin (and the dog) without dispatching")
+      .option("--json", "JSON output: {plugin, file, bead, dry_run, report}")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const town = ctx.town();
+          const r = await dispatchPlugin(town, ctx.provider(), {
+            plugin: String(opts.plugin),
+            ...(opts.rig ? { rig: String(opts.rig) } : {}),
+            ...(opts.dog ? { dog: String(opts.dog) } : {}),
+            create: opts.create === true,
+            dryRun: opts.dryRun === true,
+            actor: callerActor(town.root, ctx.env, ctx.cwd),
+          });
+          if (ctx.json) return ctx.printJson(r);
+          if (r.dry_run)
+            return ctx.out(`Would dispatch ${r.plugin} (${r.file}) to ${opts.dog ?? "an idle dog"}`);
+          const o = r.report?.outcomes[0];
+          ctx.out(`✓ ${r.plugin} dispatched as ${r.bead} to ${o?.target ?? "a dog"}`);
+          for (const f of r.report?.failures ?? []) ctx.out(`  ⚠ ${oneLine(f.error)}`);
         }),
       );
     dog
