@@ -20,7 +20,7 @@ import { Town } from "../town/workspace.ts";
 import { DeaconRounds } from "../watch/deacon-patrol.ts";
 import { readDeaconPause, touchDeaconHeartbeat } from "../watch/deacon-state.ts";
 import { unwatchedRigs } from "../watch/patrol.ts";
-import { DEFAULT_THRESHOLDS, loadPatrolThresholds } from "../watch/patrol-config.ts";
+import { defaultThresholds, loadPatrolThresholds } from "../watch/patrol-config.ts";
 import { PatrolGate } from "../watch/patrol-quiet.ts";
 import { readAttachment, withoutAttachment } from "../work/attach.ts";
 import { landConvoysAfterClose } from "../work/convoys.ts";
@@ -173,7 +173,7 @@ export class ScriptAgent {
         this.log(`script-agent: patrol cycle failed: ${(e as Error).message}`);
       }
       if (stopped) return;
-      let interval = DEFAULT_THRESHOLDS.intervalMs;
+      let interval = defaultThresholds().intervalMs;
       try {
         interval = loadPatrolThresholds(town).intervalMs; // read each cycle: a changed setting applies
       } catch (e) {

@@ -83,7 +83,9 @@ function toTimings(s: DaemonSettings): DaemonTimings {
   };
 }
 
-export const DEFAULT_TIMINGS: DaemonTimings = toTimings(daemonSettingsSchema.parse({}));
+let defaults: DaemonTimings | undefined;
+/** The timings with no settings file (parsed on first use, not when the module loads). */
+export const defaultTimings = (): DaemonTimings => (defaults ??= toTimings(daemonSettingsSchema.parse({})));
 
 function loadDaemonSettings(town: Town): DaemonSettings {
   const raw = (loadTownSettings(town.root) as { daemon?: unknown }).daemon ?? {};

@@ -75,7 +75,10 @@ function toThresholds(s: PatrolSettings): PatrolThresholds {
   };
 }
 
-export const DEFAULT_THRESHOLDS: PatrolThresholds = toThresholds(patrolSettingsSchema.parse({}));
+let defaults: PatrolThresholds | undefined;
+/** The thresholds with no settings file (parsed on first use, not when the module loads). */
+export const defaultThresholds = (): PatrolThresholds =>
+  (defaults ??= toThresholds(patrolSettingsSchema.parse({})));
 
 /** The town's patrol thresholds, with `overrides` (tests, benchmarks) on top. */
 export function loadPatrolThresholds(

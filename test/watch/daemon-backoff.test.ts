@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { SessionInfo } from "../../src/runtime/provider.ts";
 import { backoffAfter, recordStart, restartVerdict, settled } from "../../src/watch/backoff.ts";
-import { DEFAULT_TIMINGS } from "../../src/watch/daemon-config.ts";
+import { defaultTimings } from "../../src/watch/daemon-config.ts";
 import type { AgentRecord } from "../../src/watch/daemon-files.ts";
 import { type PlannedAgent, planReconcile, type TownPlan } from "../../src/watch/reconcile.ts";
 
-const t = DEFAULT_TIMINGS;
+const t = defaultTimings();
 const S = 1000;
 const M = 60 * S;
 

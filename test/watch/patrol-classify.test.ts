@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Issue } from "../../src/ledger/model.ts";
 import { classifyRig, type Finding } from "../../src/watch/patrol-classify.ts";
-import { DEFAULT_THRESHOLDS, type PatrolThresholds } from "../../src/watch/patrol-config.ts";
+import { defaultThresholds, type PatrolThresholds } from "../../src/watch/patrol-config.ts";
 import type { PolecatFacts, RigFacts } from "../../src/watch/patrol-facts.ts";
 
 const NOW = Date.parse("2026-06-01T12:00:00Z");
@@ -52,7 +52,7 @@ function scan(
   t: Partial<PatrolThresholds> = {},
 ): Finding[] {
   const facts: RigFacts = { rig: "alpha", now: NOW, polecats, beads: new Map(), orphans: [], ...extra };
-  return classifyRig(facts, { ...DEFAULT_THRESHOLDS, ...t }).map((p) => p.finding);
+  return classifyRig(facts, { ...defaultThresholds(), ...t }).map((p) => p.finding);
 }
 
 const brief = (f: Finding[]) => f.map((x) => `${x.class}:${x.action}`);
