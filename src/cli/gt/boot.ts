@@ -1,6 +1,9 @@
 // gt boot: the deacon's watchdog. `triage` runs the spec's decision table (no model) and
-// acts on it; `status` shows the last triage. The daemon runs a triage on its heartbeat.
+// acts on it; `spawn` runs one in a process of its own; `status` shows the last triage. The
+// daemon runs a triage on its heartbeat.
+import { spawn } from "node:child_process";
 import type { Command } from "commander";
+import { gtExecutable } from "../../package-paths.ts";
 import { bootDir, bootTriage, readBootStatus } from "../../watch/boot.ts";
 import type { GtContext } from "./context.ts";
 import { ago } from "./daemon.ts";
@@ -33,6 +36,41 @@ export const bootGroup: GtGroup = {
             if (s.error) ctx.out(`  ✗ ${oneLine(s.error)}`);
           }
           return s.action === "error" ? 1 : 0;
+        }),
+      );
+    b.command("spawn")
+      .description(
+        "Run a fresh triage in its own background process, as the daemon's heartbeat does (--wait for its verdict)",
+      )
+      .option("--wait", "wait for the triage and show what it did")
+      .option("--degraded", "accepted for Gas Town compatibility: triage never needs a model here")
+      .option("--json", "JSON output: {pid, log, waited, exit_code, last}")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const town = ctx.town();
+          const { mkdirSync, openSync, closeSync } = await import("node:fs");
+          const { join } = await import("node:path");
+          mkdirSync(bootDir(town), { recursive: true });
+          const log = join(bootDir(town), "boot.log");
+          const fd = openSync(log, "a");
+          const child = spawn(gtExecutable(), ["boot", "triage"], {
+            cwd: town.root,
+            env: { ...ctx.env, GT_TOWN_ROOT: town.root },
+            detached: true,
+            stdio: ["ignore", fd, fd],
+          });
+          closeSync(fd);
+          const exited = opts.wait
+            ? new Promise<number>((res) => child.on("exit", (code) => res(code ?? 1)))
+            : undefined;
+          if (!exited) child.unref();
+          const code = exited ? await exited : null;
+          const last = exited ? (readBootStatus(town) ?? null) : null;
+          if (ctx.json)
+            return ctx.printJson({ pid: child.pid ?? null, log, waited: !!exited, exit_code: code, last });
+          if (!last) return ctx.out(`✓ boot triage started (pid ${child.pid}); its output goes to ${log}`);
+          printStatus(ctx, last);
+          return code ?? 0;
         }),
       );
     b.command("status")

@@ -159,6 +159,59 @@ export const daemonGroup: GtGroup = {
           else ctx.out(`✓ cleared ${cleared.join(", ")}: the daemon restarts them when they are down`);
         }),
       );
+    d.command("rotate-logs")
+      .description(
+        "Rotate the town's logs over 100 MB (town.log, agent logs, the daemon's): copy to .1, then truncate",
+      )
+      .option("--force", "rotate every non-empty log, whatever its size")
+      .option("--json", "JSON output: {rotated, skipped, errors}")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const { rotateLogs } = await import("../../watch/daemon-upkeep.ts");
+          const r = rotateLogs(ctx.town(), { force: opts.force === true });
+          if (ctx.json) return ctx.printJson(r);
+          for (const f of r.rotated) ctx.out(`✓ rotated ${f}`);
+          for (const f of r.skipped) ctx.out(`  · ${f} (below the threshold)`);
+          for (const e of r.errors) ctx.out(`  ⚠ ${e}`);
+          if (r.rotated.length === 0 && r.errors.length === 0) ctx.out("✓ no log needed rotating");
+          return r.errors.length ? 1 : 0;
+        }),
+      );
+    d.command("enable-supervisor")
+      .description(
+        "Write a systemd user unit (launchd agent on macOS) that starts the daemon at login and restarts it if it dies",
+      )
+      .option("--kind <kind>", "systemd or launchd (default: this platform's)")
+      .option("--dry-run", "print the file without writing it")
+      .option("--activate", "also load it now (systemctl --user enable --now, or launchctl load)")
+      .option("--json", "JSON output: {kind, file, name, content, activate, written}")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const { writeSupervisor } = await import("../../watch/daemon-upkeep.ts");
+          const r = writeSupervisor(ctx.town(), ctx.env, {
+            ...(opts.kind ? { kind: String(opts.kind) } : {}),
+            dryRun: opts.dryRun === true,
+          });
+          let activated: string | null = null;
+          if (opts.activate && r.written) {
+            const { runCommand } = await import("../../adapters/process.ts");
+            try {
+              await runCommand(r.activate[0]!, r.activate.slice(1), { env: ctx.env });
+              activated = "ok";
+            } catch (e) {
+              throw new ValidationError(
+                `${r.file} written, but ${r.activate.join(" ")} failed: ${(e as Error).message.split("\n")[0]}`,
+              );
+            }
+          }
+          if (ctx.json) return ctx.printJson({ ...r, activated });
+          if (!r.written) return ctx.out(`# ${r.file}\n${r.content.trimEnd()}`);
+          ctx.out(`✓ wrote ${r.file} (${r.kind})`);
+          ctx.out(
+            activated ? `✓ loaded: ${r.activate.join(" ")}` : `  load it with: ${r.activate.join(" ")}`,
+          );
+        }),
+      );
     d.command("run", { hidden: true })
       .description("Run the daemon in the foreground (gt daemon start runs this detached)")
       .action(act(async (ctx) => runForeground(ctx)));

@@ -1,0 +1,104 @@
+import "../helpers/isolation.ts";
+// gt daemon rotate-logs (copy then truncate, over a threshold or --force), gt daemon
+// enable-supervisor (the systemd unit / launchd plist written, never loaded here) and
+// gt boot spawn (a triage in a process of its own).
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { eventually, failsInOneLine, newTown, type TestTown } from "../helpers/town.ts";
+
+describe("gt daemon rotate-logs / enable-supervisor, gt boot spawn", () => {
+  let town: TestTown;
+  const fails = failsInOneLine(() => town);
+
+  before(async () => {
+    town = await newTown("subprocess");
+  });
+  after(async () => {
+    await town?.cleanup();
+  });
+
+  it("rotate-logs leaves small logs alone, and with --force copies each to .1 and empties it", async () => {
+    const agentLog = join(town.root, ".runtime", "agent-logs", "hq-mayor.jsonl");
+    const daemonLog = join(town.root, "daemon", "daemon.log");
+    mkdirSync(join(town.root, ".runtime", "agent-logs"), { recursive: true });
+    mkdirSync(join(town.root, "daemon"), { recursive: true });
+    writeFileSync(agentLog, '{"kind":"out","text":"one"}\n');
+    writeFileSync(daemonLog, "old daemon line\n");
+    const small = await town.gtJson<{ rotated: string[]; skipped: string[] }>(["daemon", "rotate-logs"]);
+    assert.deepEqual(small.rotated, []);
+    assert.ok(small.skipped.includes(agentLog), JSON.stringify(small));
+
+    const r = await town.gtJson<{ rotated: string[] }>(["daemon", "rotate-logs", "--force"]);
+    assert.ok(r.rotated.includes(agentLog) && r.rotated.includes(daemonLog), JSON.stringify(r));
+    assert.equal(readFileSync(agentLog, "utf8"), "");
+    assert.equal(readFileSync(`${agentLog}.1`, "utf8"), '{"kind":"out","text":"one"}\n');
+    // A second rotation shifts .1 to .2.
+    writeFileSync(agentLog, "two\n");
+    await town.gtJson(["daemon", "rotate-logs", "--force"]);
+    assert.equal(readFileSync(`${agentLog}.1`, "utf8"), "two\n");
+    assert.equal(readFileSync(`${agentLog}.2`, "utf8"), '{"kind":"out","text":"one"}\n');
+  });
+
+  it("enable-supervisor writes a systemd user unit that runs gt daemon run for this town", async () => {
+    const dry = await town.gtJson<{ file: string; written: boolean }>([
+      "daemon",
+      "enable-supervisor",
+      "--dry-run",
+    ]);
+    assert.equal(dry.written, false);
+    assert.equal(existsSync(dry.file), false);
+
+    const r = await town.gtJson<{
+      kind: string;
+      file: string;
+      name: string;
+      activate: string[];
+      written: boolean;
+    }>(["daemon", "enable-supervisor", "--kind", "systemd"]);
+    assert.equal(r.written, true);
+    assert.ok(r.file.startsWith(join(String(town.env.XDG_CONFIG_HOME), "systemd", "user")), r.file);
+    const unit = readFileSync(r.file, "utf8");
+    assert.match(unit, /^ExecStart=".*\/gt" daemon run$/m);
+    assert.match(unit, new RegExp(`^WorkingDirectory=${town.root}$`, "m"));
+    assert.match(unit, /^Restart=on-failure$/m);
+    assert.deepEqual(r.activate, ["systemctl", "--user", "enable", "--now", `${r.name}.service`]);
+
+    const mac = await town.gtJson<{ content: string; file: string }>([
+      "daemon",
+      "enable-supervisor",
+      "--kind",
+      "launchd",
+      "--dry-run",
+    ]);
+    assert.match(
+      mac.file,
+      /Library\/LaunchAgents\/com\.gastown\.gastown-daemon-testtown-[0-9a-f]{8}\.plist$/,
+    );
+    assert.match(mac.content, /<string>daemon<\/string><string>run<\/string>/);
+    await fails(["daemon", "enable-supervisor", "--kind", "upstart"], /unknown supervisor "upstart"/);
+  });
+
+  it("boot spawn runs a triage in its own process", async () => {
+    // A paused deacon: the triage decides to leave it alone (nothing started in this test).
+    assert.equal((await town.gt(["deacon", "pause", "--reason", "testing"])).code, 0);
+    const r = await town.gtJson<{
+      waited: boolean;
+      exit_code: number;
+      last: { action: string; runs: number };
+    }>(["boot", "spawn", "--wait"]);
+    assert.equal(r.waited, true);
+    assert.equal(r.exit_code, 0);
+    assert.equal(r.last.runs, 1);
+    const bg = await town.gtJson<{ pid: number; log: string; waited: boolean }>(["boot", "spawn"]);
+    assert.equal(bg.waited, false);
+    assert.ok(bg.pid > 0);
+    await eventually(
+      async () => (await town.gtJson<{ last: { runs: number } | null }>(["boot", "status"])).last?.runs === 2,
+      15_000,
+      "the background triage to record its run",
+    );
+    assert.ok(existsSync(bg.log));
+  });
+});
