@@ -6,6 +6,7 @@ import { ValidationError } from "../../errors.ts";
 import { addressOf, callerActor } from "../../town/identity.ts";
 import { polecatNames } from "../../town/roster.ts";
 import { addIdentity } from "../../work/polecat-identity.ts";
+import { initPolecatPool } from "../../work/polecat-pool.ts";
 import { listPolecats, nukePolecat, type PolecatInfo, polecatId, polecatInfo } from "../../work/polecats.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
@@ -67,6 +68,31 @@ export const polecatGroup: GtGroup = {
           if (ctx.json) return ctx.printJson(r);
           ctx.out(
             `✓ ${r.address} (agent bead ${r.agent_bead}); gt sling <bead> ${r.rig}/${r.name} gives it work`,
+          );
+        }),
+      );
+    pc.command("pool-init <rig>")
+      .description(
+        "Make the rig's polecat pool ahead of work: idle polecats with sandboxes, ready for gt sling",
+      )
+      .option("--size <n>", "how many polecats (default: polecat_pool_size in the rig's settings, else 4)")
+      .option("--dry-run", "say how many would be made")
+      .option("--json", "JSON output")
+      .action(
+        act(async (ctx, [given], opts) => {
+          const town = ctx.town();
+          const size = opts.size === undefined ? undefined : Number(opts.size);
+          if (size !== undefined && !/^\d+$/.test(String(opts.size)))
+            throw new ValidationError(`--size must be a whole number (got "${opts.size}")`);
+          const r = await initPolecatPool(town, ctx.provider(), (given ?? "").replace(/\/+$/, ""), {
+            size,
+            dryRun: opts.dryRun === true,
+            actor: callerActor(town.root, ctx.env, ctx.cwd),
+          });
+          if (ctx.json) return ctx.printJson(r);
+          const verb = r.dry_run ? "would make" : "made";
+          ctx.out(
+            `✓ ${r.rig}: pool of ${r.size}; ${r.existing.length} polecat(s) already, ${verb} ${r.created.length}${r.created.length && !r.dry_run ? ` (${r.created.join(", ")})` : ""}`,
           );
         }),
       );

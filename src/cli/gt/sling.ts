@@ -10,6 +10,7 @@ import { type ScheduledSlingReport, slingScheduled } from "../../watch/scheduler
 import { attachAhead, rollBackAttachment } from "../../work/attach.ts";
 import { hookOf, townReady, unhookBead } from "../../work/hook.ts";
 import { refreshSharedRepo, rigHasBranch } from "../../work/polecats.ts";
+import { resetRespawns } from "../../work/respawn-reset.ts";
 import { type SlingFailure, type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
@@ -264,6 +265,8 @@ export const slingGroup: GtGroup = {
         }),
       );
 
+    registerRespawnReset(p.commands.find((c) => c.name() === "sling")!);
+
     const hook = p
       .command("hook")
       .alias("work")
@@ -420,5 +423,23 @@ async function detach(
       how.dryRun
         ? `○ Would take ${d.bead} off ${d.from}'s hook`
         : `✓ ${d.bead} taken off ${d.from}'s hook (open again)`,
+    );
+}
+
+/** gt sling respawn-reset <bead>: the patrol's restart count and escalation block cleared. */
+function registerRespawnReset(sling: Command): void {
+  sling
+    .command("respawn-reset <bead>")
+    .description("Give a bead its restarts back after the patrol escalated it (fix the cause first)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, [bead]) => {
+        const town = ctx.town();
+        const r = await resetRespawns(town, bead!, callerActor(town.root, ctx.env, ctx.cwd));
+        if (ctx.json) return ctx.printJson(r);
+        ctx.out(
+          `Reset respawn counter for ${r.bead} (was ${r.respawns})${r.unblocked ? "; it is open again" : ""}. It can be slung again.`,
+        );
+      }),
     );
 }
