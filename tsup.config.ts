@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "tsup";
+import { BD_BUNDLES } from "./scripts/bd-bundles.ts";
 import { GT_BUNDLES } from "./scripts/gt-bundles.ts";
 
 const lazyChildProcess = fileURLToPath(new URL("./scripts/lazy-child-process.cjs", import.meta.url));
@@ -7,16 +8,18 @@ const zodNoLocales = fileURLToPath(new URL("./scripts/zod-no-locales.js", import
 
 // One bundled file per start keeps start-up lean: a single CommonJS module to compile (CJS
 // loads builtins without the ESM loader's wrapping, measured ~4 ms faster), cached by Node's
-// compile cache (the launcher sets NODE_COMPILE_CACHE). bd is one bundle; dist/gt.cjs is a
-// tiny dispatcher that loads either gt-all.cjs (every command group) or, for the commands
-// agents run most, a bundle holding only their group (scripts/gt-bundles.ts): about half
-// the bytes to read and run. Each bundle is whole (no shared chunks), so module state such
+// compile cache (the launcher sets NODE_COMPILE_CACHE). dist/gt.cjs and dist/bd.cjs are tiny
+// dispatchers that load either gt-all.cjs / bd-all.cjs (every command group) or, for the
+// commands agents run most, a bundle holding only their group (scripts/gt-bundles.ts,
+// scripts/bd-bundles.ts): about half the bytes to read and run. Each bundle is whole (no shared chunks), so module state such
 // as the telemetry recorder is never split between files. (ESM with shared chunks measured
 // no faster: more files, and the loader's own cost.)
 // removeNodeProtocol must stay false: otherwise `node:sqlite` is emitted as `sqlite`.
 export default defineConfig({
   entry: {
-    bd: "src/cli/bd/main.ts",
+    bd: "scripts/bd-dispatch.ts",
+    "bd-all": "src/cli/bd/main.ts",
+    ...Object.fromEntries(Object.keys(BD_BUNDLES).map((b) => [b, `scripts/bd-bundles/${b.slice(3)}.ts`])),
     gt: "scripts/gt-dispatch.ts",
     "gt-all": "src/cli/gt/main.ts",
     ...Object.fromEntries(Object.keys(GT_BUNDLES).map((b) => [b, `scripts/gt-bundles/${b.slice(3)}.ts`])),

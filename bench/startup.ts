@@ -5,7 +5,9 @@
 // run as. The hot-path commands run in that polecat's worktree with GT_ROLE set, as its
 // hooks would; `gt status --json` runs at the town's root. `gt done` is timed to its first
 // decision (an unknown --status: everything loaded and parsed, nothing done).
-// Goals: within 1.5x of `node -e 0` for the hooks, 2x for `gt status --json`.
+// Goals: within 1.5x of `node -e 0` for the hooks, 2x for `gt status --json`. bd's hot commands
+// run through bin/bd in the same worktree (its rig's ledger, 10 beads), against the same
+// baseline (issue 17's goals: reads within 1.5x, `bd version` within 1.2x).
 // Options: --rounds N (15), --rigs N (3), --polecats N per rig (10), --keep (leave the town),
 // --vs PATH (also time another gt launcher, e.g. an older build's bin/gt, in the same rounds).
 import { execFileSync } from "node:child_process";
@@ -30,7 +32,7 @@ const ROUNDS = Number(args.rounds);
 const RIGS = Number(args.rigs);
 const POLECATS = Number(args.polecats);
 
-console.log(heading("gt start-up on the hot paths"));
+console.log(heading("gt and bd start-up on the hot paths"));
 console.log(
   `  machine  ${os.cpus()[0]?.model ?? "?"} x ${os.cpus().length}, load ${os.loadavg()[0]!.toFixed(2)}, node ${process.versions.node}`,
 );
@@ -42,6 +44,7 @@ process.on("exit", () => {
   if (!args.keep) st.cleanup();
 });
 let polecat = { rig: "", name: "", dir: "" };
+let bead = "";
 for (let r = 0; r < RIGS; r++) {
   const rig = `rig${r}`;
   const rigDir = st.addRig(rig, { files: 5 });
@@ -52,6 +55,7 @@ for (let r = 0; r < RIGS; r++) {
     outcomes: Array<{ bead: string; polecat: string }>;
   };
   if (r === 0) {
+    bead = beads[0]!;
     const name = slung.outcomes[0]!.polecat;
     polecat = { rig, name, dir: "" };
   }
@@ -107,9 +111,17 @@ const COMMANDS: Array<Omit<Probe, "cmd" | "cwd" | "env"> & { cwd: string; env: N
   },
   { label: "gt status --json (town root)", argv: ["status", "--json"], cwd: st.town, env: st.env, goal: 2 },
 ];
+const BD_COMMANDS: typeof COMMANDS = [
+  { label: "bd version", argv: ["version"], ...agent, goal: 1.2 },
+  { label: "bd show <id> --json", argv: ["show", bead, "--json"], ...agent, goal: 1.5 },
+  { label: "bd list --json", argv: ["list", "--json"], ...agent, goal: 1.5 },
+  { label: "bd ready --json", argv: ["ready", "--json"], ...agent, goal: 1.5 },
+  { label: "bd prime", argv: ["prime"], ...agent, goal: 1.5 },
+];
 const probes: Probe[] = [
   { label: "baseline: node -e 0", cmd: NODE, argv: ["-e", "0"], ...agent },
   ...COMMANDS.map((c) => ({ ...c, cmd: GT })),
+  ...BD_COMMANDS.map((c) => ({ ...c, cmd: BD })),
   // --vs: the same commands through another launcher, in the same rounds.
   ...(args.vs
     ? COMMANDS.map((c) => ({ ...c, label: `${c.label} [--vs]`, cmd: args.vs!, goal: undefined }))
@@ -137,7 +149,7 @@ const base = sums[0]!.median;
 // machine's speed drifts during the run.
 const roundRatio = (i: number) => summarize(samples[i]!.map((v, r) => v / samples[0]![r]!)).median;
 
-console.log(heading("Results (whole processes through bin/gt, wall time in ms)"));
+console.log(heading("Results (whole processes through bin/gt and bin/bd, wall time in ms)"));
 console.log(
   table(
     ["command", "median", "min", "p90", "vs node -e 0", "per round", "goal"],

@@ -1,4 +1,4 @@
-// bd init, config, export, import, sql, lint, preflight, doctor, version: setting up and
+// bd init, config, export, import, sql, lint, preflight, doctor: setting up and
 // moving the ledger.
 import { existsSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
@@ -320,18 +320,8 @@ async function doctor(ctx: BdContext) {
   return ok ? 0 : 1;
 }
 
-async function version(ctx: BdContext) {
-  if (ctx.json)
-    return ctx.printJson({
-      version: BD_VERSION,
-      backend: "sqlite",
-      runtime: `node ${process.versions.node}`,
-    });
-  ctx.out(`bd version ${BD_VERSION} (sqlite)`);
-}
-
 export const ADMIN: CommandGroup = {
-  names: ["init", "config", "export", "import", "sql", "lint", "preflight", "doctor", "version"],
+  names: ["init", "config", "export", "import", "sql", "lint", "preflight", "doctor"],
   register: registerAdmin,
 };
 
@@ -402,5 +392,4 @@ function registerAdmin(program: Command): void {
     .command("doctor")
     .description("Check the ledger's health: database, unreadable issues.jsonl lines, files in step")
     .action(act(doctor));
-  program.command("version").description("Print the version").action(act(version));
 }

@@ -19,8 +19,8 @@ const ID_NAMES = new Set([
 
 const bdNames: NameSource = (name) => (ID_NAMES.has(name) ? openBeadIds(process.cwd()) : []);
 
-/** The completion group; `all` returns every bd group (BD_GROUPS), registered only to complete. */
-export function completionGroup(all: () => readonly CommandGroup[]): CommandGroup {
+/** The completion group; `all` loads every other bd group, registered only to complete. */
+export function completionGroup(all: () => Promise<readonly CommandGroup[]>): CommandGroup {
   return {
     names: ["completion", COMPLETE_COMMAND],
     register(p: Command) {
@@ -28,7 +28,7 @@ export function completionGroup(all: () => readonly CommandGroup[]): CommandGrou
         p,
         "bd",
         async (root) => {
-          for (const g of all()) if (!g.names.includes(COMPLETE_COMMAND)) g.register(root);
+          for (const g of await all()) g.register(root);
         },
         bdNames,
       );

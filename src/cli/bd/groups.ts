@@ -1,37 +1,86 @@
-// Every command group of bd, in help order.
-import { ADMIN } from "./admin.ts";
-import { BATCH } from "./batch.ts";
-import { completionGroup } from "./completion.ts";
-import { FORMULA } from "./formula.ts";
-import { GATE } from "./gate.ts";
-import { GRAPH_EPIC } from "./graph-epic.ts";
-import { GUIDE } from "./guide.ts";
-import { ISSUES } from "./issues.ts";
-import { MAIL } from "./mail.ts";
-import { MAINTENANCE } from "./maintenance.ts";
-import { MEMORY_GROUP } from "./memory.ts";
-import { MOL } from "./mol.ts";
-import { MORE_ISSUES } from "./more-issues.ts";
-import type { CommandGroup } from "./program.ts";
-import { QUERIES } from "./queries.ts";
-import { RELATIONS } from "./relations.ts";
-import { VIEWS } from "./views.ts";
+// Every command group of bd, in help order, each loaded on demand (runBd in program.ts).
+import type { CommandGroup, LazyBdGroup } from "./program.ts";
 
-export const BD_GROUPS: CommandGroup[] = [
-  ISSUES,
-  MORE_ISSUES,
-  QUERIES,
-  RELATIONS,
-  VIEWS,
-  GRAPH_EPIC,
-  MEMORY_GROUP,
-  FORMULA,
-  MOL,
-  GATE,
-  ADMIN,
-  MAINTENANCE,
-  BATCH,
-  MAIL,
-  GUIDE,
-  completionGroup(() => BD_GROUPS),
+// Agents run bd constantly and every start pays for what it loads: so a group's module (and
+// all it imports: formulas, TOML, zod, the graph code …) loads only when the command word is
+// one of its names, or for the whole tree (help, completion, an unknown word). The names here
+// must be exactly what each group registers (test/cli/bd-groups.test.ts checks); a name
+// missing here would be taken for an unknown command.
+export const BD_GROUPS: LazyBdGroup[] = [
+  {
+    names: ["create", "new", "show", "view", "update", "close", "done", "reopen", "delete"],
+    load: async () => (await import("./issues.ts")).ISSUES,
+  },
+  {
+    names: [
+      "q",
+      "note",
+      "assign",
+      "priority",
+      "tag",
+      "link",
+      "promote",
+      "rename",
+      "state",
+      "set-state",
+      "todo",
+    ],
+    load: async () => (await import("./more-issues.ts")).MORE_ISSUES,
+  },
+  {
+    names: [
+      "list",
+      "ls",
+      "ready",
+      "blocked",
+      "search",
+      "count",
+      "stats",
+      "status",
+      "stale",
+      "children",
+      "orphans",
+    ],
+    load: async () => (await import("./queries.ts")).QUERIES,
+  },
+  {
+    names: ["dep", "label", "comments", "comment", "defer", "undefer", "duplicate", "supersede"],
+    load: async () => (await import("./relations.ts")).RELATIONS,
+  },
+  {
+    names: ["statuses", "types", "history", "where", "info", "context", "ping"],
+    load: async () => (await import("./views.ts")).VIEWS,
+  },
+  { names: ["graph", "epic"], load: async () => (await import("./graph-epic.ts")).GRAPH_EPIC },
+  {
+    names: ["kv", "remember", "recall", "memories", "forget"],
+    load: async () => (await import("./memory.ts")).MEMORY_GROUP,
+  },
+  { names: ["formula", "cook"], load: async () => (await import("./formula.ts")).FORMULA },
+  { names: ["mol", "molecule"], load: async () => (await import("./mol.ts")).MOL },
+  { names: ["gate"], load: async () => (await import("./gate.ts")).GATE },
+  {
+    names: ["init", "config", "export", "import", "sql", "lint", "preflight", "doctor"],
+    load: async () => (await import("./admin.ts")).ADMIN,
+  },
+  { names: ["version"], load: async () => (await import("./version.ts")).VERSION },
+  {
+    names: ["prune", "purge", "rename-prefix"],
+    load: async () => (await import("./maintenance.ts")).MAINTENANCE,
+  },
+  { names: ["batch"], load: async () => (await import("./batch.ts")).BATCH },
+  { names: ["mail"], load: async () => (await import("./mail.ts")).MAIL },
+  {
+    names: ["prime", "quickstart", "human", "onboard"],
+    load: async () => (await import("./guide.ts")).GUIDE,
+  },
+  {
+    names: ["completion", "__complete"],
+    load: async () => (await import("./completion.ts")).completionGroup(loadAll),
+  },
 ];
+
+/** Every group but completion, loaded (what the completion scripts complete from). */
+async function loadAll(): Promise<CommandGroup[]> {
+  return Promise.all(BD_GROUPS.filter((g) => !g.names.includes("__complete")).map((g) => g.load()));
+}

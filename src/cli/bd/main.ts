@@ -1,8 +1,7 @@
-// bd entry point: a thin CLI over the ledger library.
+// bd entry point: a thin CLI over the ledger library. Built as dist/bd-all.cjs (every group,
+// each loaded on demand); dist/bd.cjs picks it or a hot-path bundle (scripts/bd-bundles.ts).
+// bin/bd runs this file itself when dist/ is absent.
 import { BD_GROUPS } from "./groups.ts";
 import { runBd } from "./program.ts";
-
-// The launcher turns Node's compile cache on for us; children need not inherit it.
-delete process.env.NODE_COMPILE_CACHE;
 
 void runBd(process.argv, BD_GROUPS);

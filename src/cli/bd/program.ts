@@ -5,8 +5,11 @@ import { Command, CommanderError, Option } from "commander";
 import { countMetric, flushTelemetry, recordHistogram } from "../../adapters/otel.ts";
 import { ValidationError } from "../../errors.ts";
 import { InvalidUtf8Error, safeText } from "../../terminal-text.ts";
+import { commandWord } from "./command-word.ts";
 import { BdContext, type GlobalOptions, reportError } from "./context.ts";
 import { collect, type FilterFlags } from "./options.ts";
+
+export { commandWord };
 
 export const BD_VERSION = "1.0.5-ts.0";
 
@@ -139,23 +142,18 @@ export interface CommandGroup {
   register: (p: Command) => void;
 }
 
-const GLOBAL_OPTIONS_WITH_VALUE = new Set([
-  "--actor",
-  "--db",
-  "-C",
-  "--directory",
-  "--dolt-auto-commit",
-  "--format",
-]);
+/**
+ * A group as bd's tree lists it (src/cli/bd/groups.ts): its names, and its module loaded only
+ * when the command word is one of them, or for the whole tree (help, completion, no word).
+ */
+export interface LazyBdGroup {
+  names: readonly string[];
+  load: () => Promise<CommandGroup>;
+}
 
-/** The command word in argv (skipping global options and their values). */
-export function commandWord(args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (GLOBAL_OPTIONS_WITH_VALUE.has(a)) i++;
-    else if (!a.startsWith("-")) return a;
-  }
-  return undefined;
+/** A group already loaded, as a lazy one (the hot-path bundles hold their group statically). */
+export function loaded(group: CommandGroup): LazyBdGroup {
+  return { names: group.names, load: async () => group };
 }
 
 /**
@@ -188,7 +186,9 @@ export function checkArgvUtf8(argv: string[]): void {
   }
 }
 
-export async function runBd(argv: string[], groups: CommandGroup[]): Promise<void> {
+export async function runBd(argv: string[], groups: readonly LazyBdGroup[]): Promise<void> {
+  // The launcher turns Node's compile cache on for us; children need not inherit it.
+  delete process.env.NODE_COMPILE_CACHE;
   // `bd list | head` closes our stdout early; that is the reader's choice, not an error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
@@ -205,9 +205,10 @@ export async function runBd(argv: string[], groups: CommandGroup[]): Promise<voi
   // group. Help, unknown words and no word at all get every group.
   const word = commandWord(argv.slice(2));
   const own = groups.find((g) => word !== undefined && g.names.includes(word));
-  for (const g of own ? [own] : groups) g.register(program);
   const started = performance.now();
   try {
+    // Loaded in parallel, registered in help order.
+    for (const g of await Promise.all((own ? [own] : groups).map((l) => l.load()))) g.register(program);
     // An unknown command is an error whatever follows it (`bd nosuch --help` too).
     if (
       word !== undefined &&

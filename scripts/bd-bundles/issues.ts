@@ -1,0 +1,5 @@
+// Entry of dist/bd-issues.cjs (see scripts/bd-bundles.ts).
+import { ISSUES } from "../../src/cli/bd/issues.ts";
+import { loaded, runBd } from "../../src/cli/bd/program.ts";
+
+void runBd(process.argv, [loaded(ISSUES)]);
