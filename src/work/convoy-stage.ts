@@ -3,7 +3,7 @@
 // built but not dispatched (status staged_ready, or staged_warnings when something needs a
 // look) until it is launched. Launching opens the convoy and slings every task whose blockers
 // are all closed to its rig; launching an open staged convoy again slings the tasks that have
-// become ready since (the next wave).
+// become ready since (the next wave), as it does for any open convoy.
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import { NON_BLOCKING_STATUSES } from "../ledger/model.ts";
@@ -325,11 +325,9 @@ export async function launchConvoy(
   let staged: StageResult | null = null;
   if (args.length === 1) {
     const b = await getBead(town, args[0]!);
-    if (
-      b?.issue_type === CONVOY_TYPE &&
-      (b.status.startsWith("staged_") || (b.status === "open" && isStaged(b)))
-    )
-      convoyId = b.id;
+    // A staged convoy opens now; an open one (launched before, or made by gt convoy create)
+    // gets its newly ready work slung; a landed one is refused.
+    if (b?.issue_type === CONVOY_TYPE) convoyId = b.id;
   }
   if (!convoyId) {
     staged = await stageConvoy(town, args, { title: opts.title, actor: opts.actor });
@@ -339,8 +337,6 @@ export async function launchConvoy(
   }
   return { ...(await dispatchReady(town, provider, convoyId, opts)), staged };
 }
-
-const isStaged = (convoy: Issue) => !!(convoy.metadata as Record<string, unknown> | undefined)?.staged;
 
 async function dispatchReady(
   town: Town,

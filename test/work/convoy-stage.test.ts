@@ -131,4 +131,20 @@ describe("gt convoy stage and launch", () => {
     assert.deepEqual(r.waiting, [g]);
     assert.equal(await statusOf(g), "open");
   });
+
+  it("launch on a convoy made by gt convoy create slings its ready beads; a landed one is refused", async () => {
+    const ready = await create("ready now");
+    const later = await create("after it");
+    await bd("dep", "add", later, ready);
+    const cv = await town.gtJson<{ id: string }>(["convoy", "create", "Plain", ready, later]);
+    const r = await town.gtJson<Launch>(["convoy", "launch", cv.id, "--no-start"]);
+    assert.equal(r.launched, false, "it was open already");
+    assert.deepEqual(
+      r.dispatched.map((d) => d.bead),
+      [ready],
+    );
+    assert.deepEqual(r.waiting, [later]);
+    await town.gtJson(["convoy", "close", cv.id, "--force"]);
+    await fails(["convoy", "launch", cv.id], /has landed/);
+  });
 });
