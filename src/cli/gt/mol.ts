@@ -185,6 +185,25 @@ export const molGroup: GtGroup = {
       );
 
     mol
+      .command("attach-from-mail <mail-id>")
+      .description(
+        "Attach the molecule a message names (attached_molecule: <id>, or formula: <name>) to the bead on your hook",
+      )
+      .option("--json", "JSON output: {mail, bead, molecule, formula, how}")
+      .action(
+        act(async (ctx, [mailId]) => {
+          const { attachFromMail } = await import("../../agents/mol-mail.ts");
+          const { town, caller } = who(ctx);
+          const r = await attachFromMail(town, caller, mailId!);
+          if (ctx.json) return ctx.printJson(r);
+          ctx.out(
+            `🧬 ${r.molecule}${r.formula ? ` (${r.formula})` : ""} ${r.how === "poured" ? "poured and attached" : "attached"} to ${r.bead}, as ${r.mail} asked`,
+          );
+          ctx.out("  gt mol status shows where it stands");
+        }),
+      );
+
+    mol
       .command("detach <bead>")
       .description("Take the molecule off a bead (its step beads are burned unless --keep)")
       .option("--keep", "keep the molecule's beads")
