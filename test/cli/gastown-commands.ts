@@ -234,7 +234,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
       attach: P,
       detach: P,
       attachment: P,
-      "attach-from-mail": N,
+      "attach-from-mail": P,
       "await-signal": N,
     },
   },
