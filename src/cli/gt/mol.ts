@@ -234,6 +234,57 @@ export const molGroup: GtGroup = {
         }),
       );
 
+    // Both spellings Gas Town has: gt mol await-signal and gt mol step await-signal.
+    for (const parent of [mol, step])
+      parent
+        .command("await-signal")
+        .description(
+          "Wait until something is appended to the town's event stream, or a timeout (backoff: idle rounds)",
+        )
+        .option("--timeout <duration>", "the longest wait (30s, 5m)", "60s")
+        .option(
+          "--backoff-base <duration>",
+          "backoff: wait base × mult^idle rounds (the agent bead's idle:N)",
+        )
+        .option("--backoff-mult <n>", "backoff multiplier", "2")
+        .option("--backoff-max <duration>", "backoff: the longest wait")
+        .option("--agent <address>", "whose idle rounds count (default: yours)")
+        .option("--quiet", "no output")
+        .option("--json", "JSON output: {reason, elapsed_ms, timeout_ms, signal, idle_cycles}")
+        .action(
+          act(async (ctx, _args, opts) => {
+            const { awaitSignal } = await import("../../agents/await-signal.ts");
+            const { durationMs } = await import("../../duration.ts");
+            const { parseAddress } = await import("../../town/identity.ts");
+            const { town, caller, actor } = who(ctx);
+            const agent = typeof opts.agent === "string" ? parseAddress(opts.agent) : caller;
+            const mult = Number(opts.backoffMult);
+            const r = await awaitSignal(town, {
+              timeoutMs: durationMs(String(opts.timeout), "--timeout"),
+              ...(opts.backoffBase
+                ? {
+                    backoff: {
+                      baseMs: durationMs(String(opts.backoffBase), "--backoff-base"),
+                      mult,
+                      maxMs: opts.backoffMax
+                        ? durationMs(String(opts.backoffMax), "--backoff-max")
+                        : undefined,
+                    },
+                  }
+                : {}),
+              ...(agent ? { agent } : {}),
+              actor,
+            });
+            if (ctx.json) return ctx.printJson(r);
+            if (opts.quiet) return;
+            ctx.out(
+              r.reason === "signal"
+                ? `⚡ signal after ${r.elapsed_ms} ms: ${oneLine(r.signal ?? "")}`
+                : `⏱ timeout after ${r.elapsed_ms} ms${r.idle_cycles !== null ? ` (idle rounds: ${r.idle_cycles})` : ""}`,
+            );
+          }),
+        );
+
     mol
       .command("burn [target]")
       .description("Delete a molecule and everything it made (default: the one on your hook)")
