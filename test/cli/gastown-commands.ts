@@ -235,7 +235,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
       detach: P,
       attachment: P,
       "attach-from-mail": P,
-      "await-signal": N,
+      "await-signal": P,
     },
   },
   { name: "mountain", status: N, subs: { status: N, pause: N, resume: N, cancel: N } },
