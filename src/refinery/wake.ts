@@ -12,6 +12,7 @@ import { sessionNameOf } from "../town/identity.ts";
 import { locate, openRigLedger, rigBeadsDir } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { MR_TYPE } from "../work/merge-requests.ts";
+import { heldFrom } from "./claims.ts";
 import { BRANCH_CLEANUP_LABEL } from "./engine.ts";
 
 /** A full round at least this often, whatever the ledger says (a mirror's own commits, origin moved on). */
@@ -50,11 +51,22 @@ export function queueFingerprint(town: Town, rig: string): string {
     .join("|");
 }
 
-/** Open merge requests, or merged ones whose branch is still to delete: a round has work. */
-export async function queueHasWork(town: Town, rig: string): Promise<boolean> {
+/**
+ * Open merge requests `worker` may take (not claimed by someone else, not blocked), or merged
+ * ones whose branch is still to delete: a round has work.
+ */
+export async function queueHasWork(town: Town, rig: string, worker = `${rig}/refinery`): Promise<boolean> {
   const ledger = openRigLedger(town, rig);
   try {
-    if (Number(await ledger.countIssues({ types: [MR_TYPE], includeInfra: true })) > 0) return true;
+    const open = await ledger.listIssues({ types: [MR_TYPE], includeInfra: true });
+    if (open.length > 0) {
+      const held = await heldFrom(
+        ledger,
+        open.map((i) => i.id),
+        worker,
+      );
+      if (open.some((i) => !held.has(i.id))) return true;
+    }
     const cleanup = await ledger.countIssues({
       types: [MR_TYPE],
       labels: [BRANCH_CLEANUP_LABEL],

@@ -8,7 +8,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { openLedger } from "../../src/ledger/discovery.ts";
+import { queueHasWork } from "../../src/refinery/wake.ts";
 import { locate } from "../../src/town/ledgers.ts";
+import { Town } from "../../src/town/workspace.ts";
 import { createMergeRequest } from "../../src/work/merge-requests.ts";
 import { addBareRig, bdOk, failsInOneLine, newTown, type TestTown } from "../helpers/town.ts";
 
@@ -113,6 +115,7 @@ describe("gt refinery claims", () => {
     assert.match(human.stdout, new RegExp(`ID: ${a} .*Claimed: alice`));
     assert.match(human.stdout, new RegExp(`Blocked by: ${gate}`));
 
+    assert.equal(await queueHasWork(new Town(town.root), "alpha"), true, "b is the refinery's to take");
     let report = await town.gtJson<Report>(["refinery", "run-once", "alpha"]);
     assert.deepEqual(
       report.landed.map((l) => l.mr),
@@ -120,6 +123,8 @@ describe("gt refinery claims", () => {
       "only the unclaimed, unblocked MR lands",
     );
 
+    // Left: a claimed MR and a blocked one; a running refinery has nothing to wake up for.
+    assert.equal(await queueHasWork(new Town(town.root), "alpha"), false);
     const released = await town.gtJson<{ released: string | null }>(["refinery", "release", a]);
     assert.equal(released.released, "alice");
     assert.match((await town.gt(["refinery", "release", a])).stdout, /was not claimed/);
