@@ -61,9 +61,22 @@ export async function renameCrew(
       const prefix = town.prefixOf(rig);
       const rigLedger = openRigLedger(town, rig);
       try {
-        await ensureAgentBead(rigLedger, crewId(rig, to), prefix, actor);
-        const oldBead = agentBeadIdOf(crewId(rig, from), prefix);
-        if (await rigLedger.getIssue(oldBead)) await rigLedger.deleteIssue(oldBead, actor);
+        // The agent bead is renamed, so its history and facts stay with the member.
+        const [oldBead, newBead] = [
+          agentBeadIdOf(crewId(rig, from), prefix),
+          agentBeadIdOf(crewId(rig, to), prefix),
+        ];
+        if ((await rigLedger.getIssue(oldBead)) && !(await rigLedger.getIssue(newBead))) {
+          await rigLedger.renameIssue(oldBead, newBead, actor);
+          await rigLedger.updateIssue(
+            newBead,
+            { title: now, description: `Agent bead for ${now}.`, set_metadata: { name: to } },
+            actor,
+          );
+        } else {
+          await ensureAgentBead(rigLedger, crewId(rig, to), prefix, actor);
+          if (await rigLedger.getIssue(oldBead)) await rigLedger.deleteIssue(oldBead, actor);
+        }
         moved.push(...(await reassign(rigLedger, was, now, actor)));
       } finally {
         await rigLedger.close();

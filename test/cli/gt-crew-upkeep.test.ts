@@ -65,6 +65,13 @@ describe("gt crew upkeep", () => {
     assert.deepEqual(jim?.mail, { total: 1, unread: 1 });
     assert.ok(r.moved.includes(bead));
     await fails(["crew", "status", "joe"], /no crew member "joe"/);
+    const agentBead = JSON.parse(await bdOk(town, rig, ["show", "al-alpha-crew-jim", "--json"]))[0];
+    assert.equal(agentBead.title, "alpha/crew/jim");
+    assert.equal(agentBead.metadata.name, "jim");
+    await assert.rejects(
+      bdOk(town, rig, ["show", "al-alpha-crew-joe", "--json"]),
+      "the old agent bead is gone",
+    );
   });
 
   it("pristine fast-forwards clean workspaces and reports dirty ones without touching them", async () => {
