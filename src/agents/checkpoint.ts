@@ -2,8 +2,7 @@
 // member's own note of where it stood — molecule step, hooked bead, branch, last commit,
 // files changed — for the session that follows a crash. Kept per agent under .runtime (not
 // in the worktree, where git would see it), so a new session of the same agent finds it.
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, rmSync } from "node:fs";
 import { runCommand } from "../adapters/process.ts";
 import { ValidationError } from "../errors.ts";
 import { type AgentIdentity, addressOf, workDirOf } from "../town/identity.ts";
@@ -11,24 +10,9 @@ import { writeJsonFile } from "../town/json-file.ts";
 import type { Town } from "../town/workspace.ts";
 import { hookOf } from "../work/hook.ts";
 import { molStatus } from "../work/mol.ts";
+import { type Checkpoint, checkpointFile, loadCheckpoint } from "./checkpoint-file.ts";
 
-export interface Checkpoint {
-  agent: string;
-  timestamp: string;
-  molecule_id: string | null;
-  current_step: string | null;
-  step_title: string | null;
-  hooked_bead: string | null;
-  branch: string | null;
-  last_commit: string | null;
-  modified_files: string[];
-  session_id: string | null;
-  notes: string | null;
-}
-
-export function checkpointFile(town: Town, id: AgentIdentity): string {
-  return join(town.runtimeDir, "checkpoints", `${addressOf(id).replaceAll("/", "__")}.json`);
-}
+export type { Checkpoint } from "./checkpoint-file.ts";
 
 function mustCheckpoint(id: AgentIdentity | undefined): AgentIdentity {
   if (!id)
@@ -107,15 +91,7 @@ export async function writeCheckpoint(
 
 /** The agent's checkpoint, or null when it has none. */
 export function readCheckpoint(town: Town, who: AgentIdentity | undefined): Checkpoint | null {
-  const file = checkpointFile(town, mustCheckpoint(who));
-  if (!existsSync(file)) return null;
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as Checkpoint;
-  } catch (e) {
-    throw new ValidationError(
-      `${file} is not a readable checkpoint (${(e as Error).message}); gt checkpoint clear`,
-    );
-  }
+  return loadCheckpoint(town, mustCheckpoint(who));
 }
 
 /** Removes the agent's checkpoint; says whether there was one. */

@@ -28,6 +28,7 @@ import type { RoleName } from "../town/roles.ts";
 import { findTownRoot, NotInTownError, Town } from "../town/workspace.ts";
 import { readAttachment, withoutAttachment } from "../work/attach.ts";
 import { findHookedWork } from "../work/hook.ts";
+import { type Checkpoint, loadCheckpoint } from "./checkpoint-file.ts";
 import { MEMORY_LABEL, type Memory, toMemory } from "./memories.ts";
 import { loadRoleTemplate, renderTemplate, type TemplateVars } from "./templates.ts";
 
@@ -258,6 +259,8 @@ function fullText(
   const directives = readDirectives(town, id);
   if (directives) parts.push(`## Operator directives\n\n${directives}`);
   parts.push(hookSection(id, view, vars));
+  const checkpoint = checkpointSection(town, id);
+  if (checkpoint) parts.push(checkpoint);
   parts.push(mailLine(view));
   if (view.memories?.length)
     parts.push(
@@ -268,6 +271,37 @@ function fullText(
       ].join("\n"),
     );
   return parts;
+}
+
+/** A polecat's or crew member's checkpoint: where a crashed predecessor stood (gt checkpoint). */
+function checkpointSection(town: Town, id: AgentIdentity): string | undefined {
+  if (id.role !== "polecat" && id.role !== "crew") return undefined;
+  let cp: Checkpoint | null;
+  try {
+    cp = loadCheckpoint(town, id);
+  } catch {
+    return undefined; // an unreadable checkpoint: gt checkpoint read says why
+  }
+  if (!cp) return undefined;
+  const line = (label: string, v: string | null | undefined) => (v ? [`- ${label}: ${safeText(v)}`] : []);
+  return [
+    "## Checkpoint from an earlier session",
+    "",
+    `Written ${cp.timestamp}${cp.session_id ? ` by session ${safeText(cp.session_id)}` : ""}: pick up from here, then \`gt checkpoint clear\`.`,
+    "",
+    ...line("molecule", cp.molecule_id),
+    ...line(
+      "step",
+      cp.current_step ? `${cp.current_step}${cp.step_title ? ` — ${cp.step_title}` : ""}` : null,
+    ),
+    ...line("hooked", cp.hooked_bead),
+    ...line(
+      "branch",
+      cp.branch ? `${cp.branch}${cp.last_commit ? ` at ${cp.last_commit.slice(0, 12)}` : ""}` : null,
+    ),
+    ...line("files changed then", cp.modified_files.length ? cp.modified_files.join(", ") : null),
+    ...line("notes", cp.notes),
+  ].join("\n");
 }
 
 /** Every template variable, empty where it does not apply to this role. */

@@ -141,6 +141,12 @@ describe("gt role, info, health, checkpoint", () => {
     assert.deepEqual(read, cp);
     const text = await town.gt(["checkpoint", "read"], here);
     assert.match(text.stdout, /notes: +stopped mid-refactor/);
+    // The next session's context carries it.
+    const prime = await town.gt(["prime"], here);
+    assert.equal(prime.code, 0, prime.stderr);
+    assert.match(prime.stdout, /## Checkpoint from an earlier session/);
+    assert.match(prime.stdout, /- notes: stopped mid-refactor/);
+    assert.match(prime.stdout, /- files changed then: .*notes\.txt/);
 
     await fails(["checkpoint", "write"], /checkpoints are for polecats and crew, not the mayor/, {
       env: { GT_ROLE: "mayor" },
@@ -148,5 +154,6 @@ describe("gt role, info, health, checkpoint", () => {
     assert.deepEqual(await town.gtJson(["checkpoint", "clear"], here), { cleared: true });
     assert.equal(await town.gtJson(["checkpoint", "read"], here), null);
     assert.deepEqual(await town.gtJson(["checkpoint", "clear"], here), { cleared: false });
+    assert.doesNotMatch((await town.gt(["prime"], here)).stdout, /Checkpoint from an earlier session/);
   });
 });
