@@ -1,6 +1,6 @@
 // What differs between the SQL backends of the ledger, in one place per backend. The
 // ledger's statements are written once, in SQL both SQLite and PostgreSQL accept, and ask
-// the dialect for the rest: conflict handling on insert, JSON access, date arithmetic,
+// the dialect for the rest: conflict handling on insert, JSON access, date arithmetic, join order,
 // long ID lists, insertion order, and the engine's own commands (schema version, checks).
 export type Param = string | number | bigint | boolean | null | undefined | Uint8Array;
 export type Row = Record<string, unknown>;
@@ -34,6 +34,8 @@ export interface SqlDialect {
   hoursBetween(from: string, to: string): string;
   /** `col` holds no `.` (a top-level ID, not a dotted child); the text an index is built on. */
   undotted(col: string): string;
+  /** A join taken in the order written (SQLite's planner hint; elsewhere a plain JOIN), with ON. */
+  readonly orderedJoin: string;
   /** A column that orders a table's rows as they were inserted (ties of equal timestamps). */
   readonly insertionOrder: string;
   /** The query that lists a table's columns (a `name` column per row). */

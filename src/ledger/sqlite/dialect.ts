@@ -22,6 +22,7 @@ export const SQLITE: SqlDialect = {
   glob: (expr) => `${expr} GLOB ?`,
   hoursBetween: (from, to) => `(julianday(${to}) - julianday(${from})) * 24.0`,
   undotted: (col) => `instr(${col}, '.') = 0`,
+  orderedJoin: "CROSS JOIN",
   insertionOrder: "rowid",
   tableColumns: (table) => `PRAGMA table_info(${table})`,
   schemaVersion: "PRAGMA user_version",

@@ -187,7 +187,7 @@ function readyWhere(
     shape === "rows"
       ? `NOT EXISTS (SELECT 1 FROM dependencies pd JOIN issues pp ON pp.id = pd.depends_on_id
                      WHERE pd.issue_id = i.id AND pd.type = 'parent-child' AND pp.defer_until > ?)`
-      : `i.id NOT IN (SELECT pd.issue_id FROM issues pp CROSS JOIN dependencies pd ON pd.depends_on_id = pp.id
+      : `i.id NOT IN (SELECT pd.issue_id FROM issues pp ${c.sql.orderedJoin} dependencies pd ON pd.depends_on_id = pp.id
                       WHERE pp.defer_until > ? AND pd.type = 'parent-child')`;
   return {
     sql: `${base} AND (i.defer_until IS NULL OR i.defer_until <= ?) AND ${deferredParent}`,
