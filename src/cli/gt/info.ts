@@ -1,5 +1,6 @@
 // gt info: which gt this is (version, Node it runs on, where it is installed, the commit of
 // a git checkout) and the town you are in, if any; gt health: is that town in working order.
+import { realpathSync } from "node:fs";
 import type { Command } from "commander";
 import { runCommand } from "../../adapters/process.ts";
 import { townHealth } from "../../agents/town-health.ts";
@@ -31,10 +32,17 @@ export const infoGroup: GtGroup = {
           const root = packageRoot();
           // Only a checkout of gt itself has a commit worth naming (not a repo it sits inside).
           const top = await gitOf(root, ["rev-parse", "--show-toplevel"]);
-          const own =
-            top !== null &&
-            top === (await gitOf(root, ["rev-parse", "--path-format=absolute", "--show-toplevel"]));
-          const commit = own && top === root ? await gitOf(root, ["rev-parse", "--short=12", "HEAD"]) : null;
+          const real = (p: string) => {
+            try {
+              return realpathSync(p);
+            } catch {
+              return p;
+            }
+          };
+          const commit =
+            top !== null && real(top) === real(root)
+              ? await gitOf(root, ["rev-parse", "--short=12", "HEAD"])
+              : null;
           const branch = commit ? await gitOf(root, ["rev-parse", "--abbrev-ref", "HEAD"]) : null;
           const townRoot = findTownRoot(ctx.cwd, ctx.env);
           const town = townRoot ? new Town(townRoot) : undefined;
