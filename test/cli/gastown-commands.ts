@@ -244,7 +244,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
     status: P,
     subs: { next: P, submit: P, retry: P, list: P, reject: P, status: P, "post-merge": P, integration: N },
   },
-  { name: "namepool", status: P, subs: { themes: P, set: P, add: P, reset: N, create: P, delete: P } },
+  { name: "namepool", status: P, subs: { themes: P, set: P, add: P, reset: P, create: P, delete: P } },
   { name: "notify", status: P },
   { name: "nudge", status: P },
   { name: "orphans", status: P, subs: { kill: P, procs: P } },

@@ -137,6 +137,21 @@ function registerNamepool(p: Command): void {
         ctx.out(`✓ Rig ${pool.rig} now names new polecats from ${pool.theme}`);
       }),
     );
+  np.command("reset")
+    .description("Give the pool back the names of polecats that hold nothing (no sandbox, no live identity)")
+    .option("--rig <rig>", "the rig (default: the one you are in)")
+    .option("--json", "JSON output")
+    .action(
+      act(async (ctx, _a, o) => {
+        // Loaded here: gt whoami, in the same group, runs often and needs none of the polecat code.
+        const { resetNamepool } = await import("../../work/namepool-reset.ts");
+        const r = await resetNamepool(ctx.town(), rigOf(ctx, rigOpt(o)));
+        if (ctx.json) return ctx.printJson(r);
+        ctx.out(
+          `✓ Pool reset for rig ${r.rig}: ${r.released.length} name(s) released${r.released.length ? ` (${r.released.join(", ")})` : ""}, ${r.kept.length} in use`,
+        );
+      }),
+    );
   np.command("add <name>")
     .description("Add a name to the rig's pool")
     .option("--rig <rig>", "the rig (default: the one you are in)")
