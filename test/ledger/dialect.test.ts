@@ -22,7 +22,7 @@ describe("SQLite dialect", () => {
     const up = sql.upsert("kv", ["k", "v", "note"], ["k"], ["v"]);
     db.run(up, "a", "1", "first");
     db.run(up, "a", "2", "second");
-    assert.deepEqual({ ...db.get("SELECT k, v, note FROM kv") }, { k: "a", v: "2", note: "first" });
+    assert.deepEqual({ ...db.get("SELECT k, v, note FROM kv")! }, { k: "a", v: "2", note: "first" });
   });
 
   it("insertIgnore skips a row whose key exists, from values or from a SELECT", () => {
