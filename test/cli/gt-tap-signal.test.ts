@@ -149,6 +149,19 @@ describe("gt tap, gt signal stop, gt enable/disable", () => {
     await town.gt(["nudge", "alpha/crew/max", "later", "--mode", "queue"]);
     const s = await gtIn(["signal", "stop"], { cwd: max(), input: "{}" });
     assert.equal(s.stdout.trim(), "{}");
+    for (const args of [
+      ["prime", "--hook"],
+      ["mail", "check", "--inject"],
+    ]) {
+      const r = await gtIn(args, { cwd: max(), input: "{}" });
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, "", ""], `disabled: gt ${args.join(" ")} is silent`);
+    }
+    const live = await gtIn(["mail", "check", "--inject"], {
+      cwd: max(),
+      input: "{}",
+      env: { GASTOWN_ENABLED: "1" },
+    });
+    assert.match(live.stdout, /unread message/, "enabled for this shell: the hook works");
     const off = await town.gtJson<{ enabled: boolean; source: string }>(["disable", "--status"]);
     assert.deepEqual([off.enabled, off.source], [false, "state-file"]);
 

@@ -19,6 +19,7 @@ import { sendRouted } from "../../comms/mail-routes.ts";
 import { unreadMail } from "../../comms/mailbox.ts";
 import { drainNudges, formatDrained, type NudgeResult, nudge } from "../../comms/nudge.ts";
 import { ValidationError } from "../../errors.ts";
+import { gastownEnabled } from "../../town/gastown-switch.ts";
 import { addressOf, callerIdentity, parseAddress, sessionNameOf } from "../../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
 import type { GtContext } from "./context.ts";
@@ -307,6 +308,8 @@ export const mailGroup: GtGroup = {
       .option("--json", "JSON output")
       .action(
         act(async (ctx, _args, opts) => {
+          // gt disable: the prompt hook does nothing.
+          if (opts.inject === true && !gastownEnabled(ctx.env)) return;
           const town = ctx.town();
           const address = mailbox(ctx, opts);
           const rig = address.includes("/") ? parseAddress(address).rig : undefined;

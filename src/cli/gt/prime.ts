@@ -9,6 +9,7 @@ import { terminalMessages } from "../../sessions/terminal-input.ts";
 import { recordTranscript } from "../../sessions/transcripts.ts";
 import { clearIdle, markIdle } from "../../sessions/turn-state.ts";
 import { activeEstop, type EstopInfo } from "../../town/estop.ts";
+import { gastownEnabled } from "../../town/gastown-switch.ts";
 import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
@@ -88,6 +89,8 @@ export const primeGroup: GtGroup = {
       .action(
         act(async (ctx, _args, opts) => {
           const hookMode = opts.hook === true;
+          // gt disable: the hook does nothing, so an agent CLI run outside Gas Town is left alone.
+          if (hookMode && !gastownEnabled(ctx.env)) return;
           // Reading the state or an explanation changes nothing either.
           const dryRun = opts.dryRun === true || opts.state === true || opts.explain === true;
           const r = await buildPrime({
