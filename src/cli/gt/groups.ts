@@ -77,6 +77,7 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["checkpoint"], load: async () => (await import("./checkpoint.ts")).checkpointGroup },
   { names: ["tap", "signal"], load: async () => (await import("./tap.ts")).tapGroup },
   { names: ["enable", "disable"], load: async () => (await import("./enable.ts")).enableGroup },
+  { names: ["directive"], load: async () => (await import("./directive.ts")).directiveGroup },
   { names: ["scheduler"], load: async () => (await import("./scheduler.ts")).schedulerGroup },
   { names: ["up", "down", "start", "shutdown"], load: async () => (await import("./up.ts")).upGroup },
   { names: ["estop", "thaw"], load: async () => (await import("./up.ts")).estopGroup },
