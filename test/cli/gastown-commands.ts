@@ -115,7 +115,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
       "feed-stranded-state": P,
     },
   },
-  { name: "directive", status: N, subs: { show: N, list: N, edit: N } },
+  { name: "directive", status: P, subs: { show: P, list: P, edit: P } },
   { name: "disable", status: P },
   { name: "dnd", status: P },
   { name: "doctor", status: P },
