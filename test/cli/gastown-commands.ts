@@ -182,7 +182,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "info", status: P },
   { name: "init", status: N },
   { name: "install", status: P },
-  { name: "issue", status: N, subs: { set: N, clear: N, show: N } },
+  { name: "issue", status: P, subs: { set: P, clear: P, show: P } },
   { name: "krc", status: N, subs: { stats: N, prune: N, config: N, decay: N, "auto-prune-status": N } },
   { name: "log", status: P, subs: { crash: P } },
   {
