@@ -2,8 +2,7 @@
 // dog whose session died with a job on its hook, find zombies (a job, no session) and orphans
 // (a session, no job), and hand a plugin's instructions to a dog as a job. Working or idle is
 // still only the hook (dog-agents.ts): clearing a dog is putting its job back.
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
@@ -11,6 +10,7 @@ import { startAgentSession } from "../sessions/session.ts";
 import { openLedgerOfBead, openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { type DogAgent, type DogSlingReport, dogId, listDogAgents, slingToDog } from "./dog-agents.ts";
+import { findPlugin } from "./plugins.ts";
 
 export const PLUGIN_LABEL = "gt:plugin";
 
@@ -130,19 +130,6 @@ export async function dogHealth(
     });
   }
   return { dogs: out, attention: out.filter((d) => d.problem && !d.cleared).length };
-}
-
-/** A plugin's instructions: `<rig>/plugins/<name>/plugin.md` (with a rig), else the town's. */
-export function findPlugin(town: Town, name: string, rig?: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new ValidationError(`invalid plugin name "${name}"`);
-  if (rig) town.rig(rig);
-  const places = [
-    ...(rig ? [join(town.rigDir(rig), "plugins", name, "plugin.md")] : []),
-    join(town.root, "plugins", name, "plugin.md"),
-  ];
-  const file = places.find((p) => existsSync(p));
-  if (!file) throw new NotFoundError(name, `no plugin ${name} (looked for ${places.join(", ")})`);
-  return file;
 }
 
 export interface PluginDispatch {

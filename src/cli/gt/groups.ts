@@ -79,6 +79,7 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["enable", "disable"], load: async () => (await import("./enable.ts")).enableGroup },
   { names: ["directive"], load: async () => (await import("./directive.ts")).directiveGroup },
   { names: ["issue"], load: async () => (await import("./issue.ts")).issueGroup },
+  { names: ["plugin"], load: async () => (await import("./plugin.ts")).pluginGroup },
   { names: ["scheduler"], load: async () => (await import("./scheduler.ts")).schedulerGroup },
   { names: ["up", "down", "start", "shutdown"], load: async () => (await import("./up.ts")).upGroup },
   { names: ["estop", "thaw"], load: async () => (await import("./up.ts")).estopGroup },
