@@ -250,7 +250,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "orphans", status: P, subs: { kill: P, procs: P } },
   { name: "patrol", status: P, subs: { scan: P, digest: P, new: P, report: P } },
   { name: "peek", status: P },
-  { name: "plugin", status: N, subs: { list: N, show: N, run: N, history: N, sync: N } },
+  { name: "plugin", status: P, subs: { list: P, show: P, run: P, history: P, sync: P } },
   {
     name: "polecat",
     status: P,
