@@ -1,5 +1,5 @@
 import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
-import { ensureLedgerRecords } from "../town/agent-beads.ts";
+import { ensureLedgerRecords, rigBeadIdOf } from "../town/agent-beads.ts";
 import {
   type AgentIdentity,
   addressOf,
@@ -9,6 +9,7 @@ import {
   workDirOf,
 } from "../town/identity.ts";
 import { openLedgerFor } from "../town/ledgers.ts";
+import { DOCKED_LABEL } from "../town/rig.ts";
 import { knownAgents } from "../town/roster.ts";
 import type { Town } from "../town/workspace.ts";
 import { HOOKED } from "../work/hook.ts";
@@ -35,10 +36,12 @@ export interface AgentStatus {
 interface LedgerFacts {
   hooks: Map<string, { id: string; title: string }>;
   agents: Map<string, string>;
+  /** The rig bead carries the docked label (rig ledgers). */
+  docked: boolean;
 }
 
 async function ledgerFacts(town: Town, rig: string | undefined): Promise<LedgerFacts> {
-  const facts: LedgerFacts = { hooks: new Map(), agents: new Map() };
+  const facts: LedgerFacts = { hooks: new Map(), agents: new Map(), docked: false };
   let ledger: ReturnType<typeof openLedgerFor>;
   try {
     ledger = openLedgerFor(town, rig);
@@ -55,6 +58,11 @@ async function ledgerFacts(town: Town, rig: string | undefined): Promise<LedgerF
       const agent = (b.metadata as Record<string, unknown> | undefined)?.agent;
       if (typeof agent === "string") facts.agents.set(b.id, agent);
     }
+    // Read here, on the ledger already open, so gt status needs no second open per rig.
+    if (rig)
+      facts.docked =
+        (await ledger.getIssue(rigBeadIdOf(town.prefixOf(rig), rig)))?.labels?.includes(DOCKED_LABEL) ??
+        false;
   } finally {
     await ledger.close();
   }
@@ -66,13 +74,29 @@ export async function agentStatuses(
   provider: RuntimeProvider,
   opts: { rigs?: string[] } = {},
 ): Promise<AgentStatus[]> {
+  return (await townInventory(town, provider, opts)).agents;
+}
+
+export interface TownInventory {
+  agents: AgentStatus[];
+  /** The rigs whose rig bead is docked. */
+  docked: Set<string>;
+}
+
+/** Every agent's status, and which rigs are docked: one open of each ledger. */
+export async function townInventory(
+  town: Town,
+  provider: RuntimeProvider,
+  opts: { rigs?: string[] } = {},
+): Promise<TownInventory> {
   const rigs = opts.rigs ?? town.rigNames();
   const sessions = new Map<string, SessionInfo>((await provider.list()).map((s) => [s.name, s]));
   const facts = new Map<string, LedgerFacts>();
   facts.set("", await ledgerFacts(town, undefined));
   for (const rig of rigs) facts.set(rig, await ledgerFacts(town, rig));
   const townFacts = facts.get("")!;
-  return knownAgents(town, rigs).map((id) => {
+  const docked = new Set(rigs.filter((r) => facts.get(r)!.docked));
+  const agents = knownAgents(town, rigs).map((id): AgentStatus => {
     const prefix = id.rig ? town.prefixOf(id.rig) : undefined;
     const session = sessionNameOf(id, prefix);
     const info = sessions.get(session);
@@ -95,6 +119,7 @@ export async function agentStatuses(
       work_dir: workDirOf(town.root, id),
     };
   });
+  return { agents, docked };
 }
 
 /**

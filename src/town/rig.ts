@@ -501,7 +501,12 @@ export type RigHold = "parked" | "docked";
 
 /** Why the rig takes no sessions and no work (docked before parked), or undefined when it does. */
 export async function rigHold(town: Town, rig: string): Promise<RigHold | undefined> {
-  if (await isDocked(town, rig)) return "docked";
+  return holdOf(town, rig, await isDocked(town, rig));
+}
+
+/** rigHold for a caller that has read the docked label already. */
+export function holdOf(town: Town, rig: string, docked: boolean): RigHold | undefined {
+  if (docked) return "docked";
   return parkedInfo(town, rig) ? "parked" : undefined;
 }
 

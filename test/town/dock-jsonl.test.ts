@@ -27,7 +27,13 @@ describe("the docked mark travels in the JSONL", () => {
     for (const f of readdirSync(dir))
       if (f === "beads.db" || f.startsWith("beads.db-")) rmSync(join(dir, f), { force: true });
   };
-  const state = async () => (await town.gtJson<{ state: string }>(["rig", "status", "alpha"])).state;
+  // What gt rig status says, and what gt status says of the rig (it reads the label on its own path).
+  const state = async () => {
+    const rig = (await town.gtJson<{ state: string }>(["rig", "status", "alpha"])).state;
+    const status = await town.gtJson<{ rigs: Array<{ name: string; state: string }> }>(["status"]);
+    assert.equal(status.rigs.find((r) => r.name === "alpha")?.state, rig, "gt status agrees with gt rig status");
+    return rig;
+  };
 
   before(async () => {
     town = await newTown("subprocess");

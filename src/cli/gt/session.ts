@@ -2,13 +2,18 @@
 
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { type AgentStatus, agentStatuses, resolveSessionTarget } from "../../agents/inventory.ts";
+import {
+  type AgentStatus,
+  agentStatuses,
+  resolveSessionTarget,
+  townInventory,
+} from "../../agents/inventory.ts";
 import { listEscalations } from "../../comms/escalation.ts";
 import { NotFoundError, ValidationError } from "../../errors.ts";
 import { describeLandingFailure, readLandingFailure } from "../../refinery/landing.ts";
 import { readEstop } from "../../town/estop.ts";
 import { addressOf, callerActor, sessionNameOf } from "../../town/identity.ts";
-import { listRigs, rigHold } from "../../town/rig.ts";
+import { holdOf, listRigs } from "../../town/rig.ts";
 import { configuredProvider } from "../../town/runtime-choice.ts";
 import { daemonLiveness } from "../../watch/daemon-files.ts";
 import type { GtContext } from "./context.ts";
@@ -343,7 +348,8 @@ async function agentDetails(ctx: GtContext, agents: AgentStatus[], how: StatusHo
 async function townStatus(ctx: GtContext, how: StatusHow = { fast: false, verbose: false }) {
   const town = ctx.town();
   const info = town.townJson();
-  const plain = await agentStatuses(town, ctx.provider());
+  const inventory = await townInventory(town, ctx.provider());
+  const plain = inventory.agents;
   const details = how.verbose ? await agentDetails(ctx, plain, how) : undefined;
   const agents = details ? plain.map((a) => ({ ...a, ...details.get(a.address)! })) : plain;
   const escalations = how.fast ? [] : await listEscalations(town);
@@ -352,7 +358,7 @@ async function townStatus(ctx: GtContext, how: StatusHow = { fast: false, verbos
     rigs.push({
       ...r,
       // active, parked or docked: a held rig gets no sessions and no work.
-      state: (await rigHold(town, r.name)) ?? "active",
+      state: holdOf(town, r.name, inventory.docked.has(r.name)) ?? "active",
       estop: readEstop(town.root, r.name) ?? null,
       agents: agents.filter((a) => a.rig === r.name),
       // Why the rig's refinery cannot land (null when it can): a stuck queue is not healthy.
