@@ -19,5 +19,6 @@ export default async function* durations(source: AsyncIterable<TestEvent>): Asyn
   const rows = [...byFile].sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((s, [, ms]) => s + ms, 0);
   yield `${rows.length} files, ${(total / 1000).toFixed(0)} s of test time in all\n`;
-  for (const [file, ms] of rows) yield `${(ms / 1000).toFixed(1).padStart(8)} s  ${relative(process.cwd(), file)}\n`;
+  for (const [file, ms] of rows)
+    yield `${(ms / 1000).toFixed(1).padStart(8)} s  ${relative(process.cwd(), file)}\n`;
 }

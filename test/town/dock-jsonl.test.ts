@@ -31,7 +31,11 @@ describe("the docked mark travels in the JSONL", () => {
   const state = async () => {
     const rig = (await town.gtJson<{ state: string }>(["rig", "status", "alpha"])).state;
     const status = await town.gtJson<{ rigs: Array<{ name: string; state: string }> }>(["status"]);
-    assert.equal(status.rigs.find((r) => r.name === "alpha")?.state, rig, "gt status agrees with gt rig status");
+    assert.equal(
+      status.rigs.find((r) => r.name === "alpha")?.state,
+      rig,
+      "gt status agrees with gt rig status",
+    );
     return rig;
   };
 
