@@ -80,6 +80,7 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["directive"], load: async () => (await import("./directive.ts")).directiveGroup },
   { names: ["issue"], load: async () => (await import("./issue.ts")).issueGroup },
   { names: ["plugin"], load: async () => (await import("./plugin.ts")).pluginGroup },
+  { names: ["shell"], load: async () => (await import("./shell.ts")).shellGroup },
   { names: ["scheduler"], load: async () => (await import("./scheduler.ts")).schedulerGroup },
   { names: ["up", "down", "start", "shutdown"], load: async () => (await import("./up.ts")).upGroup },
   { names: ["estop", "thaw"], load: async () => (await import("./up.ts")).estopGroup },
