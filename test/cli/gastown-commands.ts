@@ -326,7 +326,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
     status: P,
     subs: { start: P, stop: P, at: P, list: P, capture: P, inject: P, restart: P, status: P, check: P },
   },
-  { name: "shell", status: N, subs: { install: N, remove: N, status: N } },
+  { name: "shell", status: P, subs: { install: P, remove: P, status: P } },
   { name: "show", status: P },
   { name: "shutdown", status: P },
   { name: "signal", status: P, subs: { stop: P } },
