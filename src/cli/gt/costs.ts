@@ -6,24 +6,10 @@ import { ValidationError } from "../../errors.ts";
 import { parseSince } from "../../events/query.ts";
 import { callerActor } from "../../town/identity.ts";
 import { oneLine } from "./format.ts";
+import { digestDay, readStdinIfPiped } from "./hook-input.ts";
 import { act, type GtGroup } from "./program.ts";
 
 const n = (v: number) => v.toLocaleString("en-US");
-
-/** A Stop hook's JSON on stdin; nothing when stdin is a terminal or nothing comes soon. */
-async function readStdinIfPiped(): Promise<string | undefined> {
-  if (process.stdin.isTTY) return undefined;
-  const chunks: Buffer[] = [];
-  const timer = setTimeout(() => process.stdin.destroy(), 200);
-  try {
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-  } catch {
-    // nothing piped
-  } finally {
-    clearTimeout(timer);
-  }
-  return Buffer.concat(chunks).toString().trim() || undefined;
-}
 
 export const costsGroup: GtGroup = {
   names: ["costs"],
@@ -133,12 +119,7 @@ export const costsGroup: GtGroup = {
       .option("--json", "JSON output: {date, digest, existing, sessions, by_actor, total, removed, dry_run}")
       .action(
         act(async (ctx, _args, opts) => {
-          let date = opts.date as string | undefined;
-          if (opts.yesterday) {
-            if (date) throw new ValidationError("give --yesterday or --date, not both");
-            date = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-          }
-          if (!date) throw new ValidationError("which day: --yesterday or --date YYYY-MM-DD");
+          const date = digestDay(opts);
           const town = ctx.town();
           const { digestCosts } = await import("../../agents/cost-log.ts");
           const r = await digestCosts(

@@ -9,6 +9,7 @@ import { writeHeartbeat } from "../../watch/heartbeat.ts";
 import { type Finding, runPatrol, unwatchedRigs } from "../../watch/patrol.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
+import { digestDay } from "./hook-input.ts";
 import { act, type GtGroup } from "./program.ts";
 
 /** --rig, else --unwatched's rigs, else the caller's own rig, else every rig. */
@@ -149,12 +150,7 @@ export const patrolGroup: GtGroup = {
       )
       .action(
         act(async (ctx, _args, opts) => {
-          let date = opts.date as string | undefined;
-          if (opts.yesterday) {
-            if (date) throw new ValidationError("give --yesterday or --date, not both");
-            date = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-          }
-          if (!date) throw new ValidationError("which day: --yesterday or --date YYYY-MM-DD");
+          const date = digestDay(opts);
           const town = ctx.town();
           const r = await (await cycle()).digestPatrols(
             town,

@@ -13,22 +13,8 @@ import { gastownEnabled } from "../../town/gastown-switch.ts";
 import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
+import { readStdinIfPiped } from "./hook-input.ts";
 import { act, type GtGroup } from "./program.ts";
-
-async function readStdinIfPiped(): Promise<string | undefined> {
-  if (process.stdin.isTTY) return undefined;
-  const chunks: Buffer[] = [];
-  const timer = setTimeout(() => process.stdin.destroy(), 200);
-  try {
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-  } catch {
-    // nothing piped
-  } finally {
-    clearTimeout(timer);
-  }
-  const text = Buffer.concat(chunks).toString().trim();
-  return text || undefined;
-}
 
 function _callerIdentity(ctx: GtContext): AgentIdentity {
   const id = identityFromEnv(ctx.env) ?? identityFromPath(ctx.town().root, ctx.cwd);

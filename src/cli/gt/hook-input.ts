@@ -1,0 +1,32 @@
+// What gt reads from the agent CLI that runs it as a hook, and the day flags of digests.
+import { ValidationError } from "../../errors.ts";
+
+/**
+ * A hook's JSON on stdin (Claude Code pipes it to SessionStart, Stop … commands); nothing when
+ * stdin is a terminal, or when nothing comes within 200 ms (a hook runner that keeps stdin open).
+ */
+export async function readStdinIfPiped(): Promise<string | undefined> {
+  if (process.stdin.isTTY) return undefined;
+  const chunks: Buffer[] = [];
+  const timer = setTimeout(() => process.stdin.destroy(), 200);
+  try {
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+  } catch {
+    // nothing piped
+  } finally {
+    clearTimeout(timer);
+  }
+  const text = Buffer.concat(chunks).toString().trim();
+  return text || undefined;
+}
+
+/** The day a digest covers: --date YYYY-MM-DD or --yesterday (one of them). */
+export function digestDay(opts: Record<string, unknown>): string {
+  const date = opts.date as string | undefined;
+  if (opts.yesterday) {
+    if (date) throw new ValidationError("give --yesterday or --date, not both");
+    return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  }
+  if (!date) throw new ValidationError("which day: --yesterday or --date YYYY-MM-DD");
+  return date;
+}
