@@ -64,6 +64,39 @@ export const tapGroup: GtGroup = {
         }),
       );
     tap
+      .command("polecat-stop-check")
+      .description("Polecat Stop hook: run gt done for a polecat that stopped with unsubmitted commits")
+      .option("--json", "JSON output: {action, reason, polecat, branch, ahead, done}")
+      .action(
+        act(async (ctx) => {
+          await readHookInput();
+          if (!gastownEnabled(ctx.env) || !findTownRoot(ctx.cwd, ctx.env)) {
+            if (ctx.json)
+              ctx.printJson({
+                action: "none",
+                reason: "not in an enabled town",
+                polecat: null,
+                branch: null,
+                ahead: 0,
+                done: null,
+              });
+            return 0;
+          }
+          const town = Town.find(ctx.cwd, ctx.env);
+          const { polecatStopCheck } = await import("../../agents/polecat-stop.ts");
+          const r = await polecatStopCheck(town, callerIdentity(town.root, ctx.env, ctx.cwd), ctx.env);
+          if (ctx.json) ctx.printJson(r);
+          else if (r.action === "done") {
+            ctx.warn(`⚠ ${r.polecat}: ${r.reason}`);
+            if (r.done?.output) ctx.warn(r.done.output);
+          }
+          // The session may stop either way; a failed gt done is left for the witness.
+          if (r.done && r.done.code !== 0)
+            ctx.warn(`gt done failed (exit ${r.done.code}): the witness will see to it`);
+          return 0;
+        }),
+      );
+    tap
       .command("list")
       .description("List the tap handlers: name, kind, hook event and the tool calls each matches")
       .option("--guards", "only the guards")
