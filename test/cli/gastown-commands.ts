@@ -342,7 +342,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   },
   { name: "status", status: P },
   { name: "synthesis", status: N, subs: { start: N, status: N, close: N } },
-  { name: "tap", status: P, subs: { "polecat-stop-check": N, list: P, guard: P } },
+  { name: "tap", status: P, subs: { "polecat-stop-check": P, list: P, guard: P } },
   { name: "thanks", status: omit("lists the Go project's own contributors") },
   { name: "thaw", status: P },
   { name: "theme", status: N, subs: { apply: N, cli: N } },
