@@ -3,10 +3,11 @@
 // run.sh, in <town>/plugins/<name>/ (town-wide) or <rig>/plugins/<name>/ (one rig). Every run
 // is recorded as a closed wisp in the town ledger labelled type:plugin-run, plugin:<name>,
 // rig:<rig> and result:success|failure; a cooldown gate is open when no run is that recent.
-import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { runShell } from "../adapters/process.ts";
+import { shellQuote } from "../adapters/tmux.ts";
 import { durationMs } from "../duration.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { openTownLedger } from "../town/ledgers.ts";
@@ -221,10 +222,13 @@ export async function gateStatus(town: Town, p: Plugin): Promise<{ open: boolean
         : { open: true, reason: `no run within ${span}` };
     }
     case "condition": {
-      const r = spawnSync("sh", ["-c", p.gate.check!], { cwd: town.root, stdio: "ignore", timeout: 60_000 });
-      return r.status === 0
+      const r = await runShell(p.gate.check!, { cwd: town.root, timeoutMs: 60_000 });
+      return r.exitCode === 0 && !r.timedOut
         ? { open: true, reason: `check passed: ${p.gate.check}` }
-        : { open: false, reason: `check failed (${r.status ?? r.signal}): ${p.gate.check}` };
+        : {
+            open: false,
+            reason: `check failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`}): ${p.gate.check}`,
+          };
     }
     default:
       return { open: true, reason: `${p.gate.type} gate: a manual run may go` };
@@ -276,24 +280,25 @@ export async function runPlugin(
     return { ...base, ran: true, result: "success", exit_code: null, output: p.instructions, run_id: id };
   }
   const timeout = durationMs(p.execution.timeout ?? "10m", "execution timeout");
-  const r = spawnSync("sh", [join(p.path, "run.sh")], {
+  // Its own process group, killed whole at the timeout: nothing it started outlives it.
+  const r = await runShell(`sh ${shellQuote(join(p.path, "run.sh"))}`, {
     cwd: p.path,
     env: { ...(opts.env ?? process.env), GT_TOWN_ROOT: town.root, GT_PLUGIN: p.name, GT_RIG: p.rig ?? "" },
-    encoding: "utf8",
-    timeout,
-    killSignal: "SIGKILL",
-    maxBuffer: 16 * 1024 * 1024,
+    timeoutMs: timeout,
   });
-  const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
-  const ok = r.status === 0;
-  const why = r.error
-    ? `could not finish: ${r.error.message}`
-    : ok
-      ? "exit 0"
-      : `exit ${r.status ?? r.signal}`;
+  const output = r.output;
+  const ok = r.exitCode === 0 && !r.timedOut;
+  const why = r.timedOut ? `timed out after ${p.execution.timeout ?? "10m"}` : `exit ${r.exitCode}`;
   const tail = output.trim().split("\n").slice(-20).join("\n");
   const id = await recordRun(town, p, ok ? "success" : "failure", `run.sh ${why}\n\n${tail}`, opts.actor);
-  return { ...base, ran: true, result: ok ? "success" : "failure", exit_code: r.status, output, run_id: id };
+  return {
+    ...base,
+    ran: true,
+    result: ok ? "success" : "failure",
+    exit_code: r.timedOut ? null : r.exitCode,
+    output,
+    run_id: id,
+  };
 }
 
 export interface SyncReport {

@@ -125,6 +125,18 @@ describe("gt plugin", () => {
     const [h] = await town.gtJson<Array<{ result: string; summary: string }>>(["plugin", "history", "flaky"]);
     assert.deepEqual([h!.result, h!.summary], ["failure", "run.sh exit 3"]);
 
+    writePlugin(
+      join(town.root, "plugins", "slow"),
+      '[execution]\ntimeout = "1s"',
+      "Hangs.",
+      "sleep 30 &\nwait\n",
+    );
+    const slow = await town.gt(["plugin", "run", "slow", "--json"]);
+    assert.equal(slow.code, 1);
+    assert.deepEqual((JSON.parse(slow.stdout) as Run).exit_code, null);
+    const [sh] = await town.gtJson<Array<{ summary: string }>>(["plugin", "history", "slow"]);
+    assert.equal(sh!.summary, "run.sh timed out after 1s");
+
     const manual = await town.gt(["plugin", "run", "lint-check", "--rig", "alpha"]);
     assert.match(manual.stdout, /instructions \(no run\.sh\)[\s\S]*Run the linter on alpha\./);
     const [m] = await town.gtJson<Array<{ rig: string }>>([
@@ -149,7 +161,7 @@ describe("gt plugin", () => {
       "--clean",
       "--dry-run",
     ]);
-    assert.deepEqual([dry.copied, dry.removed], [["backup", "tidy"], ["flaky"]]);
+    assert.deepEqual([dry.copied, dry.removed], [["backup", "tidy"], ["flaky", "slow"]]);
     assert.ok(!existsSync(join(town.root, "plugins", "backup")), "dry run");
 
     const s = await town.gtJson<{ copied: string[]; unchanged: string[]; removed: string[] }>([
@@ -159,7 +171,7 @@ describe("gt plugin", () => {
       src,
       "--clean",
     ]);
-    assert.deepEqual([s.copied, s.removed], [["backup", "tidy"], ["flaky"]]);
+    assert.deepEqual([s.copied, s.removed], [["backup", "tidy"], ["flaky", "slow"]]);
     assert.match(readFileSync(join(town.root, "plugins", "tidy", "plugin.md"), "utf8"), /New tidy\./);
     assert.ok(existsSync(join(town.root, "plugins", "backup", "run.sh")));
     assert.ok(!existsSync(join(town.root, "plugins", "flaky")));
