@@ -161,7 +161,13 @@ describe("gt plugin", () => {
       "--clean",
       "--dry-run",
     ]);
-    assert.deepEqual([dry.copied, dry.removed], [["backup", "tidy"], ["flaky", "slow"]]);
+    assert.deepEqual(
+      [dry.copied, dry.removed],
+      [
+        ["backup", "tidy"],
+        ["flaky", "slow"],
+      ],
+    );
     assert.ok(!existsSync(join(town.root, "plugins", "backup")), "dry run");
 
     const s = await town.gtJson<{ copied: string[]; unchanged: string[]; removed: string[] }>([
@@ -171,7 +177,13 @@ describe("gt plugin", () => {
       src,
       "--clean",
     ]);
-    assert.deepEqual([s.copied, s.removed], [["backup", "tidy"], ["flaky", "slow"]]);
+    assert.deepEqual(
+      [s.copied, s.removed],
+      [
+        ["backup", "tidy"],
+        ["flaky", "slow"],
+      ],
+    );
     assert.match(readFileSync(join(town.root, "plugins", "tidy", "plugin.md"), "utf8"), /New tidy\./);
     assert.ok(existsSync(join(town.root, "plugins", "backup", "run.sh")));
     assert.ok(!existsSync(join(town.root, "plugins", "flaky")));
