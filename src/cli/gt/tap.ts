@@ -16,7 +16,10 @@ import { callerIdentity, identityFromEnv, identityFromPath } from "../../town/id
 import { findTownRoot, Town } from "../../town/workspace.ts";
 import { act, type GtGroup } from "./program.ts";
 
-/** The hook's stdin, or "" when there is none (a terminal, or nothing within a few seconds). */
+/**
+ * The hook's stdin, or "" when there is none (a terminal, or nothing within 3 s). Not
+ * hook-input.ts's 200 ms reader: a guard that gave up on a slow pipe would let the call through.
+ */
 async function readHookInput(): Promise<string> {
   if (process.stdin.isTTY) return "";
   return new Promise((done) => {
