@@ -1,5 +1,5 @@
 // Entry of dist/bd-guide.cjs (see scripts/bd-bundles.ts).
 import { GUIDE } from "../../src/cli/bd/guide.ts";
-import { loaded, runBd } from "../../src/cli/bd/program.ts";
+import { loaded, runBd } from "../../src/cli/bd/run.ts";
 
 void runBd(process.argv, [loaded(GUIDE)]);

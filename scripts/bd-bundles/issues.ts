@@ -1,5 +1,5 @@
 // Entry of dist/bd-issues.cjs (see scripts/bd-bundles.ts).
 import { ISSUES } from "../../src/cli/bd/issues.ts";
-import { loaded, runBd } from "../../src/cli/bd/program.ts";
+import { loaded, runBd } from "../../src/cli/bd/run.ts";
 
 void runBd(process.argv, [loaded(ISSUES)]);

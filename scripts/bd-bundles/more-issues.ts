@@ -1,5 +1,5 @@
 // Entry of dist/bd-more-issues.cjs (see scripts/bd-bundles.ts).
 import { MORE_ISSUES } from "../../src/cli/bd/more-issues.ts";
-import { loaded, runBd } from "../../src/cli/bd/program.ts";
+import { loaded, runBd } from "../../src/cli/bd/run.ts";
 
 void runBd(process.argv, [loaded(MORE_ISSUES)]);

@@ -1,6 +1,6 @@
 // Entry of dist/bd-relations.cjs (see scripts/bd-bundles.ts).
 
-import { loaded, runBd } from "../../src/cli/bd/program.ts";
 import { RELATIONS } from "../../src/cli/bd/relations.ts";
+import { loaded, runBd } from "../../src/cli/bd/run.ts";
 
 void runBd(process.argv, [loaded(RELATIONS)]);

@@ -4,10 +4,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gitConfigValue } from "../../adapters/git-config.ts";
-import { GasTownError, NotFoundError, ValidationError } from "../../errors.ts";
+import { NotFoundError, ValidationError } from "../../errors.ts";
 import { type LedgerLocation, openLedger, requireLedger, routeFor } from "../../ledger/discovery.ts";
 import type { SqliteLedger } from "../../ledger/sqlite/store.ts";
 import { safeText } from "../../terminal-text.ts";
+import { jsonText } from "./output.ts";
+
+// Kept here for their importers; they live in output.ts so that a command that opens no
+// ledger (bd version) can print without loading the ledger's code.
+export { jsonText, reportError } from "./output.ts";
 
 export interface GlobalOptions {
   json?: boolean;
@@ -151,36 +156,4 @@ export class BdContext {
     await this.store?.close();
     for (const s of this.routed.values()) await s.close();
   }
-}
-
-export function jsonText(value: unknown): string {
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    return JSON.stringify(sortKeys({ ...(value as object), schema_version: 1 }), null, 2);
-  }
-  return JSON.stringify(value, null, 2);
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
-}
-
-/** Prints an error as one line (or a JSON object with --json) and sets the exit code. */
-export function reportError(e: unknown, json: boolean): number {
-  const known = e instanceof GasTownError;
-  let message = known ? e.message : e instanceof Error ? e.message : String(e);
-  if (!known && /readonly database/i.test(message)) message = "operation is not allowed in read-only mode";
-  const code = known ? e.exitCode : 1;
-  // With --json the error is also a JSON object on stdout (as bd's FatalErrorRespectJSON),
-  // so a tool reading stdout gets something to parse; stderr always has the one line.
-  if (json) process.stdout.write(`${jsonText({ error: message, code: known ? e.code : "error" })}\n`);
-  // One line, whatever the input it quotes holds.
-  process.stderr.write(`Error: ${safeText(message)}\n`);
-  if (!known && process.env.BD_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  return code;
 }

@@ -1,5 +1,5 @@
 // Every command group of bd, in help order, each loaded on demand (runBd in program.ts).
-import type { CommandGroup, LazyBdGroup } from "./program.ts";
+import type { CommandGroup, LazyBdGroup } from "./run.ts";
 
 // Agents run bd constantly and every start pays for what it loads: so a group's module (and
 // all it imports: formulas, TOML, zod, the graph code …) loads only when the command word is

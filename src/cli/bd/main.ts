@@ -2,6 +2,6 @@
 // each loaded on demand); dist/bd.cjs picks it or a hot-path bundle (scripts/bd-bundles.ts).
 // bin/bd runs this file itself when dist/ is absent.
 import { BD_GROUPS } from "./groups.ts";
-import { runBd } from "./program.ts";
+import { runBd } from "./run.ts";
 
 void runBd(process.argv, BD_GROUPS);

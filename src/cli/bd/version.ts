@@ -1,22 +1,20 @@
-// bd version: a group of its own (registered right after admin, where it used to sit, so
-// help keeps its order), so that `bd version` loads nothing of the ledger's commands.
+// bd version: a group of its own (registered right after admin, where it used to sit, so help
+// keeps its order). It opens no ledger, so it does without act() and BdContext: `bd version`
+// then loads nothing of the ledger's code (run.ts and output.ts only).
 import type { Command } from "commander";
-import type { BdContext } from "./context.ts";
-import { act, BD_VERSION, type CommandGroup } from "./program.ts";
+import { jsonText } from "./output.ts";
+import { BD_VERSION, type CommandGroup, globalsOf } from "./run.ts";
 
-async function version(ctx: BdContext) {
-  if (ctx.json)
-    return ctx.printJson({
-      version: BD_VERSION,
-      backend: "sqlite",
-      runtime: `node ${process.versions.node}`,
-    });
-  ctx.out(`bd version ${BD_VERSION} (sqlite)`);
+function version(_opts: unknown, cmd: Command): void {
+  const text = globalsOf(cmd).json
+    ? jsonText({ version: BD_VERSION, backend: "sqlite", runtime: `node ${process.versions.node}` })
+    : `bd version ${BD_VERSION} (sqlite)`;
+  process.stdout.write(`${text}\n`);
 }
 
 export const VERSION: CommandGroup = {
   names: ["version"],
   register(program: Command) {
-    program.command("version").description("Print the version").action(act(version));
+    program.command("version").description("Print the version").action(version);
   },
 };
