@@ -1,6 +1,6 @@
 // The gt commands agents and watchdogs run most (prompt and session hooks, hook, done,
-// status, patrol cycles, nudges) each get a bundle of their own holding only their group,
-// so those starts read and run a fraction of the whole gt. dist/gt.cjs (scripts/gt-dispatch.ts)
+// status, patrol cycles, nudges, tool-call guards) each get a bundle of their own holding
+// only their group, so those starts read and run a fraction of the whole gt. dist/gt.cjs (scripts/gt-dispatch.ts)
 // picks the bundle by the first argument; anything else runs dist/gt-all.cjs (every group).
 // Each bundle's entry is scripts/gt-bundles/<name>.ts; the names must be exactly the
 // commands its group registers (test/cli/gt-groups.test.ts).
@@ -12,6 +12,7 @@ export const GT_BUNDLES = {
   "gt-status": ["status", "stat"],
   "gt-patrol": ["patrol", "heartbeat"],
   "gt-nudge": ["nudge", "broadcast", "dnd", "nudge-poller"],
+  "gt-tap": ["tap", "signal"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type GtBundle = keyof typeof GT_BUNDLES;
