@@ -28,10 +28,13 @@ export const BUILD_INPUTS = [
   "scripts/zod-no-locales.js",
   "scripts/gt-bundles.ts",
   "scripts/gt-bundles",
+  "scripts/bd-bundles.ts",
+  "scripts/bd-bundles",
+  "scripts/bd-dispatch.ts",
   "scripts/gt-dispatch.ts",
 ];
 /** The bundles bin/gt and bin/bd run. */
-export const BUILD_OUTPUTS = ["dist/gt.cjs", "dist/gt-all.cjs", "dist/bd.cjs"];
+export const BUILD_OUTPUTS = ["dist/gt.cjs", "dist/gt-all.cjs", "dist/bd.cjs", "dist/bd-all.cjs"];
 
 function newestFile(path: string): { path: string; mtimeMs: number } | undefined {
   let st: ReturnType<typeof statSync>;

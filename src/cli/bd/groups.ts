@@ -43,6 +43,12 @@ export const BD_GROUPS: LazyBdGroup[] = [
     ],
     load: async () => (await import("./queries.ts")).QUERIES,
   },
+  { names: ["query"], load: async () => (await import("./query.ts")).QUERY },
+  {
+    names: ["duplicates", "find-duplicates", "find-dups"],
+    load: async () => (await import("./duplicates.ts")).DUPLICATES,
+  },
+  { names: ["audit"], load: async () => (await import("./audit.ts")).AUDIT },
   {
     names: ["dep", "label", "comments", "comment", "defer", "undefer", "duplicate", "supersede"],
     load: async () => (await import("./relations.ts")).RELATIONS,
