@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import type { Issue } from "../ledger/model.ts";
 import type { SessionInfo } from "../runtime/provider.ts";
+import { sessionHeld } from "../sessions/session-hold.ts";
 import { activeEstop } from "../town/estop.ts";
 import { type AgentIdentity, addressOf, parseAddress, sessionNameOf, workDirOf } from "../town/identity.ts";
 import { openRigLedger, openTownLedger } from "../town/ledgers.ts";
@@ -153,7 +154,9 @@ export async function townPlan(town: Town): Promise<TownPlan> {
     want.push(...polecats);
   }
   want.sort((a, b) => ROLE_ORDER.indexOf(a.id.role) - ROLE_ORDER.indexOf(b.id.role));
-  return { want, unwanted, holds, frozenRigs };
+  // A session someone is restarting by hand is theirs until they are done: not started here
+  // meanwhile (with its last preset, racing their own start).
+  return { want: want.filter((a) => !sessionHeld(town, a.session)), unwanted, holds, frozenRigs };
 }
 
 function readEstopFor(town: Town, rig: string): boolean {

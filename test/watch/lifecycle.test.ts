@@ -69,6 +69,10 @@ describe("gt up and gt down", () => {
       };
       s.role_agents = { mayor: "sleeper" };
     });
+    // The poller looks whether its session lives once a poll (10 s by default): at that rate
+    // it sometimes ended by itself before gt down looked. Polling once a day, it outlives its
+    // session for sure, so only gt down can end it.
+    town.env.GT_NUDGE_POLL_MS = String(86_400_000);
   });
   after(async () => {
     await town?.cleanup();

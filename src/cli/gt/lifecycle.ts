@@ -4,7 +4,14 @@ import type { Command } from "commander";
 import { agentStatuses } from "../../agents/inventory.ts";
 import { NotFoundError, ValidationError } from "../../errors.ts";
 import { assertMayStart, startAgentSession, stopAgentSession } from "../../sessions/session.ts";
-import { type AgentIdentity, addressOf, identityFromEnv, identityFromPath } from "../../town/identity.ts";
+import { withSessionHold } from "../../sessions/session-hold.ts";
+import {
+  type AgentIdentity,
+  addressOf,
+  identityFromEnv,
+  identityFromPath,
+  sessionNameOf,
+} from "../../town/identity.ts";
 import { ROLES, type RoleName } from "../../town/roles.ts";
 import type { GtContext } from "./context.ts";
 import { formatAgentLine } from "./format.ts";
@@ -79,9 +86,14 @@ export function lifecycleGroup(
         .action(
           act(async (ctx, [rig], opts) => {
             const id = identityFor(ctx, role, rig);
-            assertMayStart(ctx.town(), id); // a frozen session is not stopped for a start refused
-            await stopAgentSession(ctx.town(), ctx.provider(), id);
-            return startAndReport(ctx, id, opts.agent as string);
+            const town = ctx.town();
+            assertMayStart(town, id); // a frozen session is not stopped for a start refused
+            const session = sessionNameOf(id, id.rig ? town.prefixOf(id.rig) : undefined);
+            // Held, so the daemon does not start it again between our stop and our start.
+            return withSessionHold(town, session, async () => {
+              await stopAgentSession(town, ctx.provider(), id);
+              return startAndReport(ctx, id, opts.agent as string);
+            });
           }),
         );
       cmd
