@@ -49,6 +49,7 @@ export const BD_GROUPS: LazyBdGroup[] = [
     load: async () => (await import("./duplicates.ts")).DUPLICATES,
   },
   { names: ["audit"], load: async () => (await import("./audit.ts")).AUDIT },
+  { names: ["edit", "create-form"], load: async () => (await import("./edit.ts")).EDIT },
   {
     names: ["dep", "label", "comments", "comment", "defer", "undefer", "duplicate", "supersede"],
     load: async () => (await import("./relations.ts")).RELATIONS,
