@@ -1,16 +1,20 @@
-// Keeps the materialised `is_blocked` flag true to beads' rules, inside the write
-// transaction that changed statuses or edges. A row that is not closed/pinned is blocked
-// when (1) a `blocks`/`conditional-blocks` target is not closed/pinned, (2) its parent is
-// blocked, or (3) a `waits-for` spawner still has unfinished children (for
-// `any-children`: none closed yet). Targets missing here (other rigs, external) never block.
-import { NON_BLOCKING_STATUSES } from "../model.ts";
+// Keeps the materialised `is_blocked` flag true to beads' rules (../sql/blocking.ts), inside
+// the write transaction that changed statuses or edges.
+import {
+  blockedExpr,
+  CHILDREN_SQL,
+  computeBlockedSql,
+  PARENTED_SQL,
+  recomputePassSql,
+  STATUS_READERS_SQL,
+  WAITERS_SQL,
+} from "../sql/blocking.ts";
 import type { SqlDialect } from "../sql/dialect.ts";
 import type { Db } from "./db.ts";
 
 export class BlockingIndex {
   private readonly db: Db;
   private readonly sql: SqlDialect;
-  private readonly doneList: string;
   private dirty = new Set<string>();
   /** Issues that went from blocked to unblocked in the current write. */
   unblocked = new Set<string>();
@@ -18,54 +22,25 @@ export class BlockingIndex {
   constructor(db: Db, sql: SqlDialect) {
     this.db = db;
     this.sql = sql;
-    // As in beads, only closed and pinned holders stop blocking; custom statuses still block.
-    this.doneList = NON_BLOCKING_STATUSES.map((s) => `'${s}'`).join(", ");
   }
 
   /** SQL expression: is the issue aliased `x` blocked right now? */
   blockedExpr(x: string): string {
-    const done = this.doneList;
-    return `(${x}.status NOT IN (${done}) AND (
-      EXISTS (SELECT 1 FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
-              WHERE d.issue_id = ${x}.id AND d.type IN ('blocks', 'conditional-blocks') AND t.status NOT IN (${done}))
-      OR EXISTS (SELECT 1 FROM dependencies d JOIN issues p ON p.id = d.depends_on_id
-              WHERE d.issue_id = ${x}.id AND d.type = 'parent-child' AND p.is_blocked = 1)
-      OR EXISTS (SELECT 1 FROM dependencies w
-              WHERE w.issue_id = ${x}.id AND w.type = 'waits-for'
-                AND EXISTS (SELECT 1 FROM dependencies c JOIN issues ci ON ci.id = c.issue_id
-                            WHERE c.depends_on_id = w.depends_on_id AND c.type = 'parent-child' AND ci.status NOT IN (${done}))
-                AND NOT (COALESCE(${this.sql.jsonText("w.metadata", "gate")}, 'all-children') = 'any-children'
-                         AND EXISTS (SELECT 1 FROM dependencies c JOIN issues ci ON ci.id = c.issue_id
-                                     WHERE c.depends_on_id = w.depends_on_id AND c.type = 'parent-child' AND ci.status = 'closed')))
-    ))`;
+    return blockedExpr(this.sql, x);
   }
 
   /** The issue's own status changed: it and everything that reads its status. */
   touchStatus(id: string): void {
     this.dirty.add(id);
-    for (const dep of this.db.column<string>(
-      "SELECT issue_id FROM dependencies WHERE depends_on_id = ? AND type IN ('blocks', 'conditional-blocks')",
-      id,
-    )) {
-      this.dirty.add(dep);
-    }
-    for (const waiter of this.db.column<string>(
-      `SELECT w.issue_id FROM dependencies pc JOIN dependencies w ON w.depends_on_id = pc.depends_on_id AND w.type = 'waits-for'
-       WHERE pc.issue_id = ? AND pc.type = 'parent-child'`,
-      id,
-    )) {
-      this.dirty.add(waiter);
-    }
+    for (const readers of STATUS_READERS_SQL)
+      for (const r of this.db.column<string>(readers, id)) this.dirty.add(r);
   }
 
   /** An edge from `source` changed. */
   touchEdge(source: string, target: string, type: string): void {
     this.dirty.add(source);
     if (type === "parent-child") {
-      for (const waiter of this.db.column<string>(
-        "SELECT issue_id FROM dependencies WHERE depends_on_id = ? AND type = 'waits-for'",
-        target,
-      )) {
+      for (const waiter of this.db.column<string>(WAITERS_SQL, target)) {
         this.dirty.add(waiter);
       }
     }
@@ -79,7 +54,7 @@ export class BlockingIndex {
   settle(): void {
     const queue = [...this.dirty];
     this.dirty.clear();
-    const compute = `SELECT ${this.blockedExpr("x")} AS b, x.is_blocked AS cur FROM issues x WHERE x.id = ?`;
+    const compute = computeBlockedSql(this.sql);
     let budget = 1_000_000;
     while (queue.length > 0 && budget-- > 0) {
       const id = queue.pop()!;
@@ -90,10 +65,7 @@ export class BlockingIndex {
       this.db.run("UPDATE issues SET is_blocked = ? WHERE id = ?", next, id);
       if (next === 0) this.unblocked.add(id);
       else this.unblocked.delete(id);
-      for (const child of this.db.column<string>(
-        "SELECT issue_id FROM dependencies WHERE depends_on_id = ? AND type = 'parent-child'",
-        id,
-      )) {
+      for (const child of this.db.column<string>(CHILDREN_SQL, id)) {
         queue.push(child);
       }
     }
@@ -104,13 +76,11 @@ export class BlockingIndex {
    * the worklist then follows every child chain down, however deep, until nothing changes.
    */
   recomputeAll(): void {
-    const expr = `CASE WHEN ${this.blockedExpr("issues")} THEN 1 ELSE 0 END`;
-    for (let pass = 0; pass < 3; pass++) {
-      if (this.db.run(`UPDATE issues SET is_blocked = ${expr} WHERE is_blocked != ${expr}`) === 0) return;
+    const pass = recomputePassSql(this.sql);
+    for (let n = 0; n < 3; n++) {
+      if (this.db.run(pass) === 0) return;
     }
-    for (const id of this.db.column<string>(
-      "SELECT DISTINCT issue_id FROM dependencies WHERE type = 'parent-child'",
-    )) {
+    for (const id of this.db.column<string>(PARENTED_SQL)) {
       this.dirty.add(id);
     }
     this.settle();

@@ -3,53 +3,14 @@
 import { ConflictError, ValidationError } from "../../errors.ts";
 import { isValidPrefix } from "../ids.ts";
 import { type Issue, NON_BLOCKING_STATUSES } from "../model.ts";
+import { applyPatch, labelChanges, patchEvents } from "../sql/patch.ts";
 import { REPLACE_ISSUE_SQL, replaceParams } from "../sql/rows.ts";
 import type { CloseOptions, CloseResult, DeletePlan, IssuePatch } from "../store.ts";
-import { normalizeTime, validateLabel, validateStatus, validateTitle, validateType } from "../validate.ts";
 import { afterConfigChange, CONFIG_DIRTY_KEY } from "./config.ts";
 import type { LedgerContext } from "./context.ts";
 import { reparent } from "./dependencies.ts";
 import { addCommentRow, addLabelRow, removeLabelRow } from "./labels.ts";
 import { renameIssueRows, renamePrefixRows } from "./rename.ts";
-
-/** Free-text fields a patch sets as given, or clears with null / "". */
-const TEXT_FIELDS = [
-  "description",
-  "design",
-  "acceptance_criteria",
-  "notes",
-  "spec_id",
-  "assignee",
-  "owner",
-  "external_ref",
-  "source_system",
-  "wisp_type",
-  "mol_type",
-  "work_type",
-  "sender",
-  "await_type",
-  "await_id",
-  "close_reason",
-] as const satisfies ReadonlyArray<keyof IssuePatch & keyof Issue>;
-
-/** Fields whose changes are recorded as `updated` events. */
-const FIELD_EVENTS: Array<keyof IssuePatch & keyof Issue> = [
-  "title",
-  ...TEXT_FIELDS,
-  "priority",
-  "issue_type",
-  "estimated_minutes",
-  "due_at",
-  "defer_until",
-  "pinned",
-  "is_template",
-  "ephemeral",
-];
-
-function fmt(v: unknown): string | null {
-  if (v === undefined || v === null) return null;
-  return typeof v === "object" ? JSON.stringify(v) : String(v);
-}
 
 export function updateIssue(
   c: LedgerContext,
@@ -64,78 +25,18 @@ export function updateIssue(
   });
 }
 
-/** Applies a patch inside the caller's write. */
+/** Applies a patch inside the caller's write (../sql/patch.ts works out what changes). */
 function updateRow(c: LedgerContext, id: string, patch: IssuePatch, actor: string): Issue {
   const before = c.mustGet(id);
-  const next: Issue = { ...before };
   const now = c.now();
-  const clear = <K extends keyof Issue>(k: K, v: unknown) => {
-    if (v === undefined) return;
-    (next as unknown as Record<string, unknown>)[k] = v === null || v === "" ? undefined : v;
-  };
-  if (patch.title !== undefined) next.title = validateTitle(patch.title);
-  for (const k of TEXT_FIELDS) {
-    clear(k, patch[k]);
-  }
-  if (patch.append_notes)
-    next.notes = next.notes ? `${next.notes}\n${patch.append_notes}` : patch.append_notes;
-  if (patch.priority !== undefined) {
-    if (!Number.isInteger(patch.priority) || patch.priority < 0 || patch.priority > 4) {
-      throw new ValidationError(`invalid priority "${patch.priority}" (expected 0-4 or P0-P4)`);
-    }
-    next.priority = patch.priority;
-  }
-  if (patch.issue_type !== undefined) next.issue_type = validateType(patch.issue_type, c.vocab);
-  if (patch.estimated_minutes !== undefined) next.estimated_minutes = patch.estimated_minutes ?? undefined;
-  if (patch.due_at !== undefined)
-    next.due_at = patch.due_at ? normalizeTime(patch.due_at, "due date") : undefined;
-  if (patch.defer_until !== undefined) {
-    next.defer_until = patch.defer_until ? normalizeTime(patch.defer_until, "defer time") : undefined;
-  }
-  if (patch.pinned !== undefined) next.pinned = patch.pinned || undefined;
-  if (patch.is_template !== undefined) next.is_template = patch.is_template || undefined;
-  if (patch.ephemeral !== undefined) next.ephemeral = patch.ephemeral || undefined;
-  if (patch.metadata !== undefined) next.metadata = patch.metadata ?? undefined;
-  if (patch.set_metadata || patch.unset_metadata) {
-    const m = { ...(next.metadata ?? {}) };
-    Object.assign(m, patch.set_metadata ?? {});
-    for (const k of patch.unset_metadata ?? []) delete m[k];
-    next.metadata = Object.keys(m).length > 0 ? m : undefined;
-  }
-  if (patch.status !== undefined) {
-    next.status = validateStatus(patch.status, c.vocab);
-    if (next.status === "closed" && before.status !== "closed") next.closed_at = now;
-    if (next.status !== "closed") {
-      next.closed_at = undefined;
-      if (before.status === "closed") {
-        next.close_reason = undefined;
-        next.closed_by_session = undefined;
-      }
-    }
-    if (next.status === "in_progress" && !next.started_at) next.started_at = now;
-  }
-  next.updated_at = now;
+  const next = applyPatch(before, patch, c.vocab, now);
   c.db.run(REPLACE_ISSUE_SQL, ...replaceParams(next));
-  if (before.status !== next.status) {
-    c.event(id, next.status === "closed" ? "closed" : "status_changed", actor, before.status, next.status);
-    c.blocking.touchStatus(id);
+  if (before.status !== next.status) c.blocking.touchStatus(id);
+  for (const e of patchEvents(before, next)) c.event(id, e.type, actor, e.old, e.next, e.comment);
+  for (const l of labelChanges(before.labels ?? [], patch)) {
+    if (l.op === "add") addLabelRow(c, id, l.label, actor);
+    else removeLabelRow(c, id, l.label, actor);
   }
-  for (const f of FIELD_EVENTS) {
-    const a = before[f];
-    const b = next[f];
-    if (JSON.stringify(a) !== JSON.stringify(b)) c.event(id, "updated", actor, fmt(a), fmt(b), f);
-  }
-  if (JSON.stringify(before.metadata) !== JSON.stringify(next.metadata)) {
-    c.event(id, "updated", actor, fmt(before.metadata), fmt(next.metadata), "metadata");
-  }
-  const labels = new Set(before.labels ?? []);
-  if (patch.set_labels) {
-    const want = new Set(patch.set_labels.map(validateLabel));
-    for (const l of labels) if (!want.has(l)) removeLabelRow(c, id, l, actor);
-    for (const l of want) if (!labels.has(l)) addLabelRow(c, id, l, actor);
-  }
-  for (const l of patch.add_labels ?? []) addLabelRow(c, id, validateLabel(l), actor);
-  for (const l of patch.remove_labels ?? []) removeLabelRow(c, id, l, actor);
   if (patch.parent !== undefined) reparent(c, id, patch.parent, actor, now);
   return c.getIssue(id)!;
 }

@@ -8,13 +8,19 @@ import {
   type IssueDetails,
   type IssueWithCounts,
   NON_BLOCKING_STATUSES,
-  READY_EXCLUDED_TYPES,
   type Statistics,
 } from "../model.ts";
-import { buildWhere, orderBy } from "../sql/filters.ts";
+import { orderBy } from "../sql/filters.ts";
+import {
+  CLOSEABLE_EPICS_SQL,
+  COMMENT_COUNT_SQL,
+  DEP_COUNT_SQL,
+  DEPENDENT_COUNT_SQL,
+  readyWhere as sharedReadyWhere,
+  whereFor as sharedWhereFor,
+} from "../sql/ready.ts";
 import { rowToIssue, toDependency } from "../sql/rows.ts";
 import type { IssueFilter, ReadyFilter, StaleOptions } from "../store.ts";
-import { hiddenListStatuses } from "../validate.ts";
 import type { LedgerContext } from "./context.ts";
 import type { Param, Row } from "./db.ts";
 import { related } from "./dependencies.ts";
@@ -60,19 +66,9 @@ function withCounts(c: LedgerContext, rows: Row[]): IssueWithCounts[] {
     }
     return m;
   };
-  // As in beads' list rows: counts cover `blocks` edges; `dependencies` lists every outgoing edge.
-  const depCount = count(
-    "SELECT issue_id AS k, COUNT(*) AS n FROM dependencies WHERE $SCOPE AND type = 'blocks' GROUP BY issue_id",
-    "issue_id",
-  );
-  const revCount = count(
-    "SELECT depends_on_id AS k, COUNT(*) AS n FROM dependencies WHERE $SCOPE AND type = 'blocks' GROUP BY depends_on_id",
-    "depends_on_id",
-  );
-  const comCount = count(
-    "SELECT issue_id AS k, COUNT(*) AS n FROM comments WHERE $SCOPE GROUP BY issue_id",
-    "issue_id",
-  );
+  const depCount = count(DEP_COUNT_SQL, "issue_id");
+  const revCount = count(DEPENDENT_COUNT_SQL, "depends_on_id");
+  const comCount = count(COMMENT_COUNT_SQL, "issue_id");
   const sc = c.scope(ids, "issue_id");
   const edges = new Map<string, Dependency[]>();
   const parents = new Map<string, string>();
@@ -105,12 +101,7 @@ function withCounts(c: LedgerContext, rows: Row[]): IssueWithCounts[] {
 }
 
 function whereFor(c: LedgerContext, f: IssueFilter) {
-  return buildWhere(f, {
-    sql: c.sql,
-    infraTypes: c.vocab.infraTypes,
-    now: c.now(),
-    hiddenStatuses: hiddenListStatuses(c.vocab),
-  });
+  return sharedWhereFor(c.sql, c.vocab, f, c.now());
 }
 
 export function listIssues(c: LedgerContext, filter: IssueFilter): IssueWithCounts[] {
@@ -160,39 +151,8 @@ export function countIssues(
   return out;
 }
 
-/**
- * WHERE clause of the ready query: status, not blocked, not pinned, not deferred, work types
- * only. `rows` checks deferred parents per row (fastest when a LIMIT stops early); `count`
- * collects the children of deferred parents once (fastest when every row is visited).
- */
-function readyWhere(
-  c: LedgerContext,
-  filter: ReadyFilter,
-  shape: "rows" | "count" = "rows",
-): { sql: string; params: Param[] } {
-  const now = c.now();
-  const f: IssueFilter = {
-    ...filter,
-    statuses: [filter.status ?? "open"],
-    includeInfra: true,
-    excludeTypes:
-      filter.types && filter.types.length > 0
-        ? filter.excludeTypes
-        : [...READY_EXCLUDED_TYPES, ...(filter.excludeTypes ?? [])],
-  };
-  const w = whereFor(c, f);
-  const base = `${w.sql} AND i.is_blocked = 0 AND i.pinned = 0`;
-  if (filter.includeDeferred) return { sql: base, params: w.params };
-  const deferredParent =
-    shape === "rows"
-      ? `NOT EXISTS (SELECT 1 FROM dependencies pd JOIN issues pp ON pp.id = pd.depends_on_id
-                     WHERE pd.issue_id = i.id AND pd.type = 'parent-child' AND pp.defer_until > ?)`
-      : `i.id NOT IN (SELECT pd.issue_id FROM issues pp ${c.sql.orderedJoin} dependencies pd ON pd.depends_on_id = pp.id
-                      WHERE pp.defer_until > ? AND pd.type = 'parent-child')`;
-  return {
-    sql: `${base} AND (i.defer_until IS NULL OR i.defer_until <= ?) AND ${deferredParent}`,
-    params: [...w.params, now, now],
-  };
+function readyWhere(c: LedgerContext, filter: ReadyFilter, shape: "rows" | "count" = "rows") {
+  return sharedReadyWhere(c.sql, c.vocab, filter, c.now(), shape);
 }
 
 export function ready(c: LedgerContext, filter: ReadyFilter): IssueWithCounts[] {
@@ -318,12 +278,7 @@ export function stats(c: LedgerContext): Statistics {
     const lead = c.db.get<{ h: number | null }>(
       `SELECT AVG(${c.sql.hoursBetween("created_at", "closed_at")}) AS h ${base} AND status = 'closed'`,
     );
-    const epics = n(
-      `SELECT COUNT(*) AS n FROM issues e WHERE e.ephemeral = 0 AND e.issue_type = 'epic' AND e.status != 'closed'
-         AND EXISTS (SELECT 1 FROM dependencies d WHERE d.depends_on_id = e.id AND d.type = 'parent-child')
-         AND NOT EXISTS (SELECT 1 FROM dependencies d JOIN issues c ON c.id = d.issue_id
-                         WHERE d.depends_on_id = e.id AND d.type = 'parent-child' AND c.status != 'closed')`,
-    );
+    const epics = n(CLOSEABLE_EPICS_SQL);
     return {
       total_issues: n(`SELECT COUNT(*) AS n ${base}`),
       open_issues: byStatus("open"),
