@@ -88,6 +88,9 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["scheduler"], load: async () => (await import("./scheduler.ts")).schedulerGroup },
   { names: ["up", "down", "start", "shutdown"], load: async () => (await import("./up.ts")).upGroup },
   { names: ["estop", "thaw"], load: async () => (await import("./up.ts")).estopGroup },
+  { names: ["changelog"], load: async () => (await import("./changelog.ts")).changelogGroup },
+  { names: ["metrics"], load: async () => (await import("./metrics.ts")).metricsGroup(GT_GROUPS) },
+  { names: ["upgrade"], load: async () => (await import("./upgrade.ts")).upgradeGroup },
   {
     names: ["completion", "__complete"],
     load: async () => (await import("./completion.ts")).completionGroup(GT_GROUPS),
