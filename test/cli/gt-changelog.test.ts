@@ -1,0 +1,173 @@
+import "../helpers/isolation.ts";
+// gt changelog (closed work across the town and rig ledgers), gt metrics (the command-usage
+// log) and gt upgrade (the registry's latest version, asked of a local HTTP server).
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ROOT } from "../helpers/bd.ts";
+import { bdOk, crewTown, failsInOneLine, type TestTown } from "../helpers/town.ts";
+
+interface Entry {
+  id: string;
+  title: string;
+  type: string;
+  rig: string;
+  closed_at: string;
+  close_reason?: string;
+}
+
+describe("gt changelog, metrics, upgrade", () => {
+  let town: TestTown;
+  const fails = failsInOneLine(() => town);
+  const rigDir = () => join(town.root, "alpha");
+
+  before(async () => {
+    town = await crewTown([]);
+  });
+  after(async () => {
+    await town?.cleanup();
+  });
+
+  it("changelog lists closed real work from hq and rigs, newest first, without wisps or bookkeeping", async () => {
+    const bug = await bdOk(town, rigDir(), ["create", "Fix the flaky parser", "-t", "bug", "--silent"]);
+    const feat = await bdOk(town, town.root, ["create", "Town-wide search", "-t", "feature", "--silent"]);
+    const open = await bdOk(town, rigDir(), ["create", "Still open", "--silent"]);
+    const wisp = await bdOk(town, rigDir(), ["create", "A patrol wisp", "--ephemeral", "--silent"]);
+    const mol = await bdOk(town, rigDir(), ["create", "mol-polecat-work step", "--silent"]);
+    await bdOk(town, rigDir(), ["close", bug, "--reason", "fixed in parser.ts"]);
+    await bdOk(town, rigDir(), ["close", wisp, mol]);
+    await new Promise((r) => setTimeout(r, 1100)); // closed_at has whole seconds
+    await bdOk(town, town.root, ["close", feat]);
+
+    const all = await town.gtJson<Entry[]>(["changelog"]);
+    assert.deepEqual(
+      all.map((e) => [e.id, e.rig, e.type]),
+      [
+        [feat, "hq", "feature"],
+        [bug, "alpha", "bug"],
+      ],
+    );
+    assert.equal(all[1]!.close_reason, "fixed in parser.ts");
+    assert.ok(!all.some((e) => e.id === open || e.id === wisp || e.id === mol));
+
+    const alpha = await town.gtJson<Entry[]>(["changelog", "--rig", "alpha", "--today"]);
+    assert.deepEqual(
+      alpha.map((e) => e.id),
+      [bug],
+    );
+    const text = await town.gt(["changelog"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Changelog — Week of /);
+    assert.match(text.stdout, /ALPHA {2}\(1\)\n {2}🐛 {2}\S+ {2}\w{3} \d\d Fix the flaky parser/);
+    assert.match(text.stdout, /Total: 2 issues closed across 2 rig\(s\)/);
+
+    const future = await town.gt(["changelog", "--since", "2999-01-01"]);
+    assert.match(future.stdout, /Since Jan 01, 2999[\s\S]*No completed work found/);
+    await fails(["changelog", "--since", "2026-13-40"], /invalid date "2026-13-40": use YYYY-MM-DD/);
+    await fails(["changelog", "--rig", "nope"], /nope/);
+  });
+
+  it("metrics counts the usage log by command and actor, and lists dead commands", async () => {
+    const env = { GT_HOME: join(town.scratch, "gt-home") };
+    await fails(["metrics"], /no usage data yet/, { env });
+    mkdirSync(join(env.GT_HOME, ".gt"), { recursive: true });
+    const now = Date.now();
+    const line = (cmd: string, actor: string, daysAgo: number) =>
+      JSON.stringify({ ts: new Date(now - daysAgo * 86_400_000).toISOString(), cmd, actor, argc: 1 });
+    writeFileSync(
+      join(env.GT_HOME, ".gt", "cmd-usage.jsonl"),
+      `${[
+        line("gt mail send", "mayor", 0),
+        line("gt mail send", "alpha/witness", 1),
+        "{torn",
+        line("gt sling", "mayor", 0),
+        line("gt status", "mayor", 30),
+      ].join("\n")}\n`,
+    );
+    const freq = await town.gtJson<Array<{ cmd: string; count: number }>>(["metrics"], { env });
+    assert.deepEqual(
+      freq.map((r) => [r.cmd, r.count]),
+      [
+        ["gt mail send", 2],
+        ["gt sling", 1],
+        ["gt status", 1],
+      ],
+    );
+    const recent = await town.gtJson<Array<{ cmd: string }>>(["metrics", "--since", "7"], { env });
+    assert.ok(!recent.some((r) => r.cmd === "gt status"), "a 30-day-old line is outside --since 7");
+    const byActor = await town.gtJson<Array<{ actor: string; total: number }>>(["metrics", "--by-actor"], {
+      env,
+    });
+    assert.deepEqual(
+      byActor.map((a) => [a.actor, a.total]),
+      [
+        ["alpha/witness", 1],
+        ["mayor", 3],
+      ],
+    );
+    const dead = await town.gtJson<{ registered: number; dead: string[] }>(["metrics", "--dead"], { env });
+    assert.ok(dead.registered > 100, `the whole tree is walked (${dead.registered})`);
+    assert.ok(dead.dead.includes("gt changelog"));
+    assert.ok(!dead.dead.includes("gt mail send") && !dead.dead.includes("gt sling"));
+    const text = await town.gt(["metrics"], { env });
+    assert.match(text.stdout, /^COMMAND\s+COUNT {2}LAST USED\n/);
+    assert.match(text.stdout, /Total: 4 invocations across 3 commands/);
+    await fails(["metrics", "--since", "soon"], /--since takes a whole number of days/, { env });
+  });
+
+  describe("upgrade against a local registry", () => {
+    let server: Server;
+    let registry: string;
+    let latest = "0.0.1";
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      name: string;
+      version: string;
+    };
+
+    before(async () => {
+      server = createServer((req, res) => {
+        if (req.url === `/${pkg.name}`) {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify({ name: pkg.name, "dist-tags": { latest } }));
+        } else {
+          res.writeHead(404, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: "Not found" }));
+        }
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      registry = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => server?.close());
+
+    it("says up to date, then that a newer version exists and how to install it; --check exits 1 then", async () => {
+      const env = { GT_UPGRADE_REGISTRY: registry };
+      latest = pkg.version;
+      const same = await town.gtJson<Record<string, unknown>>(["upgrade", "--check"], { env });
+      assert.deepEqual(same, {
+        name: pkg.name,
+        installed: pkg.version,
+        latest: pkg.version,
+        update_available: false,
+        registry,
+        update_command: `npm install -g ${pkg.name}@${pkg.version} --registry ${registry}`,
+      });
+      latest = "99.0.0";
+      const check = await town.gt(["upgrade", "--check"], { env });
+      assert.equal(check.code, 1, "an update is available");
+      assert.match(check.stdout, new RegExp(`${pkg.name} ${pkg.version} installed`));
+      assert.match(check.stdout, new RegExp(`npm install -g ${pkg.name}@99\\.0\\.0 --registry `));
+      const plain = await town.gt(["upgrade"], { env });
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.match(plain.stdout, /99\.0\.0 is available/);
+      await fails(["upgrade"], /cannot read .*not published there/, {
+        env: { GT_UPGRADE_REGISTRY: `${registry}/x` },
+      });
+      await fails(["upgrade"], /cannot read http:\/\/127\.0\.0\.1:1\//, {
+        env: { GT_UPGRADE_REGISTRY: "http://127.0.0.1:1" },
+      });
+    });
+  });
+});
