@@ -49,7 +49,9 @@ export const BD_GROUPS: LazyBdGroup[] = [
     load: async () => (await import("./duplicates.ts")).DUPLICATES,
   },
   { names: ["audit"], load: async () => (await import("./audit.ts")).AUDIT },
+  { names: ["github", "gitlab"], load: async () => (await import("./trackers.ts")).TRACKERS },
   { names: ["edit", "create-form"], load: async () => (await import("./edit.ts")).EDIT },
+  { names: ["gc", "compact"], load: async () => (await import("./compact.ts")).COMPACT },
   {
     names: ["dep", "label", "comments", "comment", "defer", "undefer", "duplicate", "supersede"],
     load: async () => (await import("./relations.ts")).RELATIONS,
