@@ -1,0 +1,177 @@
+// Small stand-ins for the GitHub and GitLab REST APIs on 127.0.0.1 (a free port): the issue
+// calls bd's trackers make, with real pagination (two issues a page, so any list spans pages),
+// and a log of every request (method, path, query, auth header, body) for tests to check.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  auth: string | undefined;
+  body: Record<string, unknown> | undefined;
+}
+
+export interface FakeTracker {
+  url: string;
+  requests: LoggedRequest[];
+  /** Issues by number (GitHub) or iid (GitLab), as the API returns them. */
+  issues: Map<number, Record<string, unknown>>;
+  /** GitLab issue links by iid, as the links endpoint returns them. */
+  links: Map<number, Array<Record<string, unknown>>>;
+  close(): Promise<void>;
+}
+
+const PAGE = 2;
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  let text = "";
+  for await (const chunk of req) text += chunk;
+  return text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { "Content-Type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function start(
+  handle: (req: LoggedRequest, res: ServerResponse, t: FakeTracker) => void,
+): Promise<FakeTracker> {
+  const t = { requests: [], issues: new Map(), links: new Map() } as unknown as FakeTracker;
+  const server: Server = createServer(async (req, res) => {
+    const u = new URL(req.url ?? "/", "http://x");
+    const auth = (req.headers.authorization ?? req.headers["private-token"]) as string | undefined;
+    const logged: LoggedRequest = {
+      method: req.method ?? "GET",
+      path: u.pathname,
+      query: u.searchParams,
+      auth,
+      body: await readBody(req),
+    };
+    t.requests.push(logged);
+    handle(logged, res, t);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  t.close = () => new Promise((r) => server.close(() => r()));
+  return t;
+}
+
+function page<T>(items: T[], q: URLSearchParams): { items: T[]; more: boolean; n: number } {
+  const n = Number(q.get("page") ?? "1");
+  return { items: items.slice((n - 1) * PAGE, n * PAGE), more: n * PAGE < items.length, n };
+}
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
+/** GitHub: /repos/:owner/:repo/issues (list, get, create, patch) and /user/repos. */
+export function fakeGitHub(owner: string, repo: string): Promise<FakeTracker> {
+  const base = `/repos/${owner}/${repo}/issues`;
+  return start((req, res, t) => {
+    if (req.auth !== "Bearer gh-secret-token-123") return send(res, 401, { message: "Bad credentials" });
+    if (req.method === "GET" && req.path === base) {
+      const state = req.query.get("state") ?? "open";
+      const since = req.query.get("since");
+      const all = [...t.issues.values()]
+        .filter((i) => state === "all" || i.state === state)
+        .filter((i) => !since || String(i.updated_at) >= since);
+      const p = page(all, req.query);
+      return send(res, 200, p.items, p.more ? { Link: `<${t.url}${base}?page=${p.n + 1}>; rel="next"` } : {});
+    }
+    const one = new RegExp(`^${base}/(\\d+)$`).exec(req.path);
+    if (one) {
+      const issue = t.issues.get(Number(one[1]));
+      if (!issue) return send(res, 404, { message: "Not Found" });
+      if (req.method === "PATCH") {
+        const b = req.body ?? {};
+        if (b.labels) b.labels = (b.labels as string[]).map((name) => ({ name }));
+        Object.assign(issue, b, { updated_at: now() });
+      }
+      return send(res, 200, issue);
+    }
+    if (req.method === "POST" && req.path === base) {
+      const number = Math.max(0, ...t.issues.keys()) + 1;
+      const b = req.body ?? {};
+      const issue = {
+        id: 9000 + number,
+        number,
+        title: b.title,
+        body: b.body,
+        state: "open",
+        labels: ((b.labels as string[]) ?? []).map((name) => ({ name })),
+        html_url: `https://github.com/${owner}/${repo}/issues/${number}`,
+        created_at: now(),
+        updated_at: now(),
+      };
+      t.issues.set(number, issue);
+      return send(res, 201, issue);
+    }
+    if (req.method === "GET" && req.path === "/user/repos")
+      return send(res, 200, [
+        {
+          full_name: `${owner}/${repo}`,
+          description: "the repo",
+          html_url: `https://github.com/${owner}/${repo}`,
+        },
+      ]);
+    send(res, 404, { message: "Not Found" });
+  });
+}
+
+/** GitLab: /api/v4/projects/:id/issues (list, get, create, put, links) and /api/v4/projects. */
+export function fakeGitLab(projectId: number): Promise<FakeTracker> {
+  const base = `/api/v4/projects/${projectId}/issues`;
+  return start((req, res, t) => {
+    if (req.auth !== "gl-secret-token-456") return send(res, 401, { message: "401 Unauthorized" });
+    if (req.method === "GET" && req.path === base) {
+      const state = req.query.get("state");
+      const since = req.query.get("updated_after");
+      const all = [...t.issues.values()]
+        .filter((i) => !state || i.state === state)
+        .filter((i) => !since || String(i.updated_at) >= since);
+      const p = page(all, req.query);
+      return send(res, 200, p.items, { "X-Next-Page": p.more ? String(p.n + 1) : "" });
+    }
+    const links = new RegExp(`^${base}/(\\d+)/links$`).exec(req.path);
+    if (links) return send(res, 200, t.links.get(Number(links[1])) ?? []);
+    const one = new RegExp(`^${base}/(\\d+)$`).exec(req.path);
+    if (one) {
+      const issue = t.issues.get(Number(one[1]));
+      if (!issue) return send(res, 404, { message: "404 Not found" });
+      if (req.method === "PUT") {
+        const { state_event, labels, ...rest } = req.body ?? {};
+        Object.assign(issue, rest, { updated_at: now() });
+        if (labels !== undefined) issue.labels = String(labels).split(",").filter(Boolean);
+        if (state_event === "close") issue.state = "closed";
+        if (state_event === "reopen") issue.state = "reopened";
+      }
+      return send(res, 200, issue);
+    }
+    if (req.method === "POST" && req.path === base) {
+      const iid = Math.max(0, ...t.issues.keys()) + 1;
+      const b = req.body ?? {};
+      const issue = {
+        id: 7000 + iid,
+        iid,
+        project_id: projectId,
+        title: b.title,
+        description: b.description,
+        state: "opened",
+        labels: String(b.labels ?? "")
+          .split(",")
+          .filter(Boolean),
+        web_url: `https://gitlab.example.com/g/p/-/issues/${iid}`,
+        created_at: now(),
+        updated_at: now(),
+      };
+      t.issues.set(iid, issue);
+      return send(res, 201, issue);
+    }
+    if (req.method === "GET" && req.path === "/api/v4/projects")
+      return send(res, 200, [
+        { id: projectId, name: "p", path_with_namespace: "g/p", web_url: "https://gitlab.example.com/g/p" },
+      ]);
+    send(res, 404, { message: "404 Not found" });
+  });
+}
