@@ -7,27 +7,21 @@ import {
   hashLengthFor,
   type IdLengthConfig,
   idSeed,
-  issueIdProblem,
 } from "../ids.ts";
 import {
   childDepth,
-  DEFAULT_PRIORITY,
   type Issue,
   MAX_CHILD_DEPTH,
   NON_BLOCKING_STATUSES,
 } from "../model.ts";
+import { buildIssue, checkCreateInput, explicitIdProblem } from "../sql/create.ts";
 import { likeEscape } from "../sql/filters.ts";
 import { INSERT_ISSUE_SQL, issueToParams } from "../sql/rows.ts";
 import type { CreateIssueInput } from "../store.ts";
 import {
   checkImportedIssue,
-  normalizeTime,
   parseList,
   validateDepType,
-  validateLabel,
-  validateStatus,
-  validateTitle,
-  validateType,
 } from "../validate.ts";
 import type { LedgerContext } from "./context.ts";
 import { addDependencyRow, INSERT_DEPENDENCY_SQL, insertDependency } from "./dependencies.ts";
@@ -93,38 +87,14 @@ function nextChildId(c: LedgerContext, parentId: string): string {
 }
 
 function checkExplicitId(c: LedgerContext, id: string, force: boolean | undefined): void {
-  const problem = issueIdProblem(id);
+  const problem = explicitIdProblem(id, c.prefix(), parseList(c.getConfig("allowed_prefixes")), force);
   if (problem) throw new ValidationError(problem);
-  const prefix = c.prefix();
-  const allowed = [prefix, ...parseList(c.getConfig("allowed_prefixes"))];
-  const head = id.slice(0, id.indexOf("-"));
-  if (!force && !allowed.some((a) => id.startsWith(`${a}-`) || head === a)) {
-    throw new ValidationError(
-      `issue ID "${id}" does not match the configured prefix "${prefix}" (use --force to override)`,
-    );
-  }
-  if (
-    !force &&
-    id.slice(prefix.length + 1).includes("-") &&
-    !allowed.some((a) => a.includes("-") && id.startsWith(`${a}-`))
-  ) {
-    throw new ValidationError(`issue ID "${id}" has more than one hyphen (use --force to override)`);
-  }
   if (c.exists(id)) throw new ConflictError("exists", `issue ${id} already exists`);
 }
 
 export function createIssue(c: LedgerContext, input: CreateIssueInput, actor: string): Issue {
-  validateTitle(input.title);
-  const type = validateType(input.issue_type ?? "task", c.vocab);
-  const status = validateStatus(input.status ?? "open", c.vocab);
-  const priority = input.priority ?? DEFAULT_PRIORITY;
-  if (!Number.isInteger(priority) || priority < 0 || priority > 4) {
-    throw new ValidationError(`invalid priority "${priority}" (expected 0-4 or P0-P4)`);
-  }
-  if (input.ephemeral && input.no_history)
-    throw new ValidationError("--ephemeral and --no-history cannot be combined");
-  const labels = (input.labels ?? []).map(validateLabel);
-  for (const d of [...(input.deps ?? []), ...(input.dependents ?? [])]) validateDepType(d.type);
+  const checked = checkCreateInput(input, c.vocab);
+  const labels = checked.labels;
   return c.write(() => {
     const created = c.clock();
     const now = created.toISOString();
@@ -143,49 +113,7 @@ export function createIssue(c: LedgerContext, input: CreateIssueInput, actor: st
     } else {
       id = newId(c, input, actor, created);
     }
-    const issue: Issue = {
-      id,
-      title: input.title,
-      description: input.description,
-      design: input.design,
-      acceptance_criteria: input.acceptance_criteria,
-      notes: input.notes,
-      spec_id: input.spec_id,
-      status,
-      priority,
-      issue_type: type,
-      assignee: input.assignee,
-      owner: input.owner,
-      estimated_minutes: input.estimated_minutes,
-      created_at: now,
-      created_by: actor,
-      updated_at: now,
-      started_at: status === "in_progress" ? now : undefined,
-      closed_at: status === "closed" ? now : undefined,
-      due_at: input.due_at ? normalizeTime(input.due_at, "due date") : undefined,
-      defer_until: input.defer_until ? normalizeTime(input.defer_until, "defer time") : undefined,
-      external_ref: input.external_ref,
-      source_system: input.source_system,
-      metadata: input.metadata,
-      sender: input.sender,
-      ephemeral: input.ephemeral,
-      no_history: input.no_history,
-      wisp_type: input.wisp_type,
-      pinned: input.pinned,
-      is_template: input.is_template,
-      mol_type: input.mol_type,
-      work_type: input.work_type,
-      event_kind: input.event_kind,
-      actor: input.actor,
-      target: input.target,
-      payload: input.payload,
-      await_type: input.await_type,
-      await_id: input.await_id,
-      timeout: input.timeout,
-      waiters: input.waiters,
-      source_formula: input.source_formula,
-      source_location: input.source_location,
-    };
+    const issue = buildIssue(input, id, checked, now, actor);
     c.db.run(INSERT_ISSUE_SQL, ...issueToParams(issue));
     c.event(id, "created", actor, null, null);
     const allLabels = new Set(labels);
