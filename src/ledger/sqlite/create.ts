@@ -1,28 +1,13 @@
 // Creating issues: IDs (hash, counter, dotted children; wisps get their own `-wisp`
 // partition), one issue with its labels and edges, or a whole batch (a molecule's pour).
 import { ConflictError, ValidationError } from "../../errors.ts";
-import {
-  DEFAULT_ID_LENGTH,
-  generateId,
-  hashLengthFor,
-  type IdLengthConfig,
-  idSeed,
-} from "../ids.ts";
-import {
-  childDepth,
-  type Issue,
-  MAX_CHILD_DEPTH,
-  NON_BLOCKING_STATUSES,
-} from "../model.ts";
+import { DEFAULT_ID_LENGTH, generateId, hashLengthFor, type IdLengthConfig, idSeed } from "../ids.ts";
+import { childDepth, type Issue, MAX_CHILD_DEPTH, NON_BLOCKING_STATUSES } from "../model.ts";
 import { buildIssue, checkCreateInput, explicitIdProblem } from "../sql/create.ts";
 import { likeEscape } from "../sql/filters.ts";
 import { INSERT_ISSUE_SQL, issueToParams } from "../sql/rows.ts";
 import type { CreateIssueInput } from "../store.ts";
-import {
-  checkImportedIssue,
-  parseList,
-  validateDepType,
-} from "../validate.ts";
+import { checkImportedIssue, parseList, validateDepType } from "../validate.ts";
 import type { LedgerContext } from "./context.ts";
 import { addDependencyRow, INSERT_DEPENDENCY_SQL, insertDependency } from "./dependencies.ts";
 
