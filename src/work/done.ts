@@ -7,9 +7,8 @@ import { relative, resolve, sep } from "node:path";
 import { clearStaleGitLocks, git, gitOk } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
 import { escalate, listEscalations } from "../comms/escalation.ts";
-import { noticeToWitness, sendMail } from "../comms/mail.ts";
+import { sendMail } from "../comms/mail.ts";
 import { ConflictError, GasTownError, NotFoundError, ValidationError } from "../errors.ts";
-import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import { testPause } from "../test-pause.ts";
@@ -28,13 +27,11 @@ import { findHookedWork, HOOKED } from "./hook.ts";
 import { createMergeRequest } from "./merge-requests.ts";
 import {
   assertOwnedWorktree,
-  dropRuntimeEdits,
   isOwnPolecatBranch,
   isRuntimePath,
   polecatGitEnv,
   polecatId,
   withSandbox,
-  workLeftIn,
 } from "./polecats.ts";
 
 export const DONE_STATUSES = ["COMPLETED", "ESCALATED", "DEFERRED"] as const;
@@ -54,6 +51,12 @@ export interface DoneOptions {
   message?: string;
   /** The merge request's priority (0-4; default: the bead's). */
   priority?: number;
+  /** The agent ran the gates on origin/<target> itself: the merge request says so (and on which base). */
+  preVerified?: boolean;
+  /** What the agent saw of its sandbox (clean, uncommitted, unpushed, stash, unknown) for the agent bead. */
+  cleanupStatus?: string;
+  /** Finish the steps an interrupted gt done left (the checkpoints on the agent bead say which). */
+  resume?: boolean;
 }
 
 export interface DoneResult {
@@ -76,6 +79,12 @@ export interface DoneResult {
   closed: boolean;
   /** COMPLETED: the molecule attached to the bead, closed here with its steps, or null. */
   molecule_closed: string | null;
+  /** An interrupted gt done was finished (its done steps were not repeated). */
+  resumed: boolean;
+  /** The merge request is marked pre-verified. */
+  pre_verified: boolean;
+  /** Recorded on the agent bead (given with --cleanup-status, else observed); null: left as it was. */
+  cleanup_status: string | null;
 }
 
 function polecatOf(town: Town, opts: DoneOptions): AgentIdentity {
@@ -266,15 +275,6 @@ async function escalateStuckWork(
   return e.id;
 }
 
-/** Drops the polecat's local branch once every commit on it is on origin (the sandbox moved on). */
-async function dropPushedBranch(workDir: string, branch: string): Promise<void> {
-  const left = await runCommand("git", ["log", "--oneline", `refs/heads/${branch}`, "--not", "--remotes"], {
-    cwd: workDir,
-  });
-  if (left.exitCode === 0 && left.stdout.trim() === "")
-    await runCommand("git", ["branch", "--quiet", "-D", branch], { cwd: workDir });
-}
-
 export async function runDone(town: Town, opts: DoneOptions): Promise<DoneResult> {
   const id = polecatOf(town, opts);
   const rig = id.rig!;
@@ -367,14 +367,19 @@ async function finishWork(
     const meta = (issue.metadata as Record<string, unknown> | undefined) ?? {};
     const noMerge = flag(meta.no_merge) || flag(meta.review_only);
 
-    // Done already: the same work submitted before (a retry of a finished gt done).
+    // Lazily loaded: done is a hot path (see done-steps.ts).
+    const steps = await import("./done-steps.ts");
+    const checkpoint = steps.readCheckpoint(facts, issue.id);
+    const resuming = opts.resume === true || checkpoint !== undefined;
+    // Done already: the same work submitted before (a retry of a finished gt done). An
+    // interrupted one (--resume, or checkpoints left) still gets the steps it never reached.
     if (
       issue.status !== HOOKED &&
       issue.assignee === address &&
       typeof meta.merge_request === "string" &&
       status === "COMPLETED"
-    )
-      return {
+    ) {
+      const submitted: DoneResult = {
         status,
         rig,
         polecat: name,
@@ -389,7 +394,14 @@ async function finishWork(
         no_merge: noMerge,
         closed: false,
         molecule_closed: null,
+        resumed: resuming,
+        pre_verified: false,
+        cleanup_status: null,
       };
+      if (!resuming) return submitted;
+      await steps.handOver(town, ledger, opts, id, workDir, actor, issue, submitted, checkpoint);
+      return submitted;
+    }
     if (issue.status !== HOOKED || issue.assignee !== address)
       throw new ConflictError(
         "not_hooked",
@@ -413,12 +425,18 @@ async function finishWork(
       no_merge: noMerge,
       closed: false,
       molecule_closed: null,
+      resumed: resuming,
+      pre_verified: false,
+      cleanup_status: null,
     };
 
     if (status === "COMPLETED") {
+      // --target, else the bead's base_branch, else its epic's integration branch, else the default.
       const target =
         opts.target ??
-        (typeof meta.base_branch === "string" ? meta.base_branch : town.rigConfig(rig).default_branch);
+        (typeof meta.base_branch === "string" ? meta.base_branch : undefined) ??
+        (await steps.integrationTarget(ledger, issue.id, town.rigDir(rig), workDir)) ??
+        town.rigConfig(rig).default_branch;
       await runCommand("git", ["fetch", "--quiet", "origin", target], {
         cwd: workDir,
         env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
@@ -448,6 +466,7 @@ async function finishWork(
         testPause("done:pushed");
         result.pushed = true;
         result.commit_sha = sha;
+        await steps.writeCheckpoint(ledger, agentBeadId, { issue: issue.id, branch, pushed: sha }, actor);
         if (noMerge) {
           // Kept out of the merge queue: the branch waits on origin for a person to review.
           await ledger.updateIssue(
@@ -482,6 +501,17 @@ async function finishWork(
           testPause("done:mr-filed");
           result.merge_request = filed.mr.id;
           result.already_submitted = !filed.created;
+          if (opts.preVerified) {
+            await steps.markPreVerified(
+              ledger,
+              filed.mr.id,
+              await steps.preVerifiedFields(workDir, target),
+              actor,
+            );
+            result.pre_verified = true;
+          }
+          const at = { issue: issue.id, branch, pushed: sha, merge_request: filed.mr.id };
+          await steps.writeCheckpoint(ledger, agentBeadId, at, actor);
           // The bead waits for the refinery (which closes it on merge); it is off the hook.
           await ledger.updateIssue(
             issue.id,
@@ -501,52 +531,7 @@ async function finishWork(
       await ledger.updateIssue(issue.id, { status: "open", assignee: null }, actor);
     }
 
-    await recordAgentFacts(
-      ledger,
-      agentBeadId,
-      {
-        agent_state: "idle",
-        hook_bead: null,
-        exit_type: status,
-        completion_time: new Date().toISOString(),
-        ...(result.merge_request ? { merge_request: result.merge_request } : {}),
-      },
-      actor,
-    );
-    const notice =
-      status === "ESCALATED" ? `HELP: ${name} needs help with ${issue.id}` : `POLECAT_DONE ${name}`;
-    await noticeToWitness(
-      town,
-      rig,
-      address,
-      notice,
-      [
-        `Exit: ${status}`,
-        `Issue: ${issue.id}`,
-        `MR: ${result.merge_request ?? "-"}`,
-        `Branch: ${branch ?? "-"}`,
-      ].join("\n"),
-    );
-    logEvent(town.root, "done", actor, {
-      bead: issue.id,
-      branch,
-      status,
-      ...(result.merge_request ? { mr: result.merge_request } : {}),
-      ...(result.closed ? { closed: true } : {}),
-    });
-
-    testPause("done:hook-released");
-    // The sandbox is kept for the next assignment: once the work is on origin (or there was
-    // none), leave it clean and detached at the default branch, and drop the local branch.
-    // Escalated or deferred work stays checked out for whoever resumes it.
-    if (status === "COMPLETED" && (await workLeftIn(workDir)).length === 0) {
-      const base = town.rigConfig(rig).default_branch;
-      await dropRuntimeEdits(workDir);
-      const moved = await runCommand("git", ["checkout", "--quiet", "--detach", `origin/${base}`], {
-        cwd: workDir,
-      });
-      if (moved.exitCode === 0 && branch) await dropPushedBranch(workDir, branch);
-    }
+    await steps.handOver(town, ledger, opts, id, workDir, actor, issue, result, checkpoint);
     return result;
   } finally {
     await ledger.close();

@@ -38,6 +38,15 @@ export const doneGroup: GtGroup = {
         "ESCALATED: what help you need (default: your latest comment on the bead)",
       )
       .option("-p, --priority <n>", "the merge request's priority, 0-4 (default: the bead's)")
+      .option(
+        "--pre-verified",
+        "you ran the gates after rebasing onto the target: the merge request says so, with the base you checked",
+      )
+      .option(
+        "--cleanup-status <status>",
+        "what your sandbox holds, for the agent bead: clean, uncommitted, unpushed, stash, unknown (default: observed)",
+      )
+      .option("--resume", "finish a gt done that was interrupted (steps already done are not repeated)")
       .option("--json", "JSON output")
       .hook("preAction", () => recoverWorkingDirectory(process.env))
       .action(
@@ -48,6 +57,9 @@ export const doneGroup: GtGroup = {
           const priority = opts.priority === undefined ? undefined : String(opts.priority);
           if (priority !== undefined && !/^[0-4]$/.test(priority))
             throw new ValidationError(`--priority wants 0-4, not "${priority}"`);
+          const cleanup = opts.cleanupStatus as string | undefined;
+          // Refused before anything happens (loaded only when given: done is a hot path).
+          if (cleanup !== undefined) (await import("../../work/done-steps.ts")).parseCleanupStatus(cleanup);
           const r = await runDone(ctx.town(), {
             cwd: ctx.cwd,
             env: ctx.env,
@@ -56,6 +68,9 @@ export const doneGroup: GtGroup = {
             target: opts.target as string | undefined,
             message: opts.message as string | undefined,
             ...(priority !== undefined ? { priority: Number(priority) } : {}),
+            preVerified: opts.preVerified === true,
+            resume: opts.resume === true,
+            ...(cleanup !== undefined ? { cleanupStatus: cleanup } : {}),
           });
           // The refinery hears of the new merge request now rather than at its next poll.
           if (r.merge_request && !r.already_submitted)
@@ -66,6 +81,7 @@ export const doneGroup: GtGroup = {
               `MR ${r.merge_request} from ${r.rig}/polecats/${r.polecat}`,
             ).catch(() => false);
           if (ctx.json) return ctx.printJson(r);
+          if (r.resumed) ctx.out("→ Resumed an interrupted gt done: finished the steps it had not reached");
           if (r.auto_committed) ctx.out("💾 Saved uncommitted work in an auto-save commit");
           if (r.status === "COMPLETED" && r.closed) {
             ctx.out(`✓ ${r.issue} closed: no_merge and nothing to merge`);
@@ -80,6 +96,7 @@ export const doneGroup: GtGroup = {
                 : `✓ Work submitted: MR ${r.merge_request} (branch ${r.branch} at ${r.commit_sha?.slice(0, 8)})`,
             );
           }
+          if (r.pre_verified) ctx.out("✓ Marked pre-verified: the refinery knows you ran the gates");
           if (r.molecule_closed) ctx.out(`✓ Molecule ${r.molecule_closed} closed with the work`);
           if (r.status === "ESCALATED") {
             ctx.out(`⚠ ${r.issue} escalated: blocked until someone helps (your branch ${r.branch} is kept)`);
