@@ -18,7 +18,11 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["dog"], load: async () => (await import("./dog.ts")).dogGroup },
   { names: ["witness"], load: async () => (await import("./lifecycle.ts")).lifecycleGroup("witness") },
   { names: ["refinery"], load: async () => (await import("./refinery.ts")).refineryGroup },
-  { names: ["mq"], load: async () => (await import("./refinery.ts")).mqGroup },
+  {
+    names: ["mq"],
+    load: async () =>
+      (await import("./mq-integration.ts")).withIntegration((await import("./refinery.ts")).mqGroup),
+  },
   { names: ["session", "peek"], load: async () => (await import("./session.ts")).sessionGroup },
   { names: ["agents"], load: async () => (await import("./session.ts")).agentsGroup },
   { names: ["status", "stat"], load: async () => (await import("./session.ts")).statusGroup },
