@@ -242,7 +242,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   {
     name: "mq",
     status: P,
-    subs: { next: P, submit: P, retry: P, list: P, reject: P, status: P, "post-merge": P, integration: N },
+    subs: { next: P, submit: P, retry: P, list: P, reject: P, status: P, "post-merge": P, integration: P },
   },
   { name: "namepool", status: P, subs: { themes: P, set: P, add: P, reset: P, create: P, delete: P } },
   { name: "notify", status: P },
