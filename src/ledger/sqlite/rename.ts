@@ -1,18 +1,12 @@
 // Renaming an issue's ID (bd rename): the row moves to the new ID with its labels, comments,
 // events, children counter and every edge from or to it; other issues' text that names the
 // old ID (title, description, design, notes, acceptance criteria) is rewritten to the new one.
-import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
+import { ConflictError, NotFoundError } from "../../errors.ts";
 import type { SqlDialect } from "../sql/dialect.ts";
+import { checkRename, MENTION_FIELDS, mentionLike, rewriteMentions } from "../sql/rename.ts";
 import type { Db } from "./db.ts";
 
-const TEXT_FIELDS = ["title", "description", "design", "notes", "acceptance_criteria"] as const;
-
-/** beads' shape for a new ID: a lower-case prefix, a hyphen, then letters, digits, `.`, `_`, `-`. */
-export const RENAME_ID = /^[a-z][a-z0-9_]*-[a-zA-Z0-9._-]+$/;
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+export { RENAME_ID } from "../sql/rename.ts";
 
 /**
  * Moves `oldId` to `newId` inside the caller's write transaction. Returns the IDs of other
@@ -25,9 +19,7 @@ export function renameIssueRows(
   newId: string,
   now: string,
 ): string[] {
-  if (oldId === newId) throw new ValidationError("old and new IDs are the same");
-  if (!RENAME_ID.test(newId))
-    throw new ValidationError(`invalid new ID format "${newId}": must be prefix-suffix (e.g., bd-dolt)`);
+  checkRename(oldId, newId);
   if (!db.get("SELECT 1 FROM issues WHERE id = ?", oldId)) throw new NotFoundError(oldId);
   if (db.get("SELECT 1 FROM issues WHERE id = ?", newId))
     throw new ConflictError("id_exists", `issue ${newId} already exists`);
@@ -46,30 +38,23 @@ export function renameIssueRows(
   db.run("UPDATE dependencies SET issue_id = ? WHERE issue_id = ?", newId, oldId);
   db.run("UPDATE dependencies SET depends_on_id = ? WHERE depends_on_id = ?", newId, oldId);
   db.run("DELETE FROM issues WHERE id = ?", oldId);
-  // Whole-word mentions only: bd-abc must not turn bd-abcd into bd-newd.
-  const word = new RegExp(`(?<![A-Za-z0-9_.-])${escapeRegExp(oldId)}(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])`, "g");
   const touched: string[] = [];
-  const like = `%${oldId.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const where = TEXT_FIELDS.map((f) => `${f} LIKE ? ESCAPE '\\'`).join(" OR ");
+  const like = mentionLike(oldId);
+  const where = MENTION_FIELDS.map((f) => `${f} LIKE ? ESCAPE '\\'`).join(" OR ");
   const rows = db.all<Record<string, string | null>>(
-    `SELECT id, ${TEXT_FIELDS.join(", ")} FROM issues WHERE id != ? AND (${where})`,
+    `SELECT id, ${MENTION_FIELDS.join(", ")} FROM issues WHERE id != ? AND (${where})`,
     newId,
-    ...TEXT_FIELDS.map(() => like),
+    ...MENTION_FIELDS.map(() => like),
   );
   for (const row of rows) {
-    const sets: string[] = [];
-    const values: string[] = [];
-    for (const f of TEXT_FIELDS) {
-      const v = row[f];
-      if (!v) continue;
-      const next = v.replace(word, newId);
-      if (next !== v) {
-        sets.push(`${f} = ?`);
-        values.push(next);
-      }
-    }
-    if (sets.length === 0) continue;
-    db.run(`UPDATE issues SET ${sets.join(", ")}, updated_at = ? WHERE id = ?`, ...values, now, row.id!);
+    const changes = rewriteMentions(row, oldId, newId);
+    if (changes.length === 0) continue;
+    db.run(
+      `UPDATE issues SET ${changes.map(([f]) => `${f} = ?`).join(", ")}, updated_at = ? WHERE id = ?`,
+      ...changes.map(([, v]) => v),
+      now,
+      row.id!,
+    );
     touched.push(row.id!);
   }
   return touched;
