@@ -52,6 +52,7 @@ export const BD_GROUPS: LazyBdGroup[] = [
   { names: ["github", "gitlab"], load: async () => (await import("./trackers.ts")).TRACKERS },
   { names: ["edit", "create-form"], load: async () => (await import("./edit.ts")).EDIT },
   { names: ["gc", "compact"], load: async () => (await import("./compact.ts")).COMPACT },
+  { names: ["hooks"], load: async () => (await import("./hooks.ts")).HOOKS },
   {
     names: ["dep", "label", "comments", "comment", "defer", "undefer", "duplicate", "supersede"],
     load: async () => (await import("./relations.ts")).RELATIONS,
