@@ -65,7 +65,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("gitlab", "sync, status, projects; epics go up as issues labelled type::epic (beads: milestones)"),
   present("graph", "layers as text, --dot and --json (beads also has --box, --compact, --html, --all)"),
   present("history", "the bead's events (beads shows Dolt commits)"),
-  todo("hooks", "git hook management"),
+  present("hooks"),
   present("human"),
   present("import"),
   present("info"),
