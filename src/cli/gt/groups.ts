@@ -95,6 +95,8 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["changelog"], load: async () => (await import("./changelog.ts")).changelogGroup },
   { names: ["metrics"], load: async () => (await import("./metrics.ts")).metricsGroup(GT_GROUPS) },
   { names: ["upgrade"], load: async () => (await import("./upgrade.ts")).upgradeGroup },
+  { names: ["krc"], load: async () => (await import("./krc.ts")).krcGroup },
+  { names: ["compact"], load: async () => (await import("./compact.ts")).compactGroup },
   {
     names: ["completion", "__complete"],
     load: async () => (await import("./completion.ts")).completionGroup(GT_GROUPS),
