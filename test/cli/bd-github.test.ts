@@ -35,10 +35,11 @@ describe("bd github", () => {
   before(async () => {
     ({ dir, cleanup } = await freshLedger("gh"));
     gh = await fakeGitHub("acme", "app");
-    for (const [key, value] of [
+    const settings: Array<[string, string]> = [
       ["github.repository", "acme/app"],
       ["github.url", gh.url],
-    ]) {
+    ];
+    for (const [key, value] of settings) {
       const r = await bd(dir, ["config", "set", key, value]);
       assert.equal(r.code, 0, r.stderr);
     }

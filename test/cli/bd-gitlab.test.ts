@@ -32,10 +32,11 @@ describe("bd gitlab", () => {
   before(async () => {
     ({ dir, cleanup } = await freshLedger("gl"));
     gl = await fakeGitLab(42);
-    for (const [key, value] of [
+    const settings: Array<[string, string]> = [
       ["gitlab.url", gl.url],
       ["gitlab.project_id", "42"],
-    ]) {
+    ];
+    for (const [key, value] of settings) {
       const r = await bd(dir, ["config", "set", key, value]);
       assert.equal(r.code, 0, r.stderr);
     }
