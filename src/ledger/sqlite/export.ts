@@ -12,10 +12,10 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { testPause } from "../../test-pause.ts";
 import { issuesToJsonl, jsonlLine, writeJsonlFile } from "../jsonl.ts";
-import { type Comment, ISSUE_FIELDS, type Issue } from "../model.ts";
-import { rowToIssue, toDependency } from "../sql/rows.ts";
+import { ISSUE_FIELDS, type Issue } from "../model.ts";
+import { assembleExport, exportStatements } from "../sql/export.ts";
 import type { ExportOptions } from "../store.ts";
-import type { Db, Param, Row } from "./db.ts";
+import type { Db } from "./db.ts";
 import { SQLITE } from "./dialect.ts";
 
 export const FINGERPRINT_KEY = "jsonl_fingerprint";
@@ -130,59 +130,14 @@ export function exportIssues(
   infraTypes: string[],
   opts: ExportOptions & { ids?: string[] },
 ): Issue[] {
-  const conds: string[] = [];
-  const params: Param[] = [];
-  if (!opts.includeEphemeral) conds.push("ephemeral = 0");
-  if (!opts.includeTemplates) conds.push("is_template = 0");
-  if (!opts.includeInfra && infraTypes.length > 0) {
-    conds.push(`issue_type NOT IN (${infraTypes.map(() => "?").join(", ")})`);
-    params.push(...infraTypes);
-  }
-  const only = opts.ids ? `IN (${opts.ids.map(() => "?").join(", ")})` : "";
-  if (opts.ids) {
-    if (opts.ids.length === 0) return [];
-    conds.push(`id ${only}`);
-    params.push(...opts.ids);
-  }
-  const rows = db.all(
-    `SELECT * FROM issues ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""} ORDER BY id`,
-    ...params,
+  const st = exportStatements(SQLITE, infraTypes, opts);
+  if (!st) return [];
+  return assembleExport(
+    db.all(st.issues.sql, ...st.issues.params),
+    db.all(st.labels, ...st.relParams),
+    db.all(st.deps, ...st.relParams),
+    db.all(st.comments, ...st.relParams),
   );
-  const relParams = opts.ids ?? [];
-  const rel = (col: string) => (opts.ids ? `WHERE ${col} ${only}` : "");
-  const group = <T>(sql: string, key: (r: T) => string) => {
-    const m = new Map<string, T[]>();
-    for (const r of db.all<T>(sql, ...relParams)) {
-      const k = key(r);
-      const l = m.get(k);
-      if (l) l.push(r);
-      else m.set(k, [r]);
-    }
-    return m;
-  };
-  const labels = group<{ issue_id: string; label: string }>(
-    `SELECT issue_id, label FROM labels ${rel("issue_id")} ORDER BY issue_id, label`,
-    (r) => r.issue_id,
-  );
-  const deps = group<Row>(
-    `SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies ${rel("issue_id")}
-     ORDER BY issue_id, depends_on_id`,
-    (r) => String(r.issue_id),
-  );
-  const comments = group<Comment>(
-    `SELECT id, issue_id, author, text, created_at FROM comments ${rel("issue_id")} ORDER BY issue_id, created_at, ${SQLITE.insertionOrder}`,
-    (r) => r.issue_id,
-  );
-  return rows.map((r) => {
-    const issue = rowToIssue(r);
-    const l = labels.get(issue.id);
-    if (l) issue.labels = l.map((x) => x.label);
-    const d = deps.get(issue.id);
-    if (d) issue.dependencies = d.map(toDependency);
-    const c = comments.get(issue.id);
-    if (c) issue.comments = c.map((x) => ({ ...x }));
-    return issue;
-  });
 }
 
 /** Identity of the file as written: inode, size and mtime in nanoseconds. */
