@@ -50,6 +50,10 @@ export const BD_GROUPS: LazyBdGroup[] = [
   },
   { names: ["audit"], load: async () => (await import("./audit.ts")).AUDIT },
   { names: ["github", "gitlab"], load: async () => (await import("./trackers.ts")).TRACKERS },
+  {
+    names: ["merge-slot", "ship", "swarm"],
+    load: async () => (await import("./coordination.ts")).COORDINATION,
+  },
   { names: ["edit", "create-form"], load: async () => (await import("./edit.ts")).EDIT },
   { names: ["gc", "compact"], load: async () => (await import("./compact.ts")).COMPACT },
   { names: ["hooks"], load: async () => (await import("./hooks.ts")).HOOKS },
