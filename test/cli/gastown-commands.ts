@@ -34,7 +34,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "cleanup", status: P },
   { name: "close", status: P },
   { name: "commit", status: P },
-  { name: "compact", status: N, subs: { report: N } },
+  { name: "compact", status: P, subs: { report: P } },
   {
     name: "config",
     status: P,
@@ -183,7 +183,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "init", status: P },
   { name: "install", status: P },
   { name: "issue", status: P, subs: { set: P, clear: P, show: P } },
-  { name: "krc", status: N, subs: { stats: N, prune: N, config: N, decay: N, "auto-prune-status": N } },
+  { name: "krc", status: P, subs: { stats: P, prune: P, config: P, decay: P, "auto-prune-status": P } },
   { name: "log", status: P, subs: { crash: P } },
   {
     name: "mail",
