@@ -57,6 +57,8 @@ export async function createMergeSlot(
       issue_type: "task",
       priority: 0,
       labels: [MERGE_SLOT_LABEL],
+      // A fixed, well-known ID (beads' name), not a hash one.
+      force: true,
     },
     actor,
   );

@@ -60,16 +60,11 @@ async function slotAcquire(ctx: BdContext, _args: string[], o: Record<string, un
     if (ctx.json) return ctx.printJson({ id: r.id, acquired: true, holder });
     return ctx.out(`✓ Acquired merge slot: ${r.id}\n  Holder: ${holder}`);
   }
+  // Held: exit 1 whether queued or not (as beads), so scripts can loop on it.
   if (r.waiting) {
     if (ctx.json)
-      return ctx.printJson({
-        id: r.id,
-        acquired: false,
-        waiting: true,
-        holder: r.holder,
-        position: r.position,
-      });
-    ctx.out(`○ Slot held by ${r.holder}, added to waiters queue (position ${r.position})`);
+      ctx.printJson({ id: r.id, acquired: false, waiting: true, holder: r.holder, position: r.position });
+    else ctx.out(`○ Slot held by ${r.holder}, added to waiters queue (position ${r.position})`);
     return 1;
   }
   if (ctx.json) ctx.printJson({ id: r.id, acquired: false, holder: r.holder });
