@@ -57,6 +57,7 @@ export const BD_GROUPS: LazyBdGroup[] = [
   { names: ["edit", "create-form"], load: async () => (await import("./edit.ts")).EDIT },
   { names: ["gc", "compact"], load: async () => (await import("./compact.ts")).COMPACT },
   { names: ["hooks"], load: async () => (await import("./hooks.ts")).HOOKS },
+  { names: ["setup", "rules"], load: async () => (await import("./setup.ts")).SETUP },
   {
     names: ["dep", "label", "comments", "comment", "defer", "undefer", "duplicate", "supersede"],
     load: async () => (await import("./relations.ts")).RELATIONS,
