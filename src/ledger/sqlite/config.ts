@@ -2,8 +2,7 @@
 // ID lengths). Keys that travel with the repository are mirrored in config.yaml (files.ts).
 import { ValidationError } from "../../errors.ts";
 import { travelsInFile } from "../config-file.ts";
-import { isValidPrefix } from "../ids.ts";
-import { parseCustomStatuses } from "../validate.ts";
+import { configValueProblem } from "../sql/exchange.ts";
 import type { LedgerContext } from "./context.ts";
 import { markJsonlStale } from "./export.ts";
 
@@ -12,18 +11,7 @@ export const CONFIG_FP_KEY = "config_fingerprint";
 /** local_metadata: the table changed since config.yaml was written. */
 export const CONFIG_DIRTY_KEY = "config_dirty";
 
-/** Why a config value cannot be stored, for the keys whose values bd reads. */
-export function configValueProblem(key: string, value: string): string | undefined {
-  try {
-    if (key === "status.custom") parseCustomStatuses(value);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  if (key === "issue_prefix" && !isValidPrefix(value)) return `invalid prefix "${value}"`;
-  if (key === "export.auto" && value !== "true" && value !== "false")
-    return `invalid value "${value}" for export.auto (true or false)`;
-  return undefined;
-}
+export { configValueProblem };
 
 export function setConfig(c: LedgerContext, key: string, value: string): void {
   const problem = configValueProblem(key, value);

@@ -8,6 +8,7 @@ import {
   type Dependency,
   type IssueWithDependencyType,
 } from "../model.ts";
+import { findCycles as stronglyConnected } from "../sql/cycles.ts";
 import { ISSUE_COLUMN_LIST_I, rowToIssue, toDependency } from "../sql/rows.ts";
 import type { DependencyInput, DependencyTreeNode } from "../store.ts";
 import { validateDepType } from "../validate.ts";
@@ -311,7 +312,7 @@ export function dependencyTree(
   return out;
 }
 
-/** Tarjan's strongly connected components over the cycle-checked edge kinds. */
+/** Tarjan's strongly connected components over the cycle-checked edge kinds (../sql/cycles.ts). */
 export function findCycles(c: LedgerContext): string[][] {
   const adj = new Map<string, string[]>();
   for (const r of c.db.all<{ a: string; b: string }>(
@@ -321,37 +322,5 @@ export function findCycles(c: LedgerContext): string[][] {
     if (l) l.push(r.b);
     else adj.set(r.a, [r.b]);
   }
-  let index = 0;
-  const idx = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const on = new Set<string>();
-  const cycles: string[][] = [];
-  const strong = (v: string) => {
-    idx.set(v, index);
-    low.set(v, index);
-    index++;
-    stack.push(v);
-    on.add(v);
-    for (const w of adj.get(v) ?? []) {
-      if (!idx.has(w)) {
-        strong(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (on.has(w)) {
-        low.set(v, Math.min(low.get(v)!, idx.get(w)!));
-      }
-    }
-    if (low.get(v) === idx.get(v)) {
-      const comp: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        on.delete(w);
-        comp.push(w);
-      } while (w !== v);
-      if (comp.length > 1) cycles.push(comp.reverse());
-    }
-  };
-  for (const v of adj.keys()) if (!idx.has(v)) strong(v);
-  return cycles;
+  return stronglyConnected(adj);
 }

@@ -1,12 +1,9 @@
-// Issues in and out as whole records: export (beads' JSONL shape, see export.ts), import
-// (upsert; the stored issue wins only when strictly newer with `onlyNewer`), and the
-// read-only SQL query of `bd sql`.
-import { ValidationError } from "../../errors.ts";
 import { lazyCrypto } from "../../lazy.ts";
 import { contentKey, type Issue } from "../model.ts";
+import { coversRelations, importChecked, readOnlyQueryText, timeKey } from "../sql/exchange.ts";
 import { INSERT_ISSUE_SQL, issueToParams, REPLACE_ISSUE_SQL, replaceParams } from "../sql/rows.ts";
 import type { ExportOptions, ImportResult } from "../store.ts";
-import { checkImportedIssue, type ImportedIssue, unexportedTypes } from "../validate.ts";
+import { type ImportedIssue, unexportedTypes } from "../validate.ts";
 import type { LedgerContext } from "./context.ts";
 import { dependencyRecords } from "./dependencies.ts";
 import { exportIssues as exportRows } from "./export.ts";
@@ -22,17 +19,7 @@ export function exportIssues(c: LedgerContext, opts: ExportOptions = {}): Issue[
  */
 export function importIssues(c: LedgerContext, issues: Issue[], actor: string): ImportResult {
   return c.write(() => {
-    const now = c.now();
-    const checked: ImportedIssue[] = [];
-    const errors: NonNullable<ImportResult["errors"]> = [];
-    for (const raw of issues) {
-      try {
-        if (!raw || typeof raw !== "object") throw new ValidationError("not an issue object");
-        checked.push(checkImportedIssue(raw as unknown as Record<string, unknown>, c.vocab, now));
-      } catch (e) {
-        errors.push({ id: typeof raw?.id === "string" ? raw.id : "", reason: (e as Error).message });
-      }
-    }
+    const { checked, errors } = importChecked(issues, c.vocab, c.now());
     const result = importRows(c, checked, actor, {});
     result.skipped += errors.length;
     if (errors.length > 0) result.errors = errors;
@@ -114,34 +101,17 @@ export function importRows(
   return result;
 }
 
-/** True when the stored labels/edges/comments already include everything incoming. */
 function hasRelations(c: LedgerContext, id: string, imported: ImportedIssue): boolean {
-  const labels = new Set(c.labels(id));
-  if (imported.labels.some((l) => !labels.has(l))) return false;
-  const deps = new Map(dependencyRecords(c, id).map((d) => [d.depends_on_id, d]));
-  for (const d of imported.dependencies) {
-    const have = deps.get(d.depends_on_id);
-    if (!have || have.type !== d.type || (have.metadata ?? "") !== (d.metadata ?? "")) return false;
-  }
-  const comments = new Set(commentsOf(c, id).map((x) => x.id));
-  return imported.comments.every((x) => x.id !== undefined && comments.has(x.id));
-}
-
-/** Sortable form of an RFC 3339 UTC time whatever its fraction's precision (beads writes up to ns). */
-function timeKey(t: string): string {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(t);
-  if (!m) return Number.isNaN(Date.parse(t)) ? t : timeKey(new Date(t).toISOString());
-  return `${m[1]}.${(m[2] ?? "").padEnd(9, "0")}`;
+  return coversRelations(
+    { labels: c.labels(id), deps: dependencyRecords(c, id), commentIds: commentsOf(c, id).map((x) => x.id) },
+    imported,
+  );
 }
 
 /** A read-only SQL query; rows keyed by column name. */
 export function query(c: LedgerContext, sql: string): Array<Record<string, unknown>> {
-  const text = sql.trim().replace(/;\s*$/, "");
-  // SQLite would silently ignore a second statement; refuse it (`;` outside quotes and comments).
-  const bare = text.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, "");
-  if (!/^(select|with|explain)\b/i.test(text) || bare.includes(";")) {
-    throw new ValidationError("only a single read-only query (SELECT or WITH) is allowed");
-  }
+  // SQLite would silently ignore a second statement; readOnlyQueryText refuses it.
+  const text = readOnlyQueryText(sql);
   // The engine itself refuses any write, whatever the statement looks like.
   c.db.exec(c.sql.readOnlyOn);
   try {
