@@ -97,6 +97,8 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["upgrade"], load: async () => (await import("./upgrade.ts")).upgradeGroup },
   { names: ["krc"], load: async () => (await import("./krc.ts")).krcGroup },
   { names: ["compact"], load: async () => (await import("./compact.ts")).compactGroup },
+  { names: ["mountain"], load: async () => (await import("./mountain.ts")).mountainGroup },
+  { names: ["synthesis", "synth"], load: async () => (await import("./synthesis.ts")).synthesisGroup },
   {
     names: ["completion", "__complete"],
     load: async () => (await import("./completion.ts")).completionGroup(GT_GROUPS),
