@@ -190,7 +190,8 @@ async function swarmValidate(ctx: BdContext, [id]: string[], o: Record<string, u
   if (epic.issue_type !== "epic" && epic.issue_type !== "molecule")
     throw new ValidationError(`'${epic.id}' is not an epic or molecule (type: ${epic.issue_type})`);
   const analysis = await analyzeSwarm(store, epic);
-  if (o.verbose !== true) analysis.issues = undefined;
+  // --verbose may land on bd's global flag of the same name.
+  if (o.verbose !== true && ctx.opts.verbose !== true) analysis.issues = undefined;
   if (ctx.json) ctx.printJson(analysis);
   else ctx.out(renderAnalysis(analysis));
   return analysis.swarmable ? 0 : 1;
