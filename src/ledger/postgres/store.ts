@@ -1,0 +1,417 @@
+// The PostgreSQL backend of LedgerStore, for towns whose agents run on several machines: a
+// pg Pool over one database, each ledger (rig) in a schema of its own, created on open.
+// Every operation is one transaction of the isolation it needs:
+// - writes: SERIALIZABLE. The blocked-state upkeep reads edges and statuses that another
+//   writer may be changing (a close beside a new edge); serializable execution keeps the
+//   materialised flags true to the rule without hand-placed locks. A transaction that loses
+//   (40001) or deadlocks (40P01) runs again from the start (db.ts), with a fresh context.
+//   Compare-and-swap writes (claim, guarded update, close, reopen) also lock the row with
+//   SELECT … FOR UPDATE first, so the loser waits for the winner and then sees its result.
+// - multi-statement reads: REPEATABLE READ READ ONLY, one snapshot for the whole answer
+//   (a list and its counts agree). `query` runs the caller's SQL READ ONLY: the server
+//   itself refuses writes.
+// No files travel with this ledger (no issues.jsonl, no config.yaml): the database is shared.
+import { ValidationError } from "../../errors.ts";
+import type {
+  BlockedIssue,
+  Comment,
+  Dependency,
+  Issue,
+  IssueDetails,
+  IssueWithCounts,
+  LedgerEvent,
+  Statistics,
+} from "../model.ts";
+import { findCycles } from "../sql/cycles.ts";
+import { configValueProblem, importChecked, readOnlyQueryText } from "../sql/exchange.ts";
+import type {
+  CloseOptions,
+  CloseResult,
+  CreateIssueInput,
+  DeletePlan,
+  DependencyInput,
+  DependencyTreeNode,
+  ExportOptions,
+  ImportResult,
+  IssueFilter,
+  IssuePatch,
+  LabelCount,
+  LedgerStore,
+  ReadyFilter,
+  StaleOptions,
+} from "../store.ts";
+import { EMPTY_VOCABULARY, type Vocabulary, validateLabel } from "../validate.ts";
+import { PgContext } from "./context.ts";
+import { type Isolation, PgDb, type Queries } from "./db.ts";
+import { POSTGRES } from "./dialect.ts";
+import * as edges from "./edges.ts";
+import { importRows } from "./import.ts";
+import * as issues from "./issues.ts";
+import * as reads from "./reads.ts";
+import { PG_SCHEMA_VERSION, pgSchemaSql, SCHEMA_NAME } from "./schema.ts";
+
+export interface PostgresOpenOptions {
+  /** postgres://user[:password]@host:port/database (the password never appears in messages). */
+  dsn: string;
+  /** The ledger's schema: one per rig in a shared database. */
+  schema: string;
+  /** Clock override for tests. */
+  now?: () => Date;
+  /** Pool size (default 4). */
+  max?: number;
+}
+
+export class PostgresLedger implements LedgerStore {
+  readonly location: string;
+  readonly schema: string;
+  private readonly db: PgDb;
+  private readonly clock: () => Date;
+  private vocab: Vocabulary = EMPTY_VOCABULARY;
+
+  private constructor(opts: PostgresOpenOptions) {
+    this.schema = opts.schema;
+    this.db = new PgDb({ dsn: opts.dsn, schema: opts.schema, max: opts.max });
+    this.location = `postgres://${this.db.where}#${opts.schema}`;
+    this.clock = opts.now ?? (() => new Date());
+  }
+
+  /** Connects, creates the schema when missing (or older), and reads the vocabulary. */
+  static async open(opts: PostgresOpenOptions): Promise<PostgresLedger> {
+    if (!SCHEMA_NAME.test(opts.schema))
+      throw new ValidationError(
+        `invalid ledger schema name "${opts.schema}" (lower-case letters, digits and _, not starting with pg_)`,
+      );
+    const ledger = new PostgresLedger(opts);
+    try {
+      await ledger.migrate();
+      await ledger.read(async (c) => {
+        ledger.vocab = await c.loadVocabulary();
+      });
+    } catch (e) {
+      await ledger.db.close();
+      throw e;
+    }
+    return ledger;
+  }
+
+  private async migrate(): Promise<void> {
+    const current = async (q: Queries) => {
+      const exists = await q.get<{ t: string | null }>(
+        "SELECT to_regclass(?) AS t",
+        `${this.schema}.ledger_meta`,
+      );
+      if (!exists?.t) return 0;
+      return Number((await q.get<{ user_version: number }>(POSTGRES.schemaVersion))?.user_version ?? 0);
+    };
+    if ((await current(this.db.q).catch((e) => Promise.reject(this.db.unreachable(e)))) === PG_SCHEMA_VERSION)
+      return;
+    // One opener creates the schema; the others wait on the advisory lock, then find it done.
+    await this.db.transaction({ isolation: "READ COMMITTED" }, async (q) => {
+      await q.get("SELECT pg_advisory_xact_lock(hashtext(?))", `gt-ledger:${this.schema}`);
+      const again = await current(q);
+      if (again === PG_SCHEMA_VERSION) return;
+      if (again > PG_SCHEMA_VERSION)
+        throw new ValidationError(
+          `ledger schema version ${again} is newer than this bd understands (${PG_SCHEMA_VERSION})`,
+        );
+      await q.exec(pgSchemaSql(this.schema));
+    });
+  }
+
+  /** A write: SERIALIZABLE, retried whole on a serialization failure (see the top). */
+  private write<T>(fn: (c: PgContext) => Promise<T>, isolation: Isolation = "SERIALIZABLE"): Promise<T> {
+    return this.db.transaction({ isolation }, async (q) => {
+      const c = new PgContext(q, this.clock, this.vocab);
+      const out = await fn(c);
+      await c.settle();
+      return out;
+    });
+  }
+
+  /** A read over one snapshot. */
+  private read<T>(fn: (c: PgContext) => Promise<T>): Promise<T> {
+    return this.db.transaction({ isolation: "REPEATABLE READ", readOnly: true }, (q) =>
+      fn(new PgContext(q, this.clock, this.vocab)),
+    );
+  }
+
+  /** A single statement needs no transaction of its own. */
+  private get one(): PgContext {
+    return new PgContext(this.db.q, this.clock, this.vocab);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  /** The database's own check, as far as PostgreSQL offers one to a client ("ok" when sound). */
+  async integrityCheck(_full = false): Promise<string[]> {
+    return (await this.db.q.all<{ check: string }>(POSTGRES.integrityCheck(false))).map((r) => r.check);
+  }
+
+  /** Recomputes every blocked flag from scratch (repair, benchmarks). */
+  async recomputeBlocked(): Promise<void> {
+    await this.write((c) => c.recomputeAll());
+  }
+
+  // ---------------------------------------------------------------- config
+
+  async getConfig(key: string): Promise<string | undefined> {
+    return this.one.getConfig(key);
+  }
+
+  async setConfig(key: string, value: string): Promise<void> {
+    const problem = configValueProblem(key, value);
+    if (problem) throw new ValidationError(problem);
+    this.vocab = await this.write(async (c) => {
+      await c.putConfig(key, value);
+      return c.loadVocabulary();
+    });
+  }
+
+  async unsetConfig(key: string): Promise<boolean> {
+    const [n, vocab] = await this.write(async (c) => {
+      const n = await c.q.run("DELETE FROM config WHERE key = ?", key);
+      return [n, await c.loadVocabulary()] as const;
+    });
+    this.vocab = vocab;
+    return n > 0;
+  }
+
+  async listConfig(): Promise<Record<string, string>> {
+    return this.one.configMap();
+  }
+
+  async vocabulary(): Promise<Vocabulary> {
+    return this.vocab;
+  }
+
+  async prefix(): Promise<string> {
+    return this.one.prefix();
+  }
+
+  // ---------------------------------------------------------------- issues
+
+  async createIssue(input: CreateIssueInput, actor: string): Promise<Issue> {
+    return this.write((c) => issues.createIssue(c, input, actor));
+  }
+
+  async createIssues(list: Issue[], actor: string): Promise<Issue[]> {
+    return this.write((c) => issues.createIssues(c, list, actor));
+  }
+
+  async getIssue(id: string): Promise<Issue | undefined> {
+    return this.read((c) => c.getIssue(id));
+  }
+
+  async getIssues(ids: string[]): Promise<Issue[]> {
+    return this.read(async (c) => {
+      const out: Issue[] = [];
+      for (const id of ids) {
+        const issue = await c.getIssue(id);
+        if (issue) out.push(issue);
+      }
+      return out;
+    });
+  }
+
+  async getDetails(id: string): Promise<IssueDetails> {
+    return this.read((c) => reads.getDetails(c, id));
+  }
+
+  async resolveId(partial: string): Promise<string> {
+    return this.read((c) => c.resolveId(partial));
+  }
+
+  async updateIssue(
+    id: string,
+    patch: IssuePatch,
+    actor: string,
+    guard?: (current: Issue) => void,
+  ): Promise<Issue> {
+    return this.write((c) => issues.updateIssue(c, id, patch, actor, guard));
+  }
+
+  async claimIssue(id: string, actor: string): Promise<Issue> {
+    return this.write((c) => issues.claimIssue(c, id, actor));
+  }
+
+  async closeIssue(id: string, opts: CloseOptions, actor: string): Promise<CloseResult> {
+    return this.write((c) => issues.closeIssue(c, id, opts, actor));
+  }
+
+  async reopenIssue(id: string, reason: string | undefined, actor: string): Promise<Issue> {
+    return this.write((c) => issues.reopenIssue(c, id, reason, actor));
+  }
+
+  async renameIssue(
+    oldId: string,
+    newId: string,
+    actor: string,
+  ): Promise<{ issue: Issue; updated: string[] }> {
+    return this.write((c) => issues.renameIssue(c, oldId, newId, actor));
+  }
+
+  async renamePrefix(next: string, actor: string): Promise<Array<[string, string]>> {
+    return this.write((c) => issues.renamePrefix(c, next, actor));
+  }
+
+  async planDelete(id: string): Promise<DeletePlan> {
+    return this.read((c) => issues.planDelete(c, id));
+  }
+
+  async deleteIssue(id: string, actor: string): Promise<DeletePlan> {
+    return this.write((c) => issues.deleteIssue(c, id, actor));
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  async listIssues(filter: IssueFilter): Promise<IssueWithCounts[]> {
+    return this.read((c) => reads.listIssues(c, filter));
+  }
+
+  async countIssues(filter: IssueFilter, groupBy?: string): Promise<number | Record<string, number>> {
+    return reads.countIssues(this.one, filter, groupBy);
+  }
+
+  async ready(filter: ReadyFilter): Promise<IssueWithCounts[]> {
+    return this.read((c) => reads.ready(c, filter));
+  }
+
+  async countReady(filter: ReadyFilter): Promise<number> {
+    return reads.countReady(this.one, filter);
+  }
+
+  async blocked(filter: IssueFilter): Promise<BlockedIssue[]> {
+    return this.read((c) => reads.blocked(c, filter));
+  }
+
+  async isBlocked(id: string): Promise<boolean> {
+    return reads.isBlocked(this.one, id);
+  }
+
+  async children(id: string): Promise<IssueWithCounts[]> {
+    return this.read((c) => reads.children(c, id));
+  }
+
+  async stale(opts: StaleOptions): Promise<Issue[]> {
+    return reads.stale(this.one, opts);
+  }
+
+  async stats(): Promise<Statistics> {
+    return this.read((c) => reads.stats(c));
+  }
+
+  // ---------------------------------------------------------------- dependencies
+
+  async addDependency(dep: DependencyInput, actor: string): Promise<Dependency> {
+    return this.write(async (c) => {
+      const source = await c.resolveId(dep.issue_id);
+      const target = await c.resolveTarget(dep.depends_on_id);
+      return edges.addDependencyRow(c, { ...dep, issue_id: source, depends_on_id: target }, actor, c.now());
+    });
+  }
+
+  async removeDependency(issueId: string, dependsOnId: string, actor: string): Promise<boolean> {
+    return this.write(async (c) =>
+      edges.removeDependencyRow(c, await c.resolveId(issueId), await c.resolveTarget(dependsOnId), actor),
+    );
+  }
+
+  async dependencies(id: string, direction: "down" | "up", type?: string) {
+    return this.read(async (c) => {
+      await c.mustGet(id);
+      return reads.related(c, id, direction, type);
+    });
+  }
+
+  async dependencyRecords(id: string): Promise<Dependency[]> {
+    return reads.dependencyRecords(this.one, id);
+  }
+
+  async dependentRecords(id: string, type?: string): Promise<Dependency[]> {
+    return reads.dependentRecords(this.one, id, type);
+  }
+
+  async dependencyTree(
+    id: string,
+    opts: { maxDepth: number; direction: "down" | "up" | "both" },
+  ): Promise<DependencyTreeNode[]> {
+    return this.read((c) => reads.dependencyTree(c, id, opts));
+  }
+
+  async findCycles(): Promise<string[][]> {
+    return findCycles(await reads.cycleEdges(this.one));
+  }
+
+  // ---------------------------------------------------------------- labels, comments, events
+
+  async addLabel(id: string, label: string, actor: string): Promise<boolean> {
+    const l = validateLabel(label);
+    return this.write(async (c) => {
+      await c.mustGet(id);
+      return edges.addLabelRow(c, id, l, actor);
+    });
+  }
+
+  async removeLabel(id: string, label: string, actor: string): Promise<boolean> {
+    return this.write(async (c) => {
+      await c.mustGet(id);
+      return edges.removeLabelRow(c, id, label, actor);
+    });
+  }
+
+  async labels(id: string): Promise<string[]> {
+    return this.read(async (c) => {
+      await c.mustGet(id);
+      return c.labels(id);
+    });
+  }
+
+  async allLabels(): Promise<LabelCount[]> {
+    return reads.allLabels(this.one);
+  }
+
+  async addComment(id: string, author: string, text: string): Promise<Comment> {
+    if (!text.trim()) throw new ValidationError("comment text must not be empty");
+    return this.write(async (c) => {
+      await c.mustGet(id);
+      return edges.addCommentRow(c, id, author, text);
+    });
+  }
+
+  async comments(id: string): Promise<Comment[]> {
+    return this.read(async (c) => {
+      await c.mustGet(id);
+      return reads.commentsOf(c, id);
+    });
+  }
+
+  async events(id: string): Promise<LedgerEvent[]> {
+    return reads.events(this.one, id);
+  }
+
+  // ---------------------------------------------------------------- exchange
+
+  async exportIssues(opts: ExportOptions = {}): Promise<Issue[]> {
+    return this.read((c) => reads.exportIssues(c, opts));
+  }
+
+  async importIssues(list: Issue[], actor: string): Promise<ImportResult> {
+    return this.write(async (c) => {
+      const { checked, errors } = importChecked(list, c.vocab, c.now());
+      const result = await importRows(c, checked, actor);
+      result.skipped += errors.length;
+      if (errors.length > 0) result.errors = errors;
+      return result;
+    });
+  }
+
+  /** The caller's SQL in a READ ONLY transaction: the server refuses any write. */
+  async query(sql: string): Promise<Array<Record<string, unknown>>> {
+    const text = readOnlyQueryText(sql);
+    return this.db.transaction({ isolation: "REPEATABLE READ", readOnly: true }, async (q) =>
+      (await q.exec<Record<string, unknown>>(text)).map((r) => ({ ...r })),
+    );
+  }
+}
