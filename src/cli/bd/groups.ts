@@ -59,6 +59,12 @@ export const BD_GROUPS: LazyBdGroup[] = [
   { names: ["hooks"], load: async () => (await import("./hooks.ts")).HOOKS },
   { names: ["setup", "rules"], load: async () => (await import("./setup.ts")).SETUP },
   {
+    names: ["bootstrap", "init-safety", "upgrade"],
+    load: async () => (await import("./bootstrap.ts")).BOOTSTRAP,
+  },
+  { names: ["worktree", "repo"], load: async () => (await import("./worktree-repo.ts")).WORKTREE_REPO },
+  { names: ["admin"], load: async () => (await import("./admin-tools.ts")).ADMIN_TOOLS },
+  {
     names: ["dep", "label", "comments", "comment", "defer", "undefer", "duplicate", "supersede"],
     load: async () => (await import("./relations.ts")).RELATIONS,
   },
