@@ -238,7 +238,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
       "await-signal": P,
     },
   },
-  { name: "mountain", status: N, subs: { status: N, pause: N, resume: N, cancel: N } },
+  { name: "mountain", status: P, subs: { status: P, pause: P, resume: P, cancel: P } },
   {
     name: "mq",
     status: P,
@@ -341,7 +341,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
     subs: { crew: omit("gt start <rig>/crew/<name> starts a crew member (an argument, not a subcommand)") },
   },
   { name: "status", status: P },
-  { name: "synthesis", status: N, subs: { start: N, status: N, close: N } },
+  { name: "synthesis", status: P, subs: { start: P, status: P, close: P } },
   { name: "tap", status: P, subs: { "polecat-stop-check": P, list: P, guard: P } },
   { name: "thanks", status: omit("lists the Go project's own contributors") },
   { name: "thaw", status: P },
