@@ -498,7 +498,6 @@ async function finishWork(
             opts.priority ?? issue.priority,
             actor,
           );
-          testPause("done:mr-filed");
           result.merge_request = filed.mr.id;
           result.already_submitted = !filed.created;
           if (opts.preVerified) {
@@ -512,6 +511,7 @@ async function finishWork(
           }
           const at = { issue: issue.id, branch, pushed: sha, merge_request: filed.mr.id };
           await steps.writeCheckpoint(ledger, agentBeadId, at, actor);
+          testPause("done:mr-filed");
           // The bead waits for the refinery (which closes it on merge); it is off the hook.
           await ledger.updateIssue(
             issue.id,
