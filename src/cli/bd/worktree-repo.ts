@@ -104,7 +104,7 @@ async function create(ctx: BdContext, args: string[], o: Record<string, unknown>
     mkdirSync(join(path, BEADS_DIRNAME), { recursive: true });
     writeFileSync(
       join(path, BEADS_DIRNAME, "redirect"),
-      `# bd worktree: this worktree uses the main checkout's ledger\n${relative(join(path, BEADS_DIRNAME), ledger.beadsDir) || "."}\n`,
+      `# bd worktree: this worktree uses the main checkout's ledger\n${relative(path, ledger.beadsDir)}\n`,
     );
     await addExcludes(main, [".beads/redirect"]);
   }
