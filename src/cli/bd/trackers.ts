@@ -3,14 +3,7 @@
 // `bd config` (github.token, github.owner, …) or the environment, as beads reads them; the
 // token is never printed, and never left in an error message.
 import type { Command } from "commander";
-import { httpJson } from "../../adapters/http-json.ts";
 import { ValidationError } from "../../errors.ts";
-import {
-  conflictResolution,
-  type IssueTracker,
-  SyncEngine,
-  type SyncOptions,
-} from "../../ledger/trackers/engine.ts";
 import {
   GITHUB_DEFAULT_URL,
   GitHubApi,
@@ -25,47 +18,9 @@ import {
 } from "../../ledger/trackers/gitlab.ts";
 import { maskToken } from "../../ledger/trackers/scoped-labels.ts";
 import { syncClock } from "../../ledger/trackers/state.ts";
-import type { JsonTransport } from "../../ledger/trackers/transport.ts";
 import type { BdContext } from "./context.ts";
 import { act, type CommandGroup } from "./program.ts";
-
-const ENV: Record<string, string> = {
-  "github.token": "GITHUB_TOKEN",
-  "github.owner": "GITHUB_OWNER",
-  "github.repo": "GITHUB_REPO",
-  "github.repository": "GITHUB_REPOSITORY",
-  "github.url": "GITHUB_API_URL",
-  "gitlab.url": "GITLAB_URL",
-  "gitlab.token": "GITLAB_TOKEN",
-  "gitlab.project_id": "GITLAB_PROJECT_ID",
-  "gitlab.group_id": "GITLAB_GROUP_ID",
-  "gitlab.default_project_id": "GITLAB_DEFAULT_PROJECT_ID",
-  "gitlab.filter_labels": "GITLAB_FILTER_LABELS",
-  "gitlab.filter_project": "GITLAB_FILTER_PROJECT",
-  "gitlab.filter_milestone": "GITLAB_FILTER_MILESTONE",
-  "gitlab.filter_assignee": "GITLAB_FILTER_ASSIGNEE",
-};
-
-/** A setting from `bd config`, else its environment variable, else "". */
-async function setting(ctx: BdContext, key: string): Promise<string> {
-  const stored = await ctx.ledger().getConfig(key);
-  if (stored) return stored;
-  const env = ENV[key];
-  return (env && ctx.env[env]) || "";
-}
-
-/** HTTP with the token cut out of anything that goes wrong. */
-function transport(token: string): JsonTransport {
-  return async (req) => {
-    try {
-      return await httpJson(req);
-    } catch (e) {
-      const err = e as Error;
-      if (token) err.message = err.message.split(token).join("****");
-      throw err;
-    }
-  };
-}
+import { csv, runSync, setting, syncOptions, transport } from "./tracker-common.ts";
 
 // ---------------------------------------------------------------- configuration
 
@@ -249,63 +204,6 @@ async function gitlabProjects(ctx: BdContext) {
 }
 
 // ---------------------------------------------------------------- sync
-
-const csv = (v: unknown): string[] =>
-  typeof v === "string"
-    ? v
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
-
-/** The flags every tracker's sync shares, checked as beads checks them. */
-async function syncOptions(
-  ctx: BdContext,
-  o: Record<string, unknown>,
-  external: string,
-): Promise<SyncOptions> {
-  if (o.pullOnly && o.pushOnly) throw new ValidationError("cannot use both --pull-only and --push-only");
-  const conflict = conflictResolution(
-    o.preferLocal === true,
-    o[`prefer${external[0]!.toUpperCase()}${external.slice(1)}`] === true,
-    o.preferNewer === true,
-    `--prefer-local, --prefer-${external}, --prefer-newer`,
-  );
-  const push = o.pullOnly !== true;
-  if (o.issues && o.parent)
-    throw new ValidationError(
-      "--issues and --parent are mutually exclusive: use --issues to target specific beads by ID, or --parent to sync a subtree",
-    );
-  if (o.parent && !push) throw new ValidationError("--parent requires push (cannot use with --pull-only)");
-  const opts: SyncOptions = { pull: o.pushOnly !== true, push, dryRun: o.dryRun === true, conflict };
-  if (o.issues) opts.issueIds = csv(o.issues);
-  if (o.parent) opts.parentId = (await ctx.resolve(String(o.parent))).id;
-  return opts;
-}
-
-async function runSync(ctx: BdContext, tracker: IssueTracker, opts: SyncOptions) {
-  const engine = new SyncEngine(
-    tracker,
-    ctx.ledger(),
-    ctx.actor(),
-    syncClock(ctx.location().beadsDir, tracker.name),
-    {
-      message: (m) => {
-        if (!ctx.json) ctx.out(`  ${m}`);
-      },
-      warning: (m) => ctx.warn(`Warning: ${m}`),
-    },
-  );
-  if (opts.dryRun && !ctx.json) ctx.out("Dry run mode - no changes will be made\n");
-  const result = await engine.sync(opts);
-  if (ctx.json) return ctx.printJson(result);
-  const s = result.stats;
-  if (opts.dryRun) return ctx.out("\nRun without --dry-run to apply changes");
-  if (s.pulled > 0) ctx.out(`✓ Pulled ${s.pulled} issues (${s.created} created, ${s.updated} updated)`);
-  if (s.pushed > 0) ctx.out(`✓ Pushed ${s.pushed} issues`);
-  if (s.conflicts > 0) ctx.out(`→ Resolved ${s.conflicts} conflicts`);
-}
-
 async function githubSync(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
   const cfg = await githubConfig(ctx);
   const problem = githubProblem(cfg);

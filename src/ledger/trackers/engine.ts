@@ -28,6 +28,8 @@ export interface BeadsFields {
   priority: number;
   issue_type: string;
   assignee?: string;
+  /** Jira's assignee lands here (beads' mapping), not in assignee. */
+  owner?: string;
   labels: string[];
   source_system?: string;
   estimated_minutes?: number;
@@ -72,6 +74,8 @@ export interface SyncOptions {
   parentId?: string;
   /** Only these beads (or tracker identifiers, for pull). */
   issueIds?: string[];
+  /** A tracker's own push filter (jira.push_prefix). */
+  pushFilter?: (issue: Issue) => boolean;
 }
 
 export interface SyncStats {
@@ -309,6 +313,7 @@ export class SyncEngine {
               issue_type: fields.issue_type,
               assignee: fields.assignee ?? null,
               set_labels: fields.labels,
+              ...(fields.owner !== undefined ? { owner: fields.owner } : {}),
               ...(existing.external_ref !== ref ? { external_ref: ref } : {}),
             },
             this.actor,
@@ -460,7 +465,7 @@ export class SyncEngine {
     if (opts.types && opts.types.length > 0 && !opts.types.includes(issue.issue_type)) return false;
     if (opts.excludeTypes?.includes(issue.issue_type)) return false;
     if (opts.state === "open" && issue.status === "closed") return false;
-    return true;
+    return opts.pushFilter ? opts.pushFilter(issue) : true;
   }
 
   private async descendants(parentId: string): Promise<Set<string>> {
@@ -506,6 +511,7 @@ function sameAsLocal(local: Issue, remote: BeadsFields, ref: string): boolean {
     local.status === remote.status &&
     local.issue_type === remote.issue_type &&
     (local.assignee ?? "").trim() === (remote.assignee ?? "").trim() &&
+    (remote.owner === undefined || (local.owner ?? "") === remote.owner) &&
     norm(local.labels) === norm(remote.labels) &&
     (local.external_ref ?? "").trim() === ref.trim()
   );
