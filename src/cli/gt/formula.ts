@@ -12,6 +12,7 @@ import { type FormulaRunResult, runFormula } from "../../work/formula-run.ts";
 import { formulaJson, formulaLibraryFor, listFormulas, listText, showText } from "../formula-view.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
+import { registerFormulaOverlay } from "./formula-overlay.ts";
 import { act, type GtGroup } from "./program.ts";
 
 function repeat(value: string, previous: string[] = []): string[] {
@@ -142,5 +143,6 @@ export const formulaGroup: GtGroup = {
           ctx.out(`  edit it, then: gt formula show ${name}`);
         }),
       );
+    registerFormulaOverlay(formula);
   },
 };
