@@ -168,7 +168,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "estop", status: P },
   { name: "feed", status: P },
   { name: "forget", status: P },
-  { name: "formula", status: P, subs: { list: P, show: P, run: P, create: P, overlay: N } },
+  { name: "formula", status: P, subs: { list: P, show: P, run: P, create: P, overlay: P } },
   { name: "git-init", status: P },
   { name: "handoff", status: P },
   { name: "health", status: P },
