@@ -1,15 +1,20 @@
 // The PostgreSQL backend of LedgerStore, for towns whose agents run on several machines: a
 // pg Pool over one database, each ledger (rig) in a schema of its own, created on open.
 // Every operation is one transaction of the isolation it needs:
-// - writes: SERIALIZABLE. The blocked-state upkeep reads edges and statuses that another
-//   writer may be changing (a close beside a new edge); serializable execution keeps the
-//   materialised flags true to the rule without hand-placed locks. A transaction that loses
-//   (40001) or deadlocks (40P01) runs again from the start (db.ts), with a fresh context.
+// - writes: READ COMMITTED behind the ledger's write lock (a transaction-scoped advisory
+//   lock per schema), taken first: writers to one ledger run one at a time, as SQLite's
+//   BEGIN IMMEDIATE makes them, and each statement reads what the writer before committed.
+//   (SERIALIZABLE alone was tried: every create reads the whole table to size its ID, so 20
+//   concurrent creators failed each other round after round.) The blocked-state upkeep,
+//   ID allocation and counters are therefore exact without per-row reasoning. Deadlocks
+//   (40P01), serialization failures (40001) and a connection lost before COMMIT run the
+//   transaction again from the start (db.ts), with a fresh context.
 //   Compare-and-swap writes (claim, guarded update, close, reopen) also lock the row with
-//   SELECT … FOR UPDATE first, so the loser waits for the winner and then sees its result.
+//   SELECT … FOR UPDATE before the check, so the check holds even for a writer that does
+//   not take the ledger's lock (another tool on the same tables).
 // - multi-statement reads: REPEATABLE READ READ ONLY, one snapshot for the whole answer
-//   (a list and its counts agree). `query` runs the caller's SQL READ ONLY: the server
-//   itself refuses writes.
+//   (a list and its counts agree); no lock, so reads never wait for writers.
+// - `query` runs the caller's SQL READ ONLY: the server itself refuses writes.
 // No files travel with this ledger (no issues.jsonl, no config.yaml): the database is shared.
 import { ValidationError } from "../../errors.ts";
 import type {
@@ -42,7 +47,7 @@ import type {
 } from "../store.ts";
 import { EMPTY_VOCABULARY, type Vocabulary, validateLabel } from "../validate.ts";
 import { PgContext } from "./context.ts";
-import { type Isolation, PgDb, type Queries } from "./db.ts";
+import { PgDb, type Queries } from "./db.ts";
 import { POSTGRES } from "./dialect.ts";
 import * as edges from "./edges.ts";
 import { importRows } from "./import.ts";
@@ -118,9 +123,10 @@ export class PostgresLedger implements LedgerStore {
     });
   }
 
-  /** A write: SERIALIZABLE, retried whole on a serialization failure (see the top). */
-  private write<T>(fn: (c: PgContext) => Promise<T>, isolation: Isolation = "SERIALIZABLE"): Promise<T> {
-    return this.db.transaction({ isolation }, async (q) => {
+  /** A write: the ledger's write lock, then READ COMMITTED statements (see the top). */
+  private write<T>(fn: (c: PgContext) => Promise<T>): Promise<T> {
+    return this.db.transaction({ isolation: "READ COMMITTED" }, async (q) => {
+      await q.get("SELECT pg_advisory_xact_lock(hashtext(?))", `gt-ledger-write:${this.schema}`);
       const c = new PgContext(q, this.clock, this.vocab);
       const out = await fn(c);
       await c.settle();
