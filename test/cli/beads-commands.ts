@@ -20,7 +20,7 @@ const todo = (name: string, note?: string): BeadsCommand => ({ name, state: "tod
 const omitted = (name: string, note: string): BeadsCommand => ({ name, state: "omitted", note });
 
 export const BEADS_COMMANDS: BeadsCommand[] = [
-  todo("admin", "database maintenance commands"),
+  present("admin", "cleanup, compact (--auto is a mechanical summary), reset"),
   todo("ado", "Azure DevOps integration"),
   present("assign"),
   present("audit"),
@@ -30,7 +30,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   ),
   present("batch"),
   present("blocked"),
-  todo("bootstrap", "non-destructive setup for fresh clones (bd does it on first use)"),
+  present("bootstrap", "the database from issues.jsonl (bd also does it on first use)"),
   omitted("branch", DOLT),
   present("children"),
   present("close"),
@@ -70,7 +70,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("import"),
   present("info"),
   present("init"),
-  todo("init-safety"),
+  present("init-safety", "bd init never destroys issues; no remote Dolt history to guard"),
   todo("jira", "Jira integration"),
   present("kv"),
   present("label"),
@@ -103,7 +103,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("rename"),
   present("rename-prefix", "no --repair: one prefix per ledger"),
   present("reopen"),
-  todo("repo", "multi-repository configuration"),
+  present("repo", "other ledgers reached through routes.jsonl, not copied in"),
   omitted("restore", "restores a compacted issue from Dolt history: git history of issues.jsonl replaces it"),
   present("rules"),
   present("search"),
@@ -123,9 +123,9 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("types"),
   present("undefer"),
   present("update"),
-  todo("upgrade"),
+  present("upgrade"),
   omitted("vc", DOLT),
   present("version"),
   present("where"),
-  todo("worktree"),
+  present("worktree", "a worktree uses the main ledger through .beads/redirect"),
 ];
