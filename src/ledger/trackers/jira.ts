@@ -44,7 +44,8 @@ export interface JiraIssue {
   };
 }
 
-const FIELDS = "summary,description,status,priority,issuetype,project,assignee,labels,created,updated,resolution";
+const FIELDS =
+  "summary,description,status,priority,issuetype,project,assignee,labels,created,updated,resolution";
 const PRIORITY = ["Highest", "High", "Medium", "Low", "Lowest"];
 const STATUS_IN: Record<string, string> = {
   "to do": "open",
@@ -58,8 +59,20 @@ const STATUS_IN: Record<string, string> = {
   closed: "closed",
   resolved: "closed",
 };
-const STATUS_OUT: Record<string, string> = { open: "To Do", in_progress: "In Progress", blocked: "Blocked", closed: "Done" };
-const TYPE_IN: Record<string, string> = { bug: "bug", story: "feature", feature: "feature", epic: "epic", task: "task", "sub-task": "task" };
+const STATUS_OUT: Record<string, string> = {
+  open: "To Do",
+  in_progress: "In Progress",
+  blocked: "Blocked",
+  closed: "Done",
+};
+const TYPE_IN: Record<string, string> = {
+  bug: "bug",
+  story: "feature",
+  feature: "feature",
+  epic: "epic",
+  task: "task",
+  "sub-task": "task",
+};
 const TYPE_OUT: Record<string, string> = { bug: "Bug", feature: "Story", epic: "Epic" };
 
 /** Jira's "+0000" offsets made ISO so Date.parse reads them everywhere. */
@@ -92,7 +105,8 @@ export function textToAdf(text: string): unknown {
 }
 
 function reverse(map: Record<string, string> | undefined, name: string): string | undefined {
-  for (const [beads, jira] of Object.entries(map ?? {})) if (jira.toLowerCase() === name.toLowerCase()) return beads;
+  for (const [beads, jira] of Object.entries(map ?? {}))
+    if (jira.toLowerCase() === name.toLowerCase()) return beads;
   return undefined;
 }
 
@@ -124,8 +138,17 @@ export class JiraApi {
       const q = new URLSearchParams({ jql, fields: FIELDS, maxResults: "100" });
       if (v2) q.set("startAt", String(startAt));
       else if (token) q.set("nextPageToken", token);
-      const res = await this.http({ method: "GET", url: `${this.base}/${v2 ? "search" : "search/jql"}?${q}`, headers: this.headers() });
-      const body = res.body as { issues?: JiraIssue[]; total?: number; nextPageToken?: string; isLast?: boolean };
+      const res = await this.http({
+        method: "GET",
+        url: `${this.base}/${v2 ? "search" : "search/jql"}?${q}`,
+        headers: this.headers(),
+      });
+      const body = res.body as {
+        issues?: JiraIssue[];
+        total?: number;
+        nextPageToken?: string;
+        isLast?: boolean;
+      };
       const issues = body.issues ?? [];
       out.push(...issues);
       if (issues.length === 0) return out;
@@ -150,12 +173,22 @@ export class JiraApi {
   }
 
   async createIssue(fields: Record<string, unknown>): Promise<JiraIssue> {
-    const res = await this.http({ method: "POST", url: `${this.base}/issue`, headers: this.headers(), body: { fields } });
+    const res = await this.http({
+      method: "POST",
+      url: `${this.base}/issue`,
+      headers: this.headers(),
+      body: { fields },
+    });
     return this.getIssue((res.body as { key: string }).key);
   }
 
   async updateIssue(key: string, fields: Record<string, unknown>): Promise<void> {
-    await this.http({ method: "PUT", url: `${this.base}/issue/${encodeURIComponent(key)}`, headers: this.headers(), body: { fields } });
+    await this.http({
+      method: "PUT",
+      url: `${this.base}/issue/${encodeURIComponent(key)}`,
+      headers: this.headers(),
+      body: { fields },
+    });
   }
 
   /** Moves the issue to the status named `to` when a transition leads there; false when none does. */
