@@ -374,5 +374,5 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
       stamp: N,
     },
   },
-  { name: "worktree", status: N, subs: { list: N, remove: N } },
+  { name: "worktree", status: P, subs: { list: P, remove: P } },
 ];
