@@ -175,3 +175,95 @@ export function fakeGitLab(projectId: number): Promise<FakeTracker> {
     send(res, 404, { message: "404 Not found" });
   });
 }
+
+const jiraStamp = (d = new Date()) => d.toISOString().replace("Z", "+0000");
+const JIRA_STATUSES = ["To Do", "In Progress", "Done"];
+
+/**
+ * Jira REST v3: /rest/api/3/search/jql (token pages; `project = "K"` and `updated >= "…"`
+ * understood), issue get/create/update, transitions to To Do, In Progress and Done.
+ * Issues are kept by key with Jira's `fields` shape.
+ */
+export function fakeJira(): Promise<FakeTracker & { byKey: Map<string, Record<string, unknown>> }> {
+  const byKey = new Map<string, Record<string, unknown>>();
+  const api = "/rest/api/3";
+  return start((req, res, t) => {
+    if (req.auth !== `Basic ${Buffer.from("me@example.com:jira-secret-token-789").toString("base64")}`)
+      return send(res, 401, { errorMessages: ["unauthorized"] });
+    if (req.method === "GET" && req.path === `${api}/search/jql`) {
+      const jql = req.query.get("jql") ?? "";
+      const project = /project = "([^"]+)"/.exec(jql)?.[1];
+      const since = /updated >= "([^"]+)"/.exec(jql)?.[1];
+      const all = [...byKey.values()].filter((i) => {
+        const f = i.fields as Record<string, unknown>;
+        if (project && (f.project as { key: string }).key !== project) return false;
+        if (
+          since &&
+          new Date(String(f.updated).replace("+0000", "Z")).toISOString().slice(0, 16).replace("T", " ") <
+            since
+        )
+          return false;
+        return true;
+      });
+      const from = Number(req.query.get("nextPageToken") ?? "0");
+      const issues = all.slice(from, from + PAGE);
+      const more = from + PAGE < all.length;
+      return send(res, 200, {
+        issues,
+        isLast: !more,
+        ...(more ? { nextPageToken: String(from + PAGE) } : {}),
+      });
+    }
+    const tr = new RegExp(`^${api}/issue/([A-Z]+-\\d+)/transitions$`).exec(req.path);
+    if (tr) {
+      const issue = byKey.get(tr[1]!);
+      if (!issue) return send(res, 404, { errorMessages: ["no such issue"] });
+      if (req.method === "GET")
+        return send(res, 200, {
+          transitions: JIRA_STATUSES.map((name, i) => ({
+            id: String(11 + i),
+            name,
+            to: { id: String(i), name },
+          })),
+        });
+      const id = Number((req.body?.transition as { id: string }).id) - 11;
+      Object.assign(issue.fields as object, {
+        status: { id: String(id), name: JIRA_STATUSES[id] },
+        updated: jiraStamp(),
+      });
+      res.writeHead(204);
+      return res.end();
+    }
+    const one = new RegExp(`^${api}/issue/([A-Z]+-\\d+)$`).exec(req.path);
+    if (one) {
+      const issue = byKey.get(one[1]!);
+      if (!issue) return send(res, 404, { errorMessages: ["Issue does not exist"] });
+      if (req.method === "PUT") {
+        Object.assign(issue.fields as object, req.body?.fields ?? {}, { updated: jiraStamp() });
+        res.writeHead(204);
+        return res.end();
+      }
+      return send(res, 200, issue);
+    }
+    if (req.method === "POST" && req.path === `${api}/issue`) {
+      const fields = (req.body?.fields ?? {}) as Record<string, unknown>;
+      const project = (fields.project as { key: string }).key;
+      const n = [...byKey.keys()].filter((k) => k.startsWith(`${project}-`)).length + 1;
+      const key = `${project}-${n}`;
+      byKey.set(key, {
+        id: String(10_000 + byKey.size),
+        key,
+        self: `${t.url}${api}/issue/${key}`,
+        fields: { ...fields, status: { id: "0", name: "To Do" }, created: jiraStamp(), updated: jiraStamp() },
+      });
+      return send(res, 201, {
+        id: String(10_000 + byKey.size - 1),
+        key,
+        self: `${t.url}${api}/issue/${key}`,
+      });
+    }
+    send(res, 404, { errorMessages: ["not found"] });
+  }).then((t) => Object.assign(t, { byKey }));
+}
+
+export { jiraStamp };
