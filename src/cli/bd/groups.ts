@@ -50,6 +50,7 @@ export const BD_GROUPS: LazyBdGroup[] = [
   },
   { names: ["audit"], load: async () => (await import("./audit.ts")).AUDIT },
   { names: ["github", "gitlab"], load: async () => (await import("./trackers.ts")).TRACKERS },
+  { names: ["jira"], load: async () => (await import("./jira.ts")).JIRA },
   {
     names: ["merge-slot", "ship", "swarm"],
     load: async () => (await import("./coordination.ts")).COORDINATION,
