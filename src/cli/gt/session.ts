@@ -225,6 +225,26 @@ export const agentsGroup: GtGroup = {
       for (const r of rows) ctx.out(formatAgentLine(r));
     });
     a.action(list);
+    a.command("menu")
+      .description("A tmux popup menu of the town's agent sessions; choosing one switches the client to it")
+      .option("--all", "include polecats")
+      .option("--client <tty>", "the client to show it on (a key binding passes #{client_tty})")
+      .option("--dry-run", "only print the menu (its items and the tmux command)")
+      .option("--json", "JSON output: {socket, title, items[], args[]}")
+      .action(
+        act(async (ctx, _args, opts) => {
+          const { agentsMenu, showAgentsMenu } = await import("../../town/agents-menu.ts");
+          const menu = await agentsMenu(ctx.town(), ctx.env, { all: opts.all === true });
+          if (opts.dryRun !== true) await showAgentsMenu(menu, ctx.env, opts.client as string | undefined);
+          if (ctx.json) return ctx.printJson(menu);
+          if (menu.items.length === 0)
+            return ctx.out(
+              "No agent sessions running.\n\nStart agents with:\n  gt mayor start\n  gt deacon start",
+            );
+          if (opts.dryRun !== true) return; // from a key binding, output would cover the pane
+          for (const i of menu.items) ctx.out(`${i.key.padStart(2)}  ${i.session}`);
+        }),
+      );
     a.command("check")
       .description(
         "Agent health: zombie sessions, hooked work with no running agent (exit 1 when there are problems)",
