@@ -21,7 +21,7 @@ const omit = (reason: string): Coverage => ({ omitted: reason });
 export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "account", status: P, subs: { list: P, add: P, default: P, status: P, switch: P } },
   { name: "activity", status: P, subs: { emit: P } },
-  { name: "agents", status: P, subs: { state: P, list: P, menu: N, check: P, fix: P } },
+  { name: "agents", status: P, subs: { state: P, list: P, menu: P, check: P, fix: P } },
   { name: "assign", status: P },
   { name: "audit", status: P },
   { name: "bead", status: P, subs: { move: P, show: P, read: P } },
