@@ -34,6 +34,8 @@ const LEAKY = [
   "GIT_COMMITTER_EMAIL",
   "GIT_COMMITTER_DATE",
   "EMAIL",
+  // npm test sets it so test processes compile the TypeScript they load once per run; what
+  // they start (gt and bd: their launcher sets its own, git, agents) must not inherit it.
   "NODE_COMPILE_CACHE",
   "TMUX",
   "TMUX_PANE",
