@@ -46,8 +46,9 @@ function execTailLine(lines: string[]): number {
     if (
       t === "" ||
       t.startsWith("#") ||
-      ["fi", "else", "done", "esac", "}"].includes(t) ||
-      t.startsWith("exit")
+      ["fi", "else", "done", "esac", "}", ";;"].includes(t) ||
+      // other branches of the block, their messages and exits
+      /^(exit|echo|elif|else)(\s|$)/.test(t)
     )
       continue;
     if (!/^exec(\s|$)/.test(t)) return -1;
@@ -69,9 +70,12 @@ export function removeSection(content: string): { content: string; found: boolea
   const end = lines.findIndex((l, i) => i >= Math.max(begin, 0) && l.startsWith(END));
   if (begin < 0 && end < 0) return { content, found: false };
   if (begin >= 0 && end > begin) {
+    // The blank line install put beside the section goes with it.
     let from = begin;
-    if (from > 0 && lines[from - 1]!.trim() === "" && from > 1) from--;
-    lines.splice(from, end - from + 1);
+    let to = end;
+    if (from > 1 && lines[from - 1]!.trim() === "") from--;
+    else if (to + 1 < lines.length - 1 && lines[to + 1]!.trim() === "") to++;
+    lines.splice(from, to - from + 1);
   } else {
     // A lone marker (hand-edited file): drop just the marker lines.
     for (let i = lines.length - 1; i >= 0; i--)
