@@ -71,7 +71,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("info"),
   present("init"),
   present("init-safety", "bd init never destroys issues; no remote Dolt history to guard"),
-  todo("jira", "Jira integration"),
+  present("jira", "sync (--pull/--push, transitions for status), status"),
   present("kv"),
   present("label"),
   todo("linear", "Linear integration"),
