@@ -226,7 +226,7 @@ export function fakeJira(): Promise<FakeTracker & { byKey: Map<string, Record<st
             to: { id: String(i), name },
           })),
         });
-      const id = Number((req.body?.transition as { id: string }).id) - 11;
+      const id = Number((req.body?.transition as { id?: string } | undefined)?.id) - 11;
       Object.assign(issue.fields as object, {
         status: { id: String(id), name: JIRA_STATUSES[id] },
         updated: jiraStamp(),
