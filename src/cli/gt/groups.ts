@@ -91,6 +91,7 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["cycle", "town"], load: async () => (await import("./cycle.ts")).cycleGroup },
   { names: ["scheduler"], load: async () => (await import("./scheduler.ts")).schedulerGroup },
   { names: ["worktree"], load: async () => (await import("./worktree.ts")).worktreeGroup },
+  { names: ["warrant"], load: async () => (await import("./warrant.ts")).warrantGroup },
   { names: ["up", "down", "start", "shutdown"], load: async () => (await import("./up.ts")).upGroup },
   { names: ["estop", "thaw"], load: async () => (await import("./up.ts")).estopGroup },
   { names: ["changelog"], load: async () => (await import("./changelog.ts")).changelogGroup },
