@@ -354,7 +354,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "upgrade", status: P },
   { name: "version", status: P },
   { name: "vitals", status: P },
-  { name: "warrant", status: N, subs: { file: N, list: N, execute: N } },
+  { name: "warrant", status: P, subs: { file: P, list: P, execute: P } },
   { name: "whoami", status: P },
   { name: "witness", status: P, subs: { start: P, stop: P, restart: P, status: P, attach: P } },
   {
