@@ -331,3 +331,37 @@ export interface LedgerStore {
   /** A read-only SQL query; rows keyed by column name. */
   query(sql: string): Promise<Array<Record<string, unknown>>>;
 }
+
+/** How issues.jsonl compares with the store (bd doctor, the JSONL dog). */
+export interface JsonlInspection {
+  path: string;
+  exists: boolean;
+  autoExport: boolean;
+  /** Lines kept without being imported, and why. */
+  unreadable: Array<{ line: number; reason: string }>;
+  /** Exported issues the file lacks. */
+  missing: string[];
+  /** Exported issues whose line in the file differs from the database. */
+  differing: string[];
+  /** Issues in the file the database does not have. */
+  extra: string[];
+}
+
+/**
+ * A ledger as bd and gt open it: the store plus what both backends honour beyond it. The
+ * file-related calls are SQLite's (issues.jsonl and config.yaml travel with git); a
+ * PostgreSQL ledger has no files, so for it they do nothing and inspect nothing.
+ */
+export interface Ledger extends LedgerStore {
+  readonly backend: "sqlite" | "postgres";
+  /** Catches the store and the files up with each other before a command reads. */
+  syncFromJsonl(): void;
+  /** The config table changed behind setConfig's back (init): config.yaml is rewritten next. */
+  noteConfigChanged(): void;
+  inspectJsonl(): Promise<JsonlInspection | undefined>;
+  inspectConfigFile(): Promise<{ path: string; exists: boolean; differing: string[] } | undefined>;
+  /** The engine's own consistency check ("ok" when sound). */
+  integrityCheck(full?: boolean): Promise<string[]>;
+  /** Several store calls, awaited one after another, as one transaction: all or none. */
+  batch<T>(fn: () => Promise<T>): Promise<T>;
+}

@@ -16,6 +16,7 @@
 //   (a list and its counts agree); no lock, so reads never wait for writers.
 // - `query` runs the caller's SQL READ ONLY: the server itself refuses writes.
 // No files travel with this ledger (no issues.jsonl, no config.yaml): the database is shared.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { ValidationError } from "../../errors.ts";
 import type {
   BlockedIssue,
@@ -41,7 +42,7 @@ import type {
   IssueFilter,
   IssuePatch,
   LabelCount,
-  LedgerStore,
+  Ledger,
   ReadyFilter,
   StaleOptions,
 } from "../store.ts";
@@ -66,12 +67,17 @@ export interface PostgresOpenOptions {
   max?: number;
 }
 
-export class PostgresLedger implements LedgerStore {
+export class PostgresLedger implements Ledger {
+  readonly backend = "postgres";
   readonly location: string;
   readonly schema: string;
   private readonly db: PgDb;
   private readonly clock: () => Date;
   private vocab: Vocabulary = EMPTY_VOCABULARY;
+  /** Schema created and vocabulary read; every operation waits for it (see connect). */
+  private opened: Promise<void> = Promise.resolve();
+  /** The transaction of a batch() in progress, which the store calls inside it join. */
+  private readonly batchTx = new AsyncLocalStorage<Queries>();
 
   private constructor(opts: PostgresOpenOptions) {
     this.schema = opts.schema;
@@ -82,20 +88,35 @@ export class PostgresLedger implements LedgerStore {
 
   /** Connects, creates the schema when missing (or older), and reads the vocabulary. */
   static async open(opts: PostgresOpenOptions): Promise<PostgresLedger> {
+    const ledger = PostgresLedger.connect(opts);
+    try {
+      await ledger.opened;
+    } catch (e) {
+      await ledger.db.close();
+      throw e;
+    }
+    return ledger;
+  }
+
+  /**
+   * The ledger at once, for callers that open synchronously (bd's context): the schema
+   * check and the vocabulary are read before the first operation, which reports their
+   * failure (an unreachable server) as its own.
+   */
+  static connect(opts: PostgresOpenOptions): PostgresLedger {
     if (!SCHEMA_NAME.test(opts.schema))
       throw new ValidationError(
         `invalid ledger schema name "${opts.schema}" (lower-case letters, digits and _, not starting with pg_)`,
       );
     const ledger = new PostgresLedger(opts);
-    try {
+    ledger.opened = (async () => {
       await ledger.migrate();
-      await ledger.read(async (c) => {
-        ledger.vocab = await c.loadVocabulary();
-      });
-    } catch (e) {
-      await ledger.db.close();
-      throw e;
-    }
+      ledger.vocab = await ledger.db.transaction({ isolation: "READ COMMITTED" }, (q) =>
+        new PgContext(q, ledger.clock, ledger.vocab).loadVocabulary(),
+      );
+    })();
+    // Reported by the first operation that waits for it, not as an unhandled rejection.
+    ledger.opened.catch(() => undefined);
     return ledger;
   }
 
@@ -124,26 +145,66 @@ export class PostgresLedger implements LedgerStore {
   }
 
   /** A write: the ledger's write lock, then READ COMMITTED statements (see the top). */
-  private write<T>(fn: (c: PgContext) => Promise<T>): Promise<T> {
-    return this.db.transaction({ isolation: "READ COMMITTED" }, async (q) => {
-      await q.get("SELECT pg_advisory_xact_lock(hashtext(?))", `gt-ledger-write:${this.schema}`);
+  private async write<T>(fn: (c: PgContext) => Promise<T>): Promise<T> {
+    await this.opened;
+    const run = async (q: Queries) => {
       const c = new PgContext(q, this.clock, this.vocab);
       const out = await fn(c);
       await c.settle();
       return out;
+    };
+    const joined = this.batchTx.getStore();
+    if (joined) return run(joined);
+    return this.db.transaction({ isolation: "READ COMMITTED" }, async (q) => {
+      await this.lockForWrite(q);
+      return run(q);
     });
   }
 
-  /** A read over one snapshot. */
-  private read<T>(fn: (c: PgContext) => Promise<T>): Promise<T> {
+  private async lockForWrite(q: Queries): Promise<void> {
+    await q.get("SELECT pg_advisory_xact_lock(hashtext(?))", `gt-ledger-write:${this.schema}`);
+  }
+
+  /** A read over one snapshot (inside a batch: the batch's own transaction). */
+  private async read<T>(fn: (c: PgContext) => Promise<T>): Promise<T> {
+    await this.opened;
+    const joined = this.batchTx.getStore();
+    if (joined) return fn(new PgContext(joined, this.clock, this.vocab));
     return this.db.transaction({ isolation: "REPEATABLE READ", readOnly: true }, (q) =>
       fn(new PgContext(q, this.clock, this.vocab)),
     );
   }
 
   /** A single statement needs no transaction of its own. */
-  private get one(): PgContext {
-    return new PgContext(this.db.q, this.clock, this.vocab);
+  private async single(): Promise<PgContext> {
+    await this.opened;
+    return new PgContext(this.batchTx.getStore() ?? this.db.q, this.clock, this.vocab);
+  }
+
+  /**
+   * Runs several store calls (awaited one after another) as one transaction: all of them
+   * or, when one throws, none (bd batch). Calls inside join it through async context.
+   */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    await this.opened;
+    if (this.batchTx.getStore()) return fn();
+    return this.db.transaction({ isolation: "READ COMMITTED" }, async (q) => {
+      await this.lockForWrite(q);
+      return this.batchTx.run(q, fn);
+    });
+  }
+
+  /** Nothing to catch up: no files travel with a PostgreSQL ledger. */
+  syncFromJsonl(): void {}
+
+  noteConfigChanged(): void {}
+
+  async inspectJsonl(): Promise<undefined> {
+    return undefined;
+  }
+
+  async inspectConfigFile(): Promise<undefined> {
+    return undefined;
   }
 
   async close(): Promise<void> {
@@ -152,6 +213,7 @@ export class PostgresLedger implements LedgerStore {
 
   /** The database's own check, as far as PostgreSQL offers one to a client ("ok" when sound). */
   async integrityCheck(_full = false): Promise<string[]> {
+    await this.opened;
     return (await this.db.q.all<{ check: string }>(POSTGRES.integrityCheck(false))).map((r) => r.check);
   }
 
@@ -163,7 +225,7 @@ export class PostgresLedger implements LedgerStore {
   // ---------------------------------------------------------------- config
 
   async getConfig(key: string): Promise<string | undefined> {
-    return this.one.getConfig(key);
+    return (await this.single()).getConfig(key);
   }
 
   async setConfig(key: string, value: string): Promise<void> {
@@ -185,15 +247,16 @@ export class PostgresLedger implements LedgerStore {
   }
 
   async listConfig(): Promise<Record<string, string>> {
-    return this.one.configMap();
+    return (await this.single()).configMap();
   }
 
   async vocabulary(): Promise<Vocabulary> {
+    await this.opened;
     return this.vocab;
   }
 
   async prefix(): Promise<string> {
-    return this.one.prefix();
+    return (await this.single()).prefix();
   }
 
   // ---------------------------------------------------------------- issues
@@ -277,7 +340,7 @@ export class PostgresLedger implements LedgerStore {
   }
 
   async countIssues(filter: IssueFilter, groupBy?: string): Promise<number | Record<string, number>> {
-    return reads.countIssues(this.one, filter, groupBy);
+    return reads.countIssues(await this.single(), filter, groupBy);
   }
 
   async ready(filter: ReadyFilter): Promise<IssueWithCounts[]> {
@@ -285,7 +348,7 @@ export class PostgresLedger implements LedgerStore {
   }
 
   async countReady(filter: ReadyFilter): Promise<number> {
-    return reads.countReady(this.one, filter);
+    return reads.countReady(await this.single(), filter);
   }
 
   async blocked(filter: IssueFilter): Promise<BlockedIssue[]> {
@@ -293,7 +356,7 @@ export class PostgresLedger implements LedgerStore {
   }
 
   async isBlocked(id: string): Promise<boolean> {
-    return reads.isBlocked(this.one, id);
+    return reads.isBlocked(await this.single(), id);
   }
 
   async children(id: string): Promise<IssueWithCounts[]> {
@@ -301,7 +364,7 @@ export class PostgresLedger implements LedgerStore {
   }
 
   async stale(opts: StaleOptions): Promise<Issue[]> {
-    return reads.stale(this.one, opts);
+    return reads.stale(await this.single(), opts);
   }
 
   async stats(): Promise<Statistics> {
@@ -332,11 +395,11 @@ export class PostgresLedger implements LedgerStore {
   }
 
   async dependencyRecords(id: string): Promise<Dependency[]> {
-    return reads.dependencyRecords(this.one, id);
+    return reads.dependencyRecords(await this.single(), id);
   }
 
   async dependentRecords(id: string, type?: string): Promise<Dependency[]> {
-    return reads.dependentRecords(this.one, id, type);
+    return reads.dependentRecords(await this.single(), id, type);
   }
 
   async dependencyTree(
@@ -347,7 +410,7 @@ export class PostgresLedger implements LedgerStore {
   }
 
   async findCycles(): Promise<string[][]> {
-    return findCycles(await reads.cycleEdges(this.one));
+    return findCycles(await reads.cycleEdges(await this.single()));
   }
 
   // ---------------------------------------------------------------- labels, comments, events
@@ -375,7 +438,7 @@ export class PostgresLedger implements LedgerStore {
   }
 
   async allLabels(): Promise<LabelCount[]> {
-    return reads.allLabels(this.one);
+    return reads.allLabels(await this.single());
   }
 
   async addComment(id: string, author: string, text: string): Promise<Comment> {
@@ -394,7 +457,7 @@ export class PostgresLedger implements LedgerStore {
   }
 
   async events(id: string): Promise<LedgerEvent[]> {
-    return reads.events(this.one, id);
+    return reads.events(await this.single(), id);
   }
 
   // ---------------------------------------------------------------- exchange
@@ -416,6 +479,7 @@ export class PostgresLedger implements LedgerStore {
   /** The caller's SQL in a READ ONLY transaction: the server refuses any write. */
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
     const text = readOnlyQueryText(sql);
+    await this.opened;
     return this.db.transaction({ isolation: "REPEATABLE READ", readOnly: true }, async (q) =>
       (await q.exec<Record<string, unknown>>(text)).map((r) => ({ ...r })),
     );

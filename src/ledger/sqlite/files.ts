@@ -9,6 +9,7 @@ import { safeText } from "../../terminal-text.ts";
 import { testPause } from "../../test-pause.ts";
 import { parseConfigFile, travelsInFile, updateConfigFile } from "../config-file.ts";
 import { jsonlLine, readJsonlFile, writeJsonlFile } from "../jsonl.ts";
+import type { JsonlInspection } from "../store.ts";
 import { checkImportedIssue, type ImportedIssue, unexportedTypes } from "../validate.ts";
 import { CONFIG_DIRTY_KEY, CONFIG_FP_KEY, configValueProblem } from "./config.ts";
 import type { LedgerContext } from "./context.ts";
@@ -35,19 +36,7 @@ import {
 const MAX_LINE_WARNINGS = 10;
 
 /** What `bd doctor` reports about issues.jsonl. */
-export interface JsonlInspection {
-  path: string;
-  exists: boolean;
-  autoExport: boolean;
-  /** Lines kept without being imported, and why. */
-  unreadable: Array<{ line: number; reason: string }>;
-  /** Exported issues the file lacks. */
-  missing: string[];
-  /** Exported issues whose line in the file differs from the database. */
-  differing: string[];
-  /** Issues in the file the database does not have. */
-  extra: string[];
-}
+export type { JsonlInspection };
 
 /**
  * Installs the export triggers before the first write of this connection, outside any

@@ -31,7 +31,7 @@ import type {
   IssueFilter,
   IssuePatch,
   LabelCount,
-  LedgerStore,
+  Ledger,
   ReadyFilter,
   StaleOptions,
 } from "../store.ts";
@@ -66,7 +66,8 @@ export interface SqliteOpenOptions {
 
 const CONFIG_FILENAME = "config.yaml";
 
-export class SqliteLedger implements LedgerStore {
+export class SqliteLedger implements Ledger {
+  readonly backend = "sqlite";
   readonly location: string;
   private readonly db: Db;
   private readonly c: LedgerContext;
