@@ -8,34 +8,15 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { bd, bdJson, createIssue, freshLedger } from "../helpers/bd.ts";
+import { importClosedBeads } from "../helpers/closed-beads.ts";
 
 const LONG = `${"The cache went stale after every deploy and served old pages. ".repeat(8)}\n\nMore: ${"detail ".repeat(60)}`;
-
-async function importClosed(dir: string, rows: Array<{ id: string; days: number; extra?: object }>) {
-  const lines = rows.map(({ id, days, extra }) => {
-    const at = new Date(Date.now() - days * 86_400_000).toISOString();
-    return JSON.stringify({
-      id,
-      title: `Old ${id}`,
-      status: "closed",
-      priority: 2,
-      issue_type: "task",
-      created_at: at,
-      updated_at: at,
-      closed_at: at,
-      ...extra,
-    });
-  });
-  writeFileSync(join(dir, "old.jsonl"), `${lines.join("\n")}\n`);
-  const r = await bd(dir, ["import", join(dir, "old.jsonl")]);
-  assert.equal(r.code, 0, r.stderr);
-}
 
 describe("bd admin", { concurrency: true }, () => {
   it("cleanup deletes closed beads only with --force, by age and wisps only", async (t) => {
     const l = await freshLedger();
     t.after(l.cleanup);
-    await importClosed(l.dir, [
+    await importClosedBeads(l.dir, [
       { id: "t-a", days: 40 },
       { id: "t-b", days: 2 },
     ]);
@@ -71,7 +52,7 @@ describe("bd admin", { concurrency: true }, () => {
   it("compact: stats, analyze, apply an agent's summary, auto", async (t) => {
     const l = await freshLedger();
     t.after(l.cleanup);
-    await importClosed(l.dir, [
+    await importClosedBeads(l.dir, [
       { id: "t-x", days: 45, extra: { description: LONG, notes: "Some notes here." } },
       { id: "t-y", days: 60, extra: { description: LONG } },
       { id: "t-new", days: 3, extra: { description: LONG } },

@@ -3,38 +3,13 @@ import "../helpers/isolation.ts";
 // beads' long text replaced by a mechanical summary, with the compaction recorded).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { bd, bdJson, createIssue, exportJsonl, freshLedger } from "../helpers/bd.ts";
+import { importClosedBeads } from "../helpers/closed-beads.ts";
 
 const LONG = `${"The login page froze when the session cookie expired. ".repeat(6)}\n\nSecond paragraph with ${"many details ".repeat(30)}`;
-
-/** Imports closed beads closed `days` ago (bd close can only close now). */
-async function importClosed(
-  dir: string,
-  beads: Array<{ id: string; days: number; ephemeral?: boolean; extra?: object }>,
-) {
-  const lines = beads.map(({ id, days, ephemeral, extra }) => {
-    const at = new Date(Date.now() - days * 86_400_000).toISOString();
-    return JSON.stringify({
-      id,
-      title: `Old ${id}`,
-      status: "closed",
-      priority: 2,
-      issue_type: "task",
-      created_at: at,
-      updated_at: at,
-      closed_at: at,
-      ...(ephemeral ? { ephemeral: true } : {}),
-      ...extra,
-    });
-  });
-  const file = join(dir, "old.jsonl");
-  writeFileSync(file, `${lines.join("\n")}\n`);
-  const r = await bd(dir, ["import", file]);
-  assert.equal(r.code, 0, r.stderr);
-}
 
 const ids = async (dir: string) =>
   (await bdJson<Array<{ id: string }>>(dir, ["list", "--all", "--include-ephemeral"]))
@@ -45,7 +20,7 @@ describe("bd gc", { concurrency: true }, () => {
   it("previews, refuses without --force, then deletes only old closed beads and vacuums", async (t) => {
     const l = await freshLedger();
     t.after(l.cleanup);
-    await importClosed(l.dir, [
+    await importClosedBeads(l.dir, [
       { id: "t-old1", days: 120 },
       { id: "t-old2", days: 200, extra: { labels: ["x"] } },
       { id: "t-young", days: 10 },
@@ -92,7 +67,7 @@ describe("bd gc", { concurrency: true }, () => {
   it("deletes old closed wisps too", async (t) => {
     const l = await freshLedger();
     t.after(l.cleanup);
-    await importClosed(l.dir, [{ id: "t-keep", days: 1 }]);
+    await importClosedBeads(l.dir, [{ id: "t-keep", days: 1 }]);
     const wisp = await createIssue(l.dir, "wisp", ["--ephemeral"]);
     await bd(l.dir, ["close", wisp]);
     const r = await bdJson<{ phases: Array<{ detail?: string }> }>(l.dir, [
@@ -111,7 +86,7 @@ describe("bd compact", { concurrency: true }, () => {
     const l = await freshLedger();
     t.after(l.cleanup);
     execFileSync("git", ["init", "-q", l.dir]);
-    await importClosed(l.dir, [
+    await importClosedBeads(l.dir, [
       {
         id: "t-big",
         days: 40,
