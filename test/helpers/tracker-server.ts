@@ -267,3 +267,82 @@ export function fakeJira(): Promise<FakeTracker & { byKey: Map<string, Record<st
 }
 
 export { jiraStamp };
+
+export const LINEAR_TEAM = "11111111-2222-3333-4444-555555555555";
+export const LINEAR_STATES = [
+  { id: "st-backlog", name: "Backlog", type: "backlog" },
+  { id: "st-todo", name: "Todo", type: "unstarted" },
+  { id: "st-doing", name: "In Progress", type: "started" },
+  { id: "st-done", name: "Done", type: "completed" },
+  { id: "st-cancel", name: "Canceled", type: "canceled" },
+];
+
+/**
+ * Linear's GraphQL endpoint at /graphql: issues (team, updatedAt gte, number eq filters; two
+ * a page with cursors), team states, issueCreate, issueUpdate, teams. Issues kept by id.
+ */
+export function fakeLinear(): Promise<FakeTracker & { byId: Map<string, Record<string, unknown>> }> {
+  const byId = new Map<string, Record<string, unknown>>();
+  return start((req, res) => {
+    if (req.auth !== "lin_api_secret_key_0000")
+      return send(res, 200, { errors: [{ message: "Authentication required" }] });
+    if (req.method !== "POST" || req.path !== "/graphql") return send(res, 404, { message: "not found" });
+    const query = String(req.body?.query ?? "");
+    const vars = (req.body?.variables ?? {}) as Record<string, unknown>;
+    const stateOf = (id: unknown) => LINEAR_STATES.find((s) => s.id === id);
+    if (query.includes("issueCreate")) {
+      const input = vars.input as Record<string, unknown>;
+      const n = byId.size + 1;
+      const issue = {
+        id: `lin-${n}`,
+        identifier: `ENG-${n}`,
+        title: input.title,
+        description: input.description,
+        url: `https://linear.app/acme/issue/ENG-${n}/${String(input.title).toLowerCase().replace(/\W+/g, "-")}`,
+        priority: input.priority ?? 0,
+        state: stateOf(input.stateId),
+        labels: { nodes: [] },
+        team: input.teamId,
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+      };
+      byId.set(issue.id, issue);
+      return send(res, 200, { data: { issueCreate: { success: true, issue } } });
+    }
+    if (query.includes("issueUpdate")) {
+      const issue = byId.get(String(vars.id));
+      if (!issue) return send(res, 200, { errors: [{ message: "Entity not found" }] });
+      const { stateId, ...rest } = vars.input as Record<string, unknown>;
+      Object.assign(issue, rest, stateId ? { state: stateOf(stateId) } : {}, {
+        updatedAt: new Date().toISOString(),
+      });
+      return send(res, 200, { data: { issueUpdate: { success: true, issue } } });
+    }
+    if (query.includes("team(id:"))
+      return send(res, 200, { data: { team: { id: vars.teamId, states: { nodes: LINEAR_STATES } } } });
+    if (query.includes("teams {"))
+      return send(res, 200, {
+        data: { teams: { nodes: [{ id: LINEAR_TEAM, name: "Engineering", key: "ENG" }] } },
+      });
+    if (query.includes("issues(")) {
+      const filter = (vars.filter ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+      const team = filter.team?.id?.eq;
+      const since = filter.updatedAt?.gte as string | undefined;
+      const number = filter.number?.eq as number | undefined;
+      const all = [...byId.values()].filter(
+        (i) =>
+          i.team === team &&
+          (!since || Date.parse(String(i.updatedAt)) >= Date.parse(since)) &&
+          (number === undefined || i.identifier === `ENG-${number}`),
+      );
+      const from = Number(vars.after ?? "0");
+      const first = Math.min(Number(vars.first ?? PAGE), PAGE);
+      const nodes = all.slice(from, from + first);
+      const more = from + first < all.length;
+      return send(res, 200, {
+        data: { issues: { nodes, pageInfo: { hasNextPage: more, endCursor: String(from + first) } } },
+      });
+    }
+    send(res, 200, { errors: [{ message: "unknown query" }] });
+  }).then((t) => Object.assign(t, { byId }));
+}
