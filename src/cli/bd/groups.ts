@@ -1,46 +1,24 @@
 // Every command group of bd, in help order, each loaded on demand (runBd in program.ts).
+import { BD_BUNDLES } from "./bundles.ts";
 import type { CommandGroup, LazyBdGroup } from "./run.ts";
 
 // Agents run bd constantly and every start pays for what it loads: so a group's module (and
 // all it imports: formulas, TOML, zod, the graph code …) loads only when the command word is
 // one of its names, or for the whole tree (help, completion, an unknown word). The names here
 // must be exactly what each group registers (test/cli/bd-groups.test.ts checks); a name
-// missing here would be taken for an unknown command.
+// missing here would be taken for an unknown command. The hot groups' names are the bundles'
+// (bundles.ts), which their modules use too.
 export const BD_GROUPS: LazyBdGroup[] = [
   {
-    names: ["create", "new", "show", "view", "update", "close", "done", "reopen", "delete"],
+    names: BD_BUNDLES["bd-issues"],
     load: async () => (await import("./issues.ts")).ISSUES,
   },
   {
-    names: [
-      "q",
-      "note",
-      "assign",
-      "priority",
-      "tag",
-      "link",
-      "promote",
-      "rename",
-      "state",
-      "set-state",
-      "todo",
-    ],
+    names: BD_BUNDLES["bd-more-issues"],
     load: async () => (await import("./more-issues.ts")).MORE_ISSUES,
   },
   {
-    names: [
-      "list",
-      "ls",
-      "ready",
-      "blocked",
-      "search",
-      "count",
-      "stats",
-      "status",
-      "stale",
-      "children",
-      "orphans",
-    ],
+    names: BD_BUNDLES["bd-queries"],
     load: async () => (await import("./queries.ts")).QUERIES,
   },
   { names: ["query"], load: async () => (await import("./query.ts")).QUERY },
@@ -51,6 +29,7 @@ export const BD_GROUPS: LazyBdGroup[] = [
   { names: ["audit"], load: async () => (await import("./audit.ts")).AUDIT },
   { names: ["github", "gitlab"], load: async () => (await import("./trackers.ts")).TRACKERS },
   { names: ["jira"], load: async () => (await import("./jira.ts")).JIRA },
+  { names: ["linear"], load: async () => (await import("./linear.ts")).LINEAR },
   {
     names: ["merge-slot", "ship", "swarm"],
     load: async () => (await import("./coordination.ts")).COORDINATION,
@@ -66,7 +45,7 @@ export const BD_GROUPS: LazyBdGroup[] = [
   { names: ["worktree", "repo"], load: async () => (await import("./worktree-repo.ts")).WORKTREE_REPO },
   { names: ["admin"], load: async () => (await import("./admin-tools.ts")).ADMIN_TOOLS },
   {
-    names: ["dep", "label", "comments", "comment", "defer", "undefer", "duplicate", "supersede"],
+    names: BD_BUNDLES["bd-relations"],
     load: async () => (await import("./relations.ts")).RELATIONS,
   },
   {
@@ -85,7 +64,7 @@ export const BD_GROUPS: LazyBdGroup[] = [
     names: ["init", "config", "export", "import", "sql", "lint", "preflight", "doctor"],
     load: async () => (await import("./admin.ts")).ADMIN,
   },
-  { names: ["version"], load: async () => (await import("./version.ts")).VERSION },
+  { names: BD_BUNDLES["bd-version"], load: async () => (await import("./version.ts")).VERSION },
   {
     names: ["prune", "purge", "rename-prefix"],
     load: async () => (await import("./maintenance.ts")).MAINTENANCE,
@@ -93,7 +72,7 @@ export const BD_GROUPS: LazyBdGroup[] = [
   { names: ["batch"], load: async () => (await import("./batch.ts")).BATCH },
   { names: ["mail"], load: async () => (await import("./mail.ts")).MAIL },
   {
-    names: ["prime", "quickstart", "human", "onboard"],
+    names: BD_BUNDLES["bd-guide"],
     load: async () => (await import("./guide.ts")).GUIDE,
   },
   {
