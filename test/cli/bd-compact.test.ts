@@ -64,19 +64,19 @@ describe("bd gc", { concurrency: true }, () => {
     assert.match((await bd(l.dir, ["gc", "--older-than", "soon"])).stderr, /--older-than must be/);
   });
 
-  it("deletes old closed wisps too", async (t) => {
+  it("deletes old closed wisps too, or only them with --ephemeral", async (t) => {
     const l = await freshLedger();
     t.after(l.cleanup);
     await importClosedBeads(l.dir, [{ id: "t-keep", days: 1 }]);
     const wisp = await createIssue(l.dir, "wisp", ["--ephemeral"]);
     await bd(l.dir, ["close", wisp]);
-    const r = await bdJson<{ phases: Array<{ detail?: string }> }>(l.dir, [
-      "gc",
-      "--older-than",
-      "0",
-      "--force",
-    ]);
-    assert.equal(r.phases[0]!.detail, "2 issues deleted");
+    const gc = (...flags: string[]) =>
+      bdJson<{ phases: Array<{ detail?: string }> }>(l.dir, ["gc", "--older-than", "0", "--force", ...flags]);
+    assert.equal((await gc("--ephemeral")).phases[0]!.detail, "1 issues deleted");
+    assert.deepEqual(await ids(l.dir), ["t-keep"], "--ephemeral keeps closed persistent beads");
+    const again = await createIssue(l.dir, "wisp 2", ["--ephemeral"]);
+    await bd(l.dir, ["close", again]);
+    assert.equal((await gc()).phases[0]!.detail, "2 issues deleted");
     assert.deepEqual(await ids(l.dir), []);
   });
 });

@@ -87,7 +87,7 @@ async function gc(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
   if (o.skipDecay) phases.push({ name: "Decay", skipped: true });
   else {
     say("Phase 1/3: Decay (delete old closed issues)");
-    const { issues } = await closedOlderThan(store, days, true);
+    const { issues } = await closedOlderThan(store, days, o.ephemeral ? "only" : true);
     if (issues.length === 0) {
       say(`  No closed issues older than ${days} days`);
       phases.push({ name: "Decay", skipped: false, detail: "0 issues deleted" });
@@ -266,6 +266,7 @@ export const COMPACT: CommandGroup = {
       .option("--dry-run", "preview without making changes")
       .option("-f, --force", "delete without asking")
       .option("--older-than <days>", "delete closed issues older than N days (default 90)")
+      .option("--ephemeral", "decay only closed wisps (ephemeral beads), keep closed persistent ones")
       .option("--skip-decay", "skip the issue deletion phase")
       .option("--skip-vacuum", "skip the VACUUM phase")
       .option("--skip-dolt", "the same as --skip-vacuum (beads' name)")
