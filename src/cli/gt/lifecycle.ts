@@ -15,6 +15,7 @@ import {
 import { ROLES, type RoleName } from "../../town/roles.ts";
 import type { GtContext } from "./context.ts";
 import { formatAgentLine } from "./format.ts";
+import { registerMayorAcp } from "./mayor-acp.ts";
 import { act, type GtGroup } from "./program.ts";
 
 /** The rig a rig-scoped command means: the argument, else the caller's own rig. */
@@ -137,6 +138,7 @@ export function lifecycleGroup(
           }),
         );
       extend?.(cmd);
+      if (role === "mayor") registerMayorAcp(cmd);
     },
   };
 }
