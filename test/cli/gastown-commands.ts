@@ -217,7 +217,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
     name: "maintain",
     status: omit("Dolt maintenance (reap, flatten, gc); the SQLite/PostgreSQL ledger needs none of it"),
   },
-  { name: "mayor", status: P, subs: { start: P, stop: P, attach: P, status: P, restart: P, acp: N } },
+  { name: "mayor", status: P, subs: { start: P, stop: P, attach: P, status: P, restart: P, acp: P } },
   { name: "memories", status: P },
   { name: "metrics", status: P },
   {
