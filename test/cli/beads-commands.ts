@@ -74,7 +74,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("jira", "sync (--pull/--push, transitions for status), status"),
   present("kv"),
   present("label"),
-  todo("linear", "Linear integration"),
+  present("linear", "sync, status, teams; API-key auth (no OAuth), no milestones/relations/--pull-if-stale"),
   present("link"),
   present("lint"),
   present("list"),
