@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "tsup";
-import { BD_BUNDLES } from "./scripts/bd-bundles.ts";
-import { GT_BUNDLES } from "./scripts/gt-bundles.ts";
+import { BD_BUNDLES } from "./src/cli/bd/bundles.ts";
+import { GT_BUNDLES } from "./src/cli/gt/bundles.ts";
 
 const lazyChildProcess = fileURLToPath(new URL("./scripts/lazy-child-process.cjs", import.meta.url));
 const zodNoLocales = fileURLToPath(new URL("./scripts/zod-no-locales.js", import.meta.url));
@@ -10,8 +10,8 @@ const zodNoLocales = fileURLToPath(new URL("./scripts/zod-no-locales.js", import
 // loads builtins without the ESM loader's wrapping, measured ~4 ms faster), cached by Node's
 // compile cache (the launcher sets NODE_COMPILE_CACHE). dist/gt.cjs and dist/bd.cjs are tiny
 // dispatchers that load either gt-all.cjs / bd-all.cjs (every command group) or, for the
-// commands agents run most, a bundle holding only their group (scripts/gt-bundles.ts,
-// scripts/bd-bundles.ts): about half the bytes to read and run. Each bundle is whole (no shared chunks), so module state such
+// commands agents run most, a bundle holding only their group (src/cli/gt/bundles.ts,
+// src/cli/bd/bundles.ts): about half the bytes to read and run. Each bundle is whole (no shared chunks), so module state such
 // as the telemetry recorder is never split between files. (ESM with shared chunks measured
 // no faster: more files, and the loader's own cost.)
 // removeNodeProtocol must stay false: otherwise `node:sqlite` is emitted as `sqlite`.

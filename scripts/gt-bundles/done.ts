@@ -1,4 +1,4 @@
-// Entry of dist/gt-done.cjs (see scripts/gt-bundles.ts).
+// Entry of dist/gt-done.cjs (see src/cli/gt/bundles.ts).
 import { doneGroup } from "../../src/cli/gt/done.ts";
 import { gtMain } from "../../src/cli/gt/program.ts";
 

@@ -1,4 +1,4 @@
-// Entry of dist/gt-mail.cjs (see scripts/gt-bundles.ts).
+// Entry of dist/gt-mail.cjs (see src/cli/gt/bundles.ts).
 import { mailGroup } from "../../src/cli/gt/mail.ts";
 import { gtMain } from "../../src/cli/gt/program.ts";
 

@@ -1,4 +1,4 @@
-// Entry of dist/gt-nudge.cjs (see scripts/gt-bundles.ts).
+// Entry of dist/gt-nudge.cjs (see src/cli/gt/bundles.ts).
 import { nudgeGroup } from "../../src/cli/gt/nudge.ts";
 import { gtMain } from "../../src/cli/gt/program.ts";
 

@@ -1,4 +1,4 @@
-// Entry of dist/gt-prime.cjs (see scripts/gt-bundles.ts).
+// Entry of dist/gt-prime.cjs (see src/cli/gt/bundles.ts).
 import { primeGroup } from "../../src/cli/gt/prime.ts";
 import { gtMain } from "../../src/cli/gt/program.ts";
 

@@ -1,4 +1,4 @@
-// Entry of dist/gt-status.cjs (see scripts/gt-bundles.ts).
+// Entry of dist/gt-status.cjs (see src/cli/gt/bundles.ts).
 
 import { gtMain } from "../../src/cli/gt/program.ts";
 import { statusGroup } from "../../src/cli/gt/session.ts";

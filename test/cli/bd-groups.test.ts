@@ -1,11 +1,11 @@
 // bd loads only the group that owns the command word (src/cli/bd/groups.ts), and the
-// commands agents run most have bundles of their own (scripts/bd-bundles.ts, picked by
+// commands agents run most have bundles of their own (src/cli/bd/bundles.ts, picked by
 // dist/bd.cjs): each name table must therefore be exactly the commands (and aliases) its
 // group registers, and help, completion and errors must come out as from the whole tree.
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BD_BUNDLES, bundleFor } from "../../scripts/bd-bundles.ts";
+import { BD_BUNDLES, bundleFor } from "../../src/cli/bd/bundles.ts";
 import { commandWord } from "../../src/cli/bd/command-word.ts";
 import { BD_GROUPS } from "../../src/cli/bd/groups.ts";
 import { buildProgram, type CommandGroup } from "../../src/cli/bd/program.ts";

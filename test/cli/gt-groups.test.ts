@@ -1,11 +1,11 @@
 // gt loads only the group that owns the command word (src/cli/gt/groups.ts), and the
-// commands agents run most have bundles of their own (scripts/gt-bundles.ts): each name
+// commands agents run most have bundles of their own (src/cli/gt/bundles.ts): each name
 // table must therefore be exactly the commands (and aliases) its group registers.
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Command } from "commander";
-import { bundleFor, GT_BUNDLES } from "../../scripts/gt-bundles.ts";
+import { bundleFor, GT_BUNDLES } from "../../src/cli/gt/bundles.ts";
 import { GT_GROUPS } from "../../src/cli/gt/groups.ts";
 import { BD, GT, run, tempDir } from "../helpers/bd.ts";
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { findLedger } from "../../ledger/discovery.ts";
 import { safeText } from "../../terminal-text.ts";
+import { BD_BUNDLES } from "./bundles.ts";
 import type { BdContext } from "./context.ts";
 import { memoriesForPrime } from "./memory.ts";
 import { act, type CommandGroup } from "./program.ts";
@@ -186,7 +187,7 @@ async function onboard(ctx: BdContext) {
 }
 
 export const GUIDE: CommandGroup = {
-  names: ["prime", "quickstart", "human", "onboard"],
+  names: BD_BUNDLES["bd-guide"],
   register: registerGuide,
 };
 

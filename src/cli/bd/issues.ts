@@ -4,6 +4,7 @@ import { AmbiguousIdError, NotFoundError, ValidationError } from "../../errors.t
 import { WELL_KNOWN_DEP_TYPES, WISP_TYPES } from "../../ledger/model.ts";
 import type { CreateIssueInput, IssuePatch } from "../../ledger/store.ts";
 import { missingSections, parsePriority, parseWhen, validateEstimate } from "../../ledger/validate.ts";
+import { BD_BUNDLES } from "./bundles.ts";
 import { continueAfterClose, landConvoys, refuseWaitingGate } from "./close-extra.ts";
 import type { BdContext } from "./context.ts";
 import { feedback, one, pri, showIssue } from "./format.ts";
@@ -447,7 +448,7 @@ function addEditFlags(cmd: Command): Command {
 }
 
 export const ISSUES: CommandGroup = {
-  names: ["create", "new", "show", "view", "update", "close", "done", "reopen", "delete"],
+  names: BD_BUNDLES["bd-issues"],
   register: registerIssues,
 };
 

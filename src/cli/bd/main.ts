@@ -1,5 +1,5 @@
 // bd entry point: a thin CLI over the ledger library. Built as dist/bd-all.cjs (every group,
-// each loaded on demand); dist/bd.cjs picks it or a hot-path bundle (scripts/bd-bundles.ts).
+// each loaded on demand); dist/bd.cjs picks it or a hot-path bundle (src/cli/bd/bundles.ts).
 // bin/bd runs this file itself when dist/ is absent.
 import { BD_GROUPS } from "./groups.ts";
 import { runBd } from "./run.ts";

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import type { Issue } from "../../ledger/model.ts";
 import { parsePriority } from "../../ledger/validate.ts";
+import { BD_BUNDLES } from "./bundles.ts";
 import type { BdContext } from "./context.ts";
 import { feedback, one, pri, statusIcon } from "./format.ts";
 import { collect, readTextArg } from "./options.ts";
@@ -269,19 +270,7 @@ async function todoDone(ctx: BdContext, args: string[], o: Record<string, unknow
 }
 
 export const MORE_ISSUES: CommandGroup = {
-  names: [
-    "q",
-    "note",
-    "assign",
-    "priority",
-    "tag",
-    "link",
-    "promote",
-    "rename",
-    "state",
-    "set-state",
-    "todo",
-  ],
+  names: BD_BUNDLES["bd-more-issues"],
   register: registerMoreIssues,
 };
 

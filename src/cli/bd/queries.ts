@@ -5,6 +5,7 @@ import { ValidationError } from "../../errors.ts";
 import { lazyChildProcess } from "../../lazy.ts";
 import { type IssueWithCounts, NON_BLOCKING_STATUSES } from "../../ledger/model.ts";
 import { validateStatus, validateType } from "../../ledger/validate.ts";
+import { BD_BUNDLES } from "./bundles.ts";
 import type { BdContext } from "./context.ts";
 import {
   blockedList,
@@ -319,19 +320,7 @@ async function orphans(ctx: BdContext) {
 }
 
 export const QUERIES: CommandGroup = {
-  names: [
-    "list",
-    "ls",
-    "ready",
-    "blocked",
-    "search",
-    "count",
-    "stats",
-    "status",
-    "stale",
-    "children",
-    "orphans",
-  ],
+  names: BD_BUNDLES["bd-queries"],
   register: registerQueries,
 };
 

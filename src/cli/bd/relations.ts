@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { parseWhen } from "../../ledger/validate.ts";
+import { BD_BUNDLES } from "./bundles.ts";
 import type { BdContext } from "./context.ts";
 import { commentLines, feedback, one } from "./format.ts";
 import { registerPropagate, registerRelate } from "./links.ts";
@@ -303,7 +304,7 @@ async function replaceWith(
 }
 
 export const RELATIONS: CommandGroup = {
-  names: ["dep", "label", "comments", "comment", "defer", "undefer", "duplicate", "supersede"],
+  names: BD_BUNDLES["bd-relations"],
   register: registerRelations,
 };
 

@@ -2,6 +2,7 @@
 // keeps its order). It opens no ledger, so it does without act() and BdContext: `bd version`
 // then loads nothing of the ledger's code (run.ts and output.ts only).
 import type { Command } from "commander";
+import { BD_BUNDLES } from "./bundles.ts";
 import { jsonText } from "./output.ts";
 import { BD_VERSION, type CommandGroup, globalsOf } from "./run.ts";
 
@@ -13,7 +14,7 @@ function version(_opts: unknown, cmd: Command): void {
 }
 
 export const VERSION: CommandGroup = {
-  names: ["version"],
+  names: BD_BUNDLES["bd-version"],
   register(program: Command) {
     program.command("version").description("Print the version").action(version);
   },

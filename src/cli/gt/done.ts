@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
 import { wakeRefinery } from "../../refinery/wake.ts";
 import { DONE_STATUSES, type DoneStatus, runDone } from "../../work/done.ts";
+import { GT_BUNDLES } from "./bundles.ts";
 import { act, type GtGroup } from "./program.ts";
 
 /**
@@ -21,7 +22,7 @@ function recoverWorkingDirectory(env: NodeJS.ProcessEnv): void {
 }
 
 export const doneGroup: GtGroup = {
-  names: ["done"],
+  names: GT_BUNDLES["gt-done"],
   register(p: Command) {
     p.command("done")
       .description(

@@ -1,12 +1,14 @@
 // The gt command groups, each loaded on demand (see runGt in program.ts). The version
 // command lives in main.ts.
+import { GT_BUNDLES } from "./bundles.ts";
 import type { LazyGtGroup } from "./program.ts";
 
 // Every gt start pays for what it loads, and agents' hooks start gt thousands of times an
 // hour: so each group's module (and all it imports) loads only when the command word is one
 // of its names, or for the whole tree (help, an unknown word). The names here must list what
 // each group registers (test/cli/gt-groups.test.ts checks); a name missing here still works, it
-// just loads every group.
+// just loads every group. The hot groups' names are the bundles' (bundles.ts), which their
+// modules use too.
 export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["install"], load: async () => (await import("./install.ts")).installGroup },
   { names: ["rig"], load: async () => (await import("./rig.ts")).rigGroup },
@@ -25,11 +27,11 @@ export const GT_GROUPS: LazyGtGroup[] = [
   },
   { names: ["session", "peek"], load: async () => (await import("./session.ts")).sessionGroup },
   { names: ["agents"], load: async () => (await import("./session.ts")).agentsGroup },
-  { names: ["status", "stat"], load: async () => (await import("./session.ts")).statusGroup },
-  { names: ["prime", "hooks", "script-agent"], load: async () => (await import("./prime.ts")).primeGroup },
-  { names: ["mail"], load: async () => (await import("./mail.ts")).mailGroup },
+  { names: GT_BUNDLES["gt-status"], load: async () => (await import("./session.ts")).statusGroup },
+  { names: GT_BUNDLES["gt-prime"], load: async () => (await import("./prime.ts")).primeGroup },
+  { names: GT_BUNDLES["gt-mail"], load: async () => (await import("./mail.ts")).mailGroup },
   {
-    names: ["nudge", "broadcast", "dnd", "nudge-poller"],
+    names: GT_BUNDLES["gt-nudge"],
     load: async () => (await import("./nudge.ts")).nudgeGroup,
   },
   { names: ["escalate"], load: async () => (await import("./escalate.ts")).escalateGroup },
@@ -58,12 +60,12 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["demo"], load: async () => (await import("./demo.ts")).demoGroup },
   { names: ["doctor"], load: async () => (await import("./doctor.ts")).doctorGroup },
   {
-    names: ["sling", "hook", "work", "unsling", "unhook", "ready"],
+    names: GT_BUNDLES["gt-sling"],
     load: async () => (await import("./sling.ts")).slingGroup,
   },
   { names: ["polecat", "polecats"], load: async () => (await import("./polecat.ts")).polecatGroup },
-  { names: ["patrol", "heartbeat"], load: async () => (await import("./patrol.ts")).patrolGroup },
-  { names: ["done"], load: async () => (await import("./done.ts")).doneGroup },
+  { names: GT_BUNDLES["gt-patrol"], load: async () => (await import("./patrol.ts")).patrolGroup },
+  { names: GT_BUNDLES["gt-done"], load: async () => (await import("./done.ts")).doneGroup },
   { names: ["convoy"], load: async () => (await import("./convoy.ts")).convoyGroup },
   { names: ["formula", "formulas"], load: async () => (await import("./formula.ts")).formulaGroup },
   {
@@ -79,7 +81,7 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["role"], load: async () => (await import("./role.ts")).roleGroup },
   { names: ["info", "health"], load: async () => (await import("./info.ts")).infoGroup },
   { names: ["checkpoint"], load: async () => (await import("./checkpoint.ts")).checkpointGroup },
-  { names: ["tap", "signal"], load: async () => (await import("./tap.ts")).tapGroup },
+  { names: GT_BUNDLES["gt-tap"], load: async () => (await import("./tap.ts")).tapGroup },
   { names: ["enable", "disable"], load: async () => (await import("./enable.ts")).enableGroup },
   { names: ["directive"], load: async () => (await import("./directive.ts")).directiveGroup },
   { names: ["issue"], load: async () => (await import("./issue.ts")).issueGroup },
@@ -92,6 +94,7 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["scheduler"], load: async () => (await import("./scheduler.ts")).schedulerGroup },
   { names: ["worktree"], load: async () => (await import("./worktree.ts")).worktreeGroup },
   { names: ["warrant"], load: async () => (await import("./warrant.ts")).warrantGroup },
+  { names: ["reaper"], load: async () => (await import("./reaper.ts")).reaperGroup },
   { names: ["up", "down", "start", "shutdown"], load: async () => (await import("./up.ts")).upGroup },
   { names: ["estop", "thaw"], load: async () => (await import("./up.ts")).estopGroup },
   { names: ["changelog"], load: async () => (await import("./changelog.ts")).changelogGroup },

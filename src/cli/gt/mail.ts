@@ -22,6 +22,7 @@ import { ValidationError } from "../../errors.ts";
 import { gastownEnabled } from "../../town/gastown-switch.ts";
 import { addressOf, callerIdentity, parseAddress, sessionNameOf } from "../../town/identity.ts";
 import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
+import { GT_BUNDLES } from "./bundles.ts";
 import type { GtContext } from "./context.ts";
 import { block, oneLine } from "./format.ts";
 import { registerMailBoards } from "./mail-boards.ts";
@@ -100,7 +101,7 @@ function recipientOf(ctx: GtContext, address: string | undefined, opts: Record<s
 }
 
 export const mailGroup: GtGroup = {
-  names: ["mail"],
+  names: GT_BUNDLES["gt-mail"],
   register(p: Command) {
     const mail = p.command("mail").description("Mail between agents");
     mail

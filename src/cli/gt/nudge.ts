@@ -23,6 +23,7 @@ import {
 } from "../../town/identity.ts";
 import { knownAgents } from "../../town/roster.ts";
 import type { Town } from "../../town/workspace.ts";
+import { GT_BUNDLES } from "./bundles.ts";
 import type { GtContext } from "./context.ts";
 import { act, type GtGroup } from "./program.ts";
 import { resolveAgent } from "./targets.ts";
@@ -98,7 +99,7 @@ function report(ctx: GtContext, r: NudgeResult): void {
 }
 
 export const nudgeGroup: GtGroup = {
-  names: ["nudge", "broadcast", "dnd", "nudge-poller"],
+  names: GT_BUNDLES["gt-nudge"],
   register(p: Command) {
     const common = (c: Command) =>
       c

@@ -7,6 +7,7 @@ import { ConflictError, ValidationError } from "../../errors.ts";
 import { callerActor, callerIdentity } from "../../town/identity.ts";
 import { writeHeartbeat } from "../../watch/heartbeat.ts";
 import { type Finding, runPatrol, unwatchedRigs } from "../../watch/patrol.ts";
+import { GT_BUNDLES } from "./bundles.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
 import { digestDay } from "./hook-input.ts";
@@ -35,7 +36,7 @@ function formatFinding(f: Finding): string {
 }
 
 export const patrolGroup: GtGroup = {
-  names: ["patrol", "heartbeat"],
+  names: GT_BUNDLES["gt-patrol"],
   register(p: Command) {
     const patrol = p
       .command("patrol")

@@ -11,6 +11,7 @@ import { clearIdle, markIdle } from "../../sessions/turn-state.ts";
 import { activeEstop, type EstopInfo } from "../../town/estop.ts";
 import { gastownEnabled } from "../../town/gastown-switch.ts";
 import { type AgentIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
+import { GT_BUNDLES } from "./bundles.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
 import { readStdinIfPiped } from "./hook-input.ts";
@@ -59,7 +60,7 @@ function estopBanner(stop: EstopInfo): string {
 }
 
 export const primeGroup: GtGroup = {
-  names: ["prime", "hooks", "script-agent"],
+  names: GT_BUNDLES["gt-prime"],
   register(p: Command) {
     p.command("prime")
       .description("Print your role's context: who you are, your rig, your commands, your hook and mail")

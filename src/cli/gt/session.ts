@@ -16,6 +16,7 @@ import { addressOf, callerActor, sessionNameOf } from "../../town/identity.ts";
 import { holdOf, listRigs } from "../../town/rig.ts";
 import { configuredProvider } from "../../town/runtime-choice.ts";
 import { daemonLiveness } from "../../watch/daemon-files.ts";
+import { GT_BUNDLES } from "./bundles.ts";
 import type { GtContext } from "./context.ts";
 import { formatAgentLine, oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
@@ -317,7 +318,7 @@ export const agentsGroup: GtGroup = {
 };
 
 export const statusGroup: GtGroup = {
-  names: ["status", "stat"],
+  names: GT_BUNDLES["gt-status"],
   register(p: Command) {
     p.command("status")
       .alias("stat")

@@ -12,6 +12,7 @@ import { hookOf, townReady, unhookBead } from "../../work/hook.ts";
 import { refreshSharedRepo, rigHasBranch } from "../../work/polecats.ts";
 import { resetRespawns } from "../../work/respawn-reset.ts";
 import { type SlingFailure, type SlingOptions, type SlingReport, sling } from "../../work/sling.ts";
+import { GT_BUNDLES } from "./bundles.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
 import { act, type GtGroup } from "./program.ts";
@@ -176,7 +177,7 @@ function printSling(ctx: GtContext, report: SlingReport): void {
 }
 
 export const slingGroup: GtGroup = {
-  names: ["sling", "hook", "work", "unsling", "unhook", "ready"],
+  names: GT_BUNDLES["gt-sling"],
   register(p: Command) {
     p.command("sling <beads...>")
       .description(

@@ -14,6 +14,7 @@ import { ValidationError } from "../../errors.ts";
 import { gastownEnabled } from "../../town/gastown-switch.ts";
 import { callerIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import { findTownRoot, Town } from "../../town/workspace.ts";
+import { GT_BUNDLES } from "./bundles.ts";
 import { act, type GtGroup } from "./program.ts";
 
 /**
@@ -37,7 +38,7 @@ async function readHookInput(): Promise<string> {
 }
 
 export const tapGroup: GtGroup = {
-  names: ["tap", "signal"],
+  names: GT_BUNDLES["gt-tap"],
   register(p: Command) {
     const tap = p.command("tap").description("Hook handlers for the agent CLI: PreToolUse guards");
     tap

@@ -24,3 +24,6 @@ export function bundleFor(word: string | undefined): GtBundle | undefined {
     if ((names as readonly string[]).includes(word)) return bundle as GtBundle;
   return undefined;
 }
+
+// These lists are the only copy of the hot groups' names: each group module and the lazy table
+// (groups.ts) take theirs from here, and dist/gt.cjs imports this file alone (keep it import-free).

@@ -46,3 +46,6 @@ export function bundleFor(word: string | undefined): BdBundle | undefined {
     if ((names as readonly string[]).includes(word)) return bundle as BdBundle;
   return undefined;
 }
+
+// These lists are the only copy of the hot groups' names: each group module and the lazy table
+// (groups.ts) take theirs from here, and dist/bd.cjs imports this file alone (keep it import-free).
