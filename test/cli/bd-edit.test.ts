@@ -3,7 +3,7 @@ import "../helpers/isolation.ts";
 // bd create-form: refused without a terminal, and filled in through a real tmux pane.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { BD, bd, bdJson, createIssue, freshLedger } from "../helpers/bd.ts";
@@ -89,6 +89,56 @@ describe("bd edit", { concurrency: true }, () => {
   });
 });
 
+/** A tmux pane (private socket) running `command` in `dir`, and ways to read and answer it. */
+function formPane(t: { after: (fn: () => void) => void }, dir: string, name: string, command: string) {
+  const socket = `bd-form-${process.pid}-${name}`;
+  const tmux = (...args: string[]) =>
+    execFileSync("tmux", ["-L", socket, "-f", "/dev/null", ...args], { encoding: "utf8" });
+  t.after(() => {
+    try {
+      tmux("kill-server");
+    } catch {
+      // already gone
+    }
+  });
+  tmux(
+    "new-session",
+    "-d",
+    "-x",
+    "160",
+    "-y",
+    "50",
+    "-s",
+    name,
+    "-c",
+    dir,
+    `${command}; echo "EXIT=$?"; sleep 600`,
+  );
+  const screen = () => tmux("capture-pane", "-p", "-t", name);
+  const waitFor = async (re: RegExp) => {
+    for (let i = 0; i < 200; i++) {
+      if (re.test(screen())) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.fail(`never saw ${re} on:\n${screen()}`);
+  };
+  /** Waits until the prompt is the pane's last line, so the answer goes to that question. */
+  const answer = async (prompt: RegExp, text: string) => {
+    for (let i = 0; ; i++) {
+      const lines = screen()
+        .split("\n")
+        .filter((x) => x.trim() !== "");
+      if (prompt.test(lines[lines.length - 1] ?? "")) break;
+      if (i > 200) assert.fail(`never saw ${prompt} last on:\n${screen()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (text) tmux("send-keys", "-t", name, "-l", text);
+    tmux("send-keys", "-t", name, "Enter");
+  };
+  const keys = (...k: string[]) => tmux("send-keys", "-t", name, ...k);
+  return { screen, waitFor, answer, keys };
+}
+
 describe("bd create-form", () => {
   it("without a terminal: one error line, non-zero, nothing created", async (t) => {
     const l = await freshLedger();
@@ -104,50 +154,7 @@ describe("bd create-form", () => {
     const l = await freshLedger();
     t.after(l.cleanup);
     const blocker = await createIssue(l.dir, "Blocker");
-    const socket = `bd-form-${process.pid}`;
-    const tmux = (...args: string[]) =>
-      execFileSync("tmux", ["-L", socket, "-f", "/dev/null", ...args], { encoding: "utf8" });
-    t.after(() => {
-      try {
-        tmux("kill-server");
-      } catch {
-        // already gone
-      }
-    });
-    tmux(
-      "new-session",
-      "-d",
-      "-x",
-      "160",
-      "-y",
-      "50",
-      "-s",
-      "form",
-      "-c",
-      l.dir,
-      `'${BD}' create-form; echo "EXIT=$?"; sleep 600`,
-    );
-    const screen = () => tmux("capture-pane", "-p", "-t", "form");
-    const waitFor = async (re: RegExp) => {
-      for (let i = 0; i < 200; i++) {
-        if (re.test(screen())) return;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.fail(`never saw ${re} on:\n${screen()}`);
-    };
-    /** Waits until the prompt is the pane's last line, so the answer goes to that question. */
-    const answer = async (prompt: RegExp, text: string) => {
-      for (let i = 0; ; i++) {
-        const lines = screen()
-          .split("\n")
-          .filter((x) => x.trim() !== "");
-        if (prompt.test(lines[lines.length - 1] ?? "")) break;
-        if (i > 200) assert.fail(`never saw ${prompt} last on:\n${screen()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      if (text) tmux("send-keys", "-t", "form", "-l", text);
-      tmux("send-keys", "-t", "form", "Enter");
-    };
+    const { screen, waitFor, answer } = formPane(t, l.dir, "form", `'${BD}' create-form`);
     await answer(/Title \(required\):$/, "");
     await waitFor(/title is required/);
     await answer(/Title \(required\):$/, "Form made bead");
@@ -177,5 +184,39 @@ describe("bd create-form", () => {
       blocked.some((b) => b.id === made.id),
       "the dependency was added",
     );
+  });
+
+  it("makes a child with --parent and --json piped to a file; Ctrl+C cancels and writes nothing", async (t) => {
+    const l = await freshLedger();
+    t.after(l.cleanup);
+    const parent = await createIssue(l.dir, "Parent", ["-t", "epic", "-l", "area"]);
+    const child = formPane(t, l.dir, "child", `'${BD}' create-form --parent ${parent} --json > made.json`);
+    await child.answer(/Title \(required\):$/, "A child");
+    for (const prompt of [
+      /Description:$/,
+      /Type \[task\].*:$/,
+      /Priority \[2\].*:$/,
+      /Assignee:$/,
+      /Labels.*:$/,
+      /External reference:$/,
+      /Design notes:$/,
+      /Acceptance criteria:$/,
+      /Dependencies.*:$/,
+      /Create this issue\? \[Y\/n\]$/,
+    ])
+      await child.answer(prompt, "");
+    await child.waitFor(/EXIT=0/);
+    const made = JSON.parse(readFileSync(join(l.dir, "made.json"), "utf8")) as Shown;
+    assert.equal(made.id, `${parent}.1`);
+    assert.deepEqual([made.issue_type, made.priority, made.labels], ["task", 2, ["area"]]);
+
+    const before = await bdJson<unknown[]>(l.dir, ["list", "--all"]);
+    const cancel = formPane(t, l.dir, "cancel", `'${BD}' create-form`);
+    await cancel.answer(/Title \(required\):$/, "Never made");
+    await cancel.waitFor(/Description:\s*$/m);
+    cancel.keys("C-c");
+    await cancel.waitFor(/EXIT=0/);
+    assert.match(cancel.screen(), /Issue creation canceled\./);
+    assert.equal((await bdJson<unknown[]>(l.dir, ["list", "--all"])).length, before.length);
   });
 });

@@ -79,13 +79,15 @@ async function edit(ctx: BdContext, args: string[], o: Record<string, unknown>) 
 }
 
 async function createForm(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
-  if (!process.stdin.isTTY || !process.stdout.isTTY)
+  // The form is drawn where a terminal is: stdout, or stderr when stdout is piped (--json).
+  const screen = process.stdout.isTTY ? process.stdout : process.stderr.isTTY ? process.stderr : undefined;
+  if (!process.stdin.isTTY || !screen)
     throw new ValidationError("bd create-form needs an interactive terminal (use bd create in scripts)");
   if (ctx.opts.readonly)
     throw new ValidationError("operation 'create-form' is not allowed in read-only mode");
   const store = ctx.ledger();
   const parent = o.parent ? (await ctx.resolve(o.parent as string)).id : undefined;
-  const answers: FormAnswers | undefined = await askCreateForm(process.stdin, process.stdout);
+  const answers: FormAnswers | undefined = await askCreateForm(process.stdin, screen);
   if (!answers) {
     process.stderr.write("Issue creation canceled.\n");
     return 0;
