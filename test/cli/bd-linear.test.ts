@@ -94,7 +94,7 @@ describe("bd linear", () => {
     assert.equal(result.stats.pulled, 3);
     const pages = lin.requests.filter((q) => String(q.body?.query).includes("query Issues"));
     assert.deepEqual(
-      pages.map((q) => (q.body?.variables as { after?: string }).after),
+      pages.map((q) => (q.body?.variables as { after?: string } | undefined)?.after),
       [undefined, "2"],
     );
     assert.ok(lin.requests.every((q) => q.auth === KEY));
@@ -135,7 +135,7 @@ describe("bd linear", () => {
     assert.match(r.stdout, /✓ Pushed 2 issues/);
     assert.match(r.stdout, /✓ Linear sync complete/);
     const create = lin.requests.find((q) => String(q.body?.query).includes("issueCreate"));
-    assert.deepEqual((create?.body?.variables as { input: unknown }).input, {
+    assert.deepEqual((create?.body?.variables as { input?: unknown } | undefined)?.input, {
       teamId: LINEAR_TEAM,
       title: "From beads",
       description: "why\n\n## Acceptance Criteria\nit works",
@@ -147,8 +147,8 @@ describe("bd linear", () => {
       "https://linear.app/acme/issue/ENG-4",
     );
     const update = lin.requests.find((q) => String(q.body?.query).includes("issueUpdate"));
-    assert.equal((update?.body?.variables as { id: string }).id, "lin-2");
-    assert.equal((lin.byId.get("lin-2")?.state as { name: string }).name, "Todo");
+    assert.equal((update?.body?.variables as { id?: string } | undefined)?.id, "lin-2");
+    assert.equal((lin.byId.get("lin-2")?.state as { name?: string } | undefined)?.name, "Todo");
 
     const seen = lin.requests.length;
     const again = await bdJson<{ stats: Record<string, number> }>(dir, ["linear", "sync"], env());
