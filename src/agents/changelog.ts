@@ -3,7 +3,7 @@
 // cost reports) are not work a person asked for, so they are left out, as Gas Town does.
 import { existsSync } from "node:fs";
 import { ValidationError } from "../errors.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { openRigLedger, openTownLedger, rigBeadsDir } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 
@@ -46,7 +46,7 @@ export function changelogSince(opts: { since?: string; today?: boolean }, now = 
   return weekStart(now);
 }
 
-async function closedSince(ledger: SqliteLedger, rig: string, since: Date): Promise<ChangelogEntry[]> {
+async function closedSince(ledger: Ledger, rig: string, since: Date): Promise<ChangelogEntry[]> {
   const closed = await ledger.listIssues({ statuses: ["closed"], closedAfter: since.toISOString() });
   return closed
     .filter((b) => b.closed_at && !isInternalBead(b) && new Date(b.closed_at) >= since)
@@ -62,7 +62,7 @@ async function closedSince(ledger: SqliteLedger, rig: string, since: Date): Prom
 
 /** Every closed bead of real work since `since`, from the town ledger and each rig's (or one rig's). */
 export async function collectChangelog(town: Town, since: Date, rig?: string): Promise<ChangelogEntry[]> {
-  const places: Array<{ rig: string; open: () => SqliteLedger }> = [];
+  const places: Array<{ rig: string; open: () => Ledger }> = [];
   if (rig !== undefined) {
     const name = town.rig(rig).name;
     if (!existsSync(rigBeadsDir(town, name)))

@@ -11,7 +11,7 @@ import { checklistLines, stepNow } from "../formulas/checklist.ts";
 import { type MoleculeProgress, moleculeProgress } from "../formulas/progress.ts";
 import { lazyCrypto } from "../lazy.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { safeText } from "../terminal-text.ts";
 import { ensureLedgerRecords } from "../town/agent-beads.ts";
 import { resolveAgent } from "../town/agent-resolve.ts";
@@ -194,7 +194,7 @@ interface LedgerView {
 
 /** Reads hook and mail from the rig ledger (rig roles) and the town ledger, never throwing. */
 async function readLedgers(town: Town, id: AgentIdentity, address: string): Promise<LedgerView> {
-  const ledgers: SqliteLedger[] = [];
+  const ledgers: Ledger[] = [];
   try {
     if (id.rig) ledgers.push(openRigLedger(town, id.rig));
     ledgers.push(openTownLedger(town));
@@ -223,7 +223,7 @@ async function readLedgers(town: Town, id: AgentIdentity, address: string): Prom
 
 /** The molecule attached to `bead`, read in whichever ledger holds it. */
 async function attachedMolecule(
-  ledgers: SqliteLedger[],
+  ledgers: Ledger[],
   bead: Issue | undefined,
 ): Promise<MoleculeProgress | undefined> {
   const attached = readAttachment(bead?.description)?.attached_molecule;

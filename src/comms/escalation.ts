@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import * as z from "../schema.ts";
 import { readJsonFile } from "../town/json-file.ts";
 import { openTownLedger } from "../town/ledgers.ts";
@@ -160,7 +160,7 @@ async function runRoute(
 }
 
 async function record(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   e: Escalation,
   patch: Record<string, unknown>,
   actor: string,
@@ -226,7 +226,7 @@ export async function escalate(town: Town, input: EscalateInput): Promise<Escala
   }
 }
 
-async function getEscalation(ledger: SqliteLedger, id: string): Promise<Escalation> {
+async function getEscalation(ledger: Ledger, id: string): Promise<Escalation> {
   const issue = await ledger.getIssue(await ledger.resolveId(id).catch(() => id));
   if (!issue?.labels?.includes(ESCALATION_LABEL)) throw new NotFoundError(id, `no escalation ${id}`);
   return toEscalation(issue);

@@ -4,7 +4,7 @@
 // readers. Also the bulk clean-up of protocol mail (drain).
 import { join } from "node:path";
 import { ValidationError } from "../errors.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { addressOf } from "../town/identity.ts";
 import { openTownLedger } from "../town/ledgers.ts";
 import { withFileLock } from "../town/lock.ts";
@@ -119,7 +119,7 @@ export async function sendRouted(town: Town, input: SendInput): Promise<MailMess
   return out;
 }
 
-async function withTownLedger<T>(town: Town, fn: (l: SqliteLedger) => Promise<T>): Promise<T> {
+async function withTownLedger<T>(town: Town, fn: (l: Ledger) => Promise<T>): Promise<T> {
   const ledger = openTownLedger(town);
   try {
     return await fn(ledger);

@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import { lazyCrypto } from "../lazy.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { addressOf, parseAddress } from "../town/identity.ts";
 import { openTownLedger } from "../town/ledgers.ts";
 import { knownAgents } from "../town/roster.ts";
@@ -244,7 +244,7 @@ export async function writeMessage(
   }
 }
 
-export async function getMessage(ledger: SqliteLedger, id: string): Promise<MailMessage> {
+export async function getMessage(ledger: Ledger, id: string): Promise<MailMessage> {
   let resolved = id;
   try {
     resolved = await ledger.resolveId(id);
@@ -292,7 +292,7 @@ async function onOwnMessage<T>(
   town: Town,
   address: string,
   id: string,
-  fn: (ledger: SqliteLedger, m: MailMessage) => Promise<T>,
+  fn: (ledger: Ledger, m: MailMessage) => Promise<T>,
 ): Promise<T> {
   const ledger = openTownLedger(town);
   try {

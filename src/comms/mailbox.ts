@@ -2,13 +2,13 @@
 // recipient's address; it stays open until archived and carries the label "read" once read.
 // This is the read side `gt prime` and `gt mail check` use; sending lives with `gt mail`.
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 
 export const MESSAGE_TYPE = "message";
 export const READ_LABEL = "read";
 
 /** Open, unread messages to `address` across these ledgers, newest first. */
-export async function unreadMail(ledgers: SqliteLedger[], address: string): Promise<Issue[]> {
+export async function unreadMail(ledgers: Ledger[], address: string): Promise<Issue[]> {
   const out: Issue[] = [];
   for (const ledger of ledgers) {
     const msgs = await ledger.listIssues({

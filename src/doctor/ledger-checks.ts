@@ -13,7 +13,7 @@ import {
 import { join, relative, resolve } from "node:path";
 import { followRedirect, type Route, readRoutes } from "../ledger/discovery.ts";
 import { ledgerHealth } from "../ledger/health.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { ensureLedgerRecords } from "../town/agent-beads.ts";
 import { workDirOf } from "../town/identity.ts";
 import { locate, openRigLedger, openTownLedger, rigBeadsDir } from "../town/ledgers.ts";
@@ -64,7 +64,7 @@ async function inspectLedger(ctx: DoctorContext, rig: string | undefined): Promi
     };
   }
   const rebuild = existsSync(loc.jsonlPath) ? () => rebuildLedger(ctx, rig, loc) : undefined;
-  let ledger: SqliteLedger;
+  let ledger: Ledger;
   try {
     ledger = rig ? openRigLedger(town, rig) : openTownLedger(town);
   } catch (e) {

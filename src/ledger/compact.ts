@@ -3,8 +3,10 @@
 // notes, acceptance criteria) become one mechanical summary in the description. The bead
 // records its compaction level, when, the git commit whose issues.jsonl still holds the full
 // text, and the original size, and gets a comment saying what was saved.
+import { ValidationError } from "../errors.ts";
 import type { Issue } from "./model.ts";
-import type { SqliteLedger } from "./sqlite/store.ts";
+import { SqliteLedger } from "./sqlite/store.ts";
+import type { Ledger } from "./store.ts";
 
 export type Tier = 1 | 2;
 
@@ -82,7 +84,7 @@ export function mechanicalSummary(issue: Partial<Issue>, tier: Tier): string {
 
 /** Closed persistent beads a tier may compact now, oldest closed first. */
 export async function compactionCandidates(
-  store: SqliteLedger,
+  store: Ledger,
   tier: Tier,
   days: number,
   now = new Date(),
@@ -128,7 +130,7 @@ export function ineligibility(issue: Issue, tier: Tier, days: number, now = new 
  * unless `force`. `commit` is the git commit whose issues.jsonl holds the full text.
  */
 export async function applyCompaction(
-  store: SqliteLedger,
+  store: Ledger,
   issue: Issue,
   opts: { tier: Tier; summary: string; actor: string; commit?: string; force?: boolean },
 ): Promise<CompactResult> {
@@ -140,6 +142,9 @@ export async function applyCompaction(
       ...base,
       skipped: `summary (${compacted} bytes) is not shorter than original (${original} bytes)`,
     };
+  // The compaction columns are written directly: the SQLite ledger's own database.
+  if (!(store instanceof SqliteLedger))
+    throw new ValidationError(`compaction is not available on a ${store.backend} ledger yet`);
   await store.batch(async () => {
     await store.updateIssue(
       issue.id,

@@ -1,7 +1,7 @@
 // A ledger's health, as `bd doctor` prints it and `gt doctor` reads it for every ledger of a
 // town: SQLite's own consistency check, issues.jsonl lines kept but not imported, whether
 // issues.jsonl and config.yaml hold what the database holds.
-import type { SqliteLedger } from "./sqlite/store.ts";
+import type { Ledger } from "./store.ts";
 
 export type LedgerCheckName = "database" | "issues.jsonl lines" | "issues.jsonl sync" | "config.yaml";
 
@@ -29,7 +29,7 @@ export interface LedgerHealth {
  * runs SQLite's whole integrity check instead of its quick one.
  */
 export async function ledgerHealth(
-  store: SqliteLedger,
+  store: Ledger,
   show: (path: string) => string = (p) => p,
   opts: { full?: boolean } = {},
 ): Promise<LedgerHealth> {
@@ -77,7 +77,7 @@ export async function ledgerHealth(
   return { checks, unreadable };
 }
 
-type Inspection = NonNullable<Awaited<ReturnType<SqliteLedger["inspectJsonl"]>>>;
+type Inspection = NonNullable<Awaited<ReturnType<Ledger["inspectJsonl"]>>>;
 
 function syncCheck(jsonl: Inspection): LedgerCheck {
   if (!jsonl.autoExport)

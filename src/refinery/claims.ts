@@ -5,7 +5,7 @@
 // An MR is blocked while a `blocks` dependency points at a bead that is still open.
 import { ConflictError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import type { Town } from "../town/workspace.ts";
 import { getMergeRequest, MR_TYPE } from "../work/merge-requests.ts";
 import { mergeQueue, type QueuedMr } from "./queue.ts";
@@ -44,7 +44,7 @@ export function mayTake(claim: Claim, worker: string): boolean {
 }
 
 /** The open MRs of a rig ledger in queue order, each with its claim and what blocks it. */
-export async function claimedQueue(town: Town, ledger: SqliteLedger, now = Date.now()): Promise<ClaimedMr[]> {
+export async function claimedQueue(town: Town, ledger: Ledger, now = Date.now()): Promise<ClaimedMr[]> {
   const rows = await mergeQueue(town, ledger, now);
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
@@ -65,7 +65,7 @@ export async function claimedQueue(town: Town, ledger: SqliteLedger, now = Date.
 }
 
 /** The MR IDs that `worker` must leave alone: claimed by someone else, or blocked. */
-export async function heldFrom(ledger: SqliteLedger, ids: string[], worker: string): Promise<Set<string>> {
+export async function heldFrom(ledger: Ledger, ids: string[], worker: string): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const now = Date.now();
   const held = new Set<string>();
@@ -88,7 +88,7 @@ export interface ClaimResult {
  * `force`. Claiming again renews the claim.
  */
 export async function claimMergeRequest(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   id: string,
   worker: string,
   opts: { force?: boolean; now?: number } = {},
@@ -118,7 +118,7 @@ export async function claimMergeRequest(
 
 /** Releases the claim on MR `id`: back in the queue. Returns who held it (null: nobody). */
 export async function releaseMergeRequest(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   id: string,
   actor: string,
 ): Promise<{ mr: string; released: string | null }> {

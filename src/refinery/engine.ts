@@ -14,7 +14,7 @@ import { runCommand } from "../adapters/process.ts";
 import { noticeToWitness } from "../comms/mail.ts";
 import { ConflictError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { testPause } from "../test-pause.ts";
 import { activeEstop } from "../town/estop.ts";
 import { openRigLedger } from "../town/ledgers.ts";
@@ -71,7 +71,7 @@ export interface Ctx {
   town: Town;
   rig: string;
   cfg: MergeQueueConfig;
-  ledger: SqliteLedger;
+  ledger: Ledger;
   bare: string;
   worktree: string;
   actor: string;

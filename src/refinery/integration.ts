@@ -9,7 +9,7 @@ import { runCommand } from "../adapters/process.ts";
 import { ConflictError, GasTownError, NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { openRigLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import {
@@ -48,7 +48,7 @@ async function fetchOrigin(bare: string): Promise<void> {
     throw new GasTownError("fetch_failed", `cannot fetch from origin: ${gitReasonLine(r.stderr)}`);
 }
 
-async function loadEpic(ledger: SqliteLedger, id: string): Promise<Issue> {
+async function loadEpic(ledger: Ledger, id: string): Promise<Issue> {
   const resolved = await ledger.resolveId(id).catch(() => id);
   const epic = await ledger.getIssue(resolved);
   if (!epic) throw new NotFoundError(id, `epic '${id}' not found`);
@@ -57,7 +57,7 @@ async function loadEpic(ledger: SqliteLedger, id: string): Promise<Issue> {
   return epic;
 }
 
-async function withLedger<T>(town: Town, rig: string, fn: (l: SqliteLedger) => Promise<T>): Promise<T> {
+async function withLedger<T>(town: Town, rig: string, fn: (l: Ledger) => Promise<T>): Promise<T> {
   const ledger = openRigLedger(town, rig);
   try {
     return await fn(ledger);
@@ -206,11 +206,11 @@ const titleOf = (mr: MergeRequest, issue: Issue | undefined) =>
   (issue?.title ?? `Merge: ${mr.source_issue}`).replace(/^Merge: /, "");
 
 /** The merge requests naming `branch` as their target, closed ones too. */
-async function mrsTargeting(ledger: SqliteLedger, branch: string): Promise<MergeRequest[]> {
+async function mrsTargeting(ledger: Ledger, branch: string): Promise<MergeRequest[]> {
   return (await listMergeRequests(ledger, { all: true })).filter((m) => m.target === branch);
 }
 
-async function childrenCount(ledger: SqliteLedger, epic: string): Promise<{ total: number; open: Issue[] }> {
+async function childrenCount(ledger: Ledger, epic: string): Promise<{ total: number; open: Issue[] }> {
   const kids = await ledger.children(epic);
   return { total: kids.length, open: kids.filter((k) => k.status !== "closed") };
 }

@@ -1,7 +1,7 @@
 // The merge queue's order: open merge requests by score, highest first. Priority counts
 // most, but age counts too (the MR's own, and more strongly its convoy's), and retries
 // count against, so no MR starves behind a stream of higher-priority ones.
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { listMergeRequests, type MergeRequest } from "../work/merge-requests.ts";
@@ -26,7 +26,7 @@ export function queueScore(
 }
 
 /** Open merge requests of a rig ledger in the order the refinery takes them. */
-export async function mergeQueue(town: Town, ledger: SqliteLedger, now = Date.now()): Promise<QueuedMr[]> {
+export async function mergeQueue(town: Town, ledger: Ledger, now = Date.now()): Promise<QueuedMr[]> {
   const open = (await listMergeRequests(ledger)).filter((m) => m.status !== "closed");
   const convoyAge = new Map<string, number>();
   const convoys = [...new Set(open.map((m) => m.convoy).filter((c): c is string => !!c))];

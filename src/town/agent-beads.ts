@@ -9,7 +9,7 @@
 // path (ensureLedgerRecords) serves both creation (install, rig add, crew add) and repair
 // (status, prime, and any write of agent facts that finds its bead missing).
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf } from "./identity.ts";
 import { ledgerOwner } from "./ledgers.ts";
 import { agentsOfLedger } from "./roster.ts";
@@ -20,8 +20,8 @@ export const RIG_LABEL = "gt:rig";
 
 /** Creates the bead `input.id` unless it exists; a concurrent creator winning is fine. */
 async function ensureBead(
-  ledger: SqliteLedger,
-  input: Parameters<SqliteLedger["createIssue"]>[0] & { id: string },
+  ledger: Ledger,
+  input: Parameters<Ledger["createIssue"]>[0] & { id: string },
   actor: string,
 ): Promise<Issue> {
   const existing = await ledger.getIssue(input.id);
@@ -37,7 +37,7 @@ async function ensureBead(
 
 /** Creates the agent bead if it does not exist yet; returns it either way. */
 export async function ensureAgentBead(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   id: AgentIdentity,
   rigPrefix: string | undefined,
   actor: string,
@@ -74,7 +74,7 @@ export function rigBeadIdOf(prefix: string, rig: string): string {
 }
 
 /** Creates the rig bead if it does not exist yet; returns it either way. */
-export async function ensureRigBead(ledger: SqliteLedger, rig: RigFacts, actor: string): Promise<Issue> {
+export async function ensureRigBead(ledger: Ledger, rig: RigFacts, actor: string): Promise<Issue> {
   return ensureBead(
     ledger,
     {
@@ -106,7 +106,7 @@ function rigFactsOf(town: Town, rig: string): RigFacts {
  */
 export async function ensureLedgerRecords(
   town: Town,
-  ledger: SqliteLedger,
+  ledger: Ledger,
   rig: string | undefined,
   opts: { actor?: string; rigFacts?: RigFacts } = {},
 ): Promise<string[]> {
@@ -135,7 +135,7 @@ export async function ensureLedgerRecords(
  * is still missing (the agent no longer exists) is left alone.
  */
 export async function recordAgentFacts(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   beadId: string,
   facts: Record<string, unknown>,
   actor: string,

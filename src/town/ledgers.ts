@@ -6,6 +6,7 @@ import { GasTownError } from "../errors.ts";
 import { BEADS_DIRNAME, followRedirect, type LedgerLocation, openLedger } from "../ledger/discovery.ts";
 import { DEFAULT_INFRA_TYPES } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import type { Town } from "./workspace.ts";
 
 /** Bead types and statuses Gas Town registers on every ledger it manages. */
@@ -50,9 +51,9 @@ export function rigBeadsDir(town: Town, rig: string): string {
 }
 
 /** Which town (and rig) a ledger opened by openTownLedger/openRigLedger belongs to. */
-const owners = new WeakMap<SqliteLedger, { town: Town; rig: string | undefined }>();
+const owners = new WeakMap<Ledger, { town: Town; rig: string | undefined }>();
 
-export function ledgerOwner(ledger: SqliteLedger): { town: Town; rig: string | undefined } | undefined {
+export function ledgerOwner(ledger: Ledger): { town: Town; rig: string | undefined } | undefined {
   return owners.get(ledger);
 }
 

@@ -7,7 +7,7 @@ import { escalate } from "../comms/escalation.ts";
 import { noticeToWitness, sendMail } from "../comms/mail.ts";
 import { ConflictError, GasTownError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { wakeRefinery } from "../refinery/wake.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { startAgentSession } from "../sessions/session.ts";
@@ -35,7 +35,7 @@ export interface ActContext {
 /** Nothing was done, and why (the world changed since the scan). */
 class Skip extends Error {}
 
-async function onRigLedger<T>(ctx: ActContext, fn: (ledger: SqliteLedger) => Promise<T>): Promise<T> {
+async function onRigLedger<T>(ctx: ActContext, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
   const ledger = openRigLedger(ctx.town, ctx.rig);
   try {
     return await fn(ledger);

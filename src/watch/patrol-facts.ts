@@ -7,7 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "../adapters/process.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
 import { showsPrompt } from "../sessions/screen.ts";
 import type { AgentConfig } from "../town/agent-presets.ts";
@@ -170,7 +170,7 @@ export async function gatherRigFacts(input: GatherInput): Promise<RigFacts> {
   }
 }
 
-async function gatherWith(input: GatherInput, ledger: SqliteLedger): Promise<RigFacts> {
+async function gatherWith(input: GatherInput, ledger: Ledger): Promise<RigFacts> {
   const { town, provider, rig, sessions, state, now } = input;
   const prefix = town.prefixOf(rig);
   const names = polecatNames(town, rig);

@@ -8,7 +8,7 @@ import { detailOf } from "../events/describe.ts";
 import { readEvents, type TownEvent } from "../events/log.ts";
 import { eventMatcher, lastOf } from "../events/query.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { openRigLedger, openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 
@@ -77,13 +77,13 @@ export async function recentCommits(
 }
 
 /** Each ledger of the town (hq first, then the rigs), opened one at a time. */
-async function eachLedger(town: Town, fn: (ledger: SqliteLedger, rig: string | null) => Promise<void>) {
-  const opened: Array<[() => SqliteLedger, string | null]> = [
+async function eachLedger(town: Town, fn: (ledger: Ledger, rig: string | null) => Promise<void>) {
+  const opened: Array<[() => Ledger, string | null]> = [
     [() => openTownLedger(town), null],
-    ...town.rigNames().map((r): [() => SqliteLedger, string] => [() => openRigLedger(town, r), r]),
+    ...town.rigNames().map((r): [() => Ledger, string] => [() => openRigLedger(town, r), r]),
   ];
   for (const [open, rig] of opened) {
-    let ledger: SqliteLedger;
+    let ledger: Ledger;
     try {
       ledger = open();
     } catch {

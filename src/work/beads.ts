@@ -4,7 +4,7 @@
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { closeMoleculeIfComplete } from "../formulas/molecule.ts";
 import type { Issue, IssueDetails } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { openLedgerFor, openLedgerOfBead } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { landConvoysAfterClose } from "./convoys.ts";
@@ -41,7 +41,7 @@ export function homeOfPrefix(town: Town, prefix: string): BeadHome {
 export async function withBead<T>(
   town: Town,
   id: string,
-  fn: (ledger: SqliteLedger, fullId: string, rig: string | undefined) => Promise<T>,
+  fn: (ledger: Ledger, fullId: string, rig: string | undefined) => Promise<T>,
 ): Promise<T> {
   checkBeadId(id);
   const { ledger, rig } = openLedgerOfBead(town, id);
@@ -81,7 +81,7 @@ export interface CloseBeadsResult {
 const MAX_CASCADE_DEPTH = 50;
 
 /** The open descendants of `id`, deepest first, so each closes before its parent. */
-async function openDescendants(ledger: SqliteLedger, id: string, depth = 0, seen = new Set<string>()) {
+async function openDescendants(ledger: Ledger, id: string, depth = 0, seen = new Set<string>()) {
   if (depth > MAX_CASCADE_DEPTH)
     throw new ConflictError("cascade_depth", `children nest too deep under ${id}`);
   const out: string[] = [];

@@ -4,10 +4,10 @@
 // with comments or a keep label has proven its worth and is promoted whatever its age. A
 // molecule's step is never promoted: past its TTL it is deleted with the rest of its molecule.
 // `gt compact report` runs the same and sends a digest to the mayor, recorded as an event bead.
-import { sendMail } from "../comms/mail.ts";
+import { MAIL_LABEL, sendMail } from "../comms/mail.ts";
 import { durationMs } from "../duration.ts";
 import type { IssueWithCounts } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { openLedgerFor, openTownLedger } from "../town/ledgers.ts";
 import { loadRigSettings } from "../town/settings.ts";
 import type { Town } from "../town/workspace.ts";
@@ -32,7 +32,7 @@ const KEEP_LABELS = ["keep", "gt:keep"];
 export async function wispTtls(
   town: Town,
   rig: string | undefined,
-  ledger?: SqliteLedger,
+  ledger?: Ledger,
 ): Promise<Record<string, number>> {
   const ttls = { ...DEFAULT_WISP_TTLS };
   if (!rig) return ttls;
@@ -98,7 +98,14 @@ export async function compactWisps(town: Town, opts: CompactOptions): Promise<Co
   };
   try {
     const ttls = await wispTtls(town, opts.rig, ledger);
-    const wisps = await ledger.listIssues({ ephemeral: "only", all: true, includeInfra: true, limit: 0 });
+    // Mail has its own lifecycle (read, archive, clear), and standing orders stay: neither is compacted.
+    const wisps = (
+      await ledger.listIssues({ ephemeral: "only", all: true, includeInfra: true, limit: 0 })
+    ).filter(
+      (w) =>
+        w.issue_type !== "message" &&
+        !(w.labels ?? []).some((l) => l === MAIL_LABEL || l === "gt:standing-orders"),
+    );
     // Steps before their molecules, so no step is left pointing at a deleted root.
     wisps.sort((a, b) => Number(!a.parent) - Number(!b.parent));
     for (const w of wisps) {
@@ -251,7 +258,7 @@ export interface DigestOutcome {
   already_sent: boolean;
 }
 
-async function existingReport(ledger: SqliteLedger, title: string): Promise<string | undefined> {
+async function existingReport(ledger: Ledger, title: string): Promise<string | undefined> {
   const found = await ledger.listIssues({
     types: ["event"],
     includeInfra: true,

@@ -7,7 +7,7 @@
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import { NON_BLOCKING_STATUSES } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import type { AgentIdentity } from "../town/identity.ts";
 import { openLedgerFor, openTownLedger, rigOfBead } from "../town/ledgers.ts";
@@ -72,7 +72,7 @@ export interface StageResult extends StagePlan {
 
 const isOpen = (status: string) => !NON_BLOCKING_STATUSES.includes(status);
 
-async function inLedgerOf<T>(town: Town, id: string, f: (l: SqliteLedger, id: string) => Promise<T>) {
+async function inLedgerOf<T>(town: Town, id: string, f: (l: Ledger, id: string) => Promise<T>) {
   const ledger = openLedgerFor(town, rigOfBead(town, id));
   try {
     return await f(ledger, await ledger.resolveId(id).catch(() => id));

@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import { lazyCrypto } from "../lazy.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { addressOf, parseAddress } from "../town/identity.ts";
 import { openLedgerFor, openTownLedger, rigOfBead } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
@@ -107,7 +107,7 @@ async function mustExist(town: Town, ids: string[]): Promise<string[]> {
   return ids.map((id) => found.get(id)!.id);
 }
 
-export async function view(town: Town, ledger: SqliteLedger, convoy: Issue): Promise<ConvoyView> {
+export async function view(town: Town, ledger: Ledger, convoy: Issue): Promise<ConvoyView> {
   const edges = (await ledger.dependencyRecords(convoy.id)).filter((e) => e.type === TRACKS);
   const beads = await readBeads(
     town,
@@ -138,7 +138,7 @@ export async function view(town: Town, ledger: SqliteLedger, convoy: Issue): Pro
   };
 }
 
-export async function getConvoy(ledger: SqliteLedger, id: string): Promise<Issue> {
+export async function getConvoy(ledger: Ledger, id: string): Promise<Issue> {
   let resolved = id;
   try {
     resolved = await ledger.resolveId(id);
@@ -254,12 +254,7 @@ function minutesBetween(from: string, to: string): string {
  * Closes the convoy if it is still open; true only for the one caller that closed it. The
  * check runs inside the write transaction, so concurrent landers cannot both win.
  */
-export async function closeOnce(
-  ledger: SqliteLedger,
-  id: string,
-  reason: string,
-  actor: string,
-): Promise<boolean> {
+export async function closeOnce(ledger: Ledger, id: string, reason: string, actor: string): Promise<boolean> {
   try {
     await ledger.updateIssue(id, { status: "closed", close_reason: reason }, actor, (cur) => {
       if (cur.status === "closed") throw new ConflictError("already_closed", `${id} is already closed`);
@@ -280,7 +275,7 @@ function mailboxOf(address: string): string {
 }
 
 /** The landing message to the convoy's owner (and its notify address when different). */
-export async function notifyLanded(ledger: SqliteLedger, v: ConvoyView, actor: string): Promise<string[]> {
+export async function notifyLanded(ledger: Ledger, v: ConvoyView, actor: string): Promise<string[]> {
   // Agent addresses are normalised ("mayor/" and "mayor" are one mailbox); anything else (a person) stays as given.
   const to = [
     ...new Set(

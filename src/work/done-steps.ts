@@ -8,7 +8,7 @@ import { noticeToWitness } from "../comms/mail.ts";
 import { ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { testPause } from "../test-pause.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf } from "../town/identity.ts";
@@ -63,7 +63,7 @@ export async function preVerifiedFields(
 
 /** Records the pre-verification on the merge request, as metadata and as description lines. */
 export async function markPreVerified(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   mrId: string,
   fields: Record<string, string | boolean>,
   actor: string,
@@ -85,7 +85,7 @@ export async function markPreVerified(
  * it and the rig lets the refinery use integration branches), else undefined.
  */
 export async function integrationTarget(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   issueId: string,
   rigDir: string,
   workDir: string,
@@ -117,7 +117,7 @@ export function readCheckpoint(facts: Record<string, unknown>, issue: string): D
 }
 
 export async function writeCheckpoint(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   agentBead: string,
   cp: DoneCheckpoint | null,
   actor: string,
@@ -151,7 +151,7 @@ export interface HandedOver {
 
 export async function handOver(
   town: Town,
-  ledger: SqliteLedger,
+  ledger: Ledger,
   opts: { cleanupStatus?: string },
   id: AgentIdentity,
   workDir: string,

@@ -10,7 +10,7 @@ import { escalate, listEscalations } from "../comms/escalation.ts";
 import { sendMail } from "../comms/mail.ts";
 import { ConflictError, GasTownError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { testPause } from "../test-pause.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import {
@@ -147,7 +147,7 @@ function branchIssue(branch: string | null, name: string): string | undefined {
 }
 
 async function findIssue(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   address: string,
   wanted: string | undefined,
   branch: string | null,
@@ -324,11 +324,7 @@ async function withDoneIntent<T>(
  * gt done among them, and its root), or it would sit open forever once the refinery closes the
  * bead. Escalated and deferred work keeps its molecule for whoever resumes it.
  */
-async function finishAttachedMolecule(
-  ledger: SqliteLedger,
-  issue: Issue,
-  actor: string,
-): Promise<string | null> {
+async function finishAttachedMolecule(ledger: Ledger, issue: Issue, actor: string): Promise<string | null> {
   if (!issue.description?.includes("attached_molecule")) return null;
   const { readAttachment } = await import("./attach.ts");
   const molecule = readAttachment(issue.description)?.attached_molecule;

@@ -4,7 +4,7 @@
 import { ConflictError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { Issue, IssueWithCounts } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { processAlive } from "../process-alive.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { type AgentIdentity, addressOf, agentBeadIdOf, parseAddress } from "../town/identity.ts";
@@ -60,7 +60,7 @@ export function sandboxPending(issue: Issue): boolean {
  * is ready).
  */
 export async function findHookedWork(
-  ledgers: SqliteLedger[],
+  ledgers: Ledger[],
   address: string,
   opts: { forAgent?: boolean } = {},
 ): Promise<Issue[]> {

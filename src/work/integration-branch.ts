@@ -4,7 +4,7 @@
 // how a name is made from the rig's template, and which integration branch a bead's work
 // targets (the nearest ancestor epic that has one). Pure ledger reads: gt done uses it.
 import { ValidationError } from "../errors.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { loadRigSettings } from "../town/settings.ts";
 
 export const DEFAULT_INTEGRATION_TEMPLATE = "integration/{title}";
@@ -104,7 +104,7 @@ export function recordedIntegrationBranch(epic: {
 }
 
 /** The bead's parent (its parent-child edge), if any. */
-async function parentOf(ledger: SqliteLedger, id: string): Promise<string | undefined> {
+async function parentOf(ledger: Ledger, id: string): Promise<string | undefined> {
   const edges = await ledger.dependencyRecords(id);
   return edges.find((d) => d.type === "parent-child" && d.issue_id === id)?.depends_on_id;
 }
@@ -114,7 +114,7 @@ async function parentOf(ledger: SqliteLedger, id: string): Promise<string | unde
  * parent chain (the bead itself included) that recorded one. Undefined when none did.
  */
 export async function integrationTargetOf(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   issueId: string,
 ): Promise<{ epic: string; branch: string } | undefined> {
   let id: string | undefined = issueId;

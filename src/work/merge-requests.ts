@@ -4,7 +4,7 @@
 // in metadata (what code reads). Not wisps: the queue must survive and be listable.
 import { NotFoundError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 
 export const MR_TYPE = "merge-request";
 export const MR_LABEL = "gt:merge-request";
@@ -92,7 +92,7 @@ export interface ListMergeRequestsOptions {
 
 /** Merge requests of a rig ledger, oldest first; not closed ones unless `all` or `status` says. */
 export async function listMergeRequests(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   opts: ListMergeRequestsOptions = {},
 ): Promise<MergeRequest[]> {
   const statuses = opts.status === undefined ? [] : [opts.status].flat();
@@ -111,7 +111,7 @@ export async function listMergeRequests(
  * the existing bead. Older open requests for the same source issue are closed as superseded.
  */
 export async function createMergeRequest(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   fields: MergeRequestFields,
   priority: number,
   actor: string,
@@ -143,7 +143,7 @@ export async function createMergeRequest(
 }
 
 /** The merge request `id` (partial IDs allowed) of this ledger; one clear error otherwise. */
-export async function getMergeRequest(ledger: SqliteLedger, id: string): Promise<MergeRequest> {
+export async function getMergeRequest(ledger: Ledger, id: string): Promise<MergeRequest> {
   const issue = await ledger.getIssue(await ledger.resolveId(id).catch(() => id));
   if (issue?.issue_type !== MR_TYPE) throw new NotFoundError(id, `no merge request ${id} here`);
   return readMergeRequest(issue);

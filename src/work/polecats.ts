@@ -19,7 +19,7 @@ import { noticeToWitness } from "../comms/mail.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { testPause } from "../test-pause.ts";
 import { ensureAgentBead } from "../town/agent-beads.ts";
@@ -257,7 +257,7 @@ export function findIdlePolecat(
 export async function poolFacts(
   town: Town,
   rig: string,
-  ledger: SqliteLedger,
+  ledger: Ledger,
 ): Promise<{ busy: Set<string>; facts: Map<string, Record<string, unknown>> }> {
   const busy = new Set<string>();
   for (const b of await ledger.listIssues({ statuses: [HOOKED], includeInfra: true })) {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { ConflictError, GasTownError, NotFoundError, ValidationError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { agentNameFor, lastStartedAgentOf, startAgentSession } from "../sessions/session.ts";
 import { testPause } from "../test-pause.ts";
@@ -234,7 +234,7 @@ interface Plan {
  * which makes the polecat busy.
  */
 async function clearPolecatHook(
-  ledger: SqliteLedger,
+  ledger: Ledger,
   address: string,
   incoming: string,
   actor: string,

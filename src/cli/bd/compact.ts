@@ -15,7 +15,8 @@ import {
   type Tier,
 } from "../../ledger/compact.ts";
 import type { Issue } from "../../ledger/model.ts";
-import type { SqliteLedger } from "../../ledger/sqlite/store.ts";
+import { SqliteLedger } from "../../ledger/sqlite/store.ts";
+import type { Ledger } from "../../ledger/store.ts";
 import type { BdContext } from "./context.ts";
 import { act, type CommandGroup } from "./program.ts";
 
@@ -35,7 +36,7 @@ export function tierOption(text: string | undefined): Tier {
 }
 
 /** The days a tier waits: --days, else config compact_tier<N>_days, else beads' default. */
-export async function tierDays(store: SqliteLedger, tier: Tier, flag: string | undefined): Promise<number> {
+export async function tierDays(store: Ledger, tier: Tier, flag: string | undefined): Promise<number> {
   if (flag !== undefined) return daysOption(flag, "--days", 0);
   const configured = Number(await store.getConfig(`compact_tier${tier}_days`));
   return configured > 0 ? configured : DEFAULT_TIER_DAYS[tier];
@@ -52,7 +53,7 @@ export async function headCommit(ctx: BdContext): Promise<string | undefined> {
 
 /** Closed beads (wisps too) closed before `days` ago, pinned ones left out and counted. */
 export async function closedOlderThan(
-  store: SqliteLedger,
+  store: Ledger,
   days: number,
   ephemeral: boolean | "only",
 ): Promise<{ issues: Issue[]; pinned: number }> {
@@ -132,8 +133,11 @@ async function gc(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
       const db = ctx.location().dbPath;
       const size = () => (existsSync(db) ? statSync(db).size : 0);
       const before = size();
-      store.database.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-      store.database.exec("VACUUM");
+      // PostgreSQL reclaims space itself (autovacuum); the SQLite file is compacted here.
+      if (store instanceof SqliteLedger) {
+        store.database.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        store.database.exec("VACUUM");
+      }
       const after = size();
       say(`  Done (${before} → ${after} bytes)`);
       phases.push({ name: "Vacuum", skipped: false, detail: `complete (${before} → ${after} bytes)` });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { gitConfigValue } from "../../adapters/git-config.ts";
 import { NotFoundError, ValidationError } from "../../errors.ts";
 import { type LedgerLocation, openLedger, requireLedger, routeFor } from "../../ledger/discovery.ts";
-import type { SqliteLedger } from "../../ledger/sqlite/store.ts";
+import type { Ledger } from "../../ledger/store.ts";
 import { safeText } from "../../terminal-text.ts";
 import { jsonText } from "./output.ts";
 
@@ -30,9 +30,9 @@ export class BdContext {
   readonly opts: GlobalOptions;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
-  private store: SqliteLedger | undefined;
+  private store: Ledger | undefined;
   private loc: LedgerLocation | undefined;
-  private readonly routed = new Map<string, SqliteLedger>();
+  private readonly routed = new Map<string, Ledger>();
 
   constructor(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
     this.opts = opts;
@@ -54,7 +54,7 @@ export class BdContext {
     return this.loc;
   }
 
-  ledger(): SqliteLedger {
+  ledger(): Ledger {
     if (!this.store) this.store = openLedger(this.location(), { readOnly: this.opts.readonly });
     return this.store;
   }
@@ -63,7 +63,7 @@ export class BdContext {
    * Resolves an ID here, or through routes.jsonl in another ledger of the town.
    * Returns the store that holds it with the full ID.
    */
-  async resolve(id: string): Promise<{ store: SqliteLedger; id: string }> {
+  async resolve(id: string): Promise<{ store: Ledger; id: string }> {
     const here = this.ledger();
     try {
       return { store: here, id: await here.resolveId(id) };
