@@ -2,13 +2,15 @@
 import { ValidationError } from "../../errors.ts";
 
 /**
- * A hook's JSON on stdin (Claude Code pipes it to SessionStart, Stop … commands); nothing when
- * stdin is a terminal, or when nothing comes within 200 ms (a hook runner that keeps stdin open).
+ * A hook's JSON on stdin (Claude Code pipes it to SessionStart, Stop, PreToolUse … commands);
+ * nothing when stdin is a terminal, or when nothing comes within `timeoutMs` (a hook runner
+ * that keeps stdin open). 200 ms suits hooks that only enrich what they print; a guard waits
+ * longer, since one that gave up on a slow pipe would let the tool call through.
  */
-export async function readStdinIfPiped(): Promise<string | undefined> {
+export async function readStdinIfPiped(timeoutMs = 200): Promise<string | undefined> {
   if (process.stdin.isTTY) return undefined;
   const chunks: Buffer[] = [];
-  const timer = setTimeout(() => process.stdin.destroy(), 200);
+  const timer = setTimeout(() => process.stdin.destroy(), timeoutMs);
   try {
     for await (const c of process.stdin) chunks.push(c as Buffer);
   } catch {

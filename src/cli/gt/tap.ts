@@ -15,27 +15,11 @@ import { gastownEnabled } from "../../town/gastown-switch.ts";
 import { callerIdentity, identityFromEnv, identityFromPath } from "../../town/identity.ts";
 import { findTownRoot, Town } from "../../town/workspace.ts";
 import { GT_BUNDLES } from "./bundles.ts";
+import { readStdinIfPiped } from "./hook-input.ts";
 import { act, type GtGroup } from "./program.ts";
 
-/**
- * The hook's stdin, or "" when there is none (a terminal, or nothing within 3 s). Not
- * hook-input.ts's 200 ms reader: a guard that gave up on a slow pipe would let the call through.
- */
-async function readHookInput(): Promise<string> {
-  if (process.stdin.isTTY) return "";
-  return new Promise((done) => {
-    const chunks: Buffer[] = [];
-    const finish = () => {
-      clearTimeout(timer);
-      process.stdin.pause();
-      done(Buffer.concat(chunks).toString("utf8"));
-    };
-    const timer = setTimeout(finish, 3000);
-    process.stdin.on("data", (c: Buffer) => chunks.push(c));
-    process.stdin.on("end", finish);
-    process.stdin.on("error", finish);
-  });
-}
+/** How long these handlers wait for the hook's JSON on stdin: a guard must not give up on a slow pipe. */
+const HOOK_STDIN_MS = 3000;
 
 export const tapGroup: GtGroup = {
   names: GT_BUNDLES["gt-tap"],
@@ -49,7 +33,7 @@ export const tapGroup: GtGroup = {
           const name = args[0]!;
           if (!isGuardName(name))
             throw new ValidationError(`unknown guard "${name}" (known: ${GUARD_NAMES.join(", ")})`);
-          const stdin = await readHookInput();
+          const stdin = (await readStdinIfPiped(HOOK_STDIN_MS)) ?? "";
           if (!gastownEnabled(ctx.env)) return 0;
           const townRoot = findTownRoot(ctx.cwd, ctx.env);
           const envId = identityFromEnv(ctx.env);
@@ -73,7 +57,7 @@ export const tapGroup: GtGroup = {
       .option("--json", "JSON output: {action, reason, polecat, branch, ahead, done}")
       .action(
         act(async (ctx) => {
-          await readHookInput();
+          await readStdinIfPiped(HOOK_STDIN_MS);
           if (!gastownEnabled(ctx.env) || !findTownRoot(ctx.cwd, ctx.env)) {
             if (ctx.json)
               ctx.printJson({
@@ -124,7 +108,7 @@ export const tapGroup: GtGroup = {
       .action(
         act(async (ctx) => {
           // The hook's JSON is not needed, but read it so the writer never sees a broken pipe.
-          await readHookInput();
+          await readStdinIfPiped(HOOK_STDIN_MS);
           const allow = () => {
             if (ctx.json)
               return ctx.printJson({ decision: "allow", reason: null, nudges: 0, unread: 0, hooked: [] });
