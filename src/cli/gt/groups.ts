@@ -95,6 +95,7 @@ export const GT_GROUPS: LazyGtGroup[] = [
   { names: ["worktree"], load: async () => (await import("./worktree.ts")).worktreeGroup },
   { names: ["warrant"], load: async () => (await import("./warrant.ts")).warrantGroup },
   { names: ["reaper"], load: async () => (await import("./reaper.ts")).reaperGroup },
+  { names: ["repair"], load: async () => (await import("./repair.ts")).repairGroup },
   { names: ["up", "down", "start", "shutdown"], load: async () => (await import("./up.ts")).upGroup },
   { names: ["estop", "thaw"], load: async () => (await import("./up.ts")).estopGroup },
   { names: ["changelog"], load: async () => (await import("./changelog.ts")).changelogGroup },
