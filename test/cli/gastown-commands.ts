@@ -293,7 +293,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   },
   { name: "release", status: P },
   { name: "remember", status: P },
-  { name: "repair", status: N },
+  { name: "repair", status: P },
   { name: "resume", status: P },
   {
     name: "rig",
