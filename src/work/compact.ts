@@ -82,6 +82,16 @@ export interface CompactOptions {
   onDecision?: (what: "promote" | "delete" | "skip", w: IssueWithCounts, detail: string) => void;
 }
 
+/** The ledger's wisps compaction may touch: mail has its own lifecycle (read, archive, clear) and standing orders stay. */
+async function compactable(ledger: SqliteLedger): Promise<IssueWithCounts[]> {
+  const wisps = await ledger.listIssues({ ephemeral: "only", all: true, includeInfra: true, limit: 0 });
+  return wisps.filter(
+    (w) =>
+      w.issue_type !== "message" &&
+      !(w.labels ?? []).some((l) => l === MAIL_LABEL || l === "gt:standing-orders"),
+  );
+}
+
 const ttlOf = (ttls: Record<string, number>, type?: string) => ttls[type || "default"] ?? ttls.default!;
 
 /** Compacts the wisps of one ledger: the rig's, or the town's when no rig is given. */
@@ -98,14 +108,7 @@ export async function compactWisps(town: Town, opts: CompactOptions): Promise<Co
   };
   try {
     const ttls = await wispTtls(town, opts.rig, ledger);
-    // Mail has its own lifecycle (read, archive, clear), and standing orders stay: neither is compacted.
-    const wisps = (
-      await ledger.listIssues({ ephemeral: "only", all: true, includeInfra: true, limit: 0 })
-    ).filter(
-      (w) =>
-        w.issue_type !== "message" &&
-        !(w.labels ?? []).some((l) => l === MAIL_LABEL || l === "gt:standing-orders"),
-    );
+    const wisps = await compactable(ledger);
     // Steps before their molecules, so no step is left pointing at a deleted root.
     wisps.sort((a, b) => Number(!a.parent) - Number(!b.parent));
     for (const w of wisps) {
@@ -292,7 +295,7 @@ export async function dailyDigest(
   const ledger = opts.rig ? openLedgerFor(town, opts.rig) : openTownLedger(town);
   let active: IssueWithCounts[];
   try {
-    active = await ledger.listIssues({ ephemeral: "only", all: true, includeInfra: true, limit: 0 });
+    active = await compactable(ledger);
   } finally {
     await ledger.close();
   }

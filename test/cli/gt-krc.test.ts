@@ -154,6 +154,14 @@ describe("gt krc and gt compact", () => {
       "heartbeat",
       "--silent",
     ]);
+    const mail = await bdOk(town, rig, [
+      "create",
+      "A message",
+      "--ephemeral",
+      "-l",
+      "gt:message",
+      "--silent",
+    ]);
     await bdOk(town, rig, ["comment", noted, "worth keeping"]);
     await bdOk(town, rig, ["close", done]);
     await new Promise((r) => setTimeout(r, 1500));
@@ -176,6 +184,7 @@ describe("gt krc and gt compact", () => {
     assert.equal(byId(dry).deleted[done], "TTL expired");
     assert.ok(dry.skipped >= 1, "the young heartbeat is skipped");
     assert.ok(!(young in byId(dry).promoted) && !(young in byId(dry).deleted));
+    assert.ok(!(mail in byId(dry).promoted) && !(mail in byId(dry).deleted), "mail is never compacted");
     assert.ok(JSON.parse(await bdOk(town, rig, ["show", done, "--json"])), "a dry run deletes nothing");
 
     const digest = await town.gtJson<{
