@@ -1,8 +1,8 @@
 // gt repair: identity and configuration repairs (src/doctor/repair.ts), gt doctor --fix
 // narrowed to what Gas Town's repair fixes.
 import type { Command } from "commander";
-import { formatReport } from "../../doctor/report.ts";
 import { REPAIR_CHECKS, runRepair } from "../../doctor/repair.ts";
+import { formatReport } from "../../doctor/report.ts";
 import { callerActor } from "../../town/identity.ts";
 import { act, type GtGroup } from "./program.ts";
 
