@@ -7,7 +7,9 @@ import { NoLedgerError, ValidationError } from "../errors.ts";
 import { isValidPrefix } from "./ids.ts";
 import { readJsonlFile } from "./jsonl.ts";
 import { idPrefix } from "./model.ts";
+import { PostgresLedger } from "./postgres/store.ts";
 import { SqliteLedger } from "./sqlite/store.ts";
+import type { Ledger } from "./store.ts";
 
 export const BEADS_DIRNAME = ".beads";
 export const DB_FILENAME = "beads.db";
@@ -101,7 +103,79 @@ export function requireLedger(cwd: string, env: NodeJS.ProcessEnv = process.env)
   return loc;
 }
 
-export function openLedger(loc: LedgerLocation, opts: { readOnly?: boolean } = {}): SqliteLedger {
+/**
+ * Where a PostgreSQL ledger lives, as metadata.json records it (as beads records its Dolt
+ * server): host, port, user, database and the ledger's schema, never a password. BEADS_DSN
+ * gives the whole DSN instead (a password too, or PGPASSWORD does).
+ */
+export interface PostgresMetadata {
+  backend: "postgres";
+  postgres_host: string;
+  postgres_port: number;
+  postgres_user?: string;
+  postgres_database: string;
+  postgres_schema: string;
+}
+
+/** metadata.json of a `.beads` directory (an empty object when absent or unreadable). */
+export function readMetadata(beadsDir: string): Record<string, unknown> {
+  try {
+    const m = JSON.parse(readFileSync(join(beadsDir, "metadata.json"), "utf8"));
+    return m && typeof m === "object" ? (m as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The DSN of a PostgreSQL ledger: BEADS_DSN, else built from metadata.json (no password). */
+export function postgresDsn(meta: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BEADS_DSN) return env.BEADS_DSN;
+  const host = String(meta.postgres_host ?? "localhost");
+  const user = meta.postgres_user ? `${encodeURIComponent(String(meta.postgres_user))}@` : "";
+  return `postgres://${user}${host}:${Number(meta.postgres_port ?? 5432)}/${encodeURIComponent(String(meta.postgres_database ?? "postgres"))}`;
+}
+
+/** The DSN-less connection facts of `dsn`, for metadata.json. */
+export function postgresMetadata(dsn: string, schema: string): PostgresMetadata {
+  let u: URL;
+  try {
+    u = new URL(dsn);
+  } catch {
+    throw new ValidationError("invalid PostgreSQL DSN (expected postgres://user@host:port/database)");
+  }
+  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:")
+    throw new ValidationError("invalid PostgreSQL DSN (expected postgres://user@host:port/database)");
+  return {
+    backend: "postgres",
+    postgres_host: u.hostname || "localhost",
+    postgres_port: Number(u.port || 5432),
+    ...(u.username ? { postgres_user: decodeURIComponent(u.username) } : {}),
+    postgres_database: decodeURIComponent(u.pathname.replace(/^\//, "")) || "postgres",
+    postgres_schema: schema,
+  };
+}
+
+/**
+ * Opens the ledger at `loc` with the backend its metadata.json names: PostgreSQL (the
+ * schema named there, on BEADS_DSN or the recorded server) or the SQLite file.
+ */
+export function openLedger(
+  loc: LedgerLocation,
+  opts: { readOnly?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Ledger {
+  const meta = readMetadata(loc.beadsDir);
+  if (meta.backend === "postgres") {
+    const env = opts.env ?? process.env;
+    return PostgresLedger.connect({
+      dsn: postgresDsn(meta, env),
+      schema: String(meta.postgres_schema ?? ""),
+    });
+  }
+  return openSqliteLedger(loc, opts);
+}
+
+/** Opens the SQLite ledger at `loc` (callers that need its database itself). */
+export function openSqliteLedger(loc: LedgerLocation, opts: { readOnly?: boolean } = {}): SqliteLedger {
   // A clone brings issues.jsonl and config.yaml (the database is git-ignored); a ledger with
   // no issue yet has only config.yaml (init writes no empty issues.jsonl).
   const configPath = join(loc.beadsDir, "config.yaml");
@@ -204,6 +278,50 @@ export interface InitResult {
   location: LedgerLocation;
   created: boolean;
   prefix: string;
+}
+
+/**
+ * Creates `.beads/` in `dir` for a ledger on PostgreSQL: the schema (made if missing) with
+ * the prefix, and metadata.json naming the server without its password. Nothing is written
+ * when the server cannot be reached.
+ */
+export async function initPostgresLedger(
+  dir: string,
+  opts: { prefix: string; dsn: string; schema?: string; version: string },
+): Promise<InitResult & { schema: string }> {
+  if (!isValidPrefix(opts.prefix)) {
+    throw new ValidationError(
+      `invalid prefix "${opts.prefix}" (letters, digits, "_" and inner "-"; at most 32 characters)`,
+    );
+  }
+  const schema = opts.schema ?? `bd_${opts.prefix.toLowerCase().replace(/[^a-z0-9_]/g, "_")}`;
+  const meta = postgresMetadata(opts.dsn, schema);
+  const ledger = await PostgresLedger.open({ dsn: opts.dsn, schema });
+  let created: boolean;
+  try {
+    created = (await ledger.getConfig("issue_prefix")) === undefined;
+    await ledger.setConfig("issue_prefix", opts.prefix);
+  } finally {
+    await ledger.close();
+  }
+  const beadsDir = join(dir, BEADS_DIRNAME);
+  mkdirSync(beadsDir, { recursive: true });
+  writeFileSync(
+    join(beadsDir, "metadata.json"),
+    `${JSON.stringify({ ...meta, last_bd_version: opts.version }, null, 2)}\n`,
+  );
+  writeFileSync(join(beadsDir, ".gitignore"), GITIGNORE);
+  return {
+    location: {
+      beadsDir,
+      dbPath: join(beadsDir, DB_FILENAME),
+      jsonlPath: join(beadsDir, JSONL_FILENAME),
+      foundAt: beadsDir,
+    },
+    created,
+    prefix: opts.prefix,
+    schema,
+  };
 }
 
 /**

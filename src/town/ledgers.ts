@@ -3,7 +3,7 @@
 // when the project tracks its own beads.
 import { join } from "node:path";
 import { GasTownError } from "../errors.ts";
-import { BEADS_DIRNAME, followRedirect, type LedgerLocation, openLedger } from "../ledger/discovery.ts";
+import { BEADS_DIRNAME, followRedirect, type LedgerLocation, openSqliteLedger } from "../ledger/discovery.ts";
 import { DEFAULT_INFRA_TYPES } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import type { Ledger } from "../ledger/store.ts";
@@ -65,7 +65,7 @@ export function ledgerOwner(ledger: Ledger): { town: Town; rig: string | undefin
  * (ensureLedgerRecords), since that takes more than one read.
  */
 function openManaged(town: Town, rig: string | undefined, beadsDir: string): SqliteLedger {
-  const ledger = openLedger(locate(beadsDir));
+  const ledger = openSqliteLedger(locate(beadsDir));
   try {
     ensureGasTownVocabulary(ledger, { town: rig === undefined });
   } catch (e) {

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { findLedger, openLedger } from "../../src/ledger/discovery.ts";
-import type { SqliteLedger } from "../../src/ledger/sqlite/store.ts";
+import type { Ledger } from "../../src/ledger/store.ts";
 import { bd, bdJson, freshLedger } from "../helpers/bd.ts";
 
 interface PourJson {
@@ -31,14 +31,14 @@ async function ledgerDir(): Promise<string> {
 }
 
 /** The ledger in `dir`, opened in-process to read edges; closed after the test file. */
-function store(dir: string): SqliteLedger {
+function store(dir: string): Ledger {
   const s = openLedger(findLedger(dir)!);
   cleanups.unshift(() => void s.close());
   return s;
 }
 
 /** "<step> <- <type>:<target>, …" for a bead, targets shortened to what follows the root. */
-async function edges(s: SqliteLedger, id: string, root: string): Promise<string[]> {
+async function edges(s: Ledger, id: string, root: string): Promise<string[]> {
   const short = (x: string) => (x === root ? "root" : x.replace(`${root}.`, ""));
   return (await s.dependencyRecords(id)).map((d) => `${d.type}:${short(d.depends_on_id)}`).sort();
 }
