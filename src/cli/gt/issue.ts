@@ -24,50 +24,60 @@ function target(ctx: GtContext, opts: { session?: unknown }): IssueTarget {
   return issueTarget(town.root, session, ctx.env);
 }
 
+/** A subcommand acting on one session's issue: --session and --json, then `run` on the target. */
+function sessionCommand(
+  parent: Command,
+  usage: string,
+  description: string,
+  jsonShape: string,
+  run: (ctx: GtContext, t: IssueTarget, args: string[]) => Promise<number | undefined | void>,
+): void {
+  parent
+    .command(usage)
+    .description(description)
+    .option("--session <name>", "the tmux session (default: yours)")
+    .option("--json", `JSON output: ${jsonShape}`)
+    .action(act(async (ctx, args, opts) => run(ctx, target(ctx, opts), args)));
+}
+
 export const issueGroup: GtGroup = {
   names: ["issue"],
   register(p: Command) {
     const issue = p
       .command("issue")
       .description("The current issue of a session, shown in its tmux status line");
-    issue
-      .command("set <issue-id>")
-      .description("Set the session's current issue (GT_ISSUE, and the status line)")
-      .option("--session <name>", "the tmux session (default: yours)")
-      .option("--json", "JSON output: {session, issue}")
-      .action(
-        act(async (ctx, args, opts) => {
-          const t = target(ctx, opts);
-          await setIssue(t, args[0]!);
-          if (ctx.json) return ctx.printJson({ session: t.session, issue: args[0] });
-          ctx.out(`✓ ${t.session}: current issue ${args[0]}`);
-        }),
-      );
-    issue
-      .command("show")
-      .description("Show the session's current issue")
-      .option("--session <name>", "the tmux session (default: yours)")
-      .option("--json", "JSON output: {session, issue} (issue null when none)")
-      .action(
-        act(async (ctx, _args, opts) => {
-          const t = target(ctx, opts);
-          const cur = await currentIssue(t);
-          if (ctx.json) return ctx.printJson({ session: t.session, issue: cur });
-          ctx.out(cur ? `${t.session}: current issue ${cur}` : `○ ${t.session}: no issue set`);
-        }),
-      );
-    issue
-      .command("clear")
-      .description("Clear the session's current issue")
-      .option("--session <name>", "the tmux session (default: yours)")
-      .option("--json", "JSON output: {session, cleared} (the issue that was set, or null)")
-      .action(
-        act(async (ctx, _args, opts) => {
-          const t = target(ctx, opts);
-          const was = await clearIssue(t);
-          if (ctx.json) return ctx.printJson({ session: t.session, cleared: was });
-          ctx.out(was ? `✓ ${t.session}: issue ${was} cleared` : `○ ${t.session}: no issue was set`);
-        }),
-      );
+    sessionCommand(
+      issue,
+      "set <issue-id>",
+      "Set the session's current issue (GT_ISSUE, and the status line)",
+      "{session, issue}",
+      async (ctx, t, args) => {
+        await setIssue(t, args[0]!);
+        if (ctx.json) return ctx.printJson({ session: t.session, issue: args[0] });
+        ctx.out(`✓ ${t.session}: current issue ${args[0]}`);
+      },
+    );
+    sessionCommand(
+      issue,
+      "show",
+      "Show the session's current issue",
+      "{session, issue} (issue null when none)",
+      async (ctx, t) => {
+        const cur = await currentIssue(t);
+        if (ctx.json) return ctx.printJson({ session: t.session, issue: cur });
+        ctx.out(cur ? `${t.session}: current issue ${cur}` : `○ ${t.session}: no issue set`);
+      },
+    );
+    sessionCommand(
+      issue,
+      "clear",
+      "Clear the session's current issue",
+      "{session, cleared} (the issue that was set, or null)",
+      async (ctx, t) => {
+        const was = await clearIssue(t);
+        if (ctx.json) return ctx.printJson({ session: t.session, cleared: was });
+        ctx.out(was ? `✓ ${t.session}: issue ${was} cleared` : `○ ${t.session}: no issue was set`);
+      },
+    );
   },
 };
