@@ -273,7 +273,7 @@ export const GASTOWN_COMMANDS: GastownCommand[] = [
   { name: "prune-branches", status: P },
   { name: "quota", status: P, subs: { status: P, scan: P, rotate: P, clear: P, watch: P } },
   { name: "ready", status: P },
-  { name: "reaper", status: N, subs: { databases: N, scan: N, reap: N, purge: N, "auto-close": N, run: N } },
+  { name: "reaper", status: P, subs: { databases: P, scan: P, reap: P, purge: P, "auto-close": P, run: P } },
   {
     name: "refinery",
     status: P,
