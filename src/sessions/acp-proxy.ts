@@ -69,6 +69,8 @@ export class AcpProxy {
   private readonly pending = new Set<string>();
   /** Our own requests (IDs) whose answers stay with us. */
   private readonly own = new Set<string>();
+  /** session/load requests in flight: their ID → the session they load. */
+  private readonly loads = new Map<string, string>();
   private ownCount = 0;
   private startupSent = false;
   private closed = false;
@@ -165,6 +167,10 @@ export class AcpProxy {
   private fromUi(line: string): void {
     const m = parse(line);
     if (m?.method === "session/prompt" && m.id !== undefined && m.id !== null) this.pending.add(String(m.id));
+    // session/load names the session in the request; its answer carries no sessionId.
+    const loading = m?.params?.sessionId;
+    if (m?.method === "session/load" && m.id !== undefined && m.id !== null && typeof loading === "string")
+      this.loads.set(String(m.id), loading);
     this.toAgent(line);
   }
 
@@ -174,7 +180,10 @@ export class AcpProxy {
     if (isAnswer) {
       const id = String(m.id);
       this.pending.delete(id);
-      const sid = (m.result as { sessionId?: unknown } | undefined)?.sessionId;
+      const loaded = this.loads.get(id);
+      this.loads.delete(id);
+      const sid =
+        (m.result as { sessionId?: unknown } | undefined)?.sessionId ?? (m.error ? undefined : loaded);
       if (typeof sid === "string" && sid && !this.own.has(id)) {
         // session/new (or session/load) answered: the IDE's session is the one we speak in.
         this.sessionId = sid;

@@ -19,6 +19,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   const m = JSON.parse(line);
   if (m.method === "initialize") return send({ id: m.id, result: { protocolVersion: 1, agentCapabilities: {} } });
   if (m.method === "session/new") return send({ id: m.id, result: { sessionId: "sess-1" } });
+  if (m.method === "session/load") return send({ id: m.id, result: null });
   if (m.method === "session/prompt") {
     const text = m.params.prompt.map((p) => p.text).join("");
     send({ method: "session/update", params: { sessionId: m.params.sessionId,
@@ -33,7 +34,7 @@ interface Line {
   id?: string | number;
   method?: string;
   result?: Record<string, unknown>;
-  params?: { update?: { content?: { text?: string } } };
+  params?: { sessionId?: string; update?: { content?: { text?: string } } };
 }
 
 describe("gt mayor acp", () => {
@@ -114,6 +115,9 @@ describe("gt mayor acp", () => {
     await eventually(async () => lines.some((l) => l.id === 3), 10_000, "the IDE's prompt answered");
     assert.ok(heard().includes("heard[3]: status?"));
 
+    // The IDE loads another session: gt's prompts go there from now on.
+    send({ id: 4, method: "session/load", params: { sessionId: "sess-2", cwd: town.root, mcpServers: [] } });
+    await eventually(async () => lines.some((l) => l.id === 4), 10_000, "session/load answered");
     const nudged = await town.gt(["nudge", "mayor", "convoy landed", "--mode", "queue"]);
     assert.equal(nudged.code, 0, nudged.stderr);
     await eventually(
@@ -121,6 +125,8 @@ describe("gt mayor acp", () => {
       15_000,
       "the queued nudge was handed over as a prompt",
     );
+    const update = lines.find((l) => /convoy landed/.test(l.params?.update?.content?.text ?? ""));
+    assert.equal(update?.params?.sessionId, "sess-2");
 
     acp.stdin.end();
     assert.equal(await exited, 0);
