@@ -3,7 +3,7 @@
 // (serialization failure 40001, deadlock 40P01) or a connection dropped before COMMIT are
 // run again from the start, a bounded number of times. An unreachable server is one clear
 // error naming the DSN's host and port, never its password.
-import pg from "pg";
+import type pg from "pg";
 import { GasTownError } from "../../errors.ts";
 import type { Param, Row } from "../sql/dialect.ts";
 
@@ -115,15 +115,31 @@ export interface PgDbOptions {
 }
 
 export class PgDb {
-  readonly pool: pg.Pool;
   readonly where: string;
   private readonly retries: number;
+  private readonly opts: PgDbOptions;
+  private poolMade: Promise<pg.Pool> | undefined;
   private closed = false;
 
   constructor(opts: PgDbOptions) {
     this.where = describeDsn(opts.dsn);
     this.retries = opts.retries ?? 12;
-    this.pool = new pg.Pool({
+    this.opts = opts;
+  }
+
+  /**
+   * The pool, made on first use: pg is loaded then, not when bd starts (every bd process
+   * would otherwise pay for it, SQLite ledgers included).
+   */
+  private pool(): Promise<pg.Pool> {
+    this.poolMade ??= this.makePool();
+    return this.poolMade;
+  }
+
+  private async makePool(): Promise<pg.Pool> {
+    const { default: pgModule } = await import("pg");
+    const opts = this.opts;
+    const pool = new pgModule.Pool({
       connectionString: opts.dsn,
       max: opts.max ?? 4,
       connectionTimeoutMillis: 10_000,
@@ -135,17 +151,25 @@ export class PgDb {
     });
     // A pooled idle connection killed by the server must not crash the process; the next
     // checkout gets a fresh one.
-    this.pool.on("error", () => {});
+    pool.on("error", () => {});
+    return pool;
   }
 
   /** Statements on whatever pooled connection is free (single statements, no transaction). */
   get q(): Queries {
-    return queriesOn(this.pool);
+    const on = async () => queriesOn(await this.pool());
+    return {
+      all: async (sql, ...params) => (await on()).all(sql, ...params),
+      get: async (sql, ...params) => (await on()).get(sql, ...params),
+      run: async (sql, ...params) => (await on()).run(sql, ...params),
+      column: async (sql, ...params) => (await on()).column(sql, ...params),
+      exec: async (sql) => (await on()).exec(sql),
+    };
   }
 
   private async connect(): Promise<pg.PoolClient> {
     try {
-      return await this.pool.connect();
+      return await (await this.pool()).connect();
     } catch (e) {
       throw this.unreachable(e);
     }
@@ -205,6 +229,6 @@ export class PgDb {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    if (this.poolMade) await (await this.poolMade).end();
   }
 }
