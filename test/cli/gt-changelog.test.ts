@@ -159,15 +159,31 @@ describe("gt changelog, metrics, upgrade", () => {
       assert.equal(check.code, 1, "an update is available");
       assert.match(check.stdout, new RegExp(`${pkg.name} ${pkg.version} installed`));
       assert.match(check.stdout, new RegExp(`npm install -g ${pkg.name}@99\\.0\\.0 --registry `));
-      const plain = await town.gt(["upgrade"], { env });
+      const plain = await town.gt(["upgrade", "--dry-run"], { env });
       assert.equal(plain.code, 0, plain.stderr);
       assert.match(plain.stdout, /99\.0\.0 is available/);
-      await fails(["upgrade"], /cannot read .*not published there/, {
+      assert.match(plain.stdout, /Post-install check of .*: \d+ error\(s\)/);
+      const migrated = await town.gtJson<{ latest: string; migration: { town: string; dry_run: boolean } }>(
+        ["upgrade"],
+        { env },
+      );
+      assert.equal(migrated.latest, "99.0.0");
+      assert.deepEqual([migrated.migration.town, migrated.migration.dry_run], [town.root, false]);
+      const outside = await town.gtJson<Record<string, unknown>>(["upgrade"], { env, cwd: town.scratch });
+      assert.equal(outside.migration, undefined, "outside a town there is nothing to migrate");
+      // Offline: --check fails in one line; a plain upgrade warns and still does the town's part.
+      await fails(["upgrade", "--check"], /cannot read .*not published there/, {
         env: { GT_UPGRADE_REGISTRY: `${registry}/x` },
       });
-      await fails(["upgrade"], /cannot read http:\/\/127\.0\.0\.1:1\//, {
+      await fails(["upgrade", "--check"], /cannot read http:\/\/127\.0\.0\.1:1\//, {
         env: { GT_UPGRADE_REGISTRY: "http://127.0.0.1:1" },
       });
+      const offline = await town.gt(["upgrade", "--dry-run"], {
+        env: { GT_UPGRADE_REGISTRY: "http://127.0.0.1:1" },
+      });
+      assert.equal(offline.code, 0, offline.stderr);
+      assert.match(offline.stderr, /^warning: cannot read http:\/\/127\.0\.0\.1:1\//);
+      assert.match(offline.stdout, /Post-install check of /);
     });
   });
 });
