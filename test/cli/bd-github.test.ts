@@ -192,6 +192,32 @@ describe("bd github", () => {
     assert.ok(!r.stdout.includes(TOKEN) && !r.stderr.includes(TOKEN));
   });
 
+  it("changed on both sides since the last sync: --prefer-github takes theirs, the default the newer", async () => {
+    const one = byRef(await all(), 1)!;
+    assert.equal((await bd(dir, ["update", one.id, "--title", "Ours"])).code, 0);
+    Object.assign(gh.issues.get(1)!, { title: "Theirs", updated_at: stamp(2000) });
+    const seen = gh.requests.length;
+    const theirs = await bdJson<{ stats: Record<string, number> }>(
+      dir,
+      ["github", "sync", "--prefer-github"],
+      env(),
+    );
+    assert.equal(theirs.stats.conflicts, 1);
+    assert.equal(byRef(await all(), 1)?.title, "Theirs");
+    assert.equal(gh.requests.slice(seen).filter((q) => q.method === "PATCH").length, 0);
+
+    // Both change again, ours last: newer wins, so it goes up.
+    await new Promise((r) => setTimeout(r, 1100));
+    Object.assign(gh.issues.get(1)!, { title: "Theirs again", updated_at: new Date().toISOString() });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await bd(dir, ["update", one.id, "--title", "Ours, later"])).code, 0);
+    const newer = await bd(dir, ["github", "sync"], { env: env() });
+    assert.equal(newer.code, 0, newer.stderr);
+    assert.match(newer.stdout, new RegExp(`Conflict on ${one.id}: local is newer, pushing`));
+    assert.equal(gh.issues.get(1)?.title, "Ours, later");
+    assert.equal(byRef(await all(), 1)?.title, "Ours, later");
+  });
+
   it("dry run changes nothing; repos lists what the token sees; a bad token is one error line", async () => {
     await bdJson<Bead>(dir, ["create", "Not yet pushed"]);
     const seen = gh.issues.size;

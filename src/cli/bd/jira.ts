@@ -9,7 +9,7 @@ import { isJiraRef, JiraApi, type JiraConfig, jiraTracker } from "../../ledger/t
 import { syncClock } from "../../ledger/trackers/state.ts";
 import type { BdContext } from "./context.ts";
 import { act, type CommandGroup } from "./program.ts";
-import { csv, runSync, setting, syncSummary, transport } from "./tracker-common.ts";
+import { collectList, configMap, csv, runSync, setting, syncSummary, transport } from "./tracker-common.ts";
 
 /** jira.projects (comma list) wins over jira.project; a --project on the command line over both. */
 function projectKeys(plural: string, singular: string, cli: string[] = []): string[] {
@@ -17,12 +17,6 @@ function projectKeys(plural: string, singular: string, cli: string[] = []): stri
   const list = csv(plural);
   if (list.length > 0) return [...new Set(list)];
   return singular ? [singular] : [];
-}
-
-function mapsFrom(all: Record<string, string>, prefix: string): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(all)) if (k.startsWith(prefix) && v) out[k.slice(prefix.length)] = v;
-  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 async function jiraConfig(ctx: BdContext, cliProjects: string[] = []): Promise<JiraConfig> {
@@ -38,9 +32,9 @@ async function jiraConfig(ctx: BdContext, cliProjects: string[] = []): Promise<J
     username: (await setting(ctx, "jira.username")) || undefined,
     apiVersion: (await setting(ctx, "jira.api_version")) || "3",
     pullJql: (await setting(ctx, "jira.pull_jql")) || undefined,
-    statusMap: mapsFrom(all, "jira.status_map."),
-    typeMap: mapsFrom(all, "jira.type_map."),
-    priorityMap: mapsFrom(all, "jira.priority_map."),
+    statusMap: configMap(all, "jira.status_map."),
+    typeMap: configMap(all, "jira.type_map."),
+    priorityMap: configMap(all, "jira.priority_map."),
   };
 }
 
@@ -135,8 +129,6 @@ async function status(ctx: BdContext) {
   if (local > 0) lines.push("", `Run 'bd jira sync --push' to push ${local} local issue(s) to Jira`);
   ctx.out(lines.join("\n"));
 }
-
-const collectList = (value: string, previous: string[] = []) => [...previous, value];
 
 export const JIRA: CommandGroup = {
   names: ["jira"],

@@ -16,15 +16,9 @@ import {
 import { syncClock } from "../../ledger/trackers/state.ts";
 import type { BdContext } from "./context.ts";
 import { act, type CommandGroup } from "./program.ts";
-import { csv, runSync, setting, syncSummary, transport } from "./tracker-common.ts";
+import { collectList, configMap, csv, runSync, setting, syncSummary, transport } from "./tracker-common.ts";
 
 const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
-
-function mapsFrom(all: Record<string, string>, prefix: string): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(all)) if (k.startsWith(prefix) && v) out[k.slice(prefix.length)] = v;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
 
 /** --team wins, then linear.team_ids (comma list), then linear.team_id. */
 async function teamIds(ctx: BdContext, cli: string[] = []): Promise<string[]> {
@@ -42,9 +36,9 @@ async function linearConfig(ctx: BdContext, cliTeams: string[] = []): Promise<Li
     teamIds: await teamIds(ctx, cliTeams),
     endpoint: (await setting(ctx, "linear.api_endpoint")) || undefined,
     projectId: (await setting(ctx, "linear.project_id")) || undefined,
-    priorityMap: mapsFrom(all, "linear.priority_map."),
-    stateMap: mapsFrom(all, "linear.state_map."),
-    labelTypeMap: mapsFrom(all, "linear.label_type_map."),
+    priorityMap: configMap(all, "linear.priority_map."),
+    stateMap: configMap(all, "linear.state_map."),
+    labelTypeMap: configMap(all, "linear.label_type_map."),
   };
 }
 
@@ -184,8 +178,6 @@ async function teams(ctx: BdContext) {
     ].join("\n"),
   );
 }
-
-const collectList = (value: string, previous: string[] = []) => [...previous, value];
 
 export const LINEAR: CommandGroup = {
   names: ["linear"],

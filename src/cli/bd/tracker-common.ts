@@ -137,3 +137,13 @@ export async function runSync(
   else for (const line of syncSummary(result)) ctx.out(line);
   return result;
 }
+
+/** The `<prefix><key> = value` settings as a map (jira.status_map.*, linear.state_map.*, …). */
+export function configMap(all: Record<string, string>, prefix: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) if (k.startsWith(prefix) && v) out[k.slice(prefix.length)] = v;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** A repeatable option's values (commander's collector). */
+export const collectList = (value: string, previous: string[] = []) => [...previous, value];

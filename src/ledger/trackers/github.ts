@@ -11,7 +11,7 @@ import {
   typeFromLabels,
   unscopedLabels,
 } from "./scoped-labels.ts";
-import { asArray, type JsonTransport, MAX_PAGES, PER_PAGE } from "./transport.ts";
+import { asArray, isoSeconds, type JsonTransport, MAX_PAGES, orNotFound, PER_PAGE } from "./transport.ts";
 
 export const GITHUB_DEFAULT_URL = "https://api.github.com";
 
@@ -92,7 +92,7 @@ export class GitHubApi {
   }
 
   async listIssues(state: string, since?: string): Promise<GitHubIssue[]> {
-    const q = `&state=${state}${since ? `&since=${encodeURIComponent(new Date(since).toISOString().replace(/\.\d+Z$/, "Z"))}` : ""}&direction=asc`;
+    const q = `&state=${state}${since ? `&since=${encodeURIComponent(isoSeconds(since))}` : ""}&direction=asc`;
     const all = await this.pages<GitHubIssue>(`${this.repoPath()}/issues`, q, "issues");
     return all.filter((i) => i.pull_request === undefined || i.pull_request === null);
   }
@@ -161,12 +161,8 @@ export function githubTracker(api: GitHubApi): IssueTracker {
     },
     async fetchIssue(identifier) {
       if (!/^\d+$/.test(identifier)) throw new Error(`invalid GitHub issue number "${identifier}"`);
-      try {
-        return toTracker(await api.getIssue(identifier));
-      } catch (e) {
-        if ((e as { status?: number }).status === 404) return undefined;
-        throw e;
-      }
+      const found = await orNotFound(api.getIssue(identifier));
+      return found && toTracker(found);
     },
     async createIssue(issue) {
       const f = githubFields(issue);

@@ -13,7 +13,7 @@ import {
   typeFromLabels,
   unscopedLabels,
 } from "./scoped-labels.ts";
-import { asArray, type JsonTransport, MAX_PAGES, PER_PAGE } from "./transport.ts";
+import { asArray, isoSeconds, type JsonTransport, MAX_PAGES, orNotFound, PER_PAGE } from "./transport.ts";
 
 export interface GitLabConfig {
   url: string;
@@ -110,7 +110,7 @@ export class GitLabApi {
   async listIssues(state: string, since: string | undefined, filter: GitLabFilter): Promise<GitLabIssue[]> {
     const params: Record<string, string> = {};
     if (state !== "all") params.state = state;
-    if (since) params.updated_after = new Date(since).toISOString().replace(/\.\d+Z$/, "Z");
+    if (since) params.updated_after = isoSeconds(since);
     if (filter.labels) params.labels = filter.labels;
     if (filter.milestone) params.milestone = filter.milestone;
     if (filter.assignee) params.assignee_username = filter.assignee;
@@ -221,12 +221,8 @@ export function gitlabTracker(api: GitLabApi, filter: GitLabFilter = {}): IssueT
     },
     async fetchIssue(identifier) {
       if (!/^\d+$/.test(identifier)) throw new Error(`invalid GitLab IID "${identifier}"`);
-      try {
-        return toTracker(await api.getIssue(identifier));
-      } catch (e) {
-        if ((e as { status?: number }).status === 404) return undefined;
-        throw e;
-      }
+      const found = await orNotFound(api.getIssue(identifier));
+      return found && toTracker(found);
     },
     async createIssue(issue) {
       const f = gitlabFields(issue);

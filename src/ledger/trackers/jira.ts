@@ -5,7 +5,7 @@
 import type { Issue } from "../model.ts";
 import type { BeadsFields, IssueTracker, TrackerIssue } from "./engine.ts";
 import { sameLabels } from "./scoped-labels.ts";
-import type { JsonTransport } from "./transport.ts";
+import { type JsonTransport, orNotFound } from "./transport.ts";
 
 export interface JiraConfig {
   url: string;
@@ -249,12 +249,8 @@ export function jiraTracker(api: JiraApi): IssueTracker {
       return (await api.search(jql)).map(toTracker);
     },
     async fetchIssue(key) {
-      try {
-        return toTracker(await api.getIssue(key));
-      } catch (e) {
-        if ((e as { status?: number }).status === 404) return undefined;
-        throw e;
-      }
+      const found = await orNotFound(api.getIssue(key));
+      return found && toTracker(found);
     },
     async createIssue(issue) {
       const created = await api.createIssue({ ...fieldsOf(issue), project: { key: cfg.projects[0] } });

@@ -6,7 +6,7 @@
 // external_ref is the issue URL without its slug.
 import type { Issue } from "../model.ts";
 import type { BeadsFields, IssueTracker, TrackerIssue } from "./engine.ts";
-import type { JsonTransport } from "./transport.ts";
+import { isoSeconds, type JsonTransport } from "./transport.ts";
 
 export const LINEAR_DEFAULT_ENDPOINT = "https://api.linear.app/graphql";
 
@@ -109,7 +109,7 @@ export class LinearApi {
   async listIssues(teamId: string, state: string, since?: string): Promise<LinearIssue[]> {
     const filter: Record<string, unknown> = { team: { id: { eq: teamId } } };
     if (this.cfg.projectId) filter.project = { id: { eq: this.cfg.projectId } };
-    if (since) filter.updatedAt = { gte: new Date(since).toISOString().replace(/\.\d+Z$/, "Z") };
+    if (since) filter.updatedAt = { gte: isoSeconds(since) };
     if (state === "open") filter.state = { type: { in: ["backlog", "unstarted", "started"] } };
     if (state === "closed") filter.state = { type: { in: ["completed", "canceled"] } };
     const out: LinearIssue[] = [];

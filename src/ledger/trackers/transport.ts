@@ -25,3 +25,18 @@ export function asArray<T>(body: unknown, what: string): T[] {
   if (!Array.isArray(body)) throw new Error(`failed to parse ${what} response: expected a list`);
   return body as T[];
 }
+
+/** A time as the trackers' filters take it: UTC, whole seconds (RFC 3339). */
+export function isoSeconds(when: string): string {
+  return new Date(when).toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+/** A lookup that answered 404 is "no such issue", not a failure. */
+export async function orNotFound<T>(lookup: Promise<T>): Promise<T | undefined> {
+  try {
+    return await lookup;
+  } catch (e) {
+    if ((e as { status?: number }).status === 404) return undefined;
+    throw e;
+  }
+}
