@@ -83,7 +83,7 @@ export interface CompactOptions {
 }
 
 /** The ledger's wisps compaction may touch: mail has its own lifecycle (read, archive, clear) and standing orders stay. */
-async function compactable(ledger: SqliteLedger): Promise<IssueWithCounts[]> {
+async function compactable(ledger: Ledger): Promise<IssueWithCounts[]> {
   const wisps = await ledger.listIssues({ ephemeral: "only", all: true, includeInfra: true, limit: 0 });
   return wisps.filter(
     (w) =>
