@@ -4,17 +4,57 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../../errors.ts";
-import { findLedger, initLedger, prefixFromDirName, prefixOfJsonl } from "../../ledger/discovery.ts";
+import {
+  findLedger,
+  initLedger,
+  initPostgresLedger,
+  prefixFromDirName,
+  prefixOfJsonl,
+} from "../../ledger/discovery.ts";
 import { ledgerHealth } from "../../ledger/health.ts";
 import { issuesToJsonl, parseJsonlBytes, readJsonlFile, writeJsonlFile } from "../../ledger/jsonl.ts";
 import type { Issue } from "../../ledger/model.ts";
+import { describeDsn } from "../../ledger/postgres/db.ts";
 import { checkImportedIssue, missingSections } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
 import { one } from "./format.ts";
 import { act, BD_VERSION, type CommandGroup } from "./program.ts";
 
+/** bd init --backend postgres: the rig's schema on a PostgreSQL server, metadata.json here. */
+async function initPostgres(ctx: BdContext, dir: string, prefix: string, o: Record<string, unknown>) {
+  const dsn = (o.dsn as string | undefined) ?? ctx.env.BEADS_DSN;
+  if (!dsn)
+    throw new ValidationError(
+      "--backend postgres needs --dsn <postgres://user@host:port/database> or BEADS_DSN",
+    );
+  const result = await initPostgresLedger(dir, {
+    prefix,
+    dsn,
+    schema: o.schema as string | undefined,
+    version: BD_VERSION,
+  });
+  if (ctx.json) {
+    return ctx.printJson({
+      status: "initialized",
+      path: result.location.beadsDir,
+      prefix: result.prefix,
+      backend: "postgres",
+      schema: result.schema,
+    });
+  }
+  if (ctx.opts.quiet || o.quiet) return;
+  ctx.out("\n✓ bd initialized successfully!\n");
+  ctx.out("  Backend: postgres");
+  ctx.out(`  Database: ${describeDsn(dsn)} (schema ${result.schema})`);
+  ctx.out(`  Issue prefix: ${result.prefix}`);
+  ctx.out(`  Issues will be named: ${result.prefix}-<hash> (e.g., ${result.prefix}-a3f2dd)\n`);
+}
+
 async function init(ctx: BdContext, _args: string[], o: Record<string, unknown>) {
   const dir = resolve(ctx.cwd);
+  const backend = (o.backend as string | undefined) ?? "sqlite";
+  if (backend !== "sqlite" && backend !== "postgres")
+    throw new ValidationError(`invalid backend "${backend}" (sqlite or postgres)`);
   const existing = findLedger(dir, {});
   const here = existing && resolve(existing.foundAt) === resolve(dir, ".beads");
   // An explicit prefix wins; else the one the repository's issues already use; else the
@@ -23,6 +63,14 @@ async function init(ctx: BdContext, _args: string[], o: Record<string, unknown>)
     (o.prefix as string | undefined) ??
     prefixOfJsonl(join(dir, ".beads", "issues.jsonl")) ??
     prefixFromDirName(basename(dir));
+  if (backend === "postgres") {
+    if (here && !o.force) {
+      if (ctx.json) return ctx.printJson({ status: "already_initialized", path: existing.beadsDir });
+      if (!o.quiet) ctx.out(`bd is already initialized in ${existing.beadsDir} (use --force to re-run)`);
+      return;
+    }
+    return initPostgres(ctx, dir, prefix, o);
+  }
   if (here && existsSync(existing.dbPath) && !o.force) {
     if (ctx.json) return ctx.printJson({ status: "already_initialized", path: existing.beadsDir });
     if (!o.quiet) ctx.out(`bd is already initialized in ${existing.beadsDir} (use --force to re-run)`);
@@ -332,6 +380,12 @@ function registerAdmin(program: Command): void {
     .option("-p, --prefix <prefix>", "issue ID prefix (default: directory name)")
     .option("--no-auto-export", "do not refresh .beads/issues.jsonl on every write")
     .option("--force", "re-run even if already initialized (keeps existing issues)")
+    .option(
+      "--backend <backend>",
+      "where the ledger lives: sqlite (a file here) or postgres (a shared server)",
+    )
+    .option("--dsn <dsn>", "with --backend postgres: postgres://user@host:port/database (or BEADS_DSN)")
+    .option("--schema <name>", "with --backend postgres: the ledger's schema (default bd_<prefix>)")
     .option("--quiet", "print nothing on success")
     .option("--server", "accepted for compatibility")
     .option("--server-port <port>", "accepted for compatibility")
