@@ -141,6 +141,16 @@ describe("bd gitlab", () => {
     assert.equal(byIid(await all(), 1)?.status, "closed");
   });
 
+  it("two syncs at once push a new bead once (they take turns)", async () => {
+    const bead = await bdJson<Bead>(dir, ["create", "Raced bead"]);
+    const runs = await Promise.all([1, 2].map(() => bd(dir, ["gitlab", "sync"], { env: env() })));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    const posts = gl.requests.filter((q) => q.method === "POST" && q.body?.title === "Raced bead");
+    assert.equal(posts.length, 1);
+    const linked = (await all()).find((b) => b.id === bead.id);
+    assert.match(linked?.external_ref ?? "", /\/-\/issues\/\d+$/);
+  });
+
   it("status and projects; the token is masked", async () => {
     const s = await bd(dir, ["gitlab", "status"], { env: env() });
     assert.equal(s.code, 0, s.stderr);

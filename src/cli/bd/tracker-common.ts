@@ -1,6 +1,7 @@
 // What bd's tracker commands share (github, gitlab, jira, linear): settings from `bd config`
 // or the environment as beads names them, HTTP with the token cut out of errors, the sync
 // flags every tracker takes, and running a sync with beads' summary lines.
+import { join } from "node:path";
 import { httpJson } from "../../adapters/http-json.ts";
 import { ValidationError } from "../../errors.ts";
 import {
@@ -12,6 +13,7 @@ import {
 } from "../../ledger/trackers/engine.ts";
 import { syncClock } from "../../ledger/trackers/state.ts";
 import type { JsonTransport } from "../../ledger/trackers/transport.ts";
+import { withFileLock } from "../../town/lock.ts";
 import type { BdContext } from "./context.ts";
 
 const ENV: Record<string, string> = {
@@ -96,6 +98,9 @@ export async function syncOptions(
   return opts;
 }
 
+/** How long a sync waits for another sync of the same ledger to finish. */
+const SYNC_LOCK_WAIT_MS = 10 * 60_000;
+
 /** beads' closing lines after a sync: what was pulled, pushed and resolved. */
 export function syncSummary(result: SyncResult): string[] {
   const s = result.stats;
@@ -130,7 +135,10 @@ export async function runSync(
     },
   );
   if (opts.dryRun && !ctx.json && !human) ctx.out("Dry run mode - no changes will be made\n");
-  const result = await engine.sync(opts);
+  // One sync of a ledger at a time: two at once would both push a new bead (two issues
+  // upstream) before either recorded its external_ref.
+  const lock = join(ctx.location().beadsDir, "tracker-sync.lock");
+  const result = await withFileLock(lock, () => engine.sync(opts), SYNC_LOCK_WAIT_MS);
   if (ctx.json) ctx.printJson(result);
   else if (human) human(result);
   else if (opts.dryRun) ctx.out("\nRun without --dry-run to apply changes");
