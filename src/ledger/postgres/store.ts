@@ -30,6 +30,7 @@ import type {
 } from "../model.ts";
 import { findCycles } from "../sql/cycles.ts";
 import { configValueProblem, importChecked, readOnlyQueryText } from "../sql/exchange.ts";
+import { MIGRATION_TABLES, type MigrationRows, migrationInsert, migrationParams } from "../sql/migration.ts";
 import type {
   CloseOptions,
   CloseResult,
@@ -191,6 +192,30 @@ export class PostgresLedger implements Ledger {
     return this.db.transaction({ isolation: "READ COMMITTED" }, async (q) => {
       await this.lockForWrite(q);
       return this.batchTx.run(q, fn);
+    });
+  }
+
+  /** The event history and ID counters, for a migration to another backend. */
+  async migrationRows(): Promise<MigrationRows> {
+    return this.read(async (c) => ({
+      events: await c.q.all(MIGRATION_TABLES.events.read),
+      child_counters: await c.q.all(MIGRATION_TABLES.child_counters.read),
+      issue_counter: await c.q.all(MIGRATION_TABLES.issue_counter.read),
+    }));
+  }
+
+  /** Replaces the event history and ID counters with a migration's (events keep their IDs). */
+  async restoreMigrationRows(rows: MigrationRows): Promise<void> {
+    await this.write(async (c) => {
+      for (const table of ["events", "child_counters", "issue_counter"] as const) {
+        await c.q.run(`DELETE FROM ${table}`);
+        const insert = migrationInsert(table);
+        for (const row of rows[table]) await c.q.run(insert, ...migrationParams(table, row));
+      }
+      // New events continue after the highest migrated ID.
+      await c.q.get(
+        "SELECT setval(pg_get_serial_sequence('events', 'id'), COALESCE((SELECT MAX(id) FROM events), 0) + 1, false)",
+      );
     });
   }
 

@@ -155,7 +155,7 @@ export function buildWhere(
     c.push("((i.defer_until IS NOT NULL AND i.defer_until > ?) OR i.status = 'deferred')");
     p.push(opts.now);
   }
-  return { sql: c.length > 0 ? c.join(" AND ") : "1", params: p };
+  return { sql: c.length > 0 ? c.join(" AND ") : "1 = 1", params: p };
 }
 
 export function orderBy(sort: SortPolicy | undefined, reverse = false, now = new Date()): string {
