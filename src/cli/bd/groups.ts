@@ -70,6 +70,7 @@ export const BD_GROUPS: LazyBdGroup[] = [
     load: async () => (await import("./maintenance.ts")).MAINTENANCE,
   },
   { names: ["batch"], load: async () => (await import("./batch.ts")).BATCH },
+  { names: ["migrate"], load: async () => (await import("./migrate.ts")).MIGRATE },
   { names: ["mail"], load: async () => (await import("./mail.ts")).MAIL },
   {
     names: BD_BUNDLES["bd-guide"],
