@@ -81,7 +81,7 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("mail", "delegates to $BEADS_MAIL_DELEGATE or mail.delegate, e.g. gt mail"),
   present("memories"),
   present("merge-slot"),
-  todo("migrate"),
+  present("migrate"),
   present("mol"),
   present("note"),
   todo("notion", "Notion integration"),
