@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bd, bdJson, tempDir } from "../helpers/bd.ts";
+import { bd, bdJson, exportJsonl, freshLedger, tempDir } from "../helpers/bd.ts";
 import { type Postgres, startPostgres } from "../helpers/postgres.ts";
 
 let server: Postgres;
@@ -100,5 +100,42 @@ describe("bd on PostgreSQL", () => {
     assert.doesNotMatch(r.stderr + r.stdout, /hunter2/);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     assert.equal(existsSync(join(here.dir, ".beads")), false);
+  });
+
+  it("bd migrate --to postgres and back --to sqlite: the export is unchanged, the backend flips", async (t) => {
+    const l = await freshLedger("mg");
+    t.after(l.cleanup);
+    const a = await bdJson<{ id: string }>(l.dir, ["create", "alpha", "-l", "x,y", "-d", "text"]);
+    const b = await bdJson<{ id: string }>(l.dir, ["create", "beta", "--deps", `blocks:${a.id}`]);
+    assert.equal((await bd(l.dir, ["comments", "add", a.id, "a remark"])).code, 0);
+    assert.equal((await bd(l.dir, ["close", b.id])).code, 0);
+    const before = await exportJsonl(l.dir);
+    const history = await bd(l.dir, ["history", a.id]);
+
+    const up = await bdJson<{ from: string; to: string; issues: number; metadata: { backend: string } }>(
+      l.dir,
+      ["migrate", "--to", "postgres", "--dsn", server.dsn, "--schema", "moved"],
+    );
+    assert.deepEqual([up.from, up.to, up.issues, up.metadata.backend], ["sqlite", "postgres", 2, "postgres"]);
+    assert.equal(existsSync(join(l.dir, ".beads", "beads.db")), false, "the SQLite file is set aside");
+    assert.equal(existsSync(join(l.dir, ".beads", "beads.db.migrated")), true);
+    const ready = await bdJson<Array<{ id: string }>>(l.dir, ["ready"]);
+    assert.deepEqual(
+      ready.map((i) => i.id),
+      [a.id],
+    );
+    assert.equal(await exportJsonl(l.dir), before, "the same export from PostgreSQL");
+
+    const down = await bdJson<{ to: string; metadata: { backend: string } }>(l.dir, [
+      "migrate",
+      "--to",
+      "sqlite",
+    ]);
+    assert.deepEqual([down.to, down.metadata.backend], ["sqlite", "sqlite"]);
+    assert.equal(await exportJsonl(l.dir), before, "and back on SQLite");
+    assert.equal((await bd(l.dir, ["history", a.id])).stdout, history.stdout, "events kept");
+    const again = await bd(l.dir, ["migrate", "--to", "sqlite"]);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /already on SQLite/);
   });
 });
