@@ -1,9 +1,10 @@
 // gt's command-usage log, as Gas Town keeps it: `$GT_HOME/.gt/cmd-usage.jsonl` (else ~/.gt),
 // one line per command run ({ts, cmd, actor, argc}), for `gt metrics` to count which commands
-// are used, by whom, and which never are. Appends are single writes and best-effort.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+// are used, by whom, and which never are. Appends are single writes and best-effort, and only
+// where that directory exists (as Gas Town: no gt command makes ~/.gt just to log itself).
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { NotFoundError } from "../errors.ts";
 
 export interface UsageEntry {
@@ -34,10 +35,8 @@ export function recordCommandUsage(
     actor: env.GT_ROLE || "unknown",
     argc,
   };
-  const file = usageLogPath(env);
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    appendFileSync(file, `${JSON.stringify(entry)}\n`);
+    appendFileSync(usageLogPath(env), `${JSON.stringify(entry)}\n`);
   } catch {
     // best-effort by design
   }

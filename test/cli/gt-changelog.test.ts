@@ -2,7 +2,7 @@ import "../helpers/isolation.ts";
 // gt changelog (closed work across the town and rig ledgers), gt metrics (the command-usage
 // log) and gt upgrade (the registry's latest version, asked of a local HTTP server).
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -87,9 +87,10 @@ describe("gt changelog, metrics, upgrade", () => {
         line("gt status", "mayor", 30),
       ].join("\n")}\n`,
     );
+    // Each gt run logs itself before it runs (the metrics runs here too, as actor "unknown").
     const freq = await town.gtJson<Array<{ cmd: string; count: number }>>(["metrics"], { env });
     assert.deepEqual(
-      freq.map((r) => [r.cmd, r.count]),
+      freq.filter((r) => r.cmd !== "gt metrics").map((r) => [r.cmd, r.count]),
       [
         ["gt mail send", 2],
         ["gt sling", 1],
@@ -102,7 +103,7 @@ describe("gt changelog, metrics, upgrade", () => {
       env,
     });
     assert.deepEqual(
-      byActor.map((a) => [a.actor, a.total]),
+      byActor.filter((a) => a.actor !== "unknown").map((a) => [a.actor, a.total]),
       [
         ["alpha/witness", 1],
         ["mayor", 3],
@@ -114,8 +115,32 @@ describe("gt changelog, metrics, upgrade", () => {
     assert.ok(!dead.dead.includes("gt mail send") && !dead.dead.includes("gt sling"));
     const text = await town.gt(["metrics"], { env });
     assert.match(text.stdout, /^COMMAND\s+COUNT {2}LAST USED\n/);
-    assert.match(text.stdout, /Total: 4 invocations across 3 commands/);
+    // The four lines written above plus this test's five metrics runs (each logs itself first).
+    assert.match(text.stdout, /gt metrics +5 /);
+    assert.match(text.stdout, /Total: 9 invocations across 4 commands/);
     await fails(["metrics", "--since", "soon"], /--since takes a whole number of days/, { env });
+
+    // What gt itself wrote: one line per run, tool-call hooks (tap, signal) left out.
+    const usage = join(env.GT_HOME, ".gt", "cmd-usage.jsonl");
+    const before = readFileSync(usage, "utf8").split("\n").length;
+    assert.equal((await town.gt(["mail", "inbox", "--json"], { env: { ...env, GT_ROLE: "mayor" } })).code, 0);
+    await town.gt(["tap", "list"], { env });
+    const added = readFileSync(usage, "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(before - 1);
+    assert.deepEqual(
+      added.map((l) => {
+        const e = JSON.parse(l) as { cmd: string; actor: string; argc: number };
+        return [e.cmd, e.actor, e.argc];
+      }),
+      [["gt mail inbox", "mayor", 0]],
+    );
+    // A home without ~/.gt gets none made just to log a command.
+    const bare = join(town.scratch, "bare-home");
+    mkdirSync(bare);
+    assert.equal((await town.gt(["mail", "inbox", "--json"], { env: { GT_HOME: bare } })).code, 0);
+    assert.ok(!existsSync(join(bare, ".gt")));
   });
 
   describe("upgrade against a local registry", () => {

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { flushTelemetry } from "../../adapters/otel.ts";
 import { ValidationError } from "../../errors.ts";
+import { recordCommandUsage } from "../../town/command-usage.ts";
 import { GtContext, reportGtError } from "./context.ts";
 
 export const GT_VERSION = "0.2.0";
@@ -86,7 +87,9 @@ export async function runGt(argv: string[], groups: LazyGtGroup[]): Promise<void
             .replace(/\s*\n\s*/g, " ")}\n`,
         ),
     })
-    .exitOverride();
+    .exitOverride()
+    // The usage log gt metrics reads: the command about to run, as Gas Town logs it.
+    .hook("preAction", (_root, action) => recordCommandUsage(commandPath(action), action.args.length));
   const word = argv.slice(2).find((a) => !a.startsWith("-"));
   const own = groups.find((g) => word !== undefined && g.names.includes(word));
   try {
@@ -111,6 +114,13 @@ export async function runGt(argv: string[], groups: LazyGtGroup[]): Promise<void
   } finally {
     await flushTelemetry(); // what the command recorded, when an OTLP endpoint is set
   }
+}
+
+/** "gt mail send": the command's words from the root. */
+function commandPath(cmd: Command): string {
+  const words: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) words.unshift(c.name());
+  return words.join(" ");
 }
 
 /** The first word after `command`'s word in argv that is not an option: its subcommand. */
