@@ -591,6 +591,37 @@ export function runConformance(name: string, factory: StoreFactory): void {
         assert.equal(st.closed_issues, 1);
         assert.equal(st.ready_issues, 2);
       });
+
+      t("filters that each dialect says its own way: globs, metadata, groups, ranges", async (s) => {
+        const a = await s.createIssue(
+          { title: "a", labels: ["area:ui", "p1"], metadata: { team: "red", "odd key": 1 }, priority: 1 },
+          ME,
+        );
+        const b = await s.createIssue({ title: "b", labels: ["area:db"], metadata: { team: "blue" } }, ME);
+        const c = await s.createIssue({ title: "c", labels: ["zone"], due_at: "2000-01-01T00:00:00Z" }, ME);
+        const ids = async (f: Parameters<LedgerStore["listIssues"]>[0]) =>
+          (await s.listIssues(f)).map((i) => i.id).sort();
+        assert.deepEqual(await ids({ labelPattern: "area:*" }), [a.id, b.id].sort());
+        assert.deepEqual(await ids({ labelPattern: "p?" }), [a.id]);
+        assert.deepEqual(await ids({ labelPattern: "[z]one" }), [c.id]);
+        assert.deepEqual(await ids({ labelPattern: "area.ui" }), [], "a dot is a dot, not any character");
+        assert.deepEqual(await ids({ metadataField: { team: "red" } }), [a.id]);
+        assert.deepEqual(await ids({ hasMetadataKey: "odd key" }), [a.id]);
+        assert.deepEqual(await ids({ hasMetadataKey: "team" }), [a.id, b.id].sort());
+        assert.deepEqual(await ids({ overdue: true }), [c.id]);
+        assert.deepEqual(await ids({ idPrefix: a.id.slice(0, -1) }).then((l) => l.includes(a.id)), true);
+        assert.deepEqual(await s.countIssues({}, "priority"), { "1": 1, "2": 2 });
+        assert.deepEqual(await s.countIssues({}, "label"), { "area:db": 1, "area:ui": 1, p1: 1, zone: 1 });
+        assert.deepEqual(await s.countIssues({}, "assignee"), { "(none)": 3 });
+        await s.closeIssue(b.id, {}, ME);
+        const st = await s.stats();
+        assert.ok(st.average_lead_time_hours >= 0 && st.average_lead_time_hours < 1);
+        assert.deepEqual(
+          (await s.stale({ days: 0 })).map((i) => i.id).sort(),
+          [a.id, c.id].sort(),
+          "stale: not updated since the cutoff, open statuses only",
+        );
+      });
     });
 
     describe("import and export", () => {
