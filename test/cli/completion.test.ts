@@ -80,7 +80,7 @@ describe("gt and bd completion", () => {
     assert.ok(!all.includes("__complete"), "the hidden command stays hidden");
     assert.deepEqual(bashComplete(scripts.gt!, GT, "gt help ma", dir), ["mail", "mayor"]);
     assert.deepEqual(bashComplete(scripts.gt!, GT, "gt completion ", dir), ["bash", "fish", "zsh"]);
-    assert.deepEqual(bashComplete(scripts.bd!, BD, "bd cr", dir), ["create"]);
+    assert.deepEqual(bashComplete(scripts.bd!, BD, "bd cr", dir), ["create", "create-form"]);
     // bd's global flags after a command, and a flag's value skipped while walking.
     const show = bashComplete(scripts.bd!, BD, "bd show --db x --j", dir);
     assert.deepEqual(show, ["--json"]);
