@@ -76,6 +76,7 @@ async function readyUnassigned(town: Town, v: ConvoyView): Promise<string[]> {
 export async function strandedConvoys(town: Town): Promise<StrandedConvoy[]> {
   const out: StrandedConvoy[] = [];
   for (const v of await listConvoys(town, { status: "open" })) {
+    if (v.paused) continue; // a paused mountain waits for gt mountain resume
     const base = { id: v.id, title: v.title, total: v.total, closed: v.closed };
     if (v.total === 0) {
       out.push({ ...base, reason: "empty", ready: [] });

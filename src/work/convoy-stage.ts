@@ -12,7 +12,7 @@ import type { RuntimeProvider } from "../runtime/provider.ts";
 import type { AgentIdentity } from "../town/identity.ts";
 import { openLedgerFor, openTownLedger, rigOfBead } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
-import { CONVOY_TYPE, createConvoy, getConvoy } from "./convoys.ts";
+import { CONVOY_TYPE, createConvoy, getConvoy, MOUNTAIN_PAUSED_LABEL } from "./convoys.ts";
 import { type SlingFailure, type SlingOutcome, sling, slingFailure } from "./sling.ts";
 
 export const STAGED_READY = "staged_ready";
@@ -349,6 +349,11 @@ async function dispatchReady(
   try {
     const convoy = await getConvoy(ledger, convoyId);
     if (convoy.status === "closed") throw new ConflictError("closed", `convoy ${convoy.id} has landed`);
+    if ((convoy.labels ?? []).includes(MOUNTAIN_PAUSED_LABEL))
+      throw new ConflictError(
+        "paused",
+        `convoy ${convoy.id} is a paused mountain: gt mountain resume ${convoy.id} first`,
+      );
     if (convoy.status === STAGED_WARNINGS && !opts.force)
       throw new ConflictError(
         "staged_warnings",

@@ -15,6 +15,8 @@ import type { Town } from "../town/workspace.ts";
 
 export const CONVOY_TYPE = "convoy";
 export const CONVOY_PREFIX = "hq-cv-";
+/** A mountain (mountain.ts) with this label sends out no new wave: not launched, not fed. */
+export const MOUNTAIN_PAUSED_LABEL = "mountain:paused";
 const TRACKS = "tracks";
 const DEFAULT_NOTIFY = "mayor";
 
@@ -47,6 +49,8 @@ export interface ConvoyView {
   owned?: boolean;
   /** Addresses also mailed when it lands (gt convoy watch). */
   watchers?: string[];
+  /** A paused mountain: no new wave goes out until it is resumed. */
+  paused?: boolean;
 }
 
 export interface CreateConvoyInput {
@@ -135,6 +139,7 @@ export async function view(town: Town, ledger: Ledger, convoy: Issue): Promise<C
     watchers: Array.isArray(meta.watchers)
       ? meta.watchers.filter((w): w is string => typeof w === "string")
       : [],
+    paused: (convoy.labels ?? []).includes(MOUNTAIN_PAUSED_LABEL),
   };
 }
 

@@ -11,10 +11,10 @@ import { openTownLedger } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 import { getBead } from "./beads.ts";
 import { type LaunchResult, launchConvoy, planStage, type StageResult, stageConvoy } from "./convoy-stage.ts";
-import { CONVOY_TYPE, convoyStatus, type TrackedBead } from "./convoys.ts";
+import { CONVOY_TYPE, convoyStatus, MOUNTAIN_PAUSED_LABEL, type TrackedBead } from "./convoys.ts";
 
 export const MOUNTAIN_LABEL = "mountain";
-export const PAUSED_LABEL = "mountain:paused";
+export const PAUSED_LABEL = MOUNTAIN_PAUSED_LABEL;
 
 export interface MountainSummary {
   id: string;

@@ -88,8 +88,20 @@ describe("gt mountain and gt synthesis", () => {
     assert.ok((await labelsOf(cv)).includes("mountain:paused"));
     assert.equal((await town.gtJson<Detail>(["mountain", "status", cv])).paused, true);
     assert.match((await town.gt(["mountain", "pause", cv])).stdout, /already paused/);
+    // Paused: summit is ready, yet no new wave goes out, by hand or by the deacon's feeding.
+    const stranded = () =>
+      town.gtJson<Array<{ id: string; ready: string[] }>>(["convoy", "stranded", "--json"]);
+    assert.deepEqual(
+      (await stranded()).filter((c) => c.id === cv),
+      [],
+    );
+    await fails(["convoy", "launch", cv, "--no-start"], new RegExp(`${cv} is a paused mountain`));
     await town.gt(["mountain", "resume", epic]);
     assert.ok(!(await labelsOf(cv)).includes("mountain:paused"));
+    assert.deepEqual(
+      (await stranded()).filter((c) => c.id === cv).map((c) => c.ready),
+      [[t2]],
+    );
 
     await town.gt(["mountain", "cancel", cv]);
     assert.deepEqual(
