@@ -169,6 +169,7 @@ export function openLedger(
     return PostgresLedger.connect({
       dsn: postgresDsn(meta, env),
       schema: String(meta.postgres_schema ?? ""),
+      readOnly: opts.readOnly,
     });
   }
   return openSqliteLedger(loc, opts);

@@ -170,6 +170,24 @@ describe("PostgreSQL ledger: concurrency and faults", () => {
     );
   });
 
+  it("opened read-only: reads work, the server refuses writes, a missing schema is no ledger", async () => {
+    const [writer] = await ledgers(1, "readonly");
+    const bead = await writer!.createIssue({ title: "kept" }, "setup");
+    await writer!.close();
+    const reader = await PostgresLedger.open({ dsn: server.dsn, schema: "readonly", readOnly: true });
+    try {
+      assert.equal((await reader.getIssue(bead.id))?.title, "kept");
+      await assert.rejects(reader.createIssue({ title: "no" }, "x"), { code: "read_only" });
+      await assert.rejects(reader.closeIssue(bead.id, {}, "x"), { code: "read_only" });
+      assert.equal((await reader.getIssue(bead.id))?.status, "open");
+    } finally {
+      await reader.close();
+    }
+    await assert.rejects(PostgresLedger.open({ dsn: server.dsn, schema: "absent", readOnly: true }), {
+      code: "no_ledger",
+    });
+  });
+
   it("close ends the pool: no connection of ours stays open", async () => {
     const [ledger] = await ledgers(1, "closing");
     await ledger!.ready({});

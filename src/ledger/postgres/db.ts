@@ -112,6 +112,8 @@ export interface PgDbOptions {
   max?: number;
   /** How many times a transaction that lost a race runs again. */
   retries?: number;
+  /** Every transaction read-only (bd --readonly): the server refuses writes. */
+  readOnly?: boolean;
 }
 
 export class PgDb {
@@ -147,7 +149,7 @@ export class PgDb {
       idleTimeoutMillis: 5_000,
       allowExitOnIdle: true,
       // Every statement names tables bare; the rig's schema comes first on the search path.
-      options: `-c search_path=${opts.schema},public`,
+      options: `-c search_path=${opts.schema},public${opts.readOnly ? " -c default_transaction_read_only=on" : ""}`,
     });
     // A pooled idle connection killed by the server must not crash the process; the next
     // checkout gets a fresh one.
@@ -200,7 +202,7 @@ export class PgDb {
     mode: { isolation: Isolation; readOnly?: boolean },
     fn: (q: Queries) => Promise<T>,
   ): Promise<T> {
-    const begin = `BEGIN ISOLATION LEVEL ${mode.isolation}${mode.readOnly ? " READ ONLY" : ""}`;
+    const begin = `BEGIN ISOLATION LEVEL ${mode.isolation}${mode.readOnly || this.opts.readOnly ? " READ ONLY" : ""}`;
     for (let attempt = 0; ; attempt++) {
       const client = await this.connect();
       let committing = false;
@@ -217,6 +219,8 @@ export class PgDb {
         else await client.query("ROLLBACK").catch((err: unknown) => (broken = err));
         const state = sqlState(e);
         const again = (state !== undefined && RETRY_SQLSTATES.has(state)) || (lost && !committing);
+        if (state === "25006" && this.opts.readOnly)
+          throw new GasTownError("read_only", `the ledger was opened read-only (${this.where})`);
         if (!again || attempt >= this.retries || this.closed) throw lost ? this.unreachable(e) : e;
         // Back off a little, more each time, so racing writers spread out.
         await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** Math.min(attempt, 6)));

@@ -17,7 +17,7 @@
 // - `query` runs the caller's SQL READ ONLY: the server itself refuses writes.
 // No files travel with this ledger (no issues.jsonl, no config.yaml): the database is shared.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ValidationError } from "../../errors.ts";
+import { NoLedgerError, ValidationError } from "../../errors.ts";
 import type {
   BlockedIssue,
   Comment,
@@ -66,12 +66,15 @@ export interface PostgresOpenOptions {
   now?: () => Date;
   /** Pool size (default 4). */
   max?: number;
+  /** Refuse every write (bd --readonly); the schema must exist already. */
+  readOnly?: boolean;
 }
 
 export class PostgresLedger implements Ledger {
   readonly backend = "postgres";
   readonly location: string;
   readonly schema: string;
+  private readonly readOnly: boolean;
   private readonly db: PgDb;
   private readonly clock: () => Date;
   private vocab: Vocabulary = EMPTY_VOCABULARY;
@@ -82,7 +85,8 @@ export class PostgresLedger implements Ledger {
 
   private constructor(opts: PostgresOpenOptions) {
     this.schema = opts.schema;
-    this.db = new PgDb({ dsn: opts.dsn, schema: opts.schema, max: opts.max });
+    this.db = new PgDb({ dsn: opts.dsn, schema: opts.schema, max: opts.max, readOnly: opts.readOnly });
+    this.readOnly = opts.readOnly === true;
     this.location = `postgres://${this.db.where}#${opts.schema}`;
     this.clock = opts.now ?? (() => new Date());
   }
@@ -130,8 +134,10 @@ export class PostgresLedger implements Ledger {
       if (!exists?.t) return 0;
       return Number((await q.get<{ user_version: number }>(POSTGRES.schemaVersion))?.user_version ?? 0);
     };
-    if ((await current(this.db.q).catch((e) => Promise.reject(this.db.unreachable(e)))) === PG_SCHEMA_VERSION)
-      return;
+    const version = await current(this.db.q).catch((e) => Promise.reject(this.db.unreachable(e)));
+    if (version === PG_SCHEMA_VERSION) return;
+    if (this.readOnly)
+      throw new NoLedgerError(`no beads ledger in schema ${this.schema} at ${this.db.where} (run 'bd init')`);
     // One opener creates the schema; the others wait on the advisory lock, then find it done.
     await this.db.transaction({ isolation: "READ COMMITTED" }, async (q) => {
       await q.get("SELECT pg_advisory_xact_lock(hashtext(?))", `gt-ledger:${this.schema}`);
