@@ -25,6 +25,8 @@ export class PgContext {
   readonly clock: () => Date;
   vocab: Vocabulary;
   private dirty = new Set<string>();
+  /** The config table as this transaction read it (one query for all of a write's lookups). */
+  private config: Record<string, string> | undefined;
   /** Issues that went from blocked to unblocked in this transaction. */
   readonly unblocked = new Set<string>();
 
@@ -61,18 +63,26 @@ export class PgContext {
   // ---------------------------------------------------------------- config
 
   async getConfig(key: string): Promise<string | undefined> {
-    return (await this.q.get<{ value: string }>("SELECT value FROM config WHERE key = ?", key))?.value;
+    return (await this.configMap())[key];
   }
 
   async putConfig(key: string, value: string): Promise<void> {
+    this.config = undefined;
     await this.q.run(this.sql.upsert("config", ["key", "value"], ["key"], ["value"]), key, value);
   }
 
+  async deleteConfig(key: string): Promise<number> {
+    this.config = undefined;
+    return this.q.run("DELETE FROM config WHERE key = ?", key);
+  }
+
   async configMap(): Promise<Record<string, string>> {
+    if (this.config) return { ...this.config };
     const out: Record<string, string> = {};
     for (const r of await this.q.all<{ key: string; value: string }>("SELECT key, value FROM config"))
       out[r.key] = r.value;
-    return out;
+    this.config = out;
+    return { ...out };
   }
 
   async prefix(): Promise<string> {

@@ -270,7 +270,7 @@ export class PostgresLedger implements Ledger {
 
   async unsetConfig(key: string): Promise<boolean> {
     const [n, vocab] = await this.write(async (c) => {
-      const n = await c.q.run("DELETE FROM config WHERE key = ?", key);
+      const n = await c.deleteConfig(key);
       return [n, await c.loadVocabulary()] as const;
     });
     this.vocab = vocab;
