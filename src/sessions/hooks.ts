@@ -213,18 +213,38 @@ function command(...cmds: string[]): MatcherEntry[] {
   return [{ matcher: "", hooks: cmds.map((c) => ({ type: "command", command: c })) }];
 }
 
+/**
+ * The shell tool's name as hook matchers see it: Claude Code's Bash, and Codex calls its shell
+ * tool the same in hook input. Gemini CLI's name is mapped where its file is written.
+ */
+export const SHELL_TOOL = "Bash";
+
+/**
+ * Runs `cmd` after the hook has returned, with the hook's stdin (a background command's
+ * default stdin is /dev/null) and none of its output, so the agent does not wait for it.
+ */
+export function inBackground(cmd: string): string {
+  return `{ ${cmd} <&3 >/dev/null 2>&1 & } 3<&0`;
+}
+
 /** What every role gets without any user files. */
 export function defaultHooks(role: RoleName): HookSet {
   const gt = shellQuote(gtExecutable());
   const prime = `${gt} prime --hook`;
   const mail = `${gt} mail check --inject`;
+  const guard = (name: string): HookCommand => ({ type: "command", command: `${gt} tap guard ${name}` });
   // Autonomous roles read their mail as soon as they start; interactive ones at each prompt.
   // The turn hooks keep the idle marker nudges trust before the screen (turn-state.ts).
   return {
+    // Gas Town's guards, for every role. Agent CLIs match a hook on the tool's name only
+    // (Claude Code: exact, or a regex), so Gas Town's `Bash(git push --force*)` matchers
+    // never fire there: the guards run on each shell call and judge the command themselves.
+    PreToolUse: [{ matcher: SHELL_TOOL, hooks: [guard("pr-workflow"), guard("dangerous-command")] }],
     SessionStart: command(ROLES[role].autonomous ? `${prime} && ${mail}` : prime),
     PreCompact: command(prime),
     UserPromptSubmit: command(`${gt} hooks turn busy`, mail),
-    Stop: command(`${gt} hooks turn idle`),
+    // The cost log reads the whole transcript: in the background, so the turn ends at once.
+    Stop: command(`${gt} hooks turn idle`, inBackground(`${gt} costs record`)),
   };
 }
 
@@ -382,7 +402,11 @@ function renderCopilot(_path: string, hooks: HookSet): string {
   return `${JSON.stringify({ version: 1, hooks: out }, null, 2)}\n`;
 }
 
-/** Codex's hooks.json (Claude's shape; no matcher where ours is empty): the file is wholly ours. */
+/**
+ * Codex's hooks.json (Claude's shape; no matcher where ours is empty): the file is wholly
+ * ours. Codex hands its shell calls to PreToolUse as tool "Bash" with {command}, so the
+ * guards' matcher and input carry over as they are.
+ */
 function renderCodex(_path: string, hooks: HookSet): string {
   const out: Record<string, Array<{ matcher?: string; hooks: HookCommand[] }>> = {};
   for (const [event, entries] of Object.entries(hooks))
@@ -400,8 +424,18 @@ function renderCodex(_path: string, hooks: HookSet): string {
 const GEMINI_EVENTS: Record<string, string> = {
   SessionStart: "SessionStart",
   UserPromptSubmit: "BeforeAgent",
+  PreToolUse: "BeforeTool",
   Stop: "AfterAgent",
 };
+
+/** Claude tool name → Gemini CLI's (a BeforeTool matcher is a regex on Gemini's names). */
+const GEMINI_TOOLS: Record<string, string> = { [SHELL_TOOL]: "run_shell_command" };
+
+/** What Gemini's status line shows while a hook runs: the command without gt's path or plumbing. */
+function geminiHookName(command: string, gt: string): string {
+  const bg = /^\{ (.*) <&3 >\/dev\/null 2>&1 & \} 3<&0$/.exec(command);
+  return (bg ? `${bg[1]} &` : command).replaceAll(gt, "gt");
+}
 
 /** Gemini events whose hook output is meant for the model. */
 const GEMINI_CONTEXT_EVENTS = new Set(["SessionStart", "BeforeAgent"]);
@@ -451,12 +485,12 @@ function renderGemini(path: string, hooks: HookSet, env: NodeJS.ProcessEnv): str
       merged[name] = [
         ...(merged[name] ?? []),
         {
-          ...(e.matcher ? { matcher: e.matcher } : {}),
+          ...(e.matcher ? { matcher: GEMINI_TOOLS[e.matcher] ?? e.matcher } : {}),
           hooks: e.hooks.map((h) => ({
             type: "command",
             // What its status line shows while the hook runs ("Executing Hook: <name>"): a
             // short name keeps the busy marker after it on the screen.
-            name: h.command.replaceAll(gt, "gt"),
+            name: geminiHookName(h.command, gt),
             command: context ? `{ ${h.command}; } | ${gt} hooks context ${name}` : h.command,
           })),
         },

@@ -21,8 +21,9 @@ interface Init {
   written: string[];
 }
 
+// Beside gt's own guards on "Bash" (the defaults every role has).
 const GUARD = {
-  matcher: "Bash",
+  matcher: "Edit|Write",
   hooks: [{ type: "command", command: "echo guarded" }],
 };
 
@@ -45,7 +46,7 @@ describe("gt hooks init", () => {
     const crew = rows.find((r) => r.target === "alpha/crew")!;
     assert.ok(crew.path);
     const settings = JSON.parse(readFileSync(crew.path, "utf8")) as { hooks: Record<string, unknown[]> };
-    settings.hooks.PreToolUse = [GUARD];
+    settings.hooks.PreToolUse = [...(settings.hooks.PreToolUse ?? []), GUARD];
     writeFileSync(crew.path, `${JSON.stringify(settings, null, 2)}\n`);
     assert.equal(
       (await town.gtJson<Row[]>(["hooks", "list"])).find((r) => r.target === "alpha/crew")!.status,
@@ -60,9 +61,12 @@ describe("gt hooks init", () => {
 
     const r = await town.gtJson<Init>(["hooks", "init"]);
     assert.ok(existsSync(r.base.file));
-    // Every role's files share the compaction hook; only the crew has the guard.
+    // Every role's files share the compaction hook and gt's guards; only the crew has its guard.
     assert.ok(r.base.hooks.PreCompact, JSON.stringify(r.base.hooks));
-    assert.equal(r.base.hooks.PreToolUse, undefined);
+    assert.deepEqual(
+      (r.base.hooks.PreToolUse as Array<{ matcher: string }>).map((e) => e.matcher),
+      ["Bash"],
+    );
     const over = r.overrides.find((o) => o.target === "crew");
     assert.ok(over, JSON.stringify(r.overrides.map((o) => o.target)));
     assert.deepEqual(over.hooks.PreToolUse, [GUARD]);
@@ -75,7 +79,7 @@ describe("gt hooks init", () => {
     // Sync now writes the hand edit back instead of dropping it.
     assert.equal((await town.gt(["hooks", "sync"])).code, 0);
     const after = JSON.parse(readFileSync(crew.path, "utf8")) as { hooks: Record<string, unknown[]> };
-    assert.deepEqual(after.hooks.PreToolUse, [GUARD]);
+    assert.deepEqual(after.hooks.PreToolUse, settings.hooks.PreToolUse);
     const diff = await town.gt(["hooks", "diff", "--json"]);
     assert.equal(diff.code, 0, diff.stdout);
   });

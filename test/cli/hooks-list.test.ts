@@ -159,6 +159,12 @@ describe("gt hooks list and diff", () => {
       JSON.stringify(scan),
     );
     assert.ok(!scan.find((r) => r.target === "alpha/witness")?.events.Stop?.includes("echo from-override"));
+    // Every role has Gas Town's guards by default.
+    for (const row of scan.filter((r) => Object.keys(r.events).length))
+      assert.ok(
+        row.events.PreToolUse?.some((c) => c.endsWith("tap guard dangerous-command")),
+        JSON.stringify(row),
+      );
 
     const kept = (await town.gtJson<{ content: unknown }>(["hooks", "override", "crew", "--show"])).content;
     const broken = await town.gt(["hooks", "override", "crew"], editor("bad.sh", "{ not json"));

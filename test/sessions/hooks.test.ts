@@ -1,14 +1,16 @@
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { describe, it } from "node:test";
 import { gtExecutable } from "../../src/package-paths.ts";
 import {
+  defaultHooks,
   ensureRoleHooks,
   type HookSet,
   hookLaunch,
+  inBackground,
   mergeHookSets,
   syncHooks,
   tomlInline,
@@ -63,8 +65,23 @@ describe("gt hooks sync (claude)", () => {
       `${gt} hooks turn busy`,
       `${gt} mail check --inject`,
     ]);
-    // The turn hooks keep the idle marker nudges read before the screen.
-    assert.deepEqual(commandsOf(polecat, "Stop"), [`${gt} hooks turn idle`]);
+    // The turn hooks keep the idle marker nudges read before the screen; the cost log is
+    // written in the background.
+    assert.deepEqual(commandsOf(polecat, "Stop"), [
+      `${gt} hooks turn idle`,
+      `{ ${gt} costs record <&3 >/dev/null 2>&1 & } 3<&0`,
+    ]);
+    // Gas Town's guards on every shell call (they read the command themselves).
+    const guards = [
+      {
+        matcher: "Bash",
+        hooks: [
+          { type: "command", command: `${gt} tap guard pr-workflow` },
+          { type: "command", command: `${gt} tap guard dangerous-command` },
+        ],
+      },
+    ];
+    assert.deepEqual(polecat.PreToolUse, guards);
     assert.deepEqual(polecat.SessionStart, [
       {
         matcher: "",
@@ -78,6 +95,40 @@ describe("gt hooks sync (claude)", () => {
       `${gt} hooks turn busy`,
       `${gt} mail check --inject`,
     ]);
+    assert.deepEqual(mayor.PreToolUse, guards);
+  });
+
+  it("the guard hook blocks a force push (exit 2) and lets a plain command through", () => {
+    const { root } = makeTown();
+    const hooks = defaultHooks("polecat");
+    const dangerous = hooks.PreToolUse![0]!.hooks[1]!.command;
+    const run = (command: string) =>
+      spawnSync("sh", ["-c", dangerous], {
+        cwd: root,
+        input: JSON.stringify({ tool_name: "Bash", tool_input: { command } }),
+        encoding: "utf8",
+      });
+    const blocked = run("cd x && git push --force origin main");
+    assert.equal(blocked.status, 2, blocked.stderr);
+    assert.match(blocked.stderr, /blocked: force push/);
+    const allowed = run("git push origin main");
+    assert.equal(allowed.status, 0, allowed.stderr);
+  });
+
+  it("a background hook command gets the hook's stdin and does not hold the hook up", () => {
+    const dir = scratchDir("gt-hook-bg-");
+    const out = join(dir, "got.json");
+    const t0 = Date.now();
+    const r = spawnSync("sh", ["-c", inBackground(`sh -c 'sleep 1; cat > ${out}'`)], {
+      input: '{"session_id":"s1"}',
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0);
+    assert.ok(Date.now() - t0 < 900, "the hook returned before its background command ended");
+    assert.equal(existsSync(out), false);
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(out) && Date.now() < deadline) execFileSync("sleep", ["0.1"]);
+    assert.equal(readFileSync(out, "utf8"), '{"session_id":"s1"}');
   });
 
   it("keeps keys it does not own and reports unchanged files on a second run", async () => {
@@ -206,8 +257,24 @@ describe("gt hooks sync (codex, gemini)", () => {
     assert.deepEqual(r.written, [file]);
     const gt = gtExecutable();
     const hooks = readJson(file).hooks as Record<string, Array<{ matcher?: string; hooks: unknown[] }>>;
-    assert.deepEqual(Object.keys(hooks).sort(), ["PreCompact", "SessionStart", "Stop", "UserPromptSubmit"]);
-    assert.deepEqual(hooks.Stop, [{ hooks: [{ type: "command", command: `${gt} hooks turn idle` }] }]);
+    assert.deepEqual(Object.keys(hooks).sort(), [
+      "PreCompact",
+      "PreToolUse",
+      "SessionStart",
+      "Stop",
+      "UserPromptSubmit",
+    ]);
+    const costs = `{ ${gt} costs record <&3 >/dev/null 2>&1 & } 3<&0`;
+    assert.deepEqual(hooks.Stop, [
+      {
+        hooks: [
+          { type: "command", command: `${gt} hooks turn idle` },
+          { type: "command", command: costs },
+        ],
+      },
+    ]);
+    // Codex names its shell tool "Bash" in hook input too: the guards' matcher carries over.
+    assert.equal(hooks.PreToolUse?.[0]?.matcher, "Bash");
     assert.deepEqual(readdirSync(codexHome), [], "nothing written in the user's CODEX_HOME");
 
     const launch = hookLaunch("codex", join(root, "gastown", "crew"), env);
@@ -216,7 +283,7 @@ describe("gt hooks sync (codex, gemini)", () => {
     assert.equal(launch.args[1], "-c");
     assert.equal(
       launch.args[2],
-      `hooks={SessionStart=[{hooks=[{type="command",command="${gt} prime --hook"}]}],PreCompact=[{hooks=[{type="command",command="${gt} prime --hook"}]}],UserPromptSubmit=[{hooks=[{type="command",command="${gt} hooks turn busy"},{type="command",command="${gt} mail check --inject"}]}],Stop=[{hooks=[{type="command",command="${gt} hooks turn idle"}]}]}`,
+      `hooks={PreToolUse=[{matcher="Bash",hooks=[{type="command",command="${gt} tap guard pr-workflow"},{type="command",command="${gt} tap guard dangerous-command"}]}],SessionStart=[{hooks=[{type="command",command="${gt} prime --hook"}]}],PreCompact=[{hooks=[{type="command",command="${gt} prime --hook"}]}],UserPromptSubmit=[{hooks=[{type="command",command="${gt} hooks turn busy"},{type="command",command="${gt} mail check --inject"}]}],Stop=[{hooks=[{type="command",command="${gt} hooks turn idle"},{type="command",command=${JSON.stringify(costs)}}]}]}`,
     );
   });
 
@@ -243,11 +310,39 @@ describe("gt hooks sync (codex, gemini)", () => {
     };
     const gt = gtExecutable();
     assert.deepEqual(written.security, { auth: { selectedType: "gemini-api-key" } });
-    assert.deepEqual(Object.keys(written.hooks).sort(), ["AfterAgent", "BeforeAgent", "SessionStart"]);
-    // Their hook first, then gt's turn end.
+    assert.deepEqual(Object.keys(written.hooks).sort(), [
+      "AfterAgent",
+      "BeforeAgent",
+      "BeforeTool",
+      "SessionStart",
+    ]);
+    // Their hook first, then gt's turn end (and the cost log, in the background).
     assert.deepEqual(written.hooks.AfterAgent, [
       theirHook,
-      { hooks: [{ type: "command", name: "gt hooks turn idle", command: `${gt} hooks turn idle` }] },
+      {
+        hooks: [
+          { type: "command", name: "gt hooks turn idle", command: `${gt} hooks turn idle` },
+          {
+            type: "command",
+            name: "gt costs record &",
+            command: `{ ${gt} costs record <&3 >/dev/null 2>&1 & } 3<&0`,
+          },
+        ],
+      },
+    ]);
+    // The guards match Gemini's own shell tool; their output is not for the model.
+    assert.deepEqual(written.hooks.BeforeTool, [
+      {
+        matcher: "run_shell_command",
+        hooks: [
+          { type: "command", name: "gt tap guard pr-workflow", command: `${gt} tap guard pr-workflow` },
+          {
+            type: "command",
+            name: "gt tap guard dangerous-command",
+            command: `${gt} tap guard dangerous-command`,
+          },
+        ],
+      },
     ]);
     // Output meant for the model goes through gt hooks context (Gemini reads only JSON).
     assert.deepEqual(
