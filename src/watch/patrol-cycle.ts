@@ -6,7 +6,9 @@
 import { ConflictError, ValidationError } from "../errors.ts";
 import { type CookedFormula, cookFormula } from "../formulas/cook.ts";
 import { burnMolecule, MOLECULE_TYPE } from "../formulas/molecule.ts";
+import { applyOverlay, loadOverlay } from "../formulas/overlay.ts";
 import { pourCooked } from "../formulas/pour.ts";
+import { allSteps } from "../formulas/resolve.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { LedgerStore } from "../ledger/store.ts";
 import { type AgentIdentity, addressOf } from "../town/identity.ts";
@@ -66,19 +68,33 @@ export interface NewRound {
   agent: string;
   /** Open rounds of the same agent burned first (a crashed round is not left behind). */
   burned: string[];
+  /** Overlay overrides that name no step of the formula (a stale overlay). */
+  warnings: string[];
 }
 
-/** The agent's patrol formula cooked for it (its rig as the rig var). */
-function cook(town: Town, a: PatrolAgent): CookedFormula {
+/**
+ * The agent's patrol formula cooked for it (its rig as the rig var), with its overlay applied
+ * (gt formula overlay: the rig's, else the town's), as Gas Town applies overlays to the patrol
+ * formulas it primes. An override naming no step is a warning, not a failure.
+ */
+function cook(town: Town, a: PatrolAgent): { cooked: CookedFormula; warnings: string[] } {
   const vars: Record<string, string> = a.rig ? { rig: a.rig } : {};
+  let cooked: CookedFormula;
   try {
-    return cookFormula(formulaLibraryOf(town, a.rig ?? undefined), a.formula, town.root, {
+    cooked = cookFormula(formulaLibraryOf(town, a.rig ?? undefined), a.formula, town.root, {
       mode: "runtime",
       vars,
     });
   } catch (e) {
     throw new ValidationError(`cannot cook ${a.formula}: ${(e as Error).message.split("\n")[0]}`);
   }
+  const overlay = loadOverlay(town.root, a.formula, a.rig);
+  if (!overlay) return { cooked, warnings: [] };
+  const { steps, warnings } = applyOverlay(cooked.steps, overlay.overrides);
+  return {
+    cooked: { ...cooked, steps, step_count: allSteps(steps).length },
+    warnings: warnings.map((w) => `${overlay.path}: ${w}`),
+  };
 }
 
 async function pourRound(town: Town, store: LedgerStore, a: PatrolAgent, actor: string): Promise<NewRound> {
@@ -87,13 +103,14 @@ async function pourRound(town: Town, store: LedgerStore, a: PatrolAgent, actor: 
     await burnMolecule(store, old.id, actor);
     burned.push(old.id);
   }
-  const poured = await pourCooked(store, cook(town, a), {
+  const { cooked, warnings } = cook(town, a);
+  const poured = await pourCooked(store, cooked, {
     ephemeral: true,
     rootOnly: true,
     assignee: a.address,
     actor,
   });
-  return { patrol: poured.root_id, formula: a.formula, agent: a.address, burned };
+  return { patrol: poured.root_id, formula: a.formula, agent: a.address, burned, warnings };
 }
 
 /** Starts a new round for the agent (burning an open one it left behind). */
@@ -142,7 +159,7 @@ export async function reportPatrolRound(
 ): Promise<RoundReport> {
   if (!summary.trim()) throw new ValidationError("--summary is required: what this round found");
   const reported = parseStepAudit(stepsText);
-  const formulaSteps = cook(town, a).steps.map((s) => s.id);
+  const formulaSteps = cook(town, a).cooked.steps.map((s) => s.id);
   const steps = formulaSteps.map((step) => ({ step, status: reported.get(step) ?? "NOT REPORTED" }));
   const unknown = [...reported.keys()].filter((s) => !formulaSteps.includes(s));
   return withTownLedger(town, async (store) => {

@@ -3,6 +3,8 @@ import "../helpers/isolation.ts";
 // in the town ledger; report closes a round with its summary and step audit and starts the
 // next; digest folds a day's closed rounds into one permanent bead.
 import assert from "node:assert/strict";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { bdOk, crewTown, failsInOneLine, type TestTown } from "../helpers/town.ts";
 
@@ -11,6 +13,7 @@ interface Round {
   formula: string;
   agent: string;
   burned: string[];
+  warnings: string[];
 }
 
 describe("gt patrol new / report / digest", () => {
@@ -114,5 +117,27 @@ describe("gt patrol new / report / digest", () => {
       today,
     ]);
     assert.deepEqual([again.existing, again.digest], [true, r.digest]);
+  });
+  it("a formula overlay shapes the round: a skipped step is not audited, a stale one is warned of", async () => {
+    const dir = join(town.root, "formula-overlays");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "mol-witness-patrol.toml");
+    writeFileSync(
+      file,
+      '[[step-overrides]]\nstep_id = "act"\nmode = "skip"\n\n[[step-overrides]]\nstep_id = "gone"\nmode = "skip"\n',
+    );
+    try {
+      const r = await town.gtJson<Round>(["patrol", "new"], witness);
+      assert.equal(r.warnings.length, 1);
+      assert.match(r.warnings[0]!, /mol-witness-patrol\.toml: overlay references unknown step "gone"/);
+      const report = await town.gtJson<{ steps: Array<{ step: string }> }>(
+        ["patrol", "report", "--summary", "overlaid"],
+        witness,
+      );
+      const steps = report.steps.map((s) => s.step);
+      assert.ok(steps.includes("inbox") && !steps.includes("act"), steps.join(","));
+    } finally {
+      rmSync(file);
+    }
   });
 });

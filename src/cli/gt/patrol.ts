@@ -100,11 +100,12 @@ export const patrolGroup: GtGroup = {
       .description("Start a patrol round: a wisp of your patrol formula (mol-<role>-patrol) on your name")
       .option("--role <role>", "deacon, witness or refinery (default: yours)")
       .option("--rig <rig>", "the rig, for a witness or refinery round (default: yours)")
-      .option("--json", "JSON output: {patrol, formula, agent, burned}")
+      .option("--json", "JSON output: {patrol, formula, agent, burned, warnings}")
       .action(
         act(async (ctx, _args, opts) => {
           const { town, a, actor } = await agentOf(ctx, opts);
           const r = await (await cycle()).newPatrolRound(town, a, actor);
+          for (const w of r.warnings) ctx.warn(`warning: formula overlay: ${w}`);
           if (ctx.json) return ctx.printJson(r);
           if (r.burned.length) ctx.out(`  burned the round left open: ${r.burned.join(", ")}`);
           ctx.out(r.patrol);
