@@ -105,10 +105,15 @@ export class PgContext {
 
   /** The issue; `lock` takes its row lock (SELECT … FOR UPDATE) for a compare-and-swap. */
   async getIssue(id: string, lock = false): Promise<Issue | undefined> {
-    const row = await this.q.get(`SELECT * FROM issues WHERE id = ?${lock ? " FOR UPDATE" : ""}`, id);
+    // The row and its labels in one statement (one round trip to the server).
+    const row = await this.q.get(
+      `SELECT i.*, ARRAY(SELECT l.label FROM labels l WHERE l.issue_id = i.id ORDER BY l.label) AS labels_
+       FROM issues i WHERE i.id = ?${lock ? " FOR UPDATE OF i" : ""}`,
+      id,
+    );
     if (!row) return undefined;
     const issue = rowToIssue(row);
-    const labels = await this.labels(id);
+    const labels = row.labels_ as string[];
     if (labels.length > 0) issue.labels = labels;
     return issue;
   }

@@ -301,7 +301,8 @@ export class PostgresLedger implements Ledger {
   }
 
   async getIssue(id: string): Promise<Issue | undefined> {
-    return this.read((c) => c.getIssue(id));
+    // One statement: consistent without a transaction of its own.
+    return (await this.single()).getIssue(id);
   }
 
   async getIssues(ids: string[]): Promise<Issue[]> {
