@@ -9,6 +9,7 @@ import { existsSync, type FSWatcher, readFileSync, rmSync, watch } from "node:fs
 import { join } from "node:path";
 import { escalate } from "../comms/escalation.ts";
 import { ConflictError, EstopError, GasTownError } from "../errors.ts";
+import { autoPrune, loadKrcConfig } from "../events/krc.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider, SessionInfo } from "../runtime/provider.ts";
 import { hasProcFs, isRunning, parentPid, processStartTime } from "../runtime/support.ts";
@@ -191,7 +192,19 @@ export class Daemon {
   private heartbeat(): void {
     this.state.last_heartbeat = new Date().toISOString();
     this.state.heartbeat_count++;
+    this.pruneEvents();
     this.wake("heartbeat", 0);
+  }
+
+  /** The event log's TTLs (gt krc), kept by the daemon once per prune interval, as Gas Town's does. */
+  private pruneEvents(): void {
+    try {
+      const r = autoPrune(this.town.root, loadKrcConfig(this.town.root));
+      if (r && r.events_pruned > 0)
+        this.log.write(`krc: pruned ${r.events_pruned} expired event(s) from .events.jsonl`);
+    } catch (e) {
+      this.log.write(`krc: auto-prune failed: ${(e as Error).message}`);
+    }
   }
 
   private runPass(reason: string): Promise<void> {

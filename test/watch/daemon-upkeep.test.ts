@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { eventually, failsInOneLine, newTown, type TestTown } from "../helpers/town.ts";
+import { FAST, setPatrols } from "./daemon-helpers.ts";
 
 describe("gt daemon rotate-logs / enable-supervisor, gt boot spawn", () => {
   let town: TestTown;
@@ -100,5 +101,38 @@ describe("gt daemon rotate-logs / enable-supervisor, gt boot spawn", () => {
       "the background triage to record its run",
     );
     assert.ok(existsSync(bg.log));
+  });
+  it("the running daemon prunes expired events (gt krc) on its heartbeat", async () => {
+    const events = join(town.root, ".events.jsonl");
+    const line = (type: string, ageMs: number) =>
+      JSON.stringify({
+        ts: new Date(Date.now() - ageMs).toISOString(),
+        source: "gt",
+        type,
+        actor: "t",
+        payload: {},
+      });
+    writeFileSync(events, `${line("patrol_started", 3 * 86_400_000)}\n${line("mail", 1000)}\n`);
+    writeFileSync(join(town.root, "settings", "krc.json"), JSON.stringify({ min_retain_count: 0 }));
+    const config = join(town.root, "settings", "config.json");
+    const settings = JSON.parse(readFileSync(config, "utf8")) as Record<string, unknown>;
+    writeFileSync(
+      config,
+      JSON.stringify({ ...settings, daemon: { ...FAST, recovery_heartbeat_interval: "300ms" } }, null, 2),
+    );
+    setPatrols(town, false);
+    assert.equal((await town.gt(["daemon", "start"])).code, 0);
+    try {
+      await eventually(
+        async () => existsSync(join(town.root, ".runtime", "krc-autoprune.json")) || undefined,
+        20_000,
+        "the daemon's first auto-prune",
+      );
+      const kept = readFileSync(events, "utf8");
+      assert.doesNotMatch(kept, /patrol_started/, "a 3-day-old patrol event is past its 1-day TTL");
+      assert.match(kept, /"mail"/);
+    } finally {
+      await town.gt(["daemon", "stop"]);
+    }
   });
 });
