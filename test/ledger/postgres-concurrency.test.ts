@@ -70,6 +70,18 @@ describe("PostgreSQL ledger: concurrency and faults", () => {
     }
   });
 
+  it("a custom status configured on one machine is usable at once by a process opened before", async () => {
+    const [early, other] = await ledgers(2);
+    try {
+      const bead = await early!.createIssue({ title: "to review" }, "setup");
+      await other!.setConfig("status.custom", "review:active");
+      const moved = await early!.updateIssue(bead.id, { status: "review" }, "setup");
+      assert.equal(moved.status, "review");
+    } finally {
+      await closeAll([early!, other!]);
+    }
+  });
+
   it("20 concurrent writers creating beads: none lost, IDs unique, blocked flags right", async () => {
     const all = await ledgers(20);
     try {

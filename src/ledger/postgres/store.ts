@@ -156,6 +156,9 @@ export class PostgresLedger implements Ledger {
     await this.opened;
     const run = async (q: Queries) => {
       const c = new PgContext(q, this.clock, this.vocab);
+      // Another machine may have changed the custom types or statuses since we opened: a
+      // write checks against the config as it is now (read once, kept for the transaction).
+      this.vocab = await c.loadVocabulary();
       const out = await fn(c);
       await c.settle();
       return out;
