@@ -205,6 +205,21 @@ describe("Claude Code in real tmux, offline", () => {
         assert.deepEqual(costs.total, want);
         assert.equal(costs.sessions.length, 1);
         assert.match(String(costs.sessions[0]!.transcript), /\/projects\/.*\.jsonl$/);
+        // Its Stop hook logged the session's usage too (gt costs record, in the background).
+        const logged = await eventually(
+          async () => {
+            const log = join(town.root, ".runtime", "costs.jsonl");
+            if (!existsSync(log)) return undefined;
+            const lines = readFileSync(log, "utf8").trim().split("\n").filter(Boolean);
+            return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+          },
+          15_000,
+          "the Stop hook's cost log entry",
+        );
+        assert.ok(
+          logged?.some((e) => e.actor === `alpha/polecats/${polecat}` && Number(e.replies) > 0),
+          JSON.stringify(logged),
+        );
         // Both dialogs a fresh config shows were met and answered by gt, not pre-seeded.
         const events = readFileSync(join(town.root, ".events.jsonl"), "utf8");
         assert.match(events, /"screen":"trust folder"/);
@@ -286,6 +301,33 @@ describe("Claude Code in real tmux, offline", () => {
         );
         assert.match(beacon.raw, /You are .*max/, "primed by its SessionStart hook");
         await turnEnded(town, session);
+      },
+    );
+
+    itExplained(
+      "its PreToolUse guard blocks a force push the model asks for; the output says why",
+      () => ({ town, server }),
+      async () => {
+        await turnEnded(town, session);
+        const crewDir = join(town.root, "alpha", "crew", "max");
+        const before = git(crewDir, "rev-parse", "HEAD");
+        server.script.push(
+          {
+            when: "FORCE-GO",
+            shell: ["git commit -q --allow-empty -m forced && git push --force origin HEAD:main"],
+          },
+          { text: "The push was refused." },
+        );
+        const since = server.log.mark();
+        const go = await town.gtJson<{ outcome: string }>(["nudge", "alpha/crew/max", "Push it FORCE-GO"]);
+        assert.equal(go.outcome, "delivered");
+        const result = await server.log.waitFor(
+          (q) => isModelTurn(q) && lastUserText(q).includes("dangerous-command"),
+          { since, timeoutMs: 30_000 },
+        );
+        assert.match(lastUserText(result), /blocked: force push rewrites the remote's history/);
+        // The guard stopped the whole command line: not even the commit before the push ran.
+        assert.equal(git(crewDir, "rev-parse", "HEAD"), before);
       },
     );
 
