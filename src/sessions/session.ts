@@ -210,6 +210,8 @@ export async function startAgentSession(
   clearIdle(town.runtimeDir, session); // a marker left by an earlier session says nothing of this one
   const eventsAt = eventsSize(town.root);
   await provider.start({ name: session, cwd: workDir, command, env, unsetEnv: cfg.env_unset });
+  // Its status line in its rig's colours from the start (gt theme), while it gets ready.
+  const themed = provider.kind === "tmux" ? themeSession(town, session) : undefined;
   const ready: ReadyContext = {
     provider,
     session,
@@ -222,6 +224,7 @@ export async function startAgentSession(
     eventsAt,
   };
   await waitUntilReady(ready);
+  await themed;
   if (cfg.prompt_mode !== "arg") {
     const text = prompt.replace(/\n/g, " ");
     if (!tracksInput(cfg)) await provider.sendText(session, text);
@@ -246,6 +249,16 @@ export async function startAgentSession(
     startNudgePoller(town, session, gtExecutable(), process.env);
 
   return { address: addressOf(id), session, agent: resolved.name, workDir, provider: provider.kind };
+}
+
+/** Colours a new tmux session as `gt theme apply` would; never fails a start (the colours are cosmetic). */
+async function themeSession(town: Town, session: string): Promise<void> {
+  try {
+    const { applySessionTheme } = await import("../town/tmux-theme.ts");
+    await applySessionTheme(town, session, process.env);
+  } catch {
+    // a session gone already, or a tmux that refuses the option: it runs uncoloured
+  }
 }
 
 /** Hook providers whose SessionStart hook runs gt prime (the files gt writes for them). */

@@ -114,17 +114,40 @@ export async function applyThemes(
   for (const session of (await sessionNames(socket)).sort()) {
     const owner = sessionOwner(town, session);
     if (!owner) continue;
-    let theme: TmuxTheme | null;
-    if (owner.rig === null) {
-      if (!opts.includeTown) continue;
-      theme = session === ROLES.mayor.session ? MAYOR_THEME : DEACON_THEME;
-    } else {
-      if (!themes.has(owner.rig)) continue;
-      theme = themes.get(owner.rig)!;
-    }
-    const style = theme ? themeStyle(theme) : null;
-    await setStatusStyle(socket, session, style ?? undefined);
-    out.push({ session, rig: owner.rig, style, theme: theme?.name ?? null });
+    if (owner.rig === null ? !opts.includeTown : !themes.has(owner.rig)) continue;
+    const theme = owner.rig === null ? townTheme(session) : themes.get(owner.rig)!;
+    out.push(await colour(socket, session, owner.rig, theme));
   }
   return out;
+}
+
+/** The mayor's or the deacon's own colours. */
+function townTheme(session: string): TmuxTheme {
+  return session === ROLES.mayor.session ? MAYOR_THEME : DEACON_THEME;
+}
+
+async function colour(
+  socket: string,
+  session: string,
+  rig: string | null,
+  theme: TmuxTheme | null,
+): Promise<AppliedTheme> {
+  const style = theme ? themeStyle(theme) : null;
+  await setStatusStyle(socket, session, style ?? undefined);
+  return { session, rig, style, theme: theme?.name ?? null };
+}
+
+/**
+ * Colours one session of the town as `gt theme apply` would (a session gt just started):
+ * its rig's theme, or the mayor's or deacon's; undefined for a session that is not the town's.
+ */
+export async function applySessionTheme(
+  town: Town,
+  session: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<AppliedTheme | undefined> {
+  const owner = sessionOwner(town, session);
+  if (!owner) return undefined;
+  const theme = owner.rig === null ? townTheme(session) : rigTheme(town, owner.rig).theme;
+  return colour(townSocketName(town.root, env), session, owner.rig, theme);
 }
