@@ -438,6 +438,17 @@ async function recover(c: Ctx, queue: MergeRequest[]): Promise<void> {
   }
 }
 
+/**
+ * Gas Town's pre-verification fast path: a batch of one MR whose agent ran the gates (gt done
+ * --pre-verified) on exactly the target's tip, with its work on top of that tip, would land the
+ * very tree the gates passed on; anything else (a moved target, a stack of several) is gated.
+ */
+async function stillVerified(c: Ctx, entries: StackEntry[], base: string): Promise<boolean> {
+  const mr = entries.length === 1 ? entries[0]!.mr : undefined;
+  if (!mr || mr.pre_verified_base !== base) return false;
+  return isAncestor(c.bare, base, mr.commit_sha);
+}
+
 /** Runs one target branch's pending MRs to the end: batches, bisection, landing, rejection. */
 async function processTarget(c: Ctx, target: string, pending: MergeRequest[]): Promise<void> {
   const retriedOnce = new Set<string>();
@@ -470,6 +481,13 @@ async function processTarget(c: Ctx, target: string, pending: MergeRequest[]): P
       }
     }
     if (entries.length === 0) continue;
+    if (await stillVerified(c, entries, base)) {
+      c.log(
+        `refinery: ${entries[0]!.mr.id} is pre-verified on ${short(base)}, which has not moved: no gates`,
+      );
+      await land(c, target, entries);
+      continue;
+    }
 
     const top = await gatesAt(c, entries[entries.length - 1]!.tip);
     if (top.ok) {

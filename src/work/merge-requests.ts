@@ -28,6 +28,11 @@ export interface MergeRequest extends MergeRequestFields {
   status: string;
   priority: number;
   created_at: string;
+  /**
+   * gt done --pre-verified: the target's commit the agent ran the gates on, its work rebased
+   * onto it (the refinery may skip the gates while the target has not moved).
+   */
+  pre_verified_base?: string;
 }
 
 const FIELD_ORDER: Array<keyof MergeRequestFields> = [
@@ -74,6 +79,9 @@ export function readMergeRequest(issue: Issue): MergeRequest {
     agent_bead: get("agent_bead"),
     convoy: get("convoy"),
     retry_count: Number(get("retry_count") ?? 0) || 0,
+    ...(get("pre_verified") === "true" && get("pre_verified_base")
+      ? { pre_verified_base: get("pre_verified_base") }
+      : {}),
   };
 }
 
