@@ -4,10 +4,11 @@
 // the row, the patch and its events, the rename's rewrite) are ../sql/, shared with SQLite.
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
 import { DEFAULT_ID_LENGTH, hashLengthFor, type IdLengthConfig, idSeed, isValidPrefix } from "../ids.ts";
-import { childDepth, type Issue, MAX_CHILD_DEPTH, NON_BLOCKING_STATUSES } from "../model.ts";
+import { childDepth, type Issue, MAX_CHILD_DEPTH } from "../model.ts";
 import { buildIssue, checkCreateInput, explicitIdProblem, idCandidates } from "../sql/create.ts";
 import { likeEscape } from "../sql/filters.ts";
 import { applyPatch, labelChanges, patchEvents } from "../sql/patch.ts";
+import { CLOSE_BLOCKERS_SQL, DONE_STATUSES, OPEN_CHILDREN_SQL } from "../sql/reads.ts";
 import { checkRename, MENTION_FIELDS, mentionLike, rewriteMentions } from "../sql/rename.ts";
 import { INSERT_ISSUE_SQL, issueToParams, REPLACE_ISSUE_SQL, replaceParams } from "../sql/rows.ts";
 import type { CloseOptions, CloseResult, CreateIssueInput, DeletePlan, IssuePatch } from "../store.ts";
@@ -239,13 +240,7 @@ export async function closeIssue(
     throw new ConflictError("pinned", `cannot modify pinned issue ${id} (use --force to override)`);
   }
   if (!opts.force) {
-    const done = [...NON_BLOCKING_STATUSES];
-    const blockers = await c.q.column<string>(
-      `SELECT d.depends_on_id FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
-       WHERE d.issue_id = ? AND d.type = 'blocks' AND t.status NOT IN (${done.map(() => "?").join(", ")}) ORDER BY 1`,
-      id,
-      ...done,
-    );
+    const blockers = await c.q.column<string>(CLOSE_BLOCKERS_SQL, id, ...DONE_STATUSES);
     if (blockers.length > 0) {
       throw new ConflictError(
         "blocked",
@@ -253,11 +248,7 @@ export async function closeIssue(
       );
     }
     if (issue.issue_type === "epic") {
-      const open = await c.q.column<string>(
-        `SELECT d.issue_id FROM dependencies d JOIN issues c ON c.id = d.issue_id
-         WHERE d.depends_on_id = ? AND d.type = 'parent-child' AND c.status != 'closed' ORDER BY 1`,
-        id,
-      );
+      const open = await c.q.column<string>(OPEN_CHILDREN_SQL, id);
       if (open.length > 0) {
         throw new ConflictError(
           "open_children",

@@ -3,22 +3,29 @@
 // tree, cycles, labels, comments, events and the export. The WHERE clauses, the ready and
 // blocked rules and the export's shape are ../sql/, shared with SQLite.
 import { ValidationError } from "../../errors.ts";
-import {
-  type BlockedIssue,
-  type Comment,
-  DEFAULT_PRIORITY,
-  type Dependency,
-  type Issue,
-  type IssueDetails,
-  type IssueWithCounts,
-  type IssueWithDependencyType,
-  type LedgerEvent,
-  NON_BLOCKING_STATUSES,
-  type Statistics,
+import type {
+  BlockedIssue,
+  Comment,
+  Dependency,
+  Issue,
+  IssueDetails,
+  IssueWithCounts,
+  IssueWithDependencyType,
+  LedgerEvent,
+  Statistics,
 } from "../model.ts";
 import type { Row } from "../sql/dialect.ts";
 import { assembleExport, exportStatements } from "../sql/export.ts";
 import { orderBy } from "../sql/filters.ts";
+import {
+  assembleDetails,
+  blockersFrom,
+  blockersSql,
+  DONE_STATUSES,
+  edgeTargetsSql,
+  relatedSql,
+  withStubs,
+} from "../sql/reads.ts";
 import {
   CLOSEABLE_EPICS_SQL,
   COMMENT_COUNT_SQL,
@@ -28,7 +35,7 @@ import {
   readyWhere,
   whereFor,
 } from "../sql/ready.ts";
-import { ISSUE_COLUMN_LIST_I, rowToIssue, toDependency } from "../sql/rows.ts";
+import { rowToIssue, toDependency } from "../sql/rows.ts";
 import type {
   DependencyTreeNode,
   ExportOptions,
@@ -180,46 +187,14 @@ export async function blocked(c: PgContext, filter: IssueFilter): Promise<Blocke
   });
 }
 
-/** What keeps each issue blocked (as the SQLite ledger's blockersOf). */
+/** What keeps each issue blocked (../sql/reads.ts). */
 async function blockersOf(c: PgContext, ids: string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  if (ids.length === 0) return out;
-  const done = [...NON_BLOCKING_STATUSES];
-  const marks = done.map(() => "?").join(", ");
+  if (ids.length === 0) return new Map();
   const sc = c.scope(ids, "d.issue_id");
-  const add = (rows: Array<{ k: string; v: string }>) => {
-    for (const r of rows) {
-      const l = out.get(r.k);
-      if (!l) out.set(r.k, [r.v]);
-      else if (!l.includes(r.v)) l.push(r.v);
-    }
-  };
-  add(
-    await c.q.all(
-      `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
-       WHERE ${sc.sql} AND d.type IN ('blocks', 'conditional-blocks') AND t.status NOT IN (${marks})
-       ORDER BY d.issue_id, d.depends_on_id`,
-      ...sc.params,
-      ...done,
-    ),
-  );
-  add(
-    await c.q.all(
-      `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d WHERE ${sc.sql} AND d.type = 'waits-for'
-         AND EXISTS (SELECT 1 FROM dependencies c JOIN issues ci ON ci.id = c.issue_id
-                     WHERE c.depends_on_id = d.depends_on_id AND c.type = 'parent-child' AND ci.status NOT IN (${marks}))
-       ORDER BY d.issue_id, d.depends_on_id`,
-      ...sc.params,
-      ...done,
-    ),
-  );
-  for (const p of await c.q.all<{ k: string; v: string }>(
-    `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d JOIN issues p ON p.id = d.depends_on_id
-     WHERE ${sc.sql} AND d.type = 'parent-child' AND p.is_blocked = 1`,
-    ...sc.params,
-  ))
-    if (!out.has(p.k)) out.set(p.k, [p.v]);
-  return out;
+  const rows: Array<Array<{ k: string; v: string }>> = [];
+  for (const q of blockersSql(sc.sql))
+    rows.push(await c.q.all(q.sql, ...sc.params, ...(q.done ? DONE_STATUSES : [])));
+  return blockersFrom(rows);
 }
 
 export async function isBlocked(c: PgContext, id: string): Promise<boolean> {
@@ -288,61 +263,22 @@ export async function related(
   direction: "down" | "up",
   type?: string,
 ): Promise<IssueWithDependencyType[]> {
-  const [from, to] = direction === "down" ? ["issue_id", "depends_on_id"] : ["depends_on_id", "issue_id"];
   const params = type ? [id, type] : [id];
-  const rows = await c.q.all(
-    `SELECT ${ISSUE_COLUMN_LIST_I}, d.type AS dependency_type FROM dependencies d JOIN issues i ON i.id = d.${to}
-     WHERE d.${from} = ? ${type ? "AND d.type = ?" : ""} ORDER BY i.priority, i.id`,
-    ...params,
-  );
+  const rows = await c.q.all(relatedSql(direction, type !== undefined), ...params);
   const out = rows.map((r) => ({ ...rowToIssue(r), dependency_type: String(r.dependency_type) }));
-  if (direction === "down") {
-    // Edges to other rigs or external trackers have no local row; show them as stubs.
-    const local = new Set(out.map((o) => o.id));
-    for (const d of await c.q.all<{ depends_on_id: string; type: string }>(
-      `SELECT depends_on_id, type FROM dependencies WHERE issue_id = ? ${type ? "AND type = ?" : ""}`,
-      ...params,
-    )) {
-      if (!local.has(d.depends_on_id))
-        out.push({
-          id: d.depends_on_id,
-          title: "",
-          status: "",
-          priority: DEFAULT_PRIORITY,
-          issue_type: "",
-          created_at: "",
-          updated_at: "",
-          dependency_type: d.type,
-        });
-    }
-  }
-  return out;
+  if (direction === "up") return out;
+  return withStubs(out, await c.q.all(edgeTargetsSql(type !== undefined), ...params));
 }
 
 export async function getDetails(c: PgContext, id: string): Promise<IssueDetails> {
   const issue = await c.mustGet(id);
-  const details = { ...issue } as IssueDetails;
-  const deps = await related(c, id, "down");
-  const dependents = await related(c, id, "up");
-  if (deps.length > 0) details.dependencies = deps;
-  if (dependents.length > 0) details.dependents = dependents;
-  const comments = await commentsOf(c, id);
-  if (comments.length > 0) details.comments = comments;
-  const parent = await c.parentOf(id);
-  if (parent) details.parent = parent;
-  details.dependency_count = deps.length;
-  details.dependent_count = dependents.length;
-  details.comment_count = comments.length;
-  if (issue.issue_type === "epic") {
-    const kids = dependents.filter((d) => d.dependency_type === "parent-child");
-    if (kids.length > 0) {
-      const closed = kids.filter((k) => k.status === "closed").length;
-      details.epic_total_children = kids.length;
-      details.epic_closed_children = closed;
-      details.epic_closeable = closed === kids.length && issue.status !== "closed";
-    }
-  }
-  return details;
+  return assembleDetails(
+    issue,
+    await related(c, id, "down"),
+    await related(c, id, "up"),
+    await commentsOf(c, id),
+    await c.parentOf(id),
+  );
 }
 
 export async function dependencyRecords(c: PgContext, id: string): Promise<Dependency[]> {

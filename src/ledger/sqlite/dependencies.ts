@@ -2,14 +2,10 @@
 // and the reads over them (related issues, records, the tree, cycles). Blocking follows
 // every change through the context's BlockingIndex.
 import { ConflictError, ValidationError } from "../../errors.ts";
-import {
-  CYCLE_CHECKED_DEP_TYPES,
-  DEFAULT_PRIORITY,
-  type Dependency,
-  type IssueWithDependencyType,
-} from "../model.ts";
+import { CYCLE_CHECKED_DEP_TYPES, type Dependency, type IssueWithDependencyType } from "../model.ts";
 import { findCycles as stronglyConnected } from "../sql/cycles.ts";
-import { ISSUE_COLUMN_LIST_I, rowToIssue, toDependency } from "../sql/rows.ts";
+import { edgeTargetsSql, relatedSql, withStubs } from "../sql/reads.ts";
+import { rowToIssue, toDependency } from "../sql/rows.ts";
 import type { DependencyInput, DependencyTreeNode } from "../store.ts";
 import { validateDepType } from "../validate.ts";
 import type { LedgerContext } from "./context.ts";
@@ -210,35 +206,14 @@ export function related(
   direction: "down" | "up",
   type?: string,
 ): IssueWithDependencyType[] {
-  const [from, to] = direction === "down" ? ["issue_id", "depends_on_id"] : ["depends_on_id", "issue_id"];
-  const rows = c.db.all(
-    `SELECT ${ISSUE_COLUMN_LIST_I}, d.type AS dependency_type FROM dependencies d JOIN issues i ON i.id = d.${to}
-     WHERE d.${from} = ? ${type ? "AND d.type = ?" : ""} ORDER BY i.priority, i.id`,
-    ...(type ? [id, type] : [id]),
-  );
+  const params = type ? [id, type] : [id];
+  const rows = c.db.all(relatedSql(direction, type !== undefined), ...params);
   const out = rows.map((r) => ({ ...rowToIssue(r), dependency_type: String(r.dependency_type) }));
-  if (direction === "down") {
-    // Edges to other rigs or external trackers have no local row; show them as stubs.
-    const local = new Set(out.map((o) => o.id));
-    for (const d of c.db.all<{ depends_on_id: string; type: string }>(
-      `SELECT depends_on_id, type FROM dependencies WHERE issue_id = ? ${type ? "AND type = ?" : ""}`,
-      ...(type ? [id, type] : [id]),
-    )) {
-      if (!local.has(d.depends_on_id)) {
-        out.push({
-          id: d.depends_on_id,
-          title: "",
-          status: "",
-          priority: DEFAULT_PRIORITY,
-          issue_type: "",
-          created_at: "",
-          updated_at: "",
-          dependency_type: d.type,
-        });
-      }
-    }
-  }
-  return out;
+  if (direction === "up") return out;
+  return withStubs(
+    out,
+    c.db.all<{ depends_on_id: string; type: string }>(edgeTargetsSql(type !== undefined), ...params),
+  );
 }
 
 export function dependencies(c: LedgerContext, id: string, direction: "down" | "up", type?: string) {

@@ -2,8 +2,9 @@
 // reopen, delete, rename and rename-prefix. Every change is recorded in the event history.
 import { ConflictError, ValidationError } from "../../errors.ts";
 import { isValidPrefix } from "../ids.ts";
-import { type Issue, NON_BLOCKING_STATUSES } from "../model.ts";
+import type { Issue } from "../model.ts";
 import { applyPatch, labelChanges, patchEvents } from "../sql/patch.ts";
+import { CLOSE_BLOCKERS_SQL, DONE_STATUSES, OPEN_CHILDREN_SQL } from "../sql/reads.ts";
 import { REPLACE_ISSUE_SQL, replaceParams } from "../sql/rows.ts";
 import type { CloseOptions, CloseResult, DeletePlan, IssuePatch } from "../store.ts";
 import { afterConfigChange, CONFIG_DIRTY_KEY } from "./config.ts";
@@ -62,13 +63,7 @@ export function closeIssue(c: LedgerContext, id: string, opts: CloseOptions, act
       throw new ConflictError("pinned", `cannot modify pinned issue ${id} (use --force to override)`);
     }
     if (!opts.force) {
-      const done = [...NON_BLOCKING_STATUSES];
-      const blockers = c.db.column<string>(
-        `SELECT d.depends_on_id FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
-         WHERE d.issue_id = ? AND d.type = 'blocks' AND t.status NOT IN (${done.map(() => "?").join(", ")}) ORDER BY 1`,
-        id,
-        ...done,
-      );
+      const blockers = c.db.column<string>(CLOSE_BLOCKERS_SQL, id, ...DONE_STATUSES);
       if (blockers.length > 0) {
         throw new ConflictError(
           "blocked",
@@ -76,11 +71,7 @@ export function closeIssue(c: LedgerContext, id: string, opts: CloseOptions, act
         );
       }
       if (issue.issue_type === "epic") {
-        const open = c.db.column<string>(
-          `SELECT d.issue_id FROM dependencies d JOIN issues c ON c.id = d.issue_id
-           WHERE d.depends_on_id = ? AND d.type = 'parent-child' AND c.status != 'closed' ORDER BY 1`,
-          id,
-        );
+        const open = c.db.column<string>(OPEN_CHILDREN_SQL, id);
         if (open.length > 0) {
           throw new ConflictError(
             "open_children",

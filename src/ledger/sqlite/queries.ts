@@ -1,16 +1,9 @@
 // Reads over many issues: list, count, ready work, blocked work, children, stale, stats, and
 // an issue's details. Filters become SQL in ../sql/filters.ts.
 import { ValidationError } from "../../errors.ts";
-import {
-  type BlockedIssue,
-  type Dependency,
-  type Issue,
-  type IssueDetails,
-  type IssueWithCounts,
-  NON_BLOCKING_STATUSES,
-  type Statistics,
-} from "../model.ts";
+import type { BlockedIssue, Dependency, Issue, IssueDetails, IssueWithCounts, Statistics } from "../model.ts";
 import { orderBy } from "../sql/filters.ts";
+import { assembleDetails, blockersFrom, blockersSql, DONE_STATUSES } from "../sql/reads.ts";
 import {
   CLOSEABLE_EPICS_SQL,
   COMMENT_COUNT_SQL,
@@ -27,31 +20,15 @@ import { related } from "./dependencies.ts";
 import { commentsOf, labelsOf } from "./labels.ts";
 
 export function getDetails(c: LedgerContext, id: string): IssueDetails {
-  return c.db.read(() => {
-    const issue = c.mustGet(id);
-    const details = { ...issue } as IssueDetails;
-    const deps = related(c, id, "down");
-    const dependents = related(c, id, "up");
-    if (deps.length > 0) details.dependencies = deps;
-    if (dependents.length > 0) details.dependents = dependents;
-    const comments = commentsOf(c, id);
-    if (comments.length > 0) details.comments = comments;
-    const parent = c.parentOf(id);
-    if (parent) details.parent = parent;
-    details.dependency_count = deps.length;
-    details.dependent_count = dependents.length;
-    details.comment_count = comments.length;
-    if (issue.issue_type === "epic") {
-      const kids = dependents.filter((d) => d.dependency_type === "parent-child");
-      if (kids.length > 0) {
-        const closed = kids.filter((k) => k.status === "closed").length;
-        details.epic_total_children = kids.length;
-        details.epic_closed_children = closed;
-        details.epic_closeable = closed === kids.length && issue.status !== "closed";
-      }
-    }
-    return details;
-  });
+  return c.db.read(() =>
+    assembleDetails(
+      c.mustGet(id),
+      related(c, id, "down"),
+      related(c, id, "up"),
+      commentsOf(c, id),
+      c.parentOf(id),
+    ),
+  );
 }
 
 /** Adds the list-row counts (and labels) to a batch of rows. */
@@ -201,45 +178,13 @@ export function blocked(c: LedgerContext, filter: IssueFilter): BlockedIssue[] {
  * unfinished `waits-for` spawners; when there are none, the blocked parent it inherits from.
  */
 function blockersOf(c: LedgerContext, ids: string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  if (ids.length === 0) return out;
-  const done = [...NON_BLOCKING_STATUSES];
-  const marks = done.map(() => "?").join(", ");
+  if (ids.length === 0) return new Map();
   const sc = c.scope(ids, "d.issue_id");
-  const add = (rows: Array<{ k: string; v: string }>) => {
-    for (const r of rows) {
-      const l = out.get(r.k);
-      if (!l) out.set(r.k, [r.v]);
-      else if (!l.includes(r.v)) l.push(r.v);
-    }
-  };
-  add(
-    c.db.all(
-      `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
-       WHERE ${sc.sql} AND d.type IN ('blocks', 'conditional-blocks') AND t.status NOT IN (${marks})
-       ORDER BY d.issue_id, d.depends_on_id`,
-      ...sc.params,
-      ...done,
+  return blockersFrom(
+    blockersSql(sc.sql).map((q) =>
+      c.db.all<{ k: string; v: string }>(q.sql, ...sc.params, ...(q.done ? DONE_STATUSES : [])),
     ),
   );
-  add(
-    c.db.all(
-      `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d WHERE ${sc.sql} AND d.type = 'waits-for'
-         AND EXISTS (SELECT 1 FROM dependencies c JOIN issues ci ON ci.id = c.issue_id
-                     WHERE c.depends_on_id = d.depends_on_id AND c.type = 'parent-child' AND ci.status NOT IN (${marks}))
-       ORDER BY d.issue_id, d.depends_on_id`,
-      ...sc.params,
-      ...done,
-    ),
-  );
-  const parents = c.db.all<{ k: string; v: string }>(
-    `SELECT d.issue_id AS k, d.depends_on_id AS v FROM dependencies d JOIN issues p ON p.id = d.depends_on_id
-     WHERE ${sc.sql} AND d.type = 'parent-child' AND p.is_blocked = 1`,
-    ...sc.params,
-  );
-  // The parent is named only for issues blocked through it alone.
-  for (const p of parents) if (!out.has(p.k)) out.set(p.k, [p.v]);
-  return out;
 }
 
 export function isBlocked(c: LedgerContext, id: string): boolean {
