@@ -1,5 +1,5 @@
 // gt uninstall: takes away what gt put outside towns for this user — the shell integration
-// (rc-file blocks and the hook script), the config, state (the enable/disable switch) and
+// (rc-file blocks and the hook script), the agent wrappers in ~/bin, the config, state (the enable/disable switch) and
 // cache directories under the XDG dirs. The GT_HOME hook layers (~/.gt/hooks-*.json) are
 // the user's own edits, removed only when asked; a town only when named by path.
 import { existsSync, rmSync } from "node:fs";
@@ -17,8 +17,9 @@ import {
   shellInstalled,
 } from "./shell-integration.ts";
 import { TOWN_JSON, Town } from "./workspace.ts";
+import { wrapperPaths } from "./wrappers.ts";
 
-export type UninstallKind = "shell" | "config" | "state" | "cache" | "hooks" | "town";
+export type UninstallKind = "shell" | "wrapper" | "config" | "state" | "cache" | "hooks" | "town";
 
 export interface UninstallItem {
   kind: UninstallKind;
@@ -56,6 +57,9 @@ export async function planUninstall(opts: UninstallOptions = {}): Promise<Uninst
         what: `${shell} shell integration block`,
         shell,
       });
+  for (const path of wrapperPaths(env))
+    if (existsSync(path))
+      items.push({ kind: "wrapper", path, what: "agent wrapper script (gt install --wrappers)" });
   const dirs: Array<[UninstallKind, string, string]> = [
     ["config", configDir(env), "config directory (shell hook script)"],
     ["state", stateDir(env), "state directory (gt enable/disable switch)"],

@@ -192,3 +192,69 @@ describe("gt uninstall", () => {
     );
   });
 });
+
+describe("gt install --shell --wrappers --supervisor", () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const gt = (args: string[]) => run(GT, dir, args, { env });
+
+  before(() => {
+    dir = scratchDir("gt-install-extras-");
+    env = { ...isolatedHome(join(dir, "home")), SHELL: "/bin/bash" };
+    writeFileSync(join(env.HOME!, ".bashrc"), "alias ll='ls -l'\n");
+  });
+
+  it("an unknown shell stops the install before the town is made", async () => {
+    const r = await run(GT, dir, ["install", join(dir, "nope"), "--shell"], {
+      env: { ...env, SHELL: "/bin/tcsh" },
+    });
+    oneLineFailure(r, /cannot tell your shell/);
+    assert.ok(!existsSync(join(dir, "nope")));
+  });
+
+  it("adds the shell integration (and enables Gas Town), the agent wrappers and the daemon's unit; uninstall takes the wrappers", async () => {
+    assert.equal((await gt(["disable"])).code, 0);
+    const r = await gt(["install", join(dir, "town"), "--shell", "--wrappers", "--supervisor", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as {
+      shell: { shell: string; rc_file: string };
+      wrappers: string[];
+      supervisor: { file: string };
+    };
+    assert.deepEqual(report.shell, { shell: "bash", rc_file: join(env.HOME!, ".bashrc") });
+    assert.match(readFileSync(join(env.HOME!, ".bashrc"), "utf8"), /^alias ll='ls -l'\n[\s\S]*gastown/);
+    const status = JSON.parse((await gt(["enable", "--status", "--json"])).stdout) as { enabled: boolean };
+    assert.equal(status.enabled, true, "--shell enables Gas Town, as Gas Town's install does");
+    const bin = join(env.HOME!, "bin");
+    assert.deepEqual(
+      report.wrappers,
+      ["codex", "gemini", "opencode"].map((a) => join(bin, `gt-${a}`)),
+    );
+    assert.match(report.supervisor.file, /systemd\/user\/.+\.service$/);
+    assert.match(readFileSync(report.supervisor.file, "utf8"), /daemon run/);
+
+    // A wrapper runs gt prime, then the agent with its arguments: a stand-in "codex" on PATH.
+    writeFileSync(join(bin, "codex"), '#!/bin/sh\necho "codex got: $*"\n', { mode: 0o755 });
+    const gtDir = join(dir, "gt-on-path");
+    mkdirSync(gtDir);
+    writeFileSync(join(gtDir, "gt"), `#!/bin/sh\necho "gt $*" >> '${join(dir, "gt-calls")}'\n`, {
+      mode: 0o755,
+    });
+    const out = execFileSync(join(bin, "gt-codex"), ["--model", "m"], {
+      encoding: "utf8",
+      env: { ...env, PATH: `${gtDir}:${bin}:/usr/bin:/bin` },
+    });
+    assert.equal(out, "codex got: --model m\n");
+    assert.equal(readFileSync(join(dir, "gt-calls"), "utf8"), "gt prime --hook\n");
+
+    const un = await gt(["uninstall", "--force", "--json"]);
+    assert.equal(un.code, 0, un.stderr);
+    const removed = (JSON.parse(un.stdout) as { removed: Item[] }).removed;
+    assert.deepEqual(
+      removed.filter((i) => i.kind === "wrapper").map((i) => i.path),
+      report.wrappers,
+    );
+    for (const w of report.wrappers) assert.ok(!existsSync(w), w);
+    assert.ok(existsSync(join(bin, "codex")), "only gt's own wrappers go");
+  });
+});
