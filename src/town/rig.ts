@@ -9,8 +9,16 @@
 // rig's origin (polecat branches and merges go there), and the refinery keeps the user's
 // branch and the mirror in step (src/refinery/working-repo.ts). The user's repository's
 // config is never changed.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   AGENT_RUNTIME_EXCLUDES,
@@ -18,6 +26,7 @@ import {
   branchExists,
   clone,
   git,
+  gitOk,
   hasCommits,
   headBranch,
   isLocalPath,
@@ -94,6 +103,12 @@ export interface AddRigOptions {
    * rig's origin and fast-forward the branch in the user's repository after each merge.
    */
   mirror?: boolean;
+  /** `--local-repo`: a local repository the rig's clone borrows git objects from (alternates). */
+  localRepo?: string;
+  /** `--push-url`: where origin pushes (a fork) while it fetches from the source. */
+  pushUrl?: string;
+  /** `--upstream-url`: an `upstream` remote for fork workflows. */
+  upstreamUrl?: string;
 }
 
 /** Where a mirrored rig keeps its bare mirror of the user's working repository. */
@@ -110,17 +125,22 @@ export interface RigSummary {
   added_at: string;
   /** The user's working repository a mirrored rig delivers merges to (git_url is the mirror). */
   working_repo: string | null;
+  /** Where origin pushes when it is not where it fetches from (a fork), else null. */
+  push_url: string | null;
+  upstream_url: string | null;
+  /** The local repository the rig's clone borrows objects from, else null. */
+  local_repo: string | null;
 }
 
 /** Prefixes already used in the town (rigs.json and the route table), without hyphens. */
-function takenPrefixes(town: Town): Set<string> {
+export function takenPrefixes(town: Town): Set<string> {
   const taken = new Set(["hq"]);
   for (const entry of Object.values(town.rigs().rigs)) taken.add(entry.beads.prefix);
   for (const r of readRoutes(join(town.beadsDir, "routes.jsonl"))) taken.add(r.prefix.replace(/-$/, ""));
   return taken;
 }
 
-function usedThemes(town: Town): string[] {
+export function usedThemes(town: Town): string[] {
   const out: string[] = [];
   for (const rig of town.rigNames()) {
     try {
@@ -166,27 +186,17 @@ export async function addRig(
       throw new ValidationError(
         `--mirror is for a local working repository; ${url} is not one and takes pushes as it is (drop --mirror)`,
       );
+    const remotes = await resolveRemotes(opts);
     const taken = takenPrefixes(town);
-    let prefix = opts.prefix ? validatePrefix(opts.prefix) : uniquePrefix(name, taken);
+    const prefix = opts.prefix ? validatePrefix(opts.prefix) : uniquePrefix(name, taken);
     if (opts.prefix && taken.has(prefix))
       throw new ConflictError("prefix_taken", `prefix "${prefix}" is already used in this town`);
 
     mkdirSync(rigDir, { recursive: true });
     try {
       const origin = working ? await makeMirror(working, join(rigDir, MIRROR_DIR), opts.branch) : url;
-      const built = await buildRigTree(town, name, origin, prefix, taken, { ...opts, working });
-      prefix = built.prefix;
-      const summary: RigSummary = {
-        name,
-        prefix,
-        git_url: origin,
-        default_branch: built.branch,
-        path: rigDir,
-        beads_path: built.routePath,
-        namepool_theme: built.theme,
-        added_at: new Date().toISOString(),
-        working_repo: working ?? null,
-      };
+      const built = await buildRigTree(town, name, origin, prefix, taken, { ...opts, ...remotes, working });
+      const summary = summaryOf(town, name, origin, built, remotes, working);
       await register(town, summary);
       return summary;
     } catch (e) {
@@ -194,6 +204,68 @@ export async function addRig(
       throw e;
     }
   });
+}
+
+export type BuiltRig = Awaited<ReturnType<typeof buildRigTree>>;
+export type RigRemotes = Pick<AddRigOptions, "localRepo" | "pushUrl" | "upstreamUrl">;
+
+export function summaryOf(
+  town: Town,
+  name: string,
+  origin: string,
+  built: BuiltRig,
+  remotes: RigRemotes,
+  working?: string,
+): RigSummary {
+  return {
+    name,
+    prefix: built.prefix,
+    git_url: origin,
+    default_branch: built.branch,
+    path: town.rigDir(name),
+    beads_path: built.routePath,
+    namepool_theme: built.theme,
+    added_at: new Date().toISOString(),
+    working_repo: working ?? null,
+    push_url: remotes.pushUrl ?? null,
+    upstream_url: remotes.upstreamUrl ?? null,
+    local_repo: remotes.localRepo ?? null,
+  };
+}
+
+/**
+ * Checks --local-repo, --push-url and --upstream-url before anything is made: the local
+ * repository must be a git repository (made absolute); the URLs are kept as given, local
+ * paths made absolute. An empty URL is refused.
+ */
+export async function resolveRemotes(opts: AddRigOptions): Promise<RigRemotes> {
+  const out: RigRemotes = {};
+  if (opts.localRepo !== undefined) {
+    const abs = resolve(opts.cwd, opts.localRepo);
+    if (!existsSync(abs)) throw new ValidationError(`--local-repo: ${abs} does not exist`);
+    if (!(await gitOk(abs, ["rev-parse", "--git-dir"])))
+      throw new ValidationError(`--local-repo: ${abs} is not a git repository`);
+    out.localRepo = realpathSync(abs);
+  }
+  for (const [key, flag] of [
+    ["pushUrl", "--push-url"],
+    ["upstreamUrl", "--upstream-url"],
+  ] as const) {
+    const raw = opts[key]?.trim();
+    if (opts[key] === undefined) continue;
+    if (!raw) throw new ValidationError(`${flag} must not be empty`);
+    out[key] = isLocalPath(raw) ? resolve(opts.cwd, raw) : raw;
+  }
+  return out;
+}
+
+/** Points origin's pushes at the fork and adds the upstream remote, in one repository. */
+export async function configureRemotes(repo: string, remotes: RigRemotes): Promise<void> {
+  if (remotes.pushUrl) await git(repo, ["config", "remote.origin.pushurl", remotes.pushUrl]);
+  if (remotes.upstreamUrl) {
+    const has = await gitOk(repo, ["remote", "get-url", "upstream"]);
+    await git(repo, ["remote", has ? "set-url" : "add", "upstream", remotes.upstreamUrl]);
+  }
 }
 
 /**
@@ -247,17 +319,20 @@ export function workingRepoOf(town: Town, rig: string): { path: string; mirror: 
     : undefined;
 }
 
-async function buildRigTree(
+export async function buildRigTree(
   town: Town,
   name: string,
   url: string,
   wantedPrefix: string,
   taken: Set<string>,
-  opts: AddRigOptions & { working?: string },
+  opts: AddRigOptions & { working?: string; canonicalReady?: boolean },
 ): Promise<{ prefix: string; branch: string; routePath: string; theme: string }> {
   const rigDir = town.rigDir(name);
   const bare = join(rigDir, ".repo.git");
-  await clone(url, bare, ["--bare"]);
+  // --local-repo: objects the local repository has are borrowed, not copied (as Gas Town's
+  // --reference-if-able); polecat worktrees of the bare repository borrow them through it.
+  await clone(url, bare, ["--bare", ...(opts.localRepo ? ["--reference-if-able", opts.localRepo] : [])]);
+  await configureRemotes(bare, opts);
   await git(bare, ["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"]);
   await git(bare, ["fetch", "--quiet", "origin"]);
   if (!(await hasCommits(bare)))
@@ -268,7 +343,9 @@ async function buildRigTree(
 
   const canonical = join(rigDir, "mayor", "rig");
   mkdirSync(join(rigDir, "mayor"), { recursive: true });
-  await clone(url, canonical, ["--reference-if-able", bare, "--branch", branch]);
+  // An adopted checkout is the canonical clone already (src/town/rig-adopt.ts).
+  if (!opts.canonicalReady) await clone(url, canonical, ["--reference-if-able", bare, "--branch", branch]);
+  await configureRemotes(canonical, opts);
   await git(bare, ["worktree", "add", "--quiet", join(rigDir, "refinery", "rig"), branch]);
 
   // A project that tracks its own beads keeps them (and their prefix) in the canonical clone.
@@ -334,6 +411,9 @@ async function buildRigTree(
     created_at: now,
     beads: { prefix },
     ...(opts.working ? { working_repo: opts.working } : {}),
+    ...(opts.pushUrl ? { push_url: opts.pushUrl } : {}),
+    ...(opts.upstreamUrl ? { upstream_url: opts.upstreamUrl } : {}),
+    ...(opts.localRepo ? { local_repo: opts.localRepo } : {}),
   });
   const theme = chooseTheme(name, usedThemes(town));
   writeJsonFile(join(rigDir, "settings", "config.json"), {
@@ -345,7 +425,7 @@ async function buildRigTree(
 }
 
 /** Adds the rig to rigs.json, the route table and the daemon's patrol lists (all or nothing). */
-async function register(town: Town, rig: RigSummary): Promise<void> {
+export async function register(town: Town, rig: RigSummary): Promise<void> {
   const routesFile = join(town.beadsDir, "routes.jsonl");
   const daemonFile = town.path(DAEMON_JSON);
   await restoringFiles([town.path(RIGS_JSON), routesFile, daemonFile], async () => {
@@ -354,6 +434,9 @@ async function register(town: Town, rig: RigSummary): Promise<void> {
       git_url: rig.git_url,
       added_at: rig.added_at,
       beads: { repo: rig.beads_path, prefix: rig.prefix },
+      ...(rig.push_url ? { push_url: rig.push_url } : {}),
+      ...(rig.upstream_url ? { upstream_url: rig.upstream_url } : {}),
+      ...(rig.local_repo ? { local_repo: rig.local_repo } : {}),
     };
     town.saveRigs(rigs);
     const routes = readRoutes(routesFile).filter((r) => r.prefix !== `${rig.prefix}-`);
@@ -401,6 +484,9 @@ export function rigSummary(town: Town, name: string): RigSummary {
     namepool_theme: theme,
     added_at: entry.added_at,
     working_repo: typeof cfg.working_repo === "string" ? cfg.working_repo : null,
+    push_url: entry.push_url ?? cfg.push_url ?? null,
+    upstream_url: entry.upstream_url ?? cfg.upstream_url ?? null,
+    local_repo: entry.local_repo ?? (typeof cfg.local_repo === "string" ? cfg.local_repo : null),
   };
 }
 

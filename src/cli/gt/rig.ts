@@ -12,6 +12,7 @@ import {
   listRigs,
   parkedInfo,
   type RigHold,
+  type RigSummary,
   removeRig,
   rigHold,
   rigSummary,
@@ -39,29 +40,69 @@ export const rigGroup: GtGroup = {
   register(p: Command) {
     const rig = p.command("rig").description("Manage rigs (git projects in the town)");
     rig
-      .command("add <name> <source>")
-      .description("Add a rig from a git URL or a local repository path")
+      .command("add <name> [source]")
+      .description(
+        "Add a rig from a git URL or a local repository path (--adopt: the git checkout already at <town>/<name>)",
+      )
       .option("--prefix <prefix>", "bead prefix (default: derived from the name)")
       .option("--branch <branch>", "default branch (default: the repository's HEAD)")
       .option(
         "--mirror",
         "the source is a local working repository: keep a bare mirror of it inside the rig for polecat branches and fast-forward its branch after each merge",
       )
+      .option(
+        "--local-repo <path>",
+        "a local repository to borrow git objects from (git clone --reference-if-able)",
+      )
+      .option(
+        "--push-url <url>",
+        "push to this URL (a fork) while fetching from the source (origin's pushurl)",
+      )
+      .option("--upstream-url <url>", "an upstream remote for fork workflows")
+      .option("--adopt", "register the git checkout already at <town>/<name> instead of cloning")
+      .option("--url <url>", "with --adopt: the rig's origin (default: the checkout's origin remote)")
+      .option("--force", "with --adopt: adopt a checkout without a remote as a local rig")
       .option("--json", "JSON output")
       .action(
         act(async (ctx, [name, source], opts) => {
-          const r = await addRig(ctx.town(), name!, source!, {
+          const common = {
             prefix: opts.prefix as string | undefined,
             branch: opts.branch as string | undefined,
-            mirror: opts.mirror === true,
+            localRepo: opts.localRepo as string | undefined,
+            pushUrl: opts.pushUrl as string | undefined,
+            upstreamUrl: opts.upstreamUrl as string | undefined,
             cwd: ctx.cwd,
             version: GT_VERSION,
-          });
+          };
+          let r: RigSummary & { checkout?: string };
+          if (opts.adopt === true) {
+            if (source)
+              throw new ValidationError("--adopt takes no source (the checkout's origin, or --url)");
+            if (opts.mirror === true) throw new ValidationError("--adopt and --mirror do not go together");
+            const { adoptRig } = await import("../../town/rig-adopt.ts");
+            r = await adoptRig(ctx.town(), name!, {
+              ...common,
+              url: opts.url as string | undefined,
+              force: opts.force === true,
+            });
+          } else {
+            if (!source)
+              throw new ValidationError(
+                "a source is required: gt rig add <name> <git-url|path> (or --adopt for a checkout already in the town)",
+              );
+            if (opts.url !== undefined || opts.force === true)
+              throw new ValidationError("--url and --force go with --adopt");
+            r = await addRig(ctx.town(), name!, source, { ...common, mirror: opts.mirror === true });
+          }
           if (ctx.json) return ctx.printJson(r);
           ctx.out(
-            `✓ Rig ${r.name} added (prefix ${r.prefix}-, branch ${r.default_branch}, polecat names: ${r.namepool_theme})`,
+            `✓ Rig ${r.name} ${r.checkout ? "adopted" : "added"} (prefix ${r.prefix}-, branch ${r.default_branch}, polecat names: ${r.namepool_theme})`,
           );
           ctx.out(`  ${r.path}`);
+          if (r.checkout) ctx.out(`  your checkout is now the rig's canonical clone: ${oneLine(r.checkout)}`);
+          if (r.push_url) ctx.out(`  fetches from ${oneLine(r.git_url)}, pushes to ${oneLine(r.push_url)}`);
+          if (r.upstream_url) ctx.out(`  upstream: ${oneLine(r.upstream_url)}`);
+          if (r.local_repo) ctx.out(`  borrows git objects from ${oneLine(r.local_repo)}`);
           if (r.working_repo) {
             ctx.out(`  polecat branches go to the mirror ${oneLine(r.git_url)}, never to your repository;`);
             ctx.out(
