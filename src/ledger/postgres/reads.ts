@@ -27,11 +27,13 @@ import {
   withStubs,
 } from "../sql/reads.ts";
 import {
+  assembleWithCounts,
   CLOSEABLE_EPICS_SQL,
   COMMENT_COUNT_SQL,
   DEP_COUNT_SQL,
   DEPENDENT_COUNT_SQL,
   limitClause,
+  PAGE_EDGES_SQL,
   readyWhere,
   whereFor,
 } from "../sql/ready.ts";
@@ -77,36 +79,14 @@ async function withCounts(c: PgContext, rows: Row[]): Promise<IssueWithCounts[]>
       m.set(r.k, Number(r.n));
     return m;
   };
-  const depCount = await count(DEP_COUNT_SQL, "issue_id");
-  const revCount = await count(DEPENDENT_COUNT_SQL, "depends_on_id");
-  const comCount = await count(COMMENT_COUNT_SQL, "issue_id");
+  const counts = {
+    deps: await count(DEP_COUNT_SQL, "issue_id"),
+    dependents: await count(DEPENDENT_COUNT_SQL, "depends_on_id"),
+    comments: await count(COMMENT_COUNT_SQL, "issue_id"),
+  };
   const sc = c.scope(ids, "issue_id");
-  const edges = new Map<string, Dependency[]>();
-  const parents = new Map<string, string>();
-  for (const r of await c.q.all<Row>(
-    `SELECT ${DEP_COLUMNS} FROM dependencies WHERE ${sc.sql} ORDER BY issue_id, depends_on_id`,
-    ...sc.params,
-  )) {
-    const d = toDependency(r);
-    const l = edges.get(d.issue_id);
-    if (l) l.push(d);
-    else edges.set(d.issue_id, [d]);
-    if (d.type === "parent-child" && !parents.has(d.issue_id)) parents.set(d.issue_id, d.depends_on_id);
-  }
-  const labels = await labelsOf(c, ids);
-  return rows.map((r) => {
-    const issue = rowToIssue(r) as IssueWithCounts;
-    const l = labels.get(issue.id);
-    if (l) issue.labels = l;
-    const e = edges.get(issue.id);
-    if (e) issue.dependencies = e;
-    issue.dependency_count = depCount.get(issue.id) ?? 0;
-    issue.dependent_count = revCount.get(issue.id) ?? 0;
-    issue.comment_count = comCount.get(issue.id) ?? 0;
-    const p = parents.get(issue.id);
-    if (p) issue.parent = p;
-    return issue;
-  });
+  const edgeRows = await c.q.all<Row>(PAGE_EDGES_SQL.replace("$SCOPE", sc.sql), ...sc.params);
+  return assembleWithCounts(rows, counts, edgeRows, await labelsOf(c, ids));
 }
 
 export async function listIssues(c: PgContext, filter: IssueFilter): Promise<IssueWithCounts[]> {

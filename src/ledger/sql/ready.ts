@@ -1,11 +1,12 @@
 // Which issues are ready work, as a WHERE clause over `issues i` (any dialect): the filter,
 // the status, not blocked, not pinned, not deferred (nor a child of a deferred parent), work
 // types only. Shared by ready, countReady and stats in every SQL store.
-import { READY_EXCLUDED_TYPES } from "../model.ts";
+import { type Dependency, type IssueWithCounts, READY_EXCLUDED_TYPES } from "../model.ts";
 import type { IssueFilter, ReadyFilter } from "../store.ts";
 import { hiddenListStatuses, type Vocabulary } from "../validate.ts";
-import type { SqlDialect } from "./dialect.ts";
+import type { Row, SqlDialect } from "./dialect.ts";
 import { buildWhere, type Where } from "./filters.ts";
+import { rowToIssue, toDependency } from "./rows.ts";
 
 /** A list filter's WHERE clause with the ledger's vocabulary (hidden statuses, infra types). */
 export function whereFor(sql: SqlDialect, vocab: Vocabulary, f: IssueFilter, now: string): Where {
@@ -70,3 +71,39 @@ export const CLOSEABLE_EPICS_SQL = `SELECT COUNT(*) AS n FROM issues e WHERE e.e
          AND EXISTS (SELECT 1 FROM dependencies d WHERE d.depends_on_id = e.id AND d.type = 'parent-child')
          AND NOT EXISTS (SELECT 1 FROM dependencies d JOIN issues c ON c.id = d.issue_id
                          WHERE d.depends_on_id = e.id AND d.type = 'parent-child' AND c.status != 'closed')`;
+
+/** The page's outgoing edges (for withCounts), over `$SCOPE`. */
+export const PAGE_EDGES_SQL =
+  "SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies WHERE $SCOPE ORDER BY issue_id, depends_on_id";
+
+/** List rows with their counts, edges, parent and labels, from the reads above. */
+export function assembleWithCounts(
+  rows: Row[],
+  counts: { deps: Map<string, number>; dependents: Map<string, number>; comments: Map<string, number> },
+  edgeRows: Row[],
+  labels: Map<string, string[]>,
+): IssueWithCounts[] {
+  const edges = new Map<string, Dependency[]>();
+  const parents = new Map<string, string>();
+  for (const r of edgeRows) {
+    const d = toDependency(r);
+    const l = edges.get(d.issue_id);
+    if (l) l.push(d);
+    else edges.set(d.issue_id, [d]);
+    // The parent is the smallest parent-child target, as beads reports it.
+    if (d.type === "parent-child" && !parents.has(d.issue_id)) parents.set(d.issue_id, d.depends_on_id);
+  }
+  return rows.map((r) => {
+    const issue = rowToIssue(r) as IssueWithCounts;
+    const l = labels.get(issue.id);
+    if (l) issue.labels = l;
+    const e = edges.get(issue.id);
+    if (e) issue.dependencies = e;
+    issue.dependency_count = counts.deps.get(issue.id) ?? 0;
+    issue.dependent_count = counts.dependents.get(issue.id) ?? 0;
+    issue.comment_count = counts.comments.get(issue.id) ?? 0;
+    const p = parents.get(issue.id);
+    if (p) issue.parent = p;
+    return issue;
+  });
+}

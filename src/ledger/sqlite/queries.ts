@@ -1,18 +1,20 @@
 // Reads over many issues: list, count, ready work, blocked work, children, stale, stats, and
 // an issue's details. Filters become SQL in ../sql/filters.ts.
 import { ValidationError } from "../../errors.ts";
-import type { BlockedIssue, Dependency, Issue, IssueDetails, IssueWithCounts, Statistics } from "../model.ts";
+import type { BlockedIssue, Issue, IssueDetails, IssueWithCounts, Statistics } from "../model.ts";
 import { orderBy } from "../sql/filters.ts";
 import { assembleDetails, blockersFrom, blockersSql, DONE_STATUSES } from "../sql/reads.ts";
 import {
+  assembleWithCounts,
   CLOSEABLE_EPICS_SQL,
   COMMENT_COUNT_SQL,
   DEP_COUNT_SQL,
   DEPENDENT_COUNT_SQL,
+  PAGE_EDGES_SQL,
   readyWhere as sharedReadyWhere,
   whereFor as sharedWhereFor,
 } from "../sql/ready.ts";
-import { rowToIssue, toDependency } from "../sql/rows.ts";
+import { rowToIssue } from "../sql/rows.ts";
 import type { IssueFilter, ReadyFilter, StaleOptions } from "../store.ts";
 import type { LedgerContext } from "./context.ts";
 import type { Param, Row } from "./db.ts";
@@ -43,38 +45,14 @@ function withCounts(c: LedgerContext, rows: Row[]): IssueWithCounts[] {
     }
     return m;
   };
-  const depCount = count(DEP_COUNT_SQL, "issue_id");
-  const revCount = count(DEPENDENT_COUNT_SQL, "depends_on_id");
-  const comCount = count(COMMENT_COUNT_SQL, "issue_id");
+  const counts = {
+    deps: count(DEP_COUNT_SQL, "issue_id"),
+    dependents: count(DEPENDENT_COUNT_SQL, "depends_on_id"),
+    comments: count(COMMENT_COUNT_SQL, "issue_id"),
+  };
   const sc = c.scope(ids, "issue_id");
-  const edges = new Map<string, Dependency[]>();
-  const parents = new Map<string, string>();
-  for (const r of c.db.all<Row>(
-    `SELECT issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id FROM dependencies
-     WHERE ${sc.sql} ORDER BY issue_id, depends_on_id`,
-    ...sc.params,
-  )) {
-    const d = toDependency(r);
-    const l = edges.get(d.issue_id);
-    if (l) l.push(d);
-    else edges.set(d.issue_id, [d]);
-    // The parent is the smallest parent-child target, as beads reports it.
-    if (d.type === "parent-child" && !parents.has(d.issue_id)) parents.set(d.issue_id, d.depends_on_id);
-  }
-  const labels = labelsOf(c, ids);
-  return rows.map((r) => {
-    const issue = rowToIssue(r) as IssueWithCounts;
-    const l = labels.get(issue.id);
-    if (l) issue.labels = l;
-    const e = edges.get(issue.id);
-    if (e) issue.dependencies = e;
-    issue.dependency_count = depCount.get(issue.id) ?? 0;
-    issue.dependent_count = revCount.get(issue.id) ?? 0;
-    issue.comment_count = comCount.get(issue.id) ?? 0;
-    const p = parents.get(issue.id);
-    if (p) issue.parent = p;
-    return issue;
-  });
+  const edgeRows = c.db.all<Row>(PAGE_EDGES_SQL.replace("$SCOPE", sc.sql), ...sc.params);
+  return assembleWithCounts(rows, counts, edgeRows, labelsOf(c, ids));
 }
 
 function whereFor(c: LedgerContext, f: IssueFilter) {
