@@ -50,6 +50,26 @@ export function acpMayorPid(town: Town): number | undefined {
   return undefined;
 }
 
+/**
+ * Ends a running ACP mayor before the mayor moves to tmux (gt mayor attach), as Gas Town
+ * does: its pid file removed (which tells the relay to stop), up to 3 s to exit, then SIGKILL.
+ * Returns the pid it ended, or undefined when none ran.
+ */
+export async function endAcpMayor(town: Town): Promise<number | undefined> {
+  const pid = acpMayorPid(town);
+  if (pid === undefined) return undefined;
+  rmSync(acpPidFile(town), { force: true });
+  for (let i = 0; i < 30 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (processAlive(pid)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pid;
+}
+
 export interface AcpInvocation {
   agent: string;
   command: string;

@@ -132,4 +132,27 @@ describe("gt mayor acp", () => {
     assert.equal(await exited, 0);
     assert.ok(!existsSync(pidFile()), "the pid file goes with it");
   });
+  it("status shows a running ACP mayor; attach ends it before it goes to tmux", async () => {
+    const second = spawn(GT, ["mayor", "acp", "--agent", "fakeacp"], {
+      cwd: town.root,
+      env: { ...process.env, ...town.env },
+    }) as ChildProcessWithoutNullStreams;
+    acp = second;
+    const exited = new Promise<number | null>((r) => second.once("close", r));
+    second.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: {} })}\n`);
+    await eventually(async () => existsSync(pidFile()) || undefined, 15_000, "the ACP mayor's pid file");
+    const status = await town.gtJson<{ acp_pid: number | null }>(["mayor", "status", "--json"]);
+    assert.equal(status.acp_pid, second.pid);
+    assert.match((await town.gt(["mayor", "status"])).stdout, /ACP mayor running \(pid \d+\)/);
+
+    const attach = await town.gt(["mayor", "attach"]);
+    assert.match(attach.stderr, new RegExp(`ACP mayor \\(pid ${second.pid}\\) ended`));
+    await exited; // the relay exits (the test would time out otherwise)
+    assert.ok(!existsSync(pidFile()));
+    assert.equal(
+      (await town.gtJson<{ acp_pid: number | null }>(["mayor", "status", "--json"])).acp_pid,
+      null,
+    );
+    await town.gt(["mayor", "stop"]);
+  });
 });

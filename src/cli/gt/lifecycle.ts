@@ -104,8 +104,14 @@ export function lifecycleGroup(
         .action(
           act(async (ctx, [rig]) => {
             const s = await statusOf(ctx, identityFor(ctx, role, rig));
-            if (ctx.json) return ctx.printJson(s);
+            const acp =
+              role === "mayor"
+                ? (await import("../../agents/mayor-acp.ts")).acpMayorPid(ctx.town())
+                : undefined;
+            if (ctx.json) return ctx.printJson(role === "mayor" ? { ...s, acp_pid: acp ?? null } : s);
             ctx.out(formatAgentLine(s));
+            if (acp !== undefined)
+              ctx.out(`  ACP mayor running (pid ${acp}): gt mayor attach moves it to tmux`);
           }),
         );
       cmd
@@ -120,6 +126,12 @@ export function lifecycleGroup(
         .action(
           act(async (ctx, [rig], opts) => {
             const id = identityFor(ctx, role, rig);
+            if (role === "mayor") {
+              // Only attach moves an ACP mayor (gt mayor acp) to tmux.
+              const { endAcpMayor } = await import("../../agents/mayor-acp.ts");
+              const ended = await endAcpMayor(ctx.town());
+              if (ended !== undefined) ctx.warn(`ACP mayor (pid ${ended}) ended: switching to tmux`);
+            }
             let s = await statusOf(ctx, id);
             // The mayor is where a person starts: attach brings it up (a dead session too), as Gas Town does.
             if (role === "mayor" && s.state !== "running") {
