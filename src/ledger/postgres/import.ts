@@ -31,9 +31,16 @@ export async function importRows(c: PgContext, list: ImportedIssue[], actor: str
   );
   const addLabel = c.sql.insertIgnore("labels", ["issue_id", "label"]);
   const addComment = c.sql.insertIgnore("comments", ["id", "issue_id", "author", "text", "created_at"]);
+  // One query for which incoming issues are stored already: a fresh ledger (a migration)
+  // then reads nothing per issue.
+  const ids = list.map((x) => x.issue.id);
+  const sc = c.scope(ids, "id");
+  const stored = new Set(
+    ids.length > 0 ? await c.q.column<string>(`SELECT id FROM issues WHERE ${sc.sql}`, ...sc.params) : [],
+  );
   for (const imported of list) {
     const incoming = imported.issue;
-    const existing = await c.getIssue(incoming.id);
+    const existing = stored.has(incoming.id) ? await c.getIssue(incoming.id) : undefined;
     if (
       existing &&
       contentKey(existing) === contentKey(incoming) &&
@@ -52,6 +59,7 @@ export async function importRows(c: PgContext, list: ImportedIssue[], actor: str
       result.created++;
     }
     result.ids.push(incoming.id);
+    stored.add(incoming.id);
     for (const l of imported.labels) await c.q.run(addLabel, incoming.id, l);
     for (const d of imported.dependencies) {
       await c.q.run(

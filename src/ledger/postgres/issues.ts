@@ -155,8 +155,13 @@ export async function createIssues(c: PgContext, issues: Issue[], actor: string)
     }
   });
   const ids = new Set<string>();
+  const all = checked.map((x) => x.issue.id);
+  const sc = c.scope(all, "id");
+  const stored = new Set(
+    all.length > 0 ? await c.q.column<string>(`SELECT id FROM issues WHERE ${sc.sql}`, ...sc.params) : [],
+  );
   for (const { issue } of checked) {
-    if (ids.has(issue.id) || (await c.exists(issue.id)))
+    if (ids.has(issue.id) || stored.has(issue.id))
       throw new ConflictError("exists", `issue ${issue.id} already exists`);
     ids.add(issue.id);
   }
