@@ -16,7 +16,7 @@
 //   (a list and its counts agree); no lock, so reads never wait for writers.
 // - `query` runs the caller's SQL READ ONLY: the server itself refuses writes.
 // No files travel with this ledger (no issues.jsonl, no config.yaml): the database is shared.
-import { AsyncLocalStorage } from "node:async_hooks";
+import type { AsyncLocalStorage } from "node:async_hooks";
 import { NoLedgerError, ValidationError } from "../../errors.ts";
 import type {
   BlockedIssue,
@@ -81,9 +81,12 @@ export class PostgresLedger implements Ledger {
   /** Schema created and vocabulary read; every operation waits for it (see connect). */
   private opened: Promise<void> = Promise.resolve();
   /** The transaction of a batch() in progress, which the store calls inside it join. */
-  private readonly batchTx = new AsyncLocalStorage<Queries>();
+  private readonly batchTx: AsyncLocalStorage<Queries>;
 
   private constructor(opts: PostgresOpenOptions) {
+    // Loaded here, not at bd's start: only a PostgreSQL ledger needs it.
+    const hooks = process.getBuiltinModule("node:async_hooks") as typeof import("node:async_hooks");
+    this.batchTx = new hooks.AsyncLocalStorage<Queries>();
     this.schema = opts.schema;
     this.db = new PgDb({ dsn: opts.dsn, schema: opts.schema, max: opts.max, readOnly: opts.readOnly });
     this.readOnly = opts.readOnly === true;
