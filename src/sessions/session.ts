@@ -10,7 +10,7 @@ import { EVENTS_FILE, logEvent } from "../events/log.ts";
 import { lazyCrypto } from "../lazy.ts";
 import { gtExecutable } from "../package-paths.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
-import { accountForNewSession } from "../town/accounts.ts";
+import { accountForNewSession, namedAccount } from "../town/accounts.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { type AgentConfig, expandAgentEnv, type StartupScreen } from "../town/agent-presets.ts";
 import { resolveAgent } from "../town/agent-resolve.ts";
@@ -45,6 +45,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Polecats: the branch they work on. */
   branch?: string;
+  /** `gt sling --account`: run on this account (gt account), whatever the agent. */
+  account?: string;
 }
 
 export interface StartedSession {
@@ -168,8 +170,14 @@ export async function startAgentSession(
 
   const runId = lazyCrypto().randomUUID();
   // Claude sessions run on the town's account (gt account): the default, or an available one
-  // when the default is rate-limited (gt quota). An agent's own env may still name its dir.
-  const account = cfg.provider === "claude" ? accountForNewSession(town) : undefined;
+  // when the default is rate-limited (gt quota); one named by --account is used whatever the
+  // agent. An agent's own env may still name its dir.
+  const account =
+    opts.account !== undefined
+      ? namedAccount(town, opts.account)
+      : cfg.provider === "claude"
+        ? accountForNewSession(town)
+        : undefined;
   const env = {
     ...buildAgentEnv({
       townRoot: town.root,

@@ -130,6 +130,13 @@ export function switchAccount(town: Town, handle: string): AccountRow {
   return listAccounts(town).find((r) => r.handle === handle)!;
 }
 
+/** The account `handle` names (gt sling --account); a one-line NotFoundError for an unknown one. */
+export function namedAccount(town: Town, handle: string): { handle: string; config_dir: string } {
+  const a = loadAccounts(town);
+  known(a, handle);
+  return { handle, config_dir: a.accounts[handle]!.config_dir };
+}
+
 /** The account a new Claude session gets: the default unless it is limited, then the first available. */
 export function accountForNewSession(town: Town): { handle: string; config_dir: string } | undefined {
   const rows = listAccounts(town);

@@ -11,6 +11,7 @@ import type { Ledger } from "../ledger/store.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
 import { agentNameFor, lastStartedAgentOf, startAgentSession } from "../sessions/session.ts";
 import { testPause } from "../test-pause.ts";
+import { namedAccount } from "../town/accounts.ts";
 import { recordAgentFacts } from "../town/agent-beads.ts";
 import { activeEstop } from "../town/estop.ts";
 import {
@@ -88,6 +89,8 @@ export interface SlingOptions {
   baseBranch?: string;
   /** Keep the work on its branch for review: no merge request (kept on the bead as no_merge). */
   noMerge?: boolean;
+  /** `--account`: the session started for the work runs on this account (gt account). */
+  account?: string;
 }
 
 export type SlingAction = "hooked" | "already-hooked" | "resumed" | "would-hook";
@@ -548,6 +551,7 @@ async function launch(
         topic: plan.action === "resumed" ? "restart" : "assigned",
         branch: branch ?? undefined,
         readyTimeoutMs: opts.readyTimeoutMs,
+        account: opts.account,
       });
       sessionAction = otherAgent ? "restarted" : "started";
       if (opts.message) await provider.sendText(session, opts.message);
@@ -632,6 +636,8 @@ export async function sling(
 ): Promise<SlingReport> {
   if (beads.length === 0) throw new ValidationError("nothing to sling: name at least one bead");
   assertMaySling(opts, target);
+  // An unknown account is refused before anything is hooked.
+  if (opts.account !== undefined) namedAccount(town, opts.account);
   const resolved = resolveSlingTarget(town, target, opts);
   // A parked or docked rig takes no work; an e-stop takes none anywhere it holds.
   const targetRig = resolved.kind === "rig" ? resolved.rig : resolved.id.rig;

@@ -41,6 +41,7 @@ function slingOptions(ctx: GtContext, opts: Record<string, unknown>): SlingOptio
     caller: callerIdentity(town.root, ctx.env, ctx.cwd),
     force: opts.force === true,
     agent: opts.agent as string | undefined,
+    account: opts.account as string | undefined,
     args: opts.args as string | undefined,
     message: opts.message as string | undefined,
     crew: opts.crew as string | undefined,
@@ -187,6 +188,7 @@ export const slingGroup: GtGroup = {
       .option("-m, --message <text>", "extra text for the nudge")
       .option("--crew <name>", "with a rig target: this crew member instead of a polecat")
       .option("--agent <name>", "run this agent preset instead of the rig's")
+      .option("--account <handle>", "the started session runs on this account (gt account list)")
       .option("--force", "take a bead hooked by someone else (they are told), or sling a deferred one")
       .option("--no-start", "hook only; do not start or nudge a session")
       .option("--no-convoy", "do not create a convoy for beads no convoy tracks yet")
