@@ -20,6 +20,7 @@ import { nudge } from "../comms/nudge.ts";
 import { ConflictError, GasTownError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
+import { executeWarrant, listWarrants } from "../sessions/warrants.ts";
 import { readEstop } from "../town/estop.ts";
 import { writeJsonFile } from "../town/json-file.ts";
 import { openTownLedger } from "../town/ledgers.ts";
@@ -102,6 +103,10 @@ export interface BootStatus {
   runs: number;
   /** When boot last started the deacon (and the time before which it will not again). */
   last_start: string | null;
+  /** Death warrants (gt warrant file) executed by this triage: their targets. */
+  warrants_executed?: string[];
+  /** Warrants that could not be executed, with why (they stay pending for the next triage). */
+  warrants_failed?: Array<{ target: string; error: string }>;
 }
 
 export function bootDir(town: Town): string {
@@ -230,6 +235,9 @@ async function triageLocked(
     runs: (last?.runs ?? 0) + 1,
     last_start: last?.last_start ?? null,
   };
+  // Pending death warrants first, as Gas Town's boot does: mechanical, and apart from the
+  // decision about the deacon.
+  await executePendingWarrants(town, provider, status);
   try {
     const facts = await gatherFacts(town, provider, DEACON.session);
     status.facts = facts;
@@ -252,6 +260,26 @@ async function triageLocked(
       status.action === "error" ? "audit" : "feed",
     );
   return status;
+}
+
+async function executePendingWarrants(
+  town: Town,
+  provider: RuntimeProvider,
+  status: BootStatus,
+): Promise<void> {
+  const executed: string[] = [];
+  const failed: Array<{ target: string; error: string }> = [];
+  for (const w of listWarrants(town)) {
+    try {
+      await executeWarrant(town, provider, w.target);
+      executed.push(w.target);
+      logEvent(town.root, "warrant_executed", status.by, { target: w.target, reason: w.reason }, "feed");
+    } catch (e) {
+      failed.push({ target: w.target, error: (e as Error).message.split("\n")[0]! });
+    }
+  }
+  if (executed.length) status.warrants_executed = executed;
+  if (failed.length) status.warrants_failed = failed;
 }
 
 async function act(

@@ -6,6 +6,7 @@
 // force-killed after three failed checks and started again, a new process.
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -123,5 +124,17 @@ describe("gt boot: the deacon's watchdog, without a model", () => {
     assert.notEqual(procState(fresh), "T");
     const mayor = await town.gtJson<Array<{ subject: string }>>(["mail", "inbox", "mayor"]);
     assert.ok(mayor.some((m) => m.subject === "Agent killed: deacon"));
+  });
+  it("executes pending death warrants before its decision, once", async () => {
+    const socket = String(town.env.GT_TMUX_SOCKET);
+    execFileSync("tmux", ["-L", socket, "new-session", "-d", "-s", "al-crew-doomed", "sleep 300"]);
+    const filed = await town.gt(["warrant", "file", "alpha/crew/doomed", "-r", "stuck in a loop"]);
+    assert.equal(filed.code, 0, filed.stderr);
+    const t = await town.gtJson<Triage & { warrants_executed?: string[] }>(["boot", "triage"]);
+    assert.deepEqual(t.warrants_executed, ["alpha/crew/doomed"]);
+    assert.equal(town.panePid("al-crew-doomed"), undefined, "the session is gone");
+    assert.deepEqual(await town.gtJson<unknown[]>(["warrant", "list", "--json"]), [], "none pending");
+    const again = await town.gtJson<Triage & { warrants_executed?: string[] }>(["boot", "triage"]);
+    assert.equal(again.warrants_executed, undefined);
   });
 });
