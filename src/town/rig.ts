@@ -259,6 +259,38 @@ export async function resolveRemotes(opts: AddRigOptions): Promise<RigRemotes> {
   return out;
 }
 
+/**
+ * --push-url in the shared bare repository: the refinery and the polecats read back what they
+ * push (their branches, the landed target), so there origin is the fork both ways; the mayor's
+ * clone fetches from the source and pushes to the fork (origin's pushurl, as Gas Town sets
+ * it). A fork without the target branch gets the source's now, which also proves it takes
+ * pushes before anything else is made.
+ */
+async function workOnFork(bare: string, pushUrl: string, branch: string): Promise<void> {
+  await git(bare, ["remote", "set-url", "origin", pushUrl]);
+  const has = await runCommand("git", ["ls-remote", "--exit-code", "origin", `refs/heads/${branch}`], {
+    cwd: bare,
+  });
+  if (has.exitCode !== 0 && has.exitCode !== 2)
+    throw new ValidationError(`cannot read --push-url ${pushUrl}: ${lastLine(has.stderr)}`);
+  if (has.exitCode === 2) {
+    const push = await runCommand(
+      "git",
+      ["push", "--quiet", "origin", `refs/heads/${branch}:refs/heads/${branch}`],
+      {
+        cwd: bare,
+      },
+    );
+    if (push.exitCode !== 0)
+      throw new ValidationError(`cannot push ${branch} to --push-url ${pushUrl}: ${lastLine(push.stderr)}`);
+  }
+  await git(bare, ["fetch", "--quiet", "--prune", "origin"]);
+}
+
+function lastLine(text: string): string {
+  return (text.trim().split("\n").pop() ?? "").replace(/^fatal: /, "") || "git failed";
+}
+
 /** Points origin's pushes at the fork and adds the upstream remote, in one repository. */
 export async function configureRemotes(repo: string, remotes: RigRemotes): Promise<void> {
   if (remotes.pushUrl) await git(repo, ["config", "remote.origin.pushurl", remotes.pushUrl]);
@@ -340,6 +372,7 @@ export async function buildRigTree(
   const branch = opts.branch ?? (await headBranch(bare)) ?? "main";
   if (!(await branchExists(bare, branch)))
     throw new ValidationError(`branch "${branch}" not found in ${url}`);
+  if (opts.pushUrl) await workOnFork(bare, opts.pushUrl, branch);
 
   const canonical = join(rigDir, "mayor", "rig");
   mkdirSync(join(rigDir, "mayor"), { recursive: true });

@@ -86,10 +86,12 @@ describe("gt rig add flags", () => {
     ]);
     assert.deepEqual([r.push_url, r.upstream_url], [fork, upstream]);
     const repo = join(town.root, "forked", ".repo.git");
-    assert.equal(git(repo, "config", "remote.origin.pushurl"), fork);
-    assert.equal(git(repo, "config", "remote.origin.url"), source);
-    assert.equal(git(repo, "remote", "get-url", "upstream"), upstream);
     const mayor = join(town.root, "forked", "mayor", "rig");
+    assert.equal(git(repo, "config", "remote.origin.pushurl"), fork);
+    // The shared repository reads back what it pushes; the mayor's clone fetches from the source.
+    assert.equal(git(repo, "config", "remote.origin.url"), fork);
+    assert.equal(git(mayor, "config", "remote.origin.url"), source);
+    assert.equal(git(repo, "remote", "get-url", "upstream"), upstream);
     assert.equal(git(mayor, "config", "remote.origin.pushurl"), fork);
     assert.equal(git(mayor, "remote", "get-url", "upstream"), upstream);
     const cfg = JSON.parse(readFileSync(join(town.root, "forked", "config.json"), "utf8"));
@@ -117,6 +119,14 @@ describe("gt rig add flags", () => {
     assert.equal(git(fork, "show", "main:forked.txt"), "f");
     assert.equal(refSha(source, "refs/heads/main"), before, "the source is only read");
     assert.equal(refSha(upstream, "refs/heads/main"), before);
+  });
+
+  it("--push-url to an empty fork gives it the target branch first", async () => {
+    const source = bare(makeRepo(join(town.scratch, "empty-fork-seed")), join(town.scratch, "src2.git"));
+    const fork = join(town.scratch, "empty-fork.git");
+    git(town.scratch, "init", "-q", "--bare", fork);
+    await town.gtJson<Added>(["rig", "add", "seeded", source, "--push-url", fork]);
+    assert.equal(refSha(fork, "refs/heads/main"), refSha(source, "refs/heads/main"));
   });
 
   it("--adopt registers the checkout already in the town, its origin detected", async () => {
@@ -188,11 +198,15 @@ describe("gt rig add flags", () => {
       /--local-repo: .* not a git repository/,
     );
     await fails(["rig", "add", "bad3", src, "--mirror", "--push-url", " "], /--push-url must not be empty/);
+    await fails(
+      ["rig", "add", "bad8", src, "--mirror", "--push-url", join(town.scratch, "no-fork.git")],
+      /cannot read --push-url .*no-fork\.git/,
+    );
     await fails(["rig", "add", "bad4"], /a source is required/);
     await fails(["rig", "add", "bad5", src, "--url", src], /--url and --force go with --adopt/);
     await fails(["rig", "add", "bad6", "--adopt"], /nothing to adopt: .* does not exist/);
     await fails(["rig", "add", "bad7", src, "--adopt"], /--adopt takes no source/);
-    for (const n of ["bad1", "bad2", "bad3", "bad4", "bad5", "bad6", "bad7"])
+    for (const n of ["bad1", "bad2", "bad3", "bad4", "bad5", "bad6", "bad7", "bad8"])
       assert.ok(!existsSync(join(town.root, n)), n);
     assert.equal(rigsJson(), rigsBefore);
   });
