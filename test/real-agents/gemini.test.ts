@@ -559,6 +559,34 @@ describe("Gemini CLI driven by gt in real tmux", () => {
     );
 
     itExplained(
+      "its guard hook (gt tap guard, from gt's default hooks) blocks a force push the model asks for",
+      () => ({ town, server }),
+      geminiText,
+      async () => {
+        await turnEnded(town, session);
+        const crewDir = join(town.root, "alpha", "crew", "max");
+        const before = git(crewDir, "rev-parse", "HEAD");
+        server.script.push(
+          {
+            when: "FORCE-GO",
+            shell: ["git commit -q --allow-empty -m forced && git push --force origin HEAD:main"],
+          },
+          { text: "The push was refused." },
+        );
+        const since = server.log.mark();
+        const go = await town.gtJson<{ outcome: string }>(["nudge", "alpha/crew/max", "Push it FORCE-GO"]);
+        assert.equal(go.outcome, "delivered");
+        // The tool result the model gets next carries the guard's reason.
+        await server.log.waitFor((q) => isGeminiTurn(q) && q.raw.includes("blocked: force push rewrites"), {
+          since,
+          timeoutMs: 30_000,
+        });
+        assert.equal(git(crewDir, "rev-parse", "HEAD"), before, "nothing of the command line ran");
+        await turnEnded(town, session);
+      },
+    );
+
+    itExplained(
       "a default gt nudge reaches the idle agent at once, in its next request",
       () => ({ town, server }),
       geminiText,
