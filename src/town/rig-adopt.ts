@@ -5,7 +5,16 @@
 // A checkout without a remote is refused unless --force: then the rig treats it as a local
 // working repository (gt rig add --mirror), a bare mirror inside the rig being its origin.
 // On any failure the checkout goes back where it was and nothing else is left.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { gitOk, isLocalPath, normaliseSource } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
@@ -79,6 +88,9 @@ export async function adoptRig(town: Town, name: string, opts: AdoptRigOptions):
       throw new ConflictError("prefix_taken", `prefix "${prefix}" is already used in this town`);
 
     // The checkout moves aside and back in as <rig>/mayor/rig: three renames, each undone on failure.
+    // What the build may change in the checkout itself (remotes, excludes, a tracked ledger's
+    // database) is put back too if the adoption fails.
+    const undo = snapshotCheckout(rigDir);
     const aside = `${rigDir}.adopting-${process.pid}`;
     const checkout = join(rigDir, "mayor", "rig");
     renameSync(rigDir, aside);
@@ -104,6 +116,7 @@ export async function adoptRig(town: Town, name: string, opts: AdoptRigOptions):
       if (moved) renameSync(checkout, aside);
       rmSync(rigDir, { recursive: true, force: true });
       renameSync(aside, rigDir);
+      undo();
       throw e;
     }
   });
@@ -141,4 +154,29 @@ async function mirrorOf(checkout: string, mirror: string, wanted: string | undef
       `cannot mirror ${checkout}: ${r.stderr.trim().split("\n").pop() ?? "git clone failed"}`,
     );
   return mirror;
+}
+
+/**
+ * Remembers the checkout's git config, its excludes and what its .beads holds; the function
+ * returned puts them back (paths relative to the checkout, so it works once it is back home).
+ */
+function snapshotCheckout(dir: string): () => void {
+  const gitDir = join(dir, ".git");
+  const plain = existsSync(gitDir) && statSync(gitDir).isDirectory(); // not a worktree's .git file
+  const files = plain ? [join(".git", "config"), join(".git", "info", "exclude")] : [];
+  const saved = files.map((f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f)) : undefined));
+  const beads = join(dir, ".beads");
+  const hadBeads = existsSync(beads);
+  const beadsBefore = new Set(hadBeads ? readdirSync(beads) : []);
+  return () => {
+    files.forEach((f, i) => {
+      const old = saved[i];
+      if (old === undefined) rmSync(join(dir, f), { force: true });
+      else writeFileSync(join(dir, f), old);
+    });
+    if (!hadBeads) rmSync(beads, { recursive: true, force: true });
+    else
+      for (const entry of readdirSync(beads))
+        if (!beadsBefore.has(entry)) rmSync(join(beads, entry), { recursive: true, force: true });
+  };
 }

@@ -178,12 +178,36 @@ describe("gt rig add flags", () => {
     const taken = JSON.parse(rigsBefore).rigs.shared.beads.prefix as string;
     await fails(["rig", "add", "clash", "--adopt", "--prefix", taken], /prefix ".*" is already used/);
     // A branch the origin lacks fails after the checkout moved in: it goes back.
-    await fails(["rig", "add", "clash", "--adopt", "--branch", "nope"], /branch "nope" not found/);
+    const configBefore = readFileSync(join(dir, ".git", "config"), "utf8");
+    await fails(
+      ["rig", "add", "clash", "--adopt", "--branch", "nope", "--upstream-url", origin],
+      /branch "nope" not found/,
+    );
+    assert.equal(readFileSync(join(dir, ".git", "config"), "utf8"), configBefore);
     assert.ok(existsSync(join(dir, ".git")) && existsSync(join(dir, "README.md")));
     assert.ok(!existsSync(join(dir, "mayor")) && !existsSync(join(dir, ".repo.git")));
     assert.ok(!existsSync(`${dir}.adopting-${process.pid}`));
     assert.equal(rigsJson(), rigsBefore);
     assert.equal(git(dir, "status", "--porcelain"), "");
+  });
+
+  it("a failure after the checkout's remotes were set puts its config back too", async () => {
+    // The town's own prefix: the project's tracked beads cannot keep it.
+    const seed = makeRepo(join(town.scratch, "tracked-seed"), {
+      "README.md": "# t\n",
+      ".beads/config.yaml": "issue-prefix: hq\n",
+    });
+    const origin = bare(seed, join(town.scratch, "tracked.git"));
+    const dir = join(town.root, "tracked");
+    git(town.root, "clone", "-q", origin, dir);
+    const configBefore = readFileSync(join(dir, ".git", "config"), "utf8");
+    await fails(
+      ["rig", "add", "tracked", "--adopt", "--upstream-url", origin, "--push-url", origin],
+      /beads prefix ".*" is already used/,
+    );
+    assert.equal(readFileSync(join(dir, ".git", "config"), "utf8"), configBefore);
+    assert.deepEqual(git(dir, "status", "--porcelain", "--ignored"), "");
+    assert.ok(!existsSync(join(dir, "mayor")));
   });
 
   it("bad input: one line, nothing made", async () => {
