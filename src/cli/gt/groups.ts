@@ -23,7 +23,7 @@ export const GT_GROUPS: LazyGtGroup[] = [
   {
     names: ["mq"],
     load: async () =>
-      (await import("./mq-integration.ts")).withIntegration((await import("./refinery.ts")).mqGroup),
+      (await import("./mq-integration.ts")).withIntegration((await import("./mq.ts")).mqGroup),
   },
   { names: ["session", "peek"], load: async () => (await import("./session.ts")).sessionGroup },
   { names: ["agents"], load: async () => (await import("./session.ts")).agentsGroup },

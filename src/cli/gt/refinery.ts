@@ -2,7 +2,7 @@
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { agentStatuses } from "../../agents/inventory.ts";
-import { NotFoundError, ValidationError } from "../../errors.ts";
+import { NotFoundError } from "../../errors.ts";
 import {
   type ClaimedMr,
   claimedQueue,
@@ -12,15 +12,8 @@ import {
 import { loadMergeQueueConfig } from "../../refinery/config.ts";
 import { type RunReport, runQueueOnce } from "../../refinery/engine.ts";
 import { describeLandingFailure, type LandingFailure, readLandingFailure } from "../../refinery/landing.ts";
-import { postMerge, rejectByHand, retryMergeRequest, submitBranch } from "../../refinery/manual.ts";
 import { mergeQueue } from "../../refinery/queue.ts";
-import {
-  QUEUE_BACKSTOP_MS,
-  queueFingerprint,
-  queueHasWork,
-  wakeRefinery,
-  watchQueueLedger,
-} from "../../refinery/wake.ts";
+import { QUEUE_BACKSTOP_MS, queueFingerprint, queueHasWork, watchQueueLedger } from "../../refinery/wake.ts";
 import { addressOf, callerActor } from "../../town/identity.ts";
 import { openRigLedger, rigOfBead } from "../../town/ledgers.ts";
 import { getMergeRequest } from "../../work/merge-requests.ts";
@@ -31,7 +24,7 @@ import { act, type GtGroup } from "./program.ts";
 
 export const REFINERY_READY = "refinery ready";
 
-function printReport(ctx: GtContext, r: RunReport): void {
+export function printReport(ctx: GtContext, r: RunReport): void {
   for (const m of r.landed)
     ctx.out(`✓ merged ${m.mr} (${m.source_issue}, ${m.branch}) as ${m.commit.slice(0, 8)}`);
   for (const m of r.rejected) ctx.out(`✗ rejected ${m.mr} (${m.source_issue}): ${m.detail}`);
@@ -48,7 +41,7 @@ function printReport(ctx: GtContext, r: RunReport): void {
   );
 }
 
-async function queueRows(ctx: GtContext, rig: string) {
+export async function queueRows(ctx: GtContext, rig: string) {
   const town = ctx.town();
   const ledger = openRigLedger(town, rig);
   try {
@@ -63,7 +56,7 @@ export function landingFailure(ctx: GtContext, rig: string): LandingFailure | nu
   return readLandingFailure(ctx.town().rigDir(rig));
 }
 
-function printLandingFailure(ctx: GtContext, f: LandingFailure | null, indent = ""): void {
+export function printLandingFailure(ctx: GtContext, f: LandingFailure | null, indent = ""): void {
   if (f) for (const line of describeLandingFailure(f)) ctx.out(`${indent}${line}`);
 }
 
@@ -346,7 +339,7 @@ function registerClaims(cmd: Command): void {
 
 export const refineryGroup: GtGroup = lifecycleGroup("refinery", extendRefinery);
 
-async function findMr(ctx: GtContext, rig: string, id: string) {
+export async function findMr(ctx: GtContext, rig: string, id: string) {
   const ledger = openRigLedger(ctx.town(), rig);
   try {
     return await getMergeRequest(ledger, id);
@@ -354,135 +347,3 @@ async function findMr(ctx: GtContext, rig: string, id: string) {
     await ledger.close();
   }
 }
-
-export const mqGroup: GtGroup = {
-  names: ["mq"],
-  register(p: Command) {
-    const mq = p.command("mq").description("The merge queue: merge requests waiting for the refinery");
-    mq.command("list [rig]")
-      .alias("queue")
-      .description("Pending merge requests, next first")
-      .option("--json", "JSON output")
-      .action(act(async (ctx, [rig]) => showQueue(ctx, rigArgument(ctx, rig))));
-    mq.command("next [rig]")
-      .description("The merge request the refinery takes next")
-      .option("--json", "JSON output")
-      .action(
-        act(async (ctx, [rig]) => {
-          const next = (await queueRows(ctx, rigArgument(ctx, rig)))[0] ?? null;
-          if (ctx.json) return ctx.printJson(next);
-          ctx.out(
-            next
-              ? `${next.id} ${next.source_issue} ${next.branch} (score ${next.score.toFixed(0)})`
-              : "📭 empty",
-          );
-        }),
-      );
-    mq.command("status [mr-or-rig] [rig]")
-      .description("The queue's state and why it cannot land (a rig), or one merge request in detail")
-      .option("--json", "JSON output")
-      .action(
-        act(async (ctx, [first, second]) => {
-          const town = ctx.town();
-          if (!first || (!second && town.rigs().rigs[first])) {
-            const rig = rigArgument(ctx, first);
-            const rows = await queueRows(ctx, rig);
-            const status = {
-              rig,
-              pending: rows.length,
-              next: rows[0]?.id ?? null,
-              landing_failure: landingFailure(ctx, rig),
-            };
-            if (ctx.json) return ctx.printJson(status);
-            ctx.out(
-              `${status.landing_failure ? "⚠" : "✓"} ${rig}: ${status.pending} merge request(s) waiting${status.next ? `, next ${status.next}` : ""}`,
-            );
-            return printLandingFailure(ctx, status.landing_failure, "  ");
-          }
-          const rig = rigArgument(ctx, second);
-          const mr = await findMr(ctx, rig, first);
-          // An MR still in the queue waits on whatever keeps the refinery from landing.
-          const detail = { ...mr, landing_failure: mr.status === "closed" ? null : landingFailure(ctx, rig) };
-          if (ctx.json) return ctx.printJson(detail);
-          for (const [k, v] of Object.entries(mr))
-            if (v !== undefined) ctx.out(`${k.padEnd(13)} ${oneLine(String(v))}`);
-          printLandingFailure(ctx, detail.landing_failure);
-        }),
-      );
-    mq.command("submit")
-      .description("Submit the current branch as a merge request (gt done does this for polecats)")
-      .option("--issue <id>", "the bead this branch finishes")
-      .option("--branch <name>", "the branch (default: the current one)")
-      .option("--target <branch>", "merge into (default: the rig's default branch)")
-      .option("--priority <n>", "queue priority (default: the bead's)", (v) => Number.parseInt(v, 10))
-      .option("--json", "JSON output")
-      .action(
-        act(async (ctx, _args, opts) => {
-          if (!opts.issue) throw new ValidationError("name the bead this work finishes with --issue");
-          const r = await submitBranch(ctx.town(), {
-            cwd: ctx.cwd,
-            env: ctx.env,
-            issue: opts.issue as string,
-            branch: opts.branch as string | undefined,
-            target: opts.target as string | undefined,
-            priority: opts.priority as number | undefined,
-          });
-          if (r.created)
-            await wakeRefinery(ctx.town(), ctx.provider(), r.mr.rig, `MR ${r.mr.id}`).catch(() => false);
-          if (ctx.json) return ctx.printJson(r);
-          ctx.out(
-            `✓ ${r.created ? "Submitted" : "Already queued"}: MR ${r.mr.id} (${r.mr.branch} at ${r.mr.commit_sha.slice(0, 8)})`,
-          );
-        }),
-      );
-    mq.command("reject <rig> <mr>")
-      .description("Reject a merge request by hand; its bead opens again")
-      .requiredOption("--reason <text>", "why")
-      .option("--json", "JSON output")
-      .action(
-        act(async (ctx, [rig, id], opts) => {
-          const town = ctx.town();
-          const mr = await rejectByHand(
-            town,
-            rigArgument(ctx, rig),
-            id!,
-            opts.reason as string,
-            callerActor(town.root, ctx.env, ctx.cwd),
-          );
-          if (ctx.json) return ctx.printJson(mr);
-          ctx.out(`✗ Rejected ${mr.id}: ${opts.reason}`);
-        }),
-      );
-    mq.command("retry <rig> <mr>")
-      .description("Put a rejected merge request back in the queue")
-      .option("--json", "JSON output")
-      .action(
-        act(async (ctx, [rig, id]) => {
-          const town = ctx.town();
-          const mr = await retryMergeRequest(
-            town,
-            rigArgument(ctx, rig),
-            id!,
-            callerActor(town.root, ctx.env, ctx.cwd),
-          );
-          if (ctx.json) return ctx.printJson(mr);
-          ctx.out(`↻ ${mr.id} is back in the queue (retry ${mr.retry_count})`);
-        }),
-      );
-    mq.command("post-merge <rig> <mr>")
-      .description("Record a merge made outside the refinery: close the MR and its bead, delete the branch")
-      .option("--skip-branch-delete", "keep the branch")
-      .option("--json", "JSON output")
-      .action(
-        act(async (ctx, [rig, id], opts) => {
-          const town = ctx.town();
-          const r = await postMerge(town, rigArgument(ctx, rig), id!, {
-            actor: callerActor(town.root, ctx.env, ctx.cwd),
-            deleteBranch: opts.skipBranchDelete !== true,
-          });
-          if (ctx.json) return ctx.printJson(r);
-          ctx.out(`✓ ${r.mr} closed as merged (${r.commit.slice(0, 8)} is in ${r.target})`);
-        }),
-      );
-  },
-};
