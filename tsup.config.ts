@@ -5,6 +5,7 @@ import { GT_BUNDLES } from "./src/cli/gt/bundles.ts";
 
 const lazyChildProcess = fileURLToPath(new URL("./scripts/lazy-child-process.cjs", import.meta.url));
 const zodNoLocales = fileURLToPath(new URL("./scripts/zod-no-locales.js", import.meta.url));
+const pgFromDist = fileURLToPath(new URL("./scripts/pg-from-dist.cjs", import.meta.url));
 
 // One bundled file per start keeps start-up lean: a single CommonJS module to compile (CJS
 // loads builtins without the ESM loader's wrapping, measured ~4 ms faster), cached by Node's
@@ -23,6 +24,8 @@ export default defineConfig({
     gt: "scripts/gt-dispatch.ts",
     "gt-all": "src/cli/gt/main.ts",
     ...Object.fromEntries(Object.keys(GT_BUNDLES).map((b) => [b, `scripts/gt-bundles/${b.slice(3)}.ts`])),
+    // The PostgreSQL client, loaded from the other bundles only when a PostgreSQL ledger opens.
+    pg: "scripts/pg-bundle.cjs",
   },
   format: ["cjs"],
   outExtension: () => ({ js: ".cjs" }),
@@ -50,6 +53,14 @@ export default defineConfig({
       setup(build) {
         build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
           args.importer.includes("node_modules/commander/") ? { path: lazyChildProcess } : undefined,
+        );
+      },
+    },
+    {
+      name: "pg-from-its-own-bundle",
+      setup(build) {
+        build.onResolve({ filter: /^pg$/ }, (args) =>
+          args.importer.includes("src/ledger/postgres/") ? { path: pgFromDist } : undefined,
         );
       },
     },

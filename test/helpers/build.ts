@@ -26,6 +26,8 @@ export const BUILD_INPUTS = [
   "package-lock.json",
   "scripts/lazy-child-process.cjs",
   "scripts/zod-no-locales.js",
+  "scripts/pg-from-dist.cjs",
+  "scripts/pg-bundle.cjs",
   "scripts/gt-bundles",
   "scripts/bd-bundles",
   "scripts/bd-dispatch.ts",
