@@ -56,7 +56,7 @@ export const rigGroup: GtGroup = {
       )
       .option(
         "--push-url <url>",
-        "push to this URL (a fork) while fetching from the source (origin's pushurl)",
+        "a fork to push to: polecat branches and merges go there, the source is only read (origin's pushurl)",
       )
       .option("--upstream-url <url>", "an upstream remote for fork workflows")
       .option("--adopt", "register the git checkout already at <town>/<name> instead of cloning")
@@ -100,7 +100,10 @@ export const rigGroup: GtGroup = {
           );
           ctx.out(`  ${r.path}`);
           if (r.checkout) ctx.out(`  your checkout is now the rig's canonical clone: ${oneLine(r.checkout)}`);
-          if (r.push_url) ctx.out(`  fetches from ${oneLine(r.git_url)}, pushes to ${oneLine(r.push_url)}`);
+          if (r.push_url)
+            ctx.out(
+              `  polecat branches and merges go to ${oneLine(r.push_url)}; ${oneLine(r.git_url)} is only read`,
+            );
           if (r.upstream_url) ctx.out(`  upstream: ${oneLine(r.upstream_url)}`);
           if (r.local_repo) ctx.out(`  borrows git objects from ${oneLine(r.local_repo)}`);
           if (r.working_repo) {
