@@ -27,11 +27,11 @@ import {
   MIRROR_DIR,
   type RigSummary,
   register,
-  resolveRemotes,
   summaryOf,
   takenPrefixes,
   validateRigName,
 } from "./rig.ts";
+import { resolveRemotes } from "./rig-remotes.ts";
 import type { Town } from "./workspace.ts";
 
 export interface AdoptRigOptions extends AddRigOptions {
