@@ -4,7 +4,8 @@
 // the checkout's origin (or --url), the refinery worktree, the ledger and the agent beads.
 // A checkout without a remote is refused unless --force: then the rig treats it as a local
 // working repository (gt rig add --mirror), a bare mirror inside the rig being its origin.
-// On any failure the checkout goes back where it was and nothing else is left.
+// On any failure the checkout goes back where it was and nothing else is left. A rig already
+// built there (gt rig remove keeps its files) is registered again as it is, as Gas Town does.
 import {
   existsSync,
   mkdirSync,
@@ -19,6 +20,8 @@ import { join } from "node:path";
 import { gitOk, isLocalPath, normaliseSource } from "../adapters/git.ts";
 import { runCommand } from "../adapters/process.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { ensureLedgerRecords } from "./agent-beads.ts";
+import { openRigLedger } from "./ledgers.ts";
 import { withFileLock } from "./lock.ts";
 import { uniquePrefix, validatePrefix } from "./prefix.ts";
 import {
@@ -42,8 +45,8 @@ export interface AdoptRigOptions extends AddRigOptions {
 }
 
 export interface AdoptedRig extends RigSummary {
-  /** Where the adopted checkout is now (the rig's canonical clone). */
-  checkout: string;
+  /** Where the adopted checkout is now (the rig's canonical clone); null for a rig registered again. */
+  checkout: string | null;
 }
 
 /** The origin URL of a checkout, or undefined when it has none. */
@@ -65,6 +68,9 @@ export async function adoptRig(town: Town, name: string, opts: AdoptRigOptions):
       );
     if (!statSync(rigDir).isDirectory())
       throw new ValidationError(`nothing to adopt: ${rigDir} is not a directory`);
+    // A rig built before (gt rig remove keeps its files) is registered again as it is.
+    if (existsSync(join(rigDir, "config.json")) && existsSync(join(rigDir, ".repo.git")))
+      return reRegister(town, name, opts);
     const top = await runCommand("git", ["rev-parse", "--show-toplevel"], { cwd: rigDir });
     if (top.exitCode !== 0 || !(await sameDir(top.stdout.trim(), rigDir)))
       throw new ValidationError(`cannot adopt ${rigDir}: it is not the top of a git checkout`);
@@ -179,4 +185,61 @@ function snapshotCheckout(dir: string): () => void {
       for (const entry of readdirSync(beads))
         if (!beadsBefore.has(entry)) rmSync(join(beads, entry), { recursive: true, force: true });
   };
+}
+
+/**
+ * Registers an already-built rig again (its config.json, shared repository and ledger are
+ * there): rigs.json, the route and the patrols, and the rig's agent beads if its ledger lost
+ * them. Its remotes stay as they are; flags that would change them are refused.
+ */
+async function reRegister(town: Town, name: string, opts: AdoptRigOptions): Promise<AdoptedRig> {
+  const rigDir = town.rigDir(name);
+  const cfg = town.rigConfig(name);
+  for (const [flag, given] of [
+    ["--url", opts.url],
+    ["--push-url", opts.pushUrl],
+    ["--upstream-url", opts.upstreamUrl],
+    ["--local-repo", opts.localRepo],
+    ["--branch", opts.branch],
+  ] as const)
+    if (given !== undefined)
+      throw new ValidationError(
+        `${rigDir} is a rig already (config.json): adopted as it is, without ${flag} (change its remotes with git)`,
+      );
+  const prefix = cfg.beads.prefix;
+  if (opts.prefix !== undefined && validatePrefix(opts.prefix) !== prefix)
+    throw new ValidationError(
+      `the rig's prefix is "${prefix}" (its config.json); --prefix ${opts.prefix} differs`,
+    );
+  if (takenPrefixes(town).has(prefix))
+    throw new ConflictError("prefix_taken", `prefix "${prefix}" is already used in this town`);
+  const ledger = openRigLedger(town, name);
+  try {
+    await ensureLedgerRecords(town, ledger, name, {
+      actor: opts.actor ?? "gt rig add --adopt",
+      rigFacts: { name, git_url: cfg.git_url, default_branch: cfg.default_branch, prefix },
+    });
+  } finally {
+    await ledger.close();
+  }
+  let theme = "";
+  try {
+    theme = JSON.parse(readFileSync(join(rigDir, "settings", "config.json"), "utf8"))?.namepool?.style ?? "";
+  } catch {
+    // a rig without settings: no theme yet
+  }
+  const tracked = existsSync(join(rigDir, ".beads", "redirect"));
+  const raw = cfg as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  const working = text(raw.working_repo);
+  const summary = summaryOf(
+    town,
+    name,
+    cfg.git_url,
+    { prefix, branch: cfg.default_branch, routePath: tracked ? `${name}/mayor/rig` : name, theme },
+    { pushUrl: text(cfg.push_url), upstreamUrl: text(cfg.upstream_url), localRepo: text(raw.local_repo) },
+    working,
+  );
+  await register(town, summary);
+  return { ...summary, checkout: null };
 }

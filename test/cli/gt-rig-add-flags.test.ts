@@ -28,6 +28,7 @@ interface Added {
   working_repo: string | null;
   checkout?: string;
   path: string;
+  added_at: string;
 }
 
 describe("gt rig add flags", () => {
@@ -145,6 +146,24 @@ describe("gt rig add flags", () => {
     assert.ok(existsSync(join(s.work_dir, "README.md")));
   });
 
+  it("--adopt registers again a rig gt rig remove left on disk, as it is", async () => {
+    const before = (await town.gtJson<Array<Added & { prefix: string }>>(["rig", "list"])).find(
+      (x) => x.name === "adopted",
+    )!;
+    assert.equal((await town.gt(["rig", "remove", "adopted"])).code, 0);
+    assert.doesNotMatch(rigsJson(), /"adopted"/);
+    await fails(
+      ["rig", "add", "adopted", "--adopt", "--url", before.git_url],
+      /a rig already .*without --url/,
+    );
+    const r = await town.gtJson<Added & { prefix: string }>(["rig", "add", "adopted", "--adopt"]);
+    assert.deepEqual([r.prefix, r.git_url, r.checkout], [before.prefix, before.git_url, null]);
+    const again = (await town.gtJson<Array<Added & { prefix: string }>>(["rig", "list"])).find(
+      (x) => x.name === "adopted",
+    );
+    assert.deepEqual(again, { ...before, added_at: again?.added_at });
+  });
+
   it("--adopt --url takes the given origin", async () => {
     const origin = bare(makeRepo(join(town.scratch, "url-seed")), join(town.scratch, "byurl.git"));
     const dir = join(town.root, "byurl");
@@ -175,7 +194,10 @@ describe("gt rig add flags", () => {
     git(town.root, "clone", "-q", origin, dir);
     const rigsBefore = rigsJson();
     // The prefix of the first rig is taken: refused before anything moves.
-    const taken = JSON.parse(rigsBefore).rigs.shared.beads.prefix as string;
+    const [someRig] = Object.values(
+      JSON.parse(rigsBefore).rigs as Record<string, { beads: { prefix: string } }>,
+    );
+    const taken = someRig!.beads.prefix;
     await fails(["rig", "add", "clash", "--adopt", "--prefix", taken], /prefix ".*" is already used/);
     // A branch the origin lacks fails after the checkout moved in: it goes back.
     const configBefore = readFileSync(join(dir, ".git", "config"), "utf8");

@@ -74,7 +74,7 @@ export const rigGroup: GtGroup = {
             cwd: ctx.cwd,
             version: GT_VERSION,
           };
-          let r: RigSummary & { checkout?: string };
+          let r: RigSummary & { checkout?: string | null };
           if (opts.adopt === true) {
             if (source)
               throw new ValidationError("--adopt takes no source (the checkout's origin, or --url)");
@@ -96,7 +96,7 @@ export const rigGroup: GtGroup = {
           }
           if (ctx.json) return ctx.printJson(r);
           ctx.out(
-            `✓ Rig ${r.name} ${r.checkout ? "adopted" : "added"} (prefix ${r.prefix}-, branch ${r.default_branch}, polecat names: ${r.namepool_theme})`,
+            `✓ Rig ${r.name} ${opts.adopt === true ? "adopted" : "added"} (prefix ${r.prefix}-, branch ${r.default_branch}, polecat names: ${r.namepool_theme})`,
           );
           ctx.out(`  ${r.path}`);
           if (r.checkout) ctx.out(`  your checkout is now the rig's canonical clone: ${oneLine(r.checkout)}`);
