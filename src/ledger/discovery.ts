@@ -161,7 +161,12 @@ export function postgresMetadata(dsn: string, schema: string): PostgresMetadata 
  */
 export function openLedger(
   loc: LedgerLocation,
-  opts: { readOnly?: boolean; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    readOnly?: boolean;
+    env?: NodeJS.ProcessEnv;
+    /** PostgreSQL: config written in the open step when missing (see PostgresOpenOptions). */
+    configDefaults?: (config: Record<string, string>) => Array<[string, string]>;
+  } = {},
 ): Ledger {
   const meta = readMetadata(loc.beadsDir);
   if (meta.backend === "postgres") {
@@ -170,6 +175,7 @@ export function openLedger(
       dsn: postgresDsn(meta, env),
       schema: String(meta.postgres_schema ?? ""),
       readOnly: opts.readOnly,
+      configDefaults: opts.configDefaults,
     });
   }
   return openSqliteLedger(loc, opts);

@@ -3,7 +3,14 @@
 // when the project tracks its own beads.
 import { join } from "node:path";
 import { GasTownError } from "../errors.ts";
-import { BEADS_DIRNAME, followRedirect, type LedgerLocation, openSqliteLedger } from "../ledger/discovery.ts";
+import {
+  BEADS_DIRNAME,
+  followRedirect,
+  type LedgerLocation,
+  openLedger,
+  openSqliteLedger,
+  readMetadata,
+} from "../ledger/discovery.ts";
 import { DEFAULT_INFRA_TYPES } from "../ledger/model.ts";
 import type { SqliteLedger } from "../ledger/sqlite/store.ts";
 import type { Ledger } from "../ledger/store.ts";
@@ -64,8 +71,18 @@ export function ledgerOwner(ledger: Ledger): { town: Town; rig: string | undefin
  * when something is missing. Agent and rig beads are re-derived where they are needed
  * (ensureLedgerRecords), since that takes more than one read.
  */
-function openManaged(town: Town, rig: string | undefined, beadsDir: string): SqliteLedger {
-  const ledger = openSqliteLedger(locate(beadsDir));
+function openManaged(town: Town, rig: string | undefined, beadsDir: string): Ledger {
+  const loc = locate(beadsDir);
+  if (readMetadata(loc.beadsDir).backend === "postgres") {
+    // A ledger on PostgreSQL (shared by towns on several machines) gets the vocabulary in its
+    // open step, before its first operation.
+    const shared = openLedger(loc, {
+      configDefaults: (cfg) => vocabularyChanges(cfg, { town: rig === undefined }),
+    });
+    owners.set(shared, { town, rig });
+    return shared;
+  }
+  const ledger = openSqliteLedger(loc);
   try {
     ensureGasTownVocabulary(ledger, { town: rig === undefined });
   } catch (e) {
@@ -76,11 +93,11 @@ function openManaged(town: Town, rig: string | undefined, beadsDir: string): Sql
   return ledger;
 }
 
-export function openTownLedger(town: Town): SqliteLedger {
+export function openTownLedger(town: Town): Ledger {
   return openManaged(town, undefined, town.beadsDir);
 }
 
-export function openRigLedger(town: Town, rig: string): SqliteLedger {
+export function openRigLedger(town: Town, rig: string): Ledger {
   return openManaged(town, rig, rigBeadsDir(town, rig));
 }
 
@@ -150,7 +167,7 @@ export function ensureGasTownVocabulary(ledger: SqliteLedger, opts: { town: bool
 }
 
 /** Opens the ledger an agent identity belongs to: the rig's for rig roles, else the town's. */
-export function openLedgerFor(town: Town, rig: string | undefined): SqliteLedger {
+export function openLedgerFor(town: Town, rig: string | undefined): Ledger {
   return rig ? openRigLedger(town, rig) : openTownLedger(town);
 }
 
@@ -170,10 +187,7 @@ export function rigOfBead(town: Town, beadId: string): string | undefined {
 }
 
 /** Opens the ledger that holds `beadId` (see rigOfBead). */
-export function openLedgerOfBead(
-  town: Town,
-  beadId: string,
-): { ledger: SqliteLedger; rig: string | undefined } {
+export function openLedgerOfBead(town: Town, beadId: string): { ledger: Ledger; rig: string | undefined } {
   const rig = rigOfBead(town, beadId);
   return { ledger: openLedgerFor(town, rig), rig };
 }

@@ -179,7 +179,8 @@ export async function createConvoy(town: Town, input: CreateConvoyInput): Promis
       input.actor,
     );
     logEvent(town.root, "convoy_created", input.actor, { convoy: convoy.id, tracks: issues });
-    return view(town, ledger, convoy);
+    // Awaited here, inside the try: the ledger must stay open until the view has read it.
+    return await view(town, ledger, convoy);
   } finally {
     await ledger.close();
   }
@@ -200,7 +201,7 @@ export async function addToConvoy(
     for (const bead of wanted.filter((b) => !have.has(b)))
       await ledger.addDependency({ issue_id: convoy.id, depends_on_id: bead, type: TRACKS }, actor);
     if (convoy.status === "closed") await ledger.reopenIssue(convoy.id, "more work added", actor);
-    return view(town, ledger, (await ledger.getIssue(convoy.id))!);
+    return await view(town, ledger, (await ledger.getIssue(convoy.id))!);
   } finally {
     await ledger.close();
   }
@@ -397,7 +398,7 @@ export async function closeConvoy(
       convoy: convoy.id,
       reason: opts.reason ?? "closed by hand",
     });
-    return view(town, ledger, (await ledger.getIssue(convoy.id))!);
+    return await view(town, ledger, (await ledger.getIssue(convoy.id))!);
   } finally {
     await ledger.close();
   }

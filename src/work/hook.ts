@@ -1,6 +1,7 @@
 // An agent's hook: the bead it must run. A bead is on X's hook when its status is
 // `hooked` and its assignee is X's address. The hook may live in the agent's rig ledger
 // or in the town ledger (work slung to the mayor, or cross-rig work).
+import { hostname } from "node:os";
 import { ConflictError } from "../errors.ts";
 import { logEvent } from "../events/log.ts";
 import type { Issue, IssueWithCounts } from "../ledger/model.ts";
@@ -29,6 +30,21 @@ export function slingProgress(issue: Issue): { stage?: SlingStage; pid?: number;
     pid: typeof m.sling_pid === "number" ? m.sling_pid : undefined,
     branch: typeof m.branch === "string" ? m.branch : undefined,
   };
+}
+
+/**
+ * Where a sling ran: this machine and town root. Towns on several machines share their
+ * ledgers (PostgreSQL), so a hook can be another town's, whose sessions and processes this
+ * one cannot see: such a hook is never judged dead or interrupted from here.
+ */
+export function townKey(town: Town): string {
+  return `${hostname()}:${town.root}`;
+}
+
+/** The bead was hooked by a sling of another town (see townKey). */
+export function hookedElsewhere(issue: Issue, town: Town): string | undefined {
+  const at = (issue.metadata as Record<string, unknown> | undefined)?.sling_town;
+  return typeof at === "string" && at !== townKey(town) ? at : undefined;
 }
 
 /** Another live process is still slinging this bead right now. */

@@ -206,7 +206,18 @@ interface NamepoolState {
  * Picks a new name from the rig's theme and creates its directory. Call inside
  * withPolecatPool: "in use" is what exists on disk (spec §2.2), so the directory is the claim.
  */
-export function reservePolecatName(town: Town, rig: string, wanted?: string): string {
+/** The polecat name of `address` when it is one of `rig`'s polecats. */
+export function isPolecatOfRig(address: string, rig: string): string | undefined {
+  const m = /^([^/]+)\/polecats\/([^/]+)$/.exec(address);
+  return m && m[1] === rig ? m[2] : undefined;
+}
+
+/**
+ * Reserves a polecat name in the rig's pool (or `wanted`). `hooked` are the addresses holding
+ * hooks in the rig's ledger: a name among them is taken even with no sandbox here, since a
+ * ledger shared by towns on several machines has other towns' polecats on it.
+ */
+export function reservePolecatName(town: Town, rig: string, wanted?: string, hooked?: Set<string>): string {
   const dir = polecatsDir(town, rig);
   mkdirSync(dir, { recursive: true });
   if (wanted) {
@@ -223,6 +234,10 @@ export function reservePolecatName(town: Town, rig: string, wanted?: string): st
     // first allocation
   }
   const inUse = new Set(polecatNames(town, rig));
+  for (const address of hooked ?? []) {
+    const name = isPolecatOfRig(address, rig);
+    if (name) inUse.add(name);
+  }
   const { name, overflowNext } = allocateName(pool, inUse, state.overflow_next ?? POOL_SIZE + 1);
   mkdirSync(join(dir, name), { recursive: true });
   if (overflowNext !== state.overflow_next) {

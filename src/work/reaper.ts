@@ -15,7 +15,7 @@ import { runCommand } from "../adapters/process.ts";
 import { MESSAGE_TYPE } from "../comms/mailbox.ts";
 import { ValidationError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
-import type { SqliteLedger } from "../ledger/sqlite/store.ts";
+import type { Ledger } from "../ledger/store.ts";
 import { openLedgerFor } from "../town/ledgers.ts";
 import type { Town } from "../town/workspace.ts";
 
@@ -93,7 +93,7 @@ export function reaperDatabases(town: Town, only?: string): string[] {
   return wanted;
 }
 
-async function withDb<T>(town: Town, db: string, fn: (l: SqliteLedger) => Promise<T>): Promise<T> {
+async function withDb<T>(town: Town, db: string, fn: (l: Ledger) => Promise<T>): Promise<T> {
   const ledger = openLedgerFor(town, db === TOWN_DB ? undefined : db);
   try {
     return await fn(ledger);
@@ -104,7 +104,7 @@ async function withDb<T>(town: Town, db: string, fn: (l: SqliteLedger) => Promis
 
 const before = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-async function reapable(l: SqliteLedger, maxAgeMs: number): Promise<Issue[]> {
+async function reapable(l: Ledger, maxAgeMs: number): Promise<Issue[]> {
   const rows = await l.listIssues({
     ephemeral: "only",
     statuses: ["open"],
@@ -124,7 +124,7 @@ async function reapable(l: SqliteLedger, maxAgeMs: number): Promise<Issue[]> {
   return out;
 }
 
-async function purgeable(l: SqliteLedger, ages: Pick<ReaperAges, "purgeAgeMs" | "mailAgeMs">) {
+async function purgeable(l: Ledger, ages: Pick<ReaperAges, "purgeAgeMs" | "mailAgeMs">) {
   const closed = (type: "mail" | "wisp", ms: number) =>
     l.listIssues({
       ephemeral: "only",
@@ -142,7 +142,7 @@ async function purgeable(l: SqliteLedger, ages: Pick<ReaperAges, "purgeAgeMs" | 
   };
 }
 
-async function stale(l: SqliteLedger, staleAgeMs: number): Promise<Issue[]> {
+async function stale(l: Ledger, staleAgeMs: number): Promise<Issue[]> {
   const rows = await l.listIssues({
     statuses: ["open", "in_progress"],
     updatedBefore: before(staleAgeMs),
@@ -164,7 +164,7 @@ async function stale(l: SqliteLedger, staleAgeMs: number): Promise<Issue[]> {
   return out;
 }
 
-async function openWisps(l: SqliteLedger): Promise<number> {
+async function openWisps(l: Ledger): Promise<number> {
   return Number(await l.countIssues({ ephemeral: "only", statuses: HELD, includeInfra: true }));
 }
 

@@ -37,14 +37,17 @@ import {
 import { convoysTracking, createConvoy } from "./convoys.ts";
 import {
   HOOKED,
+  hookedElsewhere,
   type SlingStage,
   sandboxPending,
   slingInFlight,
   slingInterrupted,
   slingProgress,
+  townKey,
 } from "./hook.ts";
 import {
   findIdlePolecat,
+  isPolecatOfRig,
   polecatId,
   poolFacts,
   prepareSandbox,
@@ -212,11 +215,6 @@ export function holderOf(issue: Issue): string | undefined {
   return undefined;
 }
 
-function isPolecatOfRig(address: string, rig: string): string | undefined {
-  const m = /^([^/]+)\/polecats\/([^/]+)$/.exec(address);
-  return m && m[1] === rig ? m[2] : undefined;
-}
-
 interface Plan {
   issue: Issue;
   beadRig: string | undefined;
@@ -292,7 +290,13 @@ async function hookOne(
       // Same target again: a no-op while the holder runs (or another sling of it is still
       // under way); a resume (GUPP) when the holder died or a killed sling left it half-made.
       const heldBy = parseAddress(holder);
-      if (slingInFlight(issue)) return { issue, beadRig, id: heldBy, action: "already-hooked" };
+      const elsewhere = hookedElsewhere(issue, town);
+      if (elsewhere && !opts.force)
+        throw new ConflictError(
+          "already_hooked",
+          `${issue.id} is on ${holder}'s hook in another town (${elsewhere}); use --force to take it`,
+        );
+      if (slingInFlight(issue) && !elsewhere) return { issue, beadRig, id: heldBy, action: "already-hooked" };
       const resume = slingInterrupted(issue) || (await holderIsDead(town, provider, holder));
       if (!resume) return { issue, beadRig, id: heldBy, action: "already-hooked" };
       if (opts.dryRun) return { issue, beadRig, id: heldBy, action: "would-hook", wouldResume: true };
@@ -304,6 +308,7 @@ async function hookOne(
         {
           set_metadata: {
             sling_pid: process.pid,
+            sling_town: townKey(town),
             sling_stage: "hooking",
             resumed_at: new Date().toISOString(),
           },
@@ -320,7 +325,11 @@ async function hookOne(
     if (holder) {
       if (
         !opts.force &&
-        !(hookAgeMs(issue) > TAKEOVER_GRACE_MS && (await holderIsDead(town, provider, holder)))
+        !(
+          hookAgeMs(issue) > TAKEOVER_GRACE_MS &&
+          !hookedElsewhere(issue, town) &&
+          (await holderIsDead(town, provider, holder))
+        )
       )
         throw new ConflictError(
           "already_hooked",
@@ -343,7 +352,7 @@ async function hookOne(
       const idle = findIdlePolecat(town, target.rig, busy, facts);
       if (idle) id = polecatId(target.rig, idle);
       else {
-        id = polecatId(target.rig, reservePolecatName(town, target.rig));
+        id = polecatId(target.rig, reservePolecatName(town, target.rig, undefined, busy));
         reservedNew = true;
       }
     } else if (id?.role === "polecat" && !polecatNames(town, id.rig!).includes(id.name!)) {
@@ -359,6 +368,7 @@ async function hookOne(
         dispatcher: opts.actor,
         slung_at: new Date().toISOString(),
         sling_pid: process.pid,
+        sling_town: townKey(town),
         sling_stage: "hooking",
       };
       if (opts.args) meta.args = opts.args;

@@ -68,6 +68,12 @@ export interface PostgresOpenOptions {
   max?: number;
   /** Refuse every write (bd --readonly); the schema must exist already. */
   readOnly?: boolean;
+  /**
+   * Config the ledger must hold before its first operation (gt's bead types and statuses):
+   * given the config as stored, the writes still missing; made once, under the write lock,
+   * in the open step.
+   */
+  configDefaults?: (config: Record<string, string>) => Array<[string, string]>;
 }
 
 export class PostgresLedger implements Ledger {
@@ -119,9 +125,19 @@ export class PostgresLedger implements Ledger {
     const ledger = new PostgresLedger(opts);
     ledger.opened = (async () => {
       await ledger.migrate();
-      ledger.vocab = await ledger.db.transaction({ isolation: "READ COMMITTED" }, (q) =>
-        new PgContext(q, ledger.clock, ledger.vocab).loadVocabulary(),
-      );
+      const defaults = opts.readOnly ? undefined : opts.configDefaults;
+      ledger.vocab = await ledger.db.transaction({ isolation: "READ COMMITTED" }, async (q) => {
+        const c = new PgContext(q, ledger.clock, ledger.vocab);
+        if (defaults) {
+          const missing = defaults(await c.configMap());
+          if (missing.length > 0) {
+            await ledger.lockForWrite(q);
+            // Read again under the lock: another process may have written them meanwhile.
+            for (const [key, value] of defaults(await c.configMap())) await c.putConfig(key, value);
+          }
+        }
+        return c.loadVocabulary();
+      });
     })();
     // Reported by the first operation that waits for it, not as an unhandled rejection.
     ledger.opened.catch(() => undefined);
