@@ -36,7 +36,10 @@ export const BEADS_COMMANDS: BeadsCommand[] = [
   present("close"),
   present("comment"),
   present("comments"),
-  present("compact", "tier compaction of old closed beads with a mechanical summary (no Dolt history to squash)"),
+  present(
+    "compact",
+    "tier compaction of old closed beads with a mechanical summary (no Dolt history to squash)",
+  ),
   present("config"),
   present("context", "backend sqlite; no Dolt server fields"),
   present("cook"),
