@@ -1,6 +1,6 @@
-// The chaos harness (scripts/chaos.ts), short: two rounds, one per kind of kill -9 that no
-// deterministic test covers — an agent, the tmux server — in a seeded order (`npm run chaos`
-// runs every kind: gt done, a bd write, a gt sling and the refinery too, whose crash windows
+// The chaos harness (scripts/chaos.ts), short: one round, the tmux server killed, a kind no
+// deterministic test covers; CI's time allows no more (`npm run chaos` runs every kind: an
+// agent, gt done, a bd write, a gt sling and the refinery too, whose crash windows
 // have their own fault-point tests, e.g. test/work/done-crash.test.ts). Each round is a fresh
 // town with two rigs and a ten-bead convoy, recovered as a user would. Every invariant must
 // hold in every round: intact ledgers whose JSONL matches the database, beads closed / open /
@@ -14,11 +14,11 @@ import { describe, it } from "node:test";
 import type { KillKind } from "../../scripts/chaos/killer.ts";
 import { formatReport, runChaos, totalViolations } from "../../scripts/chaos/run.ts";
 
-const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 1);
 const KINDS =
   process.env.CHAOS_KINDS === "all"
     ? undefined
-    : ((process.env.CHAOS_KINDS ?? "agent,tmux").split(",") as KillKind[]);
+    : ((process.env.CHAOS_KINDS ?? "tmux").split(",") as KillKind[]);
 const SEED = Number(process.env.CHAOS_SEED ?? 20261130);
 
 describe("chaos: kill -9 at random moments loses no work", () => {
