@@ -5,9 +5,21 @@
 // GT_HOME (where ~/.gt hook overrides are read), and no git, Gas Town or beads variables
 // from the shell that ran the tests. Everything the test process starts inherits it: gt
 // and bd (and the launcher's compile cache), git, tmux servers and the agents in them.
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+/** Where the gt and bd started by tests keep their compiled code (see isolatedHome). */
+const LAUNCHER_COMPILE_CACHE = join(import.meta.dirname, "..", "..", ".cache", "test-launcher-cache");
+mkdirSync(LAUNCHER_COMPILE_CACHE, { recursive: true });
 
 export const TEST_GIT_NAME = "Gas Town Test";
 export const TEST_GIT_EMAIL = "test@gastown.invalid";
@@ -55,6 +67,11 @@ export function isolatedHome(home: string): Record<string, string> {
     XDG_STATE_HOME: join(home, ".local", "state"),
   };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  // The launcher keeps Node's compile cache in XDG_CACHE_HOME: every private home sharing one
+  // spares each test town compiling gt's and bd's bundles again (as all of a user's agents
+  // share theirs). Entries are keyed by content, so a rebuilt dist/ does not read stale code.
+  const cacheLink = join(dirs.XDG_CACHE_HOME, "gastown-ts");
+  if (!existsSync(cacheLink)) symlinkSync(LAUNCHER_COMPILE_CACHE, cacheLink);
   const gitconfig = join(home, ".gitconfig");
   writeFileSync(gitconfig, `[user]\n\tname = ${TEST_GIT_NAME}\n\temail = ${TEST_GIT_EMAIL}\n`);
   return {

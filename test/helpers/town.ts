@@ -4,7 +4,7 @@
 // (HOME, XDG dirs, git identity, GT_HOME) in its temp dir: its gt commands, its tmux server
 // and the agents in it never see the developer's.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BD, GT, type RunResult, run, tempDir } from "./bd.ts";
 import { isolatedHome } from "./isolation.ts";
@@ -77,7 +77,34 @@ function teardownRuntime(root: string, socket: string): void {
   rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`, socket), { force: true });
 }
 
-/** A new town installed with `gt install` in a temp dir, using the given runtime provider. */
+let template: Promise<string> | undefined;
+
+/**
+ * One town made by a real `gt install` per test process, copied for each newTown: an installed
+ * town holds no absolute path (its files name their neighbours relatively), so a copy is the
+ * town install would have made there, and ~120 towns no longer pay ~1 CPU-second each. The
+ * tests of gt install itself run it directly.
+ */
+function installedTemplate(): Promise<string> {
+  template ??= (async () => {
+    const t = tempDir("gt-town-template-");
+    process.on("exit", t.cleanup);
+    const root = join(t.dir, "town");
+    const env = {
+      ...isolatedHome(join(t.dir, "home")),
+      GT_ROLE: "",
+      GT_TOWN_ROOT: "",
+      GT_ROOT: "",
+      GT_RIG: "",
+    };
+    const r = await run(GT, t.dir, ["install", root, "--name", "testtown"], { env });
+    if (r.code !== 0) throw new Error(`gt install failed: ${r.stderr}`);
+    return root;
+  })();
+  return template;
+}
+
+/** A new town as `gt install` makes it in a temp dir, using the given runtime provider. */
 export async function newTown(provider: ProviderKind = "tmux"): Promise<TestTown> {
   const t = tempDir("gt-town-");
   const root = join(t.dir, "town");
@@ -97,8 +124,7 @@ export async function newTown(provider: ProviderKind = "tmux"): Promise<TestTown
   };
   const gt = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
     run(GT, opts.cwd ?? root, args, { env: { ...env, ...opts.env } });
-  const r = await run(GT, t.dir, ["install", root, "--name", "testtown"], { env });
-  if (r.code !== 0) throw new Error(`gt install failed: ${r.stderr}`);
+  cpSync(await installedTemplate(), root, { recursive: true, verbatimSymlinks: true });
   return {
     root,
     scratch,

@@ -1,8 +1,8 @@
 // The town's workspace domain, in-process: install, rigs, crew — with real git repositories.
 import "../helpers/isolation.ts"; // first: src/adapters/git.ts keeps the env it is loaded with
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { addCrew, listCrew, removeCrew } from "../../src/town/crew.ts";
@@ -57,6 +57,28 @@ describe("town workspace", () => {
     }
     assert.equal(findTownRoot(join(town.root, "deacon", "dogs")), town.root);
     assert.equal(findTownRoot("/", { GT_TOWN_ROOT: town.root }), town.root);
+  });
+
+  it("an installed town names no absolute path, so it still works when moved", async () => {
+    // The test helpers copy one installed town for every test town (test/helpers/town.ts).
+    const inner = tempDir("gt-ws-move-");
+    try {
+      const first = join(inner.dir, "first");
+      await installTown(first, { version: "test", name: "movable" });
+      const grep = spawnSync("grep", ["-rlF", inner.dir, first], { encoding: "utf8" });
+      assert.equal(grep.stdout, "", `files naming the town's own path:\n${grep.stdout}`);
+      const moved = join(inner.dir, "moved");
+      renameSync(first, moved);
+      assert.equal(findTownRoot(join(moved, "deacon")), moved);
+      const ledger = openTownLedger(new Town(moved));
+      try {
+        assert.ok(await ledger.getIssue("hq-mayor"));
+      } finally {
+        await ledger.close();
+      }
+    } finally {
+      inner.cleanup();
+    }
   });
 
   it("re-running install needs --force and keeps what is there", async () => {

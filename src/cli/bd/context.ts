@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError } from "../../errors.ts";
 import { type LedgerLocation, openLedger, requireLedger, routeFor } from "../../ledger/discovery.ts";
 import type { Ledger } from "../../ledger/store.ts";
 import { safeText } from "../../terminal-text.ts";
+import { writeErr, writeOut } from "../stdio.ts";
 import { jsonText } from "./output.ts";
 
 // Kept here for their importers; they live in output.ts so that a command that opens no
@@ -137,7 +138,7 @@ export class BdContext {
    * characters are shown as control pictures, never sent: a bead cannot drive the terminal.
    */
   out(text: string): void {
-    process.stdout.write(`${safeText(text, { multiline: true })}\n`);
+    writeOut(`${safeText(text, { multiline: true })}\n`);
   }
 
   /**
@@ -145,11 +146,11 @@ export class BdContext {
    * out with every key sorted and `schema_version: 1` added (as beads prints it).
    */
   printJson(value: unknown): void {
-    process.stdout.write(`${jsonText(value)}\n`);
+    writeOut(`${jsonText(value)}\n`);
   }
 
   warn(text: string): void {
-    process.stderr.write(`${safeText(text, { multiline: true })}\n`);
+    writeErr(`${safeText(text, { multiline: true })}\n`);
   }
 
   async close(): Promise<void> {

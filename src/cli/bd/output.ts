@@ -2,6 +2,7 @@
 // opens the ledger) so that bd's start (run.ts) and bd version load none of the ledger's code.
 import { GasTownError } from "../../errors.ts";
 import { safeText } from "../../terminal-text.ts";
+import { writeErr, writeOut } from "../stdio.ts";
 
 export function jsonText(value: unknown): string {
   if (value && typeof value === "object" && !Array.isArray(value)) {
@@ -28,9 +29,9 @@ export function reportError(e: unknown, json: boolean): number {
   const code = known ? e.exitCode : 1;
   // With --json the error is also a JSON object on stdout (as bd's FatalErrorRespectJSON),
   // so a tool reading stdout gets something to parse; stderr always has the one line.
-  if (json) process.stdout.write(`${jsonText({ error: message, code: known ? e.code : "error" })}\n`);
+  if (json) writeOut(`${jsonText({ error: message, code: known ? e.code : "error" })}\n`);
   // One line, whatever the input it quotes holds.
-  process.stderr.write(`Error: ${safeText(message)}\n`);
-  if (!known && process.env.BD_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  writeErr(`Error: ${safeText(message)}\n`);
+  if (!known && process.env.BD_DEBUG && e instanceof Error) writeErr(`${e.stack}\n`);
   return code;
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { countMetric, flushTelemetry, recordHistogram } from "../../adapters/otel.ts";
 import { ValidationError } from "../../errors.ts";
 import { InvalidUtf8Error, safeText } from "../../terminal-text.ts";
+import { elapsedMs, writeErr, writeOut } from "../stdio.ts";
 import { commandWord } from "./command-word.ts";
 import type { GlobalOptions } from "./context.ts";
 import { reportError } from "./output.ts";
@@ -45,6 +46,8 @@ export function buildProgram(): Command {
     .addOption(new Option("--format <format>", "--format json is the same as --json").hideHelp())
     .showHelpAfterError(false)
     .configureOutput({
+      writeOut,
+      writeErr,
       // One line, like every other bd error: commander's "(Did you mean ...?)" joins the first.
       outputError: (str, write) =>
         write(
@@ -114,11 +117,6 @@ export function checkArgvUtf8(argv: string[]): void {
 export async function runBd(argv: string[], groups: readonly LazyBdGroup[]): Promise<void> {
   // The launcher turns Node's compile cache on for us; children need not inherit it.
   delete process.env.NODE_COMPILE_CACHE;
-  // `bd list | head` closes our stdout early; that is the reader's choice, not an error.
-  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw e;
-  });
   try {
     checkArgvUtf8(argv);
   } catch (e) {
@@ -130,7 +128,7 @@ export async function runBd(argv: string[], groups: readonly LazyBdGroup[]): Pro
   // group. Help, unknown words and no word at all get every group.
   const word = commandWord(argv.slice(2));
   const own = groups.find((g) => word !== undefined && g.names.includes(word));
-  const started = performance.now();
+  const started = process.hrtime.bigint();
   try {
     // Loaded in parallel, registered in help order.
     for (const g of await Promise.all((own ? [own] : groups).map((l) => l.load()))) g.register(program);
@@ -161,7 +159,7 @@ export async function runBd(argv: string[], groups: readonly LazyBdGroup[]): Pro
     // Spec §6.4: every bd call counted and timed (sent only when an OTLP endpoint is set).
     const command = word ?? "";
     countMetric("bd.calls.total", { command, exit_code: Number(process.exitCode ?? 0) });
-    recordHistogram("bd.duration_ms", performance.now() - started, { command });
+    recordHistogram("bd.duration_ms", elapsedMs(started), { command });
     await flushTelemetry();
   }
 }

@@ -2,6 +2,7 @@
 // keeps its order). It opens no ledger, so it does without act() and BdContext: `bd version`
 // then loads nothing of the ledger's code (run.ts and output.ts only).
 import type { Command } from "commander";
+import { writeOut } from "../stdio.ts";
 import { BD_BUNDLES } from "./bundles.ts";
 import { jsonText } from "./output.ts";
 import { BD_VERSION, type CommandGroup, globalsOf } from "./run.ts";
@@ -10,7 +11,7 @@ function version(_opts: unknown, cmd: Command): void {
   const text = globalsOf(cmd).json
     ? jsonText({ version: BD_VERSION, backend: "sqlite", runtime: `node ${process.versions.node}` })
     : `bd version ${BD_VERSION} (sqlite)`;
-  process.stdout.write(`${text}\n`);
+  writeOut(`${text}\n`);
 }
 
 export const VERSION: CommandGroup = {

@@ -5,6 +5,7 @@ import type { RuntimeProvider } from "../../runtime/provider.ts";
 import { safeText } from "../../terminal-text.ts";
 import { townRuntime } from "../../town/runtime-choice.ts";
 import { Town } from "../../town/workspace.ts";
+import { writeErr, writeOut } from "../stdio.ts";
 
 export class GtContext {
   readonly json: boolean;
@@ -42,16 +43,16 @@ export class GtContext {
    */
   out(text: string): void {
     const safe = safeText(text, { multiline: true });
-    process.stdout.write(safe.endsWith("\n") ? safe : `${safe}\n`);
+    writeOut(safe.endsWith("\n") ? safe : `${safe}\n`);
   }
 
   /** JSON output is exact: JSON.stringify escapes every control character. */
   printJson(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    writeOut(`${JSON.stringify(value, null, 2)}\n`);
   }
 
   warn(text: string): void {
-    process.stderr.write(`${safeText(text, { multiline: true })}\n`);
+    writeErr(`${safeText(text, { multiline: true })}\n`);
   }
 }
 
@@ -59,8 +60,8 @@ export class GtContext {
 export function reportGtError(e: unknown, json: boolean): number {
   const known = e instanceof GasTownError;
   const message = (describeSystemError(e) ?? (e instanceof Error ? e.message : String(e))).split("\n")[0]!;
-  if (json) process.stdout.write(`${JSON.stringify({ error: message, code: known ? e.code : "error" })}\n`);
-  process.stderr.write(`Error: ${safeText(message)}\n`);
-  if (!known && process.env.GT_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  if (json) writeOut(`${JSON.stringify({ error: message, code: known ? e.code : "error" })}\n`);
+  writeErr(`Error: ${safeText(message)}\n`);
+  if (!known && process.env.GT_DEBUG && e instanceof Error) writeErr(`${e.stack}\n`);
   return known ? e.exitCode : 1;
 }

@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { flushTelemetry } from "../../adapters/otel.ts";
 import { ValidationError } from "../../errors.ts";
 import { recordCommandUsage } from "../../town/command-usage.ts";
+import { writeErr, writeOut } from "../stdio.ts";
 import { GtContext, reportGtError } from "./context.ts";
 
 export const GT_VERSION = "0.2.0";
@@ -70,15 +71,13 @@ export function gtMain(groups: ReadonlyArray<GtGroup | LazyGtGroup>): Promise<vo
 }
 
 export async function runGt(argv: string[], groups: LazyGtGroup[]): Promise<void> {
-  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw e;
-  });
   const program = new Command("gt")
     .description("gt - Gas Town: run many coding agents on many projects without losing work")
     .version(`gt version ${GT_VERSION}`, "--version", "print the version")
     .showHelpAfterError(false)
     .configureOutput({
+      writeOut,
+      writeErr,
       outputError: (str, write) =>
         write(
           `${str
