@@ -1,14 +1,33 @@
 // Typed errors shared by every layer. Domain code throws these; only the CLI layer
 // turns them into wording and exit codes.
 
+/** Set on every Gas Town error, whichever copy of this module made it (see hasInstance). */
+const GAS_TOWN_ERROR = Symbol.for("gastown.error");
+
 export class GasTownError extends Error {
   readonly code: string;
   readonly exitCode: number;
+  readonly [GAS_TOWN_ERROR] = true;
   constructor(code: string, message: string, exitCode = 1) {
     super(message);
     this.name = new.target.name;
     this.code = code;
     this.exitCode = exitCode;
+  }
+
+  /**
+   * `e instanceof NotFoundError` also holds for an error made by another copy of these classes:
+   * the PostgreSQL ledger is a bundle of its own (dist/pg.cjs, loaded only for PostgreSQL
+   * ledgers), with its own copy of this module. Such an error matches a class of the same name
+   * along its prototype chain (the bundles keep class names).
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== "object" || value === null || !(GAS_TOWN_ERROR in value)) return false;
+    for (let p = Object.getPrototypeOf(value); p !== null; p = Object.getPrototypeOf(p)) {
+      if ((p as { constructor?: { name?: string } }).constructor?.name === this.name) return true;
+    }
+    return false;
   }
 }
 

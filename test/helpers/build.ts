@@ -26,15 +26,20 @@ export const BUILD_INPUTS = [
   "package-lock.json",
   "scripts/lazy-child-process.cjs",
   "scripts/zod-no-locales.js",
-  "scripts/pg-from-dist.cjs",
-  "scripts/pg-bundle.cjs",
+  "scripts/pg-ledger-from-dist.cjs",
   "scripts/gt-bundles",
   "scripts/bd-bundles",
   "scripts/bd-dispatch.ts",
   "scripts/gt-dispatch.ts",
 ];
 /** The bundles bin/gt and bin/bd run. */
-export const BUILD_OUTPUTS = ["dist/gt.cjs", "dist/gt-all.cjs", "dist/bd.cjs", "dist/bd-all.cjs"];
+export const BUILD_OUTPUTS = [
+  "dist/gt.cjs",
+  "dist/gt-all.cjs",
+  "dist/bd.cjs",
+  "dist/bd-all.cjs",
+  "dist/pg.cjs",
+];
 
 function newestFile(path: string): { path: string; mtimeMs: number } | undefined {
   let st: ReturnType<typeof statSync>;

@@ -5,7 +5,8 @@ import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { postgresDsn, postgresMetadata } from "../../src/ledger/discovery.ts";
-import { describeDsn, toPgPlaceholders } from "../../src/ledger/postgres/db.ts";
+import { toPgPlaceholders } from "../../src/ledger/postgres/db.ts";
+import { describeDsn } from "../../src/ledger/postgres/dsn.ts";
 
 describe("PostgreSQL dialect helpers", () => {
   it("numbers placeholders, leaving quoted text, quoted names and comments alone", () => {

@@ -14,7 +14,7 @@ import {
 import { ledgerHealth } from "../../ledger/health.ts";
 import { issuesToJsonl, parseJsonlBytes, readJsonlFile, writeJsonlFile } from "../../ledger/jsonl.ts";
 import type { Issue } from "../../ledger/model.ts";
-import { describeDsn } from "../../ledger/postgres/db.ts";
+import { describeDsn } from "../../ledger/postgres/dsn.ts";
 import { checkImportedIssue, missingSections } from "../../ledger/validate.ts";
 import type { BdContext } from "./context.ts";
 import { one } from "./format.ts";

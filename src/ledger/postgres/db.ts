@@ -6,6 +6,7 @@
 import type pg from "pg";
 import { GasTownError } from "../../errors.ts";
 import type { Param, Row } from "../sql/dialect.ts";
+import { describeDsn } from "./dsn.ts";
 
 export type { Param, Row };
 
@@ -62,17 +63,6 @@ export function queriesOn(client: pg.Pool | pg.PoolClient): Queries {
       return (Array.isArray(res) ? (res.at(-1)?.rows ?? []) : res.rows) as T[];
     },
   };
-}
-
-/** host:port/database of a DSN, for messages (never the user's password). */
-export function describeDsn(dsn: string): string {
-  try {
-    const u = new URL(dsn);
-    const host = u.searchParams.get("host") ?? (u.hostname || "localhost");
-    return `${host}:${u.port || "5432"}${u.pathname && u.pathname !== "/" ? u.pathname : ""}`;
-  } catch {
-    return "an unparsable DSN";
-  }
 }
 
 /** Errors after which the transaction is known not to have committed and may run again. */
