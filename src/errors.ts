@@ -21,7 +21,7 @@ export class GasTownError extends Error {
    * ledgers), with its own copy of this module. Such an error matches a class of the same name
    * along its prototype chain (the bundles keep class names).
    */
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if (typeof value !== "object" || value === null || !(GAS_TOWN_ERROR in value)) return false;
     for (let p = Object.getPrototypeOf(value); p !== null; p = Object.getPrototypeOf(p)) {
