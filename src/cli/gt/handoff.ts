@@ -7,14 +7,9 @@ import { ValidationError } from "../../errors.ts";
 import { addressOf, callerActor, callerIdentity } from "../../town/identity.ts";
 import { sling } from "../../work/sling.ts";
 import { oneLine } from "./format.ts";
+import { readStdin } from "./hook-input.ts";
 import { act, type GtGroup } from "./program.ts";
 import { looksLikeAddress, resolveAgent } from "./targets.ts";
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString();
-}
 
 export const handoffGroup: GtGroup = {
   names: ["handoff", "seance", "respawn"],

@@ -1,5 +1,13 @@
-// What gt reads from the agent CLI that runs it as a hook, and the day flags of digests.
+// What gt reads on stdin (from an agent CLI that runs it as a hook, or for --stdin flags), and
+// the day flags of digests.
 import { ValidationError } from "../../errors.ts";
+
+/** Everything on stdin, up to its end (for --stdin flags: a message, a body, a list). */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 /**
  * A hook's JSON on stdin (Claude Code pipes it to SessionStart, Stop, PreToolUse … commands);

@@ -25,6 +25,7 @@ import { openLedgerFor, openTownLedger } from "../../town/ledgers.ts";
 import { GT_BUNDLES } from "./bundles.ts";
 import type { GtContext } from "./context.ts";
 import { block, oneLine } from "./format.ts";
+import { readStdin } from "./hook-input.ts";
 import { registerMailBoards } from "./mail-boards.ts";
 import { act, type GtGroup, knowsCommand, subcommandWord } from "./program.ts";
 
@@ -34,12 +35,6 @@ function mailbox(ctx: GtContext, opts: Record<string, unknown>): string {
   if (opts.identity) return resolveMailbox(town, opts.identity as string);
   const id = callerIdentity(town.root, ctx.env, ctx.cwd);
   return id ? addressOf(id) : OVERSEER;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString();
 }
 
 function line(m: MailMessage): string {

@@ -16,6 +16,7 @@ import { openRigLedger } from "../../town/ledgers.ts";
 import { recordedIntegrationBranch } from "../../work/integration-branch.ts";
 import type { GtContext } from "./context.ts";
 import { oneLine } from "./format.ts";
+import { readStdin } from "./hook-input.ts";
 import { rigArgument } from "./lifecycle.ts";
 import { act, type GtGroup } from "./program.ts";
 import { findMr, landingFailure, printLandingFailure, printReport, queueRows } from "./refinery.ts";
@@ -69,11 +70,7 @@ async function listQueue(ctx: GtContext, rig: string, opts: Record<string, unkno
     );
 }
 
-async function readStdinText(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8").trim();
-}
+const readStdinText = async (): Promise<string> => (await readStdin()).trim();
 
 export const mqGroup: GtGroup = {
   names: ["mq"],

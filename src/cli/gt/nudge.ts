@@ -25,6 +25,7 @@ import { knownAgents } from "../../town/roster.ts";
 import type { Town } from "../../town/workspace.ts";
 import { GT_BUNDLES } from "./bundles.ts";
 import type { GtContext } from "./context.ts";
+import { readStdin } from "./hook-input.ts";
 import { act, type GtGroup } from "./program.ts";
 import { resolveAgent } from "./targets.ts";
 
@@ -68,9 +69,7 @@ async function messageOf(words: string[], stdin: boolean, flag?: unknown): Promi
     throw new ValidationError("give the message once: as words, with -m/--message, or with --stdin");
   if (flag !== undefined) return String(flag);
   if (!stdin) return words.join(" ");
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString().replace(/\n$/, "");
+  return (await readStdin()).replace(/\n$/, "");
 }
 
 function options(opts: Record<string, unknown>): {

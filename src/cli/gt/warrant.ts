@@ -4,13 +4,8 @@ import { ValidationError } from "../../errors.ts";
 import { executeWarrant, fileWarrant, listWarrants } from "../../sessions/warrants.ts";
 import { callerActor } from "../../town/identity.ts";
 import { oneLine } from "./format.ts";
+import { readStdin } from "./hook-input.ts";
 import { act, type GtGroup } from "./program.ts";
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString();
-}
 
 const when = (iso: string) => iso.slice(0, 16).replace("T", " ");
 
