@@ -170,11 +170,13 @@ export async function startAgentSession(
 
   const runId = lazyCrypto().randomUUID();
   // Claude sessions run on the town's account (gt account): the default, or an available one
-  // when the default is rate-limited (gt quota); one named by --account is used whatever the
-  // agent. An agent's own env may still name its dir.
+  // when the default is rate-limited (gt quota); one named by --account, else by GT_ACCOUNT in
+  // gt's environment (as Gas Town reads it), is used whatever the agent. An agent's own env may
+  // still name its dir.
+  const named = opts.account ?? (process.env.GT_ACCOUNT || undefined);
   const account =
-    opts.account !== undefined
-      ? namedAccount(town, opts.account)
+    named !== undefined
+      ? namedAccount(town, named)
       : cfg.provider === "claude"
         ? accountForNewSession(town)
         : undefined;

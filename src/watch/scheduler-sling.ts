@@ -7,6 +7,7 @@
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Issue } from "../ledger/model.ts";
 import type { RuntimeProvider } from "../runtime/provider.ts";
+import { namedAccount } from "../town/accounts.ts";
 import { openLedgerOfBead } from "../town/ledgers.ts";
 import { assertRigTakesWork, rigHold } from "../town/rig.ts";
 import type { Town } from "../town/workspace.ts";
@@ -116,6 +117,8 @@ export async function slingScheduled(
   if ((cfg.maxPolecats <= 0 && !maxConcurrent) || opts.noStart || opts.attachOnly || beads.length === 0)
     return plain();
   assertMaySling(opts, target);
+  // An unknown account is refused before anything is queued (as sling does before hooking).
+  if (opts.account !== undefined) namedAccount(town, opts.account);
   const resolved = resolveSlingTarget(town, target, opts);
   if (resolved.kind !== "rig") return plain();
   const rig = resolved.rig;
@@ -157,6 +160,7 @@ export async function slingScheduled(
           ...(opts.args ? { args: opts.args } : {}),
           ...(opts.message ? { message: opts.message } : {}),
           ...(opts.agent ? { agent: opts.agent } : {}),
+          ...(opts.account ? { account: opts.account } : {}),
           ...(maxConcurrent ? { max_concurrent: maxConcurrent } : {}),
           ...(opts.force ? { force: true } : {}),
         });

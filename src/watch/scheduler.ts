@@ -234,6 +234,7 @@ async function dispatchGroup(
     ...(e.args ? { args: e.args } : {}),
     ...(e.message ? { message: e.message } : {}),
     ...(e.agent ? { agent: e.agent } : {}),
+    ...(e.account ? { account: e.account } : {}),
     ...(e.force && head.status === "deferred" ? { force: true } : {}),
     ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
   };

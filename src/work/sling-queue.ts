@@ -23,6 +23,8 @@ export interface QueueEntry {
   args?: string;
   message?: string;
   agent?: string;
+  /** `gt sling --account`: the session started for the bead runs on this account. */
+  account?: string;
   /** `gt sling --max-concurrent N`: this bead goes only while fewer than N polecats work. */
   max_concurrent?: number;
   /** The bead was deferred and slung with --force. */
@@ -58,7 +60,7 @@ export function queueEntryOf(issue: Issue, rig: string): QueueEntry | undefined 
     enqueued_by: text(m.enqueued_by) ?? "unknown",
     dispatch_failures: num(m.dispatch_failures) ?? 0,
   };
-  for (const k of ["args", "message", "agent", "last_failure", "last_failure_at"] as const) {
+  for (const k of ["args", "message", "agent", "account", "last_failure", "last_failure_at"] as const) {
     const v = text(m[k]);
     if (v) entry[k] = v;
   }

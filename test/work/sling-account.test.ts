@@ -47,36 +47,70 @@ describe("gt sling --account", () => {
     await town?.cleanup();
   });
 
-  it("starts the polecat's agent on the named account, not the default", async () => {
+  /**
+   * Slings a bead whose sh block writes $CLAUDE_CONFIG_DIR into `file` (with `flags`, and
+   * `env` over the town's); returns sling's JSON and what the polecat's commit holds.
+   */
+  async function slingShowingAccount<T>(
+    file: string,
+    flags: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ sling: T; configDir: string }> {
+    // An idle polecat is reused, and so is its live session (on the account it started on):
+    // stop them, so this sling starts a session of its own.
+    for (const p of await town.gtJson<Array<{ name: string }>>(["polecat", "list", "alpha"]))
+      await town.gt(["session", "stop", `alpha/polecats/${p.name}`]);
     const id = await bd([
       "create",
-      "which account",
+      `which account: ${file}`,
       "--silent",
       "-d",
-      '```sh\nprintf "%s" "$CLAUDE_CONFIG_DIR" > account.txt\n```',
+      `\`\`\`sh\nprintf "%s" "$CLAUDE_CONFIG_DIR" > ${file}\n\`\`\``,
     ]);
-    const r = await town.gtJson<{ outcomes: Array<{ polecat: string; session_action: string }> }>([
-      "sling",
-      id,
-      "alpha",
-      "--agent",
-      "script",
-      "--account",
-      "work",
-      "--no-convoy",
-    ]);
-    assert.equal(r.outcomes[0]!.session_action, "started");
+    const sling = await town.gtJson<T>(["sling", id, "alpha", "--agent", "script", "--no-convoy", ...flags], {
+      env,
+    });
     const mrId = await eventually(
       async () => (await show(id)).metadata?.merge_request as string | undefined,
       30_000,
-      "the polecat's merge request",
+      `the merge request of ${file}`,
     );
     const sha = (await show(mrId!)).metadata?.commit_sha as string;
     assert.ok(sha, "the MR names its commit");
-    assert.equal(git(origin, "show", `${sha}:account.txt`), join(town.scratch, "claude-work"));
+    return { sling, configDir: git(origin, "show", `${sha}:${file}`) };
+  }
+
+  it("starts the polecat's agent on the named account, not the default", async () => {
+    const r = await slingShowingAccount<{ outcomes: Array<{ polecat: string; session_action: string }> }>(
+      "account.txt",
+      ["--account", "work"],
+    );
+    assert.equal(r.sling.outcomes[0]!.session_action, "started");
+    assert.equal(r.configDir, join(town.scratch, "claude-work"));
     const [rig] = await town.gtJson<Array<{ prefix: string }>>(["rig", "list"]);
-    const agentBead = await show(`${rig!.prefix}-alpha-polecat-${r.outcomes[0]!.polecat}`);
+    const agentBead = await show(`${rig!.prefix}-alpha-polecat-${r.sling.outcomes[0]!.polecat}`);
     assert.equal(agentBead.metadata?.account, "work");
+  });
+
+  it("a sling that goes through the scheduler's queue (--max-concurrent) keeps its account", async () => {
+    const r = await slingShowingAccount<{ scheduler: { max_concurrent: number } | null }>(
+      "queued-account.txt",
+      ["--account", "home", "--max-concurrent", "3"],
+    );
+    assert.equal(r.sling.scheduler?.max_concurrent, 3, "it went through the scheduler's queue");
+    assert.equal(r.configDir, join(town.scratch, "claude-home"));
+  });
+
+  it("GT_ACCOUNT names the account when --account does not", async () => {
+    const r = await slingShowingAccount("env-account.txt", [], { GT_ACCOUNT: "work" });
+    assert.equal(r.configDir, join(town.scratch, "claude-work"));
+    const other = await bd(["create", "unknown account in the environment", "--silent"]);
+    const bad = await town.gt(["sling", other, "alpha", "--agent", "script"], {
+      env: { GT_ACCOUNT: "nobody" },
+    });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /no account "nobody"/);
+    assert.equal((await show(other)).status, "open");
   });
 
   it("refuses an unknown account in one line, nothing slung", async () => {
@@ -90,5 +124,13 @@ describe("gt sling --account", () => {
     assert.equal(bead.status, "open");
     assert.equal(bead.assignee ?? null, null);
     assert.deepEqual(await town.gtJson<unknown[]>(["polecat", "list", "alpha"]), before);
+    // Nor queued, when the sling would go through the scheduler.
+    await fails(
+      ["sling", id, "alpha", "--account", "nobody", "--max-concurrent", "2"],
+      /no account "nobody" \(accounts: home, work\)/,
+    );
+    const after = await bd(["show", id, "--json"]);
+    assert.doesNotMatch(after, /gt:queued/);
+    assert.equal((await show(id)).status, "open");
   });
 });

@@ -41,7 +41,8 @@ function slingOptions(ctx: GtContext, opts: Record<string, unknown>): SlingOptio
     caller: callerIdentity(town.root, ctx.env, ctx.cwd),
     force: opts.force === true,
     agent: opts.agent as string | undefined,
-    account: opts.account as string | undefined,
+    // GT_ACCOUNT names it too; taken here so an unknown one is refused before anything is hooked.
+    account: (opts.account as string | undefined) ?? (ctx.env.GT_ACCOUNT || undefined),
     args: opts.args as string | undefined,
     message: opts.message as string | undefined,
     crew: opts.crew as string | undefined,
