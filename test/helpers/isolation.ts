@@ -73,7 +73,12 @@ export function isolatedHome(home: string): Record<string, string> {
   const cacheLink = join(dirs.XDG_CACHE_HOME, "gastown-ts");
   if (!existsSync(cacheLink)) symlinkSync(LAUNCHER_COMPILE_CACHE, cacheLink);
   const gitconfig = join(home, ".gitconfig");
-  writeFileSync(gitconfig, `[user]\n\tname = ${TEST_GIT_NAME}\n\temail = ${TEST_GIT_EMAIL}\n`);
+  // No background gc or maintenance after fetches and commits: a test's repositories are small
+  // and short-lived, and those processes only take CPU from the tests running beside them.
+  writeFileSync(
+    gitconfig,
+    `[user]\n\tname = ${TEST_GIT_NAME}\n\temail = ${TEST_GIT_EMAIL}\n[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n`,
+  );
   return {
     HOME: home,
     ...dirs,
