@@ -1,7 +1,7 @@
 // A thin adapter over the tmux CLI. Every call names a private server with `-L <socket>`
 // (one per town), so Gas Town never touches the user's own tmux sessions. Also home to the
 // POSIX shell-quoting helpers, since tmux is where argv first becomes a shell string.
-import { realpathSync, rmSync } from "node:fs";
+import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConflictError, NotFoundError } from "../errors.ts";
@@ -23,6 +23,9 @@ export function shellJoin(argv: string[]): string {
  * The tmux socket of a town: `<dir name>-<6 hex of sha256(real path)>`, sanitised to
  * [a-z0-9_-], so two towns with the same directory name never share a server.
  * GT_TMUX_SOCKET overrides it unless it is '', 'default' or 'auto'.
+ * The name is kept in the town's .runtime/tmux-socket with the path it was made from:
+ * loading node:crypto for the hash costs a good part of a gt start, and every command that
+ * looks at sessions needs the name (a file of another path, as in a moved town, is ignored).
  */
 export function townSocketName(townRoot: string, env: NodeJS.ProcessEnv = process.env): string {
   const forced = env.GT_TMUX_SOCKET;
@@ -33,12 +36,28 @@ export function townSocketName(townRoot: string, env: NodeJS.ProcessEnv = proces
   } catch {
     // not created yet: the absolute path is the best name we have
   }
+  const cache = join(path, ".runtime", "tmux-socket");
+  try {
+    const [madeFrom, name] = readFileSync(cache, "utf8").split("\n");
+    if (madeFrom === path && name && /^[a-z0-9_-]+-[0-9a-f]{6}$/.test(name)) return name;
+  } catch {
+    // not kept yet
+  }
   const base =
     basename(path)
       .toLowerCase()
       .replace(/[^a-z0-9_-]/g, "-") || "town";
   const hash = lazyCrypto().createHash("sha256").update(path).digest("hex").slice(0, 6);
-  return `${base}-${hash}`;
+  const name = `${base}-${hash}`;
+  // Only in a town (its .runtime exists); written whole, so a reader never sees half of it.
+  const tmp = `${cache}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, `${path}\n${name}\n`, { flag: "wx" });
+    renameSync(tmp, cache);
+  } catch {
+    rmSync(tmp, { force: true });
+  }
+  return name;
 }
 
 /** Whether a tmux binary can be run at all. */

@@ -4,7 +4,16 @@
 import "../helpers/isolation.ts"; // the tmux servers started here get a private HOME (no ~/.tmux.conf)
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -54,6 +63,33 @@ describe("townSocketName", () => {
       const other = join(root, "elsewhere", "My Town.v2");
       mkdirSync(other, { recursive: true });
       assert.notEqual(townSocketName(other, noEnv), name, "same dir name, different town");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("is kept in the town's .runtime/tmux-socket, and a file made for another path is ignored", () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), "gt-sock-")));
+    try {
+      const town = join(root, "kept");
+      mkdirSync(join(town, ".runtime"), { recursive: true });
+      const cache = join(town, ".runtime", "tmux-socket");
+      const name = townSocketName(town, noEnv);
+      assert.equal(readFileSync(cache, "utf8"), `${town}\n${name}\n`);
+      // Read back, not computed: a name written there is what the town's commands use.
+      writeFileSync(cache, `${town}\nkept-abcdef\n`);
+      assert.equal(townSocketName(town, noEnv), "kept-abcdef");
+      // A moved town (the file names the old path) gets its own name again, and keeps that.
+      writeFileSync(cache, `/somewhere/else/kept\nkept-abcdef\n`);
+      assert.equal(townSocketName(town, noEnv), name);
+      assert.equal(readFileSync(cache, "utf8"), `${town}\n${name}\n`);
+      // Garbage is ignored; a folder that is no town (no .runtime) gets no file.
+      writeFileSync(cache, "nonsense");
+      assert.equal(townSocketName(town, noEnv), name);
+      const bare = join(root, "bare");
+      mkdirSync(bare);
+      townSocketName(bare, noEnv);
+      assert.deepEqual(readdirSync(bare), []);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
