@@ -11,7 +11,7 @@ import {
   typeFromLabels,
   unscopedLabels,
 } from "./scoped-labels.ts";
-import { asArray, isoSeconds, type JsonTransport, MAX_PAGES, orNotFound, PER_PAGE } from "./transport.ts";
+import { isoSeconds, type JsonTransport, orNotFound, PER_PAGE, RestApi } from "./transport.ts";
 
 export const GITHUB_DEFAULT_URL = "https://api.github.com";
 
@@ -54,17 +54,14 @@ const ISSUE_PATH = /\/issues\/(\d+)/;
 
 const labelNames = (gh: GitHubIssue) => (gh.labels ?? []).map((l) => (typeof l === "string" ? l : l.name));
 
-export class GitHubApi {
-  private readonly base: string;
+export class GitHubApi extends RestApi {
   private readonly cfg: GitHubConfig;
-  private readonly http: JsonTransport;
   constructor(cfg: GitHubConfig, http: JsonTransport) {
+    super(cfg.url || GITHUB_DEFAULT_URL, http);
     this.cfg = cfg;
-    this.http = http;
-    this.base = (cfg.url || GITHUB_DEFAULT_URL).replace(/\/+$/, "");
   }
 
-  private headers(): Record<string, string> {
+  protected headers(): Record<string, string> {
     return {
       Authorization: `Bearer ${this.cfg.token}`,
       Accept: "application/vnd.github+json",
@@ -76,58 +73,36 @@ export class GitHubApi {
     return `/repos/${encodeURIComponent(this.cfg.owner)}/${encodeURIComponent(this.cfg.repo)}`;
   }
 
-  /** Every page of a listing; `query` without page. */
-  private async pages<T>(path: string, query: string, what: string): Promise<T[]> {
-    const out: T[] = [];
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const res = await this.http({
-        method: "GET",
-        url: `${this.base}${path}?per_page=${PER_PAGE}&page=${page}${query}`,
-        headers: this.headers(),
-      });
-      out.push(...asArray<T>(res.body, what));
-      if (!/<[^>]+>;\s*rel="next"/.test(res.headers.link ?? "")) return out;
-    }
-    throw new Error(`pagination limit exceeded: stopped after ${MAX_PAGES} pages`);
+  /** Every page of a listing (`query` without page, each part starting with &): Link rel="next" says more. */
+  private listing<T>(path: string, query: string, what: string): Promise<T[]> {
+    return this.pages<T>(
+      path,
+      what,
+      (page) => `per_page=${PER_PAGE}&page=${page}${query}`,
+      (res) => /<[^>]+>;\s*rel="next"/.test(res.headers.link ?? ""),
+    );
   }
 
   async listIssues(state: string, since?: string): Promise<GitHubIssue[]> {
     const q = `&state=${state}${since ? `&since=${encodeURIComponent(isoSeconds(since))}` : ""}&direction=asc`;
-    const all = await this.pages<GitHubIssue>(`${this.repoPath()}/issues`, q, "issues");
+    const all = await this.listing<GitHubIssue>(`${this.repoPath()}/issues`, q, "issues");
     return all.filter((i) => i.pull_request === undefined || i.pull_request === null);
   }
 
-  async getIssue(number: string): Promise<GitHubIssue> {
-    const res = await this.http({
-      method: "GET",
-      url: `${this.base}${this.repoPath()}/issues/${number}`,
-      headers: this.headers(),
-    });
-    return res.body as GitHubIssue;
+  getIssue(number: string): Promise<GitHubIssue> {
+    return this.call<GitHubIssue>("GET", `${this.repoPath()}/issues/${number}`);
   }
 
-  async createIssue(body: Record<string, unknown>): Promise<GitHubIssue> {
-    const res = await this.http({
-      method: "POST",
-      url: `${this.base}${this.repoPath()}/issues`,
-      headers: this.headers(),
-      body,
-    });
-    return res.body as GitHubIssue;
+  createIssue(body: Record<string, unknown>): Promise<GitHubIssue> {
+    return this.call<GitHubIssue>("POST", `${this.repoPath()}/issues`, body);
   }
 
-  async updateIssue(number: string, body: Record<string, unknown>): Promise<GitHubIssue> {
-    const res = await this.http({
-      method: "PATCH",
-      url: `${this.base}${this.repoPath()}/issues/${number}`,
-      headers: this.headers(),
-      body,
-    });
-    return res.body as GitHubIssue;
+  updateIssue(number: string, body: Record<string, unknown>): Promise<GitHubIssue> {
+    return this.call<GitHubIssue>("PATCH", `${this.repoPath()}/issues/${number}`, body);
   }
 
   listRepositories(): Promise<GitHubRepository[]> {
-    return this.pages<GitHubRepository>("/user/repos", "&sort=updated", "repositories");
+    return this.listing<GitHubRepository>("/user/repos", "&sort=updated", "repositories");
   }
 }
 

@@ -13,7 +13,7 @@ import {
   typeFromLabels,
   unscopedLabels,
 } from "./scoped-labels.ts";
-import { asArray, isoSeconds, type JsonTransport, MAX_PAGES, orNotFound, PER_PAGE } from "./transport.ts";
+import { asArray, isoSeconds, type JsonTransport, orNotFound, PER_PAGE, RestApi } from "./transport.ts";
 
 export interface GitLabConfig {
   url: string;
@@ -74,17 +74,14 @@ const STATUS = {
 const SHORTHAND = /^gitlab:([1-9]\d*)$/;
 const ISSUE_PATH = /\/(?:issues|work_items)\/(\d+)/;
 
-export class GitLabApi {
-  private readonly base: string;
+export class GitLabApi extends RestApi {
   private readonly cfg: GitLabConfig;
-  private readonly http: JsonTransport;
   constructor(cfg: GitLabConfig, http: JsonTransport) {
+    super(`${cfg.url.replace(/\/+$/, "")}/api/v4`, http);
     this.cfg = cfg;
-    this.http = http;
-    this.base = `${cfg.url.replace(/\/+$/, "")}/api/v4`;
   }
 
-  private headers(): Record<string, string> {
+  protected headers(): Record<string, string> {
     return { "PRIVATE-TOKEN": this.cfg.token };
   }
 
@@ -92,19 +89,14 @@ export class GitLabApi {
     return `/projects/${encodeURIComponent(this.cfg.projectId)}`;
   }
 
-  private async pages<T>(path: string, params: Record<string, string>, what: string): Promise<T[]> {
-    const out: T[] = [];
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const q = new URLSearchParams({ ...params, per_page: String(PER_PAGE), page: String(page) });
-      const res = await this.http({
-        method: "GET",
-        url: `${this.base}${path}?${q}`,
-        headers: this.headers(),
-      });
-      out.push(...asArray<T>(res.body, what));
-      if (!res.headers["x-next-page"]) return out;
-    }
-    throw new Error(`pagination limit exceeded: stopped after ${MAX_PAGES} pages`);
+  /** Every page of a listing: an X-Next-Page header says more. */
+  private listing<T>(path: string, params: Record<string, string>, what: string): Promise<T[]> {
+    return this.pages<T>(
+      path,
+      what,
+      (page) => String(new URLSearchParams({ ...params, per_page: String(PER_PAGE), page: String(page) })),
+      (res) => !!res.headers["x-next-page"],
+    );
   }
 
   async listIssues(state: string, since: string | undefined, filter: GitLabFilter): Promise<GitLabIssue[]> {
@@ -117,50 +109,31 @@ export class GitLabApi {
     const path = this.cfg.groupId
       ? `/groups/${encodeURIComponent(this.cfg.groupId)}/issues`
       : `${this.project()}/issues`;
-    const all = await this.pages<GitLabIssue>(path, params, "issues");
+    const all = await this.listing<GitLabIssue>(path, params, "issues");
     return filter.projectId ? all.filter((i) => i.project_id === filter.projectId) : all;
   }
 
-  async getIssue(iid: string): Promise<GitLabIssue> {
-    const res = await this.http({
-      method: "GET",
-      url: `${this.base}${this.project()}/issues/${iid}`,
-      headers: this.headers(),
-    });
-    return res.body as GitLabIssue;
+  getIssue(iid: string): Promise<GitLabIssue> {
+    return this.call<GitLabIssue>("GET", `${this.project()}/issues/${iid}`);
   }
 
   async issueLinks(iid: number): Promise<GitLabIssueLink[]> {
-    const res = await this.http({
-      method: "GET",
-      url: `${this.base}${this.project()}/issues/${iid}/links`,
-      headers: this.headers(),
-    });
-    return asArray<GitLabIssueLink>(res.body, "issue links");
+    return asArray<GitLabIssueLink>(
+      await this.call("GET", `${this.project()}/issues/${iid}/links`),
+      "issue links",
+    );
   }
 
-  async createIssue(body: Record<string, unknown>): Promise<GitLabIssue> {
-    const res = await this.http({
-      method: "POST",
-      url: `${this.base}${this.project()}/issues`,
-      headers: this.headers(),
-      body,
-    });
-    return res.body as GitLabIssue;
+  createIssue(body: Record<string, unknown>): Promise<GitLabIssue> {
+    return this.call<GitLabIssue>("POST", `${this.project()}/issues`, body);
   }
 
-  async updateIssue(iid: string, body: Record<string, unknown>): Promise<GitLabIssue> {
-    const res = await this.http({
-      method: "PUT",
-      url: `${this.base}${this.project()}/issues/${iid}`,
-      headers: this.headers(),
-      body,
-    });
-    return res.body as GitLabIssue;
+  updateIssue(iid: string, body: Record<string, unknown>): Promise<GitLabIssue> {
+    return this.call<GitLabIssue>("PUT", `${this.project()}/issues/${iid}`, body);
   }
 
   listProjects(): Promise<GitLabProject[]> {
-    return this.pages<GitLabProject>("/projects", { membership: "true" }, "projects");
+    return this.listing<GitLabProject>("/projects", { membership: "true" }, "projects");
   }
 }
 

@@ -40,3 +40,55 @@ export async function orNotFound<T>(lookup: Promise<T>): Promise<T | undefined> 
     throw e;
   }
 }
+
+/**
+ * A tracker's REST API over a JsonTransport: its base URL and its auth headers, one JSON
+ * request a call, and listings read page by page. The trackers' clients differ only in their
+ * paths, headers and how a listing says another page follows.
+ */
+export abstract class RestApi {
+  protected readonly base: string;
+  protected readonly http: JsonTransport;
+
+  constructor(base: string, http: JsonTransport) {
+    this.base = base.replace(/\/+$/, "");
+    this.http = http;
+  }
+
+  /** The headers of every request (authentication, API version). */
+  protected abstract headers(): Record<string, string>;
+
+  /** One request to `path` (under the base URL, with its query); the answer's body. */
+  protected async call<T>(method: JsonRequest["method"], path: string, body?: unknown): Promise<T> {
+    const res = await this.http({
+      method,
+      url: `${this.base}${path}`,
+      headers: this.headers(),
+      ...(body === undefined ? {} : { body }),
+    });
+    return res.body as T;
+  }
+
+  /**
+   * Every page of a listing at `path`: `query(page)` is one page's query string (without
+   * `?`), `more(answer)` whether another page follows; at most MAX_PAGES pages.
+   */
+  protected async pages<T>(
+    path: string,
+    what: string,
+    query: (page: number) => string,
+    more: (res: JsonResponse) => boolean,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const res = await this.http({
+        method: "GET",
+        url: `${this.base}${path}?${query(page)}`,
+        headers: this.headers(),
+      });
+      out.push(...asArray<T>(res.body, what));
+      if (!more(res)) return out;
+    }
+    throw new Error(`pagination limit exceeded: stopped after ${MAX_PAGES} pages`);
+  }
+}
