@@ -22,10 +22,15 @@ export class GasTownError extends Error {
    * along its prototype chain (the bundles keep class names).
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // `this` is the class on the right of instanceof (a subclass inherits this method), not
+    // GasTownError: the lint's fix (the class name) would make every subclass match.
+    // biome-ignore lint/complexity/noThisInStatic: see above
+    // biome-ignore lint/complexity/noUselessThisAlias: names the class for the two uses below
+    const cls = this;
+    if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
     if (typeof value !== "object" || value === null || !(GAS_TOWN_ERROR in value)) return false;
     for (let p = Object.getPrototypeOf(value); p !== null; p = Object.getPrototypeOf(p)) {
-      if ((p as { constructor?: { name?: string } }).constructor?.name === this.name) return true;
+      if ((p as { constructor?: { name?: string } }).constructor?.name === cls.name) return true;
     }
     return false;
   }

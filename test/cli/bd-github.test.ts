@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bd, bdJson, freshLedger } from "../helpers/bd.ts";
-import { type FakeTracker, fakeGitHub } from "../helpers/tracker-server.ts";
+import { bd, bdJson } from "../helpers/bd.ts";
+import { type FakeTracker, fakeGitHub, trackerLedger, trackerStamp } from "../helpers/tracker-server.ts";
 
 interface Bead {
   id: string;
@@ -18,7 +18,7 @@ interface Bead {
 }
 
 const TOKEN = "gh-secret-token-123";
-const stamp = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString().replace(/\.\d+Z$/, "Z");
+const stamp = trackerStamp;
 
 // bd github through bin/bd against a loopback GitHub: pull (paged, pull requests left out,
 // scoped labels mapped), push (create upstream, link back), a second sync that changes
@@ -33,16 +33,11 @@ describe("bd github", () => {
     beads.find((b) => b.external_ref === `https://github.com/acme/app/issues/${n}`);
 
   before(async () => {
-    ({ dir, cleanup } = await freshLedger("gh"));
     gh = await fakeGitHub("acme", "app");
-    const settings: Array<[string, string]> = [
+    ({ dir, cleanup } = await trackerLedger("gh", [
       ["github.repository", "acme/app"],
       ["github.url", gh.url],
-    ];
-    for (const [key, value] of settings) {
-      const r = await bd(dir, ["config", "set", key, value]);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    ]));
     const issue = (number: number, extra: Record<string, unknown>) => ({
       id: 100 + number,
       number,

@@ -1,8 +1,8 @@
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { bd, bdJson, freshLedger } from "../helpers/bd.ts";
-import { type FakeTracker, fakeGitLab } from "../helpers/tracker-server.ts";
+import { bd, bdJson } from "../helpers/bd.ts";
+import { type FakeTracker, fakeGitLab, trackerLedger, trackerStamp } from "../helpers/tracker-server.ts";
 
 interface Bead {
   id: string;
@@ -16,7 +16,7 @@ interface Bead {
 }
 
 const TOKEN = "gl-secret-token-456";
-const stamp = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString().replace(/\.\d+Z$/, "Z");
+const stamp = trackerStamp;
 
 // bd gitlab through bin/bd against a loopback GitLab API v4: PRIVATE-TOKEN auth, X-Next-Page
 // pages, issue links as blocking edges, weight as estimate, state_event to close.
@@ -30,16 +30,11 @@ describe("bd gitlab", () => {
     beads.find((b) => b.external_ref === `https://gitlab.example.com/g/p/-/issues/${iid}`);
 
   before(async () => {
-    ({ dir, cleanup } = await freshLedger("gl"));
     gl = await fakeGitLab(42);
-    const settings: Array<[string, string]> = [
+    ({ dir, cleanup } = await trackerLedger("gl", [
       ["gitlab.url", gl.url],
       ["gitlab.project_id", "42"],
-    ];
-    for (const [key, value] of settings) {
-      const r = await bd(dir, ["config", "set", key, value]);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    ]));
     const issue = (iid: number, extra: Record<string, unknown>) => ({
       id: 500 + iid,
       iid,

@@ -1,8 +1,8 @@
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { bd, bdJson, freshLedger } from "../helpers/bd.ts";
-import { type FakeTracker, fakeJira, jiraStamp } from "../helpers/tracker-server.ts";
+import { bd, bdJson } from "../helpers/bd.ts";
+import { type FakeTracker, fakeJira, jiraStamp, trackerLedger } from "../helpers/tracker-server.ts";
 
 interface Bead {
   id: string;
@@ -35,14 +35,12 @@ describe("bd jira", () => {
     beads.find((b) => b.external_ref === `${jira.url}/browse/${key}`);
 
   before(async () => {
-    ({ dir, cleanup } = await freshLedger("ji"));
     jira = await fakeJira();
-    const settings: Array<[string, string]> = [
+    ({ dir, cleanup } = await trackerLedger("ji", [
       ["jira.url", jira.url],
       ["jira.project", "PROJ"],
       ["jira.username", "me@example.com"],
-    ];
-    for (const [key, value] of settings) assert.equal((await bd(dir, ["config", "set", key, value])).code, 0);
+    ]));
     const issue = (n: number, fields: Record<string, unknown>) =>
       jira.byKey.set(`PROJ-${n}`, {
         id: String(100 + n),

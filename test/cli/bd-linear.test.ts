@@ -1,8 +1,14 @@
 import "../helpers/isolation.ts";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { bd, bdJson, freshLedger } from "../helpers/bd.ts";
-import { type FakeTracker, fakeLinear, LINEAR_STATES, LINEAR_TEAM } from "../helpers/tracker-server.ts";
+import { bd, bdJson } from "../helpers/bd.ts";
+import {
+  type FakeTracker,
+  fakeLinear,
+  LINEAR_STATES,
+  LINEAR_TEAM,
+  trackerLedger,
+} from "../helpers/tracker-server.ts";
 
 interface Bead {
   id: string;
@@ -45,13 +51,11 @@ describe("bd linear", () => {
     });
 
   before(async () => {
-    ({ dir, cleanup } = await freshLedger("li"));
     lin = await fakeLinear();
-    const settings: Array<[string, string]> = [
+    ({ dir, cleanup } = await trackerLedger("li", [
       ["linear.api_endpoint", `${lin.url}/graphql`],
       ["linear.team_id", LINEAR_TEAM],
-    ];
-    for (const [key, value] of settings) assert.equal((await bd(dir, ["config", "set", key, value])).code, 0);
+    ]));
     seed(1, {
       priority: 1,
       labels: {

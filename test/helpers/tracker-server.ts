@@ -3,6 +3,7 @@
 // and a log of every request (method, path, query, auth header, body) for tests to check.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { bd, freshLedger } from "./bd.ts";
 
 export interface LoggedRequest {
   method: string;
@@ -345,4 +346,21 @@ export function fakeLinear(): Promise<FakeTracker & { byId: Map<string, Record<s
     }
     send(res, 200, { errors: [{ message: "unknown query" }] });
   }).then((t) => Object.assign(t, { byId }));
+}
+
+/** A time as the trackers stamp it (UTC, whole seconds), `offsetMs` from now. */
+export const trackerStamp = (offsetMs = 0): string =>
+  new Date(Date.now() + offsetMs).toISOString().replace(/\.\d+Z$/, "Z");
+
+/** A new ledger (IDs `prefix`-…) with `settings` set through `bd config set`, as a user sets up a tracker. */
+export async function trackerLedger(
+  prefix: string,
+  settings: Array<[string, string]>,
+): Promise<{ dir: string; cleanup: () => void }> {
+  const ledger = await freshLedger(prefix);
+  for (const [key, value] of settings) {
+    const r = await bd(ledger.dir, ["config", "set", key, value]);
+    if (r.code !== 0) throw new Error(`bd config set ${key} failed: ${r.stderr}`);
+  }
+  return ledger;
 }
