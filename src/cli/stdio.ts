@@ -5,8 +5,8 @@
 // the same, in the same order as any stream write made elsewhere.
 import { writeSync } from "node:fs";
 
-/** A tiny pause for a full non-blocking pipe (a stream on a shared fd can set O_NONBLOCK). */
-const pause = new Int32Array(new SharedArrayBuffer(4));
+/** A tiny pause for a full non-blocking pipe (a stream on a shared fd can set O_NONBLOCK); made on first need, not at every start. */
+let pause: Int32Array | undefined;
 
 function writeAll(fd: 1 | 2, text: string): void {
   let bytes = Buffer.from(text, "utf8");
@@ -16,6 +16,7 @@ function writeAll(fd: 1 | 2, text: string): void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "EAGAIN") {
+        pause ??= new Int32Array(new SharedArrayBuffer(4));
         Atomics.wait(pause, 0, 0, 1);
         continue;
       }

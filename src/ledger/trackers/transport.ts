@@ -48,7 +48,7 @@ export async function orNotFound<T>(lookup: Promise<T>): Promise<T | undefined> 
  */
 export abstract class RestApi {
   protected readonly base: string;
-  protected readonly http: JsonTransport;
+  private readonly http: JsonTransport;
 
   constructor(base: string, http: JsonTransport) {
     this.base = base.replace(/\/+$/, "");
@@ -58,15 +58,19 @@ export abstract class RestApi {
   /** The headers of every request (authentication, API version). */
   protected abstract headers(): Record<string, string>;
 
-  /** One request to `path` (under the base URL, with its query); the answer's body. */
-  protected async call<T>(method: JsonRequest["method"], path: string, body?: unknown): Promise<T> {
-    const res = await this.http({
+  /** One request to `path` (under the base URL, with its query); the whole answer. */
+  private send(method: JsonRequest["method"], path: string, body?: unknown): Promise<JsonResponse> {
+    return this.http({
       method,
       url: `${this.base}${path}`,
       headers: this.headers(),
       ...(body === undefined ? {} : { body }),
     });
-    return res.body as T;
+  }
+
+  /** One request to `path`; the answer's body. */
+  protected async call<T>(method: JsonRequest["method"], path: string, body?: unknown): Promise<T> {
+    return (await this.send(method, path, body)).body as T;
   }
 
   /**
@@ -81,11 +85,7 @@ export abstract class RestApi {
   ): Promise<T[]> {
     const out: T[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const res = await this.http({
-        method: "GET",
-        url: `${this.base}${path}?${query(page)}`,
-        headers: this.headers(),
-      });
+      const res = await this.send("GET", `${path}?${query(page)}`);
       out.push(...asArray<T>(res.body, what));
       if (!more(res)) return out;
     }
